@@ -1,0 +1,3 @@
+from grcim.cli.main import main
+
+raise SystemExit(main())

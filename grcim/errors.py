@@ -1,0 +1,83 @@
+"""Every error a grcim user can cause.
+
+Each class stores structured fields and prints exactly one line, so the CLI can show it
+without a traceback. Anything that is not a ``GrcimError`` is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError"]
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class GrcimError(Exception):
+    """Base class of user-caused errors; ``str()`` is a single line."""
+
+    def __str__(self) -> str:
+        return " ".join(str(self.args[0]).split()) if self.args else type(self).__name__
+
+
+class SpecError(GrcimError, ValueError):
+    """A value in an input file (YAML) or on the command line is not allowed.
+
+    Attributes
+    ----------
+    file : str
+        File the value came from, or ``"<command line>"``.
+    key : str
+        Dotted path of the key (``arch.nodes.3.size``).
+    value : Any
+        The offending value.
+    allowed : str
+        What would have been accepted.
+    line : int | None
+        1-based line number in ``file`` when known.
+    """
+
+    def __init__(
+        self, file: str, key: str, value: Any, allowed: str, line: int | None = None
+    ) -> None:
+        super().__init__(file, key, value, allowed, line)
+        self.file, self.key, self.value, self.allowed, self.line = file, key, value, allowed, line
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        msg = f"{where}: {self.key} = {_show(self.value)}: {self.allowed}"
+        return " ".join(msg.split())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.file, self.key, self.value, self.allowed, self.line))
+
+
+class ModelDomainError(GrcimError, ValueError):
+    """A model was asked for a parameter outside the range it covers.
+
+    Attributes
+    ----------
+    item : str
+        Parameter name (``n_bits``, ``sqnr_target_db``, ``format``).
+    value : Any
+        The value asked for.
+    allowed : str
+        The range or set the model covers.
+    """
+
+    def __init__(self, item: str, value: Any, allowed: str) -> None:
+        super().__init__(item, value, allowed)
+        self.item, self.value, self.allowed = item, value, allowed
+
+    def __str__(self) -> str:
+        return " ".join(f"{self.item} = {_show(self.value)}: {self.allowed}".split())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.item, self.value, self.allowed))
+
+
+class MappingError(GrcimError, RuntimeError):
+    """A workload cannot be mapped onto an architecture (says what does not fit where)."""
