@@ -56,7 +56,9 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, tag: str | None = None) ->
         try:
             hash(key)
         except TypeError:
-            raise SpecError(loader.source, "<key>", key, "mapping keys must be scalars", line)
+            raise SpecError(
+                loader.source, "<key>", key, "mapping keys must be scalars", line
+            ) from None
         if key in out:
             raise SpecError(loader.source, str(key), key, "duplicate key", line)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -89,12 +91,14 @@ def _check_shape(source: str, text: str) -> None:
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     line = event.start_mark.line + 1
-                    raise SpecError(source, "<alias>", aliases, f"at most {MAX_ALIASES} YAML aliases", line)
+                    allowed = f"at most {MAX_ALIASES} YAML aliases"
+                    raise SpecError(source, "<alias>", aliases, allowed, line)
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
                     line = event.start_mark.line + 1
-                    raise SpecError(source, "<nesting>", depth, f"at most {MAX_DEPTH} levels of nesting", line)
+                    allowed = f"at most {MAX_DEPTH} levels of nesting"
+                    raise SpecError(source, "<nesting>", depth, allowed, line)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:

@@ -1,0 +1,11 @@
+"""Bit-true, vectorized analog CIM dot-product pipelines.
+
+Every pipeline maps operands ``x`` and ``w`` of shape ``(..., N)`` (float64, already rounded
+to their number format) to the hardware's estimate of ``sum(x * w, axis=-1)``, shape ``(...)``.
+``N`` is the number of rows that share one ADC. See docs/models.md, section "Pipelines".
+"""
+
+from grcim.plugins.pipelines.conventional import ConventionalConfig, conventional_dot
+from grcim.plugins.pipelines.grmac import GRMACConfig, grmac_accumulate, grmac_dot
+
+__all__ = ["ConventionalConfig", "conventional_dot", "GRMACConfig", "grmac_accumulate", "grmac_dot"]

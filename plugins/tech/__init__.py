@@ -1,0 +1,1 @@
+"""Bundled technology files (``28nm.yaml`` default, ``22nm.yaml``, ``7nm.yaml``)."""

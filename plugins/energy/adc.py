@@ -1,0 +1,83 @@
+"""ADC energy per conversion under selectable laws (the law is reported with every result).
+
+Laws (``enob`` in bits, real-valued; ``tech`` supplies the constants):
+
+- ``thermal``: Schreier-FOM limited, ``E = (1/2) 10**((6.02 enob + 1.76 - FOM_S) / 10)``
+  (from ``FOM_S = SNDR + 10 log10(BW / P)`` with ``BW = f_s / 2``); grows 4x per bit.
+- ``walden``: ``E = FOM_W 2**enob``; grows 2x per bit.
+- ``envelope``: best-case envelope of the Murmann survey, ``E = E_floor + k 4**enob``
+  (nearly flat at 4 to 8 bits).
+- ``hwcomponents``: the ``hwcomponents-adc`` model (Andrulis et al., arXiv 2404.06553, fitted
+  to the Murmann survey) at ``tech.adc_rate_hz``; it covers ENOB >= 4, below which its 4-bit
+  energy is used (its energy is flat there); non-integer ENOB is interpolated in log energy.
+
+Reference: B. Murmann, "ADC Performance Survey 1997-2025", Stanford.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.technology import Technology
+
+__all__ = ["ADC_LAWS", "adc_energy_j", "check_law", "hwcomponents_adc_available"]
+
+ADC_LAWS: tuple[str, ...] = ("thermal", "walden", "envelope", "hwcomponents")
+ENOB_RANGE = (0.5, 20.0)
+
+
+def check_law(law: str) -> str:
+    if law not in ADC_LAWS:
+        raise ModelDomainError("adc_law", law, f"one of {', '.join(ADC_LAWS)}")
+    if law == "hwcomponents" and not hwcomponents_adc_available():
+        raise ModelDomainError("adc_law", law, "needs the hwcomponents-adc package installed")
+    return law
+
+
+def hwcomponents_adc_available() -> bool:
+    try:
+        import hwcomponents_adc  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _hwc_energy(n_bits: int, tech_node_m: float, rate_hz: float) -> float:
+    import logging
+
+    from hwcomponents_adc import ADC
+
+    logging.getLogger("hwcomponents").setLevel(logging.ERROR)
+    return float(ADC(n_bits=n_bits, tech_node=tech_node_m, throughput=rate_hz).convert().energy)
+
+
+def _hwc_law(enob: NDArray[np.float64], tech: Technology) -> NDArray[np.float64]:
+    b = np.maximum(enob, 4.0)
+    lo = np.floor(b).astype(int)
+    frac = b - lo
+    lut = {int(k): _hwc_energy(int(k), tech.node_m, tech.adc_rate_hz)
+           for k in np.unique(np.concatenate([lo, lo + 1]))}
+    e_lo = np.vectorize(lut.__getitem__, otypes=[float])(lo)
+    e_hi = np.vectorize(lut.__getitem__, otypes=[float])(lo + 1)
+    return np.exp(np.log(e_lo) * (1.0 - frac) + np.log(e_hi) * frac)
+
+
+def adc_energy_j(enob: ArrayLike, law: str, tech: Technology) -> NDArray[np.float64]:
+    """Energy of one conversion (J) at effective resolution ``enob`` (bits), vectorized."""
+    check_law(law)
+    b = np.asarray(enob, dtype=np.float64)
+    if np.any((b < ENOB_RANGE[0]) | (b > ENOB_RANGE[1])):
+        bad = float(b[(b < ENOB_RANGE[0]) | (b > ENOB_RANGE[1])].flat[0])
+        raise ModelDomainError("enob", bad, f"between {ENOB_RANGE[0]} and {ENOB_RANGE[1]} bits")
+    if law == "thermal":
+        return 0.5 * 10.0 ** ((6.02 * b + 1.76 - tech.adc_schreier_fom_db) / 10.0)
+    if law == "walden":
+        return tech.adc_walden_fom_j * 2.0**b
+    if law == "envelope":
+        return tech.adc_envelope_floor_j + tech.adc_envelope_k_j * 4.0**b
+    return _hwc_law(np.atleast_1d(b), tech).reshape(b.shape)

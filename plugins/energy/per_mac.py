@@ -1,0 +1,180 @@
+"""Energy per MAC of the conventional pipeline and the GR-MAC versus input dynamic range.
+
+Input dynamic range ``D`` (octaves): input vectors may sit at any scale in ``[2**-D, 1]``
+times the top-of-range ensemble, and the SQNR standard must hold at every scale.
+
+- Conventional (one global fixed-point scale): a vector ``2**-D`` down loses ``D`` bits on
+  every stage, so inputs need ``B_x0 + D`` bits, the ADC ``B_adc0 + D`` bits and the MAC
+  ``6.02 D`` dB more SNR at full scale (kT/C: 4x capacitance per octave). Weights are static
+  and keep ``B_w0`` bits.
+- GR-MAC, ``gain_reference="fixed"`` (gains relative to a design-time exponent, applied as
+  products arrive): DAC and cells stay at the mantissa widths; the output gain-ranging keeps
+  the ADC at ``B_gr`` bits for any scale; the gain-ranging stage must cover ``G0 + D``
+  octaves; the MAC summing node still sees small vectors small, so it needs ``6.02 D`` dB more
+  SNR like the conventional one (but starts from its own utilization).
+- GR-MAC, ``gain_reference="vector_max"`` (a digital max tree finds each vector's largest
+  product exponent first): everything analog is scale-free; only exponent widths grow.
+
+Every term is per MAC: per-input costs are shared by the ``n_cols`` columns an input drives,
+per-block costs by the ``block_rows`` rows of a block, per-conversion costs by the ``N`` rows
+of a conversion. docs/models.md, "Energy per MAC", lists every equation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.energy.adc import adc_energy_j, check_law
+from grcim.plugins.energy.analog import (
+    cell_capacitance_f,
+    dac_energy_j,
+    gain_stage_energy_j,
+    switch_energy_j,
+    thermal_capacitance_f,
+)
+from grcim.plugins.energy.digital import (
+    adder_energy_j,
+    exponent_width_bits,
+    lod_energy_j,
+    register_energy_j,
+    shifter_energy_j,
+)
+from grcim.plugins.operating_point import OperatingPoint
+from grcim.plugins.technology import Technology
+
+__all__ = ["EnergyBreakdown", "conventional_energy", "grmac_energy", "EnergyOptions"]
+
+F64 = NDArray[np.float64]
+DB_PER_OCTAVE = 20.0 * np.log10(2.0)
+
+
+@dataclass(frozen=True)
+class EnergyOptions:
+    """Architecture parameters of the energy model (not technology constants).
+
+    Attributes
+    ----------
+    n_cols : int
+        Columns one input (DAC) drives: per-input costs are divided by it.
+    adc_law : str
+        ADC energy law (see ``grcim.plugins.energy.adc``).
+    gain_range_rule : {"cover_range", "sqnr"}
+        How far the GR-MAC's gain range (and ``int`` block integers) must reach below the
+        reference: ``cover_range`` = every input of the supported dynamic range is represented
+        (``G = G0 + D``; the rule the conventional pipeline's widths follow too), ``sqnr`` =
+        only what the SQNR share needs (``G = G0``; products further down are flushed).
+    """
+
+    n_cols: int = 64
+    adc_law: str = "thermal"
+    gain_range_rule: str = "cover_range"
+
+
+@dataclass(frozen=True)
+class EnergyBreakdown:
+    """Energy per MAC (J) by term, each an array over the dynamic-range grid.
+
+    Attributes
+    ----------
+    terms : dict[str, ndarray]
+        Term name (``dac``, ``mac``, ``gain_stage``, ``output_gain``, ``adc``, ``digital``)
+        to energy per MAC, J, shape ``(len(dynamic_range_bits),)``.
+    details : dict[str, ndarray]
+        Sizing behind the terms (bits, capacitances in F, octaves) on the same grid.
+    """
+
+    dynamic_range_bits: F64
+    terms: dict[str, F64]
+    details: dict[str, F64] = field(default_factory=dict)
+
+    @property
+    def total(self) -> F64:
+        """Total energy per MAC, J."""
+        return np.sum([np.broadcast_to(v, self.dynamic_range_bits.shape)
+                       for v in self.terms.values()], axis=0)
+
+
+def _grid(dynamic_range_bits: ArrayLike) -> F64:
+    d = np.atleast_1d(np.asarray(dynamic_range_bits, dtype=np.float64))
+    if np.any(d < 0) or np.any(d > 40):
+        raise ModelDomainError("dynamic_range_bits", float(d.min() if np.any(d < 0) else d.max()),
+                               "between 0 and 40 octaves")
+    return d
+
+
+def conventional_energy(
+    op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
+    opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of the conventional aligned-fixed-point pipeline."""
+    check_law(opts.adc_law)
+    d = _grid(dynamic_range_bits)
+    n = op.n_rows
+    b_x = op.conv_input_bits + d
+    b_adc = op.conv_adc_bits + d
+    snr = op.share_db + DB_PER_OCTAVE * d
+    c_cell = cell_capacitance_f(snr, op.conv_utilization, op.conv_weight_bits - 1.0, tech)
+    w_e = exponent_width_bits(op.exponent_span + d)
+    align = adder_energy_j(w_e, tech) + shifter_energy_j(b_x, op.exponent_span + d, tech)
+    terms = {
+        "dac": dac_energy_j(b_x, tech) / opts.n_cols,
+        "mac": switch_energy_j(c_cell, tech),
+        "adc": adc_energy_j(b_adc, opts.adc_law, tech) / n,
+        "digital": align / opts.n_cols,
+    }
+    details = {"input_bits": b_x, "adc_bits": b_adc, "cell_capacitance_f": c_cell,
+               "mac_snr_db": snr}
+    return EnergyBreakdown(d, terms, details)
+
+
+def grmac_energy(
+    op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
+    opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of the GR-MAC (variant and reference mode from ``op``)."""
+    check_law(opts.adc_law)
+    d = _grid(dynamic_range_bits)
+    n, g = op.n_rows, op.block_rows
+    fixed = op.gain_reference == "fixed"
+    zero = np.zeros_like(d)
+    snr = op.share_db + DB_PER_OCTAVE * (d if fixed else zero)
+    cover = opts.gain_range_rule == "cover_range"
+    octaves = op.gr_gain_octaves + (d if cover else zero)
+    w_e = exponent_width_bits(op.exponent_span + d)
+    dac_bits = np.full_like(d, op.gr_input_bits)
+    cell_bits = np.full_like(d, op.gr_weight_bits)
+    if op.variant == "int" and cover:  # block integers must hold elements D octaves down
+        dac_bits, cell_bits = dac_bits + d, cell_bits + d
+    c_cell = cell_capacitance_f(snr, op.gr_utilization, cell_bits - 1.0, tech)
+    c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
+    add = adder_energy_j(w_e, tech)
+    max_tree = add if not fixed else 0.0 * add
+    per_input = lod_energy_j(op.input_man_bits + 1, tech)
+    if op.variant == "unit":  # per cell: exponent add, max tree, distance to R, gain
+        per_mac = 2.0 * add + max_tree
+        gain_per_mac = gain_stage_energy_j(octaves, c_stage, tech)
+    elif op.variant == "row":  # per row, shared by the columns: same steps at the driver
+        per_input = per_input + 2.0 * add + max_tree
+        per_mac = 0.0 * add
+        gain_per_mac = gain_stage_energy_j(octaves, c_stage, tech) / opts.n_cols
+    else:  # int: inputs block-aligned once for all columns; weights aligned when written
+        per_input = per_input + max_tree + shifter_energy_j(dac_bits, octaves, tech)
+        per_mac = 2.0 * add / g
+        gain_per_mac = gain_stage_energy_j(octaves if n > g else 0.0 * d, c_stage, tech) / g
+    out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
+    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
+    terms = {
+        "dac": dac_energy_j(dac_bits, tech) / opts.n_cols,
+        "mac": switch_energy_j(c_cell, tech),
+        "gain_stage": gain_per_mac,
+        "output_gain": gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech) / n,
+        "adc": adc_energy_j(np.full_like(d, op.gr_adc_bits), opts.adc_law, tech) / n,
+        "digital": per_mac + per_input / opts.n_cols + per_conversion / n,
+    }
+    details = {"gain_octaves": octaves, "cell_capacitance_f": c_cell, "mac_snr_db": snr,
+               "exponent_bits": w_e, "dac_bits": dac_bits}
+    return EnergyBreakdown(d, terms, details)

@@ -1,0 +1,224 @@
+"""Design quantities of each pipeline, derived by Monte Carlo from first principles.
+
+For one input ensemble (distribution, formats, rows per ADC) at the top of the input range,
+this finds what each stage must provide to meet its share of the SQNR budget:
+
+- conventional: ADC bits with an oracle full scale; input and weight fixed-point widths with
+  oracle clipping levels; the MAC utilization ``u`` those clipping levels leave;
+- GR-MAC: ADC bits after output gain-ranging; stored weight / integer widths (``row``,
+  ``int``); the gain range (octaves below the reference) the gain-ranging stage needs; the
+  MAC utilization of the gain-ranged normalized sum.
+
+The SQNR budget: hardware noise sources are independent, so their powers add. The target is
+split into equal shares between the ADC, the analog thermal noise and operand alignment
+(each must reach ``target + 10 log10(3)`` dB alone); the alignment share is split again
+between inputs and weights (conventional) or operand rounding and gain-range flushing
+(GR-MAC). docs/models.md, "Operating point".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
+from grcim.plugins.pipelines.grmac import VARIANTS, row_exponents
+from grcim.plugins.pipelines.stages import round_to_step
+from grcim.plugins.sqnr import (
+    check_target,
+    conventional_required_adc_bits,
+    grmac_required_adc_bits,
+    make_operands,
+    required_bits,
+    sqnr_db,
+)
+
+__all__ = ["OperatingPoint", "derive_operating_point", "BUDGET_SHARES", "GAIN_REFERENCES"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+#: Noise-budget shares (ADC, thermal, operand alignment / gain-range flushing).
+BUDGET_SHARES = 3
+GAIN_REFERENCES: tuple[str, ...] = ("vector_max", "fixed")
+_HALF_DB = 10.0 * np.log10(2.0)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """What each stage must deliver at the top of the input range (see module docstring).
+
+    Attributes
+    ----------
+    sqnr_target_db : float
+        End-to-end SQNR standard, dB.
+    share_db : float
+        SQNR each of the ``BUDGET_SHARES`` noise sources must reach on its own, dB.
+    n_rows : int
+        Rows accumulated per ADC conversion (N).
+    input_man_bits, weight_man_bits : int
+        Explicit mantissa bits of the input / weight formats.
+    exponent_span : int
+        Distinct product exponents the top-of-range ensemble uses (sizes exponent logic).
+    conv_adc_bits : float
+        Conventional ADC bits (oracle full scale).
+    conv_input_bits, conv_weight_bits : float
+        Conventional signed fixed-point widths of aligned inputs / weights.
+    conv_utilization : float
+        ``E[x**2] E[w**2] / (X W)**2`` with the aligned full scales X, W (cell sizing).
+    gr_adc_bits : float
+        GR-MAC ADC bits after output gain-ranging.
+    gr_input_bits, gr_weight_bits : float
+        GR-MAC signed DAC width and stored weight width (sign included).
+    gr_gain_octaves : float
+        Gain range G0 (octaves below the reference) the top-of-range ensemble needs.
+    gr_utilization : float
+        ``E[S**2] / (16 N)`` of the gain-ranged normalized sum S (products in [1, 4)).
+    variant, gain_reference : str
+        GR-MAC normalization granularity and reference mode the GR numbers refer to.
+    block_rows : int
+        Rows per normalization block (1 for ``unit`` and ``row``; ``int`` blocks).
+    weight_block : int
+        Columns sharing a weight-row exponent (``row``).
+    """
+
+    sqnr_target_db: float
+    share_db: float
+    n_rows: int
+    input_man_bits: int
+    weight_man_bits: int
+    exponent_span: int
+    conv_adc_bits: float
+    conv_input_bits: float
+    conv_weight_bits: float
+    conv_utilization: float
+    gr_adc_bits: float
+    gr_input_bits: float
+    gr_weight_bits: float
+    gr_gain_octaves: float
+    gr_utilization: float
+    variant: str
+    gain_reference: str
+    block_rows: int
+    weight_block: int
+
+
+def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
+    """Signed fixed-point width (oracle clipping) giving ``v`` itself ``target_db`` SQNR.
+
+    The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
+    zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
+    """
+    v = v.ravel()[:200_000]
+    rms = float(np.sqrt(np.mean(v**2)))
+    peak = float(np.max(np.abs(v)))
+    sig = float(np.mean(v**2))
+
+    def best(bits: float) -> tuple[float, float]:
+        fs = np.geomspace(rms, max(peak, rms * 1.0001), 32)
+        mse = [float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f) - v) ** 2)) for f in fs]
+        i = int(np.argmin(mse))
+        return mse[i], float(fs[i])
+
+    b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
+    return b, best(b)[1]
+
+
+def _smallest_int(sqnr_of: Callable[[int], float], target_db: float, name: str,
+                  lo: int = 0, hi: int = 40) -> int:
+    for k in range(lo, hi + 1):
+        if sqnr_of(k) >= target_db:
+            return k
+    raise ModelDomainError(name, f">{hi}", f"at most {hi} to reach {target_db:.1f} dB")
+
+
+def derive_operating_point(
+    distribution: str = "gaussian",
+    input_format: str = "fp8_e4m3",
+    weight_format: str = "fp8_e4m3",
+    n_rows: int = 64,
+    sqnr_target_db: float = 35.0,
+    variant: str = "row",
+    gain_reference: str = "vector_max",
+    weight_block: int = 32,
+    int_block_rows: int | None = None,
+    n_samples: int = 8000,
+    seed: int = 0,
+    **dist_params: float,
+) -> OperatingPoint:
+    """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
+    from grcim.plugins.formats import get_format
+
+    target = check_target(sqnr_target_db)
+    if variant not in VARIANTS:
+        raise ModelDomainError("variant", variant, f"one of {', '.join(VARIANTS)}")
+    if gain_reference not in GAIN_REFERENCES:
+        raise ModelDomainError("gain_reference", gain_reference, "one of vector_max, fixed")
+    if not 1 <= n_rows <= 4096:
+        raise ModelDomainError("n_rows", n_rows, "an integer from 1 to 4096")
+    if not 1 <= weight_block <= 1024:
+        raise ModelDomainError("weight_block", weight_block, "an integer from 1 to 1024")
+    fx, fw = get_format(input_format), get_format(weight_format)
+    share = target + 10.0 * np.log10(BUDGET_SHARES)
+    x, w = make_operands(distribution, n_rows, n_samples, seed, input_format, weight_format,
+                         **dist_params)
+    y = np.einsum("...n,...n->...", x, w)
+    # conventional: global fixed point, oracle full scales
+    conv_adc = conventional_required_adc_bits(x, w, share)
+    bx, fs_x = _operand_bits(x, share + _HALF_DB)
+    bw, fs_w = _operand_bits(w, share + _HALF_DB)
+    u_conv = float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
+    # GR-MAC
+    f_row: I64 | None = None
+    if variant == "row":
+        _, w_more = make_operands(distribution, n_rows * (weight_block - 1), n_samples,
+                                  seed + 1, input_format, weight_format, **dist_params)
+        block = np.concatenate([w[..., None], w_more.reshape(n_samples, n_rows, -1)], axis=-1)
+        f_row = row_exponents(block)
+    g = (int_block_rows or n_rows) if variant == "int" else 1
+    cfg = GRMACConfig(variant=variant, block_rows=g,  # type: ignore[arg-type]
+                      gain_reference=gain_reference)  # type: ignore[arg-type]
+
+    def sq(c: GRMACConfig) -> float:
+        s, r = grmac_accumulate(x, w, c, f_row)
+        return sqnr_db(y, np.ldexp(s, r))
+
+    _, e = np.frexp(x * w)
+    live = x * w != 0
+    e_max = int(e[live].max()) - 1 if live.any() else 0
+    e_min = int(e[live].min()) - 1 if live.any() else 0
+    if gain_reference == "fixed":
+        r_fix = _smallest_int(lambda r: sq(replace(cfg, reference_exponent=e_max - 40 + r)),
+                              share + _HALF_DB, "reference_exponent", 0, 40)
+        cfg = replace(cfg, reference_exponent=e_max - 40 + r_fix)
+    gr_in, gr_w = fx.man_bits + 2.0, fw.man_bits + 2.0  # sign + hidden bit + fraction
+    if variant == "row":
+        k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), share + _HALF_DB,
+                          "weight_frac_bits", 1)
+        cfg, gr_w = replace(cfg, weight_frac_bits=k), k + 2.0
+    elif variant == "int":
+        k = _smallest_int(lambda b: sq(replace(cfg, int_bits=b)), share + _HALF_DB,
+                          "int_bits", 2)
+        cfg, gr_in, gr_w = replace(cfg, int_bits=k), float(k), float(k)
+    gain = _smallest_int(lambda k: sq(replace(cfg, gain_range_octaves=float(k))),
+                         share + _HALF_DB, "gain_range_octaves", 0, 63)
+    # ADC-only requirement: every other stage ideal (its own share is budgeted separately)
+    gr_adc = grmac_required_adc_bits(
+        x, w, share, replace(cfg, weight_frac_bits=None, int_bits=None), f_row)
+    cfg = replace(cfg, gain_range_octaves=float(gain))
+    s, _ = grmac_accumulate(x, w, cfg, f_row)
+    u_gr = float(np.mean(s**2)) / (16.0 * n_rows)
+    return OperatingPoint(
+        sqnr_target_db=target, share_db=float(share), n_rows=int(n_rows),
+        input_man_bits=fx.man_bits, weight_man_bits=fw.man_bits,
+        exponent_span=e_max - e_min + 1,
+        conv_adc_bits=conv_adc, conv_input_bits=bx, conv_weight_bits=bw,
+        conv_utilization=u_conv,
+        gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
+        gr_gain_octaves=float(gain), gr_utilization=u_gr,
+        variant=variant, gain_reference=gain_reference, block_rows=g,
+        weight_block=int(weight_block),
+    )
