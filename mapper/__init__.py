@@ -1,0 +1,1 @@
+"""grcim.mapper: scheduling of workload graphs onto chips, pricing, results and reports."""

@@ -18,6 +18,7 @@ between inputs and weights (conventional) or operand rounding and gain-range flu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -37,7 +38,10 @@ from grcim.plugins.sqnr import (
     sqnr_db,
 )
 
-__all__ = ["OperatingPoint", "derive_operating_point", "BUDGET_SHARES", "GAIN_REFERENCES"]
+__all__ = [
+    "OperatingPoint", "derive_operating_point", "operating_point", "BUDGET_SHARES",
+    "GAIN_REFERENCES", "CACHE_STEP_DB",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -127,6 +131,23 @@ def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
     return b, best(b)[1]
 
 
+def _saturate(v: F64, r: int) -> F64:
+    """Clip ``v`` to the largest value whose exponent is ``r`` (mantissa just below 2)."""
+    top = np.nextafter(2.0 ** (r + 1), 0.0)
+    return np.clip(v, -top, top)
+
+
+def _window_exponent(v: F64, target_db: float) -> int:
+    """Lowest exponent window top whose saturation of ``v`` alone keeps ``target_db``."""
+    _, e = np.frexp(np.abs(v).max())
+    sig = float(np.mean(v**2))
+    for r in range(int(e) - 41, int(e)):
+        err = float(np.mean((_saturate(v, r) - v) ** 2))
+        if err == 0.0 or 10.0 * np.log10(sig / err) >= target_db:
+            return r
+    return int(e) - 1
+
+
 def _smallest_int(sqnr_of: Callable[[int], float], target_db: float, name: str,
                   lo: int = 0, hi: int = 40) -> int:
     for k in range(lo, hi + 1):
@@ -191,20 +212,29 @@ def derive_operating_point(
     e_max = int(e[live].max()) - 1 if live.any() else 0
     e_min = int(e[live].min()) - 1 if live.any() else 0
     if gain_reference == "fixed":
-        r_fix = _smallest_int(lambda r: sq(replace(cfg, reference_exponent=e_max - 40 + r)),
-                              share + _HALF_DB, "reference_exponent", 0, 40)
-        cfg = replace(cfg, reference_exponent=e_max - 40 + r_fix)
+        # a design-time exponent window per operand, set like the conventional pipeline's
+        # oracle clipping levels: operands above it saturate, R = R_x + R_w
+        r_x = _window_exponent(x, share + 2 * _HALF_DB)
+        r_w = _window_exponent(w, share + 2 * _HALF_DB)
+        x = _saturate(x, r_x)
+        w = _saturate(w, r_w)
+        cfg = replace(cfg, reference_exponent=r_x + r_w)
+        if f_row is not None:
+            f_row = np.minimum(f_row, r_w)
+        y = np.einsum("...n,...n->...", x, w)  # later errors measured against saturated y
+        sub = share + 2 * _HALF_DB  # saturation takes half of the alignment share
+    else:
+        sub = share + _HALF_DB
     gr_in, gr_w = fx.man_bits + 2.0, fw.man_bits + 2.0  # sign + hidden bit + fraction
     if variant == "row":
-        k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), share + _HALF_DB,
+        k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), sub,
                           "weight_frac_bits", 1)
         cfg, gr_w = replace(cfg, weight_frac_bits=k), k + 2.0
     elif variant == "int":
-        k = _smallest_int(lambda b: sq(replace(cfg, int_bits=b)), share + _HALF_DB,
-                          "int_bits", 2)
+        k = _smallest_int(lambda b: sq(replace(cfg, int_bits=b)), sub, "int_bits", 2)
         cfg, gr_in, gr_w = replace(cfg, int_bits=k), float(k), float(k)
     gain = _smallest_int(lambda k: sq(replace(cfg, gain_range_octaves=float(k))),
-                         share + _HALF_DB, "gain_range_octaves", 0, 63)
+                         sub, "gain_range_octaves", 0, 63)
     # ADC-only requirement: every other stage ideal (its own share is budgeted separately)
     gr_adc = grmac_required_adc_bits(
         x, w, share, replace(cfg, weight_frac_bits=None, int_bits=None), f_row)
@@ -222,3 +252,56 @@ def derive_operating_point(
         variant=variant, gain_reference=gain_reference, block_rows=g,
         weight_block=int(weight_block),
     )
+
+
+#: Spacing (dB) of the SQNR targets at which cached operating points are computed.
+CACHE_STEP_DB = 5.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(distribution: str, input_format: str, weight_format: str, n_rows: int,
+            target_db: float, variant: str, gain_reference: str, weight_block: int,
+            n_samples: int, seed: int) -> OperatingPoint:
+    return derive_operating_point(distribution, input_format, weight_format, n_rows,
+                                  target_db, variant, gain_reference, weight_block,
+                                  n_samples=n_samples, seed=seed)
+
+
+_INTERPOLATED = ("share_db", "conv_adc_bits", "conv_input_bits", "conv_weight_bits",
+                 "gr_adc_bits", "gr_input_bits", "gr_weight_bits", "gr_gain_octaves")
+
+
+def operating_point(
+    distribution: str = "gaussian",
+    input_format: str = "fp8_e4m3",
+    weight_format: str = "fp8_e4m3",
+    n_rows: int = 64,
+    sqnr_target_db: float = 35.0,
+    variant: str = "row",
+    gain_reference: str = "fixed",
+    weight_block: int = 32,
+    n_samples: int = 3000,
+    seed: int = 0,
+) -> OperatingPoint:
+    """Fast operating point for plug-ins and tables (cached Monte Carlo, interpolated).
+
+    Monte Carlo runs at the two SQNR targets on a ``CACHE_STEP_DB`` grid around
+    ``sqnr_target_db`` are cached per ensemble; bit widths and gain octaves are interpolated
+    linearly in the target (every quantizer gains 6.02 dB per bit, so they are close to
+    linear) and utilizations geometrically. tests/plugins/test_operating_point.py bounds the
+    error against a direct run.
+    """
+    t = check_target(sqnr_target_db)
+    lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 10.0, 95.0))
+    hi = lo + CACHE_STEP_DB
+    key = (distribution, input_format, weight_format, int(n_rows))
+    rest = (variant, gain_reference, int(weight_block), int(n_samples), int(seed))
+    a = _cached(*key, lo, *rest)
+    if np.isclose(t, lo):
+        return replace(a, sqnr_target_db=t)
+    b = _cached(*key, hi, *rest)
+    f = (t - lo) / (hi - lo)
+    vals = {k: (1.0 - f) * getattr(a, k) + f * getattr(b, k) for k in _INTERPOLATED}
+    for k in ("conv_utilization", "gr_utilization"):
+        vals[k] = float(np.exp((1.0 - f) * np.log(getattr(a, k)) + f * np.log(getattr(b, k))))
+    return replace(a, sqnr_target_db=t, **vals)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.pipelines import GRMACConfig, grmac_dot
+from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate, grmac_dot, grmac_output
 from grcim.plugins.pipelines.stages import quantize_uniform
 
 __all__ = [
@@ -121,6 +121,16 @@ def grmac_adc_sqnr_db(
     return sqnr_db(y, grmac_dot(x, w, replace(base, adc_bits=n_bits), w_row_exp=w_row_exp))
 
 
+def _grmac_adc_curve(x: F64, w: F64, cfg: GRMACConfig | None,
+                     w_row_exp: NDArray[np.int64] | None):
+    """SQNR as a function of ADC bits, accumulating the analog sums only once."""
+    base = cfg or GRMACConfig()
+    y = np.einsum("...n,...n->...", x, w)
+    s, r = grmac_accumulate(x, w, base, w_row_exp)
+    n = x.shape[-1]
+    return lambda b: sqnr_db(y, grmac_output(s, r, n, replace(base, adc_bits=b)))
+
+
 def required_bits(sqnr_of_bits, target_db: float) -> float:
     """Smallest real ``B`` in ``BITS_RANGE`` with ``sqnr_of_bits(B) >= target_db``."""
     lo, hi = BITS_RANGE
@@ -144,7 +154,7 @@ def grmac_required_adc_bits(
 ) -> float:
     """ADC bits the GR-MAC needs (output gain-ranged to full scale, other stages ideal)."""
     t = check_target(target_db)
-    return required_bits(lambda b: grmac_adc_sqnr_db(x, w, b, cfg, w_row_exp), t)
+    return required_bits(_grmac_adc_curve(x, w, cfg, w_row_exp), t)
 
 
 def analytic_gaussian_oracle_sqnr_db(n_bits: float | F64) -> F64:

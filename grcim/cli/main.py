@@ -12,7 +12,7 @@ from grcim import __version__
 from grcim.errors import GrcimError
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate")
 
 
 class OneLineParser(argparse.ArgumentParser):

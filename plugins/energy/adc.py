@@ -27,7 +27,7 @@ from grcim.plugins.technology import Technology
 __all__ = ["ADC_LAWS", "adc_energy_j", "check_law", "hwcomponents_adc_available"]
 
 ADC_LAWS: tuple[str, ...] = ("thermal", "walden", "envelope", "hwcomponents")
-ENOB_RANGE = (0.5, 20.0)
+ENOB_RANGE = (0.5, 32.0)
 
 
 def check_law(law: str) -> str:

@@ -6,6 +6,15 @@ to their number format) to the hardware's estimate of ``sum(x * w, axis=-1)``, s
 """
 
 from grcim.plugins.pipelines.conventional import ConventionalConfig, conventional_dot
-from grcim.plugins.pipelines.grmac import GRMACConfig, grmac_accumulate, grmac_dot
+from grcim.plugins.pipelines.grmac import (
+    GRMACConfig,
+    grmac_accumulate,
+    grmac_dot,
+    grmac_output,
+    row_exponents,
+)
 
-__all__ = ["ConventionalConfig", "conventional_dot", "GRMACConfig", "grmac_accumulate", "grmac_dot"]
+__all__ = [
+    "ConventionalConfig", "conventional_dot", "GRMACConfig", "grmac_accumulate", "grmac_dot",
+    "grmac_output", "row_exponents",
+]

@@ -42,7 +42,10 @@ from grcim.plugins.pipelines.stages import (
     round_to_step,
 )
 
-__all__ = ["GRMACConfig", "grmac_accumulate", "grmac_dot", "row_exponents", "Variant", "VARIANTS"]
+__all__ = [
+    "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents", "Variant",
+    "VARIANTS",
+]
 
 Variant = Literal["unit", "row", "int"]
 VARIANTS: tuple[str, ...] = ("unit", "row", "int")
@@ -176,6 +179,19 @@ def grmac_accumulate(
     return s, r
 
 
+def grmac_output(
+    s: NDArray[np.float64], r: NDArray[np.int64], n_rows: int, cfg: GRMACConfig,
+    rng: np.random.Generator | None = None,
+) -> NDArray[np.float64]:
+    """Thermal noise, output gain-ranging and ADC applied to accumulated sums ``s``."""
+    s = add_thermal_noise(s, cfg.noise_rms, rng)
+    k_lo = -float(np.ceil(np.log2(4.0 * n_rows)))
+    k_hi = 1e6 if cfg.output_gain_octaves is None else k_lo + cfg.output_gain_octaves
+    k = normalizing_shift(s, k_lo, k_hi).astype(np.int64)
+    v = quantize_uniform(np.ldexp(s, k), cfg.adc_bits, 1.0)
+    return np.ldexp(v, r - k)
+
+
 def grmac_dot(
     x: NDArray[np.float64],
     w: NDArray[np.float64],
@@ -189,10 +205,4 @@ def grmac_dot(
     shape as ``w`` (see :func:`row_exponents`); None = every weight keeps its own exponent.
     """
     s, r = grmac_accumulate(x, w, cfg, w_row_exp)
-    s = add_thermal_noise(s, cfg.noise_rms, rng)
-    n = np.shape(x)[-1]
-    k_lo = -float(np.ceil(np.log2(4.0 * n)))
-    k_hi = 1e6 if cfg.output_gain_octaves is None else k_lo + cfg.output_gain_octaves
-    k = normalizing_shift(s, k_lo, k_hi).astype(np.int64)
-    v = quantize_uniform(np.ldexp(s, k), cfg.adc_bits, 1.0)
-    return np.ldexp(v, r - k)
+    return grmac_output(s, r, np.shape(x)[-1], cfg, rng)

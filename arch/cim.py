@@ -1,0 +1,186 @@
+"""The CIM macro parameters grcim reads from an arch file (``arch.variables``).
+
+A macro is an array of ``rows x cols`` memory cells that computes analog
+multiply-accumulates: inputs enter on the rows through DACs, products are summed on the
+columns, and groups of ``rows_per_adc`` rows are converted by an ADC. Three pipelines are
+modelled: ``conventional`` (floating-point values aligned to one widened fixed-point scale,
+direct analog accumulation), ``grmac`` (Gain-Ranging MAC: local normalization of inputs,
+weights and MAC outputs, Rojkov et al., arXiv 2602.08081) and ``int`` (integer analog CIM).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from grcim.arch.formats import FORMAT_GRAMMAR, FormatInfo, parse_format
+
+__all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS"]
+
+
+class Pipeline(StrEnum):
+    """How a macro computes a MAC."""
+
+    CONVENTIONAL = "conventional"
+    GRMAC = "grmac"
+    INT = "int"
+
+
+class Normalization(StrEnum):
+    """GR-MAC normalization variant (paper section on local normalization)."""
+
+    UNIT = "unit"
+    ROW = "row"
+    INT = "int"
+
+
+class AdcLaw(StrEnum):
+    """ADC energy law the estimator plug-in applies (reported with every result)."""
+
+    SURVEY = "survey"
+    WALDEN = "walden"
+    THERMAL = "thermal"
+
+
+COMPUTE_CLASS: dict[Pipeline, str] = {
+    Pipeline.CONVENTIONAL: "conventional_fp_mac",
+    Pipeline.GRMAC: "gr_mac",
+    Pipeline.INT: "int_cim_mac",
+}
+"""hwcomponents ``component_class`` of the per-MAC compute node for each pipeline."""
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class MacroSpec(BaseModel):
+    """One CIM macro: array geometry, data converters, formats and bit-slicing."""
+
+    model_config = _FROZEN
+
+    pipeline: Pipeline
+    """MAC pipeline: ``conventional`` | ``grmac`` | ``int``."""
+    normalization: Normalization | None = None
+    """GR-MAC normalization variant ``unit`` | ``row`` | ``int``; required for ``grmac``,
+    must be absent otherwise."""
+    input_format: str
+    """Input (activation) number format, see :data:`grcim.arch.formats.FORMAT_GRAMMAR`."""
+    weight_format: str
+    """Weight number format, same grammar."""
+    rows: int = Field(gt=0, le=65536)
+    """Cell rows (word lines) of the array; each row receives one input per step."""
+    cols: int = Field(gt=0, le=65536)
+    """Cell columns (bit lines) of the array."""
+    rows_per_adc: int = Field(gt=0, le=65536)
+    """Rows whose products are summed in the analog domain before one ADC conversion
+    (the GR-MAC ``n_rows``); must divide ``rows``."""
+    adcs_per_macro: int = Field(gt=0, le=1_048_576)
+    """Physical ADCs per macro (column outputs are multiplexed onto them)."""
+    adc_rate_hz: float = Field(gt=0, le=1e12)
+    """Conversion rate of one ADC, conversions per second (Hz)."""
+    adc_bits: int | Literal["auto"] = "auto"
+    """ADC resolution, bits; ``"auto"`` lets the ADC plug-in size it from
+    ``sqnr_target_db``."""
+    adc_law: AdcLaw = AdcLaw.SURVEY
+    """ADC energy law: ``survey`` (Murmann-survey envelope) | ``walden`` (2^N) |
+    ``thermal`` (4^N)."""
+    sqnr_target_db: float = Field(gt=0, le=200)
+    """Signal-to-quantization-noise target of one MAC output, dB."""
+    dac_bits: int = Field(gt=0, le=16)
+    """Input bits applied per DAC step (bits per input slice)."""
+    n_input_slices: int = Field(gt=0, le=64)
+    """Input slices (DAC steps) per input value: bit-serial inputs use several."""
+    cell_bits: int = Field(gt=0, le=8)
+    """Weight bits stored per cell, bits."""
+    n_weight_slices: int = Field(gt=0, le=64)
+    """Cells (adjacent columns) holding one weight value."""
+    weight_write_energy_per_row_j: float = Field(ge=0, le=1e-3)
+    """Energy to write one cell row (``cols`` cells), J."""
+    weight_write_latency_per_row_s: float = Field(ge=0, le=1.0)
+    """Time to write one cell row, s."""
+
+    @field_validator("input_format", "weight_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if parse_format(value) is None:
+            raise ValueError(f"must be {FORMAT_GRAMMAR}")
+        return value
+
+    @field_validator("adc_bits", mode="before")
+    @classmethod
+    def _adc_bits_range(cls, value: object) -> object:
+        if value == "auto":
+            return value
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or not 1 <= value <= 20:  # type: ignore[operator]
+            raise ValueError("must be 1..20 bits or 'auto'")
+        return int(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.pipeline is Pipeline.GRMAC and self.normalization is None:
+            raise ValueError("normalization: required for pipeline 'grmac' (unit, row or int)")
+        if self.pipeline is not Pipeline.GRMAC and self.normalization is not None:
+            raise ValueError(f"normalization: only for pipeline 'grmac', not {self.pipeline}")
+        if self.rows % self.rows_per_adc:
+            raise ValueError(f"rows_per_adc: {self.rows_per_adc} must divide rows={self.rows}")
+        if self.adcs_per_macro % self.n_row_groups:
+            raise ValueError(
+                f"adcs_per_macro: {self.adcs_per_macro} must be a multiple of the "
+                f"{self.n_row_groups} row groups (rows / rows_per_adc)"
+            )
+        if self.n_weight_slices > self.cols:
+            raise ValueError(f"n_weight_slices: {self.n_weight_slices} exceeds cols={self.cols}")
+        if self.pipeline is Pipeline.INT:
+            for field in ("input_format", "weight_format"):
+                if self.format_info(field).kind != "int":
+                    raise ValueError(f"{field}: pipeline 'int' needs an integer format")
+        return self
+
+    def format_info(self, field: Literal["input_format", "weight_format"]) -> FormatInfo:
+        """Bit layout of the input or weight format."""
+        info = parse_format(getattr(self, field))
+        if info is None:  # pragma: no cover - excluded by the field validator
+            raise ValueError(field)
+        return info
+
+    @property
+    def compute_class(self) -> str:
+        """hwcomponents ``component_class`` of this macro's per-MAC compute."""
+        return COMPUTE_CLASS[self.pipeline]
+
+    @property
+    def n_row_groups(self) -> int:
+        """Row groups converted separately: ``rows / rows_per_adc``."""
+        return self.rows // self.rows_per_adc
+
+    @property
+    def weights_per_macro(self) -> int:
+        """Weight values the array holds: ``rows * floor(cols / n_weight_slices)``."""
+        return self.rows * (self.cols // self.n_weight_slices)
+
+    @property
+    def conversions_per_input_vector(self) -> int:
+        """ADC conversions for one full-array matrix-vector product (all slices).
+
+        Every column of every row group is converted once per input slice.
+        """
+        return self.cols * self.n_row_groups * self.n_input_slices
+
+    @property
+    def mvm_time_s(self) -> float:
+        """Time of one full-array matrix-vector product when ADCs are the bottleneck, s."""
+        conversions_per_adc = math.ceil(self.conversions_per_input_vector / self.adcs_per_macro)
+        return conversions_per_adc / self.adc_rate_hz
+
+    @property
+    def weight_load_time_s(self) -> float:
+        """Time to rewrite every row of the array, s."""
+        return self.rows * self.weight_write_latency_per_row_s
+
+    @property
+    def weight_load_energy_j(self) -> float:
+        """Energy to rewrite every row of the array, J."""
+        return self.rows * self.weight_write_energy_per_row_j

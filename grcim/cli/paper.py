@@ -1,0 +1,113 @@
+"""``grcim paper``: recompute the GR-MAC paper's two claims and write figures and tables."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from grcim.atomic import atomic_directory
+from grcim.errors import SpecError
+
+__all__ = ["register"]
+
+
+def _positive_int(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            msg = f"{name} = {text!r}: an integer from {lo} to {hi}"
+            raise argparse.ArgumentTypeError(msg) from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} = {v}: an integer from {lo} to {hi}")
+        return v
+
+    return parse
+
+
+def _number(name: str):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} = {text!r}: a number") from None
+        if v != v or v in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{name} = {text!r}: a finite number")
+        return v
+
+    return parse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from grcim.plugins.energy.adc import ADC_LAWS
+    from grcim.plugins.operating_point import GAIN_REFERENCES
+    from grcim.plugins.pipelines.grmac import VARIANTS
+
+    p = sub.add_parser(
+        "paper",
+        help="reproduce the GR-MAC paper's claims (figures, CSV, claims.json)",
+        description="Recompute, from grcim's documented models, the ADC-bound claim and the "
+        "iso-energy dynamic-range claim of Rojkov et al. (arXiv 2602.08081).",
+    )
+    p.add_argument("--out", type=Path, default=Path("out/paper"),
+                   help="output directory (default out/paper)")
+    p.add_argument("--sqnr-target", type=_number("--sqnr-target"), default=35.0,
+                   metavar="DB", help="SQNR standard in dB (6..100, default 35)")
+    p.add_argument("--adc-law", choices=ADC_LAWS, default="thermal",
+                   help="ADC energy law for the energy claim (default thermal)")
+    p.add_argument("--samples", type=_positive_int("--samples", 1000, 1_000_000),
+                   default=60000, help="Monte Carlo dot products per ensemble (default 60000)")
+    p.add_argument("--seed", type=_positive_int("--seed", 0, 2**31 - 1), default=0)
+    p.add_argument("--rows", type=_positive_int("--rows", 4, 1024), default=64,
+                   help="rows accumulated per ADC conversion (default 64)")
+    p.add_argument("--tech", default="28nm", help="28nm, 22nm, 7nm or a technology YAML file")
+    p.add_argument("--variant", choices=VARIANTS, default="row",
+                   help="GR-MAC normalization granularity for the energy claim (default row)")
+    p.add_argument("--gain-reference", choices=GAIN_REFERENCES, default="fixed",
+                   help="GR-MAC gain reference (default fixed)")
+    p.add_argument("--gain-range-rule", choices=("cover_range", "sqnr"), default="cover_range")
+    p.add_argument("--reference-dr", type=_number("--reference-dr"), default=0.0, metavar="OCT",
+                   help="reference input dynamic range D_ref in octaves (default 0)")
+    p.add_argument("--max-dr", type=_number("--max-dr"), default=16.0, metavar="OCT",
+                   help="largest input dynamic range evaluated (default 16 octaves)")
+    p.add_argument("--jobs", type=_positive_int("--jobs", 1, 64), default=2,
+                   help="worker processes for the Monte Carlo (default 2)")
+    p.add_argument("--quiet", action="store_true", help="print only the output directory")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from grcim.mapper.report.paper import summary_rows, write_paper_files
+    from grcim.plugins.paper import PaperSettings, run_paper
+
+    if args.out.exists() and not args.out.is_dir():
+        raise SpecError("<command line>", "--out", str(args.out), "a directory path")
+    settings = PaperSettings(
+        sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
+        seed=args.seed, n_rows=args.rows, tech=args.tech, variant=args.variant,
+        gain_reference=args.gain_reference, gain_range_rule=args.gain_range_rule,
+        reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
+        jobs=args.jobs,
+    ).validated()
+    console = Console(stderr=True, quiet=args.quiet)
+    start = time.perf_counter()
+    result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
+    with atomic_directory(args.out) as tmp:
+        files = write_paper_files(result, tmp)
+    table = Table(title="GR-MAC paper claims, recomputed", show_header=True)
+    table.add_column("quantity")
+    table.add_column("value")
+    for k, v in summary_rows(result):
+        table.add_row(k, v)
+    out = Console()
+    if not args.quiet:
+        out.print(table)
+        out.print(f"wrote {len(files)} files to {args.out} in "
+                  f"{time.perf_counter() - start:.1f} s")
+    else:
+        out.print(str(args.out))
+    return 0

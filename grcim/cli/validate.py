@@ -1,0 +1,67 @@
+"""``grcim validate FILE...``: check arch files and workload model files.
+
+The kind of each file is read from its content: a mapping with a top-level ``arch`` key is
+an arch file (:func:`grcim.arch.load_arch`), one with a ``models`` key is a workload
+models file (:func:`grcim.workloads.config.validate_workload_file`). Prints one ``OK``
+line per valid file on stdout and one line per problem on stderr; exits 0 only when every
+file is valid. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from grcim.arch import is_arch_document, load_arch
+from grcim.errors import GrcimError, SpecError
+from grcim.yamlio import load_yaml_file
+
+__all__ = ["register", "run", "check_file"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``validate`` sub-command."""
+    p = subparsers.add_parser(
+        "validate",
+        help="check arch and workload YAML files",
+        description="Check arch files (top-level key 'arch') and workload model files "
+        "(top-level key 'models'); one OK line per valid file, one line per problem.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files to check")
+    p.set_defaults(func=run)
+
+
+def check_file(path: str) -> str:
+    """Validate one file; return its OK description or raise :class:`GrcimError`."""
+    data = load_yaml_file(path)
+    if is_arch_document(data):
+        arch = load_arch(path if path.endswith((".yaml", ".yml")) or "/" in path
+                         else f"./{path}")
+        what = f"{arch.n_macros} macros, " if arch.kind == "chip" else ""
+        return f"arch ({arch.kind}, {what}{arch.macro.pipeline.value} pipeline)"
+    if isinstance(data, dict) and "models" in data:
+        from grcim.workloads.config import validate_workload_file
+
+        configs = validate_workload_file(path)
+        return f"workload models ({len(configs)} model{'s' if len(configs) != 1 else ''})"
+    line = getattr(data, "line", None) or 1
+    found = ", ".join(map(str, list(data)[:5])) if isinstance(data, dict) else type(data).__name__
+    raise SpecError(path, "<top>", found, "unknown kind of file: expected top-level key 'arch' "
+                    "(arch file) or 'models' (workload models file)", line)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Check every file; return 0 if all are valid, else 1."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    failed = 0
+    for path in args.files:
+        try:
+            what = check_file(path)
+        except GrcimError as exc:
+            failed += 1
+            print(f"grcim validate: error: {exc}", file=err)
+            continue
+        print(f"OK {path}: {what}", file=out)
+    return 1 if failed else 0

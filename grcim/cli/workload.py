@@ -1,0 +1,201 @@
+"""``grcim workload``: totals of an LLM operator graph, JSON and AccelForge einsum export.
+
+``grcim workload NAME --phase prefill|decode [--batch B] [--tokens T] [--context L]
+[--models FILE] [--json FILE] [--einsum FILE]`` and ``grcim workload list``.
+Numbers inside are SI (bytes, counts); this module converts to display units (B params,
+GMACs, MB = 1e6 bytes) only for the terminal table. Output files are written atomically
+after every value has been computed, so an error never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from grcim.atomic import atomic_write_text
+from grcim.errors import SpecError
+from grcim.workloads import (
+    ModelConfig,
+    build_graph,
+    default_model_name,
+    graph_totals,
+    load_model_configs,
+    parameter_breakdown,
+    parameter_count,
+)
+from grcim.workloads.einsum_export import einsum_yaml
+from grcim.workloads.transformer import (
+    MAX_BATCH,
+    MAX_BITS,
+    PHASES,
+    default_context,
+    default_tokens,
+)
+
+__all__ = ["register", "run"]
+
+CMDLINE = "<command line>"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``workload`` sub-command."""
+    p = subparsers.add_parser(
+        "workload",
+        help="operator-graph totals of an LLM (or 'list' the models)",
+        description="Build the operator graph of one prefill or decode step of an LLM and "
+        "print its totals; 'grcim workload list' shows the available models.",
+    )
+    p.add_argument("name", metavar="NAME", help="model name (see 'grcim workload list'), "
+                   "or 'list'")
+    p.add_argument("--phase", help="prefill (T prompt tokens) or decode (one new token at "
+                   "context L); required unless NAME is list")
+    p.add_argument("--batch", default="1", help=f"sequences per step, 1..{MAX_BATCH} (default 1)")
+    p.add_argument("--tokens", help="new tokens per sequence: prefill 1..max_context "
+                   "(default min(2048, max_context)); decode only 1")
+    p.add_argument("--context", help="tokens per sequence after the step, new ones included: "
+                   "tokens..max_context (default: tokens for prefill, min(2048, "
+                   "max_context) for decode)")
+    for name, what in (("weight", "weights"), ("act", "activations"), ("kv", "KV cache")):
+        p.add_argument(f"--{name}-bits", default="8", help=f"bits per element of {what}, "
+                       f"1..{MAX_BITS} (default 8)")
+    p.add_argument("--lm-head-all-tokens", action="store_true",
+                   help="project every new token to logits (default: last token only)")
+    p.add_argument("--models", metavar="FILE", help="models YAML (default: the bundled one)")
+    p.add_argument("--json", metavar="FILE", help="write the totals as JSON")
+    p.add_argument("--einsum", metavar="FILE", help="write an AccelForge einsum workload")
+    p.add_argument("--einsum-layer", default="0", metavar="N|all",
+                   help="layer to export (0-based, default 0) or 'all' (every layer + LM head)")
+    p.set_defaults(func=run)
+
+
+def _int_option(option: str, text: str, lo: int, hi: int, why: str = "") -> int:
+    """Parse a decimal integer option and check ``lo <= value <= hi``."""
+    allowed = f"an integer {lo}..{hi}{why}"
+    if not re.fullmatch(r"[+-]?\d{1,30}", text.strip()):
+        raise SpecError(CMDLINE, option, text, allowed)
+    value = int(text)
+    if not lo <= value <= hi:
+        raise SpecError(CMDLINE, option, value, allowed)
+    return value
+
+
+def _console() -> Console:
+    console = Console()
+    # Not a terminal (pipe, file, test capture): rich would assume 80 columns and squeeze.
+    return console if console.is_terminal else Console(width=120)
+
+
+def _list_models(models: str | None) -> int:
+    configs = load_model_configs(models)
+    default = default_model_name(models)
+    table = Table(title="LLM models (* = default)")
+    for column in ("model", "d_model", "heads", "kv heads", "head dim", "d_ff",
+                   "layers", "vocab", "FFN", "max context", "params (B)"):
+        table.add_column(column, no_wrap=column == "model",
+                         justify="left" if column in ("model", "title", "FFN") else "right")
+    for name, c in configs.items():
+        table.add_row(
+            name + (" *" if name == default else ""), str(c.d_model), str(c.n_heads),
+            str(c.n_kv_heads), str(c.head_dim), str(c.d_ff), str(c.n_layers), str(c.vocab),
+            c.ffn, str(c.max_context), f"{parameter_count(c) / 1e9:.3f}",
+        )
+    _console().print(table)
+    return 0
+
+
+def _pick_model(args: argparse.Namespace) -> ModelConfig:
+    configs = load_model_configs(args.models)
+    if args.name not in configs:
+        raise SpecError(CMDLINE, "NAME", args.name, "one of " + ", ".join(configs))
+    return configs[args.name]
+
+
+def _einsum_layer(text: str, config: ModelConfig) -> int | None:
+    if text.strip() == "all":
+        return None
+    return _int_option("--einsum-layer", text, 0, config.n_layers - 1, " or all")
+
+
+def _table(totals: dict[str, Any], config: ModelConfig) -> Table:
+    table = Table(title=f"{config.label}: {totals['phase']}, batch {totals['batch']}, "
+                  f"{totals['tokens']} new token(s), context {totals['context']}")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    g, mb = 1e9, 1e6
+    rows = (
+        ("parameters", totals["parameters"] / g, "B params", 3),
+        ("weight MACs per token", totals["weight_macs_per_token"] / g, "GMACs", 3),
+        ("weight MACs (step)", totals["weight_macs"] / g, "GMACs", 3),
+        ("attention MACs (step)", totals["attention_macs"] / g, "GMACs", 3),
+        ("total MACs (step)", totals["total_macs"] / g, "GMACs", 3),
+        ("vector ops (step)", totals["vector_ops"] / g, "G ops", 3),
+        ("ops (graph nodes)", totals["ops"], "", 0),
+        (f"weights stored ({totals['weight_bits']} b)", totals["weight_bytes"] / mb, "MB", 1),
+        ("weights read", totals["weight_read_bytes"] / mb, "MB", 1),
+        (f"KV cache after step ({totals['kv_bits']} b)", totals["kv_cache_bytes"] / mb, "MB", 1),
+        ("KV cache read", totals["kv_read_bytes"] / mb, "MB", 1),
+        ("KV cache written", totals["kv_write_bytes"] / mb, "MB", 1),
+        (f"activations read ({totals['act_bits']} b)", totals["activation_read_bytes"] / mb,
+         "MB", 1),
+        ("activations written", totals["activation_write_bytes"] / mb, "MB", 1),
+    )
+    for label, value, unit, digits in rows:
+        table.add_row(label, f"{value:,.{digits}f}", unit)
+    table.caption = "MB = 10^6 bytes; G = 10^9; MACs exclude causally masked products"
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``grcim workload``."""
+    if args.name == "list":
+        return _list_models(args.models)
+    config = _pick_model(args)
+    if args.phase not in PHASES:
+        value = "<missing>" if args.phase is None else args.phase
+        raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
+    phase = args.phase
+    ctx_why = f" (max_context of {config.name})"
+    batch = _int_option("--batch", args.batch, 1, MAX_BATCH)
+    if args.tokens is None:
+        tokens = default_tokens(config, phase)
+    elif phase == "decode":
+        tokens = _int_option("--tokens", args.tokens, 1, 1, " (decode: one token per sequence)")
+    else:
+        tokens = _int_option("--tokens", args.tokens, 1, config.max_context, ctx_why)
+    if args.context is None:
+        context = default_context(config, phase, tokens)
+    else:
+        context = _int_option("--context", args.context, tokens, config.max_context,
+                              f" (at least --tokens; max_context of {config.name})")
+    bits = {name: _int_option(f"--{name.replace('_', '-')}", getattr(args, name), 1, MAX_BITS)
+            for name in ("weight_bits", "act_bits", "kv_bits")}
+    layer = _einsum_layer(args.einsum_layer, config) if args.einsum else 0
+    graph = build_graph(config, phase, batch=batch, tokens=tokens, context=context,
+                        lm_head_all_tokens=args.lm_head_all_tokens, **bits)
+    totals = graph_totals(graph)
+    totals["lm_head_all_tokens"] = args.lm_head_all_tokens
+    totals["parameter_breakdown"] = parameter_breakdown(config)
+    totals["model_title"] = config.title
+    totals["source"] = config.source
+    # Render everything before writing anything, so a failure leaves no output file.
+    json_text = json.dumps(totals, indent=2) + "\n" if args.json else None
+    einsum_text = einsum_yaml(graph, layer) if args.einsum else None
+    outputs = [(opt, path, text) for opt, path, text in (
+        ("--json", args.json, json_text), ("--einsum", args.einsum, einsum_text)) if text]
+    for option, path, _ in outputs:
+        if Path(path).is_dir():
+            raise SpecError(CMDLINE, option, path, "a file path, not a directory")
+    _console().print(_table(totals, config))
+    for option, path, text in outputs:
+        try:
+            atomic_write_text(path, text)
+        except OSError as exc:
+            raise SpecError(CMDLINE, option, path, f"a writable file ({exc.strerror})") from None
+    return 0

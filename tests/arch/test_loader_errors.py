@@ -1,0 +1,196 @@
+"""Bad arch files raise SpecError naming the file, line, key path, value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import grcim.arch
+from grcim.arch import load_arch, load_arch_text
+from grcim.errors import SpecError
+
+ARCH_DIR = Path(grcim.arch.__file__).parent
+MACRO = (ARCH_DIR / "macros" / "grmac_unit.yaml").read_text(encoding="utf-8")
+CHIP = (ARCH_DIR / "chips" / "edge_grmac.yaml").read_text(encoding="utf-8")
+
+
+def line_of(text: str, fragment: str) -> int:
+    """1-based line of the first line containing ``fragment`` (the test's own count)."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if fragment in line]
+    assert hits, fragment
+    return hits[0]
+
+
+def replace(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def fail(text: str) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        load_arch_text(text, "bad.yaml")
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "allowed"),
+    [
+        ("    rows: 256 ", "    rows: -256 ", "arch.variables.rows", "greater than 0"),
+        ("    rows: 256 ", "    rowz: 256 ", "arch.variables.rowz", "did you mean 'rows'"),
+        ("    pipeline: \"grmac\"", "    pipeline: grmac", "arch.variables.pipeline",
+         "quoted text"),
+        ("    pipeline: \"grmac\"", "    pipeline: \"gmac\"", "arch.variables.pipeline",
+         "'conventional', 'grmac' or 'int'"),
+        ("    cols: 256 ", "    cols: \"256\" ", "arch.variables.cols", "unquoted"),
+        ("    cols: 256 ", "    cols: true ", "arch.variables.cols", "not true/false"),
+        ("    sqnr_target_db: 35 ", "    sqnr_target_db: .nan ", "arch.variables.sqnr_target_db",
+         "not NaN"),
+        ("    cols: 256 ", "    cols: __import__('os') ", "arch.variables.cols", "allowed"),
+        ("    cols: 256 ", "    cols: 10**10**10 ", "arch.variables.cols", "too large"),
+        ("    cols: 256 ", "    cols: 1.0e+30 ", "arch.variables.cols", "integer > 0, <= 65536"),
+        ("    cols: 256 ", "    cols: 0.5 ", "arch.variables.cols", "integer > 0, <= 65536"),
+        ("    adc_bits: \"auto\"", "    adc_bits: inf", "arch.variables.adc_bits",
+         "1..20 bits or 'auto'"),
+        ("    rows_per_adc: 64 ", "    rows_per_adc: 60 ", "arch.variables.rows_per_adc",
+         "must divide rows"),
+        ("    adcs_per_macro: 128 ", "    adcs_per_macro: 130 ",
+         "arch.variables.adcs_per_macro", "multiple"),
+        ("    input_format: \"fp8_e4m3\"", "    input_format: \"fp8_e4m4\"",
+         "arch.variables.input_format", "fp<N>_e<E>m<M>"),
+        ("    normalization: \"unit\"", "    normalization: null",
+         "arch.variables.normalization", "required for pipeline 'grmac'"),
+        ("    adc_bits: \"auto\"", "    adc_bits: \"many\"", "arch.variables.adc_bits",
+         "1..20 bits or 'auto'"),
+        ("    adc_bits: \"auto\"", "    adc_bits: 40", "arch.variables.adc_bits",
+         "1..20 bits or 'auto'"),
+        ("    kind: \"macro\"", "    kind: \"board\"", "arch.variables.kind",
+         '"macro" or "chip"'),
+        ("    sqnr_target_db: 35 ", "    sqnr_target_db: unknown_name ",
+         "arch.variables.sqnr_target_db", "unknown name"),
+    ],
+)
+def test_bad_variable(old: str, new: str, key: str, allowed: str) -> None:
+    text = replace(MACRO, old, new)
+    err = fail(text)
+    assert err.file == "bad.yaml"
+    assert err.key == key
+    assert allowed in err.allowed
+    assert err.line == line_of(text, new.strip().split(":")[0] + ":")
+    assert "\n" not in str(err) and str(err).startswith(f"bad.yaml:{err.line}: {key} = ")
+
+
+def test_missing_variable_names_the_key() -> None:
+    text = replace(MACRO, "    sqnr_target_db: 35            # dB\n", "")
+    err = fail(text)
+    assert err.key == "arch.variables.sqnr_target_db"
+    assert err.allowed == "missing required key"
+    assert err.line == line_of(text, "  variables:")
+
+
+def test_missing_chip_key() -> None:
+    text = replace(CHIP, "    dram_write_energy_per_bit_j: 4.5e-12\n", "")
+    err = fail(text)
+    assert err.key == "arch.variables.dram_write_energy_per_bit_j"
+    assert "missing" in err.allowed
+
+
+def test_chip_key_in_macro_file() -> None:
+    text = replace(MACRO, "    rows: 256 ", "    n_macros: 4\n    rows: 256 ")
+    err = fail(text)
+    assert err.key == "arch.variables.n_macros" and "only in chip files" in err.allowed
+    assert err.line == line_of(text, "n_macros: 4")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "allowed", "fragment"),
+    [
+        ("    component_class: gr_mac", "    component_class: int_cim_mac",
+         "arch.nodes.8.component_class", "'gr_mac' for pipeline 'grmac'",
+         "component_class: int_cim_mac"),
+        ("    - {name: row, fanout: rows_per_adc,", "    - {name: row, fanout: 32,",
+         "arch.nodes", "must multiply to", "  nodes:"),
+        ("    - {name: row, fanout: rows_per_adc,", "    - {name: row, fanout: 0,",
+         "arch.nodes.6.spatial.0.fanout", "greater than 0", "fanout: 0"),
+        ("    direction: up_and_down", "    direction: sideways",
+         "arch.nodes.0.direction", "up, down or up_and_down", "direction: sideways"),
+        ("    name: GainRangingStage", "    name: ADC", "arch.nodes",
+         "must be unique", "  nodes:"),
+        ("  - !Memory\n    name: CimCells", "  - !Storage\n    name: CimCells",
+         "arch.nodes.7", "!Memory, !Toll", "!Storage"),
+        ("    size: n_weight_slices * cell_bits", "    capacity: 5",
+         "arch.nodes.7.capacity", "unknown key", "capacity: 5"),
+        ("    size: n_weight_slices * cell_bits", "    size: cell_bits.__class__",
+         "arch.nodes.7.size", "attribute access", "size: cell_bits"),
+        ("      n_dacs: rows_per_adc", "      n_dacs: [1, 2]",
+         "arch.nodes.4.extra_attributes_for_component_model.n_dacs", "no lists",
+         "n_dacs: [1, 2]"),
+        ("      n_dacs: rows_per_adc", "      n_dacs: open('x')",
+         "arch.nodes.4.extra_attributes_for_component_model.n_dacs", "not allowed",
+         "n_dacs: open"),
+        ("    tensors: {keep: input}", "    tensors: {keep: input.__class__}",
+         "arch.nodes.4.tensors.keep", "tensor names", "keep: input.__class__"),
+        ("      energy: weight_write_energy_per_row_j / (cols * cell_bits)",
+         "      energy: -1", "arch.nodes.7.actions.1.energy", "greater than or equal",
+         "energy: -1"),
+    ],
+)
+def test_bad_node(old: str, new: str, key: str, allowed: str, fragment: str) -> None:
+    text = replace(MACRO, old, new)
+    err = fail(text)
+    assert err.key == key
+    assert allowed in err.allowed
+    assert err.line == line_of(text, fragment)
+
+
+def test_extra_top_level_key() -> None:
+    err = fail(MACRO + "grcim:\n  x: 1\n")
+    assert err.key == "grcim" and "only 'arch'" in err.allowed
+    assert err.line == line_of(MACRO + "grcim:\n  x: 1\n", "grcim:")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("- 1\n- 2\n", "<top>"),
+        ("other: 1\n", "other"),
+        ("arch: 3\n", "arch"),
+        ("arch:\n  nodes: []\n", "arch.variables"),
+        ("arch: {variables: {}, nodes: [], junk: 1}\n", "arch.junk"),
+        ("arch: [1,\n", "<yaml>"),
+        ("arch:\n  variables: {1: 2}\n  nodes: []\n", "arch.variables.1"),
+    ],
+)
+def test_malformed_documents(text: str, key: str) -> None:
+    assert fail(text).key == key
+
+
+def test_unknown_bundled_name_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="a bundled arch"):
+        load_arch("no_such_arch")
+    with pytest.raises(SpecError, match="does not exist"):
+        load_arch(tmp_path / "none.yaml")
+    with pytest.raises(SpecError, match="is a directory"):
+        load_arch(str(tmp_path) + "/")
+
+
+def test_user_file_by_path(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(replace(MACRO, "    rows: 256 ", "    rows: 512 "), encoding="utf-8")
+    arch = load_arch(str(path))
+    assert arch.name == "mine" and arch.macro.rows == 512 and arch.source == str(path)
+    path.write_text(replace(MACRO, "    rows: 256 ", "    rows: -1 "), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_arch(path)
+    assert info.value.file == str(path) and info.value.key == "arch.variables.rows"
+
+
+def test_alias_expansion_is_bounded() -> None:
+    # Each Fork holds ten aliases of the previous one: 10**7 compute nodes described in
+    # about a kilobyte. The reader must stop with a SpecError instead of walking them all.
+    head = MACRO.split("\n  nodes:\n", 1)[0]
+    nodes = ["  - &f1 !Fork {nodes: [!Compute {name: a}]}"]
+    for i in range(2, 9):
+        nodes.append(f"  - &f{i} !Fork {{nodes: [" + ", ".join([f"*f{i - 1}"] * 10) + "]}")
+    err = fail(head + "\n  nodes:\n" + "\n".join(nodes) + "\n")
+    assert "at most" in err.allowed and err.key.startswith("arch.nodes")
