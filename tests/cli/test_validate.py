@@ -63,8 +63,10 @@ def test_no_traceback_from_the_command_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(MACRO_TEXT.replace("    cols: 256 ", "    cols: __import__('os') "),
                    encoding="utf-8")
+    # cwd away from the checkout: its grcim/ folder would shadow the installed package
     proc = subprocess.run([sys.executable, "-m", "grcim", "validate", str(bad)],
-                          capture_output=True, text=True, timeout=120, check=False)
+                          capture_output=True, text=True, timeout=120, check=False,
+                          cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
