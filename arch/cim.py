@@ -40,9 +40,10 @@ class Normalization(StrEnum):
 class AdcLaw(StrEnum):
     """ADC energy law the estimator plug-in applies (reported with every result)."""
 
-    SURVEY = "survey"
-    WALDEN = "walden"
     THERMAL = "thermal"
+    WALDEN = "walden"
+    ENVELOPE = "envelope"
+    HWCOMPONENTS = "hwcomponents"
 
 
 COMPUTE_CLASS: dict[Pipeline, str] = {
@@ -83,9 +84,10 @@ class MacroSpec(BaseModel):
     adc_bits: int | Literal["auto"] = "auto"
     """ADC resolution, bits; ``"auto"`` lets the ADC plug-in size it from
     ``sqnr_target_db``."""
-    adc_law: AdcLaw = AdcLaw.SURVEY
-    """ADC energy law: ``survey`` (Murmann-survey envelope) | ``walden`` (2^N) |
-    ``thermal`` (4^N)."""
+    adc_law: AdcLaw = AdcLaw.HWCOMPONENTS
+    """ADC energy law (same names as ``grcim.plugins.energy.adc.ADC_LAWS``): ``thermal``
+    (Schreier FOM, 4^N) | ``walden`` (2^N) | ``envelope`` (Murmann-survey best-case
+    envelope) | ``hwcomponents`` (the hwcomponents-adc survey model)."""
     sqnr_target_db: float = Field(gt=0, le=200)
     """Signal-to-quantization-noise target of one MAC output, dB."""
     dac_bits: int = Field(gt=0, le=16)

@@ -13,7 +13,7 @@ from grcim.arch.nodes import ContainerNode, walk_all
 
 ARCH_DIR = Path(grcim.arch.__file__).parent
 FILES = {p.stem: p for folder in ("macros", "chips") for p in (ARCH_DIR / folder).glob("*.yaml")}
-CHIP_MACRO = {"grmac": "grmac_unit", "conventional": "conventional_fp_cim", "int8": "int8_cim"}
+CHIP_MACRO = {"grmac": "grmac_row", "conventional": "conventional_fp_cim", "int8": "int8_cim"}
 # component_class names of grcim's estimator plug-ins (the plug-in contract).
 GRCIM_CLASSES = {"gr_mac", "conventional_fp_mac", "int_cim_mac", "gain_ranging_stage",
                  "exponent_normalizer", "grcim_adc", "cim_dac"}

@@ -29,7 +29,7 @@ def test_list_shows_every_bundled_file_and_marks_the_default(
 def test_show_summarizes_a_chip(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["arch", "show", "edge_grmac"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    for fragment in ("grmac (unit)", "gr_mac", "fp8_e4m3 x fp8_e4m3", "22 nm", "lpddr5",
+    for fragment in ("grmac (row)", "gr_mac", "fp8_e4m3 x fp8_e4m3", "22 nm", "lpddr5",
                      "16 GiB", "51.2 GB/s", "4 MiB", "KV cache", "vector_unit"):
         assert fragment in out, fragment
 
