@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${GRCIM_VENV:-.venv}"
-extras="${GRCIM_EXTRAS:-test}"
+extras="${GRCIM_EXTRAS:-test,accelforge}"
 
 ok() { "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
 
