@@ -80,12 +80,20 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
     paths.append(_save(fig, out / "required_adc_bits.png"))
     # 3. energy per MAC vs input dynamic range
     fig, ax = plt.subplots(figsize=(8, 4.6))
+    cfg = c["iso_energy_configuration"]
+    default = f"grmac_{cfg['variant']}_{cfg['gain_reference']}"
+    colors = {"unit": "C1", "row": "C2", "int": "C4"}
     for p in dict.fromkeys(r["pipeline"] for r in result.energy_curves):
         rows = [r for r in result.energy_curves if r["pipeline"] == p]
-        style = {"lw": 2.2, "color": "k"} if p == "conventional" else {"lw": 1.2}
+        if p == "conventional":
+            style: dict[str, Any] = {"lw": 4.0, "color": "0.6", "zorder": 1}
+        else:
+            _, variant, ref = p.split("_", 2)
+            style = {"color": colors.get(variant, "C0"), "lw": 2.4 if p == default else 1.2,
+                     "ls": "-" if ref == "fixed" else "--", "zorder": 3 if p == default else 2}
+        label = p + (" (default)" if p == default else "")
         ax.semilogy([r["dynamic_range_bits"] for r in rows],
-                    [r["energy_per_mac_j"] * 1e15 for r in rows], label=p, **style)
-    cfg = c["iso_energy_configuration"]
+                    [r["energy_per_mac_j"] * 1e15 for r in rows], label=label, **style)
     ax.set_xlabel("input dynamic range D (octaves)")
     ax.set_ylabel("energy per MAC (fJ)")
     ax.set_title(f"Energy per MAC at {c['sqnr_target_db']:g} dB, ADC law '{c['adc_law']}', "
@@ -111,6 +119,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
                label=law)
     ax.set_xticks(range(len(keys)), [f"{v}\n{r}" for v, r in keys])
     ax.axhline(0, color="k", lw=0.6)
+    ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5")
     ax.set_ylabel("iso-energy dynamic-range gain (octaves)")
     ax.set_title(f"Gain at D_ref = {cfg['reference_dynamic_range_bits']:g} "
                  f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)")
