@@ -15,7 +15,7 @@ from grcim.arch.quoting import quoted_paths
 from grcim.arch.spec import Arch, build_arch
 from grcim.errors import SpecError
 from grcim.resources import bundled
-from grcim.yamlio import MAX_BYTES, load_yaml_text
+from grcim.yamlio import load_yaml_text, read_text_file
 
 __all__ = ["DEFAULT_ARCH", "BUNDLED_DIRS", "list_bundled", "load_arch", "load_arch_text",
            "bundled_path", "is_arch_document"]
@@ -99,16 +99,5 @@ def load_arch(path_or_name: str | os.PathLike[str]) -> Arch:
         entry = bundled_path(text_name)
         return load_arch_text(entry.read_text(encoding="utf-8"), str(entry), text_name)
     p = Path(text_name)
-    try:
-        if p.is_file() and p.stat().st_size > MAX_BYTES:
-            raise SpecError(str(p), "<file>", p.stat().st_size, f"at most {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(str(p), "<file>", str(p), "file does not exist") from None
-    except IsADirectoryError:
-        raise SpecError(str(p), "<file>", str(p), "is a directory, expected a YAML file") from None
-    except UnicodeDecodeError:
-        raise SpecError(str(p), "<file>", str(p), "must be UTF-8 text") from None
-    except OSError as exc:
-        raise SpecError(str(p), "<file>", str(p), f"cannot be read ({exc.strerror})") from None
+    text = read_text_file(p)
     return load_arch_text(text, str(p))

@@ -19,7 +19,10 @@ import yaml
 
 from grcim.errors import SpecError
 
-__all__ = ["LineDict", "load_yaml_file", "load_yaml_text", "MAX_BYTES", "MAX_DEPTH", "MAX_ALIASES"]
+__all__ = [
+    "LineDict", "load_yaml_file", "load_yaml_text", "read_text_file", "MAX_BYTES", "MAX_DEPTH",
+    "MAX_ALIASES",
+]
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
@@ -129,13 +132,13 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
         loader.dispose()
 
 
-def load_yaml_file(path: str | os.PathLike[str]) -> Any:
-    """Read and parse a YAML file; unreadable files raise ``SpecError`` too."""
+def read_text_file(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 text file of at most ``MAX_BYTES``; every failure is a ``SpecError``."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_BYTES:
+        if p.is_file() and p.stat().st_size > MAX_BYTES:
             raise SpecError(str(p), "<file>", p.stat().st_size, f"at most {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(str(p), "<file>", str(p), "file does not exist") from None
     except IsADirectoryError:
@@ -144,4 +147,8 @@ def load_yaml_file(path: str | os.PathLike[str]) -> Any:
         raise SpecError(str(p), "<file>", str(p), "must be UTF-8 text") from None
     except OSError as exc:
         raise SpecError(str(p), "<file>", str(p), f"cannot be read ({exc.strerror})") from None
-    return load_yaml_text(text, str(p))
+
+
+def load_yaml_file(path: str | os.PathLike[str]) -> Any:
+    """Read and parse a YAML file; unreadable files raise ``SpecError`` too."""
+    return load_yaml_text(read_text_file(path), str(Path(path)))

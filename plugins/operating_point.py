@@ -163,7 +163,7 @@ def derive_operating_point(
     n_rows: int = 64,
     sqnr_target_db: float = 35.0,
     variant: str = "row",
-    gain_reference: str = "vector_max",
+    gain_reference: str = "fixed",
     weight_block: int = 32,
     int_block_rows: int | None = None,
     n_samples: int = 8000,
