@@ -12,7 +12,8 @@ from grcim import __version__
 from grcim.errors import GrcimError
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate")
+COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
+                                    "map", "compare")
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -26,8 +26,8 @@ def rows_to_csv(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def _cell(v: Any) -> Any:
-    if isinstance(v, float):
-        return repr(v)
+    if isinstance(v, float):  # includes numpy float64, whose repr names the type
+        return repr(float(v))
     if isinstance(v, dict | list | tuple):
         return json.dumps(v)
     return v

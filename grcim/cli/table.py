@@ -1,0 +1,288 @@
+"""``grcim table COMPONENT``: Accelergy-style energy/area tables (ERT/ART) over a grid.
+
+``grcim table gr_mac --set normalization=unit --sweep dynamic_range_bits=0:8:2
+--sweep adc_law=thermal,walden --format csv``. Values are SI inside
+(``grcim.plugins.tables``); this module converts to the display units Accelergy users
+read: energy pJ, area µm², leakage µW, latency ns. ``--format yaml`` mirrors Accelergy
+0.4's ``ERT``/``ART`` documents (one table per grid point, its attributes alongside).
+Files (``--out``, ``--plot``) are written atomically after every value is computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from grcim.atomic import atomic_write_text
+from grcim.errors import SpecError
+
+if TYPE_CHECKING:
+    from grcim.plugins.tables import ComponentTable
+
+__all__ = ["register", "run", "parse_value", "parse_sweep", "render"]
+
+CMDLINE = "<command line>"
+FORMATS = ("text", "csv", "yaml", "json")
+PJ, UM2, UW, NS = 1e12, 1e12, 1e6, 1e9
+_INT = re.compile(r"^[+-]?\d+$")
+MAX_PLOT_LINES = 24
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``table`` sub-command."""
+    p = subparsers.add_parser(
+        "table",
+        help="energy/area table (ERT/ART) of a grcim component over a parameter grid",
+        description="Per-action energy (pJ), area (µm²), leakage (µW) and latency (ns) of "
+        "one grcim component over the grid of --sweep values, with the attributes of each "
+        "row. Components: gr_mac, conventional_fp_mac, int_cim_mac, gain_ranging_stage, "
+        "exponent_normalizer, grcim_adc, cim_dac ('grcim plugins' lists their attributes).",
+    )
+    p.add_argument("component", metavar="COMPONENT", help="component name, e.g. gr_mac")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="fix an attribute (repeatable); 'none' means unset")
+    p.add_argument("--sweep", dest="sweeps", action="append", default=[],
+                   metavar="KEY=V1,V2,...|KEY=START:STOP:STEP",
+                   help="sweep an attribute over a list or an inclusive numeric range "
+                   "(repeatable; the grid is their product, first sweep slowest)")
+    p.add_argument("--action", dest="actions", action="append", default=[], metavar="NAME",
+                   help="only these actions (repeatable; default all)")
+    p.add_argument("--format", default="text", help="text (default), csv, yaml or json")
+    p.add_argument("--out", metavar="FILE", help="write the table to FILE instead of stdout")
+    p.add_argument("--cycle-seconds", default="1e-9", metavar="S",
+                   help="global cycle for the ERT leak action, s (yaml; default 1e-9)")
+    p.add_argument("--plot", metavar="FILE", help="also plot energy vs --x (png/pdf/svg)")
+    p.add_argument("--x", metavar="KEY", help="swept attribute on the plot's x axis "
+                   "(default: the first numeric sweep)")
+    p.set_defaults(func=run)
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value: int, float, None (``none``) or the text itself."""
+    t = text.strip()
+    if t.lower() in ("none", "null"):
+        return None
+    if _INT.match(t):
+        return int(t)
+    try:
+        x = float(t)
+    except ValueError:
+        return t
+    return x if np.isfinite(x) else t
+
+
+def _key_value(option: str, text: str, allowed: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()) or not value.strip():
+        raise SpecError(CMDLINE, option, text, allowed)
+    return key.strip(), value.strip()
+
+
+def parse_sweep(text: str) -> tuple[str, list[Any]]:
+    """``KEY=V1,V2,...`` or ``KEY=START:STOP:STEP`` (inclusive stop) to a key and values."""
+    allowed = "KEY=V1,V2,... or KEY=START:STOP:STEP with STEP > 0"
+    key, value = _key_value("--sweep", text, allowed)
+    if ":" not in value:
+        return key, [parse_value(v) for v in value.split(",") if v.strip()]
+    parts = [parse_value(v) for v in value.split(":")]
+    if len(parts) != 3 or not all(isinstance(v, (int, float)) for v in parts) or parts[2] <= 0:
+        raise SpecError(CMDLINE, "--sweep", text, allowed)
+    start, stop, step = parts
+    count = int(np.floor((stop - start) / step + 1e-9)) + 1
+    if count < 1 or count > 1_000_000:
+        raise SpecError(CMDLINE, "--sweep", text, "a range of 1 to 1000000 values")
+    values = start + step * np.arange(count)
+    if all(isinstance(v, int) for v in parts):
+        return key, [int(v) for v in values]
+    return key, [float(v) for v in values]
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+def _row_costs(table: ComponentTable, i: int) -> dict[str, float]:
+    out = {f"{a}_energy_pj": float(e[i]) * PJ for a, e in table.energy_j.items()}
+    out |= {"area_um2": float(table.area_m2[i]) * UM2,
+            "leak_power_uw": float(table.leak_power_w[i]) * UW,
+            "latency_ns": float(table.latency_s[i]) * NS,
+            "throughput_per_s": float(table.throughput_hz[i])}
+    return out
+
+
+def _text(table: ComponentTable) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=200, color_system=None)
+    fixed = ", ".join(f"{k}={_display(v)}" for k, v in table.fixed.items())
+    console.print(f"{table.component} ({table.model.__name__}), {table.n_points} point(s); "
+                  f"energy pJ per action, area µm², leakage µW, latency ns")
+    console.print(f"fixed: {fixed}")
+    grid = Table(show_header=True, header_style="bold")
+    for key in table.swept:
+        grid.add_column(key)
+    cost_keys = list(_row_costs(table, 0)) if table.n_points else []
+    for key in cost_keys:
+        grid.add_column(key, justify="right")
+    for i in range(table.n_points):
+        costs = _row_costs(table, i)
+        grid.add_row(*[str(_display(v[i])) for v in table.swept.values()],
+                     *[f"{costs[k]:.6g}" for k in cost_keys])
+    console.print(grid)
+    return buf.getvalue()
+
+
+def _csv(table: ComponentTable) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    attrs = list(table.attributes_at(0)) if table.n_points else []
+    costs = list(_row_costs(table, 0)) if table.n_points else []
+    writer.writerow(["component", *attrs, *costs])
+    for i in range(table.n_points):
+        a = table.attributes_at(i)
+        c = _row_costs(table, i)
+        writer.writerow([table.component, *["" if a[k] is None else _display(a[k])
+                                            for k in attrs], *[repr(c[k]) for k in costs]])
+    return buf.getvalue()
+
+
+def _json(table: ComponentTable) -> str:
+    rows = []
+    for i in range(table.n_points):
+        rows.append({"attributes": {k: _display(v) for k, v in table.attributes_at(i).items()},
+                     **_row_costs(table, i)})
+    doc = {"component": table.component, "model": table.model.__name__,
+           "units": {"energy": "pJ", "area": "um^2", "leak_power": "uW", "latency": "ns",
+                     "throughput": "actions/s"},
+           "fixed": {k: _display(v) for k, v in table.fixed.items()},
+           "swept": list(table.swept), "rows": rows}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def _yaml(table: ComponentTable, cycle_s: float) -> str:
+    ert, art = [], []
+    for i in range(table.n_points):
+        name = f"{table.component}[{i}]"
+        attrs = {k: _display(v) for k, v in table.attributes_at(i).items()}
+        actions = [{"name": a, "arguments": None, "energy": float(e[i]) * PJ}
+                   for a, e in table.energy_j.items()]
+        actions.append({"name": "leak", "arguments": {"global_cycle_seconds": cycle_s},
+                        "energy": float(table.leak_power_w[i]) * cycle_s * PJ})
+        ert.append({"name": name, "attributes": attrs, "actions": actions})
+        art.append({"name": name, "attributes": dict(attrs),
+                    "area": float(table.area_m2[i]) * UM2})
+    head = (f"# grcim table {table.component}: Accelergy 0.4 ERT/ART layout; energy in pJ "
+            f"per action (leak: per global cycle), area in um^2\n")
+    doc = {"ERT": {"version": "0.4", "tables": ert}, "ART": {"version": "0.4", "tables": art}}
+    return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
+
+
+def render(table: ComponentTable, fmt: str, cycle_s: float = 1e-9) -> str:
+    """The table as text, csv, yaml (ERT/ART) or json, in display units."""
+    if fmt == "csv":
+        return _csv(table)
+    if fmt == "json":
+        return _json(table)
+    if fmt == "yaml":
+        return _yaml(table, cycle_s)
+    return _text(table)
+
+
+def _plot(table: ComponentTable, path: str, x_key: str | None) -> None:
+    numeric = [k for k, v in table.swept.items()
+               if all(isinstance(_display(x), (int, float)) for x in v)]
+    key = x_key or (numeric[0] if numeric else None)
+    if key is None or key not in numeric:
+        raise SpecError(CMDLINE, "--x", x_key, "a numerically swept attribute: "
+                        + (", ".join(numeric) or "none (add a numeric --sweep)"))
+    others = [k for k in table.swept if k != key]
+    labels = [", ".join(f"{k}={_display(table.swept[k][i])}" for k in others)
+              for i in range(table.n_points)]
+    groups = list(dict.fromkeys(labels))
+    if len(groups) * len(table.energy_j) > MAX_PLOT_LINES:
+        raise SpecError(CMDLINE, "--plot", path, f"at most {MAX_PLOT_LINES} lines; sweep "
+                        "fewer other attributes or pick actions with --action")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    x = np.array([float(_display(v)) for v in table.swept[key]])
+    for label in groups:
+        idx = [i for i, lab in enumerate(labels) if lab == label]
+        for action, e in table.energy_j.items():
+            name = action + (f" ({label})" if label else "")
+            ax.plot(x[idx], e[idx] * PJ, marker="o", ms=3, label=name)
+    ax.set_xlabel(key)
+    ax.set_ylabel("energy per action (pJ)")
+    ax.set_yscale("log")
+    ax.set_title(f"{table.component}")
+    ax.legend(fontsize=7)
+    buf = io.BytesIO()
+    ext = Path(path).suffix.lower().lstrip(".") or "png"
+    fig.savefig(buf, format=ext, bbox_inches="tight")
+    plt.close(fig)
+    _atomic_write_bytes(path, buf.getvalue())
+
+
+def _atomic_write_bytes(path: str, data: bytes) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the table, then print it or write it (and the plot)."""
+    from grcim.plugins.tables import build_table
+
+    fmt = args.format.strip().lower()
+    if fmt not in FORMATS:
+        raise SpecError(CMDLINE, "--format", args.format, "one of " + ", ".join(FORMATS))
+    cycle = parse_value(args.cycle_seconds)
+    if not isinstance(cycle, (int, float)) or not 0 < cycle <= 1:
+        raise SpecError(CMDLINE, "--cycle-seconds", args.cycle_seconds, "seconds in (0, 1]")
+    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise SpecError(CMDLINE, "--plot", args.plot, "a .png, .pdf or .svg file")
+    fixed: dict[str, Any] = {}
+    for text in args.sets:
+        key, value = _key_value("--set", text, "KEY=VALUE")
+        if key in fixed:
+            raise SpecError(CMDLINE, "--set", text, f"{key} given once")
+        fixed[key] = parse_value(value)
+    sweep: dict[str, list[Any]] = {}
+    for text in args.sweeps:
+        key, values = parse_sweep(text)
+        if key in sweep or key in fixed:
+            raise SpecError(CMDLINE, "--sweep", text, f"{key} set or swept once")
+        sweep[key] = values
+    table = build_table(args.component, fixed, sweep, args.actions or None)
+    text = render(table, fmt, float(cycle))
+    if args.plot:
+        _plot(table, args.plot, args.x)
+    if args.out:
+        atomic_write_text(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,240 @@
+"""Area, leakage and latency of the CIM blocks the estimator plug-ins price (SI units).
+
+Areas (m²) are built from three layout primitives, each taken per technology node:
+
+- **capacitor**: ``C / CAP_DENSITY_F_PER_M2`` (stacked-metal MOM capacitor);
+- **SRAM bitcell**: published high-density 6T cell areas (table below), interpolated
+  log-log in the feature size;
+- **logic gate**: one NAND2-equivalent (GE) = 4 transistors at the node's logic transistor
+  density (table below); a full adder, 2:1 mux and flip-flop are counted in GE from the
+  NanGate 45 nm Open Cell Library (X1 cells: NAND2 0.798 µm², FA 4.256 µm², MUX2 1.862 µm²,
+  DFF 4.522 µm²).
+
+Blocks:
+
+- **MAC cell** (charge-domain SRAM CIM): the capacitor sits in the metal stack above the
+  cell's transistors (Valavi et al., JSSC 54(6), 2019; Jia et al., JSSC 55(9), 2020), so
+  the footprint is ``max(C_cell / density, bits * A_bitcell * CIM_CELL_OVERHEAD)``; the
+  multiplying bitcell is about 1.8x a 6T cell (Valavi et al.).
+- **DAC**: its binary-weighted array of ``2**(b-1)`` unit capacitors plus a ``b``-bit input
+  register (the same array ``dac_energy_j`` switches).
+- **gain-ranging stage**: ``ceil(octaves)`` halving steps, each a capacitor of the signal's
+  size plus one control flop (the structure ``gain_stage_energy_j`` charges).
+- **SAR ADC**: capacitive DAC ``max(2**B C_min, 12 kT 2**(2B) / V_s**2)`` (matching floor or
+  the kT/C noise of the sampling capacitor below the quantization noise ``LSB**2 / 12``), a
+  comparator (``GE_COMPARATOR``) and two ``B``-bit registers (SAR register + output latch).
+  Reference buffers and calibration are not counted: this is a compact column ADC, not a
+  stand-alone survey converter.
+- **digital logic**: gate counts x GE area. :func:`gate_area_technology` swaps the per-gate
+  energies of a :class:`Technology` for per-gate areas, so the science core's gate-count
+  composition of the digital energy (``energy.digital``, ``energy.per_mac``) yields the
+  logic area with the same counts.
+
+Leakage: hwcomponents-adc's convention (Andrulis et al., arXiv 2404.06553): static power is
+``LEAKAGE_FRACTION`` of the total power of an active block running at its design rate, i.e.
+``P_leak = f / (1 - f) * E_dynamic * rate``. Passive capacitor arrays are not counted.
+
+Latency: an analog step (DAC drive, charge-share MAC, gain step, conversion) takes one
+conversion period ``1 / rate``; a digital operation takes one clock period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grcim.plugins.energy.analog import thermal_capacitance_f
+from grcim.plugins.energy.per_mac import (
+    EnergyBreakdown,
+    EnergyOptions,
+    conventional_energy,
+    grmac_energy,
+)
+from grcim.plugins.operating_point import OperatingPoint
+from grcim.plugins.technology import Technology
+
+__all__ = [
+    "CAP_DENSITY_F_PER_M2", "CIM_CELL_OVERHEAD", "GE_FULL_ADDER", "GE_MUX2", "GE_FLOP",
+    "GE_COMPARATOR", "LEAKAGE_FRACTION", "capacitor_area_m2", "sram_bitcell_area_m2",
+    "nand2_area_m2", "logic_area_m2", "gate_area_technology", "mac_cell_area_m2",
+    "dac_area_m2", "gain_stage_area_m2", "sar_adc_area_m2", "leakage_power_w",
+    "step_latency_s", "grmac_area_terms", "conventional_area_terms",
+]
+
+F64 = NDArray[np.float64]
+
+#: Stacked-metal MOM capacitor density, F/m² (2 fF/µm²). Assumption: multi-layer MOM
+#: structures in 28-7 nm processes give 1-3 fF/µm²; the density barely scales with the node
+#: because finer pitches are offset by lower-k dielectrics.
+CAP_DENSITY_F_PER_M2 = 2.0e-3
+#: Multiplying (CIM) bitcell area over a 6T cell (Valavi et al., JSSC 2019: 1.8x).
+CIM_CELL_OVERHEAD = 1.8
+_NAND2_NANGATE_UM2 = 0.798
+#: Gate equivalents (NAND2 = 1) of a full adder, a 2:1 mux bit and a D flip-flop (NanGate 45).
+GE_FULL_ADDER = 4.256 / _NAND2_NANGATE_UM2
+GE_MUX2 = 1.862 / _NAND2_NANGATE_UM2
+GE_FLOP = 4.522 / _NAND2_NANGATE_UM2
+#: Dynamic (StrongARM) comparator with its output latch, GE. Assumption: ~40 transistors.
+GE_COMPARATOR = 10.0
+#: Static share of an active block's total power at its design rate (hwcomponents-adc).
+LEAKAGE_FRACTION = 0.2
+
+# High-density 6T SRAM bitcell area (m²) by node (m). Sources: Intel 65 nm 0.57 µm² (Bai et
+# al., IEDM 2004); 45 nm 0.346 (Mistry et al., IEDM 2007); 32 nm 0.171 (Natarajan et al.,
+# IEDM 2008); TSMC 28 nm 0.127 (28 nm HKMG platform); Intel 22 nm 0.092 (Auth et al., VLSI
+# 2012); 14 nm 0.0588 (Natarajan et al., IEDM 2014); 10 nm 0.0312 (Auth et al., IEDM 2017);
+# TSMC 7 nm 0.027 (Wu et al., IEDM 2016).
+_SRAM_BITCELL_M2 = (
+    (7e-9, 0.027e-12), (10e-9, 0.0312e-12), (14e-9, 0.0588e-12), (22e-9, 0.092e-12),
+    (28e-9, 0.127e-12), (32e-9, 0.171e-12), (45e-9, 0.346e-12), (65e-9, 0.57e-12),
+)
+# Logic transistor density (transistors/m², Bohr's 0.6 NAND2 + 0.4 scan-flop metric).
+# Sources: M. Bohr, "Let's clear up the node naming mess", Intel, 2017 (45 nm 3.3, 32 nm 7.5,
+# 22 nm 15.3, 14 nm 37.5 MTr/mm²); TSMC N7 91.2 MTr/mm² (WikiChip). 28 nm is interpolated.
+_LOGIC_DENSITY_PER_M2 = (
+    (7e-9, 91.2e12), (14e-9, 37.5e12), (22e-9, 15.3e12), (32e-9, 7.5e12), (45e-9, 3.3e12),
+)
+
+
+def _loglog(node_m: float, table: tuple[tuple[float, float], ...], slope: float) -> float:
+    """Log-log interpolation in ``table``; beyond its ends, ``value ~ node**slope``."""
+    x = np.log([n for n, _ in table])
+    y = np.log([v for _, v in table])
+    ln = float(np.log(node_m))
+    if ln < x[0]:
+        return float(np.exp(y[0] + slope * (ln - x[0])))
+    if ln > x[-1]:
+        return float(np.exp(y[-1] + slope * (ln - x[-1])))
+    return float(np.exp(np.interp(ln, x, y)))
+
+
+def capacitor_area_m2(c_f: ArrayLike) -> F64:
+    """Footprint (m²) of a MOM capacitor of ``c_f`` farads."""
+    return np.asarray(c_f, dtype=np.float64) / CAP_DENSITY_F_PER_M2
+
+
+def sram_bitcell_area_m2(tech: Technology) -> float:
+    """High-density 6T bitcell area (m²) at ``tech.node_m`` (area ~ node² off the table)."""
+    return _loglog(tech.node_m, _SRAM_BITCELL_M2, 2.0)
+
+
+def nand2_area_m2(tech: Technology) -> float:
+    """One NAND2-equivalent gate (4 transistors) at the node's logic density (m²)."""
+    return 4.0 / _loglog(tech.node_m, _LOGIC_DENSITY_PER_M2, -2.0)
+
+
+def logic_area_m2(tech: Technology, full_adders: ArrayLike = 0.0, mux_bits: ArrayLike = 0.0,
+                  flops: ArrayLike = 0.0, gates: ArrayLike = 0.0) -> F64:
+    """Area (m²) of full adders, 2:1 mux bits, flip-flops and plain NAND2-equivalent gates."""
+    ge = (GE_FULL_ADDER * np.asarray(full_adders, dtype=np.float64)
+          + GE_MUX2 * np.asarray(mux_bits, dtype=np.float64)
+          + GE_FLOP * np.asarray(flops, dtype=np.float64) + np.asarray(gates, dtype=np.float64))
+    return ge * nand2_area_m2(tech)
+
+
+def gate_area_technology(tech: Technology) -> Technology:
+    """Copy of ``tech`` whose per-gate energies (J) hold per-gate areas (m²) instead.
+
+    The digital energy models are sums of gate counts times ``e_full_adder_j``,
+    ``e_mux_bit_j`` and ``e_flop_bit_j``; evaluated with this copy, their "digital" results
+    are the logic areas in m² of the same gates. Only digital results are meaningful.
+    """
+    ge = nand2_area_m2(tech)
+    return tech.model_copy(update={
+        "e_full_adder_j": GE_FULL_ADDER * ge, "e_mux_bit_j": GE_MUX2 * ge,
+        "e_flop_bit_j": GE_FLOP * ge})
+
+
+def mac_cell_area_m2(c_cell_f: ArrayLike, stored_bits: ArrayLike, tech: Technology) -> F64:
+    """Charge-domain CIM cell (m²): capacitor above ``stored_bits`` multiplying bitcells."""
+    cells = np.asarray(stored_bits, dtype=np.float64) * sram_bitcell_area_m2(tech)
+    return np.maximum(capacitor_area_m2(c_cell_f), CIM_CELL_OVERHEAD * cells)
+
+
+def dac_area_m2(n_bits: ArrayLike, tech: Technology) -> F64:
+    """Binary-weighted capacitor DAC of ``n_bits`` (sign included) plus its input register."""
+    b = np.asarray(n_bits, dtype=np.float64)
+    return (capacitor_area_m2(tech.c_unit_min_f * 2.0 ** (b - 1.0))
+            + logic_area_m2(tech, flops=np.ceil(b)))
+
+
+def gain_stage_area_m2(octaves: ArrayLike, stage_cap_f: ArrayLike, tech: Technology) -> F64:
+    """Gain-ranging stage of ``ceil(octaves)`` halving steps with ``stage_cap_f`` each (m²)."""
+    n = np.ceil(np.maximum(np.asarray(octaves, dtype=np.float64), 0.0))
+    step = (capacitor_area_m2(np.maximum(stage_cap_f, tech.c_unit_min_f))
+            + logic_area_m2(tech, flops=1.0))
+    return n * step
+
+
+def sar_adc_area_m2(enob: ArrayLike, tech: Technology) -> F64:
+    """Compact SAR column ADC of ``enob`` effective bits (m²); see the module docstring."""
+    b = np.asarray(enob, dtype=np.float64)
+    c_match = tech.c_unit_min_f * 2.0**b
+    c_noise = 12.0 * tech.kt_j * 4.0**b / tech.analog_swing_v**2
+    logic = logic_area_m2(tech, flops=2.0 * np.ceil(b), gates=GE_COMPARATOR)
+    return capacitor_area_m2(np.maximum(c_match, c_noise)) + logic
+
+
+def leakage_power_w(active_energy_j: ArrayLike, rate_hz: ArrayLike) -> F64:
+    """Static power (W) of active blocks spending ``active_energy_j`` per operation at
+    ``rate_hz`` operations/s: ``LEAKAGE_FRACTION`` of their total power."""
+    f = LEAKAGE_FRACTION
+    return f / (1.0 - f) * np.asarray(active_energy_j, dtype=np.float64) * np.asarray(rate_hz)
+
+
+def step_latency_s(rate_hz: ArrayLike) -> F64:
+    """Latency (s) of one analog step or clocked digital operation at ``rate_hz``."""
+    return 1.0 / np.asarray(rate_hz, dtype=np.float64)
+
+
+def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Technology,
+                     opts: EnergyOptions, weight_exp_bits: int) -> dict[str, F64]:
+    """Area per MAC (m²) by the terms of ``per_mac.grmac_energy`` (same sharing).
+
+    Each block's area is divided among the MACs that share it exactly as its energy is:
+    DAC by ``n_cols``, in-array gain stage by its cells (``unit``), the columns (``row``)
+    or the block rows (``int``), output gain stage and ADC by ``n_rows``. Cells store the
+    weight mantissa (``gr_weight_bits``, plus ``D`` for ``int`` blocks covering the range)
+    and the weight exponent: per cell (``unit``), shared by ``weight_block`` cells (``row``),
+    none (``int``, weights are block-aligned when written).
+    """
+    d = breakdown.dynamic_range_bits
+    n, g = op.n_rows, op.block_rows
+    zero = np.zeros_like(d)
+    cover = opts.gain_range_rule == "cover_range"
+    octaves = breakdown.details["gain_octaves"]
+    cell_bits = op.gr_weight_bits + (d if op.variant == "int" and cover else zero)
+    exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.variant]
+    stored = np.ceil(cell_bits) + weight_exp_bits * exp_share
+    c_stage = thermal_capacitance_f(breakdown.details["mac_snr_db"], op.gr_utilization, tech)
+    if op.variant == "unit":
+        gain = gain_stage_area_m2(octaves, c_stage, tech)
+    elif op.variant == "row":
+        gain = gain_stage_area_m2(octaves, c_stage, tech) / opts.n_cols
+    else:
+        gain = gain_stage_area_m2(octaves if n > g else zero, c_stage, tech) / g
+    out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
+    logic = grmac_energy(op, d, gate_area_technology(tech), opts)
+    return {
+        "dac": dac_area_m2(breakdown.details["dac_bits"], tech) / opts.n_cols,
+        "mac": mac_cell_area_m2(breakdown.details["cell_capacitance_f"], stored, tech),
+        "gain_stage": gain,
+        "output_gain": gain_stage_area_m2(out_octaves, tech.c_unit_min_f, tech) / n,
+        "adc": sar_adc_area_m2(np.full_like(d, op.gr_adc_bits), tech) / n,
+        "digital": logic.terms["digital"],
+    }
+
+
+def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Technology,
+                            opts: EnergyOptions) -> dict[str, F64]:
+    """Area per MAC (m²) by the terms of ``per_mac.conventional_energy`` (same sharing):
+    DAC by ``n_cols``, ADC by ``n_rows``; cells store the aligned weight."""
+    d = breakdown.dynamic_range_bits
+    logic = conventional_energy(op, d, gate_area_technology(tech), opts)
+    return {
+        "dac": dac_area_m2(breakdown.details["input_bits"], tech) / opts.n_cols,
+        "mac": mac_cell_area_m2(breakdown.details["cell_capacitance_f"],
+                                np.ceil(op.conv_weight_bits), tech),
+        "adc": sar_adc_area_m2(breakdown.details["adc_bits"], tech) / op.n_rows,
+        "digital": logic.terms["digital"],
+    }

@@ -1,0 +1,153 @@
+"""Checks and defaults of the component attributes the grcim models accept.
+
+Every check raises :class:`~grcim.errors.ModelDomainError` naming the *attribute* (as the
+user wrote it), the bad value and what is allowed: hwcomponents logs that line as the reason
+a model declined, and ``grcim table`` prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.distributions import DISTRIBUTIONS
+from grcim.plugins.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
+from grcim.plugins.formats import get_format
+from grcim.plugins.operating_point import GAIN_REFERENCES
+from grcim.plugins.pipelines.grmac import VARIANTS
+
+__all__ = [
+    "DEFAULT_TECH_NODE_M", "DEFAULT_SQNR_DB", "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
+    "GAIN_RANGE_RULES", "PIPELINES", "as_number", "as_int", "as_choice", "as_format",
+    "as_adc_law", "as_distribution", "as_variant", "as_gain_reference", "as_array",
+    "as_int_array", "as_terms", "as_enob",
+]
+
+F64 = NDArray[np.float64]
+
+#: Technology node used when ``tech_node`` is not given, m (the default bundled node).
+DEFAULT_TECH_NODE_M = 28e-9
+#: End-to-end SQNR standard, dB (Rojkov et al.).
+DEFAULT_SQNR_DB = 35.0
+#: Clock period of the digital periphery when ``cycle_period`` is not given, s (1 GHz).
+DEFAULT_CYCLE_PERIOD_S = 1e-9
+#: Extra spellings of ADC laws: "survey" is the best-case envelope of the Murmann survey.
+ADC_LAW_ALIASES: dict[str, str] = {"survey": "envelope"}
+#: How far the GR-MAC gain range reaches (``grcim.plugins.energy.per_mac.EnergyOptions``).
+GAIN_RANGE_RULES: tuple[str, ...] = ("cover_range", "sqnr")
+#: Pipelines an ADC can be sized for when ``n_bits`` is ``"auto"``.
+PIPELINES: tuple[str, ...] = ("conventional", "grmac", "int")
+
+
+def as_number(name: str, value: Any, low: float, high: float) -> float:
+    """``value`` as a float in ``[low, high]`` (numeric strings accepted)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}") from None
+    if not low <= x <= high:
+        raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}")
+    return x
+
+
+def as_int(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an integer in ``[low, high]`` (integral floats and strings accepted)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not (np.isfinite(x) and x == int(x) and low <= x <= high):
+        raise ModelDomainError(name, value, f"an integer from {low} to {high}")
+    return int(x)
+
+
+def as_choice(name: str, value: Any, allowed: Iterable[str]) -> str:
+    """``value`` (case-insensitive) if it is one of ``allowed``."""
+    options = tuple(allowed)
+    key = value.strip().lower() if isinstance(value, str) else value
+    if key not in options:
+        raise ModelDomainError(name, value, f"one of {', '.join(options)}")
+    return key
+
+
+def as_format(name: str, value: Any) -> str:
+    """Canonical name of a number format (``grcim.plugins.formats``), checked."""
+    try:
+        return get_format(value).name
+    except ModelDomainError as exc:
+        raise ModelDomainError(name, value, exc.allowed) from None
+
+
+def as_adc_law(value: Any) -> str:
+    """An ADC law of ``grcim.plugins.energy.adc`` (or an alias), usable here."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    key = ADC_LAW_ALIASES.get(key, key)
+    if key not in ADC_LAWS:
+        names = ", ".join((*ADC_LAWS, *ADC_LAW_ALIASES))
+        raise ModelDomainError("adc_law", value, f"one of {names}")
+    try:
+        return check_law(key)
+    except ModelDomainError as exc:
+        raise ModelDomainError("adc_law", value, exc.allowed) from None
+
+
+def as_distribution(value: Any) -> str:
+    """An input distribution of ``grcim.plugins.distributions``."""
+    return as_choice("distribution", value, DISTRIBUTIONS)
+
+
+def as_variant(value: Any) -> str:
+    """A GR-MAC normalization variant (``unit``, ``row``, ``int``)."""
+    return as_choice("normalization", value, VARIANTS)
+
+
+def as_gain_reference(value: Any) -> str:
+    """A GR-MAC gain reference mode (``fixed``, ``vector_max``)."""
+    return as_choice("gain_reference", value, GAIN_REFERENCES)
+
+
+def as_array(name: str, values: Any, low: float, high: float) -> F64:
+    """1-D float array of ``values`` (scalar or sequence), each in ``[low, high]``."""
+    raw = np.atleast_1d(np.asarray(values, dtype=object)).ravel()
+    out = np.empty(raw.shape, dtype=np.float64)
+    for i, v in enumerate(raw):
+        out[i] = as_number(name, v, low, high)
+    return out
+
+
+def as_int_array(name: str, values: Any, low: int, high: int, n: int) -> F64:
+    """Integer-valued float array of shape ``(n,)`` from ``values`` (scalar or length n)."""
+    out = as_array(name, values, low, high)
+    frac = out != np.floor(out)
+    if np.any(frac):
+        raise ModelDomainError(name, float(out[frac][0]), f"an integer from {low} to {high}")
+    return np.broadcast_to(out, (n,)).astype(np.float64)
+
+
+def as_enob(name: str, values: F64) -> F64:
+    """Check ADC effective bits against the range the ADC laws cover."""
+    lo, hi = ENOB_RANGE
+    bad = (values < lo) | (values > hi) | ~np.isfinite(values)
+    if np.any(bad):
+        raise ModelDomainError(name, float(values[bad][0]), f"between {lo:g} and {hi:g} bits")
+    return values
+
+
+def as_terms(value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Energy terms to include: ``"all"`` or a comma-separated subset of ``allowed``."""
+    if isinstance(value, str):
+        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+    elif isinstance(value, (list, tuple)):
+        parts = [str(p).strip().lower() for p in value]
+    else:
+        parts = []
+    if parts == ["all"]:
+        return allowed
+    if not parts or any(p not in allowed for p in parts):
+        raise ModelDomainError("include_terms", value,
+                               f"'all' or a comma-separated subset of {', '.join(allowed)}")
+    return tuple(t for t in allowed if t in parts)

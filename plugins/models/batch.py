@@ -1,0 +1,140 @@
+"""Vectorized cost evaluation shared by the grcim hwcomponents models and by energy tables.
+
+Each model class implements ``evaluate(attrs, n)``: a closed-form (or cached) computation of
+its costs for ``n`` attribute points at once. Attributes named in the class's
+``VECTOR_ATTRIBUTES`` arrive as length-``n`` sequences; every other attribute is one scalar
+shared by the ``n`` points. A single query (hwcomponents, Accelergy) is the case ``n = 1``,
+so a table row and a model query run the same code.
+
+Composition rules (as in hwcomponents): ``energy_j`` is per action; ``area_m2`` and
+``leak_power_w`` are per instance; latency and throughput are shared by all actions.
+``evaluate`` returns costs at the bundled technology node together with the
+:class:`~grcim.plugins.models.technode.NodeMap` that scales them to the requested node;
+models apply the scaling through ``ComponentModel.scale`` and tables through
+:meth:`BatchCosts.scaled`, with the same factors.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from hwcomponents import ActionCost, ComponentModel
+from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
+from numpy.typing import NDArray
+
+from grcim.plugins.models.technode import NodeMap
+
+__all__ = ["BatchCosts", "CostModel", "REQUIRED", "full", "sum_terms"]
+
+F64 = NDArray[np.float64]
+#: Marker for an attribute without a default (hwcomponents: "not a match" when missing).
+REQUIRED = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class BatchCosts:
+    """Costs of one component at ``n`` attribute points (every array has shape ``(n,)``).
+
+    Attributes
+    ----------
+    energy_j : dict[str, ndarray]
+        Action name to energy per action, J.
+    area_m2 : ndarray
+        Area of one instance, m².
+    leak_power_w : ndarray
+        Static power of one instance, W.
+    latency_s : ndarray
+        Latency of one action, s.
+    throughput_hz : ndarray
+        Actions per second the instance sustains.
+    """
+
+    energy_j: dict[str, F64]
+    area_m2: F64
+    leak_power_w: F64
+    latency_s: F64
+    throughput_hz: F64
+
+    def scaled(self, node: NodeMap) -> BatchCosts:
+        """Costs at ``node.target_node_m`` (energy, area and leakage scaled)."""
+        return BatchCosts({a: e * node.energy_scale for a, e in self.energy_j.items()},
+                          self.area_m2 * node.area_scale,
+                          self.leak_power_w * node.leak_power_scale,
+                          self.latency_s, self.throughput_hz)
+
+
+def full(n: int, value: Any) -> F64:
+    """``value`` broadcast to a float array of shape ``(n,)``."""
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)).astype(np.float64)
+
+
+@functools.cache
+def _signature_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # type: ignore[misc]
+    return tuple((p.name, p.default) for p in params)
+
+
+def sum_terms(values: dict[str, Any], names: tuple[str, ...], n: int) -> F64:
+    """Sum of the arrays ``values[name]`` over ``names`` (in that order), shape ``(n,)``."""
+    total = np.zeros(n)
+    for name in names:
+        total = total + np.broadcast_to(values[name], (n,))
+    return total
+
+
+class CostModel:
+    """Mixin for grcim's ``ComponentModel`` classes: attributes -> :class:`BatchCosts`.
+
+    Subclasses define ``__init__`` with explicit keyword attributes (hwcomponents and
+    Accelergy match attributes by parameter name) that calls ``self._setup(dict(locals()))``,
+    one ``@action`` method per action returning ``self._cost(name)``, and ``evaluate``.
+    """
+
+    VECTOR_ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
+    """Attributes ``evaluate`` accepts as arrays (one value per point)."""
+
+    @classmethod
+    def attribute_defaults(cls) -> dict[str, Any]:
+        """Attribute name to default value (``REQUIRED`` when it has none), in order."""
+        return dict(_signature_defaults(cls))
+
+    @classmethod
+    def action_names(cls) -> list[str]:
+        """Names of the ``@action`` methods."""
+        names = {n for base in cls.__mro__ for n, f in vars(base).items()
+                 if getattr(f, "_is_component_action", False)}
+        return sorted(names)
+
+    @classmethod
+    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
+        """Costs at ``n`` points at the serving bundled node, and the node map."""
+        raise NotImplementedError
+
+    @classmethod
+    def evaluate_scaled(cls, attrs: dict[str, Any], n: int) -> BatchCosts:
+        """Costs at ``n`` points scaled to the requested node (what a query returns)."""
+        costs, node = cls.evaluate(attrs, n)
+        return costs.scaled(node)
+
+    def _setup(self, attrs: dict[str, Any]) -> None:
+        attrs.pop("self", None)
+        point = {k: ([v] if k in self.VECTOR_ATTRIBUTES else v) for k, v in attrs.items()}
+        costs, node = type(self).evaluate(point, 1)
+        self.attributes = attrs
+        self._energy = {a: float(e[0]) for a, e in costs.energy_j.items()}
+        self._latency = float(costs.latency_s[0])
+        self._throughput = float(costs.throughput_hz[0])
+        ComponentModel.__init__(self, area=float(costs.area_m2[0]),  # type: ignore[arg-type]
+                                leak_power=float(costs.leak_power_w[0]))
+        self.tech_node = self.scale(  # type: ignore[attr-defined]
+            "tech_node", node.target_node_m, node.source_node_m,
+            area_scale_function=tech_node_area, energy_scale_function=tech_node_energy,
+            leak_power_scale_function=tech_node_leak)
+
+    def _cost(self, action_name: str) -> ActionCost:
+        return ActionCost(energy=self._energy[action_name], latency=self._latency,
+                          throughput=self._throughput)

@@ -1,0 +1,67 @@
+"""hwcomponents model of a CIM row DAC (binary-weighted switched-capacitor array)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hwcomponents import ActionCost, ComponentModel, action
+
+from grcim.plugins.energy.analog import dac_energy_j
+from grcim.plugins.energy.area import dac_area_m2, leakage_power_w
+from grcim.plugins.models.attributes import DEFAULT_TECH_NODE_M, as_array, as_int
+from grcim.plugins.models.batch import BatchCosts, CostModel, full
+from grcim.plugins.models.ensemble import analog_rate, node_of
+from grcim.plugins.models.technode import NodeMap
+
+__all__ = ["CIMDAC"]
+
+
+class CIMDAC(CostModel, ComponentModel):
+    """Row DAC: ``2**(n_bits-1)`` unit capacitors switched through the analog swing.
+
+    ``convert`` costs ``grcim.plugins.energy.analog.dac_energy_j(n_bits)`` (the row line it
+    drives is the cells' capacitance, charged by the MAC models).
+
+    Parameters
+    ----------
+    n_bits : int
+        DAC resolution, sign included, 1..16. Required.
+    n_dacs : int
+        DACs this instance stands for (area and leakage count all of them).
+    throughput : float or None
+        Conversions per second of all ``n_dacs`` together; default ``n_dacs`` x the
+        technology's conversion rate.
+    tech_node : float
+        Feature size, m.
+    """
+
+    component_name = ["cim_dac", "grcim_dac"]
+    """Names in architecture files (``component_class``)."""
+    priority = 0.9
+    VECTOR_ATTRIBUTES = ("n_bits",)
+
+    def __init__(self, n_bits: int, n_dacs: int = 1, throughput: float | None = None,
+                 tech_node: float = DEFAULT_TECH_NODE_M) -> None:
+        self._setup(dict(locals()))
+
+    @classmethod
+    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
+        node = node_of(attrs)
+        tech = node.tech
+        bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
+        n_dacs = as_int("n_dacs", attrs["n_dacs"], 1, 1 << 20)
+        energy = dac_energy_j(bits, tech)
+        rate = analog_rate(attrs, tech, "throughput", n_dacs)
+        costs = BatchCosts({"convert": energy, "read": energy}, n_dacs * dac_area_m2(bits, tech),
+                           leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))
+        return costs, node
+
+    @action
+    def convert(self) -> ActionCost:
+        """Drive one row with one input (J; latency of one DAC, s; conversions/s of all)."""
+        return self._cost("convert")
+
+    @action
+    def read(self) -> ActionCost:
+        """Same as ``convert`` (AccelForge charges a ``Toll``'s traffic as ``read``)."""
+        return self._cost("read")

@@ -1,0 +1,179 @@
+"""hwcomponents model of the GR-MAC's digital exponent-normalization logic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hwcomponents import ActionCost, ComponentModel, action
+from numpy.typing import NDArray
+
+from grcim.plugins.energy.area import gate_area_technology, leakage_power_w
+from grcim.plugins.energy.digital import (
+    adder_energy_j,
+    exponent_width_bits,
+    lod_energy_j,
+    register_energy_j,
+    shifter_energy_j,
+)
+from grcim.plugins.energy.per_mac import grmac_energy
+from grcim.plugins.models.attributes import (
+    DEFAULT_CYCLE_PERIOD_S,
+    DEFAULT_SQNR_DB,
+    DEFAULT_TECH_NODE_M,
+    as_choice,
+    as_number,
+)
+from grcim.plugins.models.batch import BatchCosts, CostModel, full
+from grcim.plugins.models.ensemble import (
+    dynamic_range,
+    energy_options,
+    grmac_point,
+    n_cols_array,
+    node_of,
+)
+from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.operating_point import OperatingPoint
+from grcim.plugins.technology import Technology
+
+__all__ = ["ExponentNormalizer", "STAGES", "digital_pieces"]
+
+F64 = NDArray[np.float64]
+#: What one ``read`` of the normalizer is: an input, an output conversion, or one MAC's share.
+STAGES = ("input", "output", "mac")
+
+
+def digital_pieces(op: OperatingPoint, details: dict[str, F64], d: F64,
+                   tech: Technology) -> dict[str, F64]:
+    """The GR-MAC's digital work split by where it happens (J per operation).
+
+    Mirrors the digital term of ``grcim.plugins.energy.per_mac.grmac_energy``, which is
+    ``per_mac + per_input / n_cols + per_conversion / n_rows`` (tests check the identity):
+
+    - ``per_input``: leading-one detection of the input mantissa; ``row`` adds the exponent
+      add, the distance to the reference and the max-tree step at the row driver; ``int``
+      adds the max-tree step and the block-alignment shift of the DAC word.
+    - ``per_mac``: ``unit``: exponent add, distance to the reference, max-tree step per
+      cell; ``int``: the two exponent adds shared by the ``block_rows`` of a block.
+    - ``per_conversion``: renormalizing one ADC result (exponent add + result register).
+    - ``exponent_add``: one add of the ``w_e``-bit exponent datapath (a max-tree step costs
+      the same compare; designs with ``gain_reference="fixed"`` have no max tree).
+    """
+    w_e = exponent_width_bits(op.exponent_span + d)
+    add = adder_energy_j(w_e, tech)
+    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
+    per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
+    if op.variant == "unit":
+        per_mac = 2.0 * add + max_tree
+    elif op.variant == "row":
+        per_input = per_input + 2.0 * add + max_tree
+        per_mac = 0.0 * add
+    else:
+        per_input = per_input + max_tree + shifter_energy_j(details["dac_bits"],
+                                                            details["gain_octaves"], tech)
+        per_mac = 2.0 * add / op.block_rows
+    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
+    return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
+            "exponent_add": add}
+
+
+class ExponentNormalizer(CostModel, ComponentModel):
+    """Digital exponent handling of a GR-MAC macro (gate counts x per-gate energy/area).
+
+    Actions (J each): ``normalize_input`` (one input on its way to the DAC),
+    ``normalize_output`` (one ADC result), ``normalize`` (one MAC's share of all of it,
+    exactly the ``digital`` term of ``grmac_energy``), ``exponent_add`` and ``max_tree`` (one
+    exponent add / compare), and ``read`` = the action named by ``stage`` (AccelForge charges
+    a ``Toll``'s traffic as ``read``). Area is that of the ``stage`` logic (per input lane,
+    per output lane, or one MAC's share); one operation per ``cycle_period``.
+
+    Parameters
+    ----------
+    normalization : {"unit", "row", "int"}
+        GR-MAC normalization variant.
+    stage : {"input", "output", "mac"}
+        What one ``read`` is (and whose logic the area counts).
+    input_format, weight_format, n_rows, n_cols, gain_reference, weight_block,
+    sqnr_target_db, dynamic_range_bits, gain_range_rule, distribution, tech_node
+        As for ``gr_mac``.
+    cycle_period : float or None
+        Clock period of the logic, s (default 1 ns).
+    """
+
+    component_name = ["exponent_normalizer", "grcim_normalizer"]
+    """Names in architecture files (``component_class``)."""
+    priority = 0.9
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+
+    def __init__(
+        self, normalization: str = "row", stage: str = "input",
+        input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3", n_rows: int = 64,
+        n_cols: int = 64, gain_reference: str = "fixed", weight_block: int = 32,
+        sqnr_target_db: float = DEFAULT_SQNR_DB, dynamic_range_bits: float = 0.0,
+        gain_range_rule: str = "cover_range", distribution: str = "gaussian",
+        tech_node: float = DEFAULT_TECH_NODE_M, cycle_period: float | None = None,
+    ) -> None:
+        self._setup(dict(locals()))
+
+    @classmethod
+    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
+        node = node_of(attrs)
+        tech = node.tech
+        stage = as_choice("stage", attrs["stage"], STAGES)
+        period = attrs.get("cycle_period")
+        period = DEFAULT_CYCLE_PERIOD_S if period is None else as_number(
+            "cycle_period", period, 1e-12, 1.0)
+        d = dynamic_range(attrs, n)
+        opts = energy_options({**attrs, "adc_law": "thermal"}, n_cols_array(attrs, n))
+        op = grmac_point(attrs)
+        breakdown = grmac_energy(op, d, tech, opts)
+        pieces = digital_pieces(op, breakdown.details, d, tech)
+        energy = {
+            "normalize_input": pieces["per_input"],
+            "normalize_output": pieces["per_conversion"],
+            "normalize": breakdown.terms["digital"],
+            "exponent_add": pieces["exponent_add"],
+            "max_tree": pieces["exponent_add"],
+        }
+        read_of = {"input": "normalize_input", "output": "normalize_output", "mac": "normalize"}
+        energy = {k: full(n, v) for k, v in energy.items()}
+        energy["read"] = energy[read_of[stage]]
+        area_tech = gate_area_technology(tech)
+        if stage == "mac":
+            area = grmac_energy(op, d, area_tech, opts).terms["digital"]
+        else:
+            piece = "per_input" if stage == "input" else "per_conversion"
+            area = digital_pieces(op, breakdown.details, d, area_tech)[piece]
+        costs = BatchCosts(energy, full(n, area), leakage_power_w(energy["read"], 1.0 / period),
+                           full(n, period), full(n, 1.0 / period))
+        return costs, node
+
+    @action
+    def normalize_input(self) -> ActionCost:
+        """Normalize one input on its way to the DAC (J, s, inputs/s)."""
+        return self._cost("normalize_input")
+
+    @action
+    def normalize_output(self) -> ActionCost:
+        """Renormalize one ADC result (J, s, results/s)."""
+        return self._cost("normalize_output")
+
+    @action
+    def normalize(self) -> ActionCost:
+        """One MAC's share of all normalization logic (the core's per-MAC digital term)."""
+        return self._cost("normalize")
+
+    @action
+    def exponent_add(self) -> ActionCost:
+        """One add of the exponent datapath."""
+        return self._cost("exponent_add")
+
+    @action
+    def max_tree(self) -> ActionCost:
+        """One compare step of a max tree (``gain_reference="vector_max"`` designs)."""
+        return self._cost("max_tree")
+
+    @action
+    def read(self) -> ActionCost:
+        """The action named by ``stage``."""
+        return self._cost("read")

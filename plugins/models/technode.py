@@ -1,0 +1,100 @@
+"""How a requested ``tech_node`` (metres, the hwcomponents convention) maps to grcim's nodes.
+
+- Within ``EXACT_TOLERANCE`` (relative) of a bundled node (28, 22, 7 nm): that node's
+  technology file is used as is.
+- Otherwise, inside ``TECH_NODE_RANGE_M``: the model is evaluated at the nearest bundled node
+  (in log distance) and its energy, area and leakage are scaled to the requested node with
+  ``hwcomponents.scaling`` (Stillmaker & Baas, Integration 58, 2017, via
+  ``ComponentModel.scale``). Latency and throughput are not scaled: they are set by the
+  ``throughput``/``cycle_period`` attributes or the technology's conversion rate.
+  The scaling tables describe logic; kT/C-limited analog energy does not shrink with the
+  node, which is why the range stays within a factor of about two of a bundled node.
+- Outside the range the models decline (``ModelDomainError``), so another model can serve.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.technology import BUNDLED_NODES, Technology, load_technology
+
+__all__ = ["NodeMap", "EXACT_TOLERANCE", "TECH_NODE_RANGE_M", "parse_tech_node",
+           "resolve_node"]
+
+#: Relative distance to a bundled node treated as that node (absorbs float noise).
+EXACT_TOLERANCE = 1e-3
+#: Nodes served, m (bundled 7-28 nm, scaled up to 45 nm).
+TECH_NODE_RANGE_M = (7e-9, 45e-9)
+_NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
+
+
+@dataclass(frozen=True)
+class NodeMap:
+    """A requested node and the bundled technology that serves it.
+
+    Attributes
+    ----------
+    tech : Technology
+        Bundled technology the model is evaluated with.
+    source_node_m : float
+        Feature size of ``tech``, m.
+    target_node_m : float
+        Requested feature size, m (equals ``source_node_m`` for an exact match).
+    energy_scale, area_scale, leak_power_scale : float
+        hwcomponents tech-node factors from source to target (1.0 for an exact match).
+    """
+
+    tech: Technology
+    source_node_m: float
+    target_node_m: float
+    energy_scale: float
+    area_scale: float
+    leak_power_scale: float
+
+    @property
+    def exact(self) -> bool:
+        """True when the bundled node is used without scaling."""
+        return self.source_node_m == self.target_node_m
+
+
+def parse_tech_node(value: Any) -> float:
+    """``tech_node`` in metres: a number (m) or a string such as ``"22nm"``."""
+    if isinstance(value, str):
+        m = _NM.match(value)
+        if m:
+            return float(m.group(1)) * 1e-9
+    try:
+        node = float(value)
+    except (TypeError, ValueError):
+        node = float("nan")
+    lo, hi = TECH_NODE_RANGE_M
+    if not (math.isfinite(node) and lo * (1 - EXACT_TOLERANCE) <= node
+            <= hi * (1 + EXACT_TOLERANCE)):
+        raise ModelDomainError(
+            "tech_node", value, f"a feature size in metres from {lo:g} to {hi:g} "
+            "(bundled 28e-9, 22e-9, 7e-9; others scaled with hwcomponents.scaling)")
+    return node
+
+
+@functools.cache
+def _bundled() -> tuple[Technology, ...]:
+    return tuple(load_technology(n) for n in BUNDLED_NODES)
+
+
+@functools.lru_cache(maxsize=256)
+def resolve_node(tech_node: float) -> NodeMap:
+    """Map a node (m, already parsed) to the bundled technology and scale factors."""
+    techs = _bundled()
+    nearest = min(techs, key=lambda t: abs(math.log(tech_node / t.node_m)))
+    if abs(tech_node / nearest.node_m - 1.0) <= EXACT_TOLERANCE:
+        return NodeMap(nearest, nearest.node_m, nearest.node_m, 1.0, 1.0, 1.0)
+    src = nearest.node_m
+    return NodeMap(nearest, src, tech_node, tech_node_energy(tech_node, src),
+                   tech_node_area(tech_node, src), tech_node_leak(tech_node, src))

@@ -1,0 +1,198 @@
+"""Energy/area tables (Accelergy ERT/ART rows) of one grcim component over a parameter grid.
+
+A table is the Cartesian product of the swept attributes (first key varies slowest), every
+other attribute fixed (given or the model's default). Costs come from the same
+``evaluate`` code the hwcomponents models run for a single query (``grcim.plugins.models``),
+scaled to the requested node the same way, so a row equals
+``hwcomponents.get_action_cost`` / ``get_area`` / ``get_leak_power`` for its attributes.
+
+Speed: points that differ only in a model's ``VECTOR_ATTRIBUTES`` (dynamic range, columns,
+bit widths) are evaluated in one vectorized call; other attributes split the grid into
+groups, each one closed-form call on cached operating points. No Monte Carlo per point.
+Results are SI arrays; formatting and display units belong to the caller.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.models import MODELS
+from grcim.plugins.models.batch import REQUIRED
+
+__all__ = ["ComponentTable", "find_model", "component_names", "build_table", "MAX_POINTS"]
+
+F64 = NDArray[np.float64]
+#: Largest grid a table may have.
+MAX_POINTS = 1_000_000
+
+
+def component_names() -> dict[str, type]:
+    """Every accepted component name (aliases and class names, lower case) to its model."""
+    names: dict[str, type] = {}
+    for model in MODELS:
+        aliases = model.component_name
+        for alias in [aliases] if isinstance(aliases, str) else aliases:
+            names[alias.lower()] = model
+        names[model.__name__.lower()] = model
+    return names
+
+
+def find_model(name: str) -> type:
+    """The grcim model class serving component ``name`` (case-insensitive)."""
+    model = component_names().get(name.strip().lower())
+    if model is None:
+        primary = ", ".join(_primary(m) for m in MODELS)
+        raise ModelDomainError("component", name, f"one of {primary}")
+    return model
+
+
+def _primary(model: type) -> str:
+    names = model.component_name
+    return names if isinstance(names, str) else names[0]
+
+
+@dataclass(frozen=True)
+class ComponentTable:
+    """Costs of one component at every point of a grid (arrays of shape ``(n_points,)``).
+
+    Attributes
+    ----------
+    component : str
+        Primary component name (``gr_mac``).
+    model : type
+        The grcim hwcomponents model class.
+    fixed : dict[str, Any]
+        Attributes shared by every point (given or default).
+    swept : dict[str, list]
+        Swept attribute to its value at each point.
+    energy_j : dict[str, ndarray]
+        Action to energy per action, J.
+    area_m2, leak_power_w, latency_s, throughput_hz : ndarray
+        Area (m²), static power (W), latency of one action (s), actions per second.
+    """
+
+    component: str
+    model: type
+    fixed: dict[str, Any]
+    swept: dict[str, list[Any]]
+    energy_j: dict[str, F64]
+    area_m2: F64
+    leak_power_w: F64
+    latency_s: F64
+    throughput_hz: F64
+
+    @property
+    def n_points(self) -> int:
+        """Number of grid points (rows)."""
+        return int(self.area_m2.shape[0])
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Action names, in column order."""
+        return tuple(self.energy_j)
+
+    def attributes_at(self, i: int) -> dict[str, Any]:
+        """All attributes of point ``i``, in the model's parameter order."""
+        values = {**self.fixed, **{k: v[i] for k, v in self.swept.items()}}
+        return {k: values[k] for k in self.model.attribute_defaults() if k in values}
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One dict per point: attributes plus costs (SI)."""
+        for i in range(self.n_points):
+            yield {"attributes": self.attributes_at(i),
+                   "energy_j": {a: float(e[i]) for a, e in self.energy_j.items()},
+                   "area_m2": float(self.area_m2[i]),
+                   "leak_power_w": float(self.leak_power_w[i]),
+                   "latency_s": float(self.latency_s[i]),
+                   "throughput_hz": float(self.throughput_hz[i])}
+
+
+def _check_names(model: type, keys: Sequence[str], component: str) -> dict[str, Any]:
+    defaults = model.attribute_defaults()
+    for key in keys:
+        if key not in defaults:
+            raise ModelDomainError("attribute", key,
+                                   f"an attribute of {component}: {', '.join(defaults)}")
+    return defaults
+
+
+def _groups(index: NDArray[np.int_], shape: tuple[int, ...],
+            grouped: list[int]) -> Iterator[tuple[tuple[int, ...], NDArray[np.int_]]]:
+    """Split grid points by their values of the ``grouped`` sweep axes."""
+    n = index.shape[1]
+    if not grouped:
+        yield (), np.arange(n)
+        return
+    gshape = tuple(shape[i] for i in grouped)
+    gid = np.ravel_multi_index(tuple(index[grouped]), gshape)
+    order = np.argsort(gid, kind="stable")
+    bounds = np.searchsorted(gid[order], np.arange(math.prod(gshape) + 1))
+    for g in range(math.prod(gshape)):
+        combo = tuple(int(c) for c in np.unravel_index(g, gshape))
+        yield combo, order[bounds[g]:bounds[g + 1]]
+
+
+def build_table(component: str | type, fixed: Mapping[str, Any] | None = None,
+                sweep: Mapping[str, Sequence[Any]] | None = None,
+                actions: Sequence[str] | None = None) -> ComponentTable:
+    """Costs of ``component`` over the grid ``product(sweep.values())`` with ``fixed``.
+
+    Raises
+    ------
+    ModelDomainError
+        Unknown component, attribute or action; a required attribute missing; an empty or
+        oversized sweep; any attribute value the model does not serve.
+    """
+    model = find_model(component) if isinstance(component, str) else component
+    name = _primary(model)
+    fixed = dict(fixed or {})
+    sweep = {k: list(v) for k, v in (sweep or {}).items()}
+    defaults = _check_names(model, [*fixed, *sweep], name)
+    for key in sweep:
+        if key in fixed:
+            raise ModelDomainError(key, "set and swept", "either a fixed value or a sweep")
+        if not sweep[key]:
+            raise ModelDomainError(key, [], "a non-empty list of values")
+    base = {k: v for k, v in defaults.items() if k not in sweep} | fixed
+    for key, value in base.items():
+        if value is REQUIRED:
+            raise ModelDomainError(key, "missing", f"a required attribute of {name}")
+    shape = tuple(len(v) for v in sweep.values())
+    n = math.prod(shape)
+    if n > MAX_POINTS:
+        raise ModelDomainError("sweep", f"{n} points", f"at most {MAX_POINTS} points")
+    keys = list(sweep)
+    index = np.indices(shape).reshape(len(keys), n) if keys else np.zeros((0, 1), dtype=int)
+    vector = set(model.VECTOR_ATTRIBUTES)
+    grouped = [i for i, k in enumerate(keys) if k not in vector]
+    columns: dict[str, F64] = {}
+    energy: dict[str, F64] = {}
+    for combo, points in _groups(index, shape, grouped):
+        attrs = dict(base)
+        for i, j in zip(grouped, combo, strict=True):
+            attrs[keys[i]] = sweep[keys[i]][j]
+        for i, key in enumerate(keys):
+            if key in vector:
+                attrs[key] = [sweep[key][j] for j in index[i, points]]
+        costs = model.evaluate_scaled(attrs, len(points))
+        for action, values in costs.energy_j.items():
+            energy.setdefault(action, np.empty(n))[points] = values
+        for field in ("area_m2", "leak_power_w", "latency_s", "throughput_hz"):
+            columns.setdefault(field, np.empty(n))[points] = getattr(costs, field)
+    if actions:
+        unknown = [a for a in actions if a not in energy]
+        if unknown:
+            raise ModelDomainError("action", unknown[0], f"an action of {name}: "
+                                   + ", ".join(energy))
+        energy = {a: energy[a] for a in actions}
+    swept = {k: [sweep[k][j] for j in index[i]] for i, k in enumerate(keys)}
+    return ComponentTable(name, model, base, swept, energy, columns["area_m2"],
+                          columns["leak_power_w"], columns["latency_s"],
+                          columns["throughput_hz"])

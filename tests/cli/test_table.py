@@ -1,0 +1,127 @@
+"""``grcim table``: formats, display units, sweeps, files, and one-line errors.
+
+References: hwcomponents queries of the same attributes (converted here to pJ / µm² / µW),
+and Accelergy 0.4's ERT/ART layout (``ERT: {version, tables: [{name, actions: [{name,
+arguments, energy}]}]}``, ``ART: {version, tables: [{name, area}]}``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import hwcomponents
+import pytest
+import yaml
+
+from grcim.cli.main import main
+from grcim.cli.table import parse_sweep, parse_value
+from grcim.plugins.models import MODELS
+
+M = list(MODELS)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, list[str]]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err.splitlines()
+
+
+def test_csv_rows_in_display_units(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["table", "gr_mac", "--set", "normalization=unit", "--sweep",
+                          "dynamic_range_bits=0:2:1", "--sweep", "n_cols=8,32",
+                          "--format", "csv"], capsys)
+    assert code == 0 and err == []
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 6
+    assert [r["dynamic_range_bits"] for r in rows] == ["0", "0", "1", "1", "2", "2"]
+    for row in (rows[0], rows[5]):
+        attrs = {"normalization": "unit", "dynamic_range_bits": float(row["dynamic_range_bits"]),
+                 "n_cols": int(row["n_cols"])}
+        ref = hwcomponents.get_action_cost("gr_mac", attrs, "compute", {}, models=M)
+        assert float(row["compute_energy_pj"]) == pytest.approx(ref.energy * 1e12, rel=1e-12)
+        area = hwcomponents.get_area("gr_mac", attrs, models=M)
+        assert float(row["area_um2"]) == pytest.approx(area * 1e12, rel=1e-12)
+        leak = hwcomponents.get_leak_power("gr_mac", attrs, models=M)
+        assert float(row["leak_power_uw"]) == pytest.approx(leak * 1e6, rel=1e-12)
+        assert float(row["latency_ns"]) == pytest.approx(ref.latency * 1e9, rel=1e-12)
+
+
+def test_yaml_mirrors_accelergy_ert_art(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["table", "grcim_adc", "--sweep", "n_bits=2,3", "--format", "yaml",
+                        "--cycle-seconds", "2e-9"], capsys)
+    assert code == 0
+    doc = yaml.safe_load(out)
+    assert set(doc) == {"ERT", "ART"}
+    assert doc["ERT"]["version"] == "0.4" and doc["ART"]["version"] == "0.4"
+    first = doc["ERT"]["tables"][0]
+    assert first["name"] == "grcim_adc[0]" and first["attributes"]["n_bits"] == 2
+    actions = {a["name"]: a for a in first["actions"]}
+    assert set(actions) == {"convert", "read", "leak"}
+    model = hwcomponents.get_model("grcim_adc", {"n_bits": 2}, models=M)
+    assert actions["convert"]["energy"] == pytest.approx(model.convert().energy * 1e12, rel=1e-12)
+    assert actions["convert"]["arguments"] is None
+    assert actions["leak"]["arguments"] == {"global_cycle_seconds": 2e-9}
+    assert actions["leak"]["energy"] == pytest.approx(model.leak_power * 2e-9 * 1e12, rel=1e-12)
+    assert doc["ART"]["tables"][1]["area"] == pytest.approx(
+        hwcomponents.get_area("grcim_adc", {"n_bits": 3}, models=M) * 1e12, rel=1e-12)
+
+
+def test_json_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["table", "cim_dac", "--sweep", "n_bits=1,2,3", "--format", "json"],
+                       capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["component"] == "cim_dac" and len(doc["rows"]) == 3
+    assert doc["units"]["energy"] == "pJ" and doc["swept"] == ["n_bits"]
+    # a DAC's energy doubles per bit (2**(b-1) unit capacitors)
+    e = [r["convert_energy_pj"] for r in doc["rows"]]
+    assert e[1] == pytest.approx(2 * e[0]) and e[2] == pytest.approx(4 * e[0])
+    code, out, _ = run(["table", "int_cim_mac", "--set", "input_bits=8", "--set",
+                        "weight_bits=8"], capsys)
+    assert code == 0 and "int_cim_mac (IntCIMMAC), 1 point(s)" in out
+    assert "compute_energy_pj" in out and "input_bits=8" in out
+
+
+def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file, plot = tmp_path / "t" / "ert.yaml", tmp_path / "e.png"
+    code, out, err = run(["table", "gain_ranging_stage", "--sweep",
+                          "dynamic_range_bits=0:3:1", "--sweep", "placement=array,output",
+                          "--format", "yaml", "--out", str(out_file), "--plot", str(plot)],
+                         capsys)
+    assert code == 0 and out == "" and err == []
+    assert yaml.safe_load(out_file.read_text())["ERT"]["tables"][7]["name"].endswith("[7]")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["e.png", "ert.yaml", "t"]
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["table", "warp_core"], "component = 'warp_core': one of gr_mac"),
+    (["table", "gr_mac", "--action", "write"], "action = 'write': an action of gr_mac"),
+    (["table", "cim_dac"], "n_bits = 'missing': a required attribute of cim_dac"),
+    (["table", "cim_dac", "--set", "n_bits=40"], "n_bits = 40: a number from 1 to 16"),
+    (["table", "gr_mac", "--set", "tech_node=90e-9"], "tech_node = 9e-08: a feature size"),
+    (["table", "gr_mac", "--set", "colour=red"], "attribute = 'colour': an attribute of"),
+    (["table", "gr_mac", "--sweep", "n_cols=1:4:0"], "--sweep = 'n_cols=1:4:0'"),
+    (["table", "gr_mac", "--sweep", "n_cols"], "--sweep = 'n_cols': KEY=V1,V2"),
+    (["table", "gr_mac", "--format", "xml"], "--format = 'xml': one of text, csv"),
+    (["table", "gr_mac", "--set", "n_rows=8", "--set", "n_rows=9"], "n_rows given once"),
+    (["table", "gr_mac", "--plot", "x.gif"], "--plot = 'x.gif': a .png, .pdf or .svg"),
+])
+def test_bad_input_is_one_line_and_no_file(argv: list[str], needle: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.csv"
+    code, out, err = run([*argv, "--out", str(target)], capsys)
+    assert code == 1 and out == ""
+    assert len(err) == 1 and err[0].startswith("grcim table: error: ")
+    assert needle in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_value_and_sweep_parsing() -> None:
+    assert parse_value("8") == 8 and parse_value("2.5e-9") == 2.5e-9
+    assert parse_value("none") is None and parse_value("fp8_e4m3") == "fp8_e4m3"
+    assert parse_sweep("d=0:1:0.25") == ("d", [0.0, 0.25, 0.5, 0.75, 1.0])
+    assert parse_sweep("n=1:7:3") == ("n", [1, 4, 7])
+    assert parse_sweep("law=thermal,walden") == ("law", ["thermal", "walden"])

@@ -1,0 +1,80 @@
+"""Energy/area tables: every row equals the hwcomponents query with the row's attributes.
+
+Reference: ``hwcomponents.get_action_cost`` / ``get_area`` / ``get_leak_power`` on grcim's
+models, one query per sampled row (an independent path from the vectorized table code).
+"""
+
+from __future__ import annotations
+
+import hwcomponents
+import pytest
+
+from grcim.errors import ModelDomainError
+from grcim.plugins.models import MODELS
+from grcim.plugins.tables import build_table, component_names, find_model
+
+M = list(MODELS)
+REL = 1e-12  # vectorized vs length-1 numpy evaluation of the same expressions
+
+
+def _check_rows(table, rows: list[int]) -> None:
+    for i in rows:
+        attrs = {k: v for k, v in table.attributes_at(i).items() if v is not None}
+        name = table.component
+        for action, values in table.energy_j.items():
+            got = hwcomponents.get_action_cost(name, attrs, action, {}, models=M)
+            assert values[i] == pytest.approx(got.energy, rel=REL), (i, action)
+            assert table.latency_s[i] == pytest.approx(got.latency, rel=REL)
+            assert table.throughput_hz[i] == pytest.approx(got.throughput, rel=REL)
+        assert table.area_m2[i] == pytest.approx(hwcomponents.get_area(name, attrs, models=M),
+                                                 rel=REL)
+        assert table.leak_power_w[i] == pytest.approx(
+            hwcomponents.get_leak_power(name, attrs, models=M), rel=REL)
+
+
+def test_gr_mac_grid_order_and_rows() -> None:
+    sweep = {"adc_law": ["thermal", "walden"], "dynamic_range_bits": [0, 1.5, 4],
+             "n_cols": [16, 64], "tech_node": [28e-9, 25e-9]}
+    table = build_table("gr_mac", {"normalization": "row"}, sweep)
+    assert table.n_points == 24 and table.actions == ("compute",)
+    # first sweep varies slowest, last fastest
+    assert table.swept["adc_law"][:12] == ["thermal"] * 12
+    assert table.swept["tech_node"][:4] == [28e-9, 25e-9, 28e-9, 25e-9]
+    assert table.fixed["normalization"] == "row" and table.fixed["n_rows"] == 64
+    _check_rows(table, [0, 5, 11, 14, 23])
+
+
+@pytest.mark.parametrize(("component", "fixed", "sweep"), [
+    ("conventional_fp_mac", {}, {"dynamic_range_bits": [0, 6]}),
+    ("int_cim_mac", {"input_bits": 8}, {"weight_bits": [4, 8], "adc_bits": [3, "auto"]}),
+    ("gain_ranging_stage", {}, {"placement": ["array", "output"]}),
+    ("exponent_normalizer", {"stage": "output"}, {"dynamic_range_bits": [0, 2]}),
+    ("grcim_adc", {"adc_law": "envelope"}, {"n_bits": [2, 3.5, 9]}),
+    ("cim_dac", {}, {"n_bits": [1, 4, 8], "n_dacs": [1, 64]}),
+])
+def test_every_component_tabulates(component: str, fixed: dict, sweep: dict) -> None:
+    table = build_table(component, fixed, sweep)
+    assert table.n_points == len(list(table.rows()))
+    _check_rows(table, list(range(table.n_points)))
+
+
+def test_actions_filter_and_names() -> None:
+    table = build_table("exponent_normalizer", {}, {}, actions=["normalize", "read"])
+    assert table.actions == ("normalize", "read") and table.n_points == 1
+    assert find_model("GR_MAC") is find_model("GainRangingMAC") is find_model("gain_ranging_mac")
+    assert set(component_names()) >= {"gr_mac", "cim_dac", "grcim_adc", "int_cim_mac"}
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: build_table("flux_capacitor"), "component = 'flux_capacitor': one of gr_mac"),
+    (lambda: build_table("gr_mac", {"colour": 3}), "attribute = 'colour': an attribute of"),
+    (lambda: build_table("cim_dac"), "n_bits = 'missing': a required attribute of cim_dac"),
+    (lambda: build_table("gr_mac", {}, {"n_rows": []}), "n_rows = \\[\\]: a non-empty"),
+    (lambda: build_table("gr_mac", {"n_rows": 8}, {"n_rows": [8]}), "either a fixed value"),
+    (lambda: build_table("gr_mac", actions=["write"]), "action = 'write': an action of gr_mac"),
+    (lambda: build_table("gr_mac", {}, {"n_cols": [8, 0]}), "n_cols = 0: a number from 1 to 65536"),
+    (lambda: build_table("grcim_adc", {"n_bits": 40}), "n_bits = 40: a number from 0.5 to 32"),
+])
+def test_bad_input_names_the_attribute(call, match: str) -> None:
+    with pytest.raises(ModelDomainError, match=match):
+        call()
