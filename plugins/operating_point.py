@@ -24,12 +24,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import optimize
 
 from grcim.errors import ModelDomainError
 from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
 from grcim.plugins.pipelines.grmac import VARIANTS, row_exponents
 from grcim.plugins.pipelines.stages import round_to_step
 from grcim.plugins.sqnr import (
+    analysis_offset,
     check_target,
     conventional_required_adc_bits,
     grmac_required_adc_bits,
@@ -120,11 +122,20 @@ def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
     rms = float(np.sqrt(np.mean(v**2)))
     peak = float(np.max(np.abs(v)))
     sig = float(np.mean(v**2))
+    u = analysis_offset(v.shape)  # dither: FP operands sit on a dyadic lattice
+
+    def err(bits: float, f: float) -> float:
+        return float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f, u) - v) ** 2))
 
     def best(bits: float) -> tuple[float, float]:
         fs = np.geomspace(rms, max(peak, rms * 1.0001), 32)
-        mse = [float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f) - v) ** 2)) for f in fs]
+        mse = [err(bits, f) for f in fs]
         i = int(np.argmin(mse))
+        lo, hi = np.log(fs[max(i - 1, 0)]), np.log(fs[min(i + 1, len(fs) - 1)])
+        res = optimize.minimize_scalar(lambda lf: err(bits, float(np.exp(lf))), bounds=(lo, hi),
+                                       method="bounded", options={"xatol": 1e-3})
+        if res.fun < mse[i]:
+            return float(res.fun), float(np.exp(res.x))
         return mse[i], float(fs[i])
 
     b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)

@@ -29,8 +29,8 @@ from grcim.plugins.sqnr import (
     analytic_grmac_sqnr_db,
     check_target,
     conventional_required_adc_bits,
+    grmac_adc_curve,
     grmac_guaranteed_sqnr_db,
-    grmac_required_adc_bits,
     make_operands,
     oracle_adc_sqnr_db,
     required_bits,
@@ -113,9 +113,10 @@ class PaperSettings:
             raise ModelDomainError("n_samples", self.n_samples, "from 1000 to 1000000")
         if not 4 <= self.n_rows <= 1024:
             raise ModelDomainError("n_rows", self.n_rows, "from 4 to 1024")
-        if not 1.0 <= self.dynamic_range_max_bits <= 40.0:
+        if not 1.0 <= self.dynamic_range_max_bits <= 24.0:
             raise ModelDomainError("dynamic_range_max_bits", self.dynamic_range_max_bits,
-                                   "from 1 to 40 octaves")
+                                   "from 1 to 24 octaves (the conventional ADC would need "
+                                   "more than 32 bits beyond)")
         if not 0.0 <= self.reference_dynamic_range_bits < self.dynamic_range_max_bits:
             raise ModelDomainError("reference_dynamic_range_bits",
                                    self.reference_dynamic_range_bits,
@@ -146,6 +147,7 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
     floor_gr = grmac_guaranteed_sqnr_db(bits)
     for fmt in dict.fromkeys((s.default_format, *s.formats)):
         x, w = make_operands(dist, s.n_rows, s.n_samples, s.seed, fmt, fmt)
+        gr = grmac_adc_curve(x, w)
         if fmt in s.formats:
             f = get_format(fmt)
             ops = np.concatenate([x.ravel(), w.ravel()])
@@ -154,17 +156,17 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
                 "mantissa_bits": f.man_bits,
                 "saturated_fraction": float(np.mean(np.abs(ops) >= f.max_value)),
                 "conventional_adc_bits": conventional_required_adc_bits(x, w, s.sqnr_target_db),
-                "grmac_adc_bits": grmac_required_adc_bits(x, w, s.sqnr_target_db),
+                "grmac_adc_bits": required_bits(gr, s.sqnr_target_db),
             })
         if fmt != s.default_format:
             continue
         y = np.einsum("...n,...n->...", x, w)
-        gr = _grmac_adc_curve(x, w, GRMACConfig(), None)
+        gr_bit_true = _grmac_adc_curve(x, w, GRMACConfig(), None)
         for i, b in enumerate(bits):
             curve_rows.append({
                 "format": fmt, "distribution": dist, "adc_bits": float(b),
                 "conventional_sqnr_db": oracle_adc_sqnr_db(y, b),
-                "grmac_sqnr_db": gr(b),
+                "grmac_sqnr_db": gr_bit_true(b),
                 "conventional_gaussian_analytic_db": float(ana_conv[i]),
                 "grmac_benford_analytic_db": float(ana_gr[i]),
                 "grmac_guaranteed_db": float(floor_gr[i]),

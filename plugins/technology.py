@@ -23,7 +23,7 @@ Pos = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 class Technology(BaseModel):
     """Technology constants in SI units; each file documents the source of every value."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str
     node_m: Annotated[float, Field(gt=1e-9, lt=1e-6)]
@@ -73,7 +73,7 @@ def _from_data(data: object, source: str) -> Technology:
         err = exc.errors()[0]
         path = [str(p) for p in err["loc"]]
         line = body.line_of(err["loc"][0]) if isinstance(body, LineDict) and err["loc"] else None
-        value = err.get("input")
+        value = "<missing>" if err["type"] == "missing" else err.get("input")
         raise SpecError(source, ".".join(["technology", *path]), value, err["msg"], line) from None
 
 

@@ -14,6 +14,8 @@ times the top-of-range ensemble, and the SQNR standard must hold at every scale.
   SNR like the conventional one (but starts from its own utilization).
 - GR-MAC, ``gain_reference="vector_max"`` (a digital max tree finds each vector's largest
   product exponent first): everything analog is scale-free; only exponent widths grow.
+- GR-MAC ``int`` with blocks of all N rows: the block integers are normalized to their own
+  maximum, so the analog part is scale-free whatever the reference.
 
 Every term is per MAC: per-input costs are shared by the ``n_cols`` columns an input drives,
 per-block costs by the ``block_rows`` rows of a block, per-conversion costs by the ``N`` rows
@@ -28,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.energy.adc import adc_energy_j, check_law
+from grcim.plugins.energy.adc import ENOB_RANGE, adc_energy_j, check_law
 from grcim.plugins.energy.analog import (
     cell_capacitance_f,
     dac_energy_j,
@@ -50,6 +52,7 @@ __all__ = ["EnergyBreakdown", "conventional_energy", "grmac_energy", "EnergyOpti
 
 F64 = NDArray[np.float64]
 DB_PER_OCTAVE = 20.0 * np.log10(2.0)
+ADC_ENOB_MAX = ENOB_RANGE[1]
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ def conventional_energy(
     n = op.n_rows
     b_x = op.conv_input_bits + d
     b_adc = op.conv_adc_bits + d
+    if np.any(b_adc > ADC_ENOB_MAX):
+        raise ModelDomainError(
+            "dynamic_range_bits", float(d.max()),
+            f"at most {ADC_ENOB_MAX - op.conv_adc_bits:.1f} octaves here (the conventional "
+            f"ADC needs {op.conv_adc_bits:.1f} + D bits, its laws cover {ADC_ENOB_MAX:g})")
     snr = op.share_db + DB_PER_OCTAVE * d
     c_cell = cell_capacitance_f(snr, op.conv_utilization, op.conv_weight_bits - 1.0, tech)
     w_e = exponent_width_bits(op.exponent_span + d)
@@ -141,14 +149,15 @@ def grmac_energy(
     n, g = op.n_rows, op.block_rows
     fixed = op.gain_reference == "fixed"
     zero = np.zeros_like(d)
-    snr = op.share_db + DB_PER_OCTAVE * (d if fixed else zero)
+    # The summing node sees a vector's scale only when gains are relative to a fixed
+    # exponent; int blocks spanning all N rows are normalized to their own maximum.
+    scale_seen = fixed and (op.variant != "int" or g < n)
+    snr = op.share_db + DB_PER_OCTAVE * (d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
-    octaves = op.gr_gain_octaves + (d if cover else zero)
+    octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
     w_e = exponent_width_bits(op.exponent_span + d)
     dac_bits = np.full_like(d, op.gr_input_bits)
     cell_bits = np.full_like(d, op.gr_weight_bits)
-    if op.variant == "int" and cover:  # block integers must hold elements D octaves down
-        dac_bits, cell_bits = dac_bits + d, cell_bits + d
     c_cell = cell_capacitance_f(snr, op.gr_utilization, cell_bits - 1.0, tech)
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
     add = adder_energy_j(w_e, tech)

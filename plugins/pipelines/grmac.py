@@ -119,7 +119,10 @@ def _aligned_blocks(
     """Block partial sums (normalized units) and block exponents, shape ``(..., N // g)``."""
     shape = (*x.shape[:-1], x.shape[-1] // g, g)
     mx, ex = _decompose(x.reshape(shape))
-    if cfg.variant == "row" and w_row_exp is not None:
+    if cfg.variant == "row":
+        if w_row_exp is None:  # a weight block of one column: each weight is its own row
+            _, own = _decompose(w)
+            w_row_exp = np.where(w == 0.0, 0, own)
         f = np.broadcast_to(w_row_exp, w.shape).reshape(shape).astype(np.int64)
         mw = np.ldexp(w.reshape(shape), -f)
         if cfg.weight_frac_bits is not None:
@@ -181,14 +184,18 @@ def grmac_accumulate(
 
 def grmac_output(
     s: NDArray[np.float64], r: NDArray[np.int64], n_rows: int, cfg: GRMACConfig,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | None = None, adc_offset: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """Thermal noise, output gain-ranging and ADC applied to accumulated sums ``s``."""
+    """Thermal noise, output gain-ranging and ADC applied to accumulated sums ``s``.
+
+    ``adc_offset``: per-conversion shift of the ADC's level grid in steps (see
+    ``stages.quantize_uniform``); None = no shift.
+    """
     s = add_thermal_noise(s, cfg.noise_rms, rng)
     k_lo = -float(np.ceil(np.log2(4.0 * n_rows)))
     k_hi = 1e6 if cfg.output_gain_octaves is None else k_lo + cfg.output_gain_octaves
     k = normalizing_shift(s, k_lo, k_hi).astype(np.int64)
-    v = quantize_uniform(np.ldexp(s, k), cfg.adc_bits, 1.0)
+    v = quantize_uniform(np.ldexp(s, k), cfg.adc_bits, 1.0, adc_offset)
     return np.ldexp(v, r - k)
 
 
@@ -202,7 +209,7 @@ def grmac_dot(
     """Hardware estimate of ``sum(x * w, -1)``; ``x``, ``w`` shape ``(..., N)``.
 
     ``w_row_exp`` (``row`` variant only): shared exponent of each weight's array row, same
-    shape as ``w`` (see :func:`row_exponents`); None = every weight keeps its own exponent.
+    shape as ``w`` (see :func:`row_exponents`); None = every weight is its own row block.
     """
     s, r = grmac_accumulate(x, w, cfg, w_row_exp)
     return grmac_output(s, r, np.shape(x)[-1], cfg, rng)

@@ -16,7 +16,9 @@ __all__ = ["quantize_uniform", "round_to_step", "add_thermal_noise", "normalizin
 F64 = NDArray[np.float64]
 
 
-def quantize_uniform(v: F64, n_bits: float | None, full_scale: float | F64) -> F64:
+def quantize_uniform(
+    v: F64, n_bits: float | None, full_scale: float | F64, offset: F64 | None = None
+) -> F64:
     """Mid-rise uniform quantizer with clipping (ADC model).
 
     Parameters
@@ -27,18 +29,29 @@ def quantize_uniform(v: F64, n_bits: float | None, full_scale: float | F64) -> F
         Resolution in bits (``2**n_bits`` levels over ``2 * full_scale``); None = ideal.
     full_scale : float or ndarray broadcastable to ``v``
         Peak input the converter resolves, same units as ``v``.
+    offset : ndarray or None
+        Shift of the level grid per conversion, in steps, within [-1/2, 1/2): the effect of
+        sub-LSB input noise or comparator offset, which makes the error uniform and
+        uncorrelated with signals that sit on a dyadic lattice (FP dot products do).
     """
     if n_bits is None:
         return np.asarray(v, dtype=np.float64)
     step = 2.0 * np.asarray(full_scale, dtype=np.float64) / 2.0**n_bits
     top = np.asarray(full_scale) - step / 2.0
-    q = (np.floor(v / step) + 0.5) * step
+    u = 0.0 if offset is None else offset
+    q = (np.floor(v / step - u) + 0.5 + u) * step
     return np.clip(q, -top, top)
 
 
-def round_to_step(v: F64, step: float | F64, limit: float | F64 | None = None) -> F64:
-    """Mid-tread rounding to a grid of ``step`` (DAC / fixed-point alignment), optional clip."""
-    q = np.round(v / step) * step
+def round_to_step(
+    v: F64, step: float | F64, limit: float | F64 | None = None, offset: F64 | None = None
+) -> F64:
+    """Mid-tread rounding to a grid of ``step`` (DAC / fixed-point alignment), optional clip.
+
+    ``offset`` shifts the grid per element, in steps (see :func:`quantize_uniform`).
+    """
+    u = 0.0 if offset is None else offset
+    q = (np.round(v / step - u) + u) * step
     if limit is not None:
         q = np.clip(q, -limit, limit)
     return q

@@ -1,0 +1,151 @@
+"""``grcim paper`` from the outside: bad input and a small successful run.
+
+Bad input must exit non-zero with exactly one line on stderr, no traceback, and leave the
+``--out`` directory as it was (not created, or untouched). A small run must write
+claims.json, the five CSV tables and four PNG figures.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import grcim.plugins.paper as paper_module
+from grcim.cli.main import main
+from grcim.resources import bundled
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TECH_TEXT = bundled("grcim.plugins.tech", "28nm.yaml").read_text(encoding="utf-8")
+CSV_TABLES = ("adc_bits", "sqnr_curves", "energy_curves", "iso_energy", "operating_points")
+FIGURES = ("sqnr_vs_adc_bits", "required_adc_bits", "energy_vs_dynamic_range", "iso_energy_gain")
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
+    """Exit code, stdout lines and stderr text of ``grcim ARGV`` run in-process."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse usage errors exit through SystemExit
+        code = exc.code if isinstance(exc.code, int) else 1
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def _snapshot(d: Path) -> dict[str, bytes] | None:
+    return None if not d.exists() else {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+
+
+def _bad_tech(tmp_path: Path) -> str:
+    p = tmp_path / "bad_tech.yaml"
+    p.write_text(TECH_TEXT.replace("vdd_v: 0.9", "vdd_v: -0.9"), encoding="utf-8")
+    return str(p)
+
+
+BAD = {
+    "unknown ADC law": (["--adc-law", "sar_magic"], "--adc-law"),
+    "SQNR target out of range": (["--sqnr-target", "500"], "sqnr_target_db"),
+    "SQNR target not a number": (["--sqnr-target", "loud"], "--sqnr-target"),
+    "SQNR target NaN": (["--sqnr-target", "nan"], "--sqnr-target"),
+    "negative samples": (["--samples", "-3"], "--samples"),
+    "too few rows": (["--rows", "3"], "--rows"),
+    "zero jobs": (["--jobs", "0"], "--jobs"),
+    "dynamic range too small": (["--max-dr", "0.5"], "dynamic_range_max_bits"),
+    "reference beyond range": (["--reference-dr", "20"], "reference_dynamic_range_bits"),
+    "missing technology file": (["--tech", "{tmp}/missing.yaml"], "missing.yaml"),
+    "unknown technology node": (["--tech", "5nm"], "5nm"),
+    "malformed technology file": (["--tech", "{bad_tech}"], "technology.vdd_v"),
+    "unknown variant": (["--variant", "diagonal"], "--variant"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_one_line_no_traceback_no_output(
+        case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args, names = BAD[case]
+    args = [a.format(tmp=tmp_path, bad_tech=_bad_tech(tmp_path)) for a in args]
+    out = tmp_path / "out"
+    code, _, err = run(["paper", "--out", str(out), *args], capsys)
+    assert code != 0
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and lines[0].startswith("grcim paper: error: ")
+    assert names in lines[0]
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_bad_input_leaves_an_existing_out_directory_untouched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "claims.json").write_text('{"old": true}\n', encoding="utf-8")
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    before = _snapshot(out)
+    code, _, err = run(["paper", "--out", str(out), "--tech", _bad_tech(tmp_path)], capsys)
+    assert code == 1 and len(err.splitlines()) == 1
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_tech.yaml", "out"]
+
+
+def test_out_that_is_a_file_is_refused(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "claims"
+    target.write_text("not a directory\n", encoding="utf-8")
+    code, _, err = run(["paper", "--out", str(target)], capsys)
+    assert code == 1 and len(err.splitlines()) == 1 and "--out" in err
+    assert target.read_text(encoding="utf-8") == "not a directory\n"
+
+
+def test_console_entry_point_bad_input(tmp_path: Path) -> None:
+    # the real process: python -m grcim (same entry point as the grcim console script)
+    out = tmp_path / "out"
+    for args, want in ((["--sqnr-target", "500"], 1), (["--adc-law", "x"], 2)):
+        proc = subprocess.run([sys.executable, "-m", "grcim", "paper", "--out", str(out), *args],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == want, proc.stderr
+        assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+        assert proc.stdout == ""
+        assert not out.exists()
+
+
+def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # This test checks the command's plumbing, not numbers: the six operating points of the
+    # energy stage are derived on 1000 instead of 6000 dot products to save ~8 s.
+    original = paper_module.derive_operating_point
+
+    def fewer_samples(*args: object, **kwargs: object):
+        kwargs["n_samples"] = min(int(kwargs.get("n_samples", 1000)), 1000)  # type: ignore
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(paper_module, "derive_operating_point", fewer_samples)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("unrelated\n", encoding="utf-8")
+    code, stdout, err = run(["paper", "--samples", "2000", "--max-dr", "4", "--jobs", "1",
+                             "--out", str(out), "--quiet"], capsys)
+    assert code == 0, err
+    assert stdout == [str(out)]  # --quiet prints only the output directory
+    names = {p.name for p in out.iterdir()}
+    want = {"claims.json", "keep.txt"} | {f"{t}.csv" for t in CSV_TABLES} | {
+        f"{f}.png" for f in FIGURES}
+    assert names == want
+    for f in FIGURES:
+        data = (out / f"{f}.png").read_bytes()
+        assert data[:8] == PNG_MAGIC and len(data) > 10_000, f
+    claims = json.loads((out / "claims.json").read_text(encoding="utf-8"))
+    for key in ("sqnr_target_db", "adc_law", "iso_energy_dynamic_range_gain_bits",
+                "adc_bits_conventional_lower_bound", "adc_bits_grmac_upper_bound",
+                "adc_bound_reduction_bits", "definitions", "settings"):
+        assert key in claims, key
+    assert claims["settings"]["n_samples"] == 2000
+    assert claims["iso_energy_configuration"]["dynamic_range_max_bits"] == 4.0
+    assert claims["adc_bound_reduction_bits"] == pytest.approx(
+        claims["adc_bits_conventional_lower_bound"] - claims["adc_bits_grmac_upper_bound"])
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "unrelated\n"
+    header = (out / "adc_bits.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",")[:2] == ["format", "distribution"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary directory left

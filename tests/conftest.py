@@ -1,0 +1,38 @@
+"""Rules for grcim's tests (read before writing one), and the few fixtures every folder shares.
+
+1. A test must be able to fail. Before committing a test, break the code it covers (or the
+   expected value) and watch it fail; a test that only calls code and asserts nothing, or
+   asserts what the code printed, tests nothing.
+2. No expected value is copied from the program's own output. Expected numbers come from an
+   independent reference: a closed form derived by hand (and shown in a comment), a published
+   table or datasheet value (cited), another library (ml_dtypes, scipy, hwcomponents-adc), or
+   an exact computation written in the test itself in a different way from the code under
+   test (numerical integration instead of Monte Carlo, Fraction instead of float, ...).
+3. Tolerances are justified: by the reference's own precision, by a Monte Carlo standard
+   error, or by an approximation whose size is stated. Never widen a tolerance to make a
+   test pass; find out why it fails.
+4. Randomness is explicit: every random draw takes a seed written in the test, so a failure
+   reproduces exactly; a claim about a random quantity is checked on enough samples, or
+   averaged over enough seeds, that the seed cannot decide it.
+5. A skip says why (``pytest.skip("...")`` / ``importorskip(..., reason=...)``) and only
+   covers an optional dependency that is absent; nothing is marked xfail to hide a bug
+   (``xfail_strict`` is on). A known bug keeps its failing test until it is fixed.
+6. Tests are fast (the whole suite stays well under ten minutes on two cores): expensive
+   runs are shared through module-scoped fixtures with reduced but sufficient sample sizes,
+   and why the reduction is safe is written next to it. Speed targets live in
+   ``benchmarks/``, never in timed assertions.
+7. Bad input is tested from the outside too: the CLI must exit non-zero with exactly one
+   line on stderr, no traceback, and no partial output.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grcim.plugins.technology import Technology, load_technology
+
+
+@pytest.fixture(scope="session")
+def tech28() -> Technology:
+    """The bundled 28 nm technology (the default node)."""
+    return load_technology("28nm")
