@@ -1,0 +1,89 @@
+"""``grcim compare``: one LLM workload on several chips, side by side, with ratios.
+
+``grcim compare [--arch A --arch B ...] [--workload W] [--phase prefill|decode|both]
+[--batch B] [--tokens T] [--context L] [--out DIR]``. Without ``--arch`` it runs the bundled
+comparison: conventional FP-CIM (the baseline) vs GR-MAC vs INT8 CIM on the same edge chip,
+Llama-3-8B prefill of 2048 tokens and decode at context 2048. ``--out DIR`` writes
+``comparison.json``, ``comparison.csv``, ``comparison.md`` (figures in ``figures/``) and
+``comparison.html``, all at once (nothing is written if anything fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from grcim.atomic import atomic_directory
+from grcim.cli.map import (
+    CMDLINE,
+    add_step_options,
+    console,
+    step_kwargs,
+    write_outputs,
+)
+from grcim.errors import SpecError
+from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
+from grcim.workloads.transformer import PHASES
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``compare`` sub-command."""
+    p = subparsers.add_parser(
+        "compare", help="compare chips on one LLM workload (ratios vs the first)",
+        description="Map the same LLM step on several chips and compare energy per token, "
+        "latency, tokens/s, TOPS/W and area, with ratios to the first chip. Without --arch: "
+        + " vs ".join(BUNDLED_COMPARISON) + ".")
+    p.add_argument("--arch", action="append", metavar="A", help="bundled chip or arch file; "
+                   "repeat for each chip, the first is the baseline")
+    p.add_argument("--phase", default="both", help="prefill, decode or both (default)")
+    add_step_options(p)
+    p.add_argument("--out", metavar="DIR", help="write comparison.{json,csv,md,html} and "
+                   "figures/ into DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``grcim compare``."""
+    from grcim.mapper.report.figures import comparison_figures
+    from grcim.mapper.report.json_report import comparison_json
+    from grcim.mapper.report.markdown import comparison_sections, to_html, to_markdown
+    from grcim.mapper.report.tables import rows_to_csv
+    from grcim.mapper.report.text import comparison_table
+
+    if args.phase not in (*PHASES, "both"):
+        raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")
+    phases = PHASES if args.phase == "both" else (args.phase,)
+    kwargs = step_kwargs(args)
+    if args.out is not None and Path(args.out).is_file():
+        raise SpecError(CMDLINE, "--out", args.out, "a directory, not a file")
+    comparison = compare_archs(args.arch, args.workload, phases,
+                               options=MapOptions(replicate=not args.no_replicate),
+                               models_file=args.models, **kwargs)
+    files: dict[str, str | bytes] = {}
+    if args.out is not None:
+        title = f"grcim compare: {comparison.results[0].workload}"
+        sections = comparison_sections(comparison)
+        figures = comparison_figures(comparison)
+        files = {"comparison.json": comparison_json(comparison),
+                 "comparison.csv": rows_to_csv(comparison.rows()),
+                 "comparison.md": to_markdown(title, sections, "figures"),
+                 "comparison.html": to_html(title, sections, figures)}
+        files.update({f"figures/{name}.png": data for name, data in figures.items()})
+    console().print(comparison_table(comparison))
+    if args.out is not None:
+        write_outputs("--out", args.out, lambda: _write(Path(args.out), files))
+    return 0
+
+
+def _write(out: Path, files: dict[str, str | bytes]) -> None:
+    with atomic_directory(out) as tmp:
+        for name, data in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data, encoding="utf-8")

@@ -1,0 +1,161 @@
+"""``grcim map``: whole-chip energy and latency of one LLM prefill or decode step.
+
+``grcim map [--arch A] [--workload W] --phase prefill|decode [--batch B] [--tokens T]
+[--context L] [--engine grcim|accelforge] [--json FILE] [--report FILE.md|FILE.html]``.
+Defaults: the bundled chip (``edge_grmac``) and model (``llama3-8b``). Prints rich tables;
+``--json`` writes the result (SI units, units in the key names), ``--report`` a Markdown
+report with its figures in ``<stem>_figures/`` or a self-contained HTML page. Everything
+is computed and rendered before any file is written, and files are written atomically, so
+an error leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from grcim.arch import DEFAULT_ARCH
+from grcim.atomic import atomic_directory, atomic_write_text
+from grcim.errors import SpecError
+from grcim.mapper import ENGINES, MapOptions, map_workload
+from grcim.workloads.transformer import MAX_BATCH, PHASES
+
+__all__ = ["register", "run", "add_step_options", "int_option", "console", "check_output",
+           "write_outputs", "CMDLINE"]
+
+CMDLINE = "<command line>"
+
+
+def int_option(option: str, text: str | None, lo: int, hi: int) -> int | None:
+    """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
+    if text is None:
+        return None
+    allowed = f"an integer {lo}..{hi}"
+    if not re.fullmatch(r"[+-]?\d{1,30}", text.strip()):
+        raise SpecError(CMDLINE, option, text, allowed)
+    value = int(text)
+    if not lo <= value <= hi:
+        raise SpecError(CMDLINE, option, value, allowed)
+    return value
+
+
+def console() -> Console:
+    """A rich console; 120 columns when not a terminal (pipes, files, tests)."""
+    c = Console()
+    return c if c.is_terminal else Console(width=120)
+
+
+def add_step_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``map`` and ``compare``: workload, step shape, engine."""
+    p.add_argument("--workload", metavar="W", help="model name (default: llama3-8b; see "
+                   "'grcim workload list')")
+    p.add_argument("--models", metavar="FILE", help="models YAML (default: the bundled one)")
+    p.add_argument("--batch", default="1", help=f"sequences per step, 1..{MAX_BATCH} "
+                   "(default 1)")
+    p.add_argument("--tokens", help="prompt tokens per sequence in prefill (default "
+                   "min(2048, max_context))")
+    p.add_argument("--context", help="tokens per sequence after the step (default: tokens "
+                   "for prefill, min(2048, max_context) for decode)")
+    p.add_argument("--engine", default="grcim", help="grcim (analytic, default) or "
+                   "accelforge (needs the grcim[accelforge] extra; one layer x n_layers, "
+                   "minutes)")
+    p.add_argument("--no-replicate", action="store_true", help="do not copy weight tiles "
+                   "onto idle macros")
+
+
+def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Checked batch, tokens, context and engine from the shared options."""
+    if args.engine not in ENGINES:
+        raise SpecError(CMDLINE, "--engine", args.engine, " or ".join(ENGINES))
+    return {"batch": int_option("--batch", args.batch, 1, MAX_BATCH),
+            "tokens": int_option("--tokens", args.tokens, 1, 2**24),
+            "context": int_option("--context", args.context, 1, 2**24),
+            "engine": args.engine}
+
+
+def check_output(option: str, path: str | None, suffixes: tuple[str, ...] = ()) -> None:
+    """An output path must not be a directory and must have one of ``suffixes``."""
+    if path is None:
+        return
+    if Path(path).is_dir():
+        raise SpecError(CMDLINE, option, path, "a file path, not a directory")
+    if suffixes and Path(path).suffix.lower() not in suffixes:
+        raise SpecError(CMDLINE, option, path, "a file ending in " + " or ".join(suffixes))
+
+
+def write_outputs(option: str, path: str, write: Callable[[], Any]) -> None:
+    """Run a file writer; an OS error becomes a one-line error naming the option."""
+    try:
+        write()
+    except OSError as exc:
+        raise SpecError(CMDLINE, option, path, f"a writable path ({exc.strerror})") from None
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``map`` sub-command."""
+    p = subparsers.add_parser(
+        "map", help="energy and latency of an LLM prefill or decode step on a chip",
+        description="Map one prefill or decode step of an LLM onto a CIM chip: whole-chip "
+        "energy, latency, time to first token or per-token latency, tokens/s, J/token, "
+        "breakdowns and the bound of every op.")
+    p.add_argument("--arch", metavar="A", help=f"bundled chip name or arch file (default "
+                   f"{DEFAULT_ARCH}; see 'grcim arch list')")
+    p.add_argument("--phase", help="prefill or decode (required)")
+    add_step_options(p)
+    p.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    p.add_argument("--ops", action="store_true", help="include every op in the JSON")
+    p.add_argument("--report", metavar="FILE", help="write a report: FILE.md (figures in "
+                   "FILE_figures/) or FILE.html (self-contained)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``grcim map``."""
+    from grcim.mapper.report.json_report import result_json
+
+    if args.phase not in PHASES:
+        value = "<missing>" if args.phase is None else args.phase
+        raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
+    kwargs = step_kwargs(args)
+    check_output("--json", args.json)
+    check_output("--report", args.report, (".md", ".html"))
+    options = MapOptions(replicate=not args.no_replicate)
+    result = map_workload(args.arch, args.workload, args.phase, options=options,
+                          models_file=args.models, **kwargs)
+    json_text = result_json(result, include_ops=args.ops) if args.json else None
+    report = _render_report(result, args.report) if args.report else None
+    from grcim.mapper.report.text import result_tables
+
+    console().print(result_tables(result))
+    if json_text is not None:
+        write_outputs("--json", args.json, lambda: atomic_write_text(args.json, json_text))
+    if report is not None:
+        write_outputs("--report", args.report, lambda: _write_report(args.report, *report))
+    return 0
+
+
+def _render_report(result: Any, path: str) -> tuple[str, dict[str, bytes]]:
+    from grcim.mapper.report.figures import result_figures
+    from grcim.mapper.report.markdown import result_sections, to_html, to_markdown
+
+    title = f"grcim map: {result.workload} {result.phase} on {result.arch}"
+    sections = result_sections(result)
+    figures = result_figures(result)
+    target = Path(path)
+    if target.suffix.lower() == ".html":
+        return to_html(title, sections, figures), {}
+    return to_markdown(title, sections, f"{target.stem}_figures"), figures
+
+
+def _write_report(path: str, text: str, figures: dict[str, bytes]) -> None:
+    target = Path(path)
+    if figures:
+        with atomic_directory(target.parent / f"{target.stem}_figures") as tmp:
+            for name, data in figures.items():
+                (tmp / f"{name}.png").write_bytes(data)
+    atomic_write_text(target, text)

@@ -1,0 +1,177 @@
+"""Which node of an arch's AccelForge tree plays which part in the mapper's model.
+
+The mapper counts actions per arch node (its ``name`` is the component name in every
+breakdown) and prices them with the node's explicit actions or its hwcomponents model.
+Roles are read from the tree's structure, top first:
+
+- ``dram``: the first ``!Memory`` on the main path above every spatial fanout;
+- ``sram``: the second such ``!Memory`` (the global buffer), if any;
+- ``cells``: a ``!Memory`` inside the macros (below the macro fanout): the CIM cells;
+- ``mac``: the ``!Compute`` on the main path;
+- ``vector``: the first ``!Compute`` inside a ``!Fork`` (the digital vector unit);
+- ``toll``: every ``!Toll``, with the tensors it charges (``tensors.keep`` intersected with
+  what flows in its ``direction``: inputs and weights go down, outputs go up) and its
+  *level*: how many spatial dimensions lie above it (0 = chip, 1 = inside one macro,
+  2 = inside one row group). The first two dimensions must be the macro fanout
+  (``n_macros``) and the row-group fanout (``rows / rows_per_adc``), as in the bundled files.
+
+``instances`` is the product of the fanouts above a node, each divided by its
+``usage_scale``, times the node's ``n_parallel_instances``; it multiplies area and leakage.
+A node below the column fanout (``usage_scale = n_weight_slices``) stands for one weight's
+cells, so a macro has ``rows * cols / n_weight_slices`` MACs. (AccelForge counts
+``rows * cols`` instances there, ``n_weight_slices`` times more area for those nodes.)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from grcim.arch import Arch
+from grcim.arch.nodes import ComputeNode, ForkNode, MemoryNode, TollNode, walk_all
+from grcim.errors import MappingError
+
+__all__ = ["Component", "ChipComponents", "bind_components", "Role"]
+
+Role = Literal["dram", "sram", "cells", "mac", "vector", "toll"]
+_TENSOR = re.compile(r"\b(input|output|weight)\b")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One arch node the mapper charges.
+
+    Attributes
+    ----------
+    name : str
+        Node name (component name in results).
+    role : str
+        ``dram``, ``sram``, ``cells``, ``mac``, ``vector`` or ``toll``.
+    node : MemoryNode, TollNode or ComputeNode
+        The arch node (its actions, ``component_class`` and attributes price it).
+    instances : float
+        Copies on the chip: product of the fanouts above (over their ``usage_scale``) times
+        ``n_parallel_instances``.
+    level : int
+        Spatial dimensions above the node (0 chip, 1 macro, 2 row group, ...).
+    charges : frozenset of str
+        For tolls: the tensors (``input``, ``output``, ``weight``) whose traffic pays it.
+    """
+
+    name: str
+    role: Role
+    node: MemoryNode | TollNode | ComputeNode
+    instances: float
+    level: int
+    charges: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ChipComponents:
+    """The components of one chip arch, by role.
+
+    Attributes
+    ----------
+    dram, sram, cells, mac, vector : Component or None
+        The component of each role (``sram``, ``cells`` and ``vector`` may be absent).
+    tolls : tuple of Component
+        Every toll, top first.
+    """
+
+    dram: Component
+    sram: Component | None
+    cells: Component | None
+    mac: Component
+    vector: Component | None
+    tolls: tuple[Component, ...]
+
+    def all(self) -> tuple[Component, ...]:
+        """Every component, top first (DRAM, SRAM, tolls, cells, MAC, vector unit)."""
+        found = (self.dram, self.sram, *self.tolls, self.cells, self.mac, self.vector)
+        return tuple(c for c in found if c is not None)
+
+
+def _charges(node: TollNode) -> frozenset[str]:
+    keep = node.tensors.keep or ""
+    names = set(_TENSOR.findall(keep))
+    if keep.strip() in ("All", "all"):
+        names = {"input", "output", "weight"}
+    down = node.direction in ("down", "up_and_down")
+    up = node.direction in ("up", "up_and_down")
+    return frozenset(t for t in names if (t == "output" and up) or (t != "output" and down))
+
+
+def bind_components(arch: Arch) -> ChipComponents:
+    """Bind the nodes of a chip arch to the mapper's roles (see the module docstring).
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        The arch is a macro file, has no memory above the macros, no main-path compute, a
+        toll below the row-group level, or fanouts in another order than macro, row group.
+    """
+    if arch.chip is None:
+        raise MappingError(f"arch {arch.name!r} is a macro file (kind: macro); mapping needs "
+                           "a chip with global SRAM, DRAM and a vector unit (kind: chip)")
+    macro, chip = arch.macro, arch.chip
+    if chip.n_macros < 1:
+        raise MappingError(f"arch {arch.name!r} has {chip.n_macros} CIM macros: the weight "
+                           "matmuls have no macro to run on (n_macros must be at least 1)")
+    dims: list[int] = []
+    units: list[float] = []  # fanout / usage_scale: a unit below spans usage_scale instances
+    memories_above: list[Component] = []
+    cells = mac = None
+    tolls: list[Component] = []
+    for node in arch.nodes:
+        if isinstance(node, ForkNode):
+            continue
+        fanout = math.prod(units)
+        level = len(dims)
+        if isinstance(node, MemoryNode):
+            count = fanout * (node.n_parallel_instances or 1)
+            if level == 0:
+                memories_above.append(Component(node.name, "dram", node, count, level))
+            elif cells is None:
+                cells = Component(node.name, "cells", node, count, level)
+        elif isinstance(node, TollNode):
+            if level > 2:
+                raise MappingError(f"arch {arch.name!r}: toll {node.name!r} sits below the "
+                                   "column fanout; grcim's mapper charges tolls only above "
+                                   "the columns (chip, macro or row-group level)")
+            tolls.append(Component(node.name, "toll", node,
+                                   fanout * (node.n_parallel_instances or 1), level,
+                                   _charges(node)))
+        elif isinstance(node, ComputeNode):
+            mac = Component(node.name, "mac", node, fanout * (node.n_parallel_instances or 1),
+                            level)
+        for s in getattr(node, "spatial", ()):
+            dims.append(s.fanout)
+            units.append(s.fanout / (s.usage_scale or 1.0))
+    expected = (chip.n_macros, macro.n_row_groups)
+    need = max((t.level for t in tolls), default=1)
+    if tuple(dims[:need]) != expected[:need]:
+        raise MappingError(
+            f"arch {arch.name!r}: the main path's first fanouts are {dims[:need]}; grcim's "
+            f"mapper needs the macro fanout ({chip.n_macros}) then the row-group fanout "
+            f"({macro.n_row_groups} = rows / rows_per_adc) above its tolls")
+    if not memories_above:
+        raise MappingError(f"arch {arch.name!r}: no !Memory above the macro fanout (DRAM); "
+                           "weights and activations have nowhere to live")
+    if mac is None:  # pragma: no cover - the arch loader requires one compute node
+        raise MappingError(f"arch {arch.name!r}: no !Compute node on the main path")
+    dram = memories_above[0]
+    sram = None
+    if len(memories_above) > 1:
+        s = memories_above[1]
+        sram = Component(s.name, "sram", s.node, s.instances, s.level)
+    vector = None
+    for node in arch.nodes:
+        if isinstance(node, ForkNode):
+            vec = next((n for n in walk_all(node.nodes) if isinstance(n, ComputeNode)), None)
+            if vec is not None:
+                vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
+                break
+    return ChipComponents(dram, sram, cells, mac, vector, tuple(tolls))
+

@@ -1,0 +1,358 @@
+"""The AccelForge engine: map the same arch file and workload with AccelForge's FFM mapper.
+
+AccelForge (Timeloop's successor, ``pip install 'grcim[accelforge]'``, pinned to 1.0.466:
+1.0.467 needs Graphviz ``dot``) is imported lazily, only here. Its mapper explores loop
+orders and tile shapes per einsum, minutes per layer, so this engine maps **one decoder
+layer** (the einsum export of :mod:`grcim.workloads.einsum_export`; all layers are
+identical) and scales it by the number of layers. It models the einsums only: norms, RoPE,
+activations, residual adds, the embedding and the LM head are not in the result.
+
+What the engine sets on AccelForge's ``Spec`` (documented differences from the file):
+
+- ``config``: grcim's hwcomponents models are passed explicitly (installed models are used
+  only for component classes grcim does not serve), as :mod:`grcim.mapper.pricing` does;
+- ``mapper.explore_loop_orders = False`` and no fusion (einsums are mapped one by one);
+- which compute runs an einsum: weight einsums on the macros (the vector unit disabled);
+  QK^T and AV where the arch's ``dynamic_matmul_unit`` says; the softmax copy and the
+  SwiGLU gate multiply on the vector unit;
+- each toll's ``values_per_action`` so that one AccelForge action is one physical event of
+  grcim's model (:mod:`grcim.mapper.actions`): a row-group toll charging outputs is
+  ``1 / (n_weight_slices * n_input_slices)`` (one column conversion), charging inputs
+  ``1 / n_input_slices`` (one row drive); macro- and chip-level tolls count values (1);
+- the cells' ``bits_per_value`` for weights: ``n_weight_slices * cell_bits``;
+- DRAM keeps every tensor (``keep: All``): einsums mapped one by one pass intermediates
+  through DRAM (the global buffer may still hold them), since an arch whose DRAM keeps only
+  non-intermediates gives them no home outside a fused mapping.
+
+``metric`` chooses AccelForge's objective: ``energy`` (its default; includes leakage, so it
+may copy weights onto idle macros to finish sooner) or ``dynamic_energy`` (never copies;
+the setting of grcim's cross-check against its analytic engine with ``replicate=False``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import re
+import tempfile
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from grcim.arch import Arch, DynamicMatmulUnit
+from grcim.errors import MappingError
+from grcim.mapper.components import ChipComponents, bind_components
+from grcim.mapper.mapping import check_bits, peak_cim_macs_per_s
+from grcim.mapper.pricing import model_classes, price_components
+from grcim.mapper.result import LEAKAGE, MappingResult
+
+__all__ = ["ACCELFORGE_VERSION", "AccelForgeRun", "run_accelforge", "map_with_accelforge",
+           "require_accelforge", "EINSUM_ROLES", "workload_yaml_for_matmul"]
+
+ACCELFORGE_VERSION = "1.0.466"
+"""The AccelForge release the engine is written and tested against (the extra pins it)."""
+EINSUM_ROLES: dict[str, str] = {
+    "I": "input_copy", "Q": "q_proj", "K": "k_proj", "K_new": "k_proj", "V": "v_proj",
+    "V_new": "v_proj", "QK": "attn_qk", "QK_softmax": "softmax", "AV": "attn_pv",
+    "Z": "o_proj", "FU": "ffn_up", "FG": "ffn_gate", "FM": "gate_mul", "FD": "ffn_down",
+    "LOGITS": "lm_head",
+}
+"""Graph role of each einsum of the export (``L<i>_`` prefixes stripped)."""
+_VECTOR_EINSUMS = ("QK_softmax", "FM")
+_DYNAMIC_EINSUMS = ("QK", "AV")
+
+
+def require_accelforge() -> Any:
+    """Import AccelForge, or raise a one-line error saying how to install it."""
+    try:
+        import accelforge
+    except ImportError:
+        raise MappingError("the AccelForge engine needs the optional extra: pip install "
+                           f"'grcim[accelforge]' (accelforge=={ACCELFORGE_VERSION})") from None
+    return accelforge
+
+
+@dataclass(frozen=True)
+class AccelForgeRun:
+    """What AccelForge reports for a set of einsums (sums over the einsums).
+
+    Attributes
+    ----------
+    energy_j : dict[(str, str), float]
+        Energy by (component, action), J (``leak`` included as an action).
+    actions : dict[(str, str), float]
+        Action counts by (component, action).
+    energy_by_einsum : dict[str, float]
+        Energy of each einsum, J.
+    latency_by_einsum : dict[str, float]
+        Latency of each einsum, s.
+    wall_s : float
+        Wall time of the mapping, s.
+    """
+
+    energy_j: dict[tuple[str, str], float]
+    actions: dict[tuple[str, str], float]
+    energy_by_einsum: dict[str, float]
+    latency_by_einsum: dict[str, float]
+    wall_s: float
+
+    @property
+    def total_energy_j(self) -> float:
+        """All energy, J."""
+        return sum(self.energy_j.values())
+
+    @property
+    def dynamic_energy_j(self) -> float:
+        """Energy without leakage, J."""
+        return sum(v for (_, a), v in self.energy_j.items() if a != "leak")
+
+    @property
+    def latency_s(self) -> float:
+        """Summed einsum latencies (AccelForge runs einsums one after another), s."""
+        return sum(self.latency_by_einsum.values())
+
+
+def _unit(einsum: str, tensors: list[str], dynamic_unit: DynamicMatmulUnit) -> str:
+    base = re.sub(r"^L\d+_", "", einsum)
+    if base in _VECTOR_EINSUMS:
+        return "vector"
+    if base in _DYNAMIC_EINSUMS:
+        return "cim" if dynamic_unit is DynamicMatmulUnit.CIM else "vector"
+    if any(t == "weight" or re.sub(r"^L\d+_", "", t).startswith("W") for t in tensors):
+        return "cim"
+    return "any"
+
+
+def _patch_spec(spec: Any, arch: Arch, comps: ChipComponents) -> None:
+    macro = arch.macro
+    # Einsums mapped one by one exchange intermediates through DRAM (grcim's spill model);
+    # a DRAM that keeps only non-intermediates leaves them no home outside a fused mapping.
+    spec.arch.find(comps.dram.name).tensors.keep = "All"
+    for c in comps.tolls:
+        node = spec.arch.find(c.name)
+        per: dict[str, float] = {}
+        for tensor in c.charges:
+            if c.level == 2 and tensor == "output":
+                per[tensor] = 1.0 / (macro.n_weight_slices * macro.n_input_slices)
+            elif c.level == 2 and tensor == "input":
+                per[tensor] = 1.0 / macro.n_input_slices
+            else:
+                per[tensor] = 1.0
+        node.values_per_action = per
+    if comps.cells is not None:
+        spec.arch.find(comps.cells.name).bits_per_value = {
+            "weight": macro.n_weight_slices * macro.cell_bits}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """AccelForge prints progress, logs and warns freely (pandas deprecations inside it);
+    keep grcim's terminal output clean and its warnings-as-errors test setting unaffected."""
+    level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
+                io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.getLogger().setLevel(level)
+
+
+def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
+                   einsums: list[str] | None = None) -> AccelForgeRun:
+    """Map an einsum workload (AccelForge YAML text) onto ``arch``'s file with AccelForge.
+
+    Parameters
+    ----------
+    arch : Arch
+        A chip loaded from a file (AccelForge reads the file itself).
+    workload_text : str
+        AccelForge workload YAML (``workload`` + ``renames``).
+    metric : {"energy", "dynamic_energy"}
+        AccelForge's objective.
+    einsums : list of str or None
+        Einsums to map (default: all).
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        AccelForge is missing, the arch is not a file, or AccelForge finds no mapping.
+    """
+    af = require_accelforge()
+    from accelforge import Metrics
+
+    metrics = {"energy": Metrics.ENERGY, "dynamic_energy": Metrics.DYNAMIC_ENERGY}
+    if metric not in metrics:
+        raise MappingError(f"metric = {metric!r}: energy or dynamic_energy")
+    if not Path(arch.source).is_file():
+        raise MappingError(f"the AccelForge engine reads the arch file itself; arch "
+                           f"{arch.name!r} was not loaded from a file ({arch.source})")
+    comps = bind_components(arch)
+    chip = arch.chip
+    assert chip is not None
+    own = {c.node.component_class for c in comps.all() if c.node.component_class}
+    served = {n.lower() for cls in model_classes()
+              for n in ([cls.component_name] if isinstance(cls.component_name, str)
+                        else cls.component_name)}
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp:
+        wl = os.path.join(tmp, "workload.yaml")
+        Path(wl).write_text(workload_text, encoding="utf-8")
+        energy: dict[tuple[str, str], float] = defaultdict(float)
+        actions: dict[tuple[str, str], float] = defaultdict(float)
+        by_einsum: dict[str, float] = {}
+        latency: dict[str, float] = {}
+        with _quiet():
+            spec = af.Spec.from_yaml(arch.source, wl)
+            spec.config.add_component_models(list(model_classes()))
+            spec.config.use_installed_component_models = any(
+                c.lower() not in served for c in own)
+            spec.mapper.explore_loop_orders = False
+            spec.mapper.metrics = metrics[metric]
+            _patch_spec(spec, arch, comps)
+            # the copy einsum (I = I_in) only makes the first input an intermediate
+            names = einsums or [e.name for e in spec.workload.einsums
+                                if not getattr(e, "is_copy_operation", False)]
+            mac = spec.arch.find(comps.mac.name)
+            vector = spec.arch.find(comps.vector.name) if comps.vector else None
+            for name in names:
+                einsum = spec.workload.einsums[name]
+                unit = _unit(name, [t.name for t in einsum.tensor_accesses],
+                             chip.dynamic_matmul_unit)
+                mac.enabled = unit != "vector"
+                if vector is not None:
+                    vector.enabled = unit != "cim"
+                try:
+                    m = spec.map_workload_to_arch(einsum_names=[name], print_progress=False)
+                except Exception as exc:  # AccelForge raises plain exceptions
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    raise MappingError(f"AccelForge found no mapping for einsum {name!r} on "
+                                       f"arch {arch.name!r}: {first[:300]}") from None
+                for (comp, action), v in m.energy(per_component=True,
+                                                  per_action=True).items():
+                    energy[comp, action] += float(v)
+                for (comp, action), v in m.actions(per_component=True).items():
+                    actions[comp, action] += float(v)
+                by_einsum[name] = float(m.energy())
+                latency[name] = float(m.latency())
+    return AccelForgeRun(dict(energy), dict(actions), by_einsum, latency,
+                         time.perf_counter() - start)
+
+
+def map_with_accelforge(arch: Arch, graph: nx.DiGraph, layer: int = 0,
+                        metric: str = "energy") -> MappingResult:
+    """Map one decoder layer of ``graph`` with AccelForge and scale it to the whole model.
+
+    Returns
+    -------
+    MappingResult
+        ``engine="accelforge"``; energies, counts and latency of ``n_layers`` copies of
+        layer ``layer``'s einsums (no vector ops, embedding or LM head; see the notes).
+    """
+    from grcim.workloads.einsum_export import einsum_yaml
+
+    require_accelforge()
+    check_bits(arch, graph)
+    attrs = graph.graph
+    config = attrs.get("config")
+    if config is None:
+        raise MappingError("the AccelForge engine needs a graph built by build_graph "
+                           "(its model config is exported as einsums)")
+    run = run_accelforge(arch, einsum_yaml(graph, layer), metric)
+    return _to_result(arch, graph, run, int(config.n_layers))
+
+
+def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int
+               ) -> MappingResult:
+    comps = bind_components(arch)
+    chip = arch.chip
+    assert chip is not None
+    attrs = graph.graph
+    energy = {k: v * scale for k, v in run.energy_j.items()}
+    acts = {k: v * scale for k, v in run.actions.items()}
+    by_component: dict[str, float] = defaultdict(float)
+    for (comp, _), v in energy.items():
+        by_component[comp] += v
+    leak = sum(v for (_, a), v in energy.items() if a == "leak")
+    total = sum(energy.values())
+    by_role: dict[str, float] = defaultdict(float)
+    for name, v in run.energy_by_einsum.items():
+        by_role[EINSUM_ROLES.get(re.sub(r"^L\d+_", "", name), name)] += v * scale
+    # AccelForge's per-einsum energy includes that einsum's leakage; move it to one key
+    share = leak / total if total else 0.0
+    by_role = {k: v * (1.0 - share) for k, v in by_role.items()}
+    by_role[LEAKAGE] = leak
+    lat_role: dict[str, float] = defaultdict(float)
+    for name, v in run.latency_by_einsum.items():
+        lat_role[EINSUM_ROLES.get(re.sub(r"^L\d+_", "", name), name)] += v * scale
+    latency = run.latency_s * scale
+    batch, tokens = int(attrs["batch"]), int(attrs["tokens"])
+    phase = str(attrs["phase"])
+
+    def count(comp: Any, action: str) -> float:
+        return acts.get((comp.name, action), 0.0) if comp is not None else 0.0
+
+    macs = count(comps.mac, "compute") + count(comps.vector, "compute")
+    cim_macs = count(comps.mac, "compute")
+    fp = all(arch.macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
+             for f in ("input_format", "weight_format"))
+    flops = 2 * count(comps.vector, "compute") + (2 * cim_macs if fp else 0.0)
+    area = price_components(arch, comps, ()).area_m2  # same models as AccelForge's
+    peak = peak_cim_macs_per_s(arch)
+    adc = sum(count(c, "read") for c in comps.tolls if c.level == 2 and "output" in c.charges)
+    dac = sum(count(c, "read") for c in comps.tolls if c.level == 2 and "input" in c.charges)
+    steps = batch * tokens
+    return MappingResult(
+        engine="accelforge", arch=arch.name, arch_description=arch.description,
+        workload=str(attrs.get("model", "graph")), phase=phase, batch=batch, tokens=tokens,
+        context=int(attrs["context"]), energy_j=total, dynamic_energy_j=total - leak,
+        leak_energy_j=leak, latency_s=latency, tokens_per_step=steps,
+        energy_per_token_j=total / steps,
+        tokens_per_s=steps / latency if latency > 0 else float("inf"),
+        time_to_first_token_s=latency if phase == "prefill" else None,
+        per_token_latency_s=latency if phase == "decode" else None,
+        macs=macs, cim_macs=cim_macs, vector_ops=2 * count(comps.vector, "compute"),
+        tops_per_w=2 * macs / total / 1e12 if total else 0.0,
+        tflops_per_w=flops / total / 1e12 if total else 0.0, area_m2=sum(area.values()),
+        mac_utilization=cim_macs / (latency * peak) if latency > 0 else 0.0,
+        array_utilization=float("nan"),
+        adc_conversions=adc, dac_conversions=dac,
+        dram_read_bytes=count(comps.dram, "read") / 8,
+        dram_write_bytes=count(comps.dram, "write") / 8,
+        sram_read_bytes=count(comps.sram, "read") / 8,
+        sram_write_bytes=count(comps.sram, "write") / 8,
+        cell_bits_written=count(comps.cells, "write"), weights_resident=False,
+        pipelined=False, bound="accelforge", critical_path_s=latency, resource_time_s={},
+        energy_by_component=dict(by_component),
+        energy_by_action={f"{c}.{a}": v for (c, a), v in energy.items()},
+        energy_by_layer_type=dict(by_role), latency_by_layer_type=dict(lat_role),
+        bound_by_layer_type={}, area_by_component=dict(area),
+        actions={f"{c}.{a}": v for (c, a), v in acts.items()}, action_energy_j={},
+        peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
+        dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
+        notes=(f"AccelForge {ACCELFORGE_VERSION} FFM mapper, one decoder layer x {scale} "
+               f"layers, einsums mapped one by one ({run.wall_s:.0f} s)",
+               "not in AccelForge's model: norms, RoPE, activations, residual adds, "
+               "embedding, LM head; area from grcim's pricing of the same models"),
+    )
+
+
+def workload_yaml_for_matmul(m: int, k: int, n: int, bits: int = 8) -> str:
+    """AccelForge workload text of one ``m x k`` by ``k x n`` matmul (input, weight, output)."""
+    doc = {"workload": {"rank_sizes": {"M": m, "N": n, "K": k}, "einsums": [{
+        "name": "Matmul", "tensor_accesses": [
+            {"name": "input", "projection": ["m", "k"], "bits_per_value": bits},
+            {"name": "weight", "projection": ["k", "n"], "bits_per_value": bits},
+            {"name": "output", "projection": ["m", "n"], "output": True,
+             "bits_per_value": bits}]}]}}
+    return yaml.safe_dump(doc, sort_keys=False)

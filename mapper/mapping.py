@@ -1,0 +1,258 @@
+"""Map a workload step onto a chip: grcim's analytic engine, end to end.
+
+``graph -> OpTable -> allocation -> traffic -> action counts -> schedule -> prices ->
+MappingResult``. Each stage is its own module; this one joins them and rolls up totals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from grcim.arch import Arch
+from grcim.errors import MappingError
+from grcim.mapper.actions import ActionCounts, count_actions
+from grcim.mapper.allocation import Allocation, allocate
+from grcim.mapper.components import bind_components
+from grcim.mapper.optable import OpTable, build_optable
+from grcim.mapper.pricing import Prices, price_components
+from grcim.mapper.result import LEAKAGE, MappingResult, OpRecord
+from grcim.mapper.schedule import Schedule, schedule
+from grcim.mapper.tiling import tile_matrices
+from grcim.mapper.traffic import Traffic, format_bytes, plan_traffic
+
+__all__ = ["MapOptions", "DEFAULT_OPTIONS", "map_graph", "check_bits", "peak_cim_macs_per_s"]
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Choices of the analytic mapper.
+
+    Attributes
+    ----------
+    replicate : bool
+        Copy tiles onto idle macros to process input rows in parallel (more cell writes,
+        less time). AccelForge never does (it minimizes energy).
+    pipeline : bool
+        Pipeline ops across macros when all weights are resident.
+    sram_fraction : float
+        Share of the global SRAM one activation may use before it spills to DRAM (0..1].
+    keep_ops : bool
+        Keep one :class:`OpRecord` per op in the result.
+    weights_preloaded : bool
+        When all weights fit in the macros, they were loaded before the step (serving);
+        False charges one load from DRAM in the step (a cold start, as AccelForge counts).
+    """
+
+    replicate: bool = True
+    pipeline: bool = True
+    sram_fraction: float = 0.5
+    keep_ops: bool = True
+    weights_preloaded: bool = True
+
+
+DEFAULT_OPTIONS = MapOptions()
+"""The analytic mapper's default choices."""
+
+
+def check_bits(arch: Arch, graph: nx.DiGraph) -> None:
+    """The graph's weight and activation widths must be what the macro stores and applies.
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        A width differs from the macro's format.
+    """
+    macro = arch.macro
+    for what, key, field in (("weights", "weight_bits", "weight_format"),
+                             ("activations", "act_bits", "input_format")):
+        bits = graph.graph.get(key)
+        fmt = macro.format_info(field)  # type: ignore[arg-type]
+        if bits is not None and bits != fmt.bits:
+            raise MappingError(f"the workload's {what} are {bits}-bit but arch {arch.name!r} "
+                               f"macros take {getattr(macro, field)} ({fmt.bits}-bit) "
+                               f"{what}: they do not fit the macro's {field}")
+
+
+def peak_cim_macs_per_s(arch: Arch) -> float:
+    """MACs per second of all macros with full tiles: ``P * R * c_w / t_mvm``."""
+    macro = arch.macro
+    c_w = macro.cols // macro.n_weight_slices
+    one = np.ones(1, dtype=np.int64)
+    til = tile_matrices(one * macro.rows, one * c_w, one, macro, arch.clock_hz)
+    return arch.n_macros * macro.rows * c_w / float(til.mvm_time_s[0])
+
+
+def _by_role(t: OpTable, values: np.ndarray) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for role, v in zip(t.roles, values, strict=True):
+        out[role] += float(v)
+    return dict(out)
+
+
+def _bound_by_role(t: OpTable, sched: Schedule) -> dict[str, str]:
+    time: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for role, bound, lat in zip(t.roles, sched.op_bound, sched.op_latency_s, strict=True):
+        time[role][bound] += float(lat)
+    return {role: max(b, key=lambda k: b[k]) for role, b in time.items()}
+
+
+def _notes(t: OpTable, alloc: Allocation, traffic: Traffic, arch: Arch,
+           options: MapOptions, sched: Schedule) -> tuple[str, ...]:
+    chip = arch.chip
+    assert chip is not None
+    tiles = int(alloc.tiling.tiles[alloc.cim & ~alloc.dynamic_cim].sum())
+    notes = []
+    if alloc.resident:
+        loaded = ("loaded before the step, not counted" if options.weights_preloaded
+                  else "loaded from DRAM once in this step")
+        notes.append(f"all {tiles} weight tiles fit in the {chip.n_macros} macros: weights "
+                     f"are resident ({loaded})")
+    else:
+        notes.append(f"{tiles} weight tiles > {chip.n_macros} macros: weights stream from "
+                     f"DRAM ({format_bytes(float(traffic.weight_dram_bits.sum()) / 8)} per "
+                     "step) and are written into the cells op by op")
+    spilled = int(np.count_nonzero(traffic.output_in_dram & (t.successors_count > 0)))
+    if spilled:
+        notes.append(f"{spilled} activations exceed {options.sram_fraction:g} of the "
+                     f"{format_bytes(chip.sram.size_bytes)} SRAM and spill to DRAM")
+    notes.append(f"KV cache in {chip.kv_cache_placement.value}, QK^T/PV on "
+                 f"{chip.dynamic_matmul_unit.value.replace('_', ' ')}")
+    if options.replicate and bool(np.any(alloc.replicas > 1)):
+        notes.append("tiles replicated on idle macros (more cell writes, less time)")
+    if sched.pipelined:
+        notes.append("ops pipelined across macros over token rows")
+    return tuple(notes)
+
+
+def _records(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCounts,
+             sched: Schedule, op_energy: np.ndarray) -> tuple[OpRecord, ...]:
+    vec = counts.vector_ops.sum(axis=1)
+    dram = (traffic.dram_read_bits + traffic.dram_write_bits) / 8
+    sram = (traffic.sram_read_bits + traffic.sram_write_bits) / 8
+    out = []
+    for i, op in enumerate(t.ops):
+        unit = "cim" if alloc.cim[i] else ("vector" if vec[i] > 0 else "memory")
+        out.append(OpRecord(op.name, op.role, op.kind.value, op.layer, unit, float(op.macs),
+                            float(vec[i]), float(dram[i]), float(sram[i]),
+                            float(op_energy[i]), float(sched.op_latency_s[i]),
+                            sched.op_bound[i]))
+    return tuple(out)
+
+
+def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIONS,
+              workload: str | None = None) -> MappingResult:
+    """Map one step (a graph from :func:`grcim.workloads.build_graph`) onto a chip.
+
+    Parameters
+    ----------
+    arch : Arch
+        A chip (``kind: chip``).
+    graph : networkx.DiGraph
+        The workload step.
+    options : MapOptions
+        Mapper choices.
+    workload : str or None
+        Name shown in the result (default: the graph's ``model`` attribute).
+
+    Returns
+    -------
+    MappingResult
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        The workload cannot be mapped (the message says what does not fit where).
+    """
+    if not 0.0 < options.sram_fraction <= 1.0:
+        raise MappingError(f"sram_fraction = {options.sram_fraction!r}: must be in (0, 1]")
+    comps = bind_components(arch)
+    chip = arch.chip
+    assert chip is not None  # bind_components refuses macro files
+    check_bits(arch, graph)
+    t = build_optable(graph)
+    alloc = allocate(t, chip, arch.clock_hz, options.replicate, options.weights_preloaded)
+    traffic = plan_traffic(t, alloc, chip, comps.sram is not None, options.sram_fraction)
+    counts = count_actions(t, alloc, traffic, comps, chip)
+    if comps.vector is None and float(counts.vector_ops.sum()) > 0:
+        raise MappingError(f"arch {arch.name!r} has no vector unit (a !Compute inside a "
+                           "!Fork) for softmax, norms, activations and residual adds")
+    sched = schedule(t, alloc, traffic, counts, chip, options.pipeline)
+    prices: Prices = price_components(arch, comps, counts.keys)
+    per_action = np.array([prices.energy_j[k] for k in counts.keys])
+    energy_matrix = counts.counts * per_action
+    op_energy = energy_matrix.sum(axis=1)
+    key_energy = energy_matrix.sum(axis=0)
+    leak = {name: p * sched.latency_s for name, p in prices.leak_power_w.items()}
+    dynamic = float(op_energy.sum())
+    leak_total = float(sum(leak.values()))
+    total = dynamic + leak_total
+    by_component: dict[str, float] = {c.name: 0.0 for c in comps.all()}
+    by_action: dict[str, float] = {}
+    for (name, action), e in zip(counts.keys, key_energy, strict=True):
+        by_component[name] += float(e)
+        by_action[f"{name}.{action}"] = float(e)
+    for name, e in leak.items():
+        by_component[name] += e
+        if e:
+            by_action[f"{name}.leak"] = e
+    by_role = _by_role(t, op_energy)
+    by_role[LEAKAGE] = leak_total
+    attrs = t.graph_attrs
+    batch, tokens = int(attrs.get("batch", 1)), int(attrs.get("tokens", 1))
+    phase = str(attrs.get("phase", "prefill"))
+    tokens_per_step = batch * tokens
+    latency = sched.latency_s
+    macs = float(t.macs.sum())
+    vector_ops = float(counts.vector_ops.sum())
+    macro = arch.macro
+    fp_cim = all(macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
+                 for f in ("input_format", "weight_format"))
+    cim_macs = float(counts.cim_macs.sum())
+    # vector_ops already holds the mul + add of each MAC run on the vector unit
+    ops_total = 2.0 * cim_macs + vector_ops
+    flops = (2.0 * cim_macs if fp_cim else 0.0) + vector_ops
+    peak = peak_cim_macs_per_s(arch)
+    util_w = float((counts.cim_macs * alloc.tiling.array_utilization).sum())
+    positive = total > 0
+    result = MappingResult(
+        engine="grcim", arch=arch.name, arch_description=arch.description,
+        workload=workload or str(attrs.get("model", "graph")), phase=phase, batch=batch,
+        tokens=tokens, context=int(attrs.get("context", tokens)), energy_j=total,
+        dynamic_energy_j=dynamic, leak_energy_j=leak_total, latency_s=latency,
+        tokens_per_step=tokens_per_step,
+        energy_per_token_j=total / tokens_per_step,
+        tokens_per_s=tokens_per_step / latency if latency > 0 else float("inf"),
+        time_to_first_token_s=latency if phase == "prefill" else None,
+        per_token_latency_s=latency if phase == "decode" else None,
+        macs=macs, cim_macs=cim_macs, vector_ops=vector_ops,
+        tops_per_w=ops_total / total / 1e12 if positive else 0.0,
+        tflops_per_w=flops / total / 1e12 if positive else 0.0,
+        area_m2=float(sum(prices.area_m2.values())),
+        mac_utilization=cim_macs / (latency * peak) if latency > 0 else 0.0,
+        array_utilization=util_w / cim_macs if cim_macs else 0.0,
+        adc_conversions=float(counts.adc_conversions.sum()),
+        dac_conversions=float(counts.dac_conversions.sum()),
+        dram_read_bytes=float(traffic.dram_read_bits.sum()) / 8,
+        dram_write_bytes=float(traffic.dram_write_bits.sum()) / 8,
+        sram_read_bytes=float(traffic.sram_read_bits.sum()) / 8,
+        sram_write_bytes=float(traffic.sram_write_bits.sum()) / 8,
+        cell_bits_written=float(counts.cell_bits_written.sum()),
+        weights_resident=alloc.resident, pipelined=sched.pipelined, bound=sched.bound,
+        critical_path_s=sched.critical_path_s, resource_time_s=dict(sched.resource_time_s),
+        energy_by_component=by_component, energy_by_action=by_action,
+        energy_by_layer_type=by_role,
+        latency_by_layer_type=_by_role(t, sched.op_latency_s),
+        bound_by_layer_type=_bound_by_role(t, sched),
+        area_by_component=dict(prices.area_m2),
+        actions={f"{n}.{a}": float(v) for (n, a), v in counts.totals().items()},
+        action_energy_j={f"{n}.{a}": e for (n, a), e in prices.energy_j.items()},
+        peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
+        dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
+        ops=_records(t, alloc, traffic, counts, sched, op_energy) if options.keep_ops else (),
+        notes=_notes(t, alloc, traffic, arch, options, sched),
+    )
+    return result

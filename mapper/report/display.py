@@ -1,0 +1,51 @@
+"""Display units for mapping reports: SI values in, short human-readable text out.
+
+The mapper keeps J, s, m², bytes; only report modules call these helpers.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["si", "percent", "ratio", "area_mm2", "count"]
+
+_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"),
+             (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
+
+
+def si(value: float | None, unit: str, digits: int = 3) -> str:
+    """``value`` with an SI prefix (``1.23 mJ``, ``45.6 µs``); ``-`` for None or nan."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if value == 0:
+        return f"0 {unit}"
+    if math.isinf(value):
+        return f"inf {unit}"
+    mag = abs(value)
+    for scale, prefix in _PREFIXES:
+        if mag >= scale * 0.9995:
+            return f"{value / scale:.{digits}g} {prefix}{unit}"
+    scale, prefix = _PREFIXES[-1]
+    return f"{value / scale:.{digits}g} {prefix}{unit}"
+
+
+def percent(part: float, whole: float) -> str:
+    """``part / whole`` as ``12.3 %`` (``-`` when ``whole`` is 0 or a value is nan)."""
+    if not whole or math.isnan(part) or math.isnan(whole):
+        return "-"
+    return f"{100.0 * part / whole:.1f} %"
+
+
+def ratio(value: float) -> str:
+    """A ratio to a baseline (``0.81x``); ``-`` when undefined."""
+    return "-" if value is None or math.isnan(value) else f"{value:.3g}x"
+
+
+def area_mm2(value_m2: float) -> str:
+    """Area in mm² (``12.3 mm²``)."""
+    return f"{value_m2 * 1e6:.3g} mm²"
+
+
+def count(value: float) -> str:
+    """A large count with an SI prefix and no unit (``1.79 T``)."""
+    return si(value, "").strip()

@@ -1,0 +1,204 @@
+"""The result of mapping one workload step onto one chip (SI units throughout).
+
+Every energy is in J, time in s, area in m², bytes in bytes; display units appear only in
+``grcim.mapper.report``. Breakdowns conserve energy: each of ``energy_by_component``,
+``energy_by_action`` and ``energy_by_layer_type`` sums to ``energy_j`` (leakage is its own
+``leak`` action and ``(leakage)`` layer type).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["OpRecord", "MappingResult", "LEAKAGE"]
+
+LEAKAGE = "(leakage)"
+"""Layer-type key of the leakage energy (leakage belongs to the step, not to an op)."""
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    """One op of the step.
+
+    Attributes
+    ----------
+    name, role, kind : str
+        Op name, role (``q_proj``, ``softmax``, ...) and kind (``weight_matmul``, ...).
+    layer : int or None
+        Decoder layer.
+    unit : str
+        Where it ran: ``cim``, ``vector`` or ``memory`` (lookups).
+    macs, vector_ops : float
+        MACs and scalar vector operations.
+    dram_bytes, sram_bytes : float
+        Bytes moved to and from DRAM and SRAM.
+    energy_j : float
+        Dynamic energy, J.
+    latency_s : float
+        Roofline time, s.
+    bound : str
+        Resource that bounds it (``adc``, ``array``, ``weight_write``, ``dram``, ``sram``,
+        ``vector``, ``none``).
+    """
+
+    name: str
+    role: str
+    kind: str
+    layer: int | None
+    unit: str
+    macs: float
+    vector_ops: float
+    dram_bytes: float
+    sram_bytes: float
+    energy_j: float
+    latency_s: float
+    bound: str
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    """Whole-chip energy and latency of one prefill or decode step.
+
+    Attributes
+    ----------
+    engine : str
+        ``grcim`` (analytic) or ``accelforge``.
+    arch, arch_description, workload, phase : str
+        Names of what was mapped.
+    batch, tokens, context : int
+        Sequences, new tokens per sequence, context after the step.
+    energy_j, dynamic_energy_j, leak_energy_j : float
+        Step energy and its dynamic and leakage parts, J.
+    latency_s : float
+        Step latency, s (time to first token in prefill, per-token latency in decode).
+    tokens_per_step : int
+        Tokens the step produces or consumes: ``batch * tokens``.
+    energy_per_token_j : float
+        ``energy_j / tokens_per_step``, J.
+    tokens_per_s : float
+        ``tokens_per_step / latency_s``, 1/s.
+    time_to_first_token_s, per_token_latency_s : float or None
+        The step latency, under the name of its phase (the other is None).
+    macs, cim_macs, vector_ops : float
+        All MACs (weights and attention), those run in CIM, scalar vector-unit operations.
+    tops_per_w, tflops_per_w : float
+        ``(2 cim_macs + vector_ops) / energy_j / 1e12`` (all operations; a MAC on the
+        vector unit is its mul + add), and the same over floating-point operations only
+        (CIM MACs count when the macro's formats are floating point; vector-unit
+        operations are FP16); 1e12 op/J = TOPS/W.
+    area_m2 : float
+        Chip area from the arch and models (DRAM excluded), m².
+    mac_utilization : float
+        CIM MACs over what all macros could do in ``latency_s`` at full array use.
+    array_utilization : float
+        Weights over loaded weight slots, averaged over CIM MACs (nan when the engine does
+        not report it).
+    adc_conversions, dac_conversions : float
+        Physical column conversions and row drives.
+    dram_read_bytes, dram_write_bytes, sram_read_bytes, sram_write_bytes : float
+        Bytes moved, bytes.
+    cell_bits_written : float
+        Bits written into CIM cells during the step (weight reloads, dynamic operands).
+    weights_resident : bool
+        Every weight matrix fits in the macros at once (nothing reloaded per step).
+    pipelined : bool
+        The pipelined latency model applied.
+    bound : str
+        What set the step latency (``critical_path``, ``pipeline``, ``resource:<name>``).
+    critical_path_s : float
+        Critical path of the op graph, s.
+    resource_time_s : dict[str, float]
+        Summed busy time of each resource, s.
+    energy_by_component, energy_by_action, energy_by_layer_type : dict[str, float]
+        Energy, J, by arch node, by ``node.action`` (``node.leak`` for leakage) and by op
+        role (``(leakage)`` for leakage).
+    latency_by_layer_type : dict[str, float]
+        Summed roofline time of the ops of each role, s (parallel ops overlap, so these
+        may exceed the step latency).
+    bound_by_layer_type : dict[str, str]
+        The resource that bounds most of the time of each role.
+    area_by_component : dict[str, float]
+        Area of each node's instances, m².
+    actions : dict[str, float]
+        Count of every ``node.action``.
+    action_energy_j : dict[str, float]
+        Energy of one action of every ``node.action``, J.
+    peak_cim_macs_per_s, peak_vector_ops_per_s : float
+        Peak rates of all macros (full arrays) and of the vector unit, 1/s.
+    dram_bandwidth_bytes_per_s : float
+        DRAM bandwidth, bytes/s (the roofline's slope).
+    ops : tuple of OpRecord
+        Every op (empty when not kept).
+    notes : tuple of str
+        Assumptions that shaped this result.
+    """
+
+    engine: str
+    arch: str
+    arch_description: str
+    workload: str
+    phase: str
+    batch: int
+    tokens: int
+    context: int
+    energy_j: float
+    dynamic_energy_j: float
+    leak_energy_j: float
+    latency_s: float
+    tokens_per_step: int
+    energy_per_token_j: float
+    tokens_per_s: float
+    time_to_first_token_s: float | None
+    per_token_latency_s: float | None
+    macs: float
+    cim_macs: float
+    vector_ops: float
+    tops_per_w: float
+    tflops_per_w: float
+    area_m2: float
+    mac_utilization: float
+    array_utilization: float
+    adc_conversions: float
+    dac_conversions: float
+    dram_read_bytes: float
+    dram_write_bytes: float
+    sram_read_bytes: float
+    sram_write_bytes: float
+    cell_bits_written: float
+    weights_resident: bool
+    pipelined: bool
+    bound: str
+    critical_path_s: float
+    resource_time_s: dict[str, float]
+    energy_by_component: dict[str, float]
+    energy_by_action: dict[str, float]
+    energy_by_layer_type: dict[str, float]
+    latency_by_layer_type: dict[str, float]
+    bound_by_layer_type: dict[str, str]
+    area_by_component: dict[str, float]
+    actions: dict[str, float]
+    action_energy_j: dict[str, float]
+    peak_cim_macs_per_s: float
+    peak_vector_ops_per_s: float
+    dram_bandwidth_bytes_per_s: float
+    ops: tuple[OpRecord, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def dram_bytes(self) -> float:
+        """DRAM bytes read and written, bytes."""
+        return self.dram_read_bytes + self.dram_write_bytes
+
+    def to_dict(self, include_ops: bool = False) -> dict[str, Any]:
+        """JSON-ready dict: every field (SI, units in the key names), ``breakdown`` =
+        ``energy_by_component``, and the ops when ``include_ops``."""
+        data = asdict(self)
+        ops = data.pop("ops")
+        data["breakdown"] = dict(self.energy_by_component)
+        data["dram_bytes"] = self.dram_bytes
+        data["units"] = {"energy": "J", "time": "s", "area": "m^2", "data": "bytes",
+                         "rates": "1/s", "tops_per_w": "1e12 op/J"}
+        if include_ops:
+            data["ops"] = ops
+        return data

@@ -1,0 +1,118 @@
+"""Workloads that cannot be mapped end in a one-line MappingError saying what does not fit."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from grcim.arch import load_arch
+from grcim.errors import GrcimError, MappingError
+from grcim.mapper import map_graph, map_workload
+from grcim.workloads import Op, OpKind, build_graph
+
+
+def _one_line(exc: GrcimError) -> str:
+    text = str(exc)
+    assert "\n" not in text and text
+    return text
+
+
+def test_zero_macros(tiny_arch, graph_of):
+    arch = tiny_arch()
+    chip = arch.chip.model_copy(update={"n_macros": 0})
+    broken = arch.model_copy(update={"chip": chip})
+    with pytest.raises(MappingError) as err:
+        map_graph(broken, graph_of(("mm", 1, 4, 4)))
+    assert "0 CIM macros" in _one_line(err.value)
+
+
+def test_weights_larger_than_dram(tiny_arch, tiny_llama):
+    g = build_graph(tiny_llama, "decode", context=8)
+    with pytest.raises(MappingError) as err:
+        map_graph(tiny_arch(dram_size_bytes=1024), g)
+    text = _one_line(err.value)
+    assert "do not fit in DRAM" in text and "1.02 kB" in text and "weights" in text
+
+
+def test_kv_cache_larger_than_sram(tiny_arch, tiny_llama):
+    # 2 layers x (K + V) x 64 positions x 8 (KV heads x head dim) = 2048 bytes > 1 kB
+    g = build_graph(tiny_llama, "decode", context=64)
+    with pytest.raises(MappingError) as err:
+        map_graph(tiny_arch(kv="sram"), g)
+    text = _one_line(err.value)
+    assert "KV cache of 2.05 kB does not fit in the global SRAM (1.02 kB" in text
+
+
+def test_kv_in_cim_needs_cim_attention(tiny_arch, tiny_llama):
+    with pytest.raises(MappingError, match="dynamic_matmul_unit must be 'cim'"):
+        map_graph(tiny_arch(kv="cim"), build_graph(tiny_llama, "decode", context=8))
+
+
+def test_kv_in_cim_larger_than_the_macros(tiny_arch, tiny_llama):
+    g = build_graph(tiny_llama, "decode", context=64)
+    with pytest.raises(MappingError, match="does not fit in the macros"):
+        map_graph(tiny_arch(kv="cim", dyn="cim", n_macros=4), g)
+
+
+def test_inconsistent_shapes_name_the_op(tiny_arch):
+    g = nx.DiGraph(phase="prefill", batch=1, tokens=2, weight_bits=8, act_bits=8)
+    g.add_node("bad", op=Op("bad", OpKind.WEIGHT_MATMUL, "q_proj", 0, m=2, k=4, n=4,
+                            batch_count=1, macs=64, weight_elements=16))
+    with pytest.raises(MappingError) as err:
+        map_graph(tiny_arch(), g)
+    assert "op 'bad': macs = 64 inconsistent with the shape 1 x 2 x 4 x 4" in _one_line(
+        err.value)
+
+
+def test_vector_op_count_inconsistent_with_elements(tiny_arch):
+    g = nx.DiGraph(phase="prefill", batch=1, tokens=2, weight_bits=8, act_bits=8)
+    g.add_node("sm", op=Op("sm", OpKind.SOFTMAX, "softmax", 0, elements=10, vector_ops=49,
+                           input_elements=10, output_elements=10))
+    with pytest.raises(MappingError, match="op 'sm': vector_ops = 49 inconsistent"):
+        map_graph(tiny_arch(), g)
+
+
+def test_cycle_is_refused(tiny_arch, graph_of):
+    g = graph_of(("a", 1, 4, 4), ("b", 1, 4, 4))
+    g.add_edge("b", "a")
+    with pytest.raises(MappingError, match="cycle"):
+        map_graph(tiny_arch(), g)
+
+
+def test_operand_widths_must_fit_the_macro(tiny_arch, tiny_llama):
+    g = build_graph(tiny_llama, "decode", context=8, weight_bits=16)
+    with pytest.raises(MappingError) as err:
+        map_graph(tiny_arch(), g)
+    assert "16-bit" in _one_line(err.value) and "int8" in str(err.value)
+
+
+def test_macro_file_is_not_a_chip():
+    with pytest.raises(MappingError, match="macro file"):
+        map_workload(load_arch("grmac_row"), phase="decode")
+
+
+def test_a_declining_model_is_one_line(tiny_arch_file):
+    # the MAC node without explicit costs asks the int_cim_mac model, which refuses n_rows=0
+    text = tiny_arch_file().read_text()
+    text = text.replace("""    component_class: int_cim_mac
+    area: 0
+    leak_power: 0
+    actions:
+    - {name: compute, energy: 1e-13}
+""", """    component_class: int_cim_mac
+    extra_attributes_for_component_model:
+      input_bits: 8
+      weight_bits: 8
+      n_rows: 0
+""")
+    from grcim.arch import load_arch_text
+
+    arch = load_arch_text(text, "<declining>", "declining")
+    g = nx.DiGraph(phase="prefill", batch=1, tokens=1, weight_bits=8, act_bits=8)
+    g.add_node("mm", op=Op("mm", OpKind.WEIGHT_MATMUL, "mm", None, m=1, k=4, n=4,
+                           batch_count=1, macs=16, weight_elements=16, input_elements=4,
+                           output_elements=4))
+    with pytest.raises(MappingError) as err:
+        map_graph(arch, g)
+    text = _one_line(err.value)
+    assert "node 'MAC'" in text and "n_rows" in text

@@ -1,0 +1,147 @@
+"""Tiny mappings worked out by hand (tiling, counts, energy, reloads, roofline bounds).
+
+The tiny chip (tests/mapper/conftest.py): macros of R = 8 rows x C = 8 cols, r_a = 4 rows
+per ADC (2 row groups, 2 ADCs each at 100 MS/s), s_w = 2 cells per weight (c_w = 4
+weights per row), s_x = 2 input slices, 8-bit operands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from grcim.mapper import MapOptions, map_graph
+from grcim.mapper.tiling import tile_matrices
+
+COLD = MapOptions(replicate=False, weights_preloaded=False)
+PJ = 1e-12
+
+
+def test_tiling_of_one_matrix_by_hand(tiny_arch):
+    macro = tiny_arch().macro
+    one = np.array([1])
+    til = tile_matrices(one * 10, one * 6, one, macro, 1e9)
+    # K = 10 rows over 8-row macros -> 2 row tiles; N = 6 weights over 4 per row -> 2.
+    assert (til.k_tiles[0], til.n_tiles[0], til.tiles[0]) == (2, 2, 4)
+    assert til.row_partials[0] == 3  # ceil(10 / 4) row groups hold rows 0-3, 4-7, 8-9
+    assert til.cols_used[0] == 4 * 2  # the widest tile holds 4 weights of 2 cells
+    assert til.cell_rows[0] == 2 * 10  # each of the 2 column tiles writes all 10 rows
+    assert til.array_utilization[0] == pytest.approx(60 / (4 * 8 * 4))
+    # 8 columns x 2 slices = 16 conversions on the 2 ADCs of a row group: 8 x 10 ns
+    assert til.adc_time_s[0] == pytest.approx(80e-9)
+    assert til.array_time_s[0] == pytest.approx(2e-9)  # 2 DAC steps at 1 GHz
+
+
+def test_one_matmul_counts_and_energy_by_hand(tiny_arch, graph_of):
+    m, k, n = 3, 10, 6
+    r = map_graph(tiny_arch(), graph_of(("mm", m, k, n)), COLD)
+    a = r.actions
+    assert a["MAC.compute"] == m * k * n == 180
+    # conversions: every output, every row-group partial (3), every cell column (2) and
+    # input slice (2): 3 * 6 * 3 * 2 * 2
+    assert r.adc_conversions == a["ADC.read"] == 216
+    # row drives: each input enters both column tiles, once per slice: 3 * 10 * 2 * 2
+    assert r.dac_conversions == a["DAC.read"] == 120
+    # DRAM: weights 60 B, input 30 B (graph input), output 18 B (graph output)
+    assert r.dram_read_bytes == 60 + 30 and r.dram_write_bytes == 18
+    assert a["CimCells.write"] == 60 * 8  # one copy of 60 weights of 2 x 4-bit cells
+    dynamic = (90 * 8 * 10 + 18 * 8 * 10 + 480 * 0.25 + 180 * 0.1 + 216 * 2 + 120 * 0.5) * PJ
+    assert r.dynamic_energy_j == pytest.approx(dynamic, rel=1e-12)
+    assert r.leak_energy_j == pytest.approx(1e-3 * r.latency_s, rel=1e-12)  # SRAM only
+    assert r.energy_j == pytest.approx(dynamic + 1e-3 * r.latency_s, rel=1e-12)
+
+
+def test_latency_roofline_by_hand(tiny_arch, graph_of):
+    m, k, n = 3, 10, 6
+    r = map_graph(tiny_arch(), graph_of(("mm", m, k, n)), COLD)
+    # 4 tiles on 4 macros, no copies: each macro runs the 3 input vectors, 80 ns each.
+    assert r.resource_time_s["adc"] == pytest.approx(3 * 80e-9)
+    assert r.resource_time_s["dram"] == pytest.approx(108 / 1e9)  # 108 B at 1 GB/s
+    # 20 cell rows written by 4 macros in parallel, 10 ns each
+    assert r.resource_time_s["weight_write"] == pytest.approx(20 / 4 * 10e-9)
+    assert r.ops[0].bound == "adc" and r.ops[0].latency_s == pytest.approx(240e-9)
+
+
+def test_roofline_bound_switches_with_dram_bandwidth(tiny_arch, graph_of):
+    g = graph_of(("mm", 3, 10, 6))
+    fast = map_graph(tiny_arch(dram_bw=1.0e12), g, COLD)
+    slow = map_graph(tiny_arch(dram_bw=1.0e8), g, COLD)
+    assert fast.ops[0].bound == "adc" and slow.ops[0].bound == "dram"
+    assert slow.ops[0].latency_s == pytest.approx(108 / 1e8)  # 108 B at 100 MB/s
+    assert fast.ops[0].latency_s == pytest.approx(240e-9)
+    assert fast.latency_s < slow.latency_s
+
+
+def test_replication_trades_cell_writes_for_time(tiny_arch, graph_of):
+    g = graph_of(("mm", 4, 8, 4))  # one tile; 4 macros -> 4 copies for 4 input vectors
+    one = map_graph(tiny_arch(), g, COLD)
+    four = map_graph(tiny_arch(), g, MapOptions(replicate=True, weights_preloaded=False))
+    assert four.actions["CimCells.write"] == 4 * one.actions["CimCells.write"] == 4 * 32 * 8
+    assert four.dram_read_bytes == one.dram_read_bytes  # copies come from one DRAM read
+    # one MVM per macro instead of four on one macro: 4 columns x 2 cells x 2 slices = 16
+    # conversions on 2 ADCs = 80 ns per MVM
+    assert one.resource_time_s["adc"] == pytest.approx(4 * 80e-9)
+    assert four.resource_time_s["adc"] == pytest.approx(1 * 80e-9)
+
+
+def test_model_too_big_for_the_macros_reloads_weights_by_hand(tiny_arch, graph_of):
+    # Two chained 16 x 8 matmuls: each 2 row tiles x 2 column tiles = 4 tiles; 8 in total.
+    g = graph_of(("a", 2, 16, 8), ("b", 2, 8, 4))
+    fits = map_graph(tiny_arch(n_macros=8), g, MapOptions(replicate=False))
+    assert fits.weights_resident and fits.actions["CimCells.write"] == 0
+    assert fits.dram_read_bytes == 2 * 16  # only the graph input: weights stay resident
+    small = map_graph(tiny_arch(n_macros=2), g, MapOptions(replicate=False))
+    assert not small.weights_resident
+    # every weight is read from DRAM and written into the cells once per step
+    assert small.actions["CimCells.write"] == (16 * 8 + 8 * 4) * 8
+    # op a: 4 tiles on 2 macros = 2 waves of one column tile (both row tiles each), so its
+    # input is streamed twice; from DRAM (graph input) it is staged in SRAM instead:
+    # read once from DRAM, written once to SRAM, read twice from SRAM.
+    # op b: 2 row tiles x 1 column tile = 2 tiles, one wave; input (a's output) from SRAM.
+    assert small.dram_read_bytes == (16 * 8 + 8 * 4) + 2 * 16
+    assert small.dram_write_bytes == 2 * 4  # b's output leaves the chip
+    a_out = 2 * 8
+    assert small.sram_write_bytes == 2 * 16 + a_out
+    assert small.sram_read_bytes == 2 * (2 * 16) + a_out
+    # time: a runs 2 waves of 2 MVMs; 8 columns x 2 slices / 2 ADCs = 80 ns per MVM
+    assert small.ops[0].latency_s >= 4 * 80e-9
+    assert small.resource_time_s["adc"] == pytest.approx((4 + 2) * 80e-9)
+
+
+def test_pipelining_of_resident_chain_by_hand(tiny_arch, graph_of):
+    # three 1-tile ops on 4 macros, 5 token rows, no copies: each op 5 MVMs of 80 ns
+    # (4 weights x 2 cells x 2 slices / 2 ADCs = 8 conversions = 80 ns)
+    g = graph_of(("x", 5, 8, 4), ("y", 5, 4, 4), ("z", 5, 4, 4))
+    fast_dram = dict(dram_bw=1.0e15, sram_bw=1.0e15)
+    piped = map_graph(tiny_arch(**fast_dram), g, MapOptions(replicate=False))
+    serial = map_graph(tiny_arch(**fast_dram), g,
+                       MapOptions(replicate=False, pipeline=False))
+    tau = 80e-9  # one row through one op
+    assert piped.pipelined and piped.bound == "pipeline"
+    assert piped.latency_s == pytest.approx(3 * tau + (5 - 1) * tau)
+    assert serial.latency_s == pytest.approx(3 * 5 * tau)
+
+
+def test_utilization_of_a_partial_tile(tiny_arch, graph_of):
+    # 3 x 3 weights in one 8 x 4 tile: 9 of 32 weight slots
+    r = map_graph(tiny_arch(), graph_of(("mm", 1, 3, 3)), COLD)
+    assert r.array_utilization == pytest.approx(9 / 32)
+    # peak: 4 macros x 32 weights per MVM of 80 ns
+    assert r.peak_cim_macs_per_s == pytest.approx(4 * 32 / 80e-9)
+    assert r.mac_utilization == pytest.approx(9 / (r.latency_s * 4 * 32 / 80e-9))
+    assert math.isclose(r.tokens_per_s, 1 / r.latency_s)
+
+
+def test_input_staged_in_sram_chunks_by_hand(tiny_arch, graph_of):
+    # 256 x 8 input (2048 B, from DRAM) times 8 x 8 weights (64 B): t_k = 1, t_n = 2 tiles on
+    # one macro = 2 waves, so the input is streamed twice. Half the 1 kB SRAM holds 512 B.
+    # (a) input twice from DRAM: 64 + 2 x 2048 = 4160 B; (b) 2048 / 512 = 4 row chunks
+    # staged in SRAM, weights re-read per chunk: 4 x 64 + 2048 = 2304 B. (b) wins.
+    r = map_graph(tiny_arch(n_macros=1), graph_of(("mm", 256, 8, 8)),
+                  MapOptions(replicate=False))
+    assert r.dram_read_bytes == 4 * 64 + 2048
+    assert r.sram_write_bytes == 2048 and r.sram_read_bytes == 2 * 2048
+    assert r.actions["CimCells.write"] == 4 * 64 * 8  # each chunk reloads the weights
+    assert r.dram_write_bytes == 256 * 8  # the output leaves the chip
