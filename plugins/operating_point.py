@@ -51,6 +51,8 @@ I64 = NDArray[np.int64]
 BUDGET_SHARES = 3
 GAIN_REFERENCES: tuple[str, ...] = ("vector_max", "fixed")
 _HALF_DB = 10.0 * np.log10(2.0)
+#: Rows drawn to sample the other weights of a ``row`` block (their maxima are reused).
+ROW_POOL = 8192
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
     The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
     zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
     """
-    v = v.ravel()[:200_000]
+    v = v.ravel()[:150_000]
     rms = float(np.sqrt(np.mean(v**2)))
     peak = float(np.max(np.abs(v)))
     sig = float(np.mean(v**2))
@@ -128,7 +130,7 @@ def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
         return float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f, u) - v) ** 2))
 
     def best(bits: float) -> tuple[float, float]:
-        fs = np.geomspace(rms, max(peak, rms * 1.0001), 32)
+        fs = np.geomspace(rms, max(peak, rms * 1.0001), 16)
         mse = [err(bits, f) for f in fs]
         i = int(np.argmin(mse))
         lo, hi = np.log(fs[max(i - 1, 0)]), np.log(fs[min(i + 1, len(fs) - 1)])
@@ -206,10 +208,18 @@ def derive_operating_point(
     # GR-MAC
     f_row: I64 | None = None
     if variant == "row":
-        _, w_more = make_operands(distribution, n_rows * (weight_block - 1), n_samples,
-                                  seed + 1, input_format, weight_format, **dist_params)
-        block = np.concatenate([w[..., None], w_more.reshape(n_samples, n_rows, -1)], axis=-1)
-        f_row = row_exponents(block)
+        # the other weight_block - 1 weights of each row: the row exponent is the larger of
+        # the weight's own and theirs; their maxima are drawn from a pool of rows
+        _, pool = make_operands(distribution, max(weight_block - 1, 1), ROW_POOL, seed + 1,
+                                input_format, weight_format, **dist_params)
+        pool_exp = row_exponents(pool[:, None, :])[:, 0] if weight_block > 1 else None
+        own = row_exponents(w[..., None])
+        if pool_exp is None:
+            f_row = own
+        else:
+            pick = np.random.default_rng(seed + 2).integers(0, ROW_POOL, size=w.shape)
+            f_row = np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0,
+                                             pool_exp[pick], own))
     g = (int_block_rows or n_rows) if variant == "int" else 1
     cfg = GRMACConfig(variant=variant, block_rows=g,  # type: ignore[arg-type]
                       gain_reference=gain_reference)  # type: ignore[arg-type]
