@@ -15,13 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from grcim.atomic import atomic_directory
-from grcim.cli.map import (
-    CMDLINE,
-    add_step_options,
-    console,
-    step_kwargs,
-    write_outputs,
-)
+from grcim.cli.map import add_step_options, step_kwargs, write_outputs
+from grcim.cli.options import CMDLINE, console
 from grcim.errors import SpecError
 from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
 from grcim.workloads.transformer import PHASES

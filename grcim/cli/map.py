@@ -12,42 +12,23 @@ an error leaves no partial output.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from grcim.arch import DEFAULT_ARCH
 from grcim.atomic import atomic_directory, atomic_write_text
+from grcim.cli.options import CMDLINE, console, int_option
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
-__all__ = ["register", "run", "add_step_options", "int_option", "console", "check_output",
-           "write_outputs", "CMDLINE"]
+__all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
+           "write_outputs"]
 
-CMDLINE = "<command line>"
-
-
-def int_option(option: str, text: str | None, lo: int, hi: int) -> int | None:
+def optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
     """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
-    if text is None:
-        return None
-    allowed = f"an integer {lo}..{hi}"
-    if not re.fullmatch(r"[+-]?\d{1,30}", text.strip()):
-        raise SpecError(CMDLINE, option, text, allowed)
-    value = int(text)
-    if not lo <= value <= hi:
-        raise SpecError(CMDLINE, option, value, allowed)
-    return value
-
-
-def console() -> Console:
-    """A rich console; 120 columns when not a terminal (pipes, files, tests)."""
-    c = Console()
-    return c if c.is_terminal else Console(width=120)
+    return None if text is None else int_option(option, text, lo, hi)
 
 
 def add_step_options(p: argparse.ArgumentParser) -> None:
@@ -72,9 +53,9 @@ def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """Checked batch, tokens, context and engine from the shared options."""
     if args.engine not in ENGINES:
         raise SpecError(CMDLINE, "--engine", args.engine, " or ".join(ENGINES))
-    return {"batch": int_option("--batch", args.batch, 1, MAX_BATCH),
-            "tokens": int_option("--tokens", args.tokens, 1, 2**24),
-            "context": int_option("--context", args.context, 1, 2**24),
+    return {"batch": optional_int("--batch", args.batch, 1, MAX_BATCH),
+            "tokens": optional_int("--tokens", args.tokens, 1, 2**24),
+            "context": optional_int("--context", args.context, 1, 2**24),
             "engine": args.engine}
 
 

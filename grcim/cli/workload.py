@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from grcim.atomic import atomic_write_text
+from grcim.cli.options import CMDLINE, console, int_option
 from grcim.errors import SpecError
 from grcim.workloads import (
     ModelConfig,
@@ -40,7 +39,6 @@ from grcim.workloads.transformer import (
 
 __all__ = ["register", "run"]
 
-CMDLINE = "<command line>"
 
 
 def register(subparsers: Any) -> None:
@@ -74,23 +72,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _int_option(option: str, text: str, lo: int, hi: int, why: str = "") -> int:
-    """Parse a decimal integer option and check ``lo <= value <= hi``."""
-    allowed = f"an integer {lo}..{hi}{why}"
-    if not re.fullmatch(r"[+-]?\d{1,30}", text.strip()):
-        raise SpecError(CMDLINE, option, text, allowed)
-    value = int(text)
-    if not lo <= value <= hi:
-        raise SpecError(CMDLINE, option, value, allowed)
-    return value
-
-
-def _console() -> Console:
-    console = Console()
-    # Not a terminal (pipe, file, test capture): rich would assume 80 columns and squeeze.
-    return console if console.is_terminal else Console(width=120)
-
-
 def _list_models(models: str | None) -> int:
     configs = load_model_configs(models)
     default = default_model_name(models)
@@ -105,7 +86,7 @@ def _list_models(models: str | None) -> int:
             str(c.n_kv_heads), str(c.head_dim), str(c.d_ff), str(c.n_layers), str(c.vocab),
             c.ffn, str(c.max_context), f"{parameter_count(c) / 1e9:.3f}",
         )
-    _console().print(table)
+    console().print(table)
     return 0
 
 
@@ -119,7 +100,7 @@ def _pick_model(args: argparse.Namespace) -> ModelConfig:
 def _einsum_layer(text: str, config: ModelConfig) -> int | None:
     if text.strip() == "all":
         return None
-    return _int_option("--einsum-layer", text, 0, config.n_layers - 1, " or all")
+    return int_option("--einsum-layer", text, 0, config.n_layers - 1, " or all")
 
 
 def _table(totals: dict[str, Any], config: ModelConfig) -> Table:
@@ -162,19 +143,19 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
     phase = args.phase
     ctx_why = f" (max_context of {config.name})"
-    batch = _int_option("--batch", args.batch, 1, MAX_BATCH)
+    batch = int_option("--batch", args.batch, 1, MAX_BATCH)
     if args.tokens is None:
         tokens = default_tokens(config, phase)
     elif phase == "decode":
-        tokens = _int_option("--tokens", args.tokens, 1, 1, " (decode: one token per sequence)")
+        tokens = int_option("--tokens", args.tokens, 1, 1, " (decode: one token per sequence)")
     else:
-        tokens = _int_option("--tokens", args.tokens, 1, config.max_context, ctx_why)
+        tokens = int_option("--tokens", args.tokens, 1, config.max_context, ctx_why)
     if args.context is None:
         context = default_context(config, phase, tokens)
     else:
-        context = _int_option("--context", args.context, tokens, config.max_context,
+        context = int_option("--context", args.context, tokens, config.max_context,
                               f" (at least --tokens; max_context of {config.name})")
-    bits = {name: _int_option(f"--{name.replace('_', '-')}", getattr(args, name), 1, MAX_BITS)
+    bits = {name: int_option(f"--{name.replace('_', '-')}", getattr(args, name), 1, MAX_BITS)
             for name in ("weight_bits", "act_bits", "kv_bits")}
     layer = _einsum_layer(args.einsum_layer, config) if args.einsum else 0
     graph = build_graph(config, phase, batch=batch, tokens=tokens, context=context,
@@ -192,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     for option, path, _ in outputs:
         if Path(path).is_dir():
             raise SpecError(CMDLINE, option, path, "a file path, not a directory")
-    _console().print(_table(totals, config))
+    console().print(_table(totals, config))
     for option, path, text in outputs:
         try:
             atomic_write_text(path, text)
