@@ -144,7 +144,7 @@ def test_hwc_list_and_discovery_in_a_regular_install(installed_python: Path,
     assert float(out[0]) == pytest.approx(
         t.activity * t.c_unit_min_f * 16 * t.analog_swing_v * t.vdd_v, rel=1e-12)
     # the installed copy answered, not the checkout's grcim/ folder
-    assert Path(out[1]).resolve() != (REPO / "grcim" / "__init__.py").resolve()
+    assert Path(out[1]).resolve() != (REPO / "core" / "__init__.py").resolve()
     assert "site-packages" in Path(out[1]).parts
 
 

@@ -1,0 +1,1 @@
+"""Bundled chip architectures (YAML data only; see docs/arch.md)."""

@@ -1,0 +1,1 @@
+"""Bundled CIM macro architectures (YAML data only; see docs/arch.md)."""
