@@ -150,6 +150,9 @@ class TollNode(_TensorHolder):
     """Node kind (the YAML tag)."""
     direction: Literal["up", "down", "up_and_down"]
     """Direction of the data flow that pays the toll."""
+    values_per_action: dict[str, float] = {}
+    """Values that pass per action, by tensor-set expression (AccelForge's key): e.g. one
+    ADC conversion per ``1 / (n_weight_slices * n_input_slices)`` output value."""
 
 
 class ComputeNode(_Component):
@@ -198,7 +201,7 @@ _COMPONENT_KEYS = (
 _HOLDER_KEYS = (*_COMPONENT_KEYS, "tensors", "bits_per_value", "bits_per_action")
 NODE_KEYS: dict[str, tuple[str, ...]] = {
     "Memory": (*_HOLDER_KEYS, "size"),
-    "Toll": (*_HOLDER_KEYS, "direction"),
+    "Toll": (*_HOLDER_KEYS, "direction", "values_per_action"),
     "Compute": _COMPONENT_KEYS,
     "Container": ("name", "spatial"),
     "Fork": ("nodes", "forked_power_gateable", "non_forked_power_gateable"),
@@ -278,8 +281,8 @@ def _read_value(r: Reader, key: str, value: Any, path: Path, line: int | None) -
         return _tensors(r, value, path, line)
     if key == "extra_attributes_for_component_model":
         return r.attributes(value, path, line)
-    if key == "bits_per_value":
-        entry = r.mapping(value, path, line, "tensor sets to bits")
+    if key in ("bits_per_value", "values_per_action"):
+        entry = r.mapping(value, path, line, "tensor sets to numbers")
         return {r.tensor_set(k, (*path, k), r.line(entry, k)):
                 r.number(v, (*path, k), r.line(entry, k)) for k, v in entry.items()}
     if key == "direction":
