@@ -106,6 +106,8 @@ def _check_shape(source: str, text: str) -> None:
                 depth -= 1
     except yaml.YAMLError as exc:
         raise _yaml_error(source, exc) from None
+    except (ValueError, OverflowError) as exc:  # PyYAML lets e.g. a \U escape past 0x10FFFF out
+        raise SpecError(source, "<yaml>", str(exc), "not valid YAML") from None
 
 
 def _yaml_error(source: str, exc: yaml.YAMLError) -> SpecError:
@@ -126,6 +128,8 @@ def load_yaml_text(text: str, source: str = "<string>") -> Any:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         raise _yaml_error(source, exc) from None
+    except (ValueError, OverflowError) as exc:
+        raise SpecError(source, "<yaml>", str(exc), "not valid YAML") from None
     except RecursionError:
         raise SpecError(source, "<nesting>", "too deep", f"at most {MAX_DEPTH} levels") from None
     finally:
