@@ -19,8 +19,12 @@ written while the previous wave computes (ping-pong across macros).
 **Step latency.** Two lower bounds of any schedule hold at once: the critical path of the
 graph with node weights ``t_op`` (networkx ``dag_longest_path``), and the busiest shared
 resource, ``max_r sum_ops busy_r`` (ops that could run in parallel still share DRAM, SRAM,
-the vector unit and, when weights stream, the macros). ``latency = max(critical path,
-busiest resource)``, and the step's bound names which term won.
+the vector unit and, when weights stream, the macros). When weights stream, every weight op
+occupies all macros and vector ops the vector unit, so such ops also cannot overlap one
+another: a greedy list schedule in topological order (an op starts when its predecessors
+are done and its unit is free) gives a feasible makespan, ``serialized``.
+``latency = max(critical path, busiest resource, serialized)``, and the step's bound names
+which term won.
 
 **Pipelining across macros.** When every weight matrix is resident (each op owns its
 macros) and the step has ``R > 1`` token rows (batch x new tokens), ops work on row chunks
@@ -67,7 +71,8 @@ class Schedule:
     latency_s : float
         Step latency, s.
     bound : str
-        What set the step latency: ``critical_path``, ``pipeline`` or ``resource:<name>``.
+        What set the step latency: ``critical_path``, ``pipeline``, ``serialized`` or
+        ``resource:<name>``.
     critical_path_s : float
         Critical path (or pipelined graph time), s.
     resource_time_s : dict[str, float]
@@ -98,6 +103,23 @@ def _longest_path(t: OpTable, weight: F64) -> tuple[float, tuple[str, ...]]:
     path = nx.dag_longest_path(g, weight="weight", default_weight=0)
     nodes = [i for i in path if i != start]
     return float(sum(weight[i] for i in nodes)), tuple(t.names[i] for i in nodes)
+
+
+def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
+                   on_vector: NDArray[np.bool_]) -> float:
+    """Makespan of a greedy schedule (rows are topological): an op starts when its
+    predecessors have finished and the unit it needs (all macros / the vector unit) is free."""
+    finish = np.zeros(len(t))
+    free = {"macros": 0.0, "vector": 0.0}
+    for i, preds in enumerate(t.predecessors):
+        start = max((finish[p] for p in preds), default=0.0)
+        unit = "macros" if on_macros[i] else "vector" if on_vector[i] else None
+        if unit is not None:
+            start = max(start, free[unit])
+        finish[i] = start + op_latency[i]
+        if unit is not None:
+            free[unit] = finish[i]
+    return float(finish.max(initial=0.0))
 
 
 def schedule(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCounts,
@@ -137,6 +159,12 @@ def schedule(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCoun
         graph_s, path = _longest_path(t, op_latency)
         candidates = {"critical_path": graph_s}
         candidates.update({f"resource:{r}": resource_time[r] for r in RESOURCES})
+        # Ops that stream weights each take every macro, and vector ops the vector unit, so
+        # such ops cannot overlap each other: a list schedule in topological order gives a
+        # feasible makespan, which the two lower bounds above may underestimate.
+        on_macros = (alloc.mvm_slots > 0) & (not alloc.resident)  # resident ops own macros
+        candidates["serialized"] = _list_schedule(t, op_latency, on_macros,
+                                                  busy[:, RESOURCES.index("vector")] > 0)
     bound = max(candidates, key=lambda k: candidates[k])
     return Schedule(busy, op_latency, op_bound, float(candidates[bound]), bound, graph_s,
                     resource_time, path, pipelined)
