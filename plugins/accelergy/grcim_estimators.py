@@ -291,6 +291,8 @@ class GrcimADC(_GrcimShim, Estimator):
         dynamic_range_bits: float = 0.0,
         distribution: str = "gaussian",
         tech_node: float = 28e-9,
+        slice_input_bits: int | None = None,
+        slice_weight_bits: int | None = None,
         technology: Any = None,
     ) -> None:
         self._build(dict(locals()))

@@ -57,6 +57,11 @@ class CIMADC(CostModel, ComponentModel):
     sqnr_target_db, pipeline, input_format, weight_format, n_rows, normalization,
     gain_reference, weight_block, dynamic_range_bits, distribution
         Used only by ``n_bits="auto"``; ``pipeline`` is conventional, grmac or int.
+    slice_input_bits, slice_weight_bits : int or None
+        Bit-sliced arrays: input bits per DAC step and weight bits per cell. With both given,
+        ``n_bits="auto"`` never exceeds the lossless resolution of one slice's column sum,
+        ``log2(n_rows (2**slice_input_bits - 1) (2**slice_weight_bits - 1) + 1)`` (a 1-bit x
+        1-bit sum over 64 rows has 65 levels: 6.02 bits).
     tech_node : float
         Feature size, m.
     """
@@ -73,7 +78,8 @@ class CIMADC(CostModel, ComponentModel):
         input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3", n_rows: int = 64,
         normalization: str = "row", gain_reference: str = "fixed", weight_block: int = 32,
         dynamic_range_bits: float = 0.0, distribution: str = "gaussian",
-        tech_node: float = DEFAULT_TECH_NODE_M,
+        tech_node: float = DEFAULT_TECH_NODE_M, slice_input_bits: int | None = None,
+        slice_weight_bits: int | None = None,
     ) -> None:
         self._setup(dict(locals()))
 
@@ -113,7 +119,15 @@ def _enob(attrs: dict[str, Any], n: int) -> np.ndarray:
     pipeline = as_choice("pipeline", attrs["pipeline"], PIPELINES)
     d = dynamic_range(attrs, n)
     if pipeline == "conventional":
-        return conventional_point(attrs).conv_adc_bits + d
-    if pipeline == "grmac":
-        return full(n, grmac_point(attrs).gr_adc_bits)
-    return full(n, reference_point(attrs).conv_adc_bits)
+        bits = conventional_point(attrs).conv_adc_bits + d
+    elif pipeline == "grmac":
+        bits = full(n, grmac_point(attrs).gr_adc_bits)
+    else:
+        bits = full(n, reference_point(attrs).conv_adc_bits)
+    sx, sw = attrs.get("slice_input_bits"), attrs.get("slice_weight_bits")
+    if sx is not None and sw is not None:
+        rows = as_int("n_rows", attrs["n_rows"], 1, 1 << 20)
+        levels = rows * (2 ** as_int("slice_input_bits", sx, 1, 16) - 1) * (
+            2 ** as_int("slice_weight_bits", sw, 1, 16) - 1) + 1
+        bits = np.minimum(bits, np.log2(levels))
+    return bits

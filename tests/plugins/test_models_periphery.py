@@ -122,3 +122,23 @@ def test_normalizer_input_cost_is_hand_countable(tech28: Technology) -> None:
     ref = (4 + 2 * w_e) * tech28.e_full_adder_j
     got = energy("exponent_normalizer", {}, "normalize_input")
     assert got == pytest.approx(ref, rel=1e-12)
+
+
+def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
+    # A bit-serial 1-bit x 1-bit array over 64 rows sums 0..64: 65 levels, log2(65) bits are
+    # lossless (by hand), so "auto" caps there; a 4-bit DAC over 1-bit cells (0..960, 9.9
+    # bits) leaves the SQNR-derived width alone.
+    from grcim.plugins.energy.adc import adc_energy_j
+
+    tech = load_technology("28nm")
+    attrs = {"n_bits": "auto", "pipeline": "int", "input_format": "int8",
+             "weight_format": "int8", "n_rows": 64, "adc_law": "thermal", "tech_node": 28e-9}
+    capped = hwcomponents.get_action_cost(
+        "grcim_adc", {**attrs, "slice_input_bits": 1, "slice_weight_bits": 1}, "convert", {},
+        models=MODELS)
+    assert capped.energy == pytest.approx(float(adc_energy_j(math.log2(65), "thermal", tech)))
+    free = hwcomponents.get_action_cost("grcim_adc", attrs, "convert", {}, models=MODELS)
+    wide = hwcomponents.get_action_cost(
+        "grcim_adc", {**attrs, "slice_input_bits": 4, "slice_weight_bits": 1}, "convert", {},
+        models=MODELS)
+    assert free.energy > capped.energy and wide.energy == pytest.approx(free.energy)
