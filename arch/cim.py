@@ -74,9 +74,9 @@ class MacroSpec(BaseModel):
     """Cell rows (word lines) of the array; each row receives one input per step."""
     cols: int = Field(gt=0, le=65536)
     """Cell columns (bit lines) of the array."""
-    rows_per_adc: int = Field(gt=0, le=65536)
+    rows_per_adc: int = Field(gt=0, le=4096)
     """Rows whose products are summed in the analog domain before one ADC conversion
-    (the GR-MAC ``n_rows``); must divide ``rows``."""
+    (the GR-MAC ``n_rows``, which grcim's models cover up to 4096); must divide ``rows``."""
     adcs_per_macro: int = Field(gt=0, le=1_048_576)
     """Physical ADCs per macro (column outputs are multiplexed onto them)."""
     adc_rate_hz: float = Field(gt=0, le=1e12)
@@ -88,8 +88,9 @@ class MacroSpec(BaseModel):
     """ADC energy law (same names as ``grcim.plugins.energy.adc.ADC_LAWS``): ``thermal``
     (Schreier FOM, 4^N) | ``walden`` (2^N) | ``envelope`` (Murmann-survey best-case
     envelope) | ``hwcomponents`` (the hwcomponents-adc survey model)."""
-    sqnr_target_db: float = Field(gt=0, le=200)
-    """Signal-to-quantization-noise target of one MAC output, dB."""
+    sqnr_target_db: float = Field(ge=6, le=100)
+    """Signal-to-quantization-noise target of one MAC output, dB (6 to 100, the range
+    grcim's SQNR models cover)."""
     dac_bits: int = Field(gt=0, le=16)
     """Input bits applied per DAC step (bits per input slice)."""
     n_input_slices: int = Field(gt=0, le=64)

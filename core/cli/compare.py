@@ -16,7 +16,7 @@ from typing import Any
 
 from grcim.atomic import atomic_directory
 from grcim.cli.map import add_step_options, step_kwargs, write_outputs
-from grcim.cli.options import CMDLINE, console
+from grcim.cli.options import CMDLINE, check_writable, console
 from grcim.errors import SpecError
 from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
 from grcim.workloads.transformer import PHASES
@@ -52,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")
     phases = PHASES if args.phase == "both" else (args.phase,)
     kwargs = step_kwargs(args)
-    if args.out is not None and Path(args.out).is_file():
-        raise SpecError(CMDLINE, "--out", args.out, "a directory, not a file")
+    check_writable("--out", args.out, directory=True)
     comparison = compare_archs(args.arch, args.workload, phases,
                                options=MapOptions(replicate=not args.no_replicate),
                                models_file=args.models, **kwargs)

@@ -45,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GrcimError as exc:
         print(f"grcim {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # an output the user named could not be written
+        where = exc.filename or ""
+        print(f"grcim {args.command}: error: {where}: cannot write ({exc.strerror})",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("grcim: interrupted", file=sys.stderr)
         return 130

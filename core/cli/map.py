@@ -18,7 +18,7 @@ from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
 from grcim.atomic import atomic_directory, atomic_write_text
-from grcim.cli.options import CMDLINE, console, int_option
+from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.workloads.transformer import MAX_BATCH, PHASES
@@ -105,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     kwargs = step_kwargs(args)
     check_output("--json", args.json)
     check_output("--report", args.report, (".md", ".html"))
+    check_writable("--json", args.json)
+    check_writable("--report", args.report)
+    check_distinct([("--json", args.json), ("--report", args.report)])
     options = MapOptions(replicate=not args.no_replicate)
     result = map_workload(args.arch, args.workload, args.phase, options=options,
                           models_file=args.models, **kwargs)

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from grcim.atomic import atomic_directory
-from grcim.errors import SpecError
+from grcim.cli.options import check_writable
 
 __all__ = ["register"]
 
@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from grcim.mapper.report.paper import summary_rows, write_paper_files
     from grcim.plugins.paper import PaperSettings, run_paper
 
-    if args.out.exists() and not args.out.is_dir():
-        raise SpecError("<command line>", "--out", str(args.out), "a directory path")
+    check_writable("--out", args.out, directory=True)
     settings = PaperSettings(
         sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
         seed=args.seed, n_rows=args.rows, tech=args.tech, variant=args.variant,

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grcim.atomic import atomic_write_text
+from grcim.cli.options import check_distinct, check_writable
 from grcim.errors import SpecError
 
 if TYPE_CHECKING:
@@ -265,6 +266,9 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--cycle-seconds", args.cycle_seconds, "seconds in (0, 1]")
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise SpecError(CMDLINE, "--plot", args.plot, "a .png, .pdf or .svg file")
+    check_writable("--out", args.out)
+    check_writable("--plot", args.plot)
+    check_distinct([("--out", args.out), ("--plot", args.plot)])
     fixed: dict[str, Any] = {}
     for text in args.sets:
         key, value = _key_value("--set", text, "KEY=VALUE")
@@ -279,10 +283,10 @@ def run(args: argparse.Namespace) -> int:
         sweep[key] = values
     table = build_table(args.component, fixed, sweep, args.actions or None)
     text = render(table, fmt, float(cycle))
+    if args.out:  # the table first: a failing plot then leaves no table without its plot
+        atomic_write_text(args.out, text)
     if args.plot:
         _plot(table, args.plot, args.x)
-    if args.out:
-        atomic_write_text(args.out, text)
-    else:
+    if not args.out:
         sys.stdout.write(text)
     return 0

@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 
 from grcim.atomic import atomic_write_text
-from grcim.cli.options import CMDLINE, console, int_option
+from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
 from grcim.errors import SpecError
 from grcim.workloads import (
     ModelConfig,
@@ -138,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
     if args.name == "list":
         return _list_models(args.models)
     config = _pick_model(args)
+    check_writable("--json", args.json)
+    check_writable("--einsum", args.einsum)
+    check_distinct([("--json", args.json), ("--einsum", args.einsum)])
     if args.phase not in PHASES:
         value = "<missing>" if args.phase is None else args.phase
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
