@@ -63,9 +63,9 @@ class Technology(BaseModel):
 
 def _from_data(data: object, source: str) -> Technology:
     if not isinstance(data, dict) or "technology" not in data:
-        raise SpecError(
-            source, "technology", type(data).__name__, "a mapping with a 'technology' key"
-        )
+        found = sorted(map(str, data))[:5] if isinstance(data, dict) else type(data).__name__
+        raise SpecError(source, "technology", found,
+                        "a top-level mapping with a 'technology' key")
     body = data["technology"]
     try:
         return Technology.model_validate(body)
