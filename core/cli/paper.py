@@ -8,6 +8,7 @@ from pathlib import Path
 
 from grcim.atomic import atomic_directory
 from grcim.cli.options import check_writable
+from grcim.errors import ModelDomainError, SpecError
 
 __all__ = ["register"]
 
@@ -82,16 +83,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from grcim.mapper.report.paper import summary_rows, write_paper_files
-    from grcim.plugins.paper import PaperSettings, run_paper
+    from grcim.plugins.paper import run_paper
 
     check_writable("--out", args.out, directory=True)
-    settings = PaperSettings(
-        sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
-        seed=args.seed, n_rows=args.rows, tech=args.tech, variant=args.variant,
-        gain_reference=args.gain_reference, gain_range_rule=args.gain_range_rule,
-        reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
-        jobs=args.jobs,
-    ).validated()
+    settings = _settings(args)
     console = Console(stderr=True, quiet=args.quiet)
     start = time.perf_counter()
     result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
@@ -110,3 +105,29 @@ def run(args: argparse.Namespace) -> int:
     else:
         out.print(str(args.out))
     return 0
+
+
+#: PaperSettings fields and the options that set them (errors name the option).
+_OPTION_OF = {"sqnr_target_db": "--sqnr-target", "adc_law": "--adc-law", "n_samples": "--samples",
+              "n_rows": "--rows", "tech": "--tech", "variant": "--variant",
+              "gain_reference": "--gain-reference", "gain_range_rule": "--gain-range-rule",
+              "reference_dynamic_range_bits": "--reference-dr",
+              "dynamic_range_max_bits": "--max-dr", "jobs": "--jobs"}
+
+
+def _settings(args: argparse.Namespace):
+    from grcim.plugins.paper import PaperSettings
+
+    try:
+        return PaperSettings(
+            sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
+            seed=args.seed, n_rows=args.rows, tech=args.tech, variant=args.variant,
+            gain_reference=args.gain_reference, gain_range_rule=args.gain_range_rule,
+            reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
+            jobs=args.jobs,
+        ).validated()
+    except ModelDomainError as exc:
+        option = _OPTION_OF.get(exc.item)
+        if option is None:
+            raise
+        raise SpecError("<command line>", option, exc.value, exc.allowed) from None

@@ -46,14 +46,14 @@ def _bad_tech(tmp_path: Path) -> str:
 
 BAD = {
     "unknown ADC law": (["--adc-law", "sar_magic"], "--adc-law"),
-    "SQNR target out of range": (["--sqnr-target", "500"], "sqnr_target_db"),
+    "SQNR target out of range": (["--sqnr-target", "500"], "--sqnr-target = 500"),
     "SQNR target not a number": (["--sqnr-target", "loud"], "--sqnr-target"),
     "SQNR target NaN": (["--sqnr-target", "nan"], "--sqnr-target"),
     "negative samples": (["--samples", "-3"], "--samples"),
     "too few rows": (["--rows", "3"], "--rows"),
     "zero jobs": (["--jobs", "0"], "--jobs"),
-    "dynamic range too small": (["--max-dr", "0.5"], "dynamic_range_max_bits"),
-    "reference beyond range": (["--reference-dr", "20"], "reference_dynamic_range_bits"),
+    "dynamic range too small": (["--max-dr", "0.5"], "--max-dr = 0.5"),
+    "reference beyond range": (["--reference-dr", "20"], "--reference-dr = 20"),
     "missing technology file": (["--tech", "{tmp}/missing.yaml"], "missing.yaml"),
     "unknown technology node": (["--tech", "5nm"], "5nm"),
     "malformed technology file": (["--tech", "{bad_tech}"], "technology.vdd_v"),
