@@ -7,6 +7,7 @@ for CSV) and the ``claims`` mapping written to ``claims.json``. Definitions are 
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -21,18 +22,17 @@ from grcim.plugins.energy.iso_energy import iso_energy_gain
 from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
 from grcim.plugins.formats import get_format
 from grcim.plugins.operating_point import GAIN_REFERENCES, derive_operating_point
-from grcim.plugins.pipelines import GRMACConfig
 from grcim.plugins.pipelines.grmac import VARIANTS
 from grcim.plugins.sqnr import (
-    _grmac_adc_curve,
     analytic_gaussian_oracle_sqnr_db,
     analytic_grmac_sqnr_db,
+    bit_true_curve,
     check_target,
-    conventional_required_adc_bits,
-    grmac_adc_curve,
     grmac_guaranteed_sqnr_db,
+    grmac_sums,
     make_operands,
     oracle_adc_sqnr_db,
+    reduced_curve,
     required_bits,
 )
 from grcim.plugins.technology import load_technology
@@ -147,7 +147,8 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
     floor_gr = grmac_guaranteed_sqnr_db(bits)
     for fmt in dict.fromkeys((s.default_format, *s.formats)):
         x, w = make_operands(dist, s.n_rows, s.n_samples, s.seed, fmt, fmt)
-        gr = grmac_adc_curve(x, w)
+        sums = grmac_sums(x, w)  # accumulated once for both GR-MAC curves
+        gr = reduced_curve(sums)
         if fmt in s.formats:
             f = get_format(fmt)
             ops = np.concatenate([x.ravel(), w.ravel()])
@@ -155,13 +156,14 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
                 "format": fmt, "distribution": dist,
                 "mantissa_bits": f.man_bits,
                 "saturated_fraction": float(np.mean(np.abs(ops) >= f.max_value)),
-                "conventional_adc_bits": conventional_required_adc_bits(x, w, s.sqnr_target_db),
+                "conventional_adc_bits": required_bits(
+                    functools.partial(oracle_adc_sqnr_db, sums.y), s.sqnr_target_db),
                 "grmac_adc_bits": required_bits(gr, s.sqnr_target_db),
             })
         if fmt != s.default_format:
             continue
-        y = np.einsum("...n,...n->...", x, w)
-        gr_bit_true = _grmac_adc_curve(x, w, GRMACConfig(), None)
+        y = sums.y
+        gr_bit_true = bit_true_curve(sums)
         for i, b in enumerate(bits):
             curve_rows.append({
                 "format": fmt, "distribution": dist, "adc_bits": float(b),

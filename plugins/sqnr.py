@@ -20,7 +20,7 @@ Definitions (docs/models.md, "SQNR"):
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +36,10 @@ __all__ = [
     "oracle_adc_sqnr_db",
     "grmac_adc_sqnr_db",
     "grmac_adc_curve",
+    "grmac_sums",
+    "GRMACSums",
+    "bit_true_curve",
+    "reduced_curve",
     "required_bits",
     "conventional_required_adc_bits",
     "grmac_required_adc_bits",
@@ -149,18 +153,51 @@ def grmac_adc_sqnr_db(
     return _grmac_adc_curve(x, w, cfg, w_row_exp)(n_bits)
 
 
+@dataclass(frozen=True)
+class GRMACSums:
+    """One ensemble's exact outputs ``y`` and the GR-MAC's analog sums ``s`` with their
+    reference exponents ``r`` (shape ``(n_samples,)``), computed once for every ADC width."""
+
+    y: F64
+    s: F64
+    r: NDArray[np.int64]
+    n_rows: int
+    cfg: GRMACConfig
+
+
+def grmac_sums(x: F64, w: F64, cfg: GRMACConfig | None = None,
+               w_row_exp: NDArray[np.int64] | None = None) -> GRMACSums:
+    """Accumulate an ensemble once (all stages before the ADC)."""
+    base = cfg or GRMACConfig()
+    s, r = grmac_accumulate(x, w, base, w_row_exp)
+    return GRMACSums(np.einsum("...n,...n->...", x, w), s, r, x.shape[-1], base)
+
+
+def bit_true_curve(sums: GRMACSums):
+    """SQNR as a function of ADC bits with the dithered ADC applied to every sample."""
+    u = analysis_offset(np.shape(sums.y))
+    return lambda b: sqnr_db(sums.y, grmac_output(sums.s, sums.r, sums.n_rows,
+                                                  replace(sums.cfg, adc_bits=b), adc_offset=u))
+
+
+def reduced_curve(sums: GRMACSums):
+    """SQNR as a function of ADC bits by the variance-reduced estimator (``grmac_adc_curve``)."""
+    k = normalizing_shift(sums.s, -float(np.ceil(np.log2(4.0 * sums.n_rows))), 1e6)
+    inv_gain2 = np.where(sums.s != 0.0, np.exp2(2.0 * (sums.r - k)), 0.0)  # (2**(R - k))**2
+    sig = float(np.mean(sums.y**2))
+    mean_inv_gain2 = float(np.mean(inv_gain2))
+
+    def curve(b: float) -> float:
+        step = 2.0 / 2.0**b
+        return 10.0 * np.log10(sig / (mean_inv_gain2 * step * step / 12.0))
+
+    return curve
+
+
 def _grmac_adc_curve(x: F64, w: F64, cfg: GRMACConfig | None,
                      w_row_exp: NDArray[np.int64] | None):
-    """SQNR as a function of ADC bits, accumulating the analog sums only once.
-
-    Bit-true: the dithered ADC is applied to every sample (``grmac_adc_sqnr_bit_true``).
-    """
-    base = cfg or GRMACConfig()
-    y = np.einsum("...n,...n->...", x, w)
-    s, r = grmac_accumulate(x, w, base, w_row_exp)
-    n = x.shape[-1]
-    u = analysis_offset(np.shape(y))
-    return lambda b: sqnr_db(y, grmac_output(s, r, n, replace(base, adc_bits=b), adc_offset=u))
+    """Bit-true SQNR as a function of ADC bits, accumulating the analog sums only once."""
+    return bit_true_curve(grmac_sums(x, w, cfg, w_row_exp))
 
 
 def grmac_adc_curve(x: F64, w: F64, cfg: GRMACConfig | None = None,
@@ -174,21 +211,7 @@ def grmac_adc_curve(x: F64, w: F64, cfg: GRMACConfig | None = None,
     power sits in a few samples, then need far fewer samples; the bit-true estimate
     (``grmac_adc_sqnr_db``) agrees within its own scatter (tests/plugins/test_sqnr.py).
     """
-    base = cfg or GRMACConfig()
-    y = np.einsum("...n,...n->...", x, w)
-    s, r = grmac_accumulate(x, w, base, w_row_exp)
-    n = x.shape[-1]
-    k = normalizing_shift(s, -float(np.ceil(np.log2(4.0 * n))), 1e6)
-    live = s != 0.0
-    inv_gain2 = np.where(live, np.exp2(2.0 * (r - k)), 0.0)  # (2**(R - k))**2
-    sig = float(np.mean(y**2))
-    mean_inv_gain2 = float(np.mean(inv_gain2))
-
-    def curve(b: float) -> float:
-        step = 2.0 / 2.0**b
-        return 10.0 * np.log10(sig / (mean_inv_gain2 * step * step / 12.0))
-
-    return curve
+    return reduced_curve(grmac_sums(x, w, cfg, w_row_exp))
 
 
 def required_bits(sqnr_of_bits, target_db: float) -> float:

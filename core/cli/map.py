@@ -60,11 +60,11 @@ def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def check_output(option: str, path: str | None, suffixes: tuple[str, ...] = ()) -> None:
-    """An output path must not be a directory and must have one of ``suffixes``."""
+    """An output file path must be writable (``check_writable``: not a directory, parents
+    creatable) and end in one of ``suffixes``."""
     if path is None:
         return
-    if Path(path).is_dir():
-        raise SpecError(CMDLINE, option, path, "a file path, not a directory")
+    check_writable(option, path)
     if suffixes and Path(path).suffix.lower() not in suffixes:
         raise SpecError(CMDLINE, option, path, "a file ending in " + " or ".join(suffixes))
 
@@ -105,8 +105,6 @@ def run(args: argparse.Namespace) -> int:
     kwargs = step_kwargs(args)
     check_output("--json", args.json)
     check_output("--report", args.report, (".md", ".html"))
-    check_writable("--json", args.json)
-    check_writable("--report", args.report)
     check_distinct([("--json", args.json), ("--report", args.report)])
     options = MapOptions(replicate=not args.no_replicate)
     result = map_workload(args.arch, args.workload, args.phase, options=options,

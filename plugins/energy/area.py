@@ -43,7 +43,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from grcim.plugins.energy.analog import thermal_capacitance_f
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
@@ -192,27 +191,19 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     """Area per MAC (m²) by the terms of ``per_mac.grmac_energy`` (same sharing).
 
     Each block's area is divided among the MACs that share it exactly as its energy is:
-    DAC by ``n_cols``, in-array gain stage by its cells (``unit``), the columns (``row``)
-    or the block rows (``int``), output gain stage and ADC by ``n_rows``. Cells store the
-    weight mantissa (``gr_weight_bits``, plus ``D`` for ``int`` blocks covering the range)
-    and the weight exponent: per cell (``unit``), shared by ``weight_block`` cells (``row``),
+    DAC by ``n_cols``, in-array gain stage by ``details["gain_share"]`` (its cell for
+    ``unit``, the columns for ``row``, the block rows for ``int``), output gain stage and
+    ADC by ``n_rows``. Cells store the weight mantissa (``details["cell_bits"]``) and the
+    weight exponent: per cell (``unit``), shared by ``weight_block`` cells (``row``),
     none (``int``, weights are block-aligned when written).
     """
     d = breakdown.dynamic_range_bits
-    n, g = op.n_rows, op.block_rows
-    zero = np.zeros_like(d)
-    cover = opts.gain_range_rule == "cover_range"
-    octaves = breakdown.details["gain_octaves"]
-    cell_bits = op.gr_weight_bits + (d if op.variant == "int" and cover else zero)
+    n = op.n_rows
+    det = breakdown.details
+    octaves = det["gain_octaves"]
     exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.variant]
-    stored = np.ceil(cell_bits) + weight_exp_bits * exp_share
-    c_stage = thermal_capacitance_f(breakdown.details["mac_snr_db"], op.gr_utilization, tech)
-    if op.variant == "unit":
-        gain = gain_stage_area_m2(octaves, c_stage, tech)
-    elif op.variant == "row":
-        gain = gain_stage_area_m2(octaves, c_stage, tech) / opts.n_cols
-    else:
-        gain = gain_stage_area_m2(octaves if n > g else zero, c_stage, tech) / g
+    stored = np.ceil(det["cell_bits"]) + weight_exp_bits * exp_share
+    gain = gain_stage_area_m2(octaves, det["stage_capacitance_f"], tech) * det["gain_share"]
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
     logic = grmac_energy(op, d, gate_area_technology(tech), opts)
     return {

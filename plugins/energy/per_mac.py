@@ -48,7 +48,10 @@ from grcim.plugins.energy.digital import (
 from grcim.plugins.operating_point import OperatingPoint
 from grcim.plugins.technology import Technology
 
-__all__ = ["EnergyBreakdown", "conventional_energy", "grmac_energy", "EnergyOptions"]
+__all__ = [
+    "EnergyBreakdown", "conventional_energy", "grmac_energy", "grmac_digital_pieces",
+    "EnergyOptions",
+]
 
 F64 = NDArray[np.float64]
 DB_PER_OCTAVE = 20.0 * np.log10(2.0)
@@ -155,35 +158,57 @@ def grmac_energy(
     snr = op.share_db + DB_PER_OCTAVE * (d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
-    w_e = exponent_width_bits(op.exponent_span + d)
     dac_bits = np.full_like(d, op.gr_input_bits)
     cell_bits = np.full_like(d, op.gr_weight_bits)
     c_cell = cell_capacitance_f(snr, op.gr_utilization, cell_bits - 1.0, tech)
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
-    add = adder_energy_j(w_e, tech)
-    max_tree = add if not fixed else 0.0 * add
-    per_input = lod_energy_j(op.input_man_bits + 1, tech)
-    if op.variant == "unit":  # per cell: exponent add, max tree, distance to R, gain
-        per_mac = 2.0 * add + max_tree
-        gain_per_mac = gain_stage_energy_j(octaves, c_stage, tech)
-    elif op.variant == "row":  # per row, shared by the columns: same steps at the driver
-        per_input = per_input + 2.0 * add + max_tree
-        per_mac = 0.0 * add
-        gain_per_mac = gain_stage_energy_j(octaves, c_stage, tech) / opts.n_cols
-    else:  # int: inputs block-aligned once for all columns; weights aligned when written
-        per_input = per_input + max_tree + shifter_energy_j(dac_bits, octaves, tech)
-        per_mac = 2.0 * add / g
-        gain_per_mac = gain_stage_energy_j(octaves if n > g else 0.0 * d, c_stage, tech) / g
+    # one gain application is shared by: its cell (unit), the row's columns (row), the rows
+    # of a block (int; none when one block spans all N rows)
+    gain_share = {"unit": 1.0, "row": 1.0 / opts.n_cols,
+                  "int": 1.0 / g if n > g else 0.0}[op.variant] + zero
+    digital = grmac_digital_pieces(op, d, dac_bits, octaves, tech)
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
-    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
     terms = {
         "dac": dac_energy_j(dac_bits, tech) / opts.n_cols,
         "mac": switch_energy_j(c_cell, tech),
-        "gain_stage": gain_per_mac,
+        "gain_stage": gain_stage_energy_j(octaves, c_stage, tech) * gain_share,
         "output_gain": gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech) / n,
         "adc": adc_energy_j(np.full_like(d, op.gr_adc_bits), opts.adc_law, tech) / n,
-        "digital": per_mac + per_input / opts.n_cols + per_conversion / n,
+        "digital": (digital["per_mac"] + digital["per_input"] / opts.n_cols
+                    + digital["per_conversion"] / n),
     }
     details = {"gain_octaves": octaves, "cell_capacitance_f": c_cell, "mac_snr_db": snr,
-               "exponent_bits": w_e, "dac_bits": dac_bits}
+               "exponent_bits": digital["exponent_bits"], "dac_bits": dac_bits,
+               "cell_bits": cell_bits, "stage_capacitance_f": c_stage,
+               "gain_share": gain_share}
     return EnergyBreakdown(d, terms, details)
+
+
+def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64,
+                         tech: Technology) -> dict[str, F64]:
+    """The GR-MAC's digital exponent work, J per operation, by where it happens.
+
+    ``per_input`` (one input on its way to the DAC, shared by the ``n_cols`` columns it
+    drives): leading-one detection; ``row`` adds the exponent add, the distance to the
+    reference and the max-tree step at the row driver; ``int`` adds the max-tree step and
+    the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does the add, distance
+    and max-tree step in every cell; ``int`` its two exponent adds per block of
+    ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add + result
+    register). ``exponent_add``: one add (= one max-tree compare) of the ``w_e``-bit exponent
+    datapath; the max tree is absent with ``gain_reference="fixed"``.
+    """
+    w_e = exponent_width_bits(op.exponent_span + d)
+    add = adder_energy_j(w_e, tech)
+    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
+    per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
+    if op.variant == "unit":
+        per_mac = 2.0 * add + max_tree
+    elif op.variant == "row":
+        per_input = per_input + 2.0 * add + max_tree
+        per_mac = 0.0 * add
+    else:
+        per_input = per_input + max_tree + shifter_energy_j(dac_bits, octaves, tech)
+        per_mac = 2.0 * add / op.block_rows
+    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
+    return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
+            "exponent_add": add, "exponent_bits": w_e}

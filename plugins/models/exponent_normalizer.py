@@ -9,14 +9,7 @@ from hwcomponents import ActionCost, ComponentModel, action
 from numpy.typing import NDArray
 
 from grcim.plugins.energy.area import gate_area_technology, leakage_power_w
-from grcim.plugins.energy.digital import (
-    adder_energy_j,
-    exponent_width_bits,
-    lod_energy_j,
-    register_energy_j,
-    shifter_energy_j,
-)
-from grcim.plugins.energy.per_mac import grmac_energy
+from grcim.plugins.energy.per_mac import grmac_digital_pieces, grmac_energy
 from grcim.plugins.models.attributes import (
     DEFAULT_CYCLE_PERIOD_S,
     DEFAULT_SQNR_DB,
@@ -45,36 +38,10 @@ STAGES = ("input", "output", "mac")
 
 def digital_pieces(op: OperatingPoint, details: dict[str, F64], d: F64,
                    tech: Technology) -> dict[str, F64]:
-    """The GR-MAC's digital work split by where it happens (J per operation).
-
-    Mirrors the digital term of ``grcim.plugins.energy.per_mac.grmac_energy``, which is
-    ``per_mac + per_input / n_cols + per_conversion / n_rows`` (tests check the identity):
-
-    - ``per_input``: leading-one detection of the input mantissa; ``row`` adds the exponent
-      add, the distance to the reference and the max-tree step at the row driver; ``int``
-      adds the max-tree step and the block-alignment shift of the DAC word.
-    - ``per_mac``: ``unit``: exponent add, distance to the reference, max-tree step per
-      cell; ``int``: the two exponent adds shared by the ``block_rows`` of a block.
-    - ``per_conversion``: renormalizing one ADC result (exponent add + result register).
-    - ``exponent_add``: one add of the ``w_e``-bit exponent datapath (a max-tree step costs
-      the same compare; designs with ``gain_reference="fixed"`` have no max tree).
-    """
-    w_e = exponent_width_bits(op.exponent_span + d)
-    add = adder_energy_j(w_e, tech)
-    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
-    per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
-    if op.variant == "unit":
-        per_mac = 2.0 * add + max_tree
-    elif op.variant == "row":
-        per_input = per_input + 2.0 * add + max_tree
-        per_mac = 0.0 * add
-    else:
-        per_input = per_input + max_tree + shifter_energy_j(details["dac_bits"],
-                                                            details["gain_octaves"], tech)
-        per_mac = 2.0 * add / op.block_rows
-    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
-    return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
-            "exponent_add": add}
+    """The GR-MAC's digital work split by where it happens (J per operation), as
+    ``grcim.plugins.energy.per_mac.grmac_digital_pieces`` computes it for ``grmac_energy``
+    (whose ``details`` give the DAC width and gain octaves of the same design)."""
+    return grmac_digital_pieces(op, d, details["dac_bits"], details["gain_octaves"], tech)
 
 
 class ExponentNormalizer(CostModel, ComponentModel):
