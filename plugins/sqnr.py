@@ -83,11 +83,14 @@ def make_operands(
 ) -> tuple[F64, F64]:
     """Format-rounded operands ``x, w`` of shape ``(n_samples, n_rows)``.
 
+    Integer formats use their full code range through a calibrated per-tensor scale
+    (:func:`grcim.plugins.formats.quantize_operands`).
+
     Inputs follow ``distribution``; weights follow ``weight_distribution`` (default: the
     same). The same seed gives the same operands.
     """
     from grcim.plugins.distributions import sample
-    from grcim.plugins.formats import quantize
+    from grcim.plugins.formats import quantize_operands
 
     rng = np.random.default_rng(seed)
     shape = (int(n_samples), int(n_rows))
@@ -95,9 +98,9 @@ def make_operands(
     wd = weight_distribution or distribution
     w = sample(wd, shape, rng, **(dist_params if wd == distribution else {}))
     if input_format is not None:
-        x = quantize(x, input_format)
+        x = quantize_operands(x, input_format)
     if weight_format is not None:
-        w = quantize(w, weight_format)
+        w = quantize_operands(w, weight_format)
     return x, w
 
 

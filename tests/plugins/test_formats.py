@@ -145,13 +145,63 @@ def test_aliases(alias: str, canonical: str) -> None:
     assert FORMATS[canonical] is get_format(alias)
 
 
-@pytest.mark.parametrize("bad", ["fp7", "", "e4m3x", 8, None])
-def test_unknown_format_raises_with_sorted_names(bad: object) -> None:
+@pytest.mark.parametrize("bad", ["fp7", "", "e4m3x", 8, None, "e9m1", "e4m11", "e0m3",
+                                 "fp9_e4m3", "mxmx_e4m3", "int1", "int17", "e1m0_ieee",
+                                 "e4m0_fn"])
+def test_unknown_format_raises_with_the_grammar(bad: object) -> None:
     with pytest.raises(ModelDomainError) as info:
         get_format(bad)  # type: ignore[arg-type]
     assert info.value.item == "format" and info.value.value == bad
-    assert info.value.allowed == "one of: " + ", ".join(sorted(FORMATS))
-    assert "fp8_e4m3" in str(info.value)
+    for name in sorted(FORMATS):  # every named format is listed, and the generic grammar
+        assert name in info.value.allowed
+    assert "e<E>m<M>" in info.value.allowed and "1..8" in info.value.allowed
+
+
+# Generic names: (name, canonical, special, max) with max derived by hand from the convention:
+# finite (2 - 2^-M) 2^(2^E - 1 - bias); fn (2 - 2^(1-M)) 2^(2^E - 1 - bias);
+# ieee (2 - 2^-M) 2^(2^E - 2 - bias); bias = 2^(E-1) - 1.
+GENERIC = [
+    ("fp8_e2m5", "fp8_e2m5", "finite", (2 - 2**-5) * 2.0**2),      # bias 1, emax 2: 7.875
+    ("E2M5", "fp8_e2m5", "finite", 7.875),
+    ("e3m4", "fp8_e3m4", "finite", (2 - 2**-4) * 2.0**4),          # bias 3, emax 4: 31
+    ("fp8_e3m4_ieee", "fp8_e3m4_ieee", "ieee", (2 - 2**-4) * 2.0**3),  # 15.5
+    ("fp8_e4m3_ieee", "fp8_e4m3_ieee", "ieee", (2 - 2**-3) * 2.0**7),  # 240
+    ("e4m3fn", "fp8_e4m3", "fn", 448.0),
+    ("fp8_e3m4fn", "fp8_e3m4_fn", "fn", (2 - 2**-3) * 2.0**4),     # 30
+    ("fp5_e2m2", "fp5_e2m2", "finite", (2 - 2**-2) * 2.0**2),      # 7
+    ("e8m0", "fp9_e8m0", "finite", 2.0**128),                      # bias 127, emax 128
+    ("fp8_e5m2", "fp8_e5m2", "ieee", 57344.0),
+]
+
+
+@pytest.mark.parametrize(("name", "canonical", "special", "top"), GENERIC)
+def test_generic_names(name: str, canonical: str, special: str, top: float) -> None:
+    f = get_format(name)
+    assert (f.name, f.special, f.max_value) == (canonical, special, top)
+    assert get_format(f.name) == f  # the canonical name reads back as the same format
+
+
+@pytest.mark.parametrize(("name", "dtype"), [
+    ("fp8_e4m3", ml_dtypes.float8_e4m3fn), ("fp8_e4m3_ieee", ml_dtypes.float8_e4m3),
+    ("fp8_e3m4_ieee", ml_dtypes.float8_e3m4), ("fp8_e5m2", ml_dtypes.float8_e5m2),
+    ("e2m3", ml_dtypes.float6_e2m3fn), ("e3m2", ml_dtypes.float6_e3m2fn),
+    ("e2m1", ml_dtypes.float4_e2m1fn), ("bf16", ml_dtypes.bfloat16), ("fp16", np.float16)])
+def test_one_rounding_routine_is_bit_exact_with_ml_dtypes(name: str, dtype: type) -> None:
+    f = get_format(name)
+    info = ml_dtypes.finfo(dtype)
+    assert f.max_value == float(info.max) and f.min_subnormal == float(info.smallest_subnormal)
+    rng = np.random.default_rng(11)
+    x = float32_values(rng, 30000, f.min_subnormal / 8, f.max_value)
+    np.testing.assert_array_equal(quantize(x, f), x.astype(dtype).astype(np.float64))
+
+
+def test_generic_mx_and_integer_names() -> None:
+    f = get_format("mxfp8_e2m5")
+    assert f.kind == "mx" and f.element is not None and f.element.name == "fp8_e2m5"
+    assert get_format("mx_e2m1").element == get_format("fp4_e2m1")
+    g = get_format("mxint4")  # OCP MX INT element, Q1.(b-2): max (2^3 - 1) / 2^2
+    assert g.max_value == 1.75 and g.element is not None and g.element.min_normal == 0.25
+    assert get_format("int12").max_value == 2047.0 and get_format("int12").bits == 12
 
 
 @pytest.mark.parametrize("name", sorted(DTYPES))
@@ -425,3 +475,46 @@ def test_generic_rounding_agrees_with_dtype_path_on_float64(name: str) -> None:
     for saturate in (True, False):
         np.testing.assert_array_equal(quantize(x, custom, saturate=saturate),
                                       quantize(x, f, saturate=saturate))
+
+
+# ----- integer operands use their full range --------------------------------------------------
+
+def test_int_operands_use_every_code_and_int8_beats_int4() -> None:
+    from grcim.plugins.formats import quantize_operands
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(400_000)
+    q8, q4 = quantize_operands(x, "int8"), quantize_operands(x, "int4")
+    # 255 codes for int8 (-127..127) and 15 for int4, all in use on a 400k Gaussian sample
+    assert np.unique(q8).size == 255 and np.unique(q4).size == 15
+    sqnr = [10 * np.log10(np.mean(x**2) / np.mean((q - x) ** 2)) for q in (q8, q4)]
+    # reference: the MSE-optimal mid-tread uniform quantizer of a unit Gaussian with 2L+1
+    # levels, by numerical integration of the error over the density (not Monte Carlo)
+    from scipy import integrate, optimize, stats
+
+    def gauss_mse(step: float, top: int) -> float:
+        edges = (np.arange(-top, top) + 0.5) * step
+        cells = [(-np.inf, edges[0], -top * step)]
+        cells += [(edges[i], edges[i + 1], (i - top + 1) * step) for i in range(2 * top - 1)]
+        cells += [(edges[-1], np.inf, top * step)]
+        return sum(integrate.quad(lambda t, c=c: (t - c) ** 2 * stats.norm.pdf(t), a, b)[0]
+                   for a, b, c in cells)
+
+    for got, top in ((sqnr[1], 7), (sqnr[0], 127)):
+        res = optimize.minimize_scalar(lambda st, top=top: gauss_mse(st, top),
+                                       bounds=(2.0 / top, 6.0 / top), method="bounded")
+        assert got == pytest.approx(-10 * np.log10(res.fun), abs=0.1)
+
+
+def test_calibrated_scale_is_mse_optimal_against_a_fine_scan() -> None:
+    from grcim.plugins.formats import calibrated_int_scale
+
+    x = np.random.default_rng(6).laplace(size=200_000)
+    s = calibrated_int_scale(x, "int4")
+    cand = np.linspace(0.2, 2.0, 3601)  # LSB sizes scanned independently here
+
+    def mse(step: float) -> float:
+        return float(np.mean((np.clip(np.rint(x / step), -7, 7) * step - x) ** 2))
+
+    best = min(mse(c) for c in cand)
+    assert mse(s) <= best * 1.002
