@@ -93,13 +93,13 @@ def bench_pipelines(n: int, repeat: int) -> None:
           *_timed(lambda: conventional_dot(x, w, conv, rng), repeat))
     cases = {
         "GR-MAC unit (gain range 8, noise, ADC)":
-            (GRMACConfig(variant="unit", gain_range_octaves=8, adc_bits=6, noise_rms=0.01),
+            (GRMACConfig(normalization="unit", gain_range_octaves=8, adc_bits=6, noise_rms=0.01),
              None),
         "GR-MAC row (shared row exponents)":
-            (GRMACConfig(variant="row", weight_frac_bits=6, gain_range_octaves=8, adc_bits=6,
+            (GRMACConfig(normalization="row", weight_frac_bits=6, gain_range_octaves=8, adc_bits=6,
                          noise_rms=0.01), f_row),
         "GR-MAC int (8-bit block integers)":
-            (GRMACConfig(variant="int", int_bits=8, adc_bits=6, noise_rms=0.01), None),
+            (GRMACConfig(normalization="int", int_bits=8, adc_bits=6, noise_rms=0.01), None),
     }
     for name, (cfg, fr) in cases.items():
         _line(name, macs, *_timed(lambda c=cfg, f=fr: grmac_dot(x, w, c, rng, f), repeat))

@@ -28,7 +28,7 @@ from scipy import optimize
 
 from grcim.errors import ModelDomainError
 from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
-from grcim.plugins.pipelines.grmac import VARIANTS, row_exponents
+from grcim.plugins.pipelines.grmac import NORMALIZATIONS, row_exponents
 from grcim.plugins.pipelines.stages import round_to_step
 from grcim.plugins.sqnr import (
     analysis_offset,
@@ -85,7 +85,7 @@ class OperatingPoint:
         Gain range G0 (octaves below the reference) the top-of-range ensemble needs.
     gr_utilization : float
         ``E[S**2] / (16 N)`` of the gain-ranged normalized sum S (products in [1, 4)).
-    variant, gain_reference : str
+    normalization, gain_reference : str
         GR-MAC normalization granularity and reference mode the GR numbers refer to.
     block_rows : int
         Rows per normalization block (1 for ``unit`` and ``row``; ``int`` blocks).
@@ -108,7 +108,7 @@ class OperatingPoint:
     gr_weight_bits: float
     gr_gain_octaves: float
     gr_utilization: float
-    variant: str
+    normalization: str
     gain_reference: str
     block_rows: int
     weight_block: int
@@ -175,7 +175,7 @@ def derive_operating_point(
     weight_format: str = "fp8_e4m3",
     n_rows: int = 64,
     sqnr_target_db: float = 35.0,
-    variant: str = "row",
+    normalization: str = "row",
     gain_reference: str = "fixed",
     weight_block: int = 32,
     int_block_rows: int | None = None,
@@ -187,8 +187,8 @@ def derive_operating_point(
     from grcim.plugins.formats import get_format
 
     target = check_target(sqnr_target_db)
-    if variant not in VARIANTS:
-        raise ModelDomainError("variant", variant, f"one of {', '.join(VARIANTS)}")
+    if normalization not in NORMALIZATIONS:
+        raise ModelDomainError("normalization", normalization, f"one of {', '.join(NORMALIZATIONS)}")
     if gain_reference not in GAIN_REFERENCES:
         raise ModelDomainError("gain_reference", gain_reference, "one of vector_max, fixed")
     if not 1 <= n_rows <= 4096:
@@ -207,7 +207,7 @@ def derive_operating_point(
     u_conv = float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
     # GR-MAC
     f_row: I64 | None = None
-    if variant == "row":
+    if normalization == "row":
         # the other weight_block - 1 weights of each row: the row exponent is the larger of
         # the weight's own and theirs; their maxima are drawn from a pool of rows
         _, pool = make_operands(distribution, max(weight_block - 1, 1), ROW_POOL, seed + 1,
@@ -220,8 +220,8 @@ def derive_operating_point(
             pick = np.random.default_rng(seed + 2).integers(0, ROW_POOL, size=w.shape)
             f_row = np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0,
                                              pool_exp[pick], own))
-    g = (int_block_rows or n_rows) if variant == "int" else 1
-    cfg = GRMACConfig(variant=variant, block_rows=g,  # type: ignore[arg-type]
+    g = (int_block_rows or n_rows) if normalization == "int" else 1
+    cfg = GRMACConfig(normalization=normalization, block_rows=g,  # type: ignore[arg-type]
                       gain_reference=gain_reference)  # type: ignore[arg-type]
 
     def sq(c: GRMACConfig) -> float:
@@ -247,11 +247,11 @@ def derive_operating_point(
     else:
         sub = share + _HALF_DB
     gr_in, gr_w = fx.man_bits + 2.0, fw.man_bits + 2.0  # sign + hidden bit + fraction
-    if variant == "row":
+    if normalization == "row":
         k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), sub,
                           "weight_frac_bits", 1)
         cfg, gr_w = replace(cfg, weight_frac_bits=k), k + 2.0
-    elif variant == "int":
+    elif normalization == "int":
         k = _smallest_int(lambda b: sq(replace(cfg, int_bits=b)), sub, "int_bits", 2)
         cfg, gr_in, gr_w = replace(cfg, int_bits=k), float(k), float(k)
     gain = _smallest_int(lambda k: sq(replace(cfg, gain_range_octaves=float(k))),
@@ -270,7 +270,7 @@ def derive_operating_point(
         conv_utilization=u_conv,
         gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
         gr_gain_octaves=float(gain), gr_utilization=u_gr,
-        variant=variant, gain_reference=gain_reference, block_rows=g,
+        normalization=normalization, gain_reference=gain_reference, block_rows=g,
         weight_block=int(weight_block),
     )
 
@@ -281,10 +281,10 @@ CACHE_STEP_DB = 5.0
 
 @functools.lru_cache(maxsize=1024)
 def _cached(distribution: str, input_format: str, weight_format: str, n_rows: int,
-            target_db: float, variant: str, gain_reference: str, weight_block: int,
+            target_db: float, normalization: str, gain_reference: str, weight_block: int,
             n_samples: int, seed: int) -> OperatingPoint:
     return derive_operating_point(distribution, input_format, weight_format, n_rows,
-                                  target_db, variant, gain_reference, weight_block,
+                                  target_db, normalization, gain_reference, weight_block,
                                   n_samples=n_samples, seed=seed)
 
 
@@ -298,7 +298,7 @@ def operating_point(
     weight_format: str = "fp8_e4m3",
     n_rows: int = 64,
     sqnr_target_db: float = 35.0,
-    variant: str = "row",
+    normalization: str = "row",
     gain_reference: str = "fixed",
     weight_block: int = 32,
     n_samples: int = 3000,
@@ -322,7 +322,7 @@ def operating_point(
     lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 10.0, 95.0))
     hi = lo + CACHE_STEP_DB
     key = (distribution, input_format, weight_format, int(n_rows))
-    rest = (variant, gain_reference, int(weight_block), int(n_samples), int(seed))
+    rest = (normalization, gain_reference, int(weight_block), int(n_samples), int(seed))
     a = _cached(*key, lo, *rest)
     if np.isclose(t, lo):
         return replace(a, sqnr_target_db=t)

@@ -22,7 +22,7 @@ from grcim.plugins.energy.iso_energy import iso_energy_gain
 from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
 from grcim.plugins.formats import get_format
 from grcim.plugins.operating_point import GAIN_REFERENCES, derive_operating_point
-from grcim.plugins.pipelines.grmac import VARIANTS
+from grcim.plugins.pipelines.grmac import NORMALIZATIONS
 from grcim.plugins.sqnr import (
     analytic_gaussian_oracle_sqnr_db,
     analytic_grmac_sqnr_db,
@@ -86,7 +86,7 @@ class PaperSettings:
     formats: tuple[str, ...] = ("fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1")
     distributions: tuple[str, ...] = CONTINUOUS
     energy_distribution: str = "gaussian"
-    variant: str = "row"
+    normalization: str = "row"
     gain_reference: str = "fixed"
     gain_range_rule: str = "cover_range"
     reference_dynamic_range_bits: float = 0.0
@@ -99,8 +99,8 @@ class PaperSettings:
         check_law(self.adc_law)
         for f in (self.default_format, *self.formats):
             get_format(f)
-        if self.variant not in VARIANTS:
-            raise ModelDomainError("variant", self.variant, f"one of {', '.join(VARIANTS)}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ModelDomainError("normalization", self.normalization, f"one of {', '.join(NORMALIZATIONS)}")
         if self.gain_reference not in GAIN_REFERENCES:
             raise ModelDomainError("gain_reference", self.gain_reference,
                                    f"one of {', '.join(GAIN_REFERENCES)}")
@@ -195,32 +195,32 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
     tech = load_technology(s.tech)
     grid = np.round(np.arange(0.0, s.dynamic_range_max_bits + 1e-9, 0.05), 4)
     laws = [law for law in ADC_LAWS if law != "hwcomponents" or hwcomponents_adc_available()]
-    default_key = (s.variant, s.gain_reference)
-    configs = sorted({default_key, *((v, r) for v in VARIANTS for r in GAIN_REFERENCES)},
+    default_key = (s.normalization, s.gain_reference)
+    configs = sorted({default_key, *((v, r) for v in NORMALIZATIONS for r in GAIN_REFERENCES)},
                      key=lambda k: (k != default_key, k))
     ops = {}
-    for variant, ref in configs:
-        ops[(variant, ref)] = derive_operating_point(
+    for normalization, ref in configs:
+        ops[(normalization, ref)] = derive_operating_point(
             s.energy_distribution, s.default_format, s.default_format, s.n_rows,
-            s.sqnr_target_db, variant=variant, gain_reference=ref,
+            s.sqnr_target_db, normalization=normalization, gain_reference=ref,
             n_samples=s.energy_samples, seed=s.seed)
-        res.operating_points.append(asdict(ops[(variant, ref)]))
+        res.operating_points.append(asdict(ops[(normalization, ref)]))
     default: dict[str, Any] = {}
     for law in laws:
         for rule in ("cover_range", "sqnr"):
             opts = EnergyOptions(n_cols=s.n_cols, adc_law=law, gain_range_rule=rule)
-            for (variant, ref), op in ops.items():
+            for (normalization, ref), op in ops.items():
                 conv = conventional_energy(op, grid, tech, opts)
                 gr = grmac_energy(op, grid, tech, opts)
                 iso = iso_energy_gain(grid, conv.total, gr.total, s.reference_dynamic_range_bits)
-                row = {"adc_law": law, "gain_range_rule": rule, "variant": variant,
+                row = {"adc_law": law, "gain_range_rule": rule, "normalization": normalization,
                        "gain_reference": ref, "iso_energy_gain_bits": iso.gain_bits,
                        "status": iso.status, "reference_energy_j": iso.reference_energy_j}
                 res.iso_energy.append(row)
                 is_default = (law == s.adc_law and rule == s.gain_range_rule
-                              and (variant, ref) == default_key)
+                              and (normalization, ref) == default_key)
                 if law == s.adc_law and rule == s.gain_range_rule:
-                    _curve_rows(res, grid, f"grmac_{variant}_{ref}", gr.terms, gr.total)
+                    _curve_rows(res, grid, f"grmac_{normalization}_{ref}", gr.terms, gr.total)
                     if is_default:
                         _curve_rows(res, grid, "conventional", conv.terms, conv.total)
                         default = row
@@ -271,7 +271,7 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         "iso_energy_dynamic_range_gain_bits": iso.get("iso_energy_gain_bits"),
         "iso_energy_status": iso.get("status"),
         "iso_energy_configuration": {
-            "variant": s.variant, "gain_reference": s.gain_reference,
+            "normalization": s.normalization, "gain_reference": s.gain_reference,
             "gain_range_rule": s.gain_range_rule, "distribution": s.energy_distribution,
             "technology": s.tech, "n_cols": s.n_cols,
             "reference_dynamic_range_bits": s.reference_dynamic_range_bits,

@@ -14,7 +14,7 @@ from grcim.yamlio import LineDict, load_yaml_file, load_yaml_text
 __all__ = ["Technology", "load_technology", "BUNDLED_NODES", "DEFAULT_NODE", "BOLTZMANN_J_PER_K"]
 
 BOLTZMANN_J_PER_K = 1.380649e-23
-BUNDLED_NODES: tuple[str, ...] = ("28nm", "22nm", "7nm")
+BUNDLED_NODES: tuple[str, ...] = ("28nm", "22nm", "7nm", "65nm", "130nm")
 DEFAULT_NODE = "28nm"
 
 Pos = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -52,6 +52,8 @@ class Technology(BaseModel):
     """Energy floor of the ADC survey envelope, J."""
     adc_envelope_k_j: Pos
     """Coefficient of the 4**ENOB term of the survey envelope, J."""
+    c_cell_max_f: Annotated[float, Field(gt=1e-18, lt=1e-9)]
+    """Largest capacitor one CIM cell may carry, F (thermal sizing beyond it is infeasible)."""
     adc_rate_hz: Pos
     """Conversion rate of one column ADC, Hz."""
 
@@ -78,7 +80,8 @@ def _from_data(data: object, source: str) -> Technology:
 
 
 def load_technology(name_or_path: str | os.PathLike[str] = DEFAULT_NODE) -> Technology:
-    """Load a bundled node (``"28nm"``, ``"22nm"``, ``"7nm"``) or a technology YAML file."""
+    """Load a bundled node (``"28nm"``, ``"22nm"``, ``"7nm"``, ``"65nm"``, ``"130nm"``) or a
+    technology YAML file."""
     key = str(name_or_path)
     if key in BUNDLED_NODES:
         res = bundled("grcim.plugins.tech", f"{key}.yaml")

@@ -43,7 +43,7 @@ def _number(name: str):
 def register(sub: argparse._SubParsersAction) -> None:
     from grcim.plugins.energy.adc import ADC_LAWS
     from grcim.plugins.operating_point import GAIN_REFERENCES
-    from grcim.plugins.pipelines.grmac import VARIANTS
+    from grcim.plugins.pipelines.grmac import NORMALIZATIONS
 
     p = sub.add_parser(
         "paper",
@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", type=_positive_int("--rows", 4, 1024), default=64,
                    help="rows accumulated per ADC conversion (default 64)")
     p.add_argument("--tech", default="28nm", help="28nm, 22nm, 7nm or a technology YAML file")
-    p.add_argument("--variant", choices=VARIANTS, default="row",
+    p.add_argument("--normalization", choices=NORMALIZATIONS, default="row",
                    help="GR-MAC normalization granularity for the energy claim (default row)")
     p.add_argument("--gain-reference", choices=GAIN_REFERENCES, default="fixed",
                    help="GR-MAC gain reference (default fixed)")
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
 #: PaperSettings fields and the options that set them (errors name the option).
 _OPTION_OF = {"sqnr_target_db": "--sqnr-target", "adc_law": "--adc-law", "n_samples": "--samples",
-              "n_rows": "--rows", "tech": "--tech", "variant": "--variant",
+              "n_rows": "--rows", "tech": "--tech", "normalization": "--normalization",
               "gain_reference": "--gain-reference", "gain_range_rule": "--gain-range-rule",
               "reference_dynamic_range_bits": "--reference-dr",
               "dynamic_range_max_bits": "--max-dr", "jobs": "--jobs"}
@@ -121,7 +121,7 @@ def _settings(args: argparse.Namespace):
     try:
         return PaperSettings(
             sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
-            seed=args.seed, n_rows=args.rows, tech=args.tech, variant=args.variant,
+            seed=args.seed, n_rows=args.rows, tech=args.tech, normalization=args.normalization,
             gain_reference=args.gain_reference, gain_range_rule=args.gain_range_rule,
             reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
             jobs=args.jobs,

@@ -81,15 +81,15 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
     # 3. energy per MAC vs input dynamic range
     fig, ax = plt.subplots(figsize=(8, 4.6))
     cfg = c["iso_energy_configuration"]
-    default = f"grmac_{cfg['variant']}_{cfg['gain_reference']}"
+    default = f"grmac_{cfg['normalization']}_{cfg['gain_reference']}"
     colors = {"unit": "C1", "row": "C2", "int": "C4"}
     for p in dict.fromkeys(r["pipeline"] for r in result.energy_curves):
         rows = [r for r in result.energy_curves if r["pipeline"] == p]
         if p == "conventional":
             style: dict[str, Any] = {"lw": 4.0, "color": "0.6", "zorder": 1}
         else:
-            _, variant, ref = p.split("_", 2)
-            style = {"color": colors.get(variant, "C0"), "lw": 2.4 if p == default else 1.2,
+            _, normalization, ref = p.split("_", 2)
+            style = {"color": colors.get(normalization, "C0"), "lw": 2.4 if p == default else 1.2,
                      "ls": "-" if ref == "fixed" else "--", "zorder": 3 if p == default else 2}
         label = p + (" (default)" if p == default else "")
         ax.semilogy([r["dynamic_range_bits"] for r in rows],
@@ -103,7 +103,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
     paths.append(_save(fig, out / "energy_vs_dynamic_range.png"))
     # 4. iso-energy gain by ADC law and assumption
     fig, ax = plt.subplots(figsize=(9, 4.2))
-    keys = list(dict.fromkeys((r["variant"], r["gain_reference"]) for r in result.iso_energy
+    keys = list(dict.fromkeys((r["normalization"], r["gain_reference"]) for r in result.iso_energy
                               if r["gain_range_rule"] == cfg["gain_range_rule"]))
     laws = list(dict.fromkeys(r["adc_law"] for r in result.iso_energy))
     width = 0.8 / max(len(laws), 1)
@@ -111,7 +111,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
         vals = []
         for k in keys:
             r = next(r for r in result.iso_energy if r["adc_law"] == law
-                     and (r["variant"], r["gain_reference"]) == k
+                     and (r["normalization"], r["gain_reference"]) == k
                      and r["gain_range_rule"] == cfg["gain_range_rule"])
             vals.append(r["iso_energy_gain_bits"] if r["iso_energy_gain_bits"] is not None
                         else 0.0)

@@ -201,7 +201,7 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     n = op.n_rows
     det = breakdown.details
     octaves = det["gain_octaves"]
-    exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.variant]
+    exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.normalization]
     stored = np.ceil(det["cell_bits"]) + weight_exp_bits * exp_share
     gain = gain_stage_area_m2(octaves, det["stage_capacitance_f"], tech) * det["gain_share"]
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves

@@ -146,7 +146,7 @@ def grmac_energy(
     op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
     opts: EnergyOptions = EnergyOptions(),
 ) -> EnergyBreakdown:
-    """Energy per MAC of the GR-MAC (variant and reference mode from ``op``)."""
+    """Energy per MAC of the GR-MAC (normalization and reference mode from ``op``)."""
     check_law(opts.adc_law)
     d = _grid(dynamic_range_bits)
     n, g = op.n_rows, op.block_rows
@@ -154,7 +154,7 @@ def grmac_energy(
     zero = np.zeros_like(d)
     # The summing node sees a vector's scale only when gains are relative to a fixed
     # exponent; int blocks spanning all N rows are normalized to their own maximum.
-    scale_seen = fixed and (op.variant != "int" or g < n)
+    scale_seen = fixed and (op.normalization != "int" or g < n)
     snr = op.share_db + DB_PER_OCTAVE * (d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
@@ -165,7 +165,7 @@ def grmac_energy(
     # one gain application is shared by: its cell (unit), the row's columns (row), the rows
     # of a block (int; none when one block spans all N rows)
     gain_share = {"unit": 1.0, "row": 1.0 / opts.n_cols,
-                  "int": 1.0 / g if n > g else 0.0}[op.variant] + zero
+                  "int": 1.0 / g if n > g else 0.0}[op.normalization] + zero
     digital = grmac_digital_pieces(op, d, dac_bits, octaves, tech)
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
     terms = {
@@ -201,9 +201,9 @@ def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64
     add = adder_energy_j(w_e, tech)
     max_tree = 0.0 * add if op.gain_reference == "fixed" else add
     per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
-    if op.variant == "unit":
+    if op.normalization == "unit":
         per_mac = 2.0 * add + max_tree
-    elif op.variant == "row":
+    elif op.normalization == "row":
         per_input = per_input + 2.0 * add + max_tree
         per_mac = 0.0 * add
     else:

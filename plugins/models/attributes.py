@@ -18,12 +18,12 @@ from grcim.plugins.distributions import DISTRIBUTIONS
 from grcim.plugins.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
 from grcim.plugins.formats import get_format
 from grcim.plugins.operating_point import GAIN_REFERENCES
-from grcim.plugins.pipelines.grmac import VARIANTS
+from grcim.plugins.pipelines.grmac import NORMALIZATIONS
 
 __all__ = [
     "DEFAULT_TECH_NODE_M", "DEFAULT_SQNR_DB", "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
     "GAIN_RANGE_RULES", "PIPELINES", "as_number", "as_int", "as_choice", "as_format",
-    "as_adc_law", "as_distribution", "as_variant", "as_gain_reference", "as_array",
+    "as_adc_law", "as_distribution", "as_normalization", "as_gain_reference", "as_array",
     "as_int_array", "as_terms", "as_enob",
 ]
 
@@ -100,9 +100,9 @@ def as_distribution(value: Any) -> str:
     return as_choice("distribution", value, DISTRIBUTIONS)
 
 
-def as_variant(value: Any) -> str:
-    """A GR-MAC normalization variant (``unit``, ``row``, ``int``)."""
-    return as_choice("normalization", value, VARIANTS)
+def as_normalization(value: Any) -> str:
+    """A GR-MAC normalization normalization (``unit``, ``row``, ``int``)."""
+    return as_choice("normalization", value, NORMALIZATIONS)
 
 
 def as_gain_reference(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 The operating point (ADC bits, operand widths, utilizations, gain octaves) comes from the
 cached Monte Carlo of ``grcim.plugins.operating_point``: the first query per ensemble
-(distribution, formats, rows per ADC, variant, reference, weight block) takes a few seconds,
+(distribution, formats, rows per ADC, normalization, reference, weight block) takes a few seconds,
 later ones microseconds; SQNR targets between cached 5 dB grid points are interpolated.
 """
 
@@ -24,8 +24,8 @@ from grcim.plugins.models.attributes import (
     as_gain_reference,
     as_int,
     as_int_array,
+    as_normalization,
     as_number,
-    as_variant,
 )
 from grcim.plugins.models.technode import NodeMap, parse_tech_node, resolve_node
 from grcim.plugins.operating_point import OperatingPoint, operating_point
@@ -39,7 +39,7 @@ __all__ = [
 F64 = NDArray[np.float64]
 #: Operand format of the near-continuous ensemble that sizes the integer baseline's ADC.
 REFERENCE_FORMAT = "fp16"
-#: Variant and reference whose cached run the conventional numbers are read from (the
+#: Normalization and reference whose cached run the conventional numbers are read from (the
 #: conventional fields of an operating point do not depend on them; sharing saves a run).
 _CONVENTIONAL_RUN = ("row", "fixed", 32)
 
@@ -55,7 +55,7 @@ def grmac_point(attrs: dict[str, Any]) -> OperatingPoint:
         as_format("input_format", attrs["input_format"]),
         as_format("weight_format", attrs["weight_format"]),
         as_int("n_rows", attrs["n_rows"], 1, 4096), _sqnr(attrs),
-        as_variant(attrs["normalization"]), as_gain_reference(attrs["gain_reference"]),
+        as_normalization(attrs["normalization"]), as_gain_reference(attrs["gain_reference"]),
         as_int("weight_block", attrs["weight_block"], 1, 1024))
 
 

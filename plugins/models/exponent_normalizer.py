@@ -57,7 +57,7 @@ class ExponentNormalizer(CostModel, ComponentModel):
     Parameters
     ----------
     normalization : {"unit", "row", "int"}
-        GR-MAC normalization variant.
+        GR-MAC normalization normalization.
     stage : {"input", "output", "mac"}
         What one ``read`` is (and whose logic the area counts).
     input_format, weight_format, n_rows, n_cols, gain_reference, weight_block,

@@ -41,7 +41,7 @@ class GainRangingStage(CostModel, ComponentModel):
     Parameters
     ----------
     normalization : {"unit", "row", "int"}
-        GR-MAC normalization variant.
+        GR-MAC normalization normalization.
     placement : {"output", "array"}
         Which of the two stages.
     input_format, weight_format, n_rows, gain_reference, weight_block, sqnr_target_db,
@@ -79,7 +79,7 @@ class GainRangingStage(CostModel, ComponentModel):
         octaves = details["gain_octaves"]
         if placement == "array":
             cap = thermal_capacitance_f(details["mac_snr_db"], op.gr_utilization, tech)
-            if op.variant == "int" and op.n_rows <= op.block_rows:
+            if op.normalization == "int" and op.n_rows <= op.block_rows:
                 octaves = np.zeros_like(d)
         else:
             cap = np.full_like(d, tech.c_unit_min_f)

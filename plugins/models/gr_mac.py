@@ -43,7 +43,7 @@ class GainRangingMAC(CostModel, ComponentModel):
     n_cols : int
         Columns one input (DAC) drives.
     normalization : {"unit", "row", "int"}
-        GR-MAC normalization variant.
+        GR-MAC normalization normalization.
     gain_reference : {"fixed", "vector_max"}
         Gains relative to a design-time exponent, or to each vector's max (digital max tree).
     weight_block : int

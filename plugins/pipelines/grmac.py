@@ -22,7 +22,7 @@ Normalization granularity (our reading of the paper's names; see docs/models.md)
   partial sums are gain-ranged as above (with ``block_rows = N`` there is no product-level gain
   at all, only output normalization).
 
-In the ideal limit (no noise, exact alignment, unlimited gain range, ideal ADC) all variants
+In the ideal limit (no noise, exact alignment, unlimited gain range, ideal ADC) all normalizations
 return the exact dot product.
 """
 
@@ -43,12 +43,12 @@ from grcim.plugins.pipelines.stages import (
 )
 
 __all__ = [
-    "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents", "Variant",
-    "VARIANTS",
+    "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents", "Normalization",
+    "NORMALIZATIONS",
 ]
 
-Variant = Literal["unit", "row", "int"]
-VARIANTS: tuple[str, ...] = ("unit", "row", "int")
+Normalization = Literal["unit", "row", "int"]
+NORMALIZATIONS: tuple[str, ...] = ("unit", "row", "int")
 _ZERO_EXP = -(2**20)  # exponent given to exact zeros: below any real exponent, never the max
 
 
@@ -58,7 +58,7 @@ class GRMACConfig:
 
     Attributes
     ----------
-    variant : {"unit", "row", "int"}
+    normalization : {"unit", "row", "int"}
         Normalization granularity.
     block_rows : int or None
         ``int``: rows sharing one integer block exponent; None = all N rows.
@@ -83,7 +83,7 @@ class GRMACConfig:
         product (whose magnitude lies in [1, 4)).
     """
 
-    variant: Variant = "unit"
+    normalization: Normalization = "unit"
     block_rows: int | None = None
     weight_frac_bits: int | None = None
     int_bits: int | None = None
@@ -103,7 +103,7 @@ def _decompose(v: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.
 
 
 def _block_size(cfg: GRMACConfig, n: int) -> int:
-    g = (cfg.block_rows or n) if cfg.variant == "int" else 1
+    g = (cfg.block_rows or n) if cfg.normalization == "int" else 1
     if g < 1 or n % g:
         raise ModelDomainError("block_rows", g, f"a divisor of the {n} rows per ADC")
     return g
@@ -119,7 +119,7 @@ def _aligned_blocks(
     """Block partial sums (normalized units) and block exponents, shape ``(..., N // g)``."""
     shape = (*x.shape[:-1], x.shape[-1] // g, g)
     mx, ex = _decompose(x.reshape(shape))
-    if cfg.variant == "row":
+    if cfg.normalization == "row":
         if w_row_exp is None:  # a weight block of one column: each weight is its own row
             _, own = _decompose(w)
             w_row_exp = np.where(w == 0.0, 0, own)
@@ -130,7 +130,7 @@ def _aligned_blocks(
         ew = np.where(mw == 0.0, _ZERO_EXP, f)
     else:
         mw, ew = _decompose(w.reshape(shape))
-    if cfg.variant == "int":
+    if cfg.normalization == "int":
         exb = ex.max(axis=-1, keepdims=True)
         ewb = ew.max(axis=-1, keepdims=True)
         step = None if cfg.int_bits is None else 2.0 ** (2 - cfg.int_bits)
@@ -164,8 +164,8 @@ def grmac_accumulate(
     Returns ``(s, r)`` of shape ``(...)``: ``s`` in units of a normalized mantissa product
     (``|s| <= 4 N``), so that the exact result is ``s * 2**r`` when nothing is flushed.
     """
-    if cfg.variant not in VARIANTS:
-        raise ModelDomainError("variant", cfg.variant, f"one of {', '.join(VARIANTS)}")
+    if cfg.normalization not in NORMALIZATIONS:
+        raise ModelDomainError("normalization", cfg.normalization, f"one of {', '.join(NORMALIZATIONS)}")
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     g = _block_size(cfg, x.shape[-1])
@@ -208,7 +208,7 @@ def grmac_dot(
 ) -> NDArray[np.float64]:
     """Hardware estimate of ``sum(x * w, -1)``; ``x``, ``w`` shape ``(..., N)``.
 
-    ``w_row_exp`` (``row`` variant only): shared exponent of each weight's array row, same
+    ``w_row_exp`` (``row`` normalization only): shared exponent of each weight's array row, same
     shape as ``w`` (see :func:`row_exponents`); None = every weight is its own row block.
     """
     s, r = grmac_accumulate(x, w, cfg, w_row_exp)

@@ -57,7 +57,7 @@ BAD = {
     "missing technology file": (["--tech", "{tmp}/missing.yaml"], "missing.yaml"),
     "unknown technology node": (["--tech", "5nm"], "5nm"),
     "malformed technology file": (["--tech", "{bad_tech}"], "technology.vdd_v"),
-    "unknown variant": (["--variant", "diagonal"], "--variant"),
+    "unknown normalization": (["--normalization", "diagonal"], "--normalization"),
 }
 
 

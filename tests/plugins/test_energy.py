@@ -56,7 +56,7 @@ def _op(**over: object) -> OperatingPoint:
         sqnr_target_db=35.0, share_db=40.0, n_rows=64, input_man_bits=3, weight_man_bits=3,
         exponent_span=16, conv_adc_bits=7.0, conv_input_bits=6.0, conv_weight_bits=4.0,
         conv_utilization=0.1, gr_adc_bits=6.0, gr_input_bits=5.0, gr_weight_bits=5.0,
-        gr_gain_octaves=6.0, gr_utilization=0.05, variant="row", gain_reference="fixed",
+        gr_gain_octaves=6.0, gr_utilization=0.05, normalization="row", gain_reference="fixed",
         block_rows=1, weight_block=32,
     )
     return OperatingPoint(**{**base, **over})  # type: ignore[arg-type]
@@ -220,14 +220,14 @@ def test_conventional_energy_grows_4x_per_octave_once_thermal_limited(
 
 
 @pytest.mark.parametrize("rule", ["sqnr", "cover_range"])
-@pytest.mark.parametrize("variant", ["unit", "row", "int"])
+@pytest.mark.parametrize("normalization", ["unit", "row", "int"])
 def test_grmac_vector_max_energy_is_flat_except_exponent_width(
-        variant: str, rule: str, tech28: Technology) -> None:
+        normalization: str, rule: str, tech28: Technology) -> None:
     """vector_max: every vector is normalized to its own largest product, so an input vector
     2**-D down looks exactly like one at full scale to every analog stage (module docstring
     of per_mac and DEFINITIONS["input_dynamic_range"]); only exponent datapaths widen."""
-    op = _op(variant=variant, gain_reference="vector_max",
-             block_rows=64 if variant == "int" else 1)
+    op = _op(normalization=normalization, gain_reference="vector_max",
+             block_rows=64 if normalization == "int" else 1)
     d = np.arange(0.0, 16.5, 0.5)
     br = grmac_energy(op, d, tech28, EnergyOptions(gain_range_rule=rule))
     for k, v in br.terms.items():
@@ -254,9 +254,9 @@ def test_grmac_fixed_reference_mac_needs_6_db_per_octave(tech28: Technology) -> 
 def test_every_breakdown_total_is_the_sum_of_its_terms(law: str, tech28: Technology) -> None:
     d = np.linspace(0.0, 16.0, 33)
     breakdowns: list[EnergyBreakdown] = []
-    for variant in ("unit", "row", "int"):
+    for normalization in ("unit", "row", "int"):
         for ref in ("fixed", "vector_max"):
-            op = _op(variant=variant, gain_reference=ref, block_rows=8 if variant == "int" else 1)
+            op = _op(normalization=normalization, gain_reference=ref, block_rows=8 if normalization == "int" else 1)
             for rule in ("cover_range", "sqnr"):
                 opts = EnergyOptions(adc_law=law, gain_range_rule=rule)
                 breakdowns += [conventional_energy(op, d, tech28, opts),

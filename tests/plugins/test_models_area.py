@@ -79,7 +79,7 @@ def test_mac_cell_is_the_larger_of_capacitor_and_bitcells(tech28: Technology) ->
 
 
 def test_gate_area_technology_counts_the_digital_gates(tech28: Technology) -> None:
-    # row variant, fixed reference: digital per MAC = [LOD(4 b) + 2 adds(w_e)] / n_cols +
+    # row normalization, fixed reference: digital per MAC = [LOD(4 b) + 2 adds(w_e)] / n_cols +
     # [add(w_e) + register(B_adc + w_e)] / n_rows; areas with FA / DFF gate equivalents
     op = operating_point()
     n_cols = 32

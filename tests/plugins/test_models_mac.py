@@ -27,17 +27,17 @@ def cost(name: str, attrs: dict, action: str) -> hwcomponents.ActionCost:
     return hwcomponents.get_action_cost(name, attrs, action, {}, models=M)
 
 
-@pytest.mark.parametrize("variant", ["unit", "row", "int"])
+@pytest.mark.parametrize("normalization", ["unit", "row", "int"])
 @pytest.mark.parametrize(("d", "n_cols"), [(0.0, 64), (3.0, 16)])
-def test_gr_mac_compute_equals_core(variant: str, d: float, n_cols: int,
+def test_gr_mac_compute_equals_core(normalization: str, d: float, n_cols: int,
                                     tech28: Technology) -> None:
-    attrs = {"normalization": variant, "dynamic_range_bits": d, "n_cols": n_cols,
+    attrs = {"normalization": normalization, "dynamic_range_bits": d, "n_cols": n_cols,
              "adc_law": "walden", "tech_node": 28e-9}
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, variant, "fixed", 32)
+    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, "fixed", 32)
     core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "walden", "cover_range"))
     got = cost("gr_mac", attrs, "compute")
     assert got.energy == pytest.approx(float(core.total[0]), rel=REL)
-    # the per-MAC terms really differ with the variant: guard against a constant answer
+    # the per-MAC terms really differ with the normalization: guard against a constant answer
     assert got.energy > float(core.terms["mac"][0])
 
 
@@ -49,7 +49,7 @@ def test_gr_mac_include_terms_selects_core_terms(tech28: Technology) -> None:
 
 
 def test_conventional_compute_equals_core(tech28: Technology) -> None:
-    op = operating_point()  # conventional fields do not depend on the GR variant
+    op = operating_point()  # conventional fields do not depend on the GR normalization
     for d in (0.0, 5.0):
         core = conventional_energy(op, d, tech28, EnergyOptions(32, "envelope"))
         got = cost("conventional_fp_mac", {"dynamic_range_bits": d, "n_cols": 32,

@@ -80,13 +80,13 @@ def test_dac_closed_form_and_share_of_grmac(tech28: Technology) -> None:
     assert dac / 32 == pytest.approx(float(core.terms["dac"][0]), rel=REL)
 
 
-@pytest.mark.parametrize(("variant", "share"), [("unit", "one"), ("row", "n_cols")])
-def test_gain_stage_times_its_sharing_is_the_core_term(variant: str, share: str,
+@pytest.mark.parametrize(("normalization", "share"), [("unit", "one"), ("row", "n_cols")])
+def test_gain_stage_times_its_sharing_is_the_core_term(normalization: str, share: str,
                                                        tech28: Technology) -> None:
     n_cols, d = 16, 2.0
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, variant, "fixed", 32)
+    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, "fixed", 32)
     core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "thermal"))
-    attrs = {"normalization": variant, "dynamic_range_bits": d}
+    attrs = {"normalization": normalization, "dynamic_range_bits": d}
     array = energy("gain_ranging_stage", {**attrs, "placement": "array"}, "gain")
     divisor = 1 if share == "one" else n_cols
     assert array / divisor == pytest.approx(float(core.terms["gain_stage"][0]), rel=REL)
@@ -94,19 +94,19 @@ def test_gain_stage_times_its_sharing_is_the_core_term(variant: str, share: str,
     assert output / 64 == pytest.approx(float(core.terms["output_gain"][0]), rel=REL)
 
 
-# every variant branch once, and the max-tree branch (vector_max) on one variant
-@pytest.mark.parametrize(("variant", "reference"), [
+# every normalization branch once, and the max-tree branch (vector_max) on one normalization
+@pytest.mark.parametrize(("normalization", "reference"), [
     ("unit", "fixed"), ("row", "fixed"), ("int", "fixed"), ("row", "vector_max")])
-def test_normalizer_pieces_compose_to_the_core_digital_term(variant: str, reference: str,
+def test_normalizer_pieces_compose_to_the_core_digital_term(normalization: str, reference: str,
                                                             tech28: Technology) -> None:
     n_cols, d = 8, 3.0
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, variant, reference, 32)
+    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, reference, 32)
     core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "thermal"))
     pieces = digital_pieces(op, core.details, core.dynamic_range_bits, tech28)
     # the per-MAC model of the core: per_mac + per_input / n_cols + per_conversion / n_rows
     composed = pieces["per_mac"] + pieces["per_input"] / n_cols + pieces["per_conversion"] / 64
     assert float(composed[0]) == pytest.approx(float(core.terms["digital"][0]), rel=1e-12)
-    attrs = {"normalization": variant, "gain_reference": reference, "n_cols": n_cols,
+    attrs = {"normalization": normalization, "gain_reference": reference, "n_cols": n_cols,
              "dynamic_range_bits": d}
     assert energy("exponent_normalizer", attrs, "normalize") == pytest.approx(
         float(core.terms["digital"][0]), rel=REL)
@@ -115,7 +115,7 @@ def test_normalizer_pieces_compose_to_the_core_digital_term(variant: str, refere
 
 
 def test_normalizer_input_cost_is_hand_countable(tech28: Technology) -> None:
-    # row variant, fixed reference, FP8 E4M3 inputs: per input = LOD of the 4-bit significand
+    # row normalization, fixed reference, FP8 E4M3 inputs: per input = LOD of the 4-bit significand
     # (4 full-adder equivalents) + two w_e-bit exponent adds; w_e = ceil(log2(span))
     op = operating_point()
     w_e = math.ceil(math.log2(max(op.exponent_span, 2)))

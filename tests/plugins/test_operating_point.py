@@ -60,7 +60,7 @@ def _bits_for(sqnr_of, target_db: float) -> float:
 
 @functools.cache
 def _unit_vm(seed: int, target_db: float = 35.0) -> OperatingPoint:
-    return derive_operating_point(sqnr_target_db=target_db, variant="unit",
+    return derive_operating_point(sqnr_target_db=target_db, normalization="unit",
                                   gain_reference="vector_max", n_samples=N_SAMPLES, seed=seed)
 
 
@@ -76,7 +76,7 @@ def test_budget_share(unit_vm) -> None:
     assert op.share_db == pytest.approx(35.0 + 10.0 * math.log10(3.0), abs=1e-12)
     assert op.sqnr_target_db == 35.0 and op.n_rows == 64
     assert (op.input_man_bits, op.weight_man_bits) == (3, 3)  # fp8_e4m3 by default
-    assert (op.variant, op.gain_reference, op.block_rows) == ("unit", "vector_max", 1)
+    assert (op.normalization, op.gain_reference, op.block_rows) == ("unit", "vector_max", 1)
 
 
 def test_grmac_adc_bits_follow_closed_form(unit_vm) -> None:
@@ -117,14 +117,14 @@ def test_fixed_reference_never_needs_less_gain_range(unit_vm) -> None:
     # A design-time reference sits at or above each vector's own maximum, so every product is
     # at least as far below it: the same flushing budget needs at least as many octaves.
     vm, _ = unit_vm
-    fixed = derive_operating_point(sqnr_target_db=35.0, variant="unit", gain_reference="fixed",
+    fixed = derive_operating_point(sqnr_target_db=35.0, normalization="unit", gain_reference="fixed",
                                    n_samples=N_SAMPLES, seed=1)
     assert fixed.gr_gain_octaves >= vm.gr_gain_octaves
     assert fixed.conv_adc_bits == vm.conv_adc_bits  # the conventional side does not depend on it
 
 
 def test_int_variant_widths() -> None:
-    op = derive_operating_point(sqnr_target_db=35.0, variant="int", gain_reference="vector_max",
+    op = derive_operating_point(sqnr_target_db=35.0, normalization="int", gain_reference="vector_max",
                                 n_samples=N_SAMPLES, seed=1)
     # block-scaled integers hold at least the operand's sign + hidden bit + 3 fraction bits
     assert op.gr_input_bits == op.gr_weight_bits >= 5.0
@@ -136,8 +136,8 @@ def test_interpolated_operating_point_close_to_direct_run() -> None:
     # operating_point() interpolates cached runs at 35 and 40 dB; its promise (docstring): close
     # to a direct run. Continuous widths move ~1 bit per 6 dB (nearly linear), integer widths
     # are interpolated between neighbouring integers, so they may be half a step off.
-    a = operating_point(sqnr_target_db=37.5, variant="unit", n_samples=N_SAMPLES, seed=0)
-    b = derive_operating_point(sqnr_target_db=37.5, variant="unit", gain_reference="fixed",
+    a = operating_point(sqnr_target_db=37.5, normalization="unit", n_samples=N_SAMPLES, seed=0)
+    b = derive_operating_point(sqnr_target_db=37.5, normalization="unit", gain_reference="fixed",
                                n_samples=N_SAMPLES, seed=0)
     for key in ("conv_adc_bits", "conv_input_bits", "conv_weight_bits", "gr_adc_bits"):
         assert getattr(a, key) == pytest.approx(getattr(b, key), abs=0.05), key
@@ -146,12 +146,12 @@ def test_interpolated_operating_point_close_to_direct_run() -> None:
     for key in ("conv_utilization", "gr_utilization"):
         assert getattr(a, key) == pytest.approx(getattr(b, key), rel=0.1), key
     assert a.share_db == pytest.approx(b.share_db)
-    at_grid = operating_point(sqnr_target_db=35.0, variant="unit", n_samples=N_SAMPLES, seed=0)
+    at_grid = operating_point(sqnr_target_db=35.0, normalization="unit", n_samples=N_SAMPLES, seed=0)
     assert at_grid.sqnr_target_db == 35.0 and at_grid.share_db == pytest.approx(39.771, abs=1e-3)
 
 
 def test_same_seed_same_point_different_seed_differs() -> None:
-    kw = dict(variant="unit", gain_reference="vector_max", n_samples=1000)
+    kw = dict(normalization="unit", gain_reference="vector_max", n_samples=1000)
     a = derive_operating_point(seed=5, **kw)
     b = derive_operating_point(seed=5, **kw)
     c = derive_operating_point(seed=6, **kw)
@@ -160,7 +160,7 @@ def test_same_seed_same_point_different_seed_differs() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "item"), [
-    ({"variant": "column"}, "variant"),
+    ({"normalization": "column"}, "normalization"),
     ({"gain_reference": "mean"}, "gain_reference"),
     ({"n_rows": 0}, "n_rows"),
     ({"n_rows": 5000}, "n_rows"),

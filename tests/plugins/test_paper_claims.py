@@ -181,7 +181,7 @@ def test_claims_json_consistent_with_csv_tables(paper) -> None:
     assert claims["adc_bits_grmac_upper_bound"] == max(gr)
     assert claims["adc_bound_reduction_bits"] == pytest.approx(min(conv) - max(gr), abs=1e-12)
     iso = [r for r in _csv(out, "iso_energy")
-           if (r["adc_law"], r["gain_range_rule"], r["variant"], r["gain_reference"])
+           if (r["adc_law"], r["gain_range_rule"], r["normalization"], r["gain_reference"])
            == ("thermal", "cover_range", "row", "fixed")]
     assert len(iso) == 1
     assert float(iso[0]["iso_energy_gain_bits"]) == claims["iso_energy_dynamic_range_gain_bits"]
@@ -189,7 +189,7 @@ def test_claims_json_consistent_with_csv_tables(paper) -> None:
     assert len(_csv(out, "adc_bits")) == len(result.adc_bits) == 5 * 6
 
 
-NAME_COLUMNS = {"format", "distribution", "pipeline", "adc_law", "gain_range_rule", "variant",
+NAME_COLUMNS = {"format", "distribution", "pipeline", "adc_law", "gain_range_rule", "normalization",
                 "gain_reference", "status"}
 
 
@@ -232,10 +232,10 @@ def test_iso_energy_rows_consistent_with_energy_curves(paper) -> None:
     ref = conv[conv[:, 0] == 0.0, 1][0]
     assert len(curves) == 6
     for pipeline, pts in curves.items():
-        _, variant, reference = pipeline.split("_", 2)
+        _, normalization, reference = pipeline.split("_", 2)
         row = next(r for r in result.iso_energy
-                   if (r["adc_law"], r["gain_range_rule"], r["variant"], r["gain_reference"])
-                   == ("thermal", "cover_range", variant, reference))
+                   if (r["adc_law"], r["gain_range_rule"], r["normalization"], r["gain_reference"])
+                   == ("thermal", "cover_range", normalization, reference))
         d, e = np.array(pts).T
         e = np.maximum.accumulate(e)
         assert row["reference_energy_j"] == pytest.approx(ref)
@@ -253,7 +253,7 @@ def test_iso_energy_rows_consistent_with_energy_curves(paper) -> None:
 
 def test_iso_energy_reported_for_every_law_rule_and_configuration(paper) -> None:
     result, _ = paper
-    keys = {(r["adc_law"], r["gain_range_rule"], r["variant"], r["gain_reference"])
+    keys = {(r["adc_law"], r["gain_range_rule"], r["normalization"], r["gain_reference"])
             for r in result.iso_energy}
     laws = 4 if hwcomponents_adc_available() else 3
     assert len(keys) == len(result.iso_energy) == laws * 2 * 3 * 2

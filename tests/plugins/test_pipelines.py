@@ -154,22 +154,22 @@ def test_thermal_noise_rms_and_seed() -> None:
 # ---------------------------------------------------------------- GR-MAC: ideal limit
 
 # name -> (config, uses shared row exponents, finite widths that apply to it)
-VARIANTS = {
-    "unit": (GRMACConfig(variant="unit"), False, {"gain_range_octaves"}),
-    "row_own_exponents": (GRMACConfig(variant="row"), False, {"gain_range_octaves"}),
-    "row_shared": (GRMACConfig(variant="row"), True, {"weight_frac_bits", "gain_range_octaves"}),
-    "int_all_rows": (GRMACConfig(variant="int"), False, {"int_bits"}),
-    "int_blocks_of_8": (GRMACConfig(variant="int", block_rows=8), False,
+NORMALIZATIONS = {
+    "unit": (GRMACConfig(normalization="unit"), False, {"gain_range_octaves"}),
+    "row_own_exponents": (GRMACConfig(normalization="row"), False, {"gain_range_octaves"}),
+    "row_shared": (GRMACConfig(normalization="row"), True, {"weight_frac_bits", "gain_range_octaves"}),
+    "int_all_rows": (GRMACConfig(normalization="int"), False, {"int_bits"}),
+    "int_blocks_of_8": (GRMACConfig(normalization="int", block_rows=8), False,
                         {"int_bits", "gain_range_octaves"}),
 }
 
 
 def _all_variants(x: np.ndarray, wb: np.ndarray, **finite: float) -> dict[str, np.ndarray]:
-    """Every variant's output for x and the first weight column of ``wb``; the row variant
+    """Every normalization's output for x and the first weight column of ``wb``; the row normalization
     runs twice: each weight with its own exponent, and with the block's shared row exponent
     (``row_exponents`` over the ``wb`` block)."""
     out = {}
-    for name, (cfg, shared, applies) in VARIANTS.items():
+    for name, (cfg, shared, applies) in NORMALIZATIONS.items():
         cfg = replace(cfg, **{k: v for k, v in finite.items() if k in applies})
         f = row_exponents(wb) if shared else None
         out[name] = grmac_dot(x, wb[..., 0], cfg, w_row_exp=f)
@@ -215,16 +215,16 @@ def test_variants_differ_once_widths_are_finite() -> None:
             assert not np.allclose(outs[a], outs[b]), (a, b)
 
 
-@pytest.mark.parametrize(("variant", "key"), [("int", "int_bits"),
+@pytest.mark.parametrize(("normalization", "key"), [("int", "int_bits"),
                                               ("row", "weight_frac_bits")])
-def test_finite_widths_gain_6_db_per_bit(variant: str, key: str) -> None:
+def test_finite_widths_gain_6_db_per_bit(normalization: str, key: str) -> None:
     # Rounding an aligned mantissa to a grid of step 2**-b adds uniform error of power
     # 4**-b / 12: every extra bit buys 6.02 dB (unrounded operands: no format lattice).
     x, wb = _operands("gaussian", None, 4000, seed=14, weight_block=8)
     w = wb[..., 0]
-    f = row_exponents(wb) if variant == "row" else None
+    f = row_exponents(wb) if normalization == "row" else None
     y = _exact_dot(x, w)
-    sq = [_sqnr_db(y, grmac_dot(x, w, GRMACConfig(variant=variant, **{key: b}),
+    sq = [_sqnr_db(y, grmac_dot(x, w, GRMACConfig(normalization=normalization, **{key: b}),
                                 w_row_exp=f)) for b in (6, 8)]
     assert sq[1] - sq[0] == pytest.approx(2 * DB_PER_BIT, abs=0.6)
 
@@ -241,9 +241,9 @@ def test_gain_range_flushes_products_beyond_g_octaves() -> None:
     w = np.ones_like(x)
     want = {2.0: 1.0, 3.0: 1.125, 4.0: 1.125, 5.0: 1.125 + 2.0**-5}  # by hand, R = 0
     for g, y in want.items():
-        for variant in ("unit", "row"):
-            got = grmac_dot(x, w, GRMACConfig(variant=variant, gain_range_octaves=g))
-            assert got[0] == y, (variant, g)
+        for normalization in ("unit", "row"):
+            got = grmac_dot(x, w, GRMACConfig(normalization=normalization, gain_range_octaves=g))
+            assert got[0] == y, (normalization, g)
 
 
 def test_fixed_reference_flushes_and_saturates() -> None:
@@ -273,10 +273,10 @@ def test_noise_is_in_units_of_a_normalized_product() -> None:
 
 def test_bad_variant_and_block_rows() -> None:
     x = np.ones((2, 8))
-    with pytest.raises(ModelDomainError, match="variant"):
-        grmac_dot(x, x, GRMACConfig(variant="column"))  # type: ignore[arg-type]
+    with pytest.raises(ModelDomainError, match="normalization"):
+        grmac_dot(x, x, GRMACConfig(normalization="column"))  # type: ignore[arg-type]
     with pytest.raises(ModelDomainError, match="block_rows"):
-        grmac_dot(x, x, GRMACConfig(variant="int", block_rows=3))
+        grmac_dot(x, x, GRMACConfig(normalization="int", block_rows=3))
 
 
 # ---------------------------------------------------------------- GR-MAC: output normalization
@@ -290,13 +290,13 @@ def test_grmac_relative_error_bounded(dist: str, n_bits: int) -> None:
     x, wb = _operands(dist, "fp8_e4m3", 5000, seed=16)
     w = wb[..., 0]
     y = _exact_dot(x, w)
-    for variant in ("unit", "row", "int"):
-        got = grmac_dot(x, w, GRMACConfig(variant=variant, adc_bits=n_bits))
+    for normalization in ("unit", "row", "int"):
+        got = grmac_dot(x, w, GRMACConfig(normalization=normalization, adc_bits=n_bits))
         nz = y != 0
         rel = np.abs(got[nz] - y[nz]) / np.abs(y[nz])
-        assert rel.max() <= 2.0 / 2.0**n_bits, variant
+        assert rel.max() <= 2.0 / 2.0**n_bits, normalization
         # the bound is tight: some sample uses more than half of it
-        assert rel.max() > 0.5 * 2.0 / 2.0**n_bits, variant
+        assert rel.max() > 0.5 * 2.0 / 2.0**n_bits, normalization
         np.testing.assert_array_equal(got[~nz], 0.0)
 
 
@@ -322,13 +322,13 @@ def test_vector_max_is_scale_invariant(shift: int) -> None:
     w = wb[..., 0]
     f = row_exponents(wb)
     finite = dict(gain_range_octaves=5.0, adc_bits=6.0, output_gain_octaves=12.0)
-    cfgs = [(GRMACConfig(variant="unit", **finite), None),
-            (GRMACConfig(variant="row", weight_frac_bits=4, **finite), f),
-            (GRMACConfig(variant="int", int_bits=6, block_rows=16, **finite), None)]
+    cfgs = [(GRMACConfig(normalization="unit", **finite), None),
+            (GRMACConfig(normalization="row", weight_frac_bits=4, **finite), f),
+            (GRMACConfig(normalization="int", int_bits=6, block_rows=16, **finite), None)]
     for cfg, fr in cfgs:
         base = grmac_dot(x, w, cfg, w_row_exp=fr)
         scaled = grmac_dot(np.ldexp(x, shift), w, cfg, w_row_exp=fr)
-        np.testing.assert_array_equal(scaled, np.ldexp(base, shift), err_msg=cfg.variant)
+        np.testing.assert_array_equal(scaled, np.ldexp(base, shift), err_msg=cfg.normalization)
 
 
 def test_fixed_reference_is_not_scale_invariant() -> None:
