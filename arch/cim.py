@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grcim.arch.formats import FORMAT_GRAMMAR, FormatInfo, parse_format
 
-__all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS"]
+__all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS", "CellTopology",
+           "NoiseStandard", "Alignment", "GainReference"]
 
 
 class Pipeline(StrEnum):
@@ -40,10 +41,40 @@ class Normalization(StrEnum):
 class AdcLaw(StrEnum):
     """ADC energy law the estimator plug-in applies (reported with every result)."""
 
+    TWO_REGIME = "two_regime"
     THERMAL = "thermal"
     WALDEN = "walden"
     ENVELOPE = "envelope"
     HWCOMPONENTS = "hwcomponents"
+
+
+class CellTopology(StrEnum):
+    """How the cells store a weight (docs/models.md §5.1)."""
+
+    BIT_SLICED = "bit_sliced"
+    BINARY_WEIGHTED = "binary_weighted"
+    C2C = "c2c"
+
+
+class NoiseStandard(StrEnum):
+    """What the SQNR standard counts: quantization only, or thermal noise too."""
+
+    SQNR = "sqnr"
+    TOTAL = "total"
+
+
+class Alignment(StrEnum):
+    """Conventional FP-CIM alignment: one design-time grid, or each vector's max exponent."""
+
+    GLOBAL = "global"
+    VECTOR_MAX = "vector_max"
+
+
+class GainReference(StrEnum):
+    """GR-MAC gain reference: a fixed design-time exponent, or each vector's max."""
+
+    FIXED = "fixed"
+    VECTOR_MAX = "vector_max"
 
 
 COMPUTE_CLASS: dict[Pipeline, str] = {
@@ -84,13 +115,30 @@ class MacroSpec(BaseModel):
     adc_bits: int | Literal["auto"] = "auto"
     """ADC resolution, bits; ``"auto"`` lets the ADC plug-in size it from
     ``sqnr_target_db``."""
-    adc_law: AdcLaw = AdcLaw.HWCOMPONENTS
-    """ADC energy law (same names as ``grcim.plugins.energy.adc.ADC_LAWS``): ``thermal``
-    (Schreier FOM, 4^N) | ``walden`` (2^N) | ``envelope`` (Murmann-survey best-case
-    envelope) | ``hwcomponents`` (the hwcomponents-adc survey model)."""
+    adc_law: AdcLaw = AdcLaw.TWO_REGIME
+    """ADC energy law (same names as ``grcim.plugins.energy.adc.ADC_LAWS``): ``two_regime``
+    (default: Walden 2^N plus Schreier 4^N) | ``thermal`` (Schreier FOM, 4^N) | ``walden``
+    (2^N) | ``envelope`` (Murmann-survey best-case envelope) | ``hwcomponents`` (the
+    hwcomponents-adc survey model at ``adc_rate_hz``)."""
     sqnr_target_db: float = Field(ge=6, le=100)
     """Signal-to-quantization-noise target of one MAC output, dB (6 to 100, the range
     grcim's SQNR models cover)."""
+    noise_standard: NoiseStandard = NoiseStandard.SQNR
+    """What ``sqnr_target_db`` counts: ``sqnr`` (quantization; thermal noise designed
+    ``thermal_margin_db`` below it at full scale) | ``total`` (thermal noise included at
+    every input scale)."""
+    thermal_margin_db: float = Field(default=10.0, ge=0, le=40)
+    """``sqnr`` standard: thermal noise this far below the standard at full scale, dB."""
+    cell_topology: CellTopology = CellTopology.BIT_SLICED
+    """How the cells store a weight: ``bit_sliced`` (one unit capacitor per bit, one
+    conversion per bit column) | ``binary_weighted`` (one capacitor array per weight) |
+    ``c2c`` (a C-2C ladder over the weight's cells, one conversion per weight)."""
+    alignment: Alignment = Alignment.GLOBAL
+    """Conventional pipeline only: ``global`` (one design-time fixed-point grid) |
+    ``vector_max`` (each vector aligned to its largest exponent)."""
+    gain_reference: GainReference = GainReference.FIXED
+    """GR-MAC only: ``fixed`` (design-time exponent window) | ``vector_max`` (digital max
+    tree per vector)."""
     dac_bits: int = Field(gt=0, le=16)
     """Input bits applied per DAC step (bits per input slice)."""
     n_input_slices: int = Field(gt=0, le=64)
@@ -134,6 +182,9 @@ class MacroSpec(BaseModel):
                 f"adcs_per_macro: {self.adcs_per_macro} must be a multiple of the "
                 f"{self.n_row_groups} row groups (rows / rows_per_adc)"
             )
+        if self.cell_topology is CellTopology.BINARY_WEIGHTED and self.n_weight_slices != 1:
+            raise ValueError("n_weight_slices: a binary_weighted cell holds a whole weight "
+                             f"(1 cell per weight), not {self.n_weight_slices}")
         if self.n_weight_slices > self.cols:
             raise ValueError(f"n_weight_slices: {self.n_weight_slices} exceeds cols={self.cols}")
         if self.pipeline is Pipeline.INT:
@@ -165,12 +216,19 @@ class MacroSpec(BaseModel):
         return self.rows * (self.cols // self.n_weight_slices)
 
     @property
+    def converted_slices(self) -> int:
+        """Conversions per weight and input slice: every bit column for ``bit_sliced``
+        cells, one per weight when the cells combine its bits in the analog domain."""
+        return self.n_weight_slices if self.cell_topology is CellTopology.BIT_SLICED else 1
+
+    @property
     def conversions_per_input_vector(self) -> int:
         """ADC conversions for one full-array matrix-vector product (all slices).
 
-        Every column of every row group is converted once per input slice.
+        Every converted column of every row group is converted once per input slice.
         """
-        return self.cols * self.n_row_groups * self.n_input_slices
+        converted = self.cols // self.n_weight_slices * self.converted_slices
+        return converted * self.n_row_groups * self.n_input_slices
 
     @property
     def mvm_time_s(self) -> float:

@@ -2,9 +2,11 @@
 
 Grammar (lower case):
 
-- ``int<N>`` / ``uint<N>``: two's-complement / unsigned integers, 2 <= N <= 32;
-- ``fp<N>_e<E>m<M>``: sign + E exponent bits + M explicit mantissa bits, N = 1 + E + M
-  (OCP FP8 ``fp8_e4m3``, ``fp8_e5m2``; FP6 ``fp6_e3m2``, ``fp6_e2m3``; FP4 ``fp4_e2m1``);
+- ``int<N>``: symmetric two's-complement integers, 2 <= N <= 16;
+- ``fp<N>_e<E>m<M>``: sign + E exponent bits (1..8) + M explicit mantissa bits (0..10),
+  N = 1 + E + M (OCP FP8 ``fp8_e4m3``, ``fp8_e5m2``; FP6 ``fp6_e3m2``, ``fp6_e2m3``; FP4
+  ``fp4_e2m1``; any other layout such as ``fp8_e2m5``), optionally suffixed ``_fn``,
+  ``_ieee`` or ``_finite`` (which codes are not numbers) and ``_ftz`` (no subnormals);
 - ``mx`` prefix for an OCP Microscaling block format over the same element type
   (``mxfp8_e4m3``, ``mxfp4_e2m1``, ``mxint8``): blocks of 32 elements share an E8M0 scale;
 - ``bf16``, ``fp16``, ``fp32`` as aliases of ``fp16_e8m7``, ``fp16_e5m10``, ``fp32_e8m23``.
@@ -20,13 +22,14 @@ from dataclasses import dataclass
 __all__ = ["FormatInfo", "parse_format", "FORMAT_GRAMMAR"]
 
 FORMAT_GRAMMAR = (
-    "int<N> or uint<N> (2..32), fp<N>_e<E>m<M> with N = 1+E+M (e.g. fp8_e4m3, fp4_e2m1), "
-    "an 'mx' prefix for OCP MX block formats (mxfp8_e4m3, mxint8), or bf16, fp16, fp32"
+    "int<N> (2..16), fp<N>_e<E>m<M> with N = 1+E+M, E 1..8, M 0..10 (e.g. fp8_e4m3, "
+    "fp8_e2m5) and an optional _fn|_ieee|_finite and _ftz suffix, an 'mx' prefix for OCP MX "
+    "block formats (mxfp8_e4m3, mxint8), or bf16, fp16, fp32"
 )
 
 _ALIASES = {"bf16": "fp16_e8m7", "fp16": "fp16_e5m10", "fp32": "fp32_e8m23"}
-_INT = re.compile(r"(u?)int(\d+)")
-_FP = re.compile(r"fp(\d+)_e(\d+)m(\d+)")
+_INT = re.compile(r"()int(\d+)")
+_FP = re.compile(r"fp(\d+)_e(\d+)m(\d+)(?:_?(?:fn|ieee|finite))?(?:_ftz)?")
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,14 @@ def parse_format(name: str) -> FormatInfo | None:
     core = _ALIASES.get(text[2:] if block else text, text[2:] if block else text)
     if m := _INT.fullmatch(core):
         bits = int(m.group(2))
-        if not 2 <= bits <= 32:
+        if not 2 <= bits <= 16:
             return None
         signed = m.group(1) == ""
         return FormatInfo(name, "int", bits, 0, bits - 1 if signed else bits, signed, block)
     if m := _FP.fullmatch(core):
         bits, e, mant = (int(g) for g in m.groups())
-        if bits != 1 + e + mant or e < 1 or mant < 0 or bits > 32:
+        wide = core == "fp32_e8m23"  # fp32, the one format past the generic ranges
+        if bits != 1 + e + mant or not 1 <= e <= 8 or not (0 <= mant <= 10 or wide):
             return None
         return FormatInfo(name, "fp", bits, e, mant, True, block)
     return None

@@ -17,6 +17,7 @@ path multiply to ``n_macros * rows * cols``; node and dimension names are unique
 from __future__ import annotations
 
 import math
+import os
 from enum import Enum
 from typing import Any, Literal, Self, get_args, get_origin
 
@@ -51,8 +52,13 @@ class Arch(BaseModel):
     """One-line purpose from the file."""
     source: str
     """File the arch was read from."""
-    tech_node_m: float = Field(gt=0, le=1e-5)
-    """Technology node, m (YAML key ``tech_node``)."""
+    tech_node_m: float | None = Field(default=None, gt=0, le=1e-5)
+    """Technology node, m (YAML key ``tech_node``); with ``technology`` it scales that
+    technology's constants to this node."""
+    technology: str | None = None
+    """Technology of the component models (YAML key ``technology``): a bundled node name
+    (``28nm``, ``65nm``, ...) or a technology YAML file (a relative path is relative to the
+    arch file). At least one of ``tech_node`` and ``technology`` is given."""
     clock_hz: float = Field(gt=0, le=1e11)
     """Digital clock frequency, Hz."""
     macro: MacroSpec
@@ -70,6 +76,9 @@ class Arch(BaseModel):
     def _kind_matches(self) -> Self:
         if (self.kind == "chip") != (self.chip is not None):
             raise ValueError("kind: 'chip' files need the chip keys, 'macro' files must not")
+        if self.tech_node_m is None and self.technology is None:
+            raise ValueError("tech_node: required (a feature size in m) unless technology "
+                             "names a bundled node or a technology file")
         return self
 
     @property
@@ -216,6 +225,11 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     v_path, v_line = (*path, "variables"), r.line(block, "variables") or line
     values = read_variables(r, block["variables"], v_path, v_line)
     v_block = block["variables"]
+    tech = values.get("technology")
+    if isinstance(tech, str) and tech.endswith((".yaml", ".yml")) and not os.path.isabs(tech):
+        # a technology file is found next to the arch file that names it
+        here = os.path.dirname(os.path.abspath(source)) if os.path.exists(source) else ""
+        values["technology"] = r.texts["technology"] = os.path.join(here, tech)
     kind = values.get("kind")
     if kind not in ("macro", "chip"):
         raise r.error((*v_path, "kind"), kind, '"macro" or "chip"', r.line(v_block, "kind")

@@ -24,14 +24,15 @@ from grcim.arch.quoting import Path
 
 __all__ = ["VariableKey", "VARIABLE_KEYS", "TEXT_KEYS", "read_variables", "GROUP_MODELS"]
 
-COMMON_KEYS = ("kind", "description", "tech_node", "clock_hz")
+COMMON_KEYS = ("kind", "description", "tech_node", "technology", "clock_hz")
 CHIP_KEYS = ("n_macros", "kv_cache_placement", "dynamic_matmul_unit")
 GROUP_MODELS: dict[str, type[BaseModel]] = {
     "macro": MacroSpec, "sram": SramSpec, "dram": DramSpec, "vector": VectorUnitSpec,
 }
 TEXT_KEYS = frozenset({
     "kind", "description", "pipeline", "normalization", "input_format", "weight_format",
-    "adc_law", "dram_kind", "kv_cache_placement", "dynamic_matmul_unit",
+    "adc_law", "dram_kind", "kv_cache_placement", "dynamic_matmul_unit", "technology",
+    "noise_standard", "cell_topology", "alignment", "gain_reference",
 })
 """Keys whose value is quoted text (everything else is a number or an expression)."""
 EITHER_KEYS = frozenset({"adc_bits"})

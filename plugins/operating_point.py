@@ -28,8 +28,16 @@ from scipy import optimize
 
 from grcim.errors import ModelDomainError
 from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
-from grcim.plugins.pipelines.grmac import NORMALIZATIONS, row_exponents
+from grcim.plugins.pipelines.conventional import align_to_vector_max, vector_top
+from grcim.plugins.pipelines.grmac import row_exponents
 from grcim.plugins.pipelines.stages import round_to_step
+from grcim.plugins.settings import (
+    DEFAULTS,
+    GAIN_REFERENCES,
+    QUANTIZATION_SHARES,
+    TOTAL_SHARES,
+    Ensemble,
+)
 from grcim.plugins.sqnr import (
     analysis_offset,
     check_target,
@@ -41,15 +49,12 @@ from grcim.plugins.sqnr import (
 )
 
 __all__ = [
-    "OperatingPoint", "derive_operating_point", "operating_point", "BUDGET_SHARES",
+    "OperatingPoint", "derive_operating_point", "operating_point", "budget",
     "GAIN_REFERENCES", "CACHE_STEP_DB",
 ]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-#: Noise-budget shares (ADC, thermal, operand alignment / gain-range flushing).
-BUDGET_SHARES = 3
-GAIN_REFERENCES: tuple[str, ...] = ("vector_max", "fixed")
 _HALF_DB = 10.0 * np.log10(2.0)
 #: Rows drawn to sample the other weights of a ``row`` block (their maxima are reused).
 ROW_POOL = 8192
@@ -62,17 +67,24 @@ class OperatingPoint:
     Attributes
     ----------
     sqnr_target_db : float
-        End-to-end SQNR standard, dB.
+        The SQNR standard, dB.
+    noise_standard : {"sqnr", "total"}
+        What the standard counts (``grcim.plugins.settings``).
     share_db : float
-        SQNR each of the ``BUDGET_SHARES`` noise sources must reach on its own, dB.
+        SQNR each quantization share must reach on its own, dB.
+    thermal_snr_db : float
+        SNR the analog thermal noise must reach at full scale, dB (``total``: one share of the
+        standard; ``sqnr``: the standard plus the thermal margin).
     n_rows : int
         Rows accumulated per ADC conversion (N).
     input_man_bits, weight_man_bits : int
         Explicit mantissa bits of the input / weight formats.
     exponent_span : int
         Distinct product exponents the top-of-range ensemble uses (sizes exponent logic).
+    alignment : {"global", "vector_max"}
+        Conventional alignment the ``conv_*`` numbers refer to.
     conv_adc_bits : float
-        Conventional ADC bits (oracle full scale).
+        Conventional ADC bits (oracle full scale) for one conversion of the full dot product.
     conv_input_bits, conv_weight_bits : float
         Conventional signed fixed-point widths of aligned inputs / weights.
     conv_utilization : float
@@ -94,11 +106,14 @@ class OperatingPoint:
     """
 
     sqnr_target_db: float
+    noise_standard: str
     share_db: float
+    thermal_snr_db: float
     n_rows: int
     input_man_bits: int
     weight_man_bits: int
     exponent_span: int
+    alignment: str
     conv_adc_bits: float
     conv_input_bits: float
     conv_weight_bits: float
@@ -112,6 +127,24 @@ class OperatingPoint:
     gain_reference: str
     block_rows: int
     weight_block: int
+
+
+def budget(sqnr_target_db: float, noise_standard: str,
+           thermal_margin_db: float) -> tuple[float, float]:
+    """``(share_db, thermal_snr_db)`` of a standard (``grcim.plugins.settings``).
+
+    ``total``: three equal shares (ADC, thermal, alignment), each ``T + 10 log10 3`` dB, the
+    thermal one held at every input scale. ``sqnr``: two quantization shares (ADC,
+    alignment), each ``T + 10 log10 2`` dB; thermal noise designed ``thermal_margin_db``
+    below the standard at full scale.
+    """
+    t = float(sqnr_target_db)
+    if noise_standard == "total":
+        share = t + 10.0 * np.log10(TOTAL_SHARES)
+        return float(share), float(share)
+    if noise_standard == "sqnr":
+        return float(t + 10.0 * np.log10(QUANTIZATION_SHARES)), t + float(thermal_margin_db)
+    raise ModelDomainError("noise_standard", noise_standard, "one of sqnr, total")
 
 
 def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
@@ -169,42 +202,54 @@ def _smallest_int(sqnr_of: Callable[[int], float], target_db: float, name: str,
     raise ModelDomainError(name, f">{hi}", f"at most {hi} to reach {target_db:.1f} dB")
 
 
-def derive_operating_point(
-    distribution: str = "gaussian",
-    input_format: str = "fp8_e4m3",
-    weight_format: str = "fp8_e4m3",
-    n_rows: int = 64,
-    sqnr_target_db: float = 35.0,
-    normalization: str = "row",
-    gain_reference: str = "fixed",
-    weight_block: int = 32,
-    int_block_rows: int | None = None,
-    n_samples: int = 8000,
-    seed: int = 0,
-    **dist_params: float,
-) -> OperatingPoint:
+def _vector_bits(v: F64, target_db: float) -> float:
+    """Width (sign included) of per-vector max-exponent alignment with truncation that gives
+    ``v`` itself ``target_db`` SQNR (dithered grid, as the other width analyses)."""
+    from grcim.plugins.sqnr import required_bits
+
+    v = v[: max(1, 150_000 // v.shape[-1])]
+    sig = float(np.mean(v**2))
+    u = analysis_offset(v.shape) + 0.5  # grid offsets in [0, 1) of a step
+
+    def sqnr(bits: float) -> float:
+        err = float(np.mean((align_to_vector_max(v, bits, u) - v) ** 2))
+        return float("inf") if err == 0.0 else 10.0 * np.log10(sig / err)
+
+    return required_bits(sqnr, target_db)
+
+
+def _conventional(x: F64, w: F64, share: float,
+                  alignment: str) -> tuple[float, float, float, float]:
+    """Conventional ``(adc_bits, input_bits, weight_bits, utilization)`` at ``share`` dB."""
+    if alignment == "vector_max":
+        xn, wn = x / vector_top(x), w / vector_top(w)
+        adc = conventional_required_adc_bits(xn, wn, share)
+        bx = _vector_bits(x, share + _HALF_DB)
+        bw = _vector_bits(w, share + _HALF_DB)
+        return adc, bx, bw, float(np.mean(xn**2) * np.mean(wn**2))
+    adc = conventional_required_adc_bits(x, w, share)
+    bx, fs_x = _operand_bits(x, share + _HALF_DB)
+    bw, fs_w = _operand_bits(w, share + _HALF_DB)
+    return adc, bx, bw, float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
+
+
+def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
+                           ) -> OperatingPoint:
     """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
     from grcim.plugins.formats import get_format
 
-    target = check_target(sqnr_target_db)
-    if normalization not in NORMALIZATIONS:
-        raise ModelDomainError("normalization", normalization, f"one of {', '.join(NORMALIZATIONS)}")
-    if gain_reference not in GAIN_REFERENCES:
-        raise ModelDomainError("gain_reference", gain_reference, "one of vector_max, fixed")
-    if not 1 <= n_rows <= 4096:
-        raise ModelDomainError("n_rows", n_rows, "an integer from 1 to 4096")
-    if not 1 <= weight_block <= 1024:
-        raise ModelDomainError("weight_block", weight_block, "an integer from 1 to 1024")
+    ens = ensemble.validated()
+    n_rows, normalization = int(ens.n_rows), ens.normalization
+    gain_reference, weight_block = ens.gain_reference, int(ens.weight_block)
+    seed, distribution = int(ens.seed), ens.distribution
+    input_format, weight_format = ens.input_format, ens.weight_format
+    target = check_target(ens.sqnr_target_db)
     fx, fw = get_format(input_format), get_format(weight_format)
-    share = target + 10.0 * np.log10(BUDGET_SHARES)
-    x, w = make_operands(distribution, n_rows, n_samples, seed, input_format, weight_format,
-                         **dist_params)
+    share, thermal = budget(target, ens.noise_standard, ens.thermal_margin_db)
+    x, w = make_operands(distribution, n_rows, int(ens.n_samples), seed, input_format,
+                         weight_format, **dist_params)
     y = np.einsum("...n,...n->...", x, w)
-    # conventional: global fixed point, oracle full scales
-    conv_adc = conventional_required_adc_bits(x, w, share)
-    bx, fs_x = _operand_bits(x, share + _HALF_DB)
-    bw, fs_w = _operand_bits(w, share + _HALF_DB)
-    u_conv = float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
+    conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
     # GR-MAC
     f_row: I64 | None = None
     if normalization == "row":
@@ -220,7 +265,7 @@ def derive_operating_point(
             pick = np.random.default_rng(seed + 2).integers(0, ROW_POOL, size=w.shape)
             f_row = np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0,
                                              pool_exp[pick], own))
-    g = (int_block_rows or n_rows) if normalization == "int" else 1
+    g = n_rows if normalization == "int" else 1
     cfg = GRMACConfig(normalization=normalization, block_rows=g,  # type: ignore[arg-type]
                       gain_reference=gain_reference)  # type: ignore[arg-type]
 
@@ -246,7 +291,7 @@ def derive_operating_point(
         sub = share + 2 * _HALF_DB  # saturation takes half of the alignment share
     else:
         sub = share + _HALF_DB
-    gr_in, gr_w = fx.man_bits + 2.0, fw.man_bits + 2.0  # sign + hidden bit + fraction
+    gr_in, gr_w = fx.precision_bits + 1.0, fw.precision_bits + 1.0  # sign + significand
     if normalization == "row":
         k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), sub,
                           "weight_frac_bits", 1)
@@ -263,15 +308,16 @@ def derive_operating_point(
     s, _ = grmac_accumulate(x, w, cfg, f_row)
     u_gr = float(np.mean(s**2)) / (16.0 * n_rows)
     return OperatingPoint(
-        sqnr_target_db=target, share_db=float(share), n_rows=int(n_rows),
+        sqnr_target_db=target, noise_standard=ens.noise_standard, share_db=float(share),
+        thermal_snr_db=float(thermal), n_rows=n_rows,
         input_man_bits=fx.man_bits, weight_man_bits=fw.man_bits,
-        exponent_span=e_max - e_min + 1,
+        exponent_span=e_max - e_min + 1, alignment=ens.alignment,
         conv_adc_bits=conv_adc, conv_input_bits=bx, conv_weight_bits=bw,
         conv_utilization=u_conv,
         gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
         gr_gain_octaves=float(gain), gr_utilization=u_gr,
         normalization=normalization, gain_reference=gain_reference, block_rows=g,
-        weight_block=int(weight_block),
+        weight_block=weight_block,
     )
 
 
@@ -280,54 +326,40 @@ CACHE_STEP_DB = 5.0
 
 
 @functools.lru_cache(maxsize=1024)
-def _cached(distribution: str, input_format: str, weight_format: str, n_rows: int,
-            target_db: float, normalization: str, gain_reference: str, weight_block: int,
-            n_samples: int, seed: int) -> OperatingPoint:
-    return derive_operating_point(distribution, input_format, weight_format, n_rows,
-                                  target_db, normalization, gain_reference, weight_block,
-                                  n_samples=n_samples, seed=seed)
+def _cached(ensemble: Ensemble) -> OperatingPoint:
+    return derive_operating_point(ensemble)
 
 
-_INTERPOLATED = ("share_db", "conv_adc_bits", "conv_input_bits", "conv_weight_bits",
-                 "gr_adc_bits", "gr_input_bits", "gr_weight_bits", "gr_gain_octaves")
+_INTERPOLATED = ("share_db", "thermal_snr_db", "conv_adc_bits", "conv_input_bits",
+                 "conv_weight_bits", "gr_adc_bits", "gr_input_bits", "gr_weight_bits",
+                 "gr_gain_octaves")
 
 
-def operating_point(
-    distribution: str = "gaussian",
-    input_format: str = "fp8_e4m3",
-    weight_format: str = "fp8_e4m3",
-    n_rows: int = 64,
-    sqnr_target_db: float = 35.0,
-    normalization: str = "row",
-    gain_reference: str = "fixed",
-    weight_block: int = 32,
-    n_samples: int = 3000,
-    seed: int = 0,
-) -> OperatingPoint:
+def operating_point(ensemble: Ensemble = DEFAULTS) -> OperatingPoint:
     """Fast operating point for plug-ins and tables (cached Monte Carlo, interpolated).
 
-    Monte Carlo runs at the two SQNR targets on a ``CACHE_STEP_DB`` grid around
-    ``sqnr_target_db`` are cached per ensemble; bit widths and gain octaves are interpolated
-    linearly in the target (every quantizer gains 6.02 dB per bit, so they are close to
-    linear) and utilizations geometrically. tests/plugins/test_operating_point.py bounds the
-    error against a direct run. Rows longer than 64 use proportionally fewer vectors (at least
+    Monte Carlo runs at the two SQNR targets on a ``CACHE_STEP_DB`` grid around the standard
+    are cached per ensemble; bit widths, shares and gain octaves are interpolated linearly in
+    the target (every quantizer gains 6.02 dB per bit, so they are close to linear) and
+    utilizations geometrically. tests/plugins/test_operating_point.py bounds the error
+    against a direct run. Rows longer than 64 use proportionally fewer vectors (at least
     500), keeping each query's Monte Carlo near ``n_samples x 64`` MAC-samples.
     """
-    t = check_target(sqnr_target_db)
-    if not 1 <= int(n_rows) <= 4096:
-        raise ModelDomainError("n_rows", n_rows, "an integer from 1 to 4096")
+    ens = ensemble.validated()
+    t = check_target(ens.sqnr_target_db)
+    n_rows = int(ens.n_rows)
     # keep the Monte Carlo at about n_samples x 64 MAC-samples: long rows need fewer vectors
     # (their sums are closer to Gaussian) and would otherwise cost seconds per query
-    n_samples = max(500, min(int(n_samples), int(n_samples) * 64 // int(n_rows)))
-    lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 10.0, 95.0))
+    n = int(ens.n_samples)
+    n_samples = max(500, min(n, n * 64 // n_rows))
+    lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 5.0, 95.0))
     hi = lo + CACHE_STEP_DB
-    key = (distribution, input_format, weight_format, int(n_rows))
-    rest = (normalization, gain_reference, int(weight_block), int(n_samples), int(seed))
-    a = _cached(*key, lo, *rest)
+    base = replace(ens, n_samples=n_samples, n_rows=n_rows, weight_block=int(ens.weight_block))
+    a = _cached(replace(base, sqnr_target_db=max(lo, 6.0)))
     if np.isclose(t, lo):
         return replace(a, sqnr_target_db=t)
-    b = _cached(*key, hi, *rest)
-    f = (t - lo) / (hi - lo)
+    b = _cached(replace(base, sqnr_target_db=hi))
+    f = (t - max(lo, 6.0)) / (hi - max(lo, 6.0))
     vals = {k: (1.0 - f) * getattr(a, k) + f * getattr(b, k) for k in _INTERPOLATED}
     for k in ("conv_utilization", "gr_utilization"):
         vals[k] = float(np.exp((1.0 - f) * np.log(getattr(a, k)) + f * np.log(getattr(b, k))))

@@ -19,10 +19,23 @@ from grcim.errors import ModelDomainError
 from grcim.plugins.distributions import CONTINUOUS
 from grcim.plugins.energy.adc import ADC_LAWS, check_law, hwcomponents_adc_available
 from grcim.plugins.energy.iso_energy import iso_energy_gain
+from grcim.plugins.energy.macro import MacroStructure
 from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
 from grcim.plugins.formats import get_format
-from grcim.plugins.operating_point import GAIN_REFERENCES, derive_operating_point
-from grcim.plugins.pipelines.grmac import NORMALIZATIONS
+from grcim.plugins.operating_point import OperatingPoint, derive_operating_point
+from grcim.plugins.settings import (
+    ALIGNMENTS,
+    CELL_TOPOLOGIES,
+    DEFAULT_ADC_LAW,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+    GAIN_RANGE_RULES,
+    GAIN_REFERENCES,
+    NOISE_STANDARDS,
+    NORMALIZATIONS,
+    Ensemble,
+)
 from grcim.plugins.sqnr import (
     analytic_gaussian_oracle_sqnr_db,
     analytic_grmac_sqnr_db,
@@ -68,6 +81,10 @@ DEFINITIONS: dict[str, str] = {
             "distributed); the unfiltered spread is reported too.",
     "iso_energy_gain": "sup{D : E_grmac(D) <= E_conv(D_ref)} - D_ref, energies per MAC at the "
             "SQNR standard, D_ref = reference_dynamic_range_bits.",
+    "noise_standard": "what the 35 dB standard counts: 'sqnr' = quantization noise only (ADC, "
+            "operand rounding and alignment, gain-range flushing), analog thermal noise "
+            "designed thermal_margin_db below the standard at full scale; 'total' = thermal "
+            "noise counted in the standard at every input scale.",
 }
 
 
@@ -75,19 +92,23 @@ DEFINITIONS: dict[str, str] = {
 class PaperSettings:
     """Inputs of ``grcim paper`` (every default is documented in docs/models.md)."""
 
-    sqnr_target_db: float = 35.0
-    adc_law: str = "thermal"
-    n_rows: int = 64
-    n_cols: int = 64
+    sqnr_target_db: float = DEFAULTS.sqnr_target_db
+    noise_standard: str = DEFAULTS.noise_standard
+    thermal_margin_db: float = DEFAULTS.thermal_margin_db
+    adc_law: str = DEFAULT_ADC_LAW
+    n_rows: int = DEFAULTS.n_rows
+    n_cols: int = DEFAULT_N_COLS
+    cell_topology: str = DEFAULT_CELL_TOPOLOGY
     n_samples: int = 60000
-    seed: int = 0
+    seed: int = DEFAULTS.seed
     tech: str = "28nm"
-    default_format: str = "fp8_e4m3"
+    default_format: str = DEFAULTS.input_format
     formats: tuple[str, ...] = ("fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1")
     distributions: tuple[str, ...] = CONTINUOUS
-    energy_distribution: str = "gaussian"
-    normalization: str = "row"
-    gain_reference: str = "fixed"
+    energy_distribution: str = DEFAULTS.distribution
+    normalization: str = DEFAULTS.normalization
+    gain_reference: str = DEFAULTS.gain_reference
+    alignment: str = DEFAULTS.alignment
     gain_range_rule: str = "cover_range"
     reference_dynamic_range_bits: float = 0.0
     dynamic_range_max_bits: float = 16.0
@@ -99,12 +120,19 @@ class PaperSettings:
         check_law(self.adc_law)
         for f in (self.default_format, *self.formats):
             get_format(f)
-        if self.normalization not in NORMALIZATIONS:
-            raise ModelDomainError("normalization", self.normalization, f"one of {', '.join(NORMALIZATIONS)}")
+        for name, allowed in (("normalization", NORMALIZATIONS),
+                              ("noise_standard", NOISE_STANDARDS), ("alignment", ALIGNMENTS),
+                              ("cell_topology", CELL_TOPOLOGIES)):
+            if getattr(self, name) not in allowed:
+                raise ModelDomainError(name, getattr(self, name),
+                                       f"one of {', '.join(allowed)}")
+        if not 0.0 <= self.thermal_margin_db <= 40.0:
+            raise ModelDomainError("thermal_margin_db", self.thermal_margin_db,
+                                   "from 0 to 40 dB")
         if self.gain_reference not in GAIN_REFERENCES:
             raise ModelDomainError("gain_reference", self.gain_reference,
                                    f"one of {', '.join(GAIN_REFERENCES)}")
-        if self.gain_range_rule not in ("cover_range", "sqnr"):
+        if self.gain_range_rule not in GAIN_RANGE_RULES:
             raise ModelDomainError("gain_range_rule", self.gain_range_rule,
                                    "one of cover_range, sqnr")
         if not 1 <= self.jobs <= 64:
@@ -191,46 +219,88 @@ def _monte_carlo(s: PaperSettings, res: PaperResult) -> None:
         res.sqnr_curves.extend(curve_rows)
 
 
+def _op(s: PaperSettings, standard: str, normalization: str, reference: str,
+        alignment: str) -> OperatingPoint:
+    ens = Ensemble(distribution=s.energy_distribution, input_format=s.default_format,
+                   weight_format=s.default_format, n_rows=s.n_rows,
+                   sqnr_target_db=s.sqnr_target_db, noise_standard=standard,
+                   thermal_margin_db=s.thermal_margin_db, normalization=normalization,
+                   gain_reference=reference, alignment=alignment,
+                   n_samples=s.energy_samples, seed=s.seed)
+    return derive_operating_point(ens)
+
+
+def _operating_points(s: PaperSettings) -> dict[tuple[str, str, str, str], OperatingPoint]:
+    """Every (standard, normalization, reference, alignment) operating point, in parallel.
+
+    The GR-MAC fields do not depend on the conventional alignment and vice versa, so each
+    standard needs one run per (normalization, reference) plus one per extra alignment."""
+    keys = [(st, nm, rf, "global") for st in NOISE_STANDARDS for nm in NORMALIZATIONS
+            for rf in GAIN_REFERENCES]
+    keys += [(st, s.normalization, s.gain_reference, al) for st in NOISE_STANDARDS
+             for al in ALIGNMENTS if al != "global"]
+    args = [(s, *k) for k in keys]
+    if s.jobs > 1:
+        ctx = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=s.jobs, mp_context=ctx) as pool:
+            ops = list(pool.map(_op, *zip(*args, strict=True)))
+    else:
+        ops = [_op(*a) for a in args]
+    return dict(zip(keys, ops, strict=True))
+
+
 def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
+    """Energy per MAC vs D for every (standard, alignment, normalization, reference, law,
+    rule); iso-energy gains; curves of the defaults."""
     tech = load_technology(s.tech)
     grid = np.round(np.arange(0.0, s.dynamic_range_max_bits + 1e-9, 0.05), 4)
     laws = [law for law in ADC_LAWS if law != "hwcomponents" or hwcomponents_adc_available()]
-    default_key = (s.normalization, s.gain_reference)
-    configs = sorted({default_key, *((v, r) for v in NORMALIZATIONS for r in GAIN_REFERENCES)},
-                     key=lambda k: (k != default_key, k))
-    ops = {}
-    for normalization, ref in configs:
-        ops[(normalization, ref)] = derive_operating_point(
-            s.energy_distribution, s.default_format, s.default_format, s.n_rows,
-            s.sqnr_target_db, normalization=normalization, gain_reference=ref,
-            n_samples=s.energy_samples, seed=s.seed)
-        res.operating_points.append(asdict(ops[(normalization, ref)]))
+    st = MacroStructure(cell_topology=s.cell_topology, n_cols=s.n_cols)
+    ops = _operating_points(s)
+    res.operating_points.extend(asdict(op) for op in ops.values())
     default: dict[str, Any] = {}
+    default_gr = (s.noise_standard, s.normalization, s.gain_reference)
     for law in laws:
-        for rule in ("cover_range", "sqnr"):
-            opts = EnergyOptions(n_cols=s.n_cols, adc_law=law, gain_range_rule=rule)
-            for (normalization, ref), op in ops.items():
-                conv = conventional_energy(op, grid, tech, opts)
-                gr = grmac_energy(op, grid, tech, opts)
-                iso = iso_energy_gain(grid, conv.total, gr.total, s.reference_dynamic_range_bits)
-                row = {"adc_law": law, "gain_range_rule": rule, "normalization": normalization,
-                       "gain_reference": ref, "iso_energy_gain_bits": iso.gain_bits,
-                       "status": iso.status, "reference_energy_j": iso.reference_energy_j}
-                res.iso_energy.append(row)
-                is_default = (law == s.adc_law and rule == s.gain_range_rule
-                              and (normalization, ref) == default_key)
-                if law == s.adc_law and rule == s.gain_range_rule:
-                    _curve_rows(res, grid, f"grmac_{normalization}_{ref}", gr.terms, gr.total)
-                    if is_default:
-                        _curve_rows(res, grid, "conventional", conv.terms, conv.total)
-                        default = row
+        for rule in GAIN_RANGE_RULES:
+            opts = EnergyOptions(adc_law=law, gain_range_rule=rule, strict=False)
+            convs = {(sd, al): conventional_energy(ops[(sd, s.normalization, s.gain_reference,
+                                                        al)], grid, tech, st, opts)
+                     for sd in NOISE_STANDARDS for al in ALIGNMENTS}
+            for (sd, nm, rf, al), op in ops.items():
+                if al != "global":
+                    continue
+                gr = grmac_energy(op, grid, tech, st, opts)
+                for align in ALIGNMENTS:
+                    conv = convs[(sd, align)]
+                    iso = iso_energy_gain(grid, conv.total, gr.total,
+                                          s.reference_dynamic_range_bits)
+                    row = {"noise_standard": sd, "alignment": align, "adc_law": law,
+                           "gain_range_rule": rule, "normalization": nm, "gain_reference": rf,
+                           "iso_energy_gain_bits": iso.gain_bits, "status": iso.status,
+                           "reference_energy_j": iso.reference_energy_j,
+                           "grmac_energy_at_reference_j": float(np.interp(
+                               s.reference_dynamic_range_bits, grid, gr.total)),
+                           "conventional_adc_share_at_reference": float(np.interp(
+                               s.reference_dynamic_range_bits, grid, conv.adc_share)),
+                           "grmac_adc_share_at_reference": float(np.interp(
+                               s.reference_dynamic_range_bits, grid, gr.adc_share))}
+                    res.iso_energy.append(row)
+                    here = law == s.adc_law and rule == s.gain_range_rule
+                    if here and align == s.alignment and sd == s.noise_standard:
+                        _curve_rows(res, grid, f"grmac_{nm}_{rf}", gr.terms, gr.total)
+                        if (sd, nm, rf) == default_gr:
+                            _curve_rows(res, grid, "conventional", conv.terms, conv.total)
+                            default = row
     return default
 
 
 def _curve_rows(res: PaperResult, grid: np.ndarray, pipeline: str,
                 terms: dict[str, np.ndarray], total: np.ndarray) -> None:
+    """Rows every 0.25 octave where the design is feasible (infeasible points, whose cells
+    exceed the capacitance ceiling, are left out: the curve ends there)."""
     keep = np.isclose(grid % 0.25, 0.0) | np.isclose(grid % 0.25, 0.25)
-    for i in np.nonzero(keep)[0]:
+    for i in np.nonzero(keep & np.isfinite(total))[0]:
         row: dict[str, Any] = {"pipeline": pipeline, "dynamic_range_bits": float(grid[i]),
                                "energy_per_mac_j": float(total[i])}
         for k, v in terms.items():
@@ -270,10 +340,17 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         "grmac_adc_bits_spread_by_format_all_distributions": spread_all,
         "iso_energy_dynamic_range_gain_bits": iso.get("iso_energy_gain_bits"),
         "iso_energy_status": iso.get("status"),
+        "noise_standard": s.noise_standard,
+        "thermal_margin_db": s.thermal_margin_db,
+        "iso_energy_reference_energy_per_mac_j": iso.get("reference_energy_j"),
+        "iso_energy_grmac_energy_per_mac_at_reference_j": iso.get("grmac_energy_at_reference_j"),
+        "adc_energy_share_conventional": iso.get("conventional_adc_share_at_reference"),
+        "adc_energy_share_grmac": iso.get("grmac_adc_share_at_reference"),
         "iso_energy_configuration": {
+            "noise_standard": s.noise_standard, "alignment": s.alignment,
             "normalization": s.normalization, "gain_reference": s.gain_reference,
             "gain_range_rule": s.gain_range_rule, "distribution": s.energy_distribution,
-            "technology": s.tech, "n_cols": s.n_cols,
+            "technology": s.tech, "n_cols": s.n_cols, "cell_topology": s.cell_topology,
             "reference_dynamic_range_bits": s.reference_dynamic_range_bits,
             "dynamic_range_max_bits": s.dynamic_range_max_bits},
         "definitions": DEFINITIONS,

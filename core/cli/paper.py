@@ -42,8 +42,16 @@ def _number(name: str):
 
 def register(sub: argparse._SubParsersAction) -> None:
     from grcim.plugins.energy.adc import ADC_LAWS
-    from grcim.plugins.operating_point import GAIN_REFERENCES
-    from grcim.plugins.pipelines.grmac import NORMALIZATIONS
+    from grcim.plugins.settings import (
+        ALIGNMENTS,
+        CELL_TOPOLOGIES,
+        DEFAULT_ADC_LAW,
+        DEFAULTS,
+        GAIN_RANGE_RULES,
+        GAIN_REFERENCES,
+        NOISE_STANDARDS,
+        NORMALIZATIONS,
+    )
 
     p = sub.add_parser(
         "paper",
@@ -55,19 +63,35 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output directory (default out/paper)")
     p.add_argument("--sqnr-target", type=_number("--sqnr-target"), default=35.0,
                    metavar="DB", help="SQNR standard in dB (6..100, default 35)")
-    p.add_argument("--adc-law", choices=ADC_LAWS, default="thermal",
-                   help="ADC energy law for the energy claim (default thermal)")
+    p.add_argument("--noise-standard", choices=NOISE_STANDARDS, default=DEFAULTS.noise_standard,
+                   help="what the standard counts: sqnr = quantization noise, thermal noise "
+                   "designed --thermal-margin below it at full scale; total = thermal noise "
+                   f"included at every input scale (default {DEFAULTS.noise_standard})")
+    p.add_argument("--thermal-margin", type=_number("--thermal-margin"),
+                   default=DEFAULTS.thermal_margin_db, metavar="DB",
+                   help="sqnr standard: thermal noise this far below it at full scale "
+                   f"(default {DEFAULTS.thermal_margin_db:g} dB)")
+    p.add_argument("--adc-law", choices=ADC_LAWS, default=DEFAULT_ADC_LAW,
+                   help=f"ADC energy law for the energy claim (default {DEFAULT_ADC_LAW})")
     p.add_argument("--samples", type=_positive_int("--samples", 1000, 1_000_000),
                    default=60000, help="Monte Carlo dot products per ensemble (default 60000)")
     p.add_argument("--seed", type=_positive_int("--seed", 0, 2**31 - 1), default=0)
     p.add_argument("--rows", type=_positive_int("--rows", 4, 1024), default=64,
                    help="rows accumulated per ADC conversion (default 64)")
-    p.add_argument("--tech", default="28nm", help="28nm, 22nm, 7nm or a technology YAML file")
-    p.add_argument("--normalization", choices=NORMALIZATIONS, default="row",
-                   help="GR-MAC normalization granularity for the energy claim (default row)")
-    p.add_argument("--gain-reference", choices=GAIN_REFERENCES, default="fixed",
-                   help="GR-MAC gain reference (default fixed)")
-    p.add_argument("--gain-range-rule", choices=("cover_range", "sqnr"), default="cover_range")
+    p.add_argument("--tech", default="28nm",
+                   help="7nm, 22nm, 28nm, 65nm, 130nm or a technology YAML file")
+    p.add_argument("--normalization", choices=NORMALIZATIONS, default=DEFAULTS.normalization,
+                   help="GR-MAC normalization granularity for the energy claim "
+                   f"(default {DEFAULTS.normalization})")
+    p.add_argument("--gain-reference", choices=GAIN_REFERENCES,
+                   default=DEFAULTS.gain_reference,
+                   help=f"GR-MAC gain reference (default {DEFAULTS.gain_reference})")
+    p.add_argument("--alignment", choices=ALIGNMENTS, default=DEFAULTS.alignment,
+                   help="conventional FP-CIM alignment for the energy claim "
+                   f"(default {DEFAULTS.alignment})")
+    p.add_argument("--cell-topology", choices=CELL_TOPOLOGIES, default="bit_sliced",
+                   help="how cells store weights (default bit_sliced)")
+    p.add_argument("--gain-range-rule", choices=GAIN_RANGE_RULES, default="cover_range")
     p.add_argument("--reference-dr", type=_number("--reference-dr"), default=0.0, metavar="OCT",
                    help="reference input dynamic range D_ref in octaves (default 0)")
     p.add_argument("--max-dr", type=_number("--max-dr"), default=16.0, metavar="OCT",
@@ -110,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
 #: PaperSettings fields and the options that set them (errors name the option).
 _OPTION_OF = {"sqnr_target_db": "--sqnr-target", "adc_law": "--adc-law", "n_samples": "--samples",
               "n_rows": "--rows", "tech": "--tech", "normalization": "--normalization",
+              "noise_standard": "--noise-standard", "thermal_margin_db": "--thermal-margin",
+              "alignment": "--alignment", "cell_topology": "--cell-topology",
               "gain_reference": "--gain-reference", "gain_range_rule": "--gain-range-rule",
               "reference_dynamic_range_bits": "--reference-dr",
               "dynamic_range_max_bits": "--max-dr", "jobs": "--jobs"}
@@ -123,6 +149,8 @@ def _settings(args: argparse.Namespace):
             sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
             seed=args.seed, n_rows=args.rows, tech=args.tech, normalization=args.normalization,
             gain_reference=args.gain_reference, gain_range_rule=args.gain_range_rule,
+            noise_standard=args.noise_standard, thermal_margin_db=args.thermal_margin,
+            alignment=args.alignment, cell_topology=args.cell_topology,
             reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
             jobs=args.jobs,
         ).validated()

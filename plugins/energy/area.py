@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from grcim.plugins.energy.macro import MacroStructure
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
@@ -57,7 +58,7 @@ __all__ = [
     "GE_COMPARATOR", "LEAKAGE_FRACTION", "capacitor_area_m2", "sram_bitcell_area_m2",
     "nand2_area_m2", "logic_area_m2", "gate_area_technology", "mac_cell_area_m2",
     "dac_area_m2", "gain_stage_area_m2", "sar_adc_area_m2", "leakage_power_w",
-    "step_latency_s", "grmac_area_terms", "conventional_area_terms",
+    "step_latency_s", "grmac_area_terms", "conventional_area_terms", "integer_area_terms",
 ]
 
 F64 = NDArray[np.float64]
@@ -186,46 +187,82 @@ def step_latency_s(rate_hz: ArrayLike) -> F64:
     return 1.0 / np.asarray(rate_hz, dtype=np.float64)
 
 
+def _cells_area_m2(det: dict[str, F64], topology: str, tech: Technology,
+                   extra_bits: ArrayLike = 0.0) -> F64:
+    """One weight's cells: capacitors above their multiplying bitcells (m²).
+
+    bit_sliced: ``s_w`` cells of ``C_u`` over ``c_w`` bitcells each; binary_weighted: the
+    whole array over the weight's bitcells; c2c: ``s_w`` cells of three ``C_u``.
+    ``extra_bits`` (stored exponent bits) add bitcells.
+    """
+    c = det["cell_capacitance_f"]
+    if topology == "binary_weighted":
+        return mac_cell_area_m2(c, det["weight_bits"] + extra_bits, tech)
+    units = 3.0 if topology == "c2c" else 1.0
+    per = mac_cell_area_m2(units * c, det["cell_bits"], tech)
+    return det["n_weight_slices"] * per + extra_bits * CIM_CELL_OVERHEAD * \
+        sram_bitcell_area_m2(tech)
+
+
+def _converter_share(det: dict[str, F64], n_rows: int) -> F64:
+    """ADCs (and output gain stages) per MAC: one per converted column of ``N`` rows."""
+    return det["conversions_per_mac"] / det["cell_steps_per_mac"]
+
+
 def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Technology,
-                     opts: EnergyOptions, weight_exp_bits: int) -> dict[str, F64]:
+                     structure: MacroStructure, opts: EnergyOptions,
+                     weight_exp_bits: int) -> dict[str, F64]:
     """Area per MAC (m²) by the terms of ``per_mac.grmac_energy`` (same sharing).
 
     Each block's area is divided among the MACs that share it exactly as its energy is:
-    DAC by ``n_cols``, in-array gain stage by ``details["gain_share"]`` (its cell for
-    ``unit``, the columns for ``row``, the block rows for ``int``), output gain stage and
-    ADC by ``n_rows``. Cells store the weight mantissa (``details["cell_bits"]``) and the
-    weight exponent: per cell (``unit``), shared by ``weight_block`` cells (``row``),
-    none (``int``, weights are block-aligned when written).
+    DAC by the weights its row drive serves, in-array gain stage by ``gain_share``, output
+    gain stage and ADC one per converted column of ``N`` rows. Cells store the weight
+    mantissa and the weight exponent: per cell (``unit``), shared by ``weight_block`` cells
+    (``row``), none (``int``, weights are block-aligned when written).
     """
     d = breakdown.dynamic_range_bits
-    n = op.n_rows
     det = breakdown.details
-    octaves = det["gain_octaves"]
     exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.normalization]
-    stored = np.ceil(det["cell_bits"]) + weight_exp_bits * exp_share
-    gain = gain_stage_area_m2(octaves, det["stage_capacitance_f"], tech) * det["gain_share"]
-    out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
-    logic = grmac_energy(op, d, gate_area_technology(tech), opts)
+    gain = (gain_stage_area_m2(det["gain_octaves"], det["stage_capacitance_f"], tech)
+            * det["gain_share"])
+    conv = _converter_share(det, op.n_rows)
+    logic = grmac_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": dac_area_m2(breakdown.details["dac_bits"], tech) / opts.n_cols,
-        "mac": mac_cell_area_m2(breakdown.details["cell_capacitance_f"], stored, tech),
+        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "mac": _cells_area_m2(det, structure.cell_topology, tech, weight_exp_bits * exp_share),
         "gain_stage": gain,
-        "output_gain": gain_stage_area_m2(out_octaves, tech.c_unit_min_f, tech) / n,
-        "adc": sar_adc_area_m2(np.full_like(d, op.gr_adc_bits), tech) / n,
+        "output_gain": gain_stage_area_m2(det["output_gain_octaves"], tech.c_unit_min_f,
+                                          tech) * conv,
+        "adc": sar_adc_area_m2(det["adc_bits"], tech) * conv,
         "digital": logic.terms["digital"],
     }
 
 
 def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Technology,
+                            structure: MacroStructure,
                             opts: EnergyOptions) -> dict[str, F64]:
-    """Area per MAC (m²) by the terms of ``per_mac.conventional_energy`` (same sharing):
-    DAC by ``n_cols``, ADC by ``n_rows``; cells store the aligned weight."""
+    """Area per MAC (m²) by the terms of ``per_mac.conventional_energy`` (same sharing)."""
     d = breakdown.dynamic_range_bits
-    logic = conventional_energy(op, d, gate_area_technology(tech), opts)
+    det = breakdown.details
+    logic = conventional_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": dac_area_m2(breakdown.details["input_bits"], tech) / opts.n_cols,
-        "mac": mac_cell_area_m2(breakdown.details["cell_capacitance_f"],
-                                np.ceil(op.conv_weight_bits), tech),
-        "adc": sar_adc_area_m2(breakdown.details["adc_bits"], tech) / op.n_rows,
+        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "mac": _cells_area_m2(det, structure.cell_topology, tech),
+        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, op.n_rows),
         "digital": logic.terms["digital"],
+    }
+
+
+def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
+                       structure: MacroStructure, n_rows: int) -> dict[str, F64]:
+    """Area per MAC (m²) of integer CIM: DAC, cells, ADC (shift-and-add logic in digital)."""
+    det = breakdown.details
+    acc = np.ceil(det["adc_bits"]) + det["input_bits"] + det["weight_bits"]
+    many = det["conversions_per_mac"] * n_rows > 1
+    return {
+        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "mac": _cells_area_m2(det, structure.cell_topology, tech),
+        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, n_rows),
+        "digital": np.where(many, logic_area_m2(tech, full_adders=acc, flops=acc), 0.0)
+        * _converter_share(det, n_rows),
     }

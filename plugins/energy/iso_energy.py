@@ -50,6 +50,8 @@ def _crossing(d: NDArray[np.float64], e: NDArray[np.float64], level: float) -> f
         return float(d[-1])
     i = int(above[0])
     d0, d1, e0, e1 = d[i - 1], d[i], e[i - 1], e[i]
+    if not np.isfinite(e1):  # the design ends (infeasible) between d0 and d1
+        return float(d0)
     return float(d0 + (level - e0) * (d1 - d0) / (e1 - e0)) if e1 > e0 else float(d0)
 
 
@@ -62,9 +64,14 @@ def iso_energy_gain(
     if not d[0] <= reference_bits <= d[-1]:
         raise ModelDomainError("reference_dynamic_range_bits", reference_bits,
                                f"within the dynamic-range grid [{d[0]:g}, {d[-1]:g}]")
-    e_conv = np.maximum.accumulate(np.asarray(e_conv, dtype=np.float64))
-    e_gr = np.maximum.accumulate(np.asarray(e_gr, dtype=np.float64))
+    # an infeasible design point (NaN: its cells exceed the capacitance ceiling) costs more
+    # than any feasible one
+    e_conv = np.maximum.accumulate(np.nan_to_num(np.asarray(e_conv, dtype=np.float64),
+                                                 nan=np.inf))
+    e_gr = np.maximum.accumulate(np.nan_to_num(np.asarray(e_gr, dtype=np.float64), nan=np.inf))
     ref = float(np.interp(reference_bits, d, e_conv))
+    if not np.isfinite(ref):
+        return IsoEnergyGain(None, "never", ref)
     if e_gr[0] > ref:
         if e_conv[-1] < e_gr[0]:
             return IsoEnergyGain(None, "never", ref)

@@ -1,25 +1,31 @@
-"""Energy per MAC of the conventional pipeline and the GR-MAC versus input dynamic range.
+"""Energy per MAC of the conventional pipeline, the GR-MAC and integer CIM on one macro
+structure, versus input dynamic range.
+
+Every term is *energy per action x actions per MAC* on the macro's structure
+(:mod:`grcim.plugins.energy.macro`): DAC drives ``s_x / W``, cell steps ``s_x``, conversions
+``s_x k_w / N``; so the mapper, which counts the same actions on the same structure and prices
+each with the same functions, arrives at the same energy per MAC (tests/mapper).
 
 Input dynamic range ``D`` (octaves): input vectors may sit at any scale in ``[2**-D, 1]``
 times the top-of-range ensemble, and the SQNR standard must hold at every scale.
 
-- Conventional (one global fixed-point scale): a vector ``2**-D`` down loses ``D`` bits on
-  every stage, so inputs need ``B_x0 + D`` bits, the ADC ``B_adc0 + D`` bits and the MAC
-  ``6.02 D`` dB more SNR at full scale (kT/C: 4x capacitance per octave). Weights are static
-  and keep ``B_w0`` bits.
-- GR-MAC, ``gain_reference="fixed"`` (gains relative to a design-time exponent, applied as
-  products arrive): DAC and cells stay at the mantissa widths; the output gain-ranging keeps
-  the ADC at ``B_gr`` bits for any scale; the gain-ranging stage must cover ``G0 + D``
-  octaves; the MAC summing node still sees small vectors small, so it needs ``6.02 D`` dB more
-  SNR like the conventional one (but starts from its own utilization).
-- GR-MAC, ``gain_reference="vector_max"`` (a digital max tree finds each vector's largest
-  product exponent first): everything analog is scale-free; only exponent widths grow.
-- GR-MAC ``int`` with blocks of all N rows: the block integers are normalized to their own
-  maximum, so the analog part is scale-free whatever the reference.
+- Conventional, ``global`` alignment (one design-time grid): a vector ``2**-D`` down loses
+  ``D`` bits on every stage, so inputs need ``B_x0 + D`` bits and a full conversion
+  ``B_adc0 + D`` bits. Under the ``total`` noise standard the cells also need ``6.02 D`` dB
+  more SNR at full scale (4x capacitance per octave above the matching floor); under ``sqnr``
+  thermal noise is designed at full scale only. Weights are static and keep ``B_w0``.
+- Conventional, ``vector_max`` alignment: each vector is aligned to its own largest
+  exponent, so the analog part is scale-free; only exponent widths grow with ``D``.
+- GR-MAC, ``gain_reference="fixed"`` (gains relative to a design-time exponent): DAC and cells
+  stay at mantissa widths, output gain-ranging keeps the ADC at ``B_gr`` for any scale, the
+  gain-ranging stage covers ``G0 + D`` octaves (``cover_range``) or ``G0`` (``sqnr`` rule);
+  under ``total`` the summing node still needs ``6.02 D`` dB more SNR.
+- GR-MAC, ``vector_max`` reference, or ``int`` with one block of all N rows: scale-free.
 
-Every term is per MAC: per-input costs are shared by the ``n_cols`` columns an input drives,
-per-block costs by the ``block_rows`` rows of a block, per-conversion costs by the ``N`` rows
-of a conversion. docs/models.md, "Energy per MAC", lists every equation.
+Digital work per MAC: per-input costs are divided by the ``W`` weights an input row drive
+serves, per-conversion costs multiplied by the conversions per MAC. Sliced conversions are
+recombined by a shift-and-add into an accumulator of ``B + (b_x - d_x) + (b_w - c_w)``
+bits (one add per conversion). docs/models.md §5 lists every equation.
 """
 
 from __future__ import annotations
@@ -32,12 +38,11 @@ from numpy.typing import ArrayLike, NDArray
 from grcim.errors import ModelDomainError
 from grcim.plugins.energy.adc import ENOB_RANGE, adc_energy_j, check_law
 from grcim.plugins.energy.analog import (
-    cell_capacitance_f,
     dac_energy_j,
     gain_stage_energy_j,
-    switch_energy_j,
     thermal_capacitance_f,
 )
+from grcim.plugins.energy.cells import cell_capacitance_f, cell_step_energy_j
 from grcim.plugins.energy.digital import (
     adder_energy_j,
     exponent_width_bits,
@@ -45,39 +50,58 @@ from grcim.plugins.energy.digital import (
     register_energy_j,
     shifter_energy_j,
 )
+from grcim.plugins.energy.macro import (
+    MacroStructure,
+    Slicing,
+    check_width,
+    resolve_slicing,
+    slice_adc_bits,
+)
 from grcim.plugins.operating_point import OperatingPoint
+from grcim.plugins.settings import DEFAULT_ADC_LAW, DEFAULT_GAIN_RANGE_RULE, GAIN_RANGE_RULES
 from grcim.plugins.technology import Technology
 
 __all__ = [
-    "EnergyBreakdown", "conventional_energy", "grmac_energy", "grmac_digital_pieces",
-    "EnergyOptions",
+    "EnergyBreakdown", "conventional_energy", "grmac_energy", "integer_energy",
+    "grmac_digital_pieces", "EnergyOptions", "DEFAULT_STRUCTURE", "integer_adc_bits",
 ]
 
 F64 = NDArray[np.float64]
 DB_PER_OCTAVE = 20.0 * np.log10(2.0)
 ADC_ENOB_MAX = ENOB_RANGE[1]
+#: The structure when none is declared: bit-sliced one-bit cells, one DAC step per input.
+DEFAULT_STRUCTURE = MacroStructure()
 
 
 @dataclass(frozen=True)
 class EnergyOptions:
-    """Architecture parameters of the energy model (not technology constants).
+    """Pricing choices of the energy model (not technology constants, not the structure).
 
     Attributes
     ----------
-    n_cols : int
-        Columns one input (DAC) drives: per-input costs are divided by it.
     adc_law : str
-        ADC energy law (see ``grcim.plugins.energy.adc``).
+        ADC energy law (``grcim.plugins.energy.adc``).
     gain_range_rule : {"cover_range", "sqnr"}
-        How far the GR-MAC's gain range (and ``int`` block integers) must reach below the
-        reference: ``cover_range`` = every input of the supported dynamic range is represented
-        (``G = G0 + D``; the rule the conventional pipeline's widths follow too), ``sqnr`` =
-        only what the SQNR share needs (``G = G0``; products further down are flushed).
+        How far the GR-MAC's gain range reaches below the reference: ``cover_range`` = every
+        input of the supported dynamic range is represented (``G = G0 + D``; the rule the
+        conventional pipeline's widths follow too), ``sqnr`` = only what the SQNR share
+        needs (``G = G0``; products further down are flushed).
+    adc_rate_hz : float or None
+        Conversion rate of one ADC (the ``hwcomponents`` law depends on it); None: the
+        technology's ``adc_rate_hz``.
+    adc_bits : float or None
+        Declared ADC resolution of one conversion; None: derived from the operating point.
+    strict : bool
+        True: a design point whose cells exceed the technology's capacitance ceiling raises
+        ``ModelDomainError`` (plug-ins, tables, map). False: its energies are NaN
+        (infeasible), so a curve over a dynamic-range grid ends where the design does.
     """
 
-    n_cols: int = 64
-    adc_law: str = "thermal"
-    gain_range_rule: str = "cover_range"
+    adc_law: str = DEFAULT_ADC_LAW
+    gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE
+    adc_rate_hz: float | None = None
+    adc_bits: float | None = None
+    strict: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,11 +110,15 @@ class EnergyBreakdown:
 
     Attributes
     ----------
+    dynamic_range_bits : ndarray
+        The grid, octaves.
     terms : dict[str, ndarray]
         Term name (``dac``, ``mac``, ``gain_stage``, ``output_gain``, ``adc``, ``digital``)
         to energy per MAC, J, shape ``(len(dynamic_range_bits),)``.
     details : dict[str, ndarray]
-        Sizing behind the terms (bits, capacitances in F, octaves) on the same grid.
+        Sizing behind the terms on the same grid: bits, capacitances (F), octaves, actions
+        per MAC (``drives_per_mac``, ``conversions_per_mac``) and energies per action
+        (``dac_energy_per_drive_j``, ``adc_energy_per_conversion_j``, ...).
     """
 
     dynamic_range_bits: F64
@@ -103,51 +131,109 @@ class EnergyBreakdown:
         return np.sum([np.broadcast_to(v, self.dynamic_range_bits.shape)
                        for v in self.terms.values()], axis=0)
 
+    @property
+    def adc_share(self) -> F64:
+        """The ADC's share of the energy per MAC (0..1)."""
+        adc = np.broadcast_to(self.terms.get("adc", 0.0), self.dynamic_range_bits.shape)
+        return np.where(self.total > 0, adc / np.where(self.total > 0, self.total, 1.0), 0.0)
+
 
 def _grid(dynamic_range_bits: ArrayLike) -> F64:
     d = np.atleast_1d(np.asarray(dynamic_range_bits, dtype=np.float64))
-    if np.any(d < 0) or np.any(d > 40):
-        raise ModelDomainError("dynamic_range_bits", float(d.min() if np.any(d < 0) else d.max()),
-                               "between 0 and 40 octaves")
+    if np.any(~np.isfinite(d)) or np.any(d < 0) or np.any(d > 40):
+        bad = d[~np.isfinite(d) | (d < 0) | (d > 40)][0]
+        raise ModelDomainError("dynamic_range_bits", float(bad), "between 0 and 40 octaves")
     return d
+
+
+def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
+              normalized: bool, what: str) -> F64:
+    if opts.adc_bits is not None:
+        return np.full_like(full, float(opts.adc_bits))
+    bits = slice_adc_bits(full, sl, op.n_rows, normalized)
+    if np.any(bits > ADC_ENOB_MAX):
+        raise ModelDomainError(
+            "dynamic_range_bits", what, f"a range whose conversions need at most "
+            f"{ADC_ENOB_MAX:g} ADC bits (the ADC laws' range)")
+    return bits
+
+
+def _shift_add_j(sl: Slicing, adc_bits: F64, tech: Technology) -> F64:
+    """One accumulate of a sliced conversion result (0 when one conversion is the output)."""
+    many = (sl.n_input_slices * sl.conversions_per_weight) > 1
+    width = (np.ceil(adc_bits) + sl.input_bits - sl.dac_bits
+             + np.where(sl.conversions_per_weight > 1, sl.weight_bits - sl.cell_bits, 0.0))
+    return np.where(many, adder_energy_j(width, tech), 0.0)
+
+
+def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: float,
+            tech: Technology, opts: EnergyOptions) -> tuple[dict[str, F64], dict[str, F64]]:
+    """DAC, cell and ADC terms (per MAC) and their details, shared by every pipeline."""
+    c_cell = cell_capacitance_f(sl, snr_db, utilization, tech, strict=opts.strict)
+    e_step = cell_step_energy_j(sl, c_cell, tech)
+    e_dac = dac_energy_j(sl.dac_bits, tech)
+    e_adc = adc_energy_j(adc_bits, opts.adc_law, tech, opts.adc_rate_hz)
+    drives, conv = sl.drives_per_mac(), sl.conversions_per_mac(op.n_rows)
+    terms = {"dac": e_dac * drives, "mac": e_step * sl.cell_steps_per_mac(),
+             "adc": e_adc * conv}
+    details = {
+        "input_bits": sl.input_bits, "weight_bits": sl.weight_bits, "dac_bits": sl.dac_bits,
+        "n_input_slices": sl.n_input_slices, "cell_bits": sl.cell_bits,
+        "n_weight_slices": sl.n_weight_slices, "weights_per_row": sl.weights_per_row,
+        "adc_bits": adc_bits, "cell_capacitance_f": c_cell, "mac_snr_db": snr_db,
+        "drives_per_mac": drives, "conversions_per_mac": conv,
+        "cell_steps_per_mac": sl.cell_steps_per_mac(),
+        "dac_energy_per_drive_j": e_dac, "adc_energy_per_conversion_j": e_adc,
+        "cell_energy_per_step_j": e_step,
+    }
+    return terms, details
+
+
+def _thermal_snr(op: OperatingPoint, scale: F64) -> F64:
+    """SNR the cells must reach at full scale for inputs spanning ``scale`` octaves."""
+    grow = DB_PER_OCTAVE * scale if op.noise_standard == "total" else 0.0 * scale
+    return op.thermal_snr_db + grow
 
 
 def conventional_energy(
     op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
-    opts: EnergyOptions = EnergyOptions(),
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
 ) -> EnergyBreakdown:
-    """Energy per MAC of the conventional aligned-fixed-point pipeline."""
+    """Energy per MAC of direct-accumulation FP-CIM (alignment from ``op``)."""
     check_law(opts.adc_law)
     d = _grid(dynamic_range_bits)
-    n = op.n_rows
-    b_x = op.conv_input_bits + d
-    b_adc = op.conv_adc_bits + d
-    if np.any(b_adc > ADC_ENOB_MAX):
-        raise ModelDomainError(
-            "dynamic_range_bits", float(d.max()),
-            f"at most {ADC_ENOB_MAX - op.conv_adc_bits:.1f} octaves here (the conventional "
-            f"ADC needs {op.conv_adc_bits:.1f} + D bits, its laws cover {ADC_ENOB_MAX:g})")
-    snr = op.share_db + DB_PER_OCTAVE * d
-    c_cell = cell_capacitance_f(snr, op.conv_utilization, op.conv_weight_bits - 1.0, tech)
-    w_e = exponent_width_bits(op.exponent_span + d)
-    align = adder_energy_j(w_e, tech) + shifter_energy_j(b_x, op.exponent_span + d, tech)
-    terms = {
-        "dac": dac_energy_j(b_x, tech) / opts.n_cols,
-        "mac": switch_energy_j(c_cell, tech),
-        "adc": adc_energy_j(b_adc, opts.adc_law, tech) / n,
-        "digital": align / opts.n_cols,
-    }
-    details = {"input_bits": b_x, "adc_bits": b_adc, "cell_capacitance_f": c_cell,
-               "mac_snr_db": snr}
+    vector = op.alignment == "vector_max"
+    grow = 0.0 * d if vector else d
+    need_x = op.conv_input_bits + grow
+    need_w = np.full_like(d, op.conv_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "aligned input")
+    check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, f"D={d.max():g}")
+    terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
+                             op.conv_utilization, tech, opts)
+    span = op.exponent_span + d
+    w_e = exponent_width_bits(span)
+    per_input = adder_energy_j(w_e, tech) + shifter_energy_j(sl.input_bits, span, tech)
+    per_conversion = _shift_add_j(sl, adc_bits, tech)
+    if vector:  # max finder: one compare per input; output exponent add per conversion
+        per_input = per_input + adder_energy_j(w_e, tech)
+        per_conversion = per_conversion + adder_energy_j(w_e, tech)
+    terms["digital"] = (per_input / sl.weights_per_row
+                        + per_conversion * details["conversions_per_mac"])
+    details["exponent_bits"] = w_e
     return EnergyBreakdown(d, terms, details)
 
 
 def grmac_energy(
     op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
-    opts: EnergyOptions = EnergyOptions(),
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
 ) -> EnergyBreakdown:
     """Energy per MAC of the GR-MAC (normalization and reference mode from ``op``)."""
     check_law(opts.adc_law)
+    if opts.gain_range_rule not in GAIN_RANGE_RULES:
+        raise ModelDomainError("gain_range_rule", opts.gain_range_rule,
+                               f"one of {', '.join(GAIN_RANGE_RULES)}")
     d = _grid(dynamic_range_bits)
     n, g = op.n_rows, op.block_rows
     fixed = op.gain_reference == "fixed"
@@ -155,41 +241,85 @@ def grmac_energy(
     # The summing node sees a vector's scale only when gains are relative to a fixed
     # exponent; int blocks spanning all N rows are normalized to their own maximum.
     scale_seen = fixed and (op.normalization != "int" or g < n)
-    snr = op.share_db + DB_PER_OCTAVE * (d if scale_seen else zero)
+    snr = _thermal_snr(op, d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
-    dac_bits = np.full_like(d, op.gr_input_bits)
-    cell_bits = np.full_like(d, op.gr_weight_bits)
-    c_cell = cell_capacitance_f(snr, op.gr_utilization, cell_bits - 1.0, tech)
+    need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "input mantissa")
+    check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
+    terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts)
+    # the stage sits in the row driver (periphery), not in a cell: no cell ceiling
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
-    # one gain application is shared by: its cell (unit), the row's columns (row), the rows
-    # of a block (int; none when one block spans all N rows)
-    gain_share = {"unit": 1.0, "row": 1.0 / opts.n_cols,
-                  "int": 1.0 / g if n > g else 0.0}[op.normalization] + zero
-    digital = grmac_digital_pieces(op, d, dac_bits, octaves, tech)
+    # one gain application is shared by: its weight (unit), the weights of a row drive
+    # (row), the rows of a block (int; none when one block spans all N rows)
+    gain_share = {"unit": 1.0 + zero, "row": 1.0 / sl.weights_per_row,
+                  "int": (1.0 / g if n > g else 0.0) + zero}[op.normalization]
+    digital = grmac_digital_pieces(op, d, sl.input_bits, octaves, tech)
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
+    e_out = gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech)
+    conv = details["conversions_per_mac"]
+    per_conversion = digital["per_conversion"] + _shift_add_j(sl, adc_bits, tech)
     terms = {
-        "dac": dac_energy_j(dac_bits, tech) / opts.n_cols,
-        "mac": switch_energy_j(c_cell, tech),
-        "gain_stage": gain_stage_energy_j(octaves, c_stage, tech) * gain_share,
-        "output_gain": gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech) / n,
-        "adc": adc_energy_j(np.full_like(d, op.gr_adc_bits), opts.adc_law, tech) / n,
-        "digital": (digital["per_mac"] + digital["per_input"] / opts.n_cols
-                    + digital["per_conversion"] / n),
+        "dac": terms["dac"], "mac": terms["mac"],
+        "gain_stage": (gain_stage_energy_j(octaves, c_stage, tech) * gain_share
+                       * sl.cell_steps_per_mac()),
+        "output_gain": e_out * conv,
+        "adc": terms["adc"],
+        "digital": (digital["per_mac"] + digital["per_input"] / sl.weights_per_row
+                    + per_conversion * conv),
     }
-    details = {"gain_octaves": octaves, "cell_capacitance_f": c_cell, "mac_snr_db": snr,
-               "exponent_bits": digital["exponent_bits"], "dac_bits": dac_bits,
-               "cell_bits": cell_bits, "stage_capacitance_f": c_stage,
-               "gain_share": gain_share}
+    details |= {"gain_octaves": octaves, "exponent_bits": digital["exponent_bits"],
+                "stage_capacitance_f": c_stage, "gain_share": gain_share,
+                "output_gain_energy_per_conversion_j": e_out,
+                "output_gain_octaves": out_octaves}
     return EnergyBreakdown(d, terms, details)
+
+
+def integer_energy(
+    op: OperatingPoint, input_bits: ArrayLike, weight_bits: ArrayLike, tech: Technology,
+    utilization: ArrayLike, thermal_snr_db: ArrayLike,
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of integer CIM with declared widths (no exponent logic).
+
+    ``op`` is the operating point of the distribution's near-continuous ensemble (its
+    ``conv_adc_bits`` sizes an automatic ADC at the standard's ADC share);
+    ``utilization`` and ``thermal_snr_db`` come from what the declared widths deliver
+    (``grcim.plugins.integer_point``).
+    """
+    check_law(opts.adc_law)
+    bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
+    bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
+    d = np.zeros_like(bx)
+    sl = resolve_slicing(structure, bx, bw)
+    check_width("input_bits", sl.input_bits, bx, "integer input")
+    check_width("weight_bits", sl.weight_bits, bw, "integer weight")
+    adc_bits = _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int")
+    terms, details = _common(sl, op, adc_bits, np.broadcast_to(thermal_snr_db, bx.shape),
+                             np.broadcast_to(utilization, bx.shape), tech, opts)
+    terms["digital"] = _shift_add_j(sl, adc_bits, tech) * details["conversions_per_mac"]
+    return EnergyBreakdown(d, terms, details)
+
+
+def integer_adc_bits(op: OperatingPoint, input_bits: ArrayLike, weight_bits: ArrayLike,
+                     structure: MacroStructure = DEFAULT_STRUCTURE,
+                     opts: EnergyOptions = EnergyOptions()) -> tuple[F64, Slicing]:
+    """ADC bits per conversion of integer CIM (declared, or the standard's ADC share on the
+    structure), and the resolved slicing."""
+    bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
+    bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
+    sl = resolve_slicing(structure, bx, bw)
+    return _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int"), sl
 
 
 def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64,
                          tech: Technology) -> dict[str, F64]:
     """The GR-MAC's digital exponent work, J per operation, by where it happens.
 
-    ``per_input`` (one input on its way to the DAC, shared by the ``n_cols`` columns it
-    drives): leading-one detection; ``row`` adds the exponent add, the distance to the
+    ``per_input`` (one input on its way to the DAC, shared by the weights its row drive
+    serves): leading-one detection; ``row`` adds the exponent add, the distance to the
     reference and the max-tree step at the row driver; ``int`` adds the max-tree step and
     the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does the add, distance
     and max-tree step in every cell; ``int`` its two exponent adds per block of

@@ -17,30 +17,32 @@ from grcim.errors import ModelDomainError
 from grcim.plugins.distributions import DISTRIBUTIONS
 from grcim.plugins.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
 from grcim.plugins.formats import get_format
-from grcim.plugins.operating_point import GAIN_REFERENCES
-from grcim.plugins.pipelines.grmac import NORMALIZATIONS
+from grcim.plugins.settings import (
+    DEFAULTS,
+    GAIN_RANGE_RULES,
+    GAIN_REFERENCES,
+    NORMALIZATIONS,
+    PIPELINES,
+)
 
 __all__ = [
     "DEFAULT_TECH_NODE_M", "DEFAULT_SQNR_DB", "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
     "GAIN_RANGE_RULES", "PIPELINES", "as_number", "as_int", "as_choice", "as_format",
     "as_adc_law", "as_distribution", "as_normalization", "as_gain_reference", "as_array",
-    "as_int_array", "as_terms", "as_enob",
+    "as_int_array", "as_terms", "as_enob", "as_optional_int",
 ]
 
 F64 = NDArray[np.float64]
 
-#: Technology node used when ``tech_node`` is not given, m (the default bundled node).
+#: Technology node used when neither ``technology`` nor ``tech_node`` is given, m.
 DEFAULT_TECH_NODE_M = 28e-9
 #: End-to-end SQNR standard, dB (Rojkov et al.).
-DEFAULT_SQNR_DB = 35.0
+DEFAULT_SQNR_DB = DEFAULTS.sqnr_target_db
 #: Clock period of the digital periphery when ``cycle_period`` is not given, s (1 GHz).
 DEFAULT_CYCLE_PERIOD_S = 1e-9
 #: Extra spellings of ADC laws: "survey" is the best-case envelope of the Murmann survey.
 ADC_LAW_ALIASES: dict[str, str] = {"survey": "envelope"}
-#: How far the GR-MAC gain range reaches (``grcim.plugins.energy.per_mac.EnergyOptions``).
-GAIN_RANGE_RULES: tuple[str, ...] = ("cover_range", "sqnr")
-#: Pipelines an ADC can be sized for when ``n_bits`` is ``"auto"``.
-PIPELINES: tuple[str, ...] = ("conventional", "grmac", "int")
+
 
 
 def as_number(name: str, value: Any, low: float, high: float) -> float:
@@ -63,6 +65,13 @@ def as_int(name: str, value: Any, low: int, high: int) -> int:
     if not (np.isfinite(x) and x == int(x) and low <= x <= high):
         raise ModelDomainError(name, value, f"an integer from {low} to {high}")
     return int(x)
+
+
+def as_optional_int(name: str, value: Any, low: int, high: int) -> int | None:
+    """``None`` (also for ``"auto"``) or an integer in ``[low, high]``."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    return as_int(name, value, low, high)
 
 
 def as_choice(name: str, value: Any, allowed: Iterable[str]) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -51,6 +51,10 @@ class BatchCosts:
         Latency of one action, s.
     throughput_hz : ndarray
         Actions per second the instance sustains.
+    info : dict[str, ndarray]
+        What else a macro-level model reports at each point (dimensionless or named by
+        unit suffix): ``adc_energy_share``, ``adc_bits``, ``conversions_per_mac``,
+        ``delivered_sqnr_db``, ... (``grcim table`` prints them as extra columns).
     """
 
     energy_j: dict[str, F64]
@@ -58,13 +62,16 @@ class BatchCosts:
     leak_power_w: F64
     latency_s: F64
     throughput_hz: F64
+    info: dict[str, F64] = field(default_factory=dict)
 
     def scaled(self, node: NodeMap) -> BatchCosts:
         """Costs at ``node.target_node_m`` (energy, area and leakage scaled)."""
+        info = {k: (v * node.energy_scale if k.endswith("_j") else v)
+                for k, v in self.info.items()}
         return BatchCosts({a: e * node.energy_scale for a, e in self.energy_j.items()},
                           self.area_m2 * node.area_scale,
                           self.leak_power_w * node.leak_power_scale,
-                          self.latency_s, self.throughput_hz)
+                          self.latency_s, self.throughput_hz, info)
 
 
 def full(n: int, value: Any) -> F64:

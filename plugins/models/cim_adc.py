@@ -11,8 +11,6 @@ from grcim.errors import ModelDomainError
 from grcim.plugins.energy.adc import ENOB_RANGE, adc_energy_j
 from grcim.plugins.energy.area import leakage_power_w, sar_adc_area_m2
 from grcim.plugins.models.attributes import (
-    DEFAULT_SQNR_DB,
-    DEFAULT_TECH_NODE_M,
     PIPELINES,
     as_adc_law,
     as_choice,
@@ -23,13 +21,19 @@ from grcim.plugins.models.attributes import (
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
 from grcim.plugins.models.ensemble import (
     analog_rate,
-    conventional_point,
     dynamic_range,
-    grmac_point,
+    is_auto,
+    macro_breakdown,
     node_of,
-    reference_point,
 )
 from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.settings import (
+    DEFAULT_ADC_LAW,
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 
 __all__ = ["CIMADC"]
 
@@ -37,33 +41,31 @@ __all__ = ["CIMADC"]
 class CIMADC(CostModel, ComponentModel):
     """Column ADC priced by ``grcim.plugins.energy.adc.adc_energy_j`` (Murmann-survey laws).
 
-    Unlike ``hwcomponents-adc`` (ENOB >= 4), the analytic laws (thermal, walden, envelope)
-    serve any ENOB from 0.5 to 32 bits; the ``hwcomponents`` law is flat below 4 bits.
-    ``n_bits="auto"`` sizes the ADC from ``sqnr_target_db`` with the pipeline's operating
-    point: conventional ``B_adc0 + D``, GR-MAC ``B_gr`` (scale-free after output gain
-    ranging), integer the aligned fixed-point requirement of the distribution.
+    Unlike ``hwcomponents-adc`` (ENOB >= 4), the analytic laws (two_regime, thermal,
+    walden, envelope) serve any ENOB from 0.5 to 32 bits; the ``hwcomponents`` law is flat
+    below 4 bits and is evaluated at this ADC's own rate (``throughput / n_adcs``).
+    ``n_bits="auto"`` takes the bits of one conversion from the same per-MAC breakdown the
+    MAC models price (``grcim.plugins.models.ensemble.macro_breakdown``): the pipeline's
+    operating point, the slicing (a sliced conversion needs fewer bits than a full one,
+    never more than the lossless resolution of a slice's column sum) and the standard.
 
     Parameters
     ----------
     n_bits : float, "auto" or None
-        Effective number of bits (ENOB); ``None`` means ``"auto"``.
+        Effective number of bits (ENOB) per conversion; ``None`` means ``"auto"``.
     adc_law : str
-        thermal, walden, envelope (alias survey) or hwcomponents.
+        two_regime, thermal, walden, envelope (alias survey) or hwcomponents.
     throughput : float or None
         Conversions per second of all ``n_adcs`` together (hwcomponents-adc convention);
         default ``n_adcs`` x the technology's conversion rate.
     n_adcs : int
         ADCs this instance stands for (area and leakage count all of them).
-    sqnr_target_db, pipeline, input_format, weight_format, n_rows, normalization,
-    gain_reference, weight_block, dynamic_range_bits, distribution
-        Used only by ``n_bits="auto"``; ``pipeline`` is conventional, grmac or int.
-    slice_input_bits, slice_weight_bits : int or None
-        Bit-sliced arrays: input bits per DAC step and weight bits per cell. With both given,
-        ``n_bits="auto"`` never exceeds the lossless resolution of one slice's column sum,
-        ``log2(n_rows (2**slice_input_bits - 1) (2**slice_weight_bits - 1) + 1)`` (a 1-bit x
-        1-bit sum over 64 rows has 65 levels: 6.02 bits).
-    tech_node : float
-        Feature size, m.
+    pipeline : {"conventional", "grmac", "int"} or None
+        Needed by ``n_bits="auto"``; the other attributes then describe the macro as for
+        the MAC models (formats, rows, standard, normalization, alignment, slicing, integer
+        widths ``input_bits``/``weight_bits`` or integer formats).
+    technology, tech_node
+        Technology file or bundled node, and/or feature size.
     """
 
     component_name = ["grcim_adc"]
@@ -72,14 +74,22 @@ class CIMADC(CostModel, ComponentModel):
     VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
-        self, n_bits: float | str | None = None, adc_law: str = "thermal",
-        throughput: float | None = None, n_adcs: int = 1,
-        sqnr_target_db: float = DEFAULT_SQNR_DB, pipeline: str | None = None,
-        input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3", n_rows: int = 64,
-        normalization: str = "row", gain_reference: str = "fixed", weight_block: int = 32,
-        dynamic_range_bits: float = 0.0, distribution: str = "gaussian",
-        tech_node: float = DEFAULT_TECH_NODE_M, slice_input_bits: int | None = None,
-        slice_weight_bits: int | None = None,
+        self, n_bits: float | str | None = None, adc_law: str = DEFAULT_ADC_LAW,
+        throughput: float | None = None, n_adcs: int = 1, pipeline: str | None = None,
+        sqnr_target_db: float = DEFAULTS.sqnr_target_db,
+        noise_standard: str = DEFAULTS.noise_standard,
+        thermal_margin_db: float = DEFAULTS.thermal_margin_db,
+        input_format: str = DEFAULTS.input_format,
+        weight_format: str = DEFAULTS.weight_format, n_rows: int = DEFAULTS.n_rows,
+        n_cols: int = DEFAULT_N_COLS, normalization: str = DEFAULTS.normalization,
+        gain_reference: str = DEFAULTS.gain_reference,
+        weight_block: int = DEFAULTS.weight_block, alignment: str = DEFAULTS.alignment,
+        dynamic_range_bits: float = 0.0, distribution: str = DEFAULTS.distribution,
+        cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
+        n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
+        n_weight_slices: int | None = None, input_bits: int | None = None,
+        weight_bits: int | None = None, technology: str | None = None,
+        tech_node: float | str | None = None,
     ) -> None:
         self._setup(dict(locals()))
 
@@ -87,14 +97,14 @@ class CIMADC(CostModel, ComponentModel):
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
         node = node_of(attrs)
         tech = node.tech
-        law = as_adc_law(attrs["adc_law"])
-        n_adcs = as_int("n_adcs", attrs["n_adcs"], 1, 1 << 20)
-        enob = as_enob("n_bits", _enob(attrs, n))
-        energy = full(n, adc_energy_j(enob, law, tech))
+        law = as_adc_law(attrs.get("adc_law") or DEFAULT_ADC_LAW)
+        n_adcs = as_int("n_adcs", attrs.get("n_adcs", 1), 1, 1 << 20)
+        enob = as_enob("n_bits", _enob(attrs, n, tech))
         rate = analog_rate(attrs, tech, "throughput", n_adcs)
+        energy = full(n, adc_energy_j(enob, law, tech, rate / n_adcs))
         costs = BatchCosts({"convert": energy, "read": energy},
                            n_adcs * sar_adc_area_m2(enob, tech), leakage_power_w(energy, rate),
-                           full(n, n_adcs / rate), full(n, rate))
+                           full(n, n_adcs / rate), full(n, rate), {"adc_bits": enob})
         return costs, node
 
     @action
@@ -108,9 +118,9 @@ class CIMADC(CostModel, ComponentModel):
         return self._cost("read")
 
 
-def _enob(attrs: dict[str, Any], n: int) -> np.ndarray:
-    bits = attrs["n_bits"]
-    if not (bits is None or (isinstance(bits, str) and bits.strip().lower() == "auto")):
+def _enob(attrs: dict[str, Any], n: int, tech: Any) -> np.ndarray:
+    bits = attrs.get("n_bits")
+    if not is_auto(bits):
         return full(n, as_number("n_bits", bits, *ENOB_RANGE))
     if attrs.get("pipeline") is None:
         raise ModelDomainError("n_bits", "auto", f"a number of effective bits "
@@ -118,16 +128,5 @@ def _enob(attrs: dict[str, Any], n: int) -> np.ndarray:
                                f"pipeline = {' | '.join(PIPELINES)}")
     pipeline = as_choice("pipeline", attrs["pipeline"], PIPELINES)
     d = dynamic_range(attrs, n)
-    if pipeline == "conventional":
-        bits = conventional_point(attrs).conv_adc_bits + d
-    elif pipeline == "grmac":
-        bits = full(n, grmac_point(attrs).gr_adc_bits)
-    else:
-        bits = full(n, reference_point(attrs).conv_adc_bits)
-    sx, sw = attrs.get("slice_input_bits"), attrs.get("slice_weight_bits")
-    if sx is not None and sw is not None:
-        rows = as_int("n_rows", attrs["n_rows"], 1, 1 << 20)
-        levels = rows * (2 ** as_int("slice_input_bits", sx, 1, 16) - 1) * (
-            2 ** as_int("slice_weight_bits", sw, 1, 16) - 1) + 1
-        bits = np.minimum(bits, np.log2(levels))
-    return bits
+    res = macro_breakdown({**attrs, "adc_bits": None}, pipeline, d, tech)
+    return full(n, res.breakdown.details["adc_bits"])

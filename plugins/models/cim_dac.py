@@ -1,4 +1,4 @@
-"""hwcomponents model of a CIM row DAC (binary-weighted switched-capacitor array)."""
+"""hwcomponents model of a CIM row DAC (binary-weighted switched capacitors)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hwcomponents import ActionCost, ComponentModel, action
 
 from grcim.plugins.energy.analog import dac_energy_j
 from grcim.plugins.energy.area import dac_area_m2, leakage_power_w
-from grcim.plugins.models.attributes import DEFAULT_TECH_NODE_M, as_array, as_int
+from grcim.plugins.models.attributes import as_array, as_int
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
 from grcim.plugins.models.ensemble import analog_rate, node_of
 from grcim.plugins.models.technode import NodeMap
@@ -20,19 +20,20 @@ class CIMDAC(CostModel, ComponentModel):
     """Row DAC: ``2**(n_bits-1)`` unit capacitors switched through the analog swing.
 
     ``convert`` costs ``grcim.plugins.energy.analog.dac_energy_j(n_bits)`` (the row line it
-    drives is the cells' capacitance, charged by the MAC models).
+    drives is the cells' capacitance, charged by the MAC models): one drive of one row with
+    one input step, the ``dac`` term's unit in ``grcim.plugins.energy.per_mac``.
 
     Parameters
     ----------
     n_bits : int
-        DAC resolution, sign included, 1..16. Required.
+        DAC resolution per step, sign included, 1..16. Required.
     n_dacs : int
         DACs this instance stands for (area and leakage count all of them).
     throughput : float or None
         Conversions per second of all ``n_dacs`` together; default ``n_dacs`` x the
         technology's conversion rate.
-    tech_node : float
-        Feature size, m.
+    technology, tech_node
+        Technology file or bundled node, and/or feature size.
     """
 
     component_name = ["cim_dac", "grcim_dac"]
@@ -41,7 +42,7 @@ class CIMDAC(CostModel, ComponentModel):
     VECTOR_ATTRIBUTES = ("n_bits",)
 
     def __init__(self, n_bits: int, n_dacs: int = 1, throughput: float | None = None,
-                 tech_node: float = DEFAULT_TECH_NODE_M) -> None:
+                 technology: str | None = None, tech_node: float | str | None = None) -> None:
         self._setup(dict(locals()))
 
     @classmethod
@@ -49,7 +50,7 @@ class CIMDAC(CostModel, ComponentModel):
         node = node_of(attrs)
         tech = node.tech
         bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
-        n_dacs = as_int("n_dacs", attrs["n_dacs"], 1, 1 << 20)
+        n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         energy = dac_energy_j(bits, tech)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
         costs = BatchCosts({"convert": energy, "read": energy}, n_dacs * dac_area_m2(bits, tech),

@@ -6,19 +6,16 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.area import conventional_area_terms, leakage_power_w, step_latency_s
-from grcim.plugins.energy.per_mac import conventional_energy
-from grcim.plugins.models.attributes import DEFAULT_SQNR_DB, DEFAULT_TECH_NODE_M, as_terms
-from grcim.plugins.models.batch import BatchCosts, CostModel, full, sum_terms
-from grcim.plugins.models.ensemble import (
-    analog_rate,
-    conventional_point,
-    dynamic_range,
-    energy_options,
-    n_cols_array,
-    node_of,
-)
+from grcim.plugins.models.batch import BatchCosts, CostModel
+from grcim.plugins.models.ensemble import mac_costs
 from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.settings import (
+    DEFAULT_ADC_LAW,
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 
 __all__ = ["ConventionalFPMAC", "CONVENTIONAL_TERMS"]
 
@@ -27,31 +24,48 @@ CONVENTIONAL_TERMS = ("dac", "mac", "adc", "digital")
 
 
 class ConventionalFPMAC(CostModel, ComponentModel):
-    """One MAC of direct-accumulation FP-CIM: inputs and weights aligned to one global
-    fixed-point scale, accumulated in the analog domain (the GR-MAC's baseline).
+    """One MAC of direct-accumulation FP-CIM: inputs and weights aligned to one fixed-point
+    scale (global, or each vector's max exponent), accumulated in the analog domain (the
+    GR-MAC's baseline).
 
     ``compute`` costs exactly ``conventional_energy(...).total`` (or the sum of
-    ``include_terms``), per MAC: DAC and alignment logic shared by ``n_cols``, ADC by
-    ``n_rows``. Area and leakage are per MAC cell with the same shares.
+    ``include_terms``) on the macro structure the attributes declare: DAC drives, cell steps
+    and conversions per MAC from the slicing (``grcim.plugins.energy.macro``). Area and
+    leakage are per MAC with the same shares. The table also reports the ADC's share of the
+    energy, the ADC bits per conversion and the conversions per MAC.
 
     Parameters
     ----------
     input_format, weight_format : str
-        Operand formats before alignment (``fp8_e4m3``, ``bf16``, ...).
+        Operand formats before alignment (``fp8_e4m3``, ``bf16``, ``fp8_e2m5``, ...).
     n_rows : int
         Rows accumulated per ADC conversion, 1..4096.
     n_cols : int
-        Columns one input (DAC) drives.
+        Bit lines one input row drives (weights per row = ``n_cols / n_weight_slices``).
     sqnr_target_db : float
-        End-to-end SQNR standard, dB (6..100).
+        The SQNR standard, dB (6..100).
+    noise_standard : {"sqnr", "total"}
+        What the standard counts (quantization only, or thermal noise too).
+    thermal_margin_db : float
+        ``sqnr`` standard: thermal noise this far below it at full scale, dB.
+    alignment : {"global", "vector_max"}
+        One design-time grid, or each vector aligned to its largest exponent.
     dynamic_range_bits : float
-        Input dynamic range the SQNR must hold over, octaves (0..40).
+        Input dynamic range the standard must hold over, octaves (0..40).
+    cell_topology : {"bit_sliced", "binary_weighted", "c2c"}
+        How the cells store a weight.
+    dac_bits, n_input_slices, cell_bits, n_weight_slices : int or None
+        Slicing (None: derived from the widths the standard needs).
+    adc_bits : float, "auto" or None
+        Bits per conversion; auto: derived from the standard and the slicing.
     adc_law : str
-        ADC energy law: thermal, walden, envelope (alias survey), hwcomponents.
+        ADC energy law: two_regime, thermal, walden, envelope (alias survey), hwcomponents.
+    adc_rate : float or None
+        Conversions/s of one ADC (the hwcomponents law depends on it).
     distribution : str
         Input/weight distribution of the ensemble.
-    tech_node : float
-        Feature size, m.
+    technology, tech_node
+        Technology file or bundled node, and/or feature size (``technode``).
     throughput : float or None
         MACs per second of one cell; default: the technology's conversion rate.
     include_terms : str
@@ -61,35 +75,28 @@ class ConventionalFPMAC(CostModel, ComponentModel):
     component_name = ["conventional_fp_mac", "fp_cim_mac"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
-        self, input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3",
-        n_rows: int = 64, n_cols: int = 64, sqnr_target_db: float = DEFAULT_SQNR_DB,
-        dynamic_range_bits: float = 0.0, adc_law: str = "thermal",
-        distribution: str = "gaussian", tech_node: float = DEFAULT_TECH_NODE_M,
-        throughput: float | None = None, include_terms: str = "all",
+        self, input_format: str = DEFAULTS.input_format,
+        weight_format: str = DEFAULTS.weight_format, n_rows: int = DEFAULTS.n_rows,
+        n_cols: int = DEFAULT_N_COLS, sqnr_target_db: float = DEFAULTS.sqnr_target_db,
+        noise_standard: str = DEFAULTS.noise_standard,
+        thermal_margin_db: float = DEFAULTS.thermal_margin_db,
+        alignment: str = DEFAULTS.alignment, dynamic_range_bits: float = 0.0,
+        cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
+        n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
+        n_weight_slices: int | None = None, adc_bits: float | str | None = None,
+        adc_law: str = DEFAULT_ADC_LAW, adc_rate: float | None = None,
+        distribution: str = DEFAULTS.distribution, technology: str | None = None,
+        tech_node: float | str | None = None, throughput: float | None = None,
+        include_terms: str = "all",
     ) -> None:
         self._setup(dict(locals()))
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
-        terms = as_terms(attrs["include_terms"], CONVENTIONAL_TERMS)
-        d = dynamic_range(attrs, n)
-        opts = energy_options(attrs, n_cols_array(attrs, n))
-        op = conventional_point(attrs)
-        breakdown = conventional_energy(op, d, tech, opts)
-        areas = conventional_area_terms(op, breakdown, tech, opts)
-        rate = analog_rate(attrs, tech)
-        energy = (full(n, breakdown.total) if terms == CONVENTIONAL_TERMS
-                  else sum_terms(breakdown.terms, terms, n))
-        active = sum_terms(breakdown.terms, tuple(t for t in terms if t != "mac"), n)
-        costs = BatchCosts({"compute": energy}, sum_terms(areas, terms, n),
-                           leakage_power_w(active, rate), full(n, step_latency_s(rate)),
-                           full(n, rate))
-        return costs, node
+        return mac_costs(attrs, n, "conventional", CONVENTIONAL_TERMS)
 
     @action
     def compute(self) -> ActionCost:

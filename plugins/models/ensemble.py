@@ -1,9 +1,13 @@
-"""Operating points and energy options the models derive from their attributes.
+"""From component attributes to the physics: ensemble, macro structure, energy options, and
+the one per-MAC breakdown every macro-level model reads.
 
 The operating point (ADC bits, operand widths, utilizations, gain octaves) comes from the
-cached Monte Carlo of ``grcim.plugins.operating_point``: the first query per ensemble
-(distribution, formats, rows per ADC, normalization, reference, weight block) takes a few seconds,
-later ones microseconds; SQNR targets between cached 5 dB grid points are interpolated.
+cached Monte Carlo of ``grcim.plugins.operating_point``: the first query per ensemble takes
+a second or so, later ones microseconds; SQNR targets between cached 5 dB grid points are
+interpolated. :func:`macro_breakdown` is the single place that turns a macro's attributes
+into its :class:`~grcim.plugins.energy.per_mac.EnergyBreakdown`: the MAC models price its
+terms, the ADC model its ADC bits per conversion, the gain stage its octaves and the
+normalizer its digital pieces, so every component of one macro agrees by construction.
 """
 
 from __future__ import annotations
@@ -13,91 +17,194 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.plugins.energy.per_mac import EnergyOptions
+from grcim.errors import ModelDomainError
+from grcim.plugins.energy.macro import MacroStructure, equivalent_full_bits
+from grcim.plugins.energy.per_mac import (
+    EnergyBreakdown,
+    EnergyOptions,
+    conventional_energy,
+    grmac_energy,
+    integer_adc_bits,
+    integer_energy,
+)
+from grcim.plugins.formats import get_format
+from grcim.plugins.integer_point import combine_db, integer_point
 from grcim.plugins.models.attributes import (
-    GAIN_RANGE_RULES,
     as_adc_law,
     as_array,
     as_choice,
     as_distribution,
     as_format,
-    as_gain_reference,
     as_int,
-    as_int_array,
     as_normalization,
     as_number,
+    as_optional_int,
 )
-from grcim.plugins.models.technode import NodeMap, parse_tech_node, resolve_node
+from grcim.plugins.models.technode import NodeMap, node_from_attributes
 from grcim.plugins.operating_point import OperatingPoint, operating_point
+from grcim.plugins.settings import (
+    ALIGNMENTS,
+    CELL_TOPOLOGIES,
+    DEFAULTS,
+    GAIN_RANGE_RULES,
+    GAIN_REFERENCES,
+    NOISE_STANDARDS,
+    PIPELINES,
+    SQNR_RANGE_DB,
+    Ensemble,
+)
 from grcim.plugins.technology import Technology
 
 __all__ = [
-    "grmac_point", "conventional_point", "reference_point", "energy_options",
-    "dynamic_range", "node_of", "analog_rate", "n_cols_array", "REFERENCE_FORMAT",
+    "ensemble_of", "structure_of", "options_of", "macro_breakdown", "MacroResult",
+    "dynamic_range", "node_of", "analog_rate", "REFERENCE_FORMAT", "is_auto", "mac_costs",
 ]
 
 F64 = NDArray[np.float64]
 #: Operand format of the near-continuous ensemble that sizes the integer baseline's ADC.
 REFERENCE_FORMAT = "fp16"
-#: Normalization and reference whose cached run the conventional numbers are read from (the
-#: conventional fields of an operating point do not depend on them; sharing saves a run).
-_CONVENTIONAL_RUN = ("row", "fixed", 32)
+#: GR-MAC fields of the run the conventional numbers are read from (the conventional fields
+#: of an operating point do not depend on them; sharing saves a run).
+_CONVENTIONAL_RUN = {"normalization": "row", "gain_reference": "fixed", "weight_block": 32}
 
 
-def _sqnr(attrs: dict[str, Any]) -> float:
-    return as_number("sqnr_target_db", attrs["sqnr_target_db"], 6.0, 100.0)
+def is_auto(value: Any) -> bool:
+    """True for ``None`` or the text ``auto`` (derive the value from the physics)."""
+    return value is None or (isinstance(value, str) and value.strip().lower() == "auto")
 
 
-def grmac_point(attrs: dict[str, Any]) -> OperatingPoint:
-    """GR-MAC operating point from the ensemble attributes."""
-    return operating_point(
-        as_distribution(attrs["distribution"]),
-        as_format("input_format", attrs["input_format"]),
-        as_format("weight_format", attrs["weight_format"]),
-        as_int("n_rows", attrs["n_rows"], 1, 4096), _sqnr(attrs),
-        as_normalization(attrs["normalization"]), as_gain_reference(attrs["gain_reference"]),
-        as_int("weight_block", attrs["weight_block"], 1, 1024))
+def _get(attrs: dict[str, Any], key: str) -> Any:
+    value = attrs.get(key)
+    return getattr(DEFAULTS, key) if value is None else value
 
 
-def conventional_point(attrs: dict[str, Any]) -> OperatingPoint:
-    """Operating point whose ``conv_*`` fields size the conventional pipeline."""
-    return operating_point(
-        as_distribution(attrs["distribution"]),
-        as_format("input_format", attrs["input_format"]),
-        as_format("weight_format", attrs["weight_format"]),
-        as_int("n_rows", attrs["n_rows"], 1, 4096), _sqnr(attrs), *_CONVENTIONAL_RUN)
+def ensemble_of(attrs: dict[str, Any], pipeline: str = "grmac") -> Ensemble:
+    """The :class:`Ensemble` named by a model's attributes (defaults for absent ones)."""
+    lo, hi = SQNR_RANGE_DB
+    ens = Ensemble(
+        distribution=as_distribution(_get(attrs, "distribution")),
+        input_format=as_format("input_format", _get(attrs, "input_format")),
+        weight_format=as_format("weight_format", _get(attrs, "weight_format")),
+        n_rows=as_int("n_rows", _get(attrs, "n_rows"), 1, 4096),
+        sqnr_target_db=as_number("sqnr_target_db", _get(attrs, "sqnr_target_db"), lo, hi),
+        noise_standard=as_choice("noise_standard", _get(attrs, "noise_standard"),
+                                 NOISE_STANDARDS),
+        thermal_margin_db=as_number("thermal_margin_db", _get(attrs, "thermal_margin_db"),
+                                    0.0, 40.0),
+        normalization=as_normalization(_get(attrs, "normalization")),
+        gain_reference=as_choice("gain_reference", _get(attrs, "gain_reference"),
+                                 GAIN_REFERENCES),
+        weight_block=as_int("weight_block", _get(attrs, "weight_block"), 1, 1024),
+        alignment=as_choice("alignment", _get(attrs, "alignment"), ALIGNMENTS),
+    )
+    if pipeline == "conventional":
+        return ens.with_(**_CONVENTIONAL_RUN)
+    if pipeline == "int":
+        return ens.with_(input_format=REFERENCE_FORMAT, weight_format=REFERENCE_FORMAT,
+                         alignment="global", **_CONVENTIONAL_RUN)
+    return ens
 
 
-def reference_point(attrs: dict[str, Any]) -> OperatingPoint:
-    """Near-continuous (``REFERENCE_FORMAT``) ensemble: ADC bits and utilization of an
-    aligned fixed-point dot product of the distribution, used by the integer baseline."""
-    return operating_point(
-        as_distribution(attrs["distribution"]), REFERENCE_FORMAT, REFERENCE_FORMAT,
-        as_int("n_rows", attrs["n_rows"], 1, 4096), _sqnr(attrs), *_CONVENTIONAL_RUN)
+def structure_of(attrs: dict[str, Any]) -> MacroStructure:
+    """The :class:`MacroStructure` named by a model's attributes."""
+    return MacroStructure(
+        cell_topology=as_choice("cell_topology", attrs.get("cell_topology") or
+                                MacroStructure.cell_topology, CELL_TOPOLOGIES),
+        dac_bits=as_optional_int("dac_bits", attrs.get("dac_bits"), 1, 16),
+        n_input_slices=as_optional_int("n_input_slices", attrs.get("n_input_slices"), 1, 32),
+        cell_bits=as_int("cell_bits", attrs.get("cell_bits") or MacroStructure.cell_bits,
+                         1, 16),
+        n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1, 32),
+        n_cols=as_int("n_cols", attrs.get("n_cols") or MacroStructure.n_cols, 1, 65536),
+    ).validated()
 
 
-def energy_options(attrs: dict[str, Any], n_cols: F64 | int) -> EnergyOptions:
-    """``EnergyOptions``; ``n_cols`` may be an array (the core only divides by it)."""
-    rule = as_choice("gain_range_rule", attrs.get("gain_range_rule", "cover_range"),
-                     GAIN_RANGE_RULES)
-    law = as_adc_law(attrs.get("adc_law", "thermal"))
-    return EnergyOptions(n_cols=n_cols, adc_law=law, gain_range_rule=rule)  # type: ignore[arg-type]
+def options_of(attrs: dict[str, Any], tech: Technology) -> EnergyOptions:
+    """``EnergyOptions`` (ADC law, gain-range rule, ADC rate, declared ADC bits)."""
+    rule = as_choice("gain_range_rule", attrs.get("gain_range_rule") or
+                     EnergyOptions.gain_range_rule, GAIN_RANGE_RULES)
+    law = as_adc_law(attrs.get("adc_law") or EnergyOptions.adc_law)
+    rate = attrs.get("adc_rate")
+    rate = None if rate is None else as_number("adc_rate", rate, 1.0, 1e12)
+    bits = attrs.get("adc_bits")
+    bits = None if is_auto(bits) else as_number("adc_bits", bits, 0.5, 32.0)
+    return EnergyOptions(adc_law=law, gain_range_rule=rule, adc_rate_hz=rate, adc_bits=bits)
 
 
-def n_cols_array(attrs: dict[str, Any], n: int) -> F64:
-    """Columns per input at each point (integers 1..65536)."""
-    return as_int_array("n_cols", attrs["n_cols"], 1, 65536, n)
+def _int_width(attrs: dict[str, Any], key: str, fmt_key: str) -> int:
+    value = attrs.get(key)
+    if value is not None:
+        return as_int(key, value, 2, 16)
+    fmt = get_format(as_format(fmt_key, _get(attrs, fmt_key)))
+    if fmt.kind != "int":
+        raise ModelDomainError(key, "missing", f"integer widths 2..16 (or integer "
+                               f"{fmt_key}s) for the int pipeline; {fmt_key} is {fmt.name}")
+    return fmt.bits
+
+
+class MacroResult:
+    """A macro's per-MAC breakdown with what produced it.
+
+    Attributes
+    ----------
+    breakdown : EnergyBreakdown
+    op : OperatingPoint
+        Operating point used (for ``int``: of the near-continuous reference ensemble).
+    structure : MacroStructure
+    options : EnergyOptions
+    delivered_sqnr_db : ndarray
+        SQNR the macro reaches at full scale with its thermal noise, dB (the standard's
+        level for the FP pipelines, which are sized to meet it; what the declared widths
+        deliver for ``int``).
+    """
+
+    def __init__(self, breakdown: EnergyBreakdown, op: OperatingPoint,
+                 structure: MacroStructure, options: EnergyOptions,
+                 delivered_sqnr_db: F64) -> None:
+        self.breakdown, self.op, self.structure = breakdown, op, structure
+        self.options, self.delivered_sqnr_db = options, delivered_sqnr_db
+
+
+def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64,
+                    tech: Technology) -> MacroResult:
+    """Per-MAC energy breakdown of the macro the attributes describe (module docstring)."""
+    pipeline = as_choice("pipeline", pipeline, PIPELINES)
+    st = structure_of(attrs)
+    opts = options_of(attrs, tech)
+    ens = ensemble_of(attrs, pipeline)
+    op = operating_point(ens)
+    if pipeline == "conventional":
+        bd = conventional_energy(op, d, tech, st, opts)
+        return MacroResult(bd, op, st, opts, np.full_like(d, ens.sqnr_target_db))
+    if pipeline == "grmac":
+        bd = grmac_energy(op, d, tech, st, opts)
+        return MacroResult(bd, op, st, opts, np.full_like(d, ens.sqnr_target_db))
+    bx = _int_width(attrs, "input_bits", "input_format")
+    bw = _int_width(attrs, "weight_bits", "weight_format")
+    ip = integer_point(ens.distribution, bx, bw, ens.n_rows)
+    # the ADC bits per conversion do not depend on the cells: found first
+    adc_bits, sl = integer_adc_bits(op, [bx], [bw], st, opts)
+    full_bits = equivalent_full_bits(adc_bits, sl, ens.n_rows)
+    s_adc = np.where(np.isfinite(full_bits), ip.adc_sqnr_at(np.minimum(full_bits, 64.0)),
+                     np.inf)
+    q = combine_db(ip.input_sqnr_db, ip.weight_sqnr_db, s_adc)
+    thermal = q + ens.thermal_margin_db
+    bd = integer_energy(op, [bx], [bw], tech, ip.utilization, thermal, st, opts)
+    bd = EnergyBreakdown(d, {k: np.broadcast_to(v, d.shape) for k, v in bd.terms.items()},
+                         {k: np.broadcast_to(v, d.shape) for k, v in bd.details.items()})
+    delivered = np.broadcast_to(combine_db(q, thermal), d.shape)
+    return MacroResult(bd, op, st, opts, delivered)
 
 
 def dynamic_range(attrs: dict[str, Any], n: int) -> F64:
     """Input dynamic range at each point, octaves (0 to 40)."""
-    return np.broadcast_to(as_array("dynamic_range_bits", attrs["dynamic_range_bits"],
+    return np.broadcast_to(as_array("dynamic_range_bits", attrs.get("dynamic_range_bits", 0.0),
                                     0.0, 40.0), (n,)).astype(np.float64)
 
 
 def node_of(attrs: dict[str, Any]) -> NodeMap:
-    """Bundled technology serving ``tech_node`` (see ``technode``)."""
-    return resolve_node(parse_tech_node(attrs["tech_node"]))
+    """Technology serving the ``technology`` / ``tech_node`` attributes (see ``technode``)."""
+    return node_from_attributes(attrs.get("technology"), attrs.get("tech_node"))
 
 
 def analog_rate(attrs: dict[str, Any], tech: Technology, key: str = "throughput",
@@ -108,3 +215,46 @@ def analog_rate(attrs: dict[str, Any], tech: Technology, key: str = "throughput"
     if value is None:
         return instances * tech.adc_rate_hz
     return as_number(key, value, 1.0, 1e12)
+
+
+def mac_costs(attrs: dict[str, Any], n: int, pipeline: str,
+              all_terms: tuple[str, ...]) -> tuple[Any, NodeMap]:
+    """Costs of one MAC of a macro (the three MAC models): ``compute`` energy = the
+    breakdown's total (or the sum of ``include_terms``), area per MAC by the same terms,
+    leakage of the active terms, and the macro-level ``info`` columns."""
+    from grcim.plugins.energy.area import (
+        conventional_area_terms,
+        grmac_area_terms,
+        integer_area_terms,
+        leakage_power_w,
+        step_latency_s,
+    )
+    from grcim.plugins.models.attributes import as_terms
+    from grcim.plugins.models.batch import BatchCosts, full, sum_terms
+
+    node = node_of(attrs)
+    tech = node.tech
+    terms = as_terms(attrs.get("include_terms", "all"), all_terms)
+    d = dynamic_range(attrs, n)
+    res = macro_breakdown(attrs, pipeline, d, tech)
+    bd = res.breakdown
+    if pipeline == "grmac":
+        exp_bits = get_format(as_format("weight_format", _get(attrs, "weight_format"))).exp_bits
+        areas = grmac_area_terms(res.op, bd, tech, res.structure, res.options, exp_bits)
+    elif pipeline == "conventional":
+        areas = conventional_area_terms(res.op, bd, tech, res.structure, res.options)
+    else:
+        areas = integer_area_terms(bd, tech, res.structure, res.op.n_rows)
+    rate = analog_rate(attrs, tech)
+    # all terms: the core's own total, so a query returns exactly what it computes
+    energy = full(n, bd.total) if terms == all_terms else sum_terms(bd.terms, terms, n)
+    active = sum_terms(bd.terms, tuple(t for t in terms if t != "mac"), n)
+    det = bd.details
+    info = {"adc_energy_share": full(n, bd.adc_share), "adc_bits": full(n, det["adc_bits"]),
+            "conversions_per_mac": full(n, det["conversions_per_mac"]),
+            "cell_capacitance_f": full(n, det["cell_capacitance_f"]),
+            "delivered_sqnr_db": full(n, res.delivered_sqnr_db)}
+    costs = BatchCosts({"compute": energy}, sum_terms(areas, terms, n),
+                       leakage_power_w(active, rate), full(n, step_latency_s(rate)),
+                       full(n, rate), info)
+    return costs, node

@@ -10,23 +10,18 @@ from numpy.typing import NDArray
 
 from grcim.plugins.energy.area import gate_area_technology, leakage_power_w
 from grcim.plugins.energy.per_mac import grmac_digital_pieces, grmac_energy
-from grcim.plugins.models.attributes import (
-    DEFAULT_CYCLE_PERIOD_S,
-    DEFAULT_SQNR_DB,
-    DEFAULT_TECH_NODE_M,
-    as_choice,
-    as_number,
-)
+from grcim.plugins.models.attributes import DEFAULT_CYCLE_PERIOD_S, as_choice, as_number
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import (
-    dynamic_range,
-    energy_options,
-    grmac_point,
-    n_cols_array,
-    node_of,
-)
+from grcim.plugins.models.ensemble import dynamic_range, macro_breakdown, node_of
 from grcim.plugins.models.technode import NodeMap
 from grcim.plugins.operating_point import OperatingPoint
+from grcim.plugins.settings import (
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_GAIN_RANGE_RULE,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 from grcim.plugins.technology import Technology
 
 __all__ = ["ExponentNormalizer", "STAGES", "digital_pieces"]
@@ -41,7 +36,7 @@ def digital_pieces(op: OperatingPoint, details: dict[str, F64], d: F64,
     """The GR-MAC's digital work split by where it happens (J per operation), as
     ``grcim.plugins.energy.per_mac.grmac_digital_pieces`` computes it for ``grmac_energy``
     (whose ``details`` give the DAC width and gain octaves of the same design)."""
-    return grmac_digital_pieces(op, d, details["dac_bits"], details["gain_octaves"], tech)
+    return grmac_digital_pieces(op, d, details["input_bits"], details["gain_octaves"], tech)
 
 
 class ExponentNormalizer(CostModel, ComponentModel):
@@ -61,7 +56,9 @@ class ExponentNormalizer(CostModel, ComponentModel):
     stage : {"input", "output", "mac"}
         What one ``read`` is (and whose logic the area counts).
     input_format, weight_format, n_rows, n_cols, gain_reference, weight_block,
-    sqnr_target_db, dynamic_range_bits, gain_range_rule, distribution, tech_node
+    sqnr_target_db, noise_standard, thermal_margin_db, dynamic_range_bits, gain_range_rule,
+    distribution, cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices,
+    technology, tech_node
         As for ``gr_mac``.
     cycle_period : float or None
         Clock period of the logic, s (default 1 ns).
@@ -70,15 +67,23 @@ class ExponentNormalizer(CostModel, ComponentModel):
     component_name = ["exponent_normalizer", "grcim_normalizer"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
-        self, normalization: str = "row", stage: str = "input",
-        input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3", n_rows: int = 64,
-        n_cols: int = 64, gain_reference: str = "fixed", weight_block: int = 32,
-        sqnr_target_db: float = DEFAULT_SQNR_DB, dynamic_range_bits: float = 0.0,
-        gain_range_rule: str = "cover_range", distribution: str = "gaussian",
-        tech_node: float = DEFAULT_TECH_NODE_M, cycle_period: float | None = None,
+        self, normalization: str = DEFAULTS.normalization, stage: str = "input",
+        input_format: str = DEFAULTS.input_format,
+        weight_format: str = DEFAULTS.weight_format, n_rows: int = DEFAULTS.n_rows,
+        n_cols: int = DEFAULT_N_COLS, gain_reference: str = DEFAULTS.gain_reference,
+        weight_block: int = DEFAULTS.weight_block,
+        sqnr_target_db: float = DEFAULTS.sqnr_target_db,
+        noise_standard: str = DEFAULTS.noise_standard,
+        thermal_margin_db: float = DEFAULTS.thermal_margin_db,
+        dynamic_range_bits: float = 0.0, gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE,
+        distribution: str = DEFAULTS.distribution,
+        cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
+        n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
+        n_weight_slices: int | None = None, technology: str | None = None,
+        tech_node: float | str | None = None, cycle_period: float | None = None,
     ) -> None:
         self._setup(dict(locals()))
 
@@ -86,14 +91,13 @@ class ExponentNormalizer(CostModel, ComponentModel):
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
         node = node_of(attrs)
         tech = node.tech
-        stage = as_choice("stage", attrs["stage"], STAGES)
+        stage = as_choice("stage", attrs.get("stage", "input"), STAGES)
         period = attrs.get("cycle_period")
         period = DEFAULT_CYCLE_PERIOD_S if period is None else as_number(
             "cycle_period", period, 1e-12, 1.0)
         d = dynamic_range(attrs, n)
-        opts = energy_options({**attrs, "adc_law": "thermal"}, n_cols_array(attrs, n))
-        op = grmac_point(attrs)
-        breakdown = grmac_energy(op, d, tech, opts)
+        res = macro_breakdown({**attrs, "adc_bits": None, "adc_law": None}, "grmac", d, tech)
+        breakdown, op = res.breakdown, res.op
         pieces = digital_pieces(op, breakdown.details, d, tech)
         energy = {
             "normalize_input": pieces["per_input"],
@@ -107,7 +111,7 @@ class ExponentNormalizer(CostModel, ComponentModel):
         energy["read"] = energy[read_of[stage]]
         area_tech = gate_area_technology(tech)
         if stage == "mac":
-            area = grmac_energy(op, d, area_tech, opts).terms["digital"]
+            area = grmac_energy(op, d, area_tech, res.structure, res.options).terms["digital"]
         else:
             piece = "per_input" if stage == "input" else "per_conversion"
             area = digital_pieces(op, breakdown.details, d, area_tech)[piece]

@@ -7,18 +7,19 @@ from typing import Any
 import numpy as np
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.analog import gain_stage_energy_j, thermal_capacitance_f
+from grcim.plugins.energy.analog import gain_stage_energy_j
 from grcim.plugins.energy.area import gain_stage_area_m2, leakage_power_w, step_latency_s
-from grcim.plugins.energy.per_mac import EnergyOptions, grmac_energy
-from grcim.plugins.models.attributes import (
-    DEFAULT_SQNR_DB,
-    DEFAULT_TECH_NODE_M,
-    GAIN_RANGE_RULES,
-    as_choice,
-)
+from grcim.plugins.models.attributes import as_choice
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import analog_rate, dynamic_range, grmac_point, node_of
+from grcim.plugins.models.ensemble import analog_rate, dynamic_range, macro_breakdown, node_of
 from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.settings import (
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_GAIN_RANGE_RULE,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 
 __all__ = ["GainRangingStage", "PLACEMENTS"]
 
@@ -34,9 +35,11 @@ class GainRangingStage(CostModel, ComponentModel):
     operating point's gain range ``G0`` (+ ``D`` under ``cover_range``) with capacitors sized
     for the MAC's SNR; zero for ``int`` when a block spans all ``n_rows``.
     ``placement="output"``: the output gain-ranging before the ADC, covering
-    ``ceil(log2(4 n_rows))`` more octaves with minimum-size capacitors.
-    Energies are per application; ``grmac_energy`` divides them among the MACs sharing one.
-    (There is no ``scale`` action: ``ComponentModel.scale`` is hwcomponents' node scaling.)
+    ``ceil(log2(4 n_rows))`` more octaves with minimum-size capacitors, once per conversion.
+    Energies are per application, read from the same per-MAC breakdown the ``gr_mac``
+    model prices (``grcim.plugins.models.ensemble.macro_breakdown``), which divides them
+    among the MACs sharing one. (There is no ``scale`` action: ``ComponentModel.scale`` is
+    hwcomponents' node scaling.)
 
     Parameters
     ----------
@@ -44,8 +47,10 @@ class GainRangingStage(CostModel, ComponentModel):
         GR-MAC normalization normalization.
     placement : {"output", "array"}
         Which of the two stages.
-    input_format, weight_format, n_rows, gain_reference, weight_block, sqnr_target_db,
-    dynamic_range_bits, gain_range_rule, distribution, tech_node
+    input_format, weight_format, n_rows, n_cols, gain_reference, weight_block,
+    sqnr_target_db, noise_standard, thermal_margin_db, dynamic_range_bits, gain_range_rule,
+    distribution, cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices,
+    technology, tech_node
         As for ``gr_mac`` (they set the gain range and the signal's capacitor size).
     throughput : float or None
         Gain applications per second; default: the technology's conversion rate.
@@ -57,12 +62,20 @@ class GainRangingStage(CostModel, ComponentModel):
     VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
-        self, normalization: str = "row", placement: str = "output",
-        input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3", n_rows: int = 64,
-        gain_reference: str = "fixed", weight_block: int = 32,
-        sqnr_target_db: float = DEFAULT_SQNR_DB, dynamic_range_bits: float = 0.0,
-        gain_range_rule: str = "cover_range", distribution: str = "gaussian",
-        tech_node: float = DEFAULT_TECH_NODE_M, throughput: float | None = None,
+        self, normalization: str = DEFAULTS.normalization, placement: str = "output",
+        input_format: str = DEFAULTS.input_format,
+        weight_format: str = DEFAULTS.weight_format, n_rows: int = DEFAULTS.n_rows,
+        n_cols: int = DEFAULT_N_COLS, gain_reference: str = DEFAULTS.gain_reference,
+        weight_block: int = DEFAULTS.weight_block,
+        sqnr_target_db: float = DEFAULTS.sqnr_target_db,
+        noise_standard: str = DEFAULTS.noise_standard,
+        thermal_margin_db: float = DEFAULTS.thermal_margin_db,
+        dynamic_range_bits: float = 0.0, gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE,
+        distribution: str = DEFAULTS.distribution,
+        cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
+        n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
+        n_weight_slices: int | None = None, technology: str | None = None,
+        tech_node: float | str | None = None, throughput: float | None = None,
     ) -> None:
         self._setup(dict(locals()))
 
@@ -70,20 +83,17 @@ class GainRangingStage(CostModel, ComponentModel):
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
         node = node_of(attrs)
         tech = node.tech
-        placement = as_choice("placement", attrs["placement"], PLACEMENTS)
-        rule = as_choice("gain_range_rule", attrs["gain_range_rule"], GAIN_RANGE_RULES)
+        placement = as_choice("placement", attrs.get("placement", "output"), PLACEMENTS)
         d = dynamic_range(attrs, n)
-        op = grmac_point(attrs)
-        # the gain range and the MAC's SNR at each D, as the per-MAC model sizes them
-        details = grmac_energy(op, d, tech, EnergyOptions(1, "thermal", rule)).details
-        octaves = details["gain_octaves"]
+        res = macro_breakdown({**attrs, "adc_bits": None, "adc_law": None}, "grmac", d, tech)
+        det = res.breakdown.details
         if placement == "array":
-            cap = thermal_capacitance_f(details["mac_snr_db"], op.gr_utilization, tech)
-            if op.normalization == "int" and op.n_rows <= op.block_rows:
+            octaves, cap = det["gain_octaves"], det["stage_capacitance_f"]
+            if res.op.normalization == "int" and res.op.n_rows <= res.op.block_rows:
                 octaves = np.zeros_like(d)
         else:
+            octaves = det["output_gain_octaves"]
             cap = np.full_like(d, tech.c_unit_min_f)
-            octaves = np.ceil(np.log2(4.0 * op.n_rows)) + octaves
         energy = full(n, gain_stage_energy_j(octaves, cap, tech))
         rate = analog_rate(attrs, tech)
         costs = BatchCosts({"gain": energy, "read": energy},

@@ -6,20 +6,17 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.area import grmac_area_terms, leakage_power_w, step_latency_s
-from grcim.plugins.energy.per_mac import grmac_energy
-from grcim.plugins.formats import get_format
-from grcim.plugins.models.attributes import DEFAULT_SQNR_DB, DEFAULT_TECH_NODE_M, as_terms
-from grcim.plugins.models.batch import BatchCosts, CostModel, full, sum_terms
-from grcim.plugins.models.ensemble import (
-    analog_rate,
-    dynamic_range,
-    energy_options,
-    grmac_point,
-    n_cols_array,
-    node_of,
-)
+from grcim.plugins.models.batch import BatchCosts, CostModel
+from grcim.plugins.models.ensemble import mac_costs
 from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.settings import (
+    DEFAULT_ADC_LAW,
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_GAIN_RANGE_RULE,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 
 __all__ = ["GainRangingMAC", "GRMAC_TERMS"]
 
@@ -31,8 +28,9 @@ class GainRangingMAC(CostModel, ComponentModel):
     """One GR-MAC cell with its per-MAC share of DAC, gain ranging, ADC and digital logic.
 
     ``compute`` costs exactly ``grcim.plugins.energy.per_mac.grmac_energy(...).total`` (or
-    the sum of ``include_terms``): per-input costs are divided by ``n_cols``, per-conversion
-    costs by ``n_rows``. Area and leakage are per MAC cell with the same shares.
+    the sum of ``include_terms``) on the macro structure the attributes declare. Area and
+    leakage are per MAC cell with the same shares. The table also reports the ADC's share
+    of the energy, the ADC bits per conversion and the conversions per MAC.
 
     Parameters
     ----------
@@ -41,27 +39,22 @@ class GainRangingMAC(CostModel, ComponentModel):
     n_rows : int
         Rows accumulated per ADC conversion, 1..4096.
     n_cols : int
-        Columns one input (DAC) drives.
+        Bit lines one input row drives (weights per row = ``n_cols / n_weight_slices``).
     normalization : {"unit", "row", "int"}
-        GR-MAC normalization normalization.
+        GR-MAC normalization granularity.
     gain_reference : {"fixed", "vector_max"}
         Gains relative to a design-time exponent, or to each vector's max (digital max tree).
     weight_block : int
         Columns sharing a weight-row exponent (``row``).
-    sqnr_target_db : float
-        End-to-end SQNR standard, dB (6..100).
+    sqnr_target_db, noise_standard, thermal_margin_db
+        The SQNR standard and what it counts (as for ``conventional_fp_mac``).
     dynamic_range_bits : float
         Input dynamic range the SQNR must hold over, octaves (0..40).
-    adc_law : str
-        ADC energy law: thermal, walden, envelope (alias survey), hwcomponents.
     gain_range_rule : {"cover_range", "sqnr"}
         How far the gain range reaches below the reference (see ``EnergyOptions``).
-    distribution : str
-        Input/weight distribution of the ensemble (``grcim.plugins.distributions``).
-    tech_node : float
-        Feature size, m (hwcomponents convention; see ``technode``).
-    throughput : float or None
-        MACs per second of one cell; default: the technology's conversion rate.
+    cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices, adc_bits,
+    adc_law, adc_rate, distribution, technology, tech_node, throughput
+        As for ``conventional_fp_mac``.
     include_terms : str
         ``"all"`` or a comma-separated subset of dac, mac, gain_stage, output_gain, adc,
         digital (e.g. ``"mac"`` when the architecture prices converters separately).
@@ -71,42 +64,33 @@ class GainRangingMAC(CostModel, ComponentModel):
     """Names in architecture files (``component_class``)."""
     priority = 0.9
     """grcim's own component; no other model serves these names."""
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
-        self, input_format: str = "fp8_e4m3", weight_format: str = "fp8_e4m3",
-        n_rows: int = 64, n_cols: int = 64, normalization: str = "row",
-        gain_reference: str = "fixed", weight_block: int = 32,
-        sqnr_target_db: float = DEFAULT_SQNR_DB, dynamic_range_bits: float = 0.0,
-        adc_law: str = "thermal", gain_range_rule: str = "cover_range",
-        distribution: str = "gaussian", tech_node: float = DEFAULT_TECH_NODE_M,
-        throughput: float | None = None, include_terms: str = "all",
+        self, input_format: str = DEFAULTS.input_format,
+        weight_format: str = DEFAULTS.weight_format, n_rows: int = DEFAULTS.n_rows,
+        n_cols: int = DEFAULT_N_COLS, normalization: str = DEFAULTS.normalization,
+        gain_reference: str = DEFAULTS.gain_reference,
+        weight_block: int = DEFAULTS.weight_block,
+        sqnr_target_db: float = DEFAULTS.sqnr_target_db,
+        noise_standard: str = DEFAULTS.noise_standard,
+        thermal_margin_db: float = DEFAULTS.thermal_margin_db,
+        dynamic_range_bits: float = 0.0, gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE,
+        cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
+        n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
+        n_weight_slices: int | None = None, adc_bits: float | str | None = None,
+        adc_law: str = DEFAULT_ADC_LAW, adc_rate: float | None = None,
+        distribution: str = DEFAULTS.distribution, technology: str | None = None,
+        tech_node: float | str | None = None, throughput: float | None = None,
+        include_terms: str = "all",
     ) -> None:
         self._setup(dict(locals()))
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
-        terms = as_terms(attrs["include_terms"], GRMAC_TERMS)
-        d = dynamic_range(attrs, n)
-        opts = energy_options(attrs, n_cols_array(attrs, n))
-        op = grmac_point(attrs)
-        breakdown = grmac_energy(op, d, tech, opts)
-        exp_bits = get_format(attrs["weight_format"]).exp_bits
-        areas = grmac_area_terms(op, breakdown, tech, opts, exp_bits)
-        rate = analog_rate(attrs, tech)
-        # all terms: the core's own total, so a query returns exactly what it computes
-        energy = (full(n, breakdown.total) if terms == GRMAC_TERMS
-                  else sum_terms(breakdown.terms, terms, n))
-        active = sum_terms(breakdown.terms, tuple(t for t in terms if t != "mac"), n)
-        costs = BatchCosts({"compute": energy}, sum_terms(areas, terms, n),
-                           leakage_power_w(active, rate), full(n, step_latency_s(rate)),
-                           full(n, rate))
-        return costs, node
+        return mac_costs(attrs, n, "grmac", GRMAC_TERMS)
 
     @action
     def compute(self) -> ActionCost:
         """One multiply-accumulate, with its shares of the periphery (J, s, MAC/s)."""
         return self._cost("compute")
-

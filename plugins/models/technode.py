@@ -1,14 +1,28 @@
-"""How a requested ``tech_node`` (metres, the hwcomponents convention) maps to grcim's nodes.
+"""How ``technology`` and ``tech_node`` attributes map to a technology record.
 
-- Within ``EXACT_TOLERANCE`` (relative) of a bundled node (28, 22, 7 nm): that node's
-  technology file is used as is.
+``technology`` (Accelergy's attribute name) is a bundled node name (``"28nm"``, ``"65nm"``,
+...), a technology YAML file (bundled grammar: ``plugins/tech/*.yaml``), or a node size
+(``"45nm"`` or metres); ``tech_node`` (hwcomponents' name) is a node size in metres or
+``"<x>nm"``. Rules:
+
+- neither: the default technology (28 nm);
+- a technology file or bundled name alone: its constants as they are;
+- a node size (either attribute) alone: the nearest bundled node, scaled (below);
+- a technology file and a ``tech_node`` that differs from its ``node_m``: the file's
+  constants scaled to ``tech_node`` (below).
+
+Node sizes:
+
+- Within ``EXACT_TOLERANCE`` (relative) of a bundled node (7, 22, 28, 65, 130 nm): that
+  node's technology file is used as is.
 - Otherwise, inside ``TECH_NODE_RANGE_M``: the model is evaluated at the nearest bundled node
   (in log distance) and its energy, area and leakage are scaled to the requested node with
   ``hwcomponents.scaling`` (Stillmaker & Baas, Integration 58, 2017, via
   ``ComponentModel.scale``). Latency and throughput are not scaled: they are set by the
   ``throughput``/``cycle_period`` attributes or the technology's conversion rate.
   The scaling tables describe logic; kT/C-limited analog energy does not shrink with the
-  node, which is why the range stays within a factor of about two of a bundled node.
+  node, which is why bundled nodes sit at most a factor of 1.6 from any node in range
+  (7-130 nm; 45 nm is 1.44x from 65 nm, 1.6x from 28 nm).
 - Outside the range the models decline (``ModelDomainError``), so another model can serve.
 """
 
@@ -26,12 +40,12 @@ from grcim.errors import ModelDomainError
 from grcim.plugins.technology import BUNDLED_NODES, Technology, load_technology
 
 __all__ = ["NodeMap", "EXACT_TOLERANCE", "TECH_NODE_RANGE_M", "parse_tech_node",
-           "resolve_node"]
+           "resolve_node", "node_from_attributes"]
 
 #: Relative distance to a bundled node treated as that node (absorbs float noise).
 EXACT_TOLERANCE = 1e-3
-#: Nodes served, m (bundled 7-28 nm, scaled up to 45 nm).
-TECH_NODE_RANGE_M = (7e-9, 45e-9)
+#: Nodes served, m (bundled 7, 22, 28, 65 and 130 nm; others scaled from the nearest).
+TECH_NODE_RANGE_M = (7e-9, 130e-9)
 _NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
 
 
@@ -79,7 +93,8 @@ def parse_tech_node(value: Any) -> float:
             <= hi * (1 + EXACT_TOLERANCE)):
         raise ModelDomainError(
             "tech_node", value, f"a feature size in metres from {lo:g} to {hi:g} "
-            "(bundled 28e-9, 22e-9, 7e-9; others scaled with hwcomponents.scaling)")
+            "(bundled 7e-9, 22e-9, 28e-9, 65e-9, 130e-9; others scaled with "
+            "hwcomponents.scaling)")
     return node
 
 
@@ -98,3 +113,50 @@ def resolve_node(tech_node: float) -> NodeMap:
     src = nearest.node_m
     return NodeMap(nearest, src, tech_node, tech_node_energy(tech_node, src),
                    tech_node_area(tech_node, src), tech_node_leak(tech_node, src))
+
+
+@functools.lru_cache(maxsize=64)
+def _file_technology(path: str, mtime_ns: int, size: int) -> Technology:
+    return load_technology(path)
+
+
+def _technology_file(value: str) -> Technology:
+    import os
+
+    try:
+        st = os.stat(value)
+    except OSError as exc:
+        raise ModelDomainError("technology", value, "a bundled node (" + ", ".join(BUNDLED_NODES)
+                               + f"), a node size, or a readable technology YAML file "
+                               f"({exc.strerror})") from None
+    return _file_technology(os.path.abspath(value), st.st_mtime_ns, st.st_size)
+
+
+def _scaled(tech: Technology, target_m: float) -> NodeMap:
+    src = tech.node_m
+    if abs(target_m / src - 1.0) <= EXACT_TOLERANCE:
+        return NodeMap(tech, src, src, 1.0, 1.0, 1.0)
+    return NodeMap(tech, src, target_m, tech_node_energy(target_m, src),
+                   tech_node_area(target_m, src), tech_node_leak(target_m, src))
+
+
+def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
+    """The technology and scaling serving a model's ``technology`` and ``tech_node``."""
+    target = None if tech_node is None else parse_tech_node(tech_node)
+    if technology is None or (isinstance(technology, str) and not technology.strip()):
+        return resolve_node(target if target is not None else 28e-9)
+    if isinstance(technology, str):
+        key = technology.strip()
+        if key in BUNDLED_NODES:
+            tech = next(t for t in _bundled() if t.name == key)
+            return _scaled(tech, target if target is not None else tech.node_m)
+        if key.endswith((".yaml", ".yml")) or "/" in key or "\\" in key:
+            tech = _technology_file(key)
+            return _scaled(tech, target if target is not None else tech.node_m)
+    try:
+        node = parse_tech_node(technology)
+    except ModelDomainError:
+        raise ModelDomainError(
+            "technology", technology, "a bundled node (" + ", ".join(BUNDLED_NODES) + "), a "
+            "node size from 7nm to 130nm, or a technology YAML file") from None
+    return resolve_node(target if target is not None else node)
