@@ -110,7 +110,7 @@ def _toll_events(c: Component, t: OpTable, alloc: Allocation, chip: ChipSpec,
         elif c.level == 1:
             out += v * t.n * til.k_tiles
         else:
-            out += v * t.n * til.row_partials * macro.n_weight_slices * slices_x
+            out += v * t.n * til.row_partials * macro.converted_slices * slices_x
     if "weight" in c.charges:
         out += cell_bits / (macro.n_weight_slices * macro.cell_bits)
     return np.where(alloc.cim | (c.level == 0), out, 0.0)
@@ -145,7 +145,7 @@ def count_actions(t: OpTable, alloc: Allocation, traffic: Traffic, comps: ChipCo
         for j, action in enumerate(VECTOR_ACTIONS):
             cols[comps.vector.name, action] = vec[:, j]
     v = alloc.vectors * alloc.count * alloc.density
-    adc = np.where(alloc.cim, v * t.n * alloc.tiling.row_partials * macro.n_weight_slices
+    adc = np.where(alloc.cim, v * t.n * alloc.tiling.row_partials * macro.converted_slices
                    * macro.n_input_slices, 0.0)
     dac = np.where(alloc.cim, v * t.k * alloc.tiling.n_tiles * macro.n_input_slices, 0.0)
     keys = tuple(cols)

@@ -26,9 +26,10 @@ c2c            ``C_u = max(C_min, F C_th)``         ``3 s_w a C_u V_s V_dd``
   capacitors are charged through the swing at activity ``a`` (an upper estimate: the series
   capacitors see less than the full swing). Cost linear in bits.
 
-Ceiling: a capacitance above the technology's ``c_cell_max_f`` is not a buildable memory
-array; the design is infeasible (``ModelDomainError`` naming the capacitance needed and the
-ceiling), never priced.
+Ceiling: more capacitance per stored bit than the technology's ``c_cell_max_f`` (a
+bit-sliced ``C_u``, a ladder's ``3 C_u``, a binary-weighted array over its ``b_w``
+bitcells) is not a buildable memory array; the design is infeasible (``ModelDomainError``
+naming the capacitance needed and the ceiling), never priced.
 """
 
 from __future__ import annotations
@@ -72,9 +73,13 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
     c_th = thermal_capacitance_f(snr_db, utilization, tech) * slicing_noise_factor(sl)
     if sl.topology == "binary_weighted":
         floor = tech.c_unit_min_f * 2.0 ** (sl.weight_bits - 1.0)
+        per_bit = sl.weight_bits
     else:
         floor = np.full_like(c_th, tech.c_unit_min_f)
-    return check_ceiling(np.maximum(floor, c_th), tech, strict=strict)
+        per_bit = 1.0 / C2C_UNITS_PER_BIT if sl.topology == "c2c" else 1.0
+    c = np.maximum(floor, c_th)
+    ok = check_ceiling(c / per_bit, tech, "capacitance_per_stored_bit", strict=strict)
+    return np.where(np.isnan(ok), np.nan, c)
 
 
 def cell_step_energy_j(sl: Slicing, c_cell_f: ArrayLike, tech: Technology) -> F64:

@@ -1,7 +1,8 @@
 """Tests of grcim.plugins.operating_point (Monte Carlo design quantities of each pipeline).
 
-References: the budget split written in the module (three equal noise powers: each share
-must reach target + 10 log10 3 dB), the exact optimum uniform quantizer of a Gaussian
+References: the budget split written in grcim.plugins.settings (``total``: three equal noise
+powers, each share must reach target + 10 log10 3 dB; ``sqnr``: two quantization shares at
+target + 10 log10 2 dB and thermal noise 10 dB below the target), the exact optimum uniform quantizer of a Gaussian
 (J. Max 1960; computed here by integration), the GR-MAC closed form 6.02 B + 1.42 dB derived
 in test_sqnr.py, and the 6.02 dB-per-bit law every uniform quantizer follows.
 """
@@ -18,11 +19,11 @@ from scipy import optimize, stats
 
 from grcim.errors import ModelDomainError
 from grcim.plugins.operating_point import (
-    BUDGET_SHARES,
     OperatingPoint,
     derive_operating_point,
     operating_point,
 )
+from grcim.plugins.settings import QUANTIZATION_SHARES, TOTAL_SHARES, Ensemble
 
 DB_PER_BIT = 20.0 * math.log10(2.0)
 GRMAC_OFFSET_DB = 10.0 * math.log10(2.0 * math.log(2.0))  # see test_sqnr.POWER_WEIGHTED_DB
@@ -58,10 +59,14 @@ def _bits_for(sqnr_of, target_db: float) -> float:
     return optimize.brentq(lambda b: sqnr_of(b) - target_db, 2.0, 14.0, xtol=1e-4)
 
 
+def _ens(**kw: object) -> Ensemble:
+    return Ensemble(**{"n_samples": N_SAMPLES, "noise_standard": "total", **kw})  # type: ignore[arg-type]
+
+
 @functools.cache
 def _unit_vm(seed: int, target_db: float = 35.0) -> OperatingPoint:
-    return derive_operating_point(sqnr_target_db=target_db, normalization="unit",
-                                  gain_reference="vector_max", n_samples=N_SAMPLES, seed=seed)
+    return derive_operating_point(_ens(sqnr_target_db=target_db, normalization="unit",
+                                       gain_reference="vector_max", seed=seed))
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +77,9 @@ def unit_vm() -> tuple[OperatingPoint, OperatingPoint]:
 
 def test_budget_share(unit_vm) -> None:
     op, _ = unit_vm
-    assert BUDGET_SHARES == 3
+    assert TOTAL_SHARES == 3 and op.noise_standard == "total"
     assert op.share_db == pytest.approx(35.0 + 10.0 * math.log10(3.0), abs=1e-12)
+    assert op.thermal_snr_db == op.share_db
     assert op.sqnr_target_db == 35.0 and op.n_rows == 64
     assert (op.input_man_bits, op.weight_man_bits) == (3, 3)  # fp8_e4m3 by default
     assert (op.normalization, op.gain_reference, op.block_rows) == ("unit", "vector_max", 1)
@@ -117,15 +123,13 @@ def test_fixed_reference_never_needs_less_gain_range(unit_vm) -> None:
     # A design-time reference sits at or above each vector's own maximum, so every product is
     # at least as far below it: the same flushing budget needs at least as many octaves.
     vm, _ = unit_vm
-    fixed = derive_operating_point(sqnr_target_db=35.0, normalization="unit", gain_reference="fixed",
-                                   n_samples=N_SAMPLES, seed=1)
+    fixed = derive_operating_point(_ens(normalization="unit", gain_reference="fixed", seed=1))
     assert fixed.gr_gain_octaves >= vm.gr_gain_octaves
     assert fixed.conv_adc_bits == vm.conv_adc_bits  # the conventional side does not depend on it
 
 
 def test_int_variant_widths() -> None:
-    op = derive_operating_point(sqnr_target_db=35.0, normalization="int", gain_reference="vector_max",
-                                n_samples=N_SAMPLES, seed=1)
+    op = derive_operating_point(_ens(normalization="int", gain_reference="vector_max", seed=1))
     # block-scaled integers hold at least the operand's sign + hidden bit + 3 fraction bits
     assert op.gr_input_bits == op.gr_weight_bits >= 5.0
     assert op.gr_input_bits == int(op.gr_input_bits)
@@ -136,9 +140,9 @@ def test_interpolated_operating_point_close_to_direct_run() -> None:
     # operating_point() interpolates cached runs at 35 and 40 dB; its promise (docstring): close
     # to a direct run. Continuous widths move ~1 bit per 6 dB (nearly linear), integer widths
     # are interpolated between neighbouring integers, so they may be half a step off.
-    a = operating_point(sqnr_target_db=37.5, normalization="unit", n_samples=N_SAMPLES, seed=0)
-    b = derive_operating_point(sqnr_target_db=37.5, normalization="unit", gain_reference="fixed",
-                               n_samples=N_SAMPLES, seed=0)
+    a = operating_point(_ens(sqnr_target_db=37.5, normalization="unit"))
+    b = derive_operating_point(_ens(sqnr_target_db=37.5, normalization="unit",
+                                    gain_reference="fixed"))
     for key in ("conv_adc_bits", "conv_input_bits", "conv_weight_bits", "gr_adc_bits"):
         assert getattr(a, key) == pytest.approx(getattr(b, key), abs=0.05), key
     for key in ("gr_input_bits", "gr_weight_bits", "gr_gain_octaves"):
@@ -146,15 +150,15 @@ def test_interpolated_operating_point_close_to_direct_run() -> None:
     for key in ("conv_utilization", "gr_utilization"):
         assert getattr(a, key) == pytest.approx(getattr(b, key), rel=0.1), key
     assert a.share_db == pytest.approx(b.share_db)
-    at_grid = operating_point(sqnr_target_db=35.0, normalization="unit", n_samples=N_SAMPLES, seed=0)
+    at_grid = operating_point(_ens(normalization="unit"))
     assert at_grid.sqnr_target_db == 35.0 and at_grid.share_db == pytest.approx(39.771, abs=1e-3)
 
 
 def test_same_seed_same_point_different_seed_differs() -> None:
     kw = dict(normalization="unit", gain_reference="vector_max", n_samples=1000)
-    a = derive_operating_point(seed=5, **kw)
-    b = derive_operating_point(seed=5, **kw)
-    c = derive_operating_point(seed=6, **kw)
+    a = derive_operating_point(_ens(seed=5, **kw))
+    b = derive_operating_point(_ens(seed=5, **kw))
+    c = derive_operating_point(_ens(seed=6, **kw))
     assert asdict(a) == asdict(b)
     assert a.conv_adc_bits != c.conv_adc_bits
 
@@ -168,9 +172,48 @@ def test_same_seed_same_point_different_seed_differs() -> None:
     ({"sqnr_target_db": 200.0}, "sqnr_target_db"),
     ({"distribution": "cauchy"}, "distribution"),
     ({"input_format": "fp7"}, "format"),
+    ({"noise_standard": "snr"}, "noise_standard"),
+    ({"alignment": "local"}, "alignment"),
 ])
 def test_bad_parameters_raise_model_domain_error(kwargs: dict, item: str) -> None:
     with pytest.raises(ModelDomainError) as info:
-        derive_operating_point(n_samples=200, **kwargs)
+        derive_operating_point(_ens(n_samples=200, **kwargs))
     assert info.value.item == item
     assert "\n" not in str(info.value)
+
+
+def test_sqnr_standard_budget() -> None:
+    op = operating_point(Ensemble(noise_standard="sqnr", thermal_margin_db=10.0))
+    assert QUANTIZATION_SHARES == 2
+    assert op.share_db == pytest.approx(35.0 + 10.0 * math.log10(2.0), abs=1e-12)
+    assert op.thermal_snr_db == pytest.approx(45.0)
+    total = operating_point(Ensemble(noise_standard="total"))
+    # a looser quantization share: each quantizer needs about (4.77 - 3.01) / 6.02 bit less
+    assert total.conv_adc_bits - op.conv_adc_bits == pytest.approx(1.76 / DB_PER_BIT, abs=0.1)
+
+
+def test_standards_up_to_100_db_are_served() -> None:
+    # 100 dB is documented; its shares (103-105 dB) are internal and must not be refused
+    op = operating_point(Ensemble(sqnr_target_db=100.0, noise_standard="total"))
+    assert op.share_db == pytest.approx(100.0 + 10.0 * math.log10(3.0))
+    assert 15.0 < op.conv_adc_bits < 20.0
+
+
+def test_vector_max_alignment_truncates() -> None:
+    # per-vector alignment with truncation: the operand's error is a uniform step below its
+    # value (mean-square D**2/3 instead of D**2/12 for rounding: one bit worse), but no
+    # clipping; widths stay near the global grid's (within about 1.5 bits)
+    glob = derive_operating_point(_ens(alignment="global", seed=2))
+    vec = derive_operating_point(_ens(alignment="vector_max", seed=2))
+    assert vec.alignment == "vector_max" and glob.alignment == "global"
+    assert 0.0 < vec.conv_input_bits - glob.conv_input_bits < 1.7
+    assert vec.gr_adc_bits == glob.gr_adc_bits  # the GR-MAC side does not depend on it
+
+
+def test_truncating_alignment_by_hand() -> None:
+    from grcim.plugins.pipelines.conventional import align_to_vector_max
+
+    v = np.array([[3.0, -1.3, 0.26, 0.0]])  # max 3 -> top = 4; 4 bits: step 4 / 8 = 0.5
+    np.testing.assert_array_equal(align_to_vector_max(v, 4.0), [[3.0, -1.0, 0.0, 0.0]])
+    # 6 bits: step 0.125: 3.0, -1.25 (1.3 truncated), 0.25 (0.26 truncated)
+    np.testing.assert_array_equal(align_to_vector_max(v, 6.0), [[3.0, -1.25, 0.25, 0.0]])
