@@ -239,12 +239,13 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
             if VARIABLE_KEYS[key].group not in ("common", "macro"):
                 raise r.error((*v_path, key), values[key], 'only in chip files (kind: "chip")',
                               r.line(v_block, key) or v_line)
+    data, key_of = _group(values, "macro")
+    macro = _build(r, MacroSpec, data, key_of, v_block, v_path, v_line)
+    # after the variables are checked, so a missing variable is reported where it belongs
     attrs: dict[str, Attribute] = {}
     if "extra_attributes_for_all_component_models" in block:
         key = "extra_attributes_for_all_component_models"
         attrs = r.attributes(block[key], (*path, key), r.line(block, key) or line)
-    data, key_of = _group(values, "macro")
-    macro = _build(r, MacroSpec, data, key_of, v_block, v_path, v_line)
     chip = None
     if kind == "chip":
         parts = {}

@@ -105,25 +105,30 @@ def ensemble_of(attrs: dict[str, Any], pipeline: str = "grmac") -> Ensemble:
     return ens
 
 
+def _or(attrs: dict[str, Any], key: str, default: Any) -> Any:
+    value = attrs.get(key)
+    return default if value is None else value
+
+
 def structure_of(attrs: dict[str, Any]) -> MacroStructure:
     """The :class:`MacroStructure` named by a model's attributes."""
     return MacroStructure(
-        cell_topology=as_choice("cell_topology", attrs.get("cell_topology") or
-                                MacroStructure.cell_topology, CELL_TOPOLOGIES),
+        cell_topology=as_choice("cell_topology", _or(attrs, "cell_topology",
+                                                     MacroStructure.cell_topology),
+                                CELL_TOPOLOGIES),
         dac_bits=as_optional_int("dac_bits", attrs.get("dac_bits"), 1, 16),
         n_input_slices=as_optional_int("n_input_slices", attrs.get("n_input_slices"), 1, 32),
-        cell_bits=as_int("cell_bits", attrs.get("cell_bits") or MacroStructure.cell_bits,
-                         1, 16),
+        cell_bits=as_int("cell_bits", _or(attrs, "cell_bits", MacroStructure.cell_bits), 1, 16),
         n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1, 32),
-        n_cols=as_int("n_cols", attrs.get("n_cols") or MacroStructure.n_cols, 1, 65536),
+        n_cols=as_int("n_cols", _or(attrs, "n_cols", MacroStructure.n_cols), 1, 65536),
     ).validated()
 
 
 def options_of(attrs: dict[str, Any], tech: Technology) -> EnergyOptions:
     """``EnergyOptions`` (ADC law, gain-range rule, ADC rate, declared ADC bits)."""
-    rule = as_choice("gain_range_rule", attrs.get("gain_range_rule") or
-                     EnergyOptions.gain_range_rule, GAIN_RANGE_RULES)
-    law = as_adc_law(attrs.get("adc_law") or EnergyOptions.adc_law)
+    rule = as_choice("gain_range_rule", _or(attrs, "gain_range_rule",
+                                            EnergyOptions.gain_range_rule), GAIN_RANGE_RULES)
+    law = as_adc_law(_or(attrs, "adc_law", EnergyOptions.adc_law))
     rate = attrs.get("adc_rate")
     rate = None if rate is None else as_number("adc_rate", rate, 1.0, 1e12)
     bits = attrs.get("adc_bits")

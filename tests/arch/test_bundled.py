@@ -121,19 +121,21 @@ def test_large_numbers_match_their_sources() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "slices", "mvm_ns", "weights"),
+    ("name", "slices", "mvm_ns", "weights", "columns"),
     [
-        # conversions = cols x row groups x input slices = 256 x 4 x slices;
-        # per ADC: / 128 ADCs; time = per-ADC conversions / 200 MS/s
-        ("grmac_unit", 1, 8 / 200e6 * 1e9, 256 * (256 // 5)),
-        ("conventional_fp_cim", 3, 24 / 200e6 * 1e9, 256 * (256 // 8)),
-        ("int8_cim", 8, 64 / 200e6 * 1e9, 256 * (256 // 8)),
+        # conversions = bit columns holding weights x row groups x input slices (bit-sliced
+        # cells: every bit column is converted); per ADC: / 128 ADCs; time = per-ADC
+        # conversions / 200 MS/s. grmac_unit: 51 weights of 5 cells = 255 columns.
+        ("grmac_unit", 1, 8 / 200e6 * 1e9, 256 * (256 // 5), 255),
+        ("conventional_fp_cim", 3, 24 / 200e6 * 1e9, 256 * (256 // 8), 256),
+        ("int8_cim", 8, 64 / 200e6 * 1e9, 256 * (256 // 8), 256),
     ],
 )
-def test_macro_derived_quantities(name: str, slices: int, mvm_ns: float, weights: int) -> None:
+def test_macro_derived_quantities(name: str, slices: int, mvm_ns: float, weights: int,
+                                  columns: int) -> None:
     m = load_arch(name).macro
     assert m.n_row_groups == 4
-    assert m.conversions_per_input_vector == 256 * 4 * slices
+    assert m.conversions_per_input_vector == columns * 4 * slices
     assert m.mvm_time_s * 1e9 == pytest.approx(mvm_ns)
     assert m.weights_per_macro == weights
     assert m.weight_load_energy_j == pytest.approx(256 * 256 * 0.1e-12)

@@ -18,7 +18,7 @@ from grcim.arch import parse_format
         ("fp16", "fp", 16, 5, 10, True, False),  # IEEE binary16
         ("fp32", "fp", 32, 8, 23, True, False),  # IEEE binary32
         ("int8", "int", 8, 0, 7, True, False),
-        ("uint4", "int", 4, 0, 4, False, False),
+        ("fp8_e2m5", "fp", 8, 2, 5, True, False),  # any ExMy layout the models round
         ("mxfp8_e4m3", "fp", 8, 4, 3, True, True),  # OCP MX v1.0
         ("mxint8", "int", 8, 0, 7, True, True),
     ],
@@ -31,7 +31,8 @@ def test_layouts(name: str, kind: str, bits: int, e: int, m: int, signed: bool,
             info.block_scaled) == (kind, bits, e, m, signed, block)
 
 
-@pytest.mark.parametrize("name", ["fp8_e4m4", "fp8", "int1", "int64", "float8", "fp8_e0m7",
+@pytest.mark.parametrize("name", ["uint4", "int32", "fp16_e4m11", "fp12_e9m2",
+                                  "fp8_e4m4", "fp8", "int1", "int64", "float8", "fp8_e0m7",
                                   "", "mx", "e4m3", 8, None])
 def test_unknown_names(name: object) -> None:
     assert parse_format(name) is None  # type: ignore[arg-type]

@@ -101,7 +101,7 @@ def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["table", "gr_mac", "--action", "write"], "action = 'write': an action of gr_mac"),
     (["table", "cim_dac"], "n_bits = 'missing': a required attribute of cim_dac"),
     (["table", "cim_dac", "--set", "n_bits=40"], "n_bits = 40: a number from 1 to 16"),
-    (["table", "gr_mac", "--set", "tech_node=90e-9"], "tech_node = 9e-08: a feature size"),
+    (["table", "gr_mac", "--set", "tech_node=180e-9"], "tech_node = 1.8e-07: a feature size"),
     (["table", "gr_mac", "--set", "colour=red"], "attribute = 'colour': an attribute of"),
     (["table", "gr_mac", "--sweep", "n_cols=1:4:0"], "--sweep = 'n_cols=1:4:0'"),
     (["table", "gr_mac", "--sweep", "n_cols"], "--sweep = 'n_cols': KEY=V1,V2"),

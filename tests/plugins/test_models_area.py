@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from grcim.plugins.energy import area
-from grcim.plugins.energy.per_mac import EnergyOptions, grmac_energy
+from grcim.plugins.energy.macro import MacroStructure
+from grcim.plugins.energy.per_mac import grmac_energy
 from grcim.plugins.operating_point import operating_point
 from grcim.plugins.technology import Technology, load_technology
 
@@ -79,16 +80,18 @@ def test_mac_cell_is_the_larger_of_capacitor_and_bitcells(tech28: Technology) ->
 
 
 def test_gate_area_technology_counts_the_digital_gates(tech28: Technology) -> None:
-    # row normalization, fixed reference: digital per MAC = [LOD(4 b) + 2 adds(w_e)] / n_cols +
-    # [add(w_e) + register(B_adc + w_e)] / n_rows; areas with FA / DFF gate equivalents
+    # row normalization, fixed reference, 8 one-bit weight cells over 256 bit lines (32
+    # weights per row drive), 8 conversions per 64 MACs: digital per MAC =
+    # [LOD(4 b) + 2 adds(w_e)] / 32 + [add(w_e) + register(B_adc + w_e) + shift-and-add
+    # into ceil(B_adc) + 7 bits] x 8 / 64; areas with FA / DFF gate equivalents
     op = operating_point()
-    n_cols = 32
     w_e = math.ceil(math.log2(max(op.exponent_span, 2)))
     fa = 4.256 / 0.798 * area.nand2_area_m2(tech28)
     ff = 4.522 / 0.798 * area.nand2_area_m2(tech28)
-    ref = (4 + 2 * w_e) * fa / n_cols + (w_e * fa + (op.gr_adc_bits + w_e) * ff) / 64
-    opts = EnergyOptions(n_cols, "thermal")
-    got = grmac_energy(op, 0.0, area.gate_area_technology(tech28), opts).terms["digital"]
+    acc = math.ceil(op.gr_adc_bits) + 7
+    ref = (4 + 2 * w_e) * fa / 32 + (w_e * fa + (op.gr_adc_bits + w_e) * ff + acc * fa) / 8
+    got = grmac_energy(op, 0.0, area.gate_area_technology(tech28),
+                       MacroStructure(n_cols=256)).terms["digital"]
     assert float(got[0]) == pytest.approx(ref, rel=1e-12)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from grcim.plugins.energy.per_mac import EnergyOptions, grmac_energy
+from grcim.plugins.energy.macro import MacroStructure
+from grcim.plugins.energy.per_mac import grmac_energy
 from grcim.plugins.models import MODELS
 from grcim.plugins.operating_point import operating_point
 from grcim.plugins.technology import Technology
@@ -43,8 +44,8 @@ def test_installed_models_include_grcim() -> None:
 def test_query_without_models_argument_equals_core(tech28: Technology) -> None:
     import hwcomponents
 
-    got = hwcomponents.get_action_cost("gr_mac", {"n_cols": 16}, "compute", {})
-    core = grmac_energy(operating_point(), 0.0, tech28, EnergyOptions(16, "thermal"))
+    got = hwcomponents.get_action_cost("gr_mac", {"n_cols": 64}, "compute", {})
+    core = grmac_energy(operating_point(), 0.0, tech28, MacroStructure(n_cols=64))
     assert got.energy == pytest.approx(float(core.total[0]), rel=1e-12)
     assert hwcomponents.get_area("grcim_adc", {"n_bits": 3}) > 0
 

@@ -14,9 +14,11 @@ import hwcomponents
 import numpy as np
 import pytest
 
+from grcim.plugins.energy.macro import MacroStructure
 from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
 from grcim.plugins.models import MODELS
 from grcim.plugins.operating_point import operating_point
+from grcim.plugins.settings import Ensemble
 from grcim.plugins.technology import Technology, load_technology
 
 REL = 1e-12  # same floating-point operations on both paths; only summation order may differ
@@ -28,13 +30,14 @@ def cost(name: str, attrs: dict, action: str) -> hwcomponents.ActionCost:
 
 
 @pytest.mark.parametrize("normalization", ["unit", "row", "int"])
-@pytest.mark.parametrize(("d", "n_cols"), [(0.0, 64), (3.0, 16)])
+@pytest.mark.parametrize(("d", "n_cols"), [(0.0, 64), (3.0, 256)])
 def test_gr_mac_compute_equals_core(normalization: str, d: float, n_cols: int,
                                     tech28: Technology) -> None:
     attrs = {"normalization": normalization, "dynamic_range_bits": d, "n_cols": n_cols,
              "adc_law": "walden", "tech_node": 28e-9}
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, "fixed", 32)
-    core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "walden", "cover_range"))
+    op = operating_point(Ensemble(normalization=normalization))
+    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols),
+                        EnergyOptions("walden", "cover_range"))
     got = cost("gr_mac", attrs, "compute")
     assert got.energy == pytest.approx(float(core.total[0]), rel=REL)
     # the per-MAC terms really differ with the normalization: guard against a constant answer
@@ -43,7 +46,7 @@ def test_gr_mac_compute_equals_core(normalization: str, d: float, n_cols: int,
 
 def test_gr_mac_include_terms_selects_core_terms(tech28: Technology) -> None:
     op = operating_point()
-    core = grmac_energy(op, 0.0, tech28, EnergyOptions(64, "thermal", "cover_range"))
+    core = grmac_energy(op, 0.0, tech28)
     got = cost("gr_mac", {"include_terms": "mac,adc"}, "compute").energy
     assert got == pytest.approx(float(core.terms["mac"][0] + core.terms["adc"][0]), rel=REL)
 
@@ -51,32 +54,60 @@ def test_gr_mac_include_terms_selects_core_terms(tech28: Technology) -> None:
 def test_conventional_compute_equals_core(tech28: Technology) -> None:
     op = operating_point()  # conventional fields do not depend on the GR normalization
     for d in (0.0, 5.0):
-        core = conventional_energy(op, d, tech28, EnergyOptions(32, "envelope"))
-        got = cost("conventional_fp_mac", {"dynamic_range_bits": d, "n_cols": 32,
+        core = conventional_energy(op, d, tech28, MacroStructure(n_cols=128),
+                                   EnergyOptions("envelope"))
+        got = cost("conventional_fp_mac", {"dynamic_range_bits": d, "n_cols": 128,
                                            "adc_law": "survey"}, "compute")
         assert got.energy == pytest.approx(float(core.total[0]), rel=REL)
 
 
 def test_int_mac_closed_form() -> None:
-    # hand-derived from analog.py's laws with the 28 nm constants:
-    #   DAC  a Cmin 2**(b_x-1) Vs Vdd / n_cols
-    #   cell a max(Cmin 2**(b_w-1), kT SNR/(Vs**2 u)) Vs Vdd, SNR = 10**(share/10)
-    #   ADC  thermal law 0.5 10**((6.02 B + 1.76 - FOM)/10) / n_rows
+    # hand-derived with the 28 nm constants for a 4-bit x 6-bit integer macro with a declared
+    # 5-bit ADC: one DAC step of 4 bits, 6 one-bit weight cells, 128 bit lines (21.3
+    # weights per row), 64 rows, 6 conversions (bit columns) per 64 MACs:
+    #   DAC   a Cmin 2**(4-1) Vs Vdd / (128 / 6)
+    #   cells 6 a C_u Vs Vdd, C_u = max(Cmin, F kT SNR/(Vs**2 u)), F = 4095/(3 * 63**2)
+    #   ADC   two-regime law at 5 bits, x 6/64
+    #   shift-and-add  ceil(5) + 0 + 5 = 10 full adders per conversion, x 6/64
+    # SNR = delivered quantization SQNR + 10 dB, from grcim.plugins.integer_point
+    from grcim.plugins.integer_point import combine_db, integer_point
+
     t = load_technology("28nm")
-    ref = operating_point("gaussian", "fp16", "fp16", 64, 35.0, "row", "fixed", 32)
     a, vs, vdd, cmin = t.activity, t.analog_swing_v, t.vdd_v, t.c_unit_min_f
     b_x, b_w, n_cols, n_rows, adc = 4, 6, 128, 64, 5.0
-    dac = a * cmin * 2 ** (b_x - 1) * vs * vdd / n_cols
-    c_kt = 1.380649e-23 * 300.0 * 10 ** (ref.share_db / 10) / (vs**2 * ref.conv_utilization)
-    mac = a * max(cmin * 2 ** (b_w - 1), c_kt) * vs * vdd
-    e_adc = 0.5 * 10 ** ((6.02 * adc + 1.76 - t.adc_schreier_fom_db) / 10) / n_rows
+    ip = integer_point("gaussian", b_x, b_w, n_rows)
+    # the 5-bit slice conversion counts as 5 + log2(r) - log2(q)/2 full bits
+    r = 1.0 * (2**6 - 1) / 2**5
+    q = 1.0 * (1 - 4.0**-6) / (1 - 0.25)
+    q_db = float(combine_db(ip.input_sqnr_db, ip.weight_sqnr_db,
+                            ip.adc_sqnr_at(adc + math.log2(r) - 0.5 * math.log2(q))))
+    f = (4.0**6 - 1) / (3 * 63.0**2)
+    c_kt = f * 1.380649e-23 * 300.0 * 10 ** ((q_db + 10.0) / 10) / (vs**2 * ip.utilization)
+    dac = a * cmin * 2 ** (b_x - 1) * vs * vdd / (n_cols / b_w)
+    mac = b_w * a * max(cmin, c_kt) * vs * vdd
+    e_adc = (t.adc_walden_fom_j * 2**adc
+             + 0.5 * 10 ** ((6.02 * adc + 1.76 - t.adc_schreier_fom_db) / 10)) * b_w / n_rows
+    shift_add = 10 * t.e_full_adder_j * b_w / n_rows
     got = cost("int_cim_mac", {"input_bits": b_x, "weight_bits": b_w, "n_rows": n_rows,
                                "n_cols": n_cols, "adc_bits": adc}, "compute")
-    assert got.energy == pytest.approx(dac + mac + e_adc, rel=1e-9)
-    auto = cost("int_cim_mac", {"input_bits": b_x, "weight_bits": b_w, "n_rows": n_rows,
-                                "n_cols": n_cols}, "compute")
-    e_auto = 0.5 * 10 ** ((6.02 * ref.conv_adc_bits + 1.76 - t.adc_schreier_fom_db) / 10)
-    assert auto.energy == pytest.approx(dac + mac + e_auto / n_rows, rel=1e-9)
+    assert got.energy == pytest.approx(dac + mac + e_adc + shift_add, rel=1e-9)
+
+
+def test_int_mac_cells_follow_the_declared_widths() -> None:
+    # "a 4-bit/4-bit macro with a 4-bit ADC still gets 35 dB cells" no more: its cells are
+    # sized for what its widths deliver, so they are smaller than an 8-bit macro's
+    from grcim.plugins.models import IntCIMMAC
+
+    small = IntCIMMAC(input_bits=4, weight_bits=4, adc_bits=4, n_rows=64)
+    big = IntCIMMAC(input_bits=8, weight_bits=8, n_rows=64)
+    s_info = IntCIMMAC.evaluate_scaled({**IntCIMMAC.attribute_defaults(), "input_bits": 4,
+                                        "weight_bits": 4, "adc_bits": 4}, 1).info
+    b_info = IntCIMMAC.evaluate_scaled({**IntCIMMAC.attribute_defaults(), "input_bits": 8,
+                                        "weight_bits": 8}, 1).info
+    # int4 operands reach ~19 dB (MSE-optimal 15-level quantizer), int8 ~40 dB each
+    assert s_info["delivered_sqnr_db"][0] < 20.0 < 30.0 < b_info["delivered_sqnr_db"][0]
+    assert s_info["cell_capacitance_f"][0] <= b_info["cell_capacitance_f"][0]
+    assert small.compute().energy < big.compute().energy
 
 
 def test_area_and_leak_through_hwcomponents_match_the_model_class() -> None:

@@ -12,10 +12,12 @@ import math
 import hwcomponents
 import pytest
 
-from grcim.plugins.energy.per_mac import EnergyOptions, grmac_energy
+from grcim.plugins.energy.macro import MacroStructure
+from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
 from grcim.plugins.models import MODELS
 from grcim.plugins.models.exponent_normalizer import digital_pieces
 from grcim.plugins.operating_point import operating_point
+from grcim.plugins.settings import Ensemble
 from grcim.plugins.technology import Technology, load_technology
 
 M = list(MODELS)
@@ -31,7 +33,10 @@ def test_adc_below_four_bits_thermal_and_walden(enob: float, tech28: Technology)
     # thermal: E = 0.5 * 10**((6.02 ENOB + 1.76 - FOM_S) / 10); walden: E = FOM_W * 2**ENOB
     thermal = 0.5 * 10 ** ((6.02 * enob + 1.76 - tech28.adc_schreier_fom_db) / 10)
     walden = tech28.adc_walden_fom_j * 2**enob
-    assert energy("grcim_adc", {"n_bits": enob}, "convert") == pytest.approx(thermal, rel=1e-12)
+    assert energy("grcim_adc", {"n_bits": enob, "adc_law": "thermal"},
+                  "convert") == pytest.approx(thermal, rel=1e-12)
+    assert energy("grcim_adc", {"n_bits": enob}, "convert") == pytest.approx(
+        thermal + walden, rel=1e-12)  # the default two-regime law is their sum
     assert energy("grcim_adc", {"n_bits": enob, "adc_law": "walden"},
                   "convert") == pytest.approx(walden, rel=1e-12)
 
@@ -47,15 +52,30 @@ def test_adc_hwcomponents_law_matches_hwcomponents_adc() -> None:
     assert got == pytest.approx(ref, rel=1e-12)
 
 
+def test_adc_energy_follows_its_own_rate() -> None:
+    # issue R1: the rate is throughput / n_adcs, and the hwcomponents law depends on it
+    from hwcomponents_adc import ADC
+
+    for rate in (1e7, 1e9):
+        ref = ADC(n_bits=10, tech_node=28e-9, throughput=rate).convert().energy
+        got = energy("grcim_adc", {"n_bits": 10, "adc_law": "hwcomponents", "n_adcs": 4,
+                                   "throughput": 4 * rate, "tech_node": 28e-9}, "convert")
+        assert got == pytest.approx(ref, rel=1e-12)
+
+
 def test_adc_auto_bits_per_pipeline(tech28: Technology) -> None:
+    # auto: the bits per conversion of the same per-MAC breakdown the MAC model prices
     op = operating_point()
-    core = grmac_energy(op, 0.0, tech28, EnergyOptions(64, "thermal"))
+    core = grmac_energy(op, 0.0, tech28)
     gr = energy("grcim_adc", {"n_bits": "auto", "pipeline": "grmac"}, "convert")
-    assert gr / 64 == pytest.approx(float(core.terms["adc"][0]), rel=REL)
-    conv = energy("grcim_adc", {"pipeline": "conventional", "dynamic_range_bits": 2.0},
-                  "convert")
-    b = op.conv_adc_bits + 2.0
-    assert conv == pytest.approx(0.5 * 10 ** ((6.02 * b + 1.76 - 180.0) / 10), rel=1e-12)
+    conv = float(core.details["conversions_per_mac"][0])
+    assert gr * conv == pytest.approx(float(core.terms["adc"][0]), rel=REL)
+    st = MacroStructure(dac_bits=4, n_input_slices=3)
+    c_core = conventional_energy(op, 2.0, tech28, st)
+    c = energy("grcim_adc", {"pipeline": "conventional", "dynamic_range_bits": 2.0,
+                             "dac_bits": 4, "n_input_slices": 3}, "convert")
+    assert c == pytest.approx(float(c_core.details["adc_energy_per_conversion_j"][0]),
+                              rel=REL)
 
 
 def test_adc_throughput_area_leak_count_all_adcs() -> None:
@@ -75,23 +95,26 @@ def test_dac_closed_form_and_share_of_grmac(tech28: Technology) -> None:
         ref = t.activity * t.c_unit_min_f * 2 ** (bits - 1) * t.analog_swing_v * t.vdd_v
         assert energy("cim_dac", {"n_bits": bits}, "convert") == pytest.approx(ref, rel=1e-12)
     op = operating_point()
-    core = grmac_energy(op, 0.0, t, EnergyOptions(32, "thermal"))
+    core = grmac_energy(op, 0.0, t, MacroStructure(n_cols=256))
     dac = energy("cim_dac", {"n_bits": op.gr_input_bits}, "read")
+    # one row drive serves 256 bit lines / 8 cells per weight = 32 weights
     assert dac / 32 == pytest.approx(float(core.terms["dac"][0]), rel=REL)
 
 
-@pytest.mark.parametrize(("normalization", "share"), [("unit", "one"), ("row", "n_cols")])
+@pytest.mark.parametrize(("normalization", "share"), [("unit", "one"), ("row", "row")])
 def test_gain_stage_times_its_sharing_is_the_core_term(normalization: str, share: str,
                                                        tech28: Technology) -> None:
-    n_cols, d = 16, 2.0
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, "fixed", 32)
-    core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "thermal"))
-    attrs = {"normalization": normalization, "dynamic_range_bits": d}
+    n_cols, d = 128, 2.0
+    op = operating_point(Ensemble(normalization=normalization))
+    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols))
+    attrs = {"normalization": normalization, "dynamic_range_bits": d, "n_cols": n_cols}
     array = energy("gain_ranging_stage", {**attrs, "placement": "array"}, "gain")
-    divisor = 1 if share == "one" else n_cols
+    w_row = float(core.details["weights_per_row"][0])
+    divisor = 1 if share == "one" else w_row
     assert array / divisor == pytest.approx(float(core.terms["gain_stage"][0]), rel=REL)
     output = energy("gain_ranging_stage", attrs, "read")
-    assert output / 64 == pytest.approx(float(core.terms["output_gain"][0]), rel=REL)
+    conv = float(core.details["conversions_per_mac"][0])
+    assert output * conv == pytest.approx(float(core.terms["output_gain"][0]), rel=REL)
 
 
 # every normalization branch once, and the max-tree branch (vector_max) on one normalization
@@ -99,12 +122,18 @@ def test_gain_stage_times_its_sharing_is_the_core_term(normalization: str, share
     ("unit", "fixed"), ("row", "fixed"), ("int", "fixed"), ("row", "vector_max")])
 def test_normalizer_pieces_compose_to_the_core_digital_term(normalization: str, reference: str,
                                                             tech28: Technology) -> None:
-    n_cols, d = 8, 3.0
-    op = operating_point("gaussian", "fp8_e4m3", "fp8_e4m3", 64, 35.0, normalization, reference, 32)
-    core = grmac_energy(op, d, tech28, EnergyOptions(n_cols, "thermal"))
+    n_cols, d = 64, 3.0
+    op = operating_point(Ensemble(normalization=normalization, gain_reference=reference))
+    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols))
     pieces = digital_pieces(op, core.details, core.dynamic_range_bits, tech28)
-    # the per-MAC model of the core: per_mac + per_input / n_cols + per_conversion / n_rows
-    composed = pieces["per_mac"] + pieces["per_input"] / n_cols + pieces["per_conversion"] / 64
+    det = core.details
+    # the per-MAC model of the core: per_mac + per_input / weights per row + (per_conversion
+    # + shift-and-add of the bit columns) x conversions per MAC; the accumulator holds
+    # ceil(B) + (b_w - 1) bits
+    acc = math.ceil(float(det["adc_bits"][0])) + float(det["weight_bits"][0]) - 1
+    shift_add = acc * tech28.e_full_adder_j
+    composed = (pieces["per_mac"] + pieces["per_input"] / det["weights_per_row"]
+                + (pieces["per_conversion"] + shift_add) * det["conversions_per_mac"])
     assert float(composed[0]) == pytest.approx(float(core.terms["digital"][0]), rel=1e-12)
     attrs = {"normalization": normalization, "gain_reference": reference, "n_cols": n_cols,
              "dynamic_range_bits": d}
@@ -134,11 +163,11 @@ def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
     attrs = {"n_bits": "auto", "pipeline": "int", "input_format": "int8",
              "weight_format": "int8", "n_rows": 64, "adc_law": "thermal", "tech_node": 28e-9}
     capped = hwcomponents.get_action_cost(
-        "grcim_adc", {**attrs, "slice_input_bits": 1, "slice_weight_bits": 1}, "convert", {},
+        "grcim_adc", {**attrs, "dac_bits": 1, "n_input_slices": 8}, "convert", {},
         models=MODELS)
     assert capped.energy == pytest.approx(float(adc_energy_j(math.log2(65), "thermal", tech)))
-    free = hwcomponents.get_action_cost("grcim_adc", attrs, "convert", {}, models=MODELS)
     wide = hwcomponents.get_action_cost(
-        "grcim_adc", {**attrs, "slice_input_bits": 4, "slice_weight_bits": 1}, "convert", {},
+        "grcim_adc", {**attrs, "dac_bits": 4, "n_input_slices": 2}, "convert", {},
         models=MODELS)
-    assert free.energy > capped.energy and wide.energy == pytest.approx(free.energy)
+    assert wide.energy > capped.energy
+    assert wide.energy < float(adc_energy_j(math.log2(64 * 15 + 1), "thermal", tech))

@@ -54,8 +54,8 @@ def test_other_nodes_scale_from_the_nearest_bundled_node() -> None:
 
 
 def test_out_of_range_node_declines_with_the_reason() -> None:
-    with pytest.raises(RuntimeError, match=r"tech_node = 9e-08: a feature size in metres"):
-        hwcomponents.get_action_cost("gr_mac", {"tech_node": 90e-9}, "compute", {}, models=M)
+    with pytest.raises(RuntimeError, match=r"tech_node = 1.8e-07: a feature size in metres"):
+        hwcomponents.get_action_cost("gr_mac", {"tech_node": 180e-9}, "compute", {}, models=M)
 
 
 def test_a_decline_lets_another_model_serve(caplog: pytest.LogCaptureFixture) -> None:
@@ -71,10 +71,10 @@ def test_a_decline_lets_another_model_serve(caplog: pytest.LogCaptureFixture) ->
 
 @pytest.mark.parametrize(("attrs", "reason"), [
     ({"n_rows": 0}, "n_rows = 0: an integer from 1 to 4096"),
-    ({"input_format": "fp7"}, "input_format = 'fp7': one of"),
+    ({"input_format": "fp7"}, "input_format = 'fp7': a named format"),
     ({"sqnr_target_db": 140}, "sqnr_target_db = 140: a number from 6 to 100"),
     ({"dynamic_range_bits": -1}, "dynamic_range_bits = -1: a number from 0 to 40"),
-    ({"adc_law": "magic"}, "adc_law = 'magic': one of thermal, walden, envelope"),
+    ({"adc_law": "magic"}, "adc_law = 'magic': one of two_regime, thermal, walden, envelope"),
     ({"include_terms": "mac,fan"}, "include_terms = 'mac,fan'"),
 ])
 def test_bad_values_decline_naming_the_attribute(attrs: dict, reason: str) -> None:

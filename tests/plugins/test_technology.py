@@ -22,7 +22,7 @@ from grcim.plugins.technology import (
 )
 from grcim.resources import bundled
 
-NODE_M = {"28nm": 28e-9, "22nm": 22e-9, "7nm": 7e-9}
+NODE_M = {"28nm": 28e-9, "22nm": 22e-9, "7nm": 7e-9, "65nm": 65e-9, "130nm": 130e-9}
 FIELDS = list(Technology.model_fields)
 
 
