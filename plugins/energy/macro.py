@@ -192,7 +192,7 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
               else np.ceil(bw / cw - 1e-9))
         hw_w = cw * sw
     conv = sw if st.cell_topology == "bit_sliced" else np.ones_like(sw)
-    per_row = float(st.n_cols) / sw
+    per_row = np.floor(float(st.n_cols) / sw)  # whole weights; leftover columns idle
     if np.any(per_row < 1.0):
         raise ModelDomainError("n_cols", st.n_cols, f"at least the {int(np.max(sw))} cells of "
                                "one weight")
