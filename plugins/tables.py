@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,10 @@ class ComponentTable:
         Action to energy per action, J.
     area_m2, leak_power_w, latency_s, throughput_hz : ndarray
         Area (m²), static power (W), latency of one action (s), actions per second.
+    info : dict[str, ndarray]
+        Macro-level figures the model reports besides costs (``adc_energy_share``,
+        ``adc_bits``, ``conversions_per_mac``, ``delivered_sqnr_db``,
+        ``cell_capacitance_f``), empty for models without them.
     """
 
     component: str
@@ -87,6 +91,7 @@ class ComponentTable:
     leak_power_w: F64
     latency_s: F64
     throughput_hz: F64
+    info: dict[str, F64] = field(default_factory=dict)
 
     @property
     def n_points(self) -> int:
@@ -111,7 +116,8 @@ class ComponentTable:
                    "area_m2": float(self.area_m2[i]),
                    "leak_power_w": float(self.leak_power_w[i]),
                    "latency_s": float(self.latency_s[i]),
-                   "throughput_hz": float(self.throughput_hz[i])}
+                   "throughput_hz": float(self.throughput_hz[i]),
+                   "info": {k: float(v[i]) for k, v in self.info.items()}}
 
 
 def _check_names(model: type, keys: Sequence[str], component: str) -> dict[str, Any]:
@@ -174,6 +180,7 @@ def build_table(component: str | type, fixed: Mapping[str, Any] | None = None,
     grouped = [i for i, k in enumerate(keys) if k not in vector]
     columns: dict[str, F64] = {}
     energy: dict[str, F64] = {}
+    info: dict[str, F64] = {}
     for combo, points in _groups(index, shape, grouped):
         attrs = dict(base)
         for i, j in zip(grouped, combo, strict=True):
@@ -184,8 +191,10 @@ def build_table(component: str | type, fixed: Mapping[str, Any] | None = None,
         costs = model.evaluate_scaled(attrs, len(points))
         for action, values in costs.energy_j.items():
             energy.setdefault(action, np.empty(n))[points] = values
-        for field in ("area_m2", "leak_power_w", "latency_s", "throughput_hz"):
-            columns.setdefault(field, np.empty(n))[points] = getattr(costs, field)
+        for col in ("area_m2", "leak_power_w", "latency_s", "throughput_hz"):
+            columns.setdefault(col, np.empty(n))[points] = getattr(costs, col)
+        for key, values in costs.info.items():
+            info.setdefault(key, np.full(n, np.nan))[points] = values
     if actions:
         unknown = [a for a in actions if a not in energy]
         if unknown:
@@ -195,4 +204,4 @@ def build_table(component: str | type, fixed: Mapping[str, Any] | None = None,
     swept = {k: [sweep[k][j] for j in index[i]] for i, k in enumerate(keys)}
     return ComponentTable(name, model, base, swept, energy, columns["area_m2"],
                           columns["leak_power_w"], columns["latency_s"],
-                          columns["throughput_hz"])
+                          columns["throughput_hz"], info)

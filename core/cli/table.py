@@ -123,6 +123,11 @@ def _row_costs(table: ComponentTable, i: int) -> dict[str, float]:
             "leak_power_uw": float(table.leak_power_w[i]) * UW,
             "latency_ns": float(table.latency_s[i]) * NS,
             "throughput_per_s": float(table.throughput_hz[i])}
+    for key, values in table.info.items():  # macro-level figures (ADC share, SQNR, ...)
+        if key.endswith("_f"):
+            out[key[:-2] + "_ff"] = float(values[i]) * 1e15
+        else:
+            out[key] = float(values[i])
     return out
 
 
