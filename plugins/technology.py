@@ -52,6 +52,8 @@ class Technology(BaseModel):
     """Energy floor of the ADC survey envelope, J."""
     adc_envelope_k_j: Pos
     """Coefficient of the 4**ENOB term of the survey envelope, J."""
+    c_wire_per_m: Annotated[float, Field(gt=1e-12, lt=1e-8)]
+    """Capacitance of a minimum-pitch on-chip wire per length, F/m (row and column lines)."""
     c_cell_max_f: Annotated[float, Field(gt=1e-18, lt=1e-9)]
     """Largest capacitor one CIM cell may carry, F (thermal sizing beyond it is infeasible)."""
     adc_rate_hz: Pos

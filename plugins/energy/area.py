@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from grcim.plugins.energy.geometry import CIM_CELL_OVERHEAD, _loglog, sram_bitcell_area_m2
 from grcim.plugins.energy.macro import MacroStructure
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
@@ -67,8 +68,6 @@ F64 = NDArray[np.float64]
 #: structures in 28-7 nm processes give 1-3 fF/µm²; the density barely scales with the node
 #: because finer pitches are offset by lower-k dielectrics.
 CAP_DENSITY_F_PER_M2 = 2.0e-3
-#: Multiplying (CIM) bitcell area over a 6T cell (Valavi et al., JSSC 2019: 1.8x).
-CIM_CELL_OVERHEAD = 1.8
 _NAND2_NANGATE_UM2 = 0.798
 #: Gate equivalents (NAND2 = 1) of a full adder, a 2:1 mux bit and a D flip-flop (NanGate 45).
 GE_FULL_ADDER = 4.256 / _NAND2_NANGATE_UM2
@@ -79,15 +78,6 @@ GE_COMPARATOR = 10.0
 #: Static share of an active block's total power at its design rate (hwcomponents-adc).
 LEAKAGE_FRACTION = 0.2
 
-# High-density 6T SRAM bitcell area (m²) by node (m). Sources: Intel 65 nm 0.57 µm² (Bai et
-# al., IEDM 2004); 45 nm 0.346 (Mistry et al., IEDM 2007); 32 nm 0.171 (Natarajan et al.,
-# IEDM 2008); TSMC 28 nm 0.127 (28 nm HKMG platform); Intel 22 nm 0.092 (Auth et al., VLSI
-# 2012); 14 nm 0.0588 (Natarajan et al., IEDM 2014); 10 nm 0.0312 (Auth et al., IEDM 2017);
-# TSMC 7 nm 0.027 (Wu et al., IEDM 2016).
-_SRAM_BITCELL_M2 = (
-    (7e-9, 0.027e-12), (10e-9, 0.0312e-12), (14e-9, 0.0588e-12), (22e-9, 0.092e-12),
-    (28e-9, 0.127e-12), (32e-9, 0.171e-12), (45e-9, 0.346e-12), (65e-9, 0.57e-12),
-)
 # Logic transistor density (transistors/m², Bohr's 0.6 NAND2 + 0.4 scan-flop metric).
 # Sources: M. Bohr, "Let's clear up the node naming mess", Intel, 2017 (45 nm 3.3, 32 nm 7.5,
 # 22 nm 15.3, 14 nm 37.5 MTr/mm²); TSMC N7 91.2 MTr/mm² (WikiChip). 28 nm is interpolated.
@@ -96,26 +86,9 @@ _LOGIC_DENSITY_PER_M2 = (
 )
 
 
-def _loglog(node_m: float, table: tuple[tuple[float, float], ...], slope: float) -> float:
-    """Log-log interpolation in ``table``; beyond its ends, ``value ~ node**slope``."""
-    x = np.log([n for n, _ in table])
-    y = np.log([v for _, v in table])
-    ln = float(np.log(node_m))
-    if ln < x[0]:
-        return float(np.exp(y[0] + slope * (ln - x[0])))
-    if ln > x[-1]:
-        return float(np.exp(y[-1] + slope * (ln - x[-1])))
-    return float(np.exp(np.interp(ln, x, y)))
-
-
 def capacitor_area_m2(c_f: ArrayLike) -> F64:
     """Footprint (m²) of a MOM capacitor of ``c_f`` farads."""
     return np.asarray(c_f, dtype=np.float64) / CAP_DENSITY_F_PER_M2
-
-
-def sram_bitcell_area_m2(tech: Technology) -> float:
-    """High-density 6T bitcell area (m²) at ``tech.node_m`` (area ~ node² off the table)."""
-    return _loglog(tech.node_m, _SRAM_BITCELL_M2, 2.0)
 
 
 def nand2_area_m2(tech: Technology) -> float:
@@ -215,8 +188,9 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     """Area per MAC (m²) by the terms of ``per_mac.grmac_energy`` (same sharing).
 
     Each block's area is divided among the MACs that share it exactly as its energy is:
-    DAC by the weights its row drive serves, in-array gain stage by ``gain_share``, output
-    gain stage and ADC one per converted column of ``N`` rows. Cells store the weight
+    DAC by the weights its row drive serves, array wires none (they run over the cells),
+    in-array gain stage by ``gain_share``, output gain stage and ADC one per converted
+    column of ``N`` rows. Cells store the weight
     mantissa and the weight exponent: per cell (``unit``), shared by ``weight_block`` cells
     (``row``), none (``int``, weights are block-aligned when written).
     """
@@ -230,6 +204,7 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     return {
         "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
         "mac": _cells_area_m2(det, structure.cell_topology, tech, weight_exp_bits * exp_share),
+        "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "gain_stage": gain,
         "output_gain": gain_stage_area_m2(det["output_gain_octaves"], tech.c_unit_min_f,
                                           tech) * conv,
@@ -248,6 +223,7 @@ def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech
     return {
         "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
+        "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, op.n_rows),
         "digital": logic.terms["digital"],
     }
@@ -262,6 +238,7 @@ def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
     return {
         "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
+        "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, n_rows),
         "digital": np.where(many, logic_area_m2(tech, full_adders=acc, flops=acc), 0.0)
         * _converter_share(det, n_rows),

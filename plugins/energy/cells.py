@@ -42,7 +42,8 @@ from grcim.plugins.energy.analog import switch_energy_j, thermal_capacitance_f
 from grcim.plugins.energy.macro import Slicing, slicing_noise_factor
 from grcim.plugins.technology import Technology
 
-__all__ = ["cell_capacitance_f", "cell_step_energy_j", "check_ceiling", "C2C_UNITS_PER_BIT"]
+__all__ = ["cell_capacitance_f", "cell_step_energy_j", "check_ceiling", "C2C_UNITS_PER_BIT",
+           "thermal_snr_db"]
 
 F64 = NDArray[np.float64]
 #: Unit capacitors per bit of a C-2C ladder (shunt 2C + series C).
@@ -67,9 +68,14 @@ def check_ceiling(c_f: ArrayLike, tech: Technology, what: str = "cell_capacitanc
 
 
 def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
-                       tech: Technology, strict: bool = True) -> F64:
+                       tech: Technology, strict: bool = True,
+                       declared_f: float | None = None) -> F64:
     """Capacitance of one cell (bit_sliced: per bit; c2c: the ladder unit ``C_u``;
-    binary_weighted: the whole array), F, checked against the ceiling."""
+    binary_weighted: the whole array), F, checked against the ceiling. ``declared_f``: the
+    unit capacitance as built (a binary-weighted array is ``2**(b_w-1)`` of them)."""
+    if declared_f is not None:
+        units = 2.0 ** (sl.weight_bits - 1.0) if sl.topology == "binary_weighted" else 1.0
+        return np.broadcast_to(declared_f * units, np.shape(sl.weight_bits)).astype(np.float64)
     c_th = thermal_capacitance_f(snr_db, utilization, tech) * slicing_noise_factor(sl)
     if sl.topology == "binary_weighted":
         floor = tech.c_unit_min_f * 2.0 ** (sl.weight_bits - 1.0)
@@ -80,6 +86,16 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
     c = np.maximum(floor, c_th)
     ok = check_ceiling(c / per_bit, tech, "capacitance_per_stored_bit", strict=strict)
     return np.where(np.isnan(ok), np.nan, c)
+
+
+def thermal_snr_db(sl: Slicing, c_cell_f: ArrayLike, utilization: ArrayLike,
+                   tech: Technology) -> F64:
+    """Output SNR (dB) the cells' kT/C noise leaves at ``utilization`` (the inverse of the
+    sizing above: ``u C V_s**2 / (kT F)``; a binary-weighted array counts as a whole)."""
+    c = np.asarray(c_cell_f, dtype=np.float64)
+    snr = (np.asarray(utilization) * c * tech.analog_swing_v**2
+           / (tech.kt_j * slicing_noise_factor(sl)))
+    return 10.0 * np.log10(snr)
 
 
 def cell_step_energy_j(sl: Slicing, c_cell_f: ArrayLike, tech: Technology) -> F64:

@@ -60,7 +60,10 @@ from grcim.plugins.settings import (
     DEFAULT_N_COLS,
 )
 
-__all__ = ["MacroStructure", "Slicing", "resolve_slicing", "slice_adc_bits",
+#: How an input step reaches its row (``MacroStructure.dac_kind``).
+DAC_KINDS: tuple[str, ...] = ("capacitive", "pulse")
+
+__all__ = ["DAC_KINDS", "MacroStructure", "Slicing", "resolve_slicing", "slice_adc_bits",
            "lossless_bits", "slicing_noise_factor", "equivalent_full_bits", "check_width"]
 
 F64 = NDArray[np.float64]
@@ -85,6 +88,15 @@ class MacroStructure:
         Cells per weight; None: ``ceil(weight bits / cell_bits)`` (1 for binary_weighted).
     n_cols : int
         Bit lines one input row drives.
+    dac_kind : {"capacitive", "pulse"}
+        How an input step reaches its row: a binary-weighted capacitor DAC setting the row
+        to an analog level, or a pulse count on the word line (pulse-width / pulse-count
+        inputs; every pulse charges the word line through the supply).
+    cell_capacitance_f : float or None
+        Declared unit capacitance of the cells as built, F (a bit-sliced cell's capacitor,
+        a C-2C ladder's ``C``, a binary-weighted array's unit); None: sized for the
+        standard (matching floor or kT/C). A declared value is priced as is, and the
+        thermal noise it gives enters the delivered SQNR.
     """
 
     cell_topology: str = DEFAULT_CELL_TOPOLOGY
@@ -93,6 +105,8 @@ class MacroStructure:
     cell_bits: int = DEFAULT_CELL_BITS
     n_weight_slices: int | None = None
     n_cols: int = DEFAULT_N_COLS
+    dac_kind: str = "capacitive"
+    cell_capacitance_f: float | None = None
 
     def validated(self) -> MacroStructure:
         """This record after its checks (raises ``ModelDomainError``)."""
@@ -107,6 +121,11 @@ class MacroStructure:
                 raise ModelDomainError(name, value, f"an integer from 1 to {hi}")
         if not 1 <= self.n_cols <= 65536 or int(self.n_cols) != self.n_cols:
             raise ModelDomainError("n_cols", self.n_cols, "an integer from 1 to 65536")
+        if self.dac_kind not in DAC_KINDS:
+            raise ModelDomainError("dac_kind", self.dac_kind, f"one of {', '.join(DAC_KINDS)}")
+        c = self.cell_capacitance_f
+        if c is not None and not (1e-18 <= c <= 1e-11):
+            raise ModelDomainError("cell_capacitance", c, "a capacitance from 1e-18 to 1e-11 F")
         if self.cell_topology == "binary_weighted" and self.n_weight_slices not in (None, 1):
             raise ModelDomainError("n_weight_slices", self.n_weight_slices,
                                    "1 with cell_topology binary_weighted (one cell per weight)")

@@ -42,7 +42,9 @@ from grcim.plugins.energy.analog import (
     gain_stage_energy_j,
     thermal_capacitance_f,
 )
+from grcim.plugins.energy.array import column_energy_j, row_drive_energy_j
 from grcim.plugins.energy.cells import cell_capacitance_f, cell_step_energy_j
+from grcim.plugins.energy.cells import thermal_snr_db as cells_thermal_snr_db
 from grcim.plugins.energy.digital import (
     adder_energy_j,
     exponent_width_bits,
@@ -64,6 +66,7 @@ from grcim.plugins.technology import Technology
 __all__ = [
     "EnergyBreakdown", "conventional_energy", "grmac_energy", "integer_energy",
     "grmac_digital_pieces", "EnergyOptions", "DEFAULT_STRUCTURE", "integer_adc_bits",
+    "input_drive_energy_j",
 ]
 
 F64 = NDArray[np.float64]
@@ -113,8 +116,8 @@ class EnergyBreakdown:
     dynamic_range_bits : ndarray
         The grid, octaves.
     terms : dict[str, ndarray]
-        Term name (``dac``, ``mac``, ``gain_stage``, ``output_gain``, ``adc``, ``digital``)
-        to energy per MAC, J, shape ``(len(dynamic_range_bits),)``.
+        Term name (``dac``, ``mac``, ``array``, ``gain_stage``, ``output_gain``, ``adc``,
+        ``digital``) to energy per MAC, J, shape ``(len(dynamic_range_bits),)``.
     details : dict[str, ndarray]
         Sizing behind the terms on the same grid: bits, capacitances (F), octaves, actions
         per MAC (``drives_per_mac``, ``conversions_per_mac``) and energies per action
@@ -166,16 +169,30 @@ def _shift_add_j(sl: Slicing, adc_bits: F64, tech: Technology) -> F64:
     return np.where(many, adder_energy_j(width, tech), 0.0)
 
 
+def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str) -> F64:
+    """The input driver's own energy per row drive, J: a binary-weighted capacitor DAC
+    (``dac_energy_j``), or for pulse-count inputs the ``d_x``-bit down-counter that times
+    the pulses (one register write; the pulses on the row line are in the ``array`` term)."""
+    if dac_kind == "pulse":
+        return register_energy_j(dac_bits, tech)
+    return dac_energy_j(dac_bits, tech)
+
+
 def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: float,
-            tech: Technology, opts: EnergyOptions) -> tuple[dict[str, F64], dict[str, F64]]:
-    """DAC, cell and ADC terms (per MAC) and their details, shared by every pipeline."""
-    c_cell = cell_capacitance_f(sl, snr_db, utilization, tech, strict=opts.strict)
+            tech: Technology, opts: EnergyOptions,
+            st: MacroStructure) -> tuple[dict[str, F64], dict[str, F64]]:
+    """DAC, cell, array-wire and ADC terms (per MAC) and their details, shared by every
+    pipeline."""
+    c_cell = cell_capacitance_f(sl, snr_db, utilization, tech, strict=opts.strict,
+                                declared_f=st.cell_capacitance_f)
     e_step = cell_step_energy_j(sl, c_cell, tech)
-    e_dac = dac_energy_j(sl.dac_bits, tech)
+    e_dac = input_drive_energy_j(sl.dac_bits, tech, st.dac_kind)
     e_adc = adc_energy_j(adc_bits, opts.adc_law, tech, opts.adc_rate_hz)
+    e_row = row_drive_energy_j(sl, tech, st.dac_kind)
+    e_col = column_energy_j(op.n_rows, tech)
     drives, conv = sl.drives_per_mac(), sl.conversions_per_mac(op.n_rows)
     terms = {"dac": e_dac * drives, "mac": e_step * sl.cell_steps_per_mac(),
-             "adc": e_adc * conv}
+             "array": e_row * drives + e_col * conv, "adc": e_adc * conv}
     details = {
         "input_bits": sl.input_bits, "weight_bits": sl.weight_bits, "dac_bits": sl.dac_bits,
         "n_input_slices": sl.n_input_slices, "cell_bits": sl.cell_bits,
@@ -184,7 +201,9 @@ def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utiliza
         "drives_per_mac": drives, "conversions_per_mac": conv,
         "cell_steps_per_mac": sl.cell_steps_per_mac(),
         "dac_energy_per_drive_j": e_dac, "adc_energy_per_conversion_j": e_adc,
-        "cell_energy_per_step_j": e_step,
+        "cell_energy_per_step_j": e_step, "row_energy_per_drive_j": e_row,
+        "column_energy_per_conversion_j": np.broadcast_to(e_col, np.shape(drives)),
+        "thermal_snr_db": cells_thermal_snr_db(sl, c_cell, utilization, tech),
     }
     return terms, details
 
@@ -211,7 +230,7 @@ def conventional_energy(
     check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
     adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, f"D={d.max():g}")
     terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
-                             op.conv_utilization, tech, opts)
+                             op.conv_utilization, tech, opts, structure)
     span = op.exponent_span + d
     w_e = exponent_width_bits(span)
     per_input = adder_energy_j(w_e, tech) + shifter_energy_j(sl.input_bits, span, tech)
@@ -249,7 +268,7 @@ def grmac_energy(
     check_width("input_bits", sl.input_bits, need_x, "input mantissa")
     check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
     adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
-    terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts)
+    terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
     # the stage sits in the row driver (periphery), not in a cell: no cell ceiling
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
     # one gain application is shared by: its weight (unit), the weights of a row drive
@@ -262,7 +281,7 @@ def grmac_energy(
     conv = details["conversions_per_mac"]
     per_conversion = digital["per_conversion"] + _shift_add_j(sl, adc_bits, tech)
     terms = {
-        "dac": terms["dac"], "mac": terms["mac"],
+        "dac": terms["dac"], "mac": terms["mac"], "array": terms["array"],
         "gain_stage": (gain_stage_energy_j(octaves, c_stage, tech) * gain_share
                        * sl.cell_steps_per_mac()),
         "output_gain": e_out * conv,
@@ -298,7 +317,7 @@ def integer_energy(
     check_width("weight_bits", sl.weight_bits, bw, "integer weight")
     adc_bits = _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int")
     terms, details = _common(sl, op, adc_bits, np.broadcast_to(thermal_snr_db, bx.shape),
-                             np.broadcast_to(utilization, bx.shape), tech, opts)
+                             np.broadcast_to(utilization, bx.shape), tech, opts, structure)
     terms["digital"] = _shift_add_j(sl, adc_bits, tech) * details["conversions_per_mac"]
     return EnergyBreakdown(d, terms, details)
 

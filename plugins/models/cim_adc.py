@@ -87,7 +87,8 @@ class CIMADC(CostModel, ComponentModel):
         dynamic_range_bits: float = 0.0, distribution: str = DEFAULTS.distribution,
         cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
         n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
-        n_weight_slices: int | None = None, input_bits: int | None = None,
+        n_weight_slices: int | None = None, dac_kind: str = "capacitive",
+        cell_capacitance: float | None = None, input_bits: int | None = None,
         weight_bits: int | None = None, technology: str | None = None,
         tech_node: float | str | None = None,
     ) -> None:

@@ -6,9 +6,10 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.analog import dac_energy_j
 from grcim.plugins.energy.area import dac_area_m2, leakage_power_w
-from grcim.plugins.models.attributes import as_array, as_int
+from grcim.plugins.energy.macro import DAC_KINDS
+from grcim.plugins.energy.per_mac import input_drive_energy_j
+from grcim.plugins.models.attributes import as_array, as_choice, as_int
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
 from grcim.plugins.models.ensemble import analog_rate, node_of
 from grcim.plugins.models.technode import NodeMap
@@ -32,6 +33,9 @@ class CIMDAC(CostModel, ComponentModel):
     throughput : float or None
         Conversions per second of all ``n_dacs`` together; default ``n_dacs`` x the
         technology's conversion rate.
+    dac_kind : {"capacitive", "pulse"}
+        A binary-weighted capacitor DAC, or a pulse-count driver (its down-counter; the
+        pulses on the word line are priced by the MAC models' ``array`` term).
     technology, tech_node
         Technology file or bundled node, and/or feature size.
     """
@@ -42,7 +46,8 @@ class CIMDAC(CostModel, ComponentModel):
     VECTOR_ATTRIBUTES = ("n_bits",)
 
     def __init__(self, n_bits: int, n_dacs: int = 1, throughput: float | None = None,
-                 technology: str | None = None, tech_node: float | str | None = None) -> None:
+                 dac_kind: str = "capacitive", technology: str | None = None,
+                 tech_node: float | str | None = None) -> None:
         self._setup(dict(locals()))
 
     @classmethod
@@ -51,7 +56,8 @@ class CIMDAC(CostModel, ComponentModel):
         tech = node.tech
         bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
-        energy = dac_energy_j(bits, tech)
+        kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
+        energy = input_drive_energy_j(bits, tech, kind)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
         costs = BatchCosts({"convert": energy, "read": energy}, n_dacs * dac_area_m2(bits, tech),
                            leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))

@@ -20,7 +20,7 @@ from grcim.plugins.settings import (
 __all__ = ["ConventionalFPMAC", "CONVENTIONAL_TERMS"]
 
 #: Energy terms of ``grcim.plugins.energy.per_mac.conventional_energy``, in its order.
-CONVENTIONAL_TERMS = ("dac", "mac", "adc", "digital")
+CONVENTIONAL_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
 class ConventionalFPMAC(CostModel, ComponentModel):
@@ -56,6 +56,10 @@ class ConventionalFPMAC(CostModel, ComponentModel):
         How the cells store a weight.
     dac_bits, n_input_slices, cell_bits, n_weight_slices : int or None
         Slicing (None: derived from the widths the standard needs).
+    dac_kind : {"capacitive", "pulse"}
+        Input drivers: binary-weighted capacitor DACs, or pulse counts on the word lines.
+    cell_capacitance : float or None
+        Unit capacitance of the cells as built, F; None: sized for the standard.
     adc_bits : float, "auto" or None
         Bits per conversion; auto: derived from the standard and the slicing.
     adc_law : str
@@ -69,7 +73,7 @@ class ConventionalFPMAC(CostModel, ComponentModel):
     throughput : float or None
         MACs per second of one cell; default: the technology's conversion rate.
     include_terms : str
-        ``"all"`` or a comma-separated subset of dac, mac, adc, digital.
+        ``"all"`` or a comma-separated subset of dac, mac, array, adc, digital.
     """
 
     component_name = ["conventional_fp_mac", "fp_cim_mac"]
@@ -86,7 +90,8 @@ class ConventionalFPMAC(CostModel, ComponentModel):
         alignment: str = DEFAULTS.alignment, dynamic_range_bits: float = 0.0,
         cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
         n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
-        n_weight_slices: int | None = None, adc_bits: float | str | None = None,
+        n_weight_slices: int | None = None, dac_kind: str = "capacitive",
+        cell_capacitance: float | None = None, adc_bits: float | str | None = None,
         adc_law: str = DEFAULT_ADC_LAW, adc_rate: float | None = None,
         distribution: str = DEFAULTS.distribution, technology: str | None = None,
         tech_node: float | str | None = None, throughput: float | None = None,

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.energy.macro import MacroStructure, equivalent_full_bits
+from grcim.plugins.energy.macro import DAC_KINDS, MacroStructure, equivalent_full_bits
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
@@ -121,6 +121,10 @@ def structure_of(attrs: dict[str, Any]) -> MacroStructure:
         cell_bits=as_int("cell_bits", _or(attrs, "cell_bits", MacroStructure.cell_bits), 1, 16),
         n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1, 32),
         n_cols=as_int("n_cols", _or(attrs, "n_cols", MacroStructure.n_cols), 1, 65536),
+        dac_kind=as_choice("dac_kind", _or(attrs, "dac_kind", MacroStructure.dac_kind),
+                           DAC_KINDS),
+        cell_capacitance_f=(None if is_auto(attrs.get("cell_capacitance")) else as_number(
+            "cell_capacitance", attrs["cell_capacitance"], 1e-18, 1e-11)),
     ).validated()
 
 
@@ -178,12 +182,15 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64,
     opts = options_of(attrs, tech)
     ens = ensemble_of(attrs, pipeline)
     op = operating_point(ens)
-    if pipeline == "conventional":
-        bd = conventional_energy(op, d, tech, st, opts)
-        return MacroResult(bd, op, st, opts, np.full_like(d, ens.sqnr_target_db))
-    if pipeline == "grmac":
-        bd = grmac_energy(op, d, tech, st, opts)
-        return MacroResult(bd, op, st, opts, np.full_like(d, ens.sqnr_target_db))
+    if pipeline in ("conventional", "grmac"):
+        energy = conventional_energy if pipeline == "conventional" else grmac_energy
+        bd = energy(op, d, tech, st, opts)
+        # sized cells meet the standard by construction; declared ones leave their own
+        # thermal noise on top of the standard's quantization noise
+        delivered = np.full_like(d, ens.sqnr_target_db)
+        if st.cell_capacitance_f is not None:
+            delivered = combine_db(delivered, bd.details["thermal_snr_db"])
+        return MacroResult(bd, op, st, opts, delivered)
     bx = _int_width(attrs, "input_bits", "input_format")
     bw = _int_width(attrs, "weight_bits", "weight_format")
     ip = integer_point(ens.distribution, bx, bw, ens.n_rows)
@@ -195,6 +202,8 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64,
     q = combine_db(ip.input_sqnr_db, ip.weight_sqnr_db, s_adc)
     thermal = q + ens.thermal_margin_db
     bd = integer_energy(op, [bx], [bw], tech, ip.utilization, thermal, st, opts)
+    if st.cell_capacitance_f is not None:  # cells as built: their own thermal noise
+        thermal = bd.details["thermal_snr_db"]
     bd = EnergyBreakdown(d, {k: np.broadcast_to(v, d.shape) for k, v in bd.terms.items()},
                          {k: np.broadcast_to(v, d.shape) for k, v in bd.details.items()})
     delivered = np.broadcast_to(combine_db(q, thermal), d.shape)

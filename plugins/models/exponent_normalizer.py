@@ -82,7 +82,8 @@ class ExponentNormalizer(CostModel, ComponentModel):
         distribution: str = DEFAULTS.distribution,
         cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
         n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
-        n_weight_slices: int | None = None, technology: str | None = None,
+        n_weight_slices: int | None = None, dac_kind: str = "capacitive",
+        cell_capacitance: float | None = None, technology: str | None = None,
         tech_node: float | str | None = None, cycle_period: float | None = None,
     ) -> None:
         self._setup(dict(locals()))

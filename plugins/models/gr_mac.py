@@ -21,7 +21,7 @@ from grcim.plugins.settings import (
 __all__ = ["GainRangingMAC", "GRMAC_TERMS"]
 
 #: Energy terms of ``grcim.plugins.energy.per_mac.grmac_energy``, in its order.
-GRMAC_TERMS = ("dac", "mac", "gain_stage", "output_gain", "adc", "digital")
+GRMAC_TERMS = ("dac", "mac", "array", "gain_stage", "output_gain", "adc", "digital")
 
 
 class GainRangingMAC(CostModel, ComponentModel):
@@ -52,12 +52,13 @@ class GainRangingMAC(CostModel, ComponentModel):
         Input dynamic range the SQNR must hold over, octaves (0..40).
     gain_range_rule : {"cover_range", "sqnr"}
         How far the gain range reaches below the reference (see ``EnergyOptions``).
-    cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices, adc_bits,
-    adc_law, adc_rate, distribution, technology, tech_node, throughput
+    cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices, dac_kind,
+    cell_capacitance, adc_bits, adc_law, adc_rate, distribution, technology, tech_node,
+    throughput
         As for ``conventional_fp_mac``.
     include_terms : str
-        ``"all"`` or a comma-separated subset of dac, mac, gain_stage, output_gain, adc,
-        digital (e.g. ``"mac"`` when the architecture prices converters separately).
+        ``"all"`` or a comma-separated subset of dac, mac, array, gain_stage, output_gain,
+        adc, digital (e.g. ``"mac"`` when the architecture prices converters separately).
     """
 
     component_name = ["gr_mac", "gain_ranging_mac"]
@@ -78,7 +79,8 @@ class GainRangingMAC(CostModel, ComponentModel):
         dynamic_range_bits: float = 0.0, gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE,
         cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
         n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
-        n_weight_slices: int | None = None, adc_bits: float | str | None = None,
+        n_weight_slices: int | None = None, dac_kind: str = "capacitive",
+        cell_capacitance: float | None = None, adc_bits: float | str | None = None,
         adc_law: str = DEFAULT_ADC_LAW, adc_rate: float | None = None,
         distribution: str = DEFAULTS.distribution, technology: str | None = None,
         tech_node: float | str | None = None, throughput: float | None = None,

@@ -20,7 +20,7 @@ from grcim.plugins.settings import (
 __all__ = ["IntCIMMAC", "INT_TERMS"]
 
 #: Energy terms of ``grcim.plugins.energy.per_mac.integer_energy``, in its order.
-INT_TERMS = ("dac", "mac", "adc", "digital")
+INT_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
 class IntCIMMAC(CostModel, ComponentModel):
@@ -38,8 +38,10 @@ class IntCIMMAC(CostModel, ComponentModel):
     input_bits, weight_bits : int
         Signed integer widths (sign included), 2..16. Required.
     n_rows, n_cols, cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices,
-    adc_bits, adc_law, adc_rate, technology, tech_node, throughput
-        As for ``conventional_fp_mac``.
+    dac_kind, cell_capacitance, adc_bits, adc_law, adc_rate, technology, tech_node,
+    throughput
+        As for ``conventional_fp_mac`` (a declared ``cell_capacitance`` sets the thermal
+        noise that enters the delivered SQNR instead).
     sqnr_target_db, noise_standard
         The standard an automatic ADC (``adc_bits`` auto) is sized for.
     thermal_margin_db : float
@@ -47,7 +49,7 @@ class IntCIMMAC(CostModel, ComponentModel):
     distribution : str
         Input/weight distribution.
     include_terms : str
-        ``"all"`` or a comma-separated subset of dac, mac, adc, digital.
+        ``"all"`` or a comma-separated subset of dac, mac, array, adc, digital.
     """
 
     component_name = ["int_cim_mac", "int_mac"]
@@ -63,7 +65,8 @@ class IntCIMMAC(CostModel, ComponentModel):
         thermal_margin_db: float = DEFAULTS.thermal_margin_db,
         cell_topology: str = DEFAULT_CELL_TOPOLOGY, dac_bits: int | None = None,
         n_input_slices: int | None = None, cell_bits: int = DEFAULT_CELL_BITS,
-        n_weight_slices: int | None = None, adc_law: str = DEFAULT_ADC_LAW,
+        n_weight_slices: int | None = None, dac_kind: str = "capacitive",
+        cell_capacitance: float | None = None, adc_law: str = DEFAULT_ADC_LAW,
         adc_rate: float | None = None, distribution: str = DEFAULTS.distribution,
         technology: str | None = None, tech_node: float | str | None = None,
         throughput: float | None = None, include_terms: str = "all",

@@ -43,8 +43,8 @@ from grcim.plugins.pipelines.stages import (
 )
 
 __all__ = [
-    "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents", "Normalization",
-    "NORMALIZATIONS",
+    "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents",
+    "Normalization", "NORMALIZATIONS",
 ]
 
 Normalization = Literal["unit", "row", "int"]
@@ -165,7 +165,8 @@ def grmac_accumulate(
     (``|s| <= 4 N``), so that the exact result is ``s * 2**r`` when nothing is flushed.
     """
     if cfg.normalization not in NORMALIZATIONS:
-        raise ModelDomainError("normalization", cfg.normalization, f"one of {', '.join(NORMALIZATIONS)}")
+        raise ModelDomainError("normalization", cfg.normalization,
+                               f"one of {', '.join(NORMALIZATIONS)}")
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     g = _block_size(cfg, x.shape[-1])

@@ -23,7 +23,6 @@ from grcim.plugins.energy.analog import (
     thermal_capacitance_f,
 )
 from grcim.plugins.energy.cells import cell_capacitance_f
-from grcim.plugins.energy.macro import MacroStructure, resolve_slicing
 from grcim.plugins.energy.digital import (
     adder_energy_j,
     exponent_width_bits,
@@ -32,6 +31,7 @@ from grcim.plugins.energy.digital import (
     shifter_energy_j,
 )
 from grcim.plugins.energy.iso_energy import iso_energy_gain
+from grcim.plugins.energy.macro import MacroStructure, resolve_slicing
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,

@@ -13,7 +13,7 @@ import hwcomponents
 import pytest
 
 from grcim.plugins.energy.macro import MacroStructure
-from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
+from grcim.plugins.energy.per_mac import conventional_energy, grmac_energy
 from grcim.plugins.models import MODELS
 from grcim.plugins.models.exponent_normalizer import digital_pieces
 from grcim.plugins.operating_point import operating_point

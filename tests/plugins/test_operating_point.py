@@ -2,9 +2,9 @@
 
 References: the budget split written in grcim.plugins.settings (``total``: three equal noise
 powers, each share must reach target + 10 log10 3 dB; ``sqnr``: two quantization shares at
-target + 10 log10 2 dB and thermal noise 10 dB below the target), the exact optimum uniform quantizer of a Gaussian
-(J. Max 1960; computed here by integration), the GR-MAC closed form 6.02 B + 1.42 dB derived
-in test_sqnr.py, and the 6.02 dB-per-bit law every uniform quantizer follows.
+target + 10 log10 2 dB and thermal noise 10 dB below the target), the exact optimum
+uniform quantizer of a Gaussian (J. Max 1960; computed here by integration), the GR-MAC
+closed form 6.02 B + 1.42 dB derived in test_sqnr.py, and the 6.02 dB-per-bit law every uniform quantizer follows.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def _bits_for(sqnr_of, target_db: float) -> float:
 
 
 def _ens(**kw: object) -> Ensemble:
-    return Ensemble(**{"n_samples": N_SAMPLES, "noise_standard": "total", **kw})  # type: ignore[arg-type]
+    base: dict[str, object] = {"n_samples": N_SAMPLES, "noise_standard": "total"}
+    return Ensemble(**{**base, **kw})  # type: ignore[arg-type]
 
 
 @functools.cache

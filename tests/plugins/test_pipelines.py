@@ -157,7 +157,8 @@ def test_thermal_noise_rms_and_seed() -> None:
 NORMALIZATIONS = {
     "unit": (GRMACConfig(normalization="unit"), False, {"gain_range_octaves"}),
     "row_own_exponents": (GRMACConfig(normalization="row"), False, {"gain_range_octaves"}),
-    "row_shared": (GRMACConfig(normalization="row"), True, {"weight_frac_bits", "gain_range_octaves"}),
+    "row_shared": (GRMACConfig(normalization="row"), True,
+                   {"weight_frac_bits", "gain_range_octaves"}),
     "int_all_rows": (GRMACConfig(normalization="int"), False, {"int_bits"}),
     "int_blocks_of_8": (GRMACConfig(normalization="int", block_rows=8), False,
                         {"int_bits", "gain_range_octaves"}),
@@ -165,9 +166,9 @@ NORMALIZATIONS = {
 
 
 def _all_variants(x: np.ndarray, wb: np.ndarray, **finite: float) -> dict[str, np.ndarray]:
-    """Every normalization's output for x and the first weight column of ``wb``; the row normalization
-    runs twice: each weight with its own exponent, and with the block's shared row exponent
-    (``row_exponents`` over the ``wb`` block)."""
+    """Every normalization's output for x and the first weight column of ``wb``; the row
+    normalization runs twice: each weight with its own exponent, and with the block's shared
+    row exponent (``row_exponents`` over the ``wb`` block)."""
     out = {}
     for name, (cfg, shared, applies) in NORMALIZATIONS.items():
         cfg = replace(cfg, **{k: v for k, v in finite.items() if k in applies})
