@@ -4,7 +4,8 @@ References: the budget split written in grcim.plugins.settings (``total``: three
 powers, each share must reach target + 10 log10 3 dB; ``sqnr``: two quantization shares at
 target + 10 log10 2 dB and thermal noise 10 dB below the target), the exact optimum
 uniform quantizer of a Gaussian (J. Max 1960; computed here by integration), the GR-MAC
-closed form 6.02 B + 1.42 dB derived in test_sqnr.py, and the 6.02 dB-per-bit law every uniform quantizer follows.
+closed form 6.02 B + 1.42 dB derived in test_sqnr.py, and the 6.02 dB-per-bit law every
+uniform quantizer follows.
 """
 
 from __future__ import annotations
