@@ -46,9 +46,12 @@ HAND = Technology(
     name="hand", node_m=28e-9, vdd_v=1.0, analog_swing_v=0.5, temperature_k=300.0,
     c_unit_min_f=1e-15, activity=0.5, e_full_adder_j=2e-15, e_mux_bit_j=1e-15,
     e_flop_bit_j=1.5e-15, adc_schreier_fom_db=180.0, adc_walden_fom_j=1e-15,
-    adc_envelope_floor_j=0.27e-12, adc_envelope_k_j=1.45e-19, c_cell_max_f=50e-15,
-    adc_rate_hz=1e8,
+    adc_envelope_floor_j=0.27e-12, adc_envelope_k_j=1.45e-19, c_wire_per_m=0.2e-9,
+    c_cell_max_f=50e-15, adc_rate_hz=1e8,
 )
+# a 28 nm multiplying bitcell: 1.8 x 0.127 um^2 with a 2:1 outline (plugins/energy/geometry.py)
+CELL_A = 1.8 * 0.127e-12
+CELL_W, CELL_H = math.sqrt(2 * CELL_A), math.sqrt(CELL_A / 2)  # 0.676 um, 0.338 um
 # switching energy per farad with HAND: a V_s V_dd = 0.5 * 0.5 * 1.0 = 0.25 J/F
 PER_F = 0.25
 
@@ -232,6 +235,9 @@ def test_conventional_energy_by_hand_at_d0() -> None:
     want = {
         "dac": 2.0**5 * 1e-15 * PER_F / 64,   # 6-bit DAC, one drive shared by 64 weights
         "mac": 4 * 1e-15 * PER_F,             # 4 one-bit cells of 1 fF each switch once
+        # row wire of 64 weights x 4 cells per drive (/64), column wire of 64 cells per
+        # conversion (x 4/64): 4 (w + h) c_wire switched through the swing per MAC
+        "array": 4 * (CELL_W + CELL_H) * 0.2e-9 * PER_F,
         "adc": _thermal_adc_j(bits) * 4 / 64,  # 4 conversions (bit columns) per 64 rows
         # per input: 4-bit exponent compare (4 FA) + shift of 6 bits over 16 positions
         # (6 x 5 mux bits), shared by 64 weights; per conversion: a shift-and-add into a
@@ -249,11 +255,12 @@ def test_grmac_row_fixed_energy_by_hand_at_d0() -> None:
     c_th = KT_300 * 1e4 / (0.25 * 0.05)  # 3.31 fF: the stage capacitor
     # cells: 5 one-bit cells per weight, kT/C times (4**5 - 1)/(3 * 31**2) = 0.355: 1.18 fF
     c_u = c_th * 1023 / (3 * 31**2)
-    w_row = 256 / 5  # weights per row drive
+    w_row = 51  # whole weights of 5 cells per row drive (256 bit lines, 1 left idle)
     conv = 5 / 64  # conversions per MAC
     want = {
         "dac": 2.0**4 * 1e-15 * PER_F / w_row,
         "mac": 5 * c_u * PER_F,
+        "array": 5 * (CELL_W + CELL_H) * 0.2e-9 * PER_F,  # row and column wires, as above
         # 6 octaves: 6 halving steps on the kT/C-sized stage cap, applied once per row drive
         "gain_stage": 6 * (c_th * PER_F + 1.5e-15) / w_row,
         # output stage: ceil(log2(4 * 64)) + 6 = 14 steps on C_min, once per conversion
