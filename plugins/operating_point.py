@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from grcim.errors import ModelDomainError
+from grcim.plugins.op_disk_cache import load_or_compute
 from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
 from grcim.plugins.pipelines.grmac import VARIANTS, row_exponents
 from grcim.plugins.pipelines.stages import round_to_step
@@ -283,9 +284,10 @@ CACHE_STEP_DB = 5.0
 def _cached(distribution: str, input_format: str, weight_format: str, n_rows: int,
             target_db: float, variant: str, gain_reference: str, weight_block: int,
             n_samples: int, seed: int) -> OperatingPoint:
-    return derive_operating_point(distribution, input_format, weight_format, n_rows,
-                                  target_db, variant, gain_reference, weight_block,
-                                  n_samples=n_samples, seed=seed)
+    settings = dict(locals())  # every argument: the on-disk cache key (op_disk_cache)
+    return load_or_compute(settings, lambda: derive_operating_point(
+        distribution, input_format, weight_format, n_rows, target_db, variant,
+        gain_reference, weight_block, n_samples=n_samples, seed=seed), OperatingPoint)
 
 
 _INTERPOLATED = ("share_db", "conv_adc_bits", "conv_input_bits", "conv_weight_bits",
