@@ -238,7 +238,11 @@ def _value(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
-    first = exc.errors()[0]
+    errors = exc.errors()
+    # a union (list of values | range) reports one error per member: the deepest location
+    # is the member the value was meant for (a mapping's range field, not "a valid list")
+    n = max(len(errors[0]["loc"]) - 1, 0)
+    first = max(errors, key=lambda e: (e["loc"][:n] == errors[0]["loc"][:n], len(e["loc"])))
     # pydantic adds the union member to the location (``list[any]``, ``Range``): drop it
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and (
         "[" in p or p in ("Range",))))
@@ -268,7 +272,7 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
     for i, entry in enumerate(spec.archs):
         where = ("sweep", "archs", i)
         if entry in texts:
-            raise SpecError(source, "sweep.archs.%d" % i, entry, "each arch once",
+            raise SpecError(source, f"sweep.archs.{i}", entry, "each arch once",
                             _line(data, where))
         try:
             if _is_path(entry):
@@ -280,12 +284,12 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
             arch = load_arch_text(text, shown, name)
         except SpecError as exc:
             if exc.key == "arch" and exc.file == "<command line>":
-                raise SpecError(source, "sweep.archs.%d" % i, entry,
+                raise SpecError(source, f"sweep.archs.{i}", entry,
                                 f"a bundled arch ({', '.join(list_bundled())}) or a path to "
                                 "an arch .yaml file", _line(data, where)) from None
             raise
         if spec.mode == "map" and arch.kind != "chip":
-            raise SpecError(source, "sweep.archs.%d" % i, entry, "a chip (kind: \"chip\"); "
+            raise SpecError(source, f"sweep.archs.{i}", entry, "a chip (kind: \"chip\"); "
                             "map sweeps map workloads on whole chips, physics sweeps take "
                             "macros too (mode: physics)", _line(data, where))
         texts[entry] = (name, shown, text)

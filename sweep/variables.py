@@ -73,6 +73,8 @@ def allowed_text(key: str) -> str:
 def _adapter(key: str) -> TypeAdapter[Any]:
     model, name = field_of(key)
     info = model.model_fields[name]
+    if not info.metadata:
+        return TypeAdapter(info.annotation)
     return TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[valid-type]
 
 
