@@ -188,7 +188,10 @@ def write_spec(tiny_files: Path) -> Callable[..., Path]:
 
 def tiny_spec(variables: str = "n_macros: [2, 4]", phases: str = "[prefill, decode]",
               extra: str = "") -> str:
-    """Spec text of a tiny map sweep (paths relative to the spec's folder)."""
+    """Spec text of a tiny map sweep (paths relative to the spec's folder); prefill of 8
+    tokens, decode at context 16."""
+    tokens = "    tokens: [8]\n" if "prefill" in phases else ""
+    context = "    context: [16]\n" if "decode" in phases else ""
     return f"""\
 sweep:
   archs: [tiny.yaml]
@@ -197,9 +200,7 @@ sweep:
     models: [tiny-llama]
     models_file: models.yaml
     phases: {phases}
-    tokens: [8]
-    context: [16]
-{extra}"""
+{tokens}{context}{extra}"""
 
 
 def cli_env(op_cache: Path) -> dict[str, str]:
