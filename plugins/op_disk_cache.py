@@ -30,12 +30,11 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = ["ENV_VAR", "set_cache_dir", "cache_dir", "load_or_compute", "code_fingerprint",
            "default_cache_dir"]
 
-T = TypeVar("T")
 ENV_VAR = "GRCIM_OP_CACHE_DIR"
 """Environment variable naming the cache directory (unset or empty: no disk cache)."""
 #: Modules (relative to grcim.plugins) whose source decides an operating point's numbers.
@@ -87,7 +86,7 @@ def _entry(directory: Path, settings: dict[str, Any]) -> Path:
     return directory / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
 
-def _read(path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
+def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("settings") != settings or data.get("code") != code_fingerprint():
@@ -118,7 +117,7 @@ def _write(path: Path, settings: dict[str, Any], value: Any) -> None:
         pass  # a read-only or full cache only costs the recomputation next time
 
 
-def load_or_compute(settings: dict[str, Any], compute: Callable[[], T], cls: type[T]) -> T:
+def load_or_compute[T](settings: dict[str, Any], compute: Callable[[], T], cls: type[T]) -> T:
     """The cached value for ``settings`` (JSON-serializable), else ``compute()``, stored.
 
     ``cls`` is the frozen dataclass ``compute`` returns; its fields must be JSON values

@@ -169,7 +169,7 @@ class DaskCluster(Executor):
 
         source = iter(batches)
         owner: dict[str, tuple[Batch, int]] = {}
-        ac = as_completed([])
+        ac = as_completed([], loop=self._client.loop)
         for _ in range(2 * self.workers):
             batch = next(source, None)
             if batch is None:
