@@ -1,0 +1,58 @@
+"""Physics-only sweeps (SQNR target x rows per ADC -> ADC bits, energy per MAC) through the
+same spec, store and runner: the stored numbers equal a hwcomponents query of the
+GR-MAC model and the operating point's ADC bits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import hwcomponents
+import pytest
+
+from grcim.plugins.models import MODELS
+from grcim.plugins.operating_point import operating_point
+from grcim.sweep import RunOptions, Store, load_spec, run_sweep
+
+
+def test_physics_sweep_on_a_macro(write_spec: Callable[..., Path], tmp_path: Path,
+                                  op_cache: Path) -> None:
+    # 2 SQNR targets on the 5 dB cache grid x 2 row counts: 4 Monte Carlo ensembles, shared
+    # with the rest of the session through the disk cache
+    ls = load_spec(write_spec("""\
+        sweep:
+          mode: physics
+          archs: [grmac_unit]
+          variables:
+            sqnr_target_db: [30, 35]
+            rows_per_adc: [32, 64]
+            adc_law: [thermal, walden]
+        """))
+    summary = run_sweep(ls, tmp_path / "p.sqlite", RunOptions(workers=1,
+                                                              op_cache_dir=str(op_cache)))
+    assert summary.counts["done"] == 8
+    s = Store.open(tmp_path / "p.sqlite")
+    rows = list(s.rows())
+    s.close()
+    for r in rows:
+        assert r["workload"] is None and r["phase"] is None and r["pipeline"] == "grmac"
+        attrs = {"input_format": "fp8_e4m3", "weight_format": "fp8_e4m3",
+                 "n_rows": r["rows_per_adc"], "n_cols": 256, "normalization": "unit",
+                 "sqnr_target_db": r["sqnr_target_db"], "adc_law": r["adc_law"],
+                 "tech_node": 22e-9, "include_terms": "all"}
+        # the same model asked through hwcomponents (the plug-in path), with the macro's
+        # attributes (n_cols = cols = 256)
+        e = hwcomponents.get_action_cost("gr_mac", attrs, "compute", {}, models=list(MODELS))
+        assert r["energy_per_mac_j"] == pytest.approx(e.energy, rel=1e-12, abs=0)
+        terms = json.loads(r["breakdown_json"])
+        assert set(terms) == {"dac", "mac", "gain_stage", "output_gain", "adc", "digital"}
+        assert sum(terms.values()) == pytest.approx(r["energy_per_mac_j"], rel=1e-12, abs=0)
+        op = operating_point(input_format="fp8_e4m3", weight_format="fp8_e4m3",
+                             n_rows=r["rows_per_adc"], sqnr_target_db=r["sqnr_target_db"],
+                             variant="unit")
+        assert r["adc_enob_bits"] == pytest.approx(op.gr_adc_bits, rel=1e-12, abs=0)
+    # more rows per conversion share the ADC among more MACs: its per-MAC term falls
+    by = {(r["sqnr_target_db"], r["rows_per_adc"], r["adc_law"]): r for r in rows}
+    adc = {k: json.loads(v["breakdown_json"])["adc"] for k, v in by.items()}
+    assert adc[35.0, 64, "thermal"] < adc[35.0, 32, "thermal"]
