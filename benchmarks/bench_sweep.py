@@ -62,7 +62,10 @@ def _inner(spec: str, store: str, workers: int, cache: str) -> None:
     steady = None
     if len(stamps) > 1:  # first to last batch, plus one average batch interval
         steady = (stamps[-1] - stamps[0]) * len(stamps) / (len(stamps) - 1)
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
+        "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
         "wall_s": wall, "steady_s": steady, "written": summary.written, "todo": summary.todo,
         "counts": summary.counts,
         "client_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -95,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         spec.write_text(SPEC.format(sampling=sampling), encoding="utf-8")
         cache = d / "opcache"
         print(f"grcim sweep benchmark: {min(args.designs, 500)} designs x 2 phases, "
-              f"{len(os.sched_getaffinity(0))} cores available")
+              f"{len(os.sched_getaffinity(0))} cores available, load average "
+              f"{os.getloadavg()[0]:.1f} (other processes share the cores)")
         warm = _run(spec, d / "warm.sqlite", 2, cache)
         print(f"  warm-up (fills the operating-point cache)  {warm['wall_s']:.1f} s, "
               f"{warm['counts']}")
@@ -113,12 +117,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"{float(r['client_peak_mb']):.0f} MB")  # type: ignore[arg-type]
         s1 = float(one["steady_s"] or one["wall_s"])  # type: ignore[arg-type]
         s2 = float(two["steady_s"] or two["wall_s"])  # type: ignore[arg-type]
+        for label, r in (("1 worker ", one), ("2 workers", two)):
+            print(f"  {label}: CPU time {float(r['cpu_s']):6.1f} s "  # type: ignore[arg-type]
+                  f"({1e3 * float(r['cpu_s']) / n:.1f} ms per point, client and workers)")  # type: ignore[arg-type]
         print(f"  scaling 1 -> 2 workers: {s1 / s2:.2f}x steady, "
               f"{float(one['wall_s']) / float(two['wall_s']):.2f}x wall   "  # type: ignore[arg-type]
               "(target >= 1.7x)")
         print(f"  resume of the finished sweep: {float(again['wall_s']):.2f} s in the "  # type: ignore[arg-type]
               f"process ({again['todo']} points to compute), {resume_outer:.2f} s with the "
               "interpreter start   (target < 2 s)")
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 
 

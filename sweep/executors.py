@@ -152,6 +152,10 @@ class DaskCluster(Executor):
                                  " start one with 'dask scheduler' and 'dask worker ADDRESS', "
                                  "or leave --scheduler out to run locally") from None
         info = self._client.scheduler_info()
+        if not info.get("workers"):
+            self._client.close()
+            raise SchedulerError(f"the Dask scheduler at {address!r} has no workers; start "
+                                 f"some with 'dask worker {address}' (grcim installed there)")
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
         self.description = (f"Dask cluster {address} ({len(info['workers'])} workers, "
                             f"{self.workers} threads)")

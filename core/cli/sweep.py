@@ -134,9 +134,10 @@ def _run(args: argparse.Namespace) -> int:
     tally: dict[str, int] = {}
 
     def on_start(summary: Any) -> None:
-        err.print(f"sweep: {summary.planned} points, {summary.already} already stored, "
-                  f"{summary.todo} to compute on {summary.executor}; store {summary.store}",
-                  highlight=False) if show else None
+        if show:
+            err.print(f"sweep: {summary.planned} points, {summary.already} already stored, "
+                      f"{summary.todo} to compute on {summary.executor}; store "
+                      f"{summary.store}", highlight=False)
         progress.start()
         task.append(progress.add_task("sweep", total=summary.todo, rate="", states=""))
 
