@@ -46,7 +46,11 @@ _directory: Any = _UNSET
 
 
 def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/grcim/operating-points`` (``~/.cache/...`` when unset)."""
+    """``$GRCIM_OP_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/grcim/operating-points``
+    (``~/.cache/...`` when that is unset)."""
+    env = os.environ.get(ENV_VAR, "")
+    if env:
+        return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "grcim" / "operating-points"
 

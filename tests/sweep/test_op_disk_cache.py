@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grcim.plugins import op_disk_cache
 from grcim.plugins import operating_point as opm
 from grcim.plugins.op_disk_cache import load_or_compute, set_cache_dir
 
@@ -96,3 +97,11 @@ def test_operating_point_uses_the_disk_cache(cache: Path) -> None:
     second = opm._cached.__wrapped__(*args)  # read back from the file
     assert first == direct and second == direct
     assert dataclasses.asdict(second) == dataclasses.asdict(direct)
+
+
+def test_default_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GRCIM_OP_CACHE_DIR", str(tmp_path / "env"))
+    assert op_disk_cache.default_cache_dir() == tmp_path / "env"
+    monkeypatch.delenv("GRCIM_OP_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert op_disk_cache.default_cache_dir() == tmp_path / "xdg" / "grcim" / "operating-points"

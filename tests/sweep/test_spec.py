@@ -122,3 +122,15 @@ def test_cli_refuses_bad_spec_with_one_line(write_spec: Callable[..., Path],
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert "sweep.variables.rows_per_adcs" in lines[0] and "rows_per_adc" in lines[0]
     assert not store.exists()
+
+
+def test_bundled_specs_load() -> None:
+    from grcim.sweep.spec import list_bundled_specs
+
+    names = list_bundled_specs()
+    assert {"edge_dse", "physics_adc"} <= set(names)
+    for name in names:
+        ls = load_spec(name)
+        assert ls.spec.archs and ls.spec_hash
+    with pytest.raises(SpecError, match="edge_dse"):
+        load_spec("no_such_spec")
