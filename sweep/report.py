@@ -6,7 +6,8 @@ a physics sweep as one group. Only ``done`` rows enter fronts, effects and bests
 in the summary).
 
 - **Pareto front**: non-dominated ``done`` rows under the mode's objectives (map:
-  J/token min, tokens/s max, area min; physics: energy per MAC min, area per MAC min),
+  J/token min, tokens/s max, area min; physics: energy per MAC min, area per MAC min,
+  and the SQNR target max when it is swept),
   marked by pipeline (GR-MAC, conventional FP-CIM, integer CIM);
 - **best design per objective**;
 - **variable effects**: the median of each objective over the rows holding each value of
@@ -46,7 +47,8 @@ _SHOW = {"energy_per_token_j": ("J/token", lambda v: si(v, "J")),
          "tops_per_w": ("TOPS/W", lambda v: f"{v:.3g}"),
          "power_w": ("power", lambda v: si(v, "W")),
          "energy_per_mac_j": ("energy/MAC", lambda v: si(v, "J")),
-         "mac_area_m2": ("area/MAC", lambda v: si(v * 1e12, "µm²").replace("µµ", "")),
+         "mac_area_m2": ("area/MAC", lambda v: f"{v * 1e12:.3g} µm²"),
+         "sqnr_target_db": ("SQNR target", lambda v: f"{v:.3g} dB"),
          "adc_enob_bits": ("ADC bits", lambda v: f"{v:.2f}")}
 
 
@@ -108,7 +110,8 @@ def _front_figure(rows: list[dict[str, Any]], front: np.ndarray, objectives: lis
                    edgecolors="k", marker=_MARKERS.get(pipe, "x"), linewidths=1.2)
     ax.set_xlabel(f"{_label(x_col)} ({x_col})")
     ax.set_ylabel(f"{_label(y_col)} ({y_col})")
-    ax.set_xscale("log")
+    if not x_col.endswith("_db"):  # decibels are already logarithmic
+        ax.set_xscale("log")
     ax.set_yscale("log")
     note = f"; marker area ∝ {size_col}" if size_col else ""
     ax.set_title(f"{title}\nPareto front outlined in black{note}", fontsize=9)
@@ -142,12 +145,16 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     meta = store.meta()
     mode = meta.get("mode", "map")
     objectives = list(MAP_OBJECTIVES if mode == "map" else PHYSICS_OBJECTIVES)
+    variables = store.variable_columns()
+    if mode == "physics" and "sqnr_target_db" in variables:
+        # a swept SQNR target is a quality to trade against energy and area, not a knob:
+        # the front is energy/MAC (y) against SQNR (x, max), marker area = area/MAC
+        objectives.insert(1, ("sqnr_target_db", "max"))
     obj_cols = [o for o, _ in objectives]
     senses = [s for _, s in objectives]
     specs = store.specs()
     spec = specs[-1] if specs else None
     counts = store.counts()
-    variables = store.variable_columns()
     swept = ["arch", *variables]
     done = list(store.rows("status = 'done'"))
     title = "grcim sweep: " + (json.loads(spec["spec_json"]).get("name") or spec["source"]

@@ -4,16 +4,20 @@ GR-MAC model and the operating point's ADC bits."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import hwcomponents
+import numpy as np
 import pytest
 
 from grcim.plugins.models import MODELS
 from grcim.plugins.operating_point import operating_point
 from grcim.sweep import RunOptions, Store, load_spec, run_sweep
+from grcim.sweep.report import build_report
 
 
 def test_physics_sweep_on_a_macro(write_spec: Callable[..., Path], tmp_path: Path,
@@ -56,3 +60,14 @@ def test_physics_sweep_on_a_macro(write_spec: Callable[..., Path], tmp_path: Pat
     by = {(r["sqnr_target_db"], r["rows_per_adc"], r["adc_law"]): r for r in rows}
     adc = {k: json.loads(v["breakdown_json"])["adc"] for k, v in by.items()}
     assert adc[35.0, 64, "thermal"] < adc[35.0, 32, "thermal"]
+    # the report's front: energy/MAC (min), SQNR target (max, swept), area/MAC (min)
+    s = Store.open(tmp_path / "p.sqlite")
+    files = build_report(s)
+    s.close()
+    c = np.array([[r["energy_per_mac_j"], -r["sqnr_target_db"], r["mac_area_m2"]]
+                  for r in rows])
+    dominated = [bool(np.any(np.all(c <= c[i], axis=1) & np.any(c < c[i], axis=1)))
+                 for i in range(len(c))]
+    expected = {r["key"] for r, d in zip(rows, dominated, strict=True) if not d}
+    got = {r["key"] for r in csv.DictReader(io.StringIO(str(files["pareto.csv"])))}
+    assert got == expected and "figures/pareto_1.png" in files
