@@ -186,6 +186,10 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
             executor.close(abort=True)
         else:
             executor.close()
+        # count from the store: an interrupt may land between a commit and the tally above
+        after = store.statuses()
+        summary.written = sum(1 for p in todo if p.key in after and (
+            p.key not in stored or after[p.key] != "failed"))
         summary.counts = store.counts()
     except BaseException:
         executor.close(abort=True)
