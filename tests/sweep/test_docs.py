@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grcim.sweep.spec import Bound, Range, Sampling, SweepSpec, Workloads
+from grcim.sweep.schema import Bound, Range, Sampling, SweepSpec, Workloads
 from grcim.sweep.store import _FIXED, _TRAILER, _result_columns
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sweep.md"
