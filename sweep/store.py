@@ -138,7 +138,8 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 raise _refuse(p, f"store schema {SCHEMA_VERSION}; this one has {version}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            # WAL mode is a property of the file, set when it was created (so a reader
+            # needs no write access here); synchronous is per connection
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as exc:
             conn.close()

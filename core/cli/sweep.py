@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     sub.required = True
     r = sub.add_parser("run", help="evaluate the points of a spec that the store lacks")
     r.add_argument("spec", metavar="SPEC", help="sweep spec file, or a bundled example "
-                   "(edge_dse)")
+                   "(edge_dse, physics_adc)")
     r.add_argument("--store", metavar="FILE", help="SQLite store (default: "
                    "<spec name>.sqlite in the current directory)")
     r.add_argument("--workers", metavar="N", help="local worker processes (default: the "

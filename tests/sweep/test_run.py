@@ -93,6 +93,10 @@ def test_resume_computes_only_what_is_missing(write_spec: Callable[..., Path],
     store = tmp_path / "s.sqlite"
     first = run_sweep(ls, store, opts)
     assert first.todo == 6 and first.written == 6
+    con = sqlite3.connect(store)  # crash safety: a write-ahead log, a grcim application id
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA application_id").fetchone()[0] == 0x6772636D
+    con.close()
     again = run_sweep(ls, store, opts)
     assert again.todo == 0 and again.already == 6 and again.written == 0
     con = sqlite3.connect(store)
