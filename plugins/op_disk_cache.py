@@ -38,7 +38,7 @@ __all__ = ["ENV_VAR", "set_cache_dir", "cache_dir", "load_or_compute", "code_fin
 ENV_VAR = "GRCIM_OP_CACHE_DIR"
 """Environment variable naming the cache directory (unset or empty: no disk cache)."""
 #: Modules (relative to grcim.plugins) whose source decides an operating point's numbers.
-_SOURCES = ("operating_point.py", "sqnr.py", "formats.py", "distributions.py",
+_SOURCES = ("operating_point.py", "settings.py", "sqnr.py", "formats.py", "distributions.py",
             "pipelines/__init__.py", "pipelines/conventional.py", "pipelines/grmac.py",
             "pipelines/stages.py")
 _UNSET = object()
@@ -85,15 +85,22 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def _canonical(settings: dict[str, Any]) -> str:
+    # tuples and lists, enums and their values: one text per setting (the key's meaning)
+    return json.dumps(settings, sort_keys=True, default=str)
+
+
 def _entry(directory: Path, settings: dict[str, Any]) -> Path:
-    text = json.dumps({"settings": settings, "code": code_fingerprint()}, sort_keys=True)
+    text = json.dumps({"settings": _canonical(settings), "code": code_fingerprint()},
+                      sort_keys=True)
     return directory / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
 
 def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("settings") != settings or data.get("code") != code_fingerprint():
+        if (_canonical(data.get("settings")) != _canonical(settings)
+                or data.get("code") != code_fingerprint()):
             return None
         return cls(**data["value"])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -102,8 +109,9 @@ def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
 
 def _write(path: Path, settings: dict[str, Any], value: Any) -> None:
     try:
-        text = json.dumps({"settings": settings, "code": code_fingerprint(),
-                           "value": dataclasses.asdict(value)}, sort_keys=True)
+        text = json.dumps({"settings": json.loads(_canonical(settings)),
+                           "code": code_fingerprint(), "value": dataclasses.asdict(value)},
+                          sort_keys=True)
     except (TypeError, ValueError):
         return  # a field that is not a JSON value: keep it in memory only
     try:

@@ -105,3 +105,11 @@ def test_default_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("GRCIM_OP_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert op_disk_cache.default_cache_dir() == tmp_path / "xdg" / "grcim" / "operating-points"
+
+
+def test_tuple_settings_hit_after_the_json_round_trip(cache: Path) -> None:
+    calls: list[int] = []
+    for _ in range(2):
+        load_or_compute({"shape": (64, 8), "f": None}, lambda: calls.append(1) or Pair(1.0, 2),
+                        Pair)
+    assert len(calls) == 1
