@@ -206,13 +206,20 @@ def _physics_row(arch: Arch) -> dict[str, Any]:
 
 def _adc_bits(arch: Arch) -> float | None:
     """ENOB of the arch's ``grcim_adc`` node (None when it has none)."""
-    # the ADC model's own sizing function; grcim.plugins exposes no public one (yet)
-    from grcim.plugins.models.cim_adc import CIMADC, _enob
+    # the ADC model's own sizing function: grcim.plugins exposes no public one (yet); its
+    # signature is (attrs, n) or (attrs, n, technology) depending on the models' version
+    import inspect
+
+    from grcim.plugins.models import cim_adc
+    from grcim.plugins.models.ensemble import node_of
 
     for node in walk_all(arch.nodes):
         if getattr(node, "component_class", None) == "grcim_adc":
-            attrs = {**CIMADC.attribute_defaults(), **_model_attrs(arch, node, CIMADC)}
-            return float(_enob(attrs, 1)[0])
+            attrs = {**cim_adc.CIMADC.attribute_defaults(),
+                     **_model_attrs(arch, node, cim_adc.CIMADC)}
+            enob = cim_adc._enob
+            extra = (node_of(attrs).tech,) if len(inspect.signature(enob).parameters) > 2 else ()
+            return float(enob(attrs, 1, *extra)[0])
     return None
 
 
