@@ -41,7 +41,7 @@ sweep:
     n_macros: [8, 16, 32, 64, 128]
     sram_size_bytes: [1048576, 2097152, 4194304, 8388608, 16777216]
     rows_per_adc: [32, 64]
-    sqnr_target_db: [25, 30, 35, 40, 45]
+    sqnr_target_db: [20, 25, 30, 35, 40]
   workloads:
     models: [llama3-8b]
     phases: [prefill, decode]
