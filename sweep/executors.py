@@ -3,11 +3,12 @@ existing Dask distributed cluster. Every executor streams finished batches back 
 client, which is the only writer of the store.
 
 - :class:`InProcess` (``--workers 1``): no pool, no start-up cost.
-- :class:`LocalPool` (``--workers N``): N ``spawn``-ed processes
-  (``concurrent.futures.ProcessPoolExecutor``); each receives the sweep context once
-  through the pool initializer, ignores Ctrl-C (the client stops them) and exits when the
-  client dies (a watchdog thread notices the new parent), so ``kill -9`` of the sweep
-  leaves no orphan working on.
+- :class:`LocalPool` (``--workers N``): N processes
+  (``concurrent.futures.ProcessPoolExecutor``) forked from a fork server that imported the
+  mapper once (``spawn`` where there is no fork server); each receives the sweep context
+  once through the pool initializer, ignores Ctrl-C (the client stops them) and exits when
+  the client dies (a watchdog thread waits for the end of a pipe only the client holds
+  open), so ``kill -9`` of the sweep leaves no orphan working on.
 - :class:`DaskCluster` (``--scheduler tcp://HOST:PORT``): a ``distributed.Client`` to a
   running scheduler; the context is scattered to every worker once; a batch lost with a
   dying worker is recomputed by the scheduler on another worker (and resubmitted by the
@@ -26,7 +27,6 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -75,17 +75,32 @@ class InProcess(Executor):
             yield evaluate_payloads(batch)
 
 
-def _watch_parent(parent: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(1)  # the client is gone: nobody will read this worker's results
+def _watch_client(lifeline: Any) -> None:
+    try:
+        lifeline.recv()  # blocks: the client never sends
+    except (EOFError, OSError):
+        pass
+    os._exit(1)  # the client is gone (its end of the pipe closed): nobody reads our results
 
 
-def _init_worker(ctx: Context, parent: int) -> None:
+def _init_worker(ctx: Context, lifeline: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the client's to handle
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_watch_client, args=(lifeline,), daemon=True).start()
     set_context(ctx)
+
+
+#: Modules a fork server imports once, so that each worker starts without importing them.
+PRELOAD = ["grcim.sweep.evaluate", "grcim.mapper", "grcim.plugins.models", "hwcomponents"]
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` (POSIX) with the mapper preloaded, else ``spawn``: never a plain
+    ``fork`` of the client, which runs threads (progress bar, pool management)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
 
 class LocalPool(Executor):
@@ -93,10 +108,14 @@ class LocalPool(Executor):
 
     def __init__(self, ctx: Context, workers: int) -> None:
         self.workers = workers
-        self.description = f"{workers} local worker processes"
+        self.description = f"{workers} local worker process{'es' if workers > 1 else ''}"
+        # a pipe only the client writes to: when the client dies, however it dies (even as
+        # a zombie nobody has reaped), the workers read end-of-file and exit
+        mp = _mp_context()
+        lifeline, self._lifeline = mp.Pipe(duplex=False)
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(ctx, os.getpid()))
+            max_workers=workers, mp_context=mp, initializer=_init_worker,
+            initargs=(ctx, lifeline))
 
     def run(self, batches: Iterable[Batch]) -> Iterator[Rows]:
         pending: set[cf.Future[Rows]] = set()
@@ -129,6 +148,7 @@ class LocalPool(Executor):
                     with contextlib.suppress(Exception):
                         proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._lifeline.close()
 
 
 class DaskCluster(Executor):

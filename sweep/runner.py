@@ -65,6 +65,9 @@ class RunOptions:
         (``~/.cache/grcim/operating-points``), None for none.
     connect_timeout_s : float
         How long to wait for the scheduler.
+    inline : bool
+        With ``workers == 1``, evaluate in this process (False: one worker process, as
+        the benchmark's fair 1-to-2-worker comparison needs).
     """
 
     workers: int = 1
@@ -74,6 +77,7 @@ class RunOptions:
     batch_size: int | None = None
     op_cache_dir: str | None = ""
     connect_timeout_s: float = 10.0
+    inline: bool = True
 
 
 @dataclass
@@ -125,7 +129,7 @@ def _executor(ls: LoadedSpec, options: RunOptions) -> Executor:
     ctx = _context(ls, options)
     if options.scheduler:
         return DaskCluster(ctx, options.scheduler, options.connect_timeout_s)
-    if options.workers <= 1:
+    if options.workers <= 1 and options.inline:
         return InProcess(ctx)
     return LocalPool(ctx, options.workers)
 
