@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
 from grcim.errors import ModelDomainError
+from grcim.plugins.op_disk_cache import load_or_compute
 from grcim.plugins.pipelines import GRMACConfig, grmac_accumulate
 from grcim.plugins.pipelines.conventional import align_to_vector_max, vector_top
 from grcim.plugins.pipelines.grmac import row_exponents
@@ -327,7 +328,9 @@ CACHE_STEP_DB = 5.0
 
 @functools.lru_cache(maxsize=1024)
 def _cached(ensemble: Ensemble) -> OperatingPoint:
-    return derive_operating_point(ensemble)
+    # every field of the ensemble is the on-disk cache key (op_disk_cache)
+    return load_or_compute(asdict(ensemble), lambda: derive_operating_point(ensemble),
+                           OperatingPoint)
 
 
 _INTERPOLATED = ("share_db", "thermal_snr_db", "conv_adc_bits", "conv_input_bits",

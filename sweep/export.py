@@ -1,0 +1,72 @@
+"""Export the ``points`` table of a store to CSV or Parquet (every column, SI units).
+
+Parquet column types follow the stored values: integers -> int64, numbers -> float64,
+anything else (text, a variable mixing numbers and text such as ``adc_bits``) -> string;
+missing values are nulls. Files are written to a temporary sibling and renamed, so a
+failed export leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from grcim.mapper.report.tables import rows_to_csv
+from grcim.sweep.store import Store
+
+__all__ = ["store_csv", "write_parquet"]
+
+
+def store_csv(store: Store) -> str:
+    """CSV text of every row (header = the table's columns)."""
+    rows = list(store.rows())
+    if not rows:
+        return ",".join(store.columns) + "\n"
+    return rows_to_csv(rows)
+
+
+def _column_type(values: list[Any]) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool)
+                       for v in present):
+        return "float"
+    return "string"
+
+
+def write_parquet(store: Store, path: str | os.PathLike[str]) -> Path:
+    """Write every row to ``path`` as Parquet (pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = list(store.rows())
+    arrays, names = [], []
+    for col in store.columns:
+        values = [r.get(col) for r in rows]
+        kind = _column_type(values)
+        if kind == "int":
+            arrays.append(pa.array(values, type=pa.int64()))
+        elif kind == "float":
+            arrays.append(pa.array([None if v is None else float(v) for v in values],
+                                   type=pa.float64()))
+        else:
+            arrays.append(pa.array([None if v is None else str(v) for v in values],
+                                   type=pa.string()))
+        names.append(col)
+    table = pa.Table.from_arrays(arrays, names=names)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target

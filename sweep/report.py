@@ -1,0 +1,255 @@
+"""``grcim sweep report``: Pareto fronts, variable effects and best designs of a store.
+
+Groups: a map sweep is reported per workload case (model, phase, batch, tokens, context),
+a physics sweep as one group. Only ``done`` rows enter fronts, effects and bests
+(``infeasible`` rows, including constraint violations, and ``failed`` rows are counted
+in the summary).
+
+- **Pareto front**: non-dominated ``done`` rows under the mode's objectives (map:
+  J/token min, tokens/s max, area min; physics: energy per MAC min, area per MAC min,
+  and the SQNR target max when it is swept),
+  marked by pipeline (GR-MAC, conventional FP-CIM, integer CIM);
+- **best design per objective**;
+- **variable effects**: the median of each objective over the rows holding each value of
+  a swept variable (and of ``arch``), with the spread = largest / smallest median;
+- **the spec** (the newest one that ran against the store).
+
+Files: ``report.md`` (figures in ``figures/``), ``report.html`` (self-contained),
+``pareto.csv``, ``best.csv``, ``effects.csv`` (SI units, unit in the column name) and
+``spec.yaml``. Everything is rendered before anything is written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from grcim.mapper.report.display import area_mm2, si
+from grcim.mapper.report.markdown import Section, to_html, to_markdown
+from grcim.mapper.report.tables import rows_to_csv
+from grcim.sweep.pareto import Effect, best_rows, group_rows, pareto_mask, variable_effects
+from grcim.sweep.spec import MAP_OBJECTIVES, PHYSICS_OBJECTIVES
+from grcim.sweep.store import Store
+
+__all__ = ["build_report", "PIPELINE_LABELS"]
+
+PIPELINE_LABELS = {"grmac": "GR-MAC", "conventional": "conventional FP-CIM",
+                   "int": "integer CIM"}
+_COLORS = {"grmac": "C3", "conventional": "C0", "int": "C2"}
+_MARKERS = {"grmac": "o", "conventional": "s", "int": "^"}
+_CASE = ("workload", "phase", "batch", "tokens", "context")
+_SHOW = {"energy_per_token_j": ("J/token", lambda v: si(v, "J")),
+         "tokens_per_s": ("tokens/s", lambda v: f"{v:.4g}"),
+         "area_m2": ("area", area_mm2),
+         "tops_per_w": ("TOPS/W", lambda v: f"{v:.3g}"),
+         "power_w": ("power", lambda v: si(v, "W")),
+         "energy_per_mac_j": ("energy/MAC", lambda v: si(v, "J")),
+         "mac_area_m2": ("area/MAC", lambda v: f"{v * 1e12:.3g} µm²"),
+         "sqnr_target_db": ("SQNR target", lambda v: f"{v:.3g} dB"),
+         "adc_enob_bits": ("ADC bits", lambda v: f"{v:.2f}")}
+
+
+def _show(col: str, v: Any) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    return _SHOW[col][1](v) if col in _SHOW else str(v)
+
+
+def _label(col: str) -> str:
+    return _SHOW[col][0] if col in _SHOW else col
+
+
+def _group_name(mode: str, key: tuple[Any, ...]) -> str:
+    if mode != "map":
+        return "per-MAC models"
+    model, phase, batch, tokens, context = key
+    shape = (f"tokens {tokens if tokens is not None else 'default'}" if phase == "prefill"
+             else f"context {context if context is not None else 'default'}")
+    return f"{model} {phase}, batch {batch}, {shape}"
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=100)
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def _front_figure(rows: list[dict[str, Any]], front: np.ndarray, objectives: list[str],
+                  title: str) -> bytes:
+    plt = _plt()
+    x_col, y_col = (objectives[1], objectives[0]) if len(objectives) > 2 else objectives
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    size_col = objectives[2] if len(objectives) > 2 else None
+    sizes = np.array([r[size_col] for r in rows], dtype=float) if size_col else None
+    if sizes is not None and np.nanmax(sizes) > 0:
+        sizes = 15 + 120 * sizes / np.nanmax(sizes)
+    for pipe in sorted({r.get("pipeline") or "?" for r in rows}):
+        idx = [i for i, r in enumerate(rows) if (r.get("pipeline") or "?") == pipe]
+        xs = [rows[i][x_col] for i in idx]
+        ys = [rows[i][y_col] for i in idx]
+        s = sizes[idx] if sizes is not None else 30
+        ax.scatter(xs, ys, s=s, c=_COLORS.get(pipe, "0.5"), marker=_MARKERS.get(pipe, "x"),
+                   alpha=0.35, label=PIPELINE_LABELS.get(pipe, pipe))
+        on = [i for i in idx if front[i]]
+        ax.scatter([rows[i][x_col] for i in on], [rows[i][y_col] for i in on],
+                   s=sizes[on] if sizes is not None else 30, facecolors="none",
+                   edgecolors="k", marker=_MARKERS.get(pipe, "x"), linewidths=1.2)
+    ax.set_xlabel(f"{_label(x_col)} ({x_col})")
+    ax.set_ylabel(f"{_label(y_col)} ({y_col})")
+    if not x_col.endswith("_db"):  # decibels are already logarithmic
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    note = f"; marker area ∝ {size_col}" if size_col else ""
+    ax.set_title(f"{title}\nPareto front outlined in black{note}", fontsize=9)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _effects_figure(effects: list[Effect], objective: str, title: str) -> bytes | None:
+    mine = [e for e in effects if e.objective == objective]
+    if not mine:
+        return None
+    plt = _plt()
+    n = len(mine)
+    cols = min(n, 3)
+    rows_n = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows_n, cols, figsize=(3.4 * cols, 2.6 * rows_n), squeeze=False)
+    for ax, e in zip(axes.flat, mine, strict=False):
+        ax.bar(range(len(e.values)), e.medians, color="C0")
+        ax.set_xticks(range(len(e.values)), [str(v) for v in e.values], rotation=30,
+                      fontsize=7)
+        ax.set_title(e.variable, fontsize=9)
+        ax.set_ylabel(f"median {objective}", fontsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=9)
+    return _png(fig)
+
+
+def build_report(store: Store) -> dict[str, str | bytes]:
+    """Every report file (name -> text or PNG bytes), rendered in memory."""
+    meta = store.meta()
+    mode = meta.get("mode", "map")
+    objectives = list(MAP_OBJECTIVES if mode == "map" else PHYSICS_OBJECTIVES)
+    variables = store.variable_columns()
+    if mode == "physics" and "sqnr_target_db" in variables:
+        # a swept SQNR target is a quality to trade against energy and area, not a knob:
+        # the front is energy/MAC (y) against SQNR (x, max), marker area = area/MAC
+        objectives.insert(1, ("sqnr_target_db", "max"))
+    obj_cols = [o for o, _ in objectives]
+    senses = [s for _, s in objectives]
+    specs = store.specs()
+    spec = specs[-1] if specs else None
+    counts = store.counts()
+    swept = ["arch", *variables]
+    done = list(store.rows("status = 'done'"))
+    title = "grcim sweep: " + (json.loads(spec["spec_json"]).get("name") or spec["source"]
+                               if spec else str(store.path))
+    sections = [Section("Summary", (
+        f"Store {store.path}, {mode} sweep, written by grcim {meta.get('grcim_version')}; "
+        f"spec {spec['spec_hash'] if spec else '-'} ({spec['source'] if spec else '-'}).",
+        "Objectives: " + ", ".join(f"{o} ({s})" for o, s in objectives) + ". Fronts, effects "
+        "and bests use the done rows only.",
+    ), ("status", "rows"), tuple((k, str(v)) for k, v in counts.items()))]
+    reasons = store.failures(8)
+    if reasons:
+        sections.append(Section("Infeasible and failed rows: most frequent reasons", (),
+                                ("reason", "rows"), tuple((r or "-", str(n)) for r, n in
+                                                          reasons)))
+    figures: dict[str, bytes] = {}
+    pareto_csv: list[dict[str, Any]] = []
+    best_csv: list[dict[str, Any]] = []
+    effects_csv: list[dict[str, Any]] = []
+    keys = _CASE if mode == "map" else ()
+    for gi, (gkey, rows) in enumerate(group_rows(done, keys).items(), start=1):
+        name = _group_name(mode, gkey)
+        ok = [r for r in rows if all(r.get(c) is not None and np.isfinite(r[c])
+                                     for c in obj_cols)]
+        values = np.array([[r[c] for c in obj_cols] for r in ok], dtype=float).reshape(
+            len(ok), len(obj_cols))
+        front = pareto_mask(values, senses)
+        on = [r for r, f in zip(ok, front, strict=True) if f]
+        on.sort(key=lambda r: r[obj_cols[0]])
+        fig = f"pareto_{gi}"
+        if ok:
+            figures[fig] = _front_figure(ok, front, obj_cols, name)
+        header = ("arch", "pipeline", *variables, *(_label(c) for c in obj_cols))
+        table = tuple((r["arch"], PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
+                       *(str(r.get(v)) for v in variables),
+                       *(_show(c, r[c]) for c in obj_cols)) for r in on)
+        pipes = sorted({PIPELINE_LABELS.get(r.get("pipeline") or "", "?") for r in on})
+        sections.append(Section(
+            f"Pareto front: {name}",
+            (f"{len(on)} of {len(ok)} done design points are non-dominated; pipelines on the "
+             f"front: {', '.join(pipes) or '-'}.",), header, table, (fig,) if ok else ()))
+        for r in on:
+            pareto_csv.append({"group": name, **_csv_row(r, variables, obj_cols)})
+        bests = best_rows(ok, objectives)
+        sections.append(Section(
+            f"Best design per objective: {name}", (),
+            ("objective", "arch", "pipeline", *variables, *(_label(c) for c in obj_cols)),
+            tuple((f"{o} ({dict(objectives)[o]})", r["arch"],
+                   PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
+                   *(str(r.get(v)) for v in variables), *(_show(c, r[c]) for c in obj_cols))
+                  for o, r in bests.items())))
+        for o, r in bests.items():
+            best_csv.append({"group": name, "objective": o, "sense": dict(objectives)[o],
+                             **_csv_row(r, variables, obj_cols)})
+        effects = variable_effects(ok, swept, obj_cols)
+        efig = f"effects_{gi}"
+        png = _effects_figure(effects, obj_cols[0], f"{name}: median {obj_cols[0]} by value")
+        if png is not None:
+            figures[efig] = png
+        sections.append(Section(
+            f"Effect of each variable: {name}",
+            ("Median of each objective over the done rows holding each value; spread = "
+             "largest / smallest median.",),
+            ("variable", "objective", "value: median (rows)", "spread"),
+            tuple((e.variable, e.objective, "; ".join(
+                f"{v}: {_show(e.objective, m)} ({n})" for v, m, n in
+                zip(e.values, e.medians, e.counts, strict=True)), f"{e.spread:.3g}x")
+                for e in effects), (efig,) if png is not None else ()))
+        for e in effects:
+            for v, m, n in zip(e.values, e.medians, e.counts, strict=True):
+                effects_csv.append({"group": name, "variable": e.variable,
+                                    "objective": e.objective, "value": v, "median": m,
+                                    "rows": n, "spread": e.spread})
+    spec_text = spec["spec_text"] if spec else ""
+    sections.append(Section("Spec", ("The spec that ran last against this store is in "
+                                     "spec.yaml; its text:", "```yaml\n" + spec_text.rstrip()
+                                     + "\n```")))
+    files: dict[str, str | bytes] = {
+        "report.md": to_markdown(title, sections, "figures"),
+        "report.html": to_html(title, sections, figures),
+        "pareto.csv": rows_to_csv(pareto_csv) if pareto_csv else "group\n",
+        "best.csv": rows_to_csv(best_csv) if best_csv else "group\n",
+        "effects.csv": rows_to_csv(effects_csv) if effects_csv else "group\n",
+        "spec.yaml": spec_text,
+    }
+    files.update({f"figures/{k}.png": v for k, v in figures.items()})
+    return files
+
+
+def _csv_row(r: dict[str, Any], variables: list[str], objectives: list[str]
+             ) -> dict[str, Any]:
+    out = {"key": r["key"], "arch": r["arch"], "pipeline": r.get("pipeline")}
+    out.update({v: r.get(v) for v in variables})
+    out.update({c: r.get(c) for c in objectives})
+    for extra in ("tops_per_w", "power_w", "latency_s", "adc_enob_bits"):
+        if extra in r and extra not in out:
+            out[extra] = r[extra]
+    return out

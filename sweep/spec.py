@@ -1,0 +1,352 @@
+"""The sweep spec: a YAML file naming the design space, the workloads and the sampling.
+
+```yaml
+sweep:
+  name: "edge design space"          # optional label
+  mode: map                          # map (whole-model mapping) or physics (per-MAC models)
+  archs: [edge_grmac, edge_conventional]   # bundled names or arch files (relative to this file)
+  variables:                         # arch variables to vary (docs/arch.md lists them all)
+    n_macros: [8, 16, 32]
+    sqnr_target_db: {min: 30, max: 40, steps: 3}
+  workloads:                         # map mode only
+    models: [llama3-8b]
+    phases: [prefill, decode]
+    batch: [1]
+    tokens: [2048]                   # prefill: new tokens per sequence (default: the model's)
+    context: [2048]                  # decode: context after the step
+  sampling: {method: grid}           # grid | random (n, seed) | lhs (n, seed)
+  constraints:                       # a point outside a bound is recorded as infeasible
+    area_m2: {max: 20.0e-6}
+    power_w: {max: 5.0}
+```
+
+The file is validated like the arch files (pydantic, ``extra="forbid"``): the first problem
+raises one :class:`~grcim.errors.SpecError` naming the file, line, key path, bad value and
+what is allowed. Plain YAML only: numbers are numbers, text is text, no expressions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from grcim.arch import list_bundled, load_arch_text
+from grcim.arch.loader import bundled_path
+from grcim.errors import GrcimError, SpecError
+from grcim.resources import bundled
+from grcim.sweep.schema import (
+    CONSTRAINT_KEYS,
+    MAP_OBJECTIVES,
+    MAX_DESIGNS,
+    PHYSICS_OBJECTIVES,
+    Bound,
+    Range,
+    Sampling,
+    SweepSpec,
+    Workloads,
+)
+from grcim.sweep.variables import CHIP_ONLY, SWEEPABLE, check_value, is_integer
+from grcim.workloads import load_model_configs
+from grcim.yamlio import LineDict, load_yaml_text, read_text_file
+
+__all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "LoadedSpec",
+           "load_spec", "load_spec_text", "list_bundled_specs", "MAP_OBJECTIVES",
+           "PHYSICS_OBJECTIVES", "CONSTRAINT_KEYS", "MAX_DESIGNS"]
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A validated spec with everything its points depend on read in.
+
+    Attributes
+    ----------
+    spec : SweepSpec
+        The validated ``sweep`` section, values canonical (variables checked).
+    source : str
+        File the spec came from.
+    text : str
+        The spec file's text.
+    arch_texts : dict[str, tuple[str, str, str]]
+        Each ``archs`` entry -> (arch name, source shown in errors, YAML text).
+    arch_kinds : dict[str, str]
+        Each ``archs`` entry -> ``chip`` or ``macro``.
+    models_text : str or None
+        Text of the workloads' models file (None: the bundled one).
+    spec_hash : str
+        Hash of the canonical spec, the arch texts and the models text.
+    """
+
+    spec: SweepSpec
+    source: str
+    text: str
+    arch_texts: dict[str, tuple[str, str, str]]
+    arch_kinds: dict[str, str]
+    models_text: str | None
+    spec_hash: str
+
+    @property
+    def objectives(self) -> tuple[tuple[str, str], ...]:
+        """(column, min|max) of the Pareto front of this mode."""
+        return MAP_OBJECTIVES if self.spec.mode == "map" else PHYSICS_OBJECTIVES
+
+
+def _line(data: Any, loc: tuple[Any, ...]) -> int | None:
+    node, line = data, getattr(data, "line", None)
+    for part in loc:
+        if isinstance(node, LineDict) and part in node:
+            line = node.line_of(part) or line
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            line = getattr(node, "line", None) or line
+        else:
+            break
+    return line
+
+
+def _value(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
+    errors = exc.errors()
+    # a union (list of values | range) reports one error per member: the deepest location
+    # is the member the value was meant for (a mapping's range field, not "a valid list")
+    n = max(len(errors[0]["loc"]) - 1, 0)
+    first = max(errors, key=lambda e: (e["loc"][:n] == errors[0]["loc"][:n], len(e["loc"])))
+    # pydantic adds the union member to the location (``list[any]``, ``Range``): drop it
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and (
+        "[" in p or p in ("Range",))))
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "missing":
+        msg = "missing required key"
+    full = ("sweep", *loc)
+    return SpecError(source, ".".join(str(p) for p in full), _value(data, full), msg,
+                     _line(data, full))
+
+
+def _resolve_file(base: Path, name: str) -> Path:
+    p = Path(name).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _is_path(name: str) -> bool:
+    return os.sep in name or "/" in name or name.endswith((".yaml", ".yml"))
+
+
+def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
+                ) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+    texts: dict[str, tuple[str, str, str]] = {}
+    kinds: dict[str, str] = {}
+    for i, entry in enumerate(spec.archs):
+        where = ("sweep", "archs", i)
+        if entry in texts:
+            raise SpecError(source, f"sweep.archs.{i}", entry, "each arch once",
+                            _line(data, where))
+        try:
+            if _is_path(entry):
+                path = _resolve_file(base, entry)
+                text, shown, name = read_text_file(path), str(path), path.stem
+            else:
+                handle = bundled_path(entry)
+                text, shown, name = handle.read_text(encoding="utf-8"), str(handle), entry
+            arch = load_arch_text(text, shown, name)
+        except SpecError as exc:
+            if exc.key == "arch" and exc.file == "<command line>":
+                raise SpecError(source, f"sweep.archs.{i}", entry,
+                                f"a bundled arch ({', '.join(list_bundled())}) or a path to "
+                                "an arch .yaml file", _line(data, where)) from None
+            raise
+        if spec.mode == "map" and arch.kind != "chip":
+            raise SpecError(source, f"sweep.archs.{i}", entry, "a chip (kind: \"chip\"); "
+                            "map sweeps map workloads on whole chips, physics sweeps take "
+                            "macros too (mode: physics)", _line(data, where))
+        texts[entry] = (name, shown, text)
+        kinds[entry] = arch.kind
+    return texts, kinds
+
+
+def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, str]
+                     ) -> dict[str, list[Any] | Range]:
+    out: dict[str, list[Any] | Range] = {}
+    for key, values in spec.variables.items():
+        where = ("sweep", "variables", key)
+        dotted = f"sweep.variables.{key}"
+        if key not in SWEEPABLE:
+            close = difflib.get_close_matches(key, SWEEPABLE, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SpecError(source, dotted, key, f"unknown arch variable; {hint}valid: "
+                            + ", ".join(SWEEPABLE), _line(data, where))
+        if key in CHIP_ONLY:
+            macros = [a for a, k in kinds.items() if k != "chip"]
+            if macros:
+                raise SpecError(source, dotted, key, f"a macro variable: {macros[0]!r} is a "
+                                "macro file and has no chip keys", _line(data, where))
+        if isinstance(values, Range):
+            out[key] = _check_range(key, values, spec, source, dotted, data, where)
+            continue
+        if not values:
+            raise SpecError(source, dotted, [], "a non-empty list of values (an empty "
+                            "grid has no points)", _line(data, where))
+        checked: list[Any] = []
+        for i, v in enumerate(values):
+            canon, problem = check_value(key, v)
+            if problem is not None:
+                raise SpecError(source, f"{dotted}.{i}", v, problem,
+                                _line(data, (*where, i)))
+            if canon in checked:
+                raise SpecError(source, f"{dotted}.{i}", v, "each value once",
+                                _line(data, (*where, i)))
+            checked.append(canon)
+        out[key] = checked
+    return out
+
+
+def _check_range(key: str, r: Range, spec: SweepSpec, source: str, dotted: str, data: Any,
+                 where: tuple[Any, ...]) -> Range:
+    for end in ("min", "max"):
+        _, problem = check_value(key, getattr(r, end))
+        if problem is not None:
+            raise SpecError(source, f"{dotted}.{end}", getattr(r, end), problem,
+                            _line(data, (*where, end)))
+    if r.log and r.min <= 0:
+        raise SpecError(source, f"{dotted}.min", r.min, "> 0 with log: true",
+                        _line(data, (*where, "min")))
+    if r.steps is None and spec.sampling.method == "grid":
+        raise SpecError(source, f"{dotted}.steps", None, "required with grid sampling (how "
+                        "many values from min to max)", _line(data, where))
+    if is_integer(key) and r.steps is not None and r.steps > int(r.max) - int(r.min) + 1:
+        raise SpecError(source, f"{dotted}.steps", r.steps, f"at most {int(r.max - r.min) + 1}"
+                        " distinct integers fit in this range", _line(data, (*where, "steps")))
+    return r
+
+
+def _check_rest(spec: SweepSpec, source: str, data: Any) -> None:
+    s = spec.sampling
+    if s.method == "grid" and s.n is not None:
+        raise SpecError(source, "sweep.sampling.n", s.n, "only with method random or lhs "
+                        "(grid takes every combination)", _line(data, ("sweep", "sampling")))
+    if s.method != "grid" and s.n is None:
+        raise SpecError(source, "sweep.sampling.n", None, f"required with method {s.method} "
+                        "(how many design points)", _line(data, ("sweep", "sampling")))
+    if spec.mode == "physics" and spec.workloads is not None:
+        raise SpecError(source, "sweep.workloads", "...", "absent in physics mode (the "
+                        "per-MAC models take no workload)", _line(data, ("sweep", "workloads")))
+    allowed = CONSTRAINT_KEYS[spec.mode]
+    for key, bound in spec.constraints.items():
+        where = ("sweep", "constraints", key)
+        if key not in allowed:
+            raise SpecError(source, f"sweep.constraints.{key}", key, f"a result of a "
+                            f"{spec.mode} sweep: {', '.join(allowed)}", _line(data, where))
+        if bound.min is None and bound.max is None:
+            raise SpecError(source, f"sweep.constraints.{key}", {}, "min and/or max",
+                            _line(data, where))
+
+
+def _check_workloads(spec: SweepSpec, source: str, base: Path, data: Any) -> str | None:
+    if spec.mode != "map":
+        return None
+    w = spec.workloads or Workloads()
+    text = None
+    path = None
+    if w.models_file is not None:
+        path = _resolve_file(base, w.models_file)
+        text = read_text_file(path)
+    try:
+        configs = load_model_configs(path)
+    except GrcimError as exc:
+        raise SpecError(source, "sweep.workloads.models_file", w.models_file,
+                        f"a readable models file ({exc})",
+                        _line(data, ("sweep", "workloads", "models_file"))) from None
+    for i, name in enumerate(w.models):
+        if name not in configs:
+            raise SpecError(source, f"sweep.workloads.models.{i}", name,
+                            "a model of the models file: " + ", ".join(configs),
+                            _line(data, ("sweep", "workloads", "models", i)))
+    if "decode" not in w.phases and w.context is not None:
+        raise SpecError(source, "sweep.workloads.context", w.context, "only with the decode "
+                        "phase", _line(data, ("sweep", "workloads", "context")))
+    if "prefill" not in w.phases and w.tokens is not None:
+        raise SpecError(source, "sweep.workloads.tokens", w.tokens, "only with the prefill "
+                        "phase", _line(data, ("sweep", "workloads", "tokens")))
+    return text
+
+
+def _hash(spec: SweepSpec, archs: dict[str, tuple[str, str, str]], models: str | None) -> str:
+    canon = {"spec": spec.model_dump(mode="json"),
+             "archs": {k: hashlib.sha256(t.encode()).hexdigest() for k, (_, _, t) in
+                       archs.items()},
+             "models": None if models is None else hashlib.sha256(models.encode()).hexdigest()}
+    text = json.dumps(canon, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def load_spec_text(text: str, source: str = "<string>", base_dir: str | None = None
+                   ) -> LoadedSpec:
+    """Validate sweep spec ``text``; relative paths resolve against ``base_dir``.
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        The first problem, naming file, line, key path, value and what is allowed.
+    """
+    data = load_yaml_text(text, source)
+    if not isinstance(data, dict) or "sweep" not in data:
+        raise SpecError(source, "<top>", type(data).__name__ if not isinstance(data, dict)
+                        else ", ".join(map(str, data)) or "{}",
+                        "a mapping with the single top-level key 'sweep'", 1)
+    for key in data:
+        if key != "sweep":
+            raise SpecError(source, str(key), key, "unknown top-level key; a sweep spec has "
+                            "only 'sweep'", data.line_of(key) if isinstance(data, LineDict)
+                            else None)
+    if not isinstance(data["sweep"], dict):
+        raise SpecError(source, "sweep", data["sweep"], "a mapping of sweep settings",
+                        _line(data, ("sweep",)))
+    try:
+        spec = SweepSpec.model_validate(data["sweep"])
+    except ValidationError as exc:
+        raise _pydantic_error(source, data, exc) from None
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    _check_rest(spec, source, data)
+    archs, kinds = _read_archs(spec, source, base, data)
+    variables = _check_variables(spec, source, data, kinds)
+    models_text = _check_workloads(spec, source, base, data)
+    workloads = spec.workloads if spec.mode == "physics" else (spec.workloads or Workloads())
+    spec = spec.model_copy(update={"variables": variables, "workloads": workloads})
+    return LoadedSpec(spec, source, text, archs, kinds, models_text,
+                      _hash(spec, archs, models_text))
+
+
+def list_bundled_specs() -> list[str]:
+    """Names of the example specs shipped in ``grcim.sweep.specs``."""
+    node = bundled("grcim.sweep", "specs")
+    return sorted(e.name.removesuffix(".yaml") for e in node.iterdir()
+                  if e.name.endswith(".yaml"))
+
+
+def load_spec(path_or_name: str | os.PathLike[str]) -> LoadedSpec:
+    """Load a spec file by path, or a bundled example spec by name (``edge_dse``)."""
+    name = os.fspath(path_or_name)
+    if not _is_path(name) and not Path(name).exists():
+        if name not in list_bundled_specs():
+            raise SpecError("<command line>", "SPEC", name, "a spec file path or a bundled "
+                            "spec (" + ", ".join(list_bundled_specs()) + ")")
+        handle = bundled("grcim.sweep", "specs", f"{name}.yaml")
+        return load_spec_text(handle.read_text(encoding="utf-8"), str(handle))
+    path = Path(name)
+    return load_spec_text(read_text_file(path), str(path), str(path.parent))

@@ -1,0 +1,340 @@
+"""The result store: one SQLite database file per sweep.
+
+Why SQLite (Python's standard library) rather than DuckDB: a sweep appends a few rows at a
+time for hours and may be killed at any moment. SQLite's write-ahead log (``journal_mode =
+WAL``, ``synchronous = FULL``) makes every committed transaction durable and every
+uncommitted one invisible after a crash, ``kill -9`` or power loss, and it lets ``grcim
+sweep status`` and users' SQL read the file while the sweep writes it. DuckDB is faster on
+large analytic scans but is built for bulk loads; its single-process write lock and a young
+file format would add a dependency without helping this workload. Any tool reads SQLite
+(``sqlite3`` shell, pandas ``read_sql``, DuckDB's own ``sqlite`` scanner), and the store
+exports to Parquet and CSV.
+
+Schema (``docs/sweep.md`` lists every column):
+
+- ``points``: one row per (design point, workload case), primary key ``key`` (hash of the
+  canonical inputs), the inputs as columns (``arch``, ``pipeline``, the workload case and
+  one column per swept variable, plus ``inputs_json``), the results (SI), ``status``
+  (``done`` / ``infeasible`` / ``failed``) with ``reason``, ``grcim_version``,
+  ``spec_hash``, ``elapsed_s``, ``finished_at`` (Unix time) and ``worker``;
+- ``plan``: the keys every spec run against the store asked for (pending = planned keys
+  without a row);
+- ``specs``: each spec that ran against the store (hash, text, when, grcim version);
+- ``meta``: schema and grcim version of the store.
+
+A file that is not a grcim store (another SQLite database, any other file, a damaged
+database) is refused and never written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from grcim import __version__
+from grcim.errors import SpecError
+from grcim.sweep.evaluate import MAP_RESULTS, PHYSICS_RESULTS
+from grcim.sweep.variables import is_integer, is_text
+
+__all__ = ["Store", "STATUSES", "APPLICATION_ID", "SCHEMA_VERSION", "StoreError"]
+
+APPLICATION_ID = 0x6772636D  # "grcm": marks the file as a grcim sweep store
+SCHEMA_VERSION = 1
+STATUSES = ("done", "infeasible", "failed")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_FIXED = (
+    ("key", "TEXT PRIMARY KEY"), ("design_key", "TEXT NOT NULL"),
+    ("spec_hash", "TEXT NOT NULL"), ("grcim_version", "TEXT NOT NULL"),
+    ("status", "TEXT NOT NULL CHECK (status IN ('done', 'infeasible', 'failed'))"),
+    ("reason", "TEXT"), ("arch", "TEXT NOT NULL"), ("pipeline", "TEXT"),
+    ("workload", "TEXT"), ("phase", "TEXT"), ("batch", "INTEGER"), ("tokens", "INTEGER"),
+    ("context", "INTEGER"),
+)
+_TRAILER = (("breakdown_json", "TEXT"), ("inputs_json", "TEXT NOT NULL"),
+            ("elapsed_s", "REAL"), ("finished_at", "REAL"), ("worker", "TEXT"))
+_TEXT_RESULTS = {"bound"}
+_INT_RESULTS = {"weights_resident", "tokens_per_step", "batch_run", "tokens_run",
+                "context_run"}
+
+
+class StoreError(SpecError):
+    """The store file cannot be used (foreign, damaged, another spec or version)."""
+
+
+def _result_columns() -> list[tuple[str, str]]:
+    cols = []
+    for name in (*MAP_RESULTS, *PHYSICS_RESULTS):
+        kind = ("TEXT" if name in _TEXT_RESULTS else "INTEGER" if name in _INT_RESULTS
+                else "REAL")
+        cols.append((name, kind))
+    return cols
+
+
+def _variable_type(key: str) -> str:
+    if key == "adc_bits":
+        return ""  # integer or "auto"
+    return "TEXT" if is_text(key) else "INTEGER" if is_integer(key) else "REAL"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _refuse(path: Path, why: str) -> StoreError:
+    return StoreError(str(path), "STORE", str(path), why)
+
+
+class Store:
+    """An open store (use :meth:`create_or_check` or :meth:`open`)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._columns = self._table_columns()
+
+    # ------------------------------------------------------------------ opening
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    @classmethod
+    def _check_file(cls, path: Path) -> None:
+        if path.is_dir():
+            raise _refuse(path, "a store file path, not a directory")
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise _refuse(path, f"a readable file ({exc.strerror})") from None
+        if head != _SQLITE_MAGIC:
+            raise _refuse(path, "a grcim sweep store; this file is not an SQLite database, "
+                          "refusing to touch it")
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Store:
+        """Open an existing store (status, report, export, resume)."""
+        p = Path(path)
+        if not p.exists():
+            raise _refuse(p, "an existing sweep store (grcim sweep run SPEC --store FILE "
+                          "creates one)")
+        cls._check_file(p)
+        conn = cls._connect(p)
+        try:
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app != APPLICATION_ID:
+                raise _refuse(p, "a grcim sweep store; this SQLite database belongs to "
+                              "another program, refusing to touch it")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise _refuse(p, f"an intact store; SQLite reports damage ({check})")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise _refuse(p, f"store schema {SCHEMA_VERSION}; this one has {version}")
+            # WAL mode is a property of the file, set when it was created (so a reader
+            # needs no write access here); synchronous is per connection
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _refuse(p, f"an intact grcim sweep store ({exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(p, conn)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], mode: str) -> Store:
+        """Create a new, empty store at ``path`` (which must not exist, or be empty)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = cls._connect(p)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("grcim_version", __version__), ("created_at", repr(time.time())),
+                ("mode", mode)])
+            conn.execute("CREATE TABLE specs (spec_hash TEXT PRIMARY KEY, added_at REAL, "
+                         "grcim_version TEXT, source TEXT, spec_text TEXT, spec_json TEXT, "
+                         "n_points INTEGER)")
+            conn.execute("CREATE TABLE plan (key TEXT PRIMARY KEY, spec_hash TEXT NOT NULL) "
+                         "WITHOUT ROWID")
+            cols = [*_FIXED, *_result_columns(), *_TRAILER]
+            conn.execute("CREATE TABLE points (" + ", ".join(
+                f"{_quote(n)} {t}".strip() for n, t in cols) + ")")
+            conn.execute("CREATE INDEX points_status ON points (status)")
+            conn.execute("CREATE INDEX points_design ON points (design_key)")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            conn.close()
+            raise
+        return cls(p, conn)
+
+    @classmethod
+    def create_or_check(cls, path: str | os.PathLike[str], mode: str, spec_hash: str,
+                        force_append: bool = False) -> Store:
+        """Open ``path`` for a run of the spec ``spec_hash``, creating it when absent.
+
+        Raises
+        ------
+        StoreError
+            Not a grcim store; another mode; written by another spec or grcim version
+            (unless ``force_append``).
+        """
+        p = Path(path)
+        if not p.exists() or (p.is_file() and p.stat().st_size == 0):
+            return cls.create(p, mode)
+        store = cls.open(p)
+        try:
+            stored_mode = store.meta().get("mode")
+            if stored_mode != mode:
+                raise _refuse(p, f"a store of a {mode} sweep; this one holds a "
+                              f"{stored_mode} sweep (use another --store)")
+            version = store.meta().get("grcim_version")
+            if version != __version__ and not force_append:
+                raise _refuse(p, f"a store written by this grcim ({__version__}); it was "
+                              f"written by grcim {version} (--force-append adds to it "
+                              "anyway, or use another --store)")
+            hashes = [s["spec_hash"] for s in store.specs()]
+            if hashes and spec_hash not in hashes and not force_append:
+                raise _refuse(p, f"a store of this spec ({spec_hash}); it holds spec "
+                              f"{hashes[-1]} (--force-append adds this spec's points, or "
+                              "use another --store)")
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed into the file)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    # ------------------------------------------------------------------ schema
+    def _table_columns(self) -> list[str]:
+        return [r[1] for r in self.conn.execute("PRAGMA table_info(points)")]
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns of ``points``, in table order."""
+        return list(self._columns)
+
+    def ensure_variables(self, keys: Sequence[str]) -> None:
+        """Add a column for each swept variable the table lacks."""
+        missing = [k for k in keys if k not in self._columns]
+        if not missing:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for key in missing:
+                self.conn.execute(f"ALTER TABLE points ADD COLUMN {_quote(key)} "
+                                  f"{_variable_type(key)}".strip())
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self._columns = self._table_columns()
+
+    # ------------------------------------------------------------------ metadata
+    def meta(self) -> dict[str, str]:
+        """The ``meta`` table as a dict."""
+        return {r["name"]: r["value"] for r in self.conn.execute("SELECT * FROM meta")}
+
+    def specs(self) -> list[dict[str, Any]]:
+        """Specs that ran against the store, oldest first."""
+        return [dict(r) for r in self.conn.execute("SELECT * FROM specs ORDER BY added_at")]
+
+    def record_spec(self, spec_hash: str, source: str, text: str, spec_json: str,
+                    keys: Sequence[str]) -> None:
+        """Remember the spec and plan its points (one transaction)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "INSERT INTO specs VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(spec_hash) DO "
+                "UPDATE SET n_points = excluded.n_points",
+                (spec_hash, time.time(), __version__, source, text, spec_json, len(keys)))
+            self.conn.executemany("INSERT OR IGNORE INTO plan VALUES (?, ?)",
+                                  ((k, spec_hash) for k in keys))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ rows
+    def statuses(self) -> dict[str, str]:
+        """Stored key -> status."""
+        return {k: s for k, s in self.conn.execute("SELECT key, status FROM points")}
+
+    def write(self, rows: Sequence[dict[str, Any]], replace_failed: bool = False) -> int:
+        """Insert ``rows`` in one transaction; returns how many were new.
+
+        A row whose key is already stored is ignored (so a point is stored once however
+        often it is computed), except that ``replace_failed`` replaces a ``failed`` row.
+        """
+        if not rows:
+            return 0
+        cols = self._columns
+        sql = (f"INSERT INTO points ({', '.join(map(_quote, cols))}) VALUES "
+               f"({', '.join('?' for _ in cols)}) ON CONFLICT(key) DO NOTHING")
+        before = self.conn.total_changes
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if replace_failed:
+                self.conn.executemany("DELETE FROM points WHERE key = ? AND status = 'failed'",
+                                      ((r["key"],) for r in rows))
+            deleted = self.conn.total_changes - before
+            self.conn.executemany(sql, ([r.get(c) for c in cols] for r in rows))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+        return self.conn.total_changes - before - deleted
+
+    def counts(self) -> dict[str, int]:
+        """``done``, ``infeasible``, ``failed``, ``pending`` (planned, not stored), and
+        ``total`` (planned or stored)."""
+        out = dict.fromkeys((*STATUSES, "pending"), 0)
+        for status, n in self.conn.execute("SELECT status, COUNT(*) FROM points GROUP BY "
+                                           "status"):
+            out[status] = n
+        out["pending"] = self.conn.execute(
+            "SELECT COUNT(*) FROM plan WHERE key NOT IN (SELECT key FROM points)").fetchone()[0]
+        out["total"] = sum(out[s] for s in STATUSES) + out["pending"]
+        return out
+
+    def failures(self, limit: int = 5) -> list[tuple[str, int]]:
+        """Most frequent failure and infeasibility reasons with their counts."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT reason, COUNT(*) AS n FROM points WHERE status != 'done' GROUP BY reason "
+            "ORDER BY n DESC LIMIT ?", (limit,))]
+
+    def rows(self, where: str = "", params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows of ``points`` as dicts (``where`` is an SQL condition of grcim's own)."""
+        sql = "SELECT * FROM points" + (f" WHERE {where}" if where else "") + " ORDER BY rowid"
+        for r in self.conn.execute(sql, tuple(params)):
+            yield dict(r)
+
+    def variable_columns(self) -> list[str]:
+        """Columns holding swept variables."""
+        fixed = {n for n, _ in (*_FIXED, *_result_columns(), *_TRAILER)}
+        return [c for c in self._columns if c not in fixed]
+
+
+def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:
+    """Canonical JSON of a point's inputs (the ``inputs_json`` column)."""
+    return json.dumps({"arch": arch, "variables": dict(overrides), "case": case},
+                      sort_keys=True)

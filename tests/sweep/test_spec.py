@@ -1,0 +1,136 @@
+"""Sweep spec validation: one-line errors naming file, line, key, value and what is allowed;
+the CLI refuses a bad spec with exit 1, one stderr line and no store file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from grcim.arch.variables import VARIABLE_KEYS
+from grcim.errors import SpecError
+from grcim.sweep import load_spec
+from grcim.sweep.variables import SWEEPABLE
+
+
+def _error(path: Path) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    text = str(info.value)
+    assert "\n" not in text
+    return info.value
+
+
+def test_valid_tiny_spec_loads(write_spec: Callable[..., Path],
+                               spec_text: Callable[..., str]) -> None:
+    ls = load_spec(write_spec(spec_text("n_macros: [2, 4], sqnr_target_db: [30, 35.5]")))
+    assert ls.spec.variables == {"n_macros": [2, 4], "sqnr_target_db": [30.0, 35.5]}
+    assert isinstance(ls.spec.variables["n_macros"][0], int)
+    assert isinstance(ls.spec.variables["sqnr_target_db"][0], float)
+    assert ls.arch_kinds == {"tiny.yaml": "chip"}
+
+
+def test_unknown_variable_lists_the_valid_ones(write_spec: Callable[..., Path],
+                                               spec_text: Callable[..., str]) -> None:
+    path = write_spec(spec_text("n_macro: [2, 4]"))
+    err = _error(path)
+    assert err.file == str(path) and err.key == "sweep.variables.n_macro"
+    assert err.line == 3
+    assert "did you mean 'n_macros'" in str(err)
+    # every sweepable variable is named, and they are all arch variables
+    for key in SWEEPABLE:
+        assert key in err.allowed
+    assert set(SWEEPABLE) == set(VARIABLE_KEYS) - {"kind", "description"}
+
+
+def test_empty_grid_is_refused(write_spec: Callable[..., Path],
+                               spec_text: Callable[..., str]) -> None:
+    err = _error(write_spec(spec_text("n_macros: []")))
+    assert err.key == "sweep.variables.n_macros" and "non-empty" in err.allowed
+
+
+@pytest.mark.parametrize(("variables", "key", "fragment"), [
+    ("rows: [8, 0]", "sweep.variables.rows.1", "integer > 0, <= 65536"),
+    ("rows: [8, 8.5]", "sweep.variables.rows.1", "whole number"),
+    ("rows: ['8']", "sweep.variables.rows.0", "a number"),
+    ("input_format: [fp8_e4m3, fp9]", "sweep.variables.input_format.1", "fp<N>_e<E>m<M>"),
+    ("dram_kind: [lpddr5, sdram]", "sweep.variables.dram_kind.1", '"hbm3"'),
+    ("sqnr_target_db: [35, 35.0]", "sweep.variables.sqnr_target_db.1", "each value once"),
+    ("sqnr_target_db: {min: 30, max: 40}", "sweep.variables.sqnr_target_db.steps",
+     "required with grid"),
+    ("sqnr_target_db: {min: 40, max: 30, steps: 2}", "sweep.variables.sqnr_target_db.max",
+     "max must be >= min"),
+    ("sqnr_target_db: {min: 1, max: 30, steps: 2}", "sweep.variables.sqnr_target_db.min",
+     ">= 6"),
+    ("n_macros: {min: 1, max: 3, steps: 5}", "sweep.variables.n_macros.steps", "at most 3"),
+])
+def test_bad_values_name_key_and_allowed(write_spec: Callable[..., Path],
+                                         spec_text: Callable[..., str], variables: str,
+                                         key: str, fragment: str) -> None:
+    err = _error(write_spec(spec_text(variables)))
+    assert err.key == key
+    assert fragment in err.allowed, err.allowed
+
+
+@pytest.mark.parametrize(("extra", "key", "fragment"), [
+    ("  sampling: {method: grid, n: 3}", "sweep.sampling.n", "only with method random"),
+    ("  sampling: {method: lhs}", "sweep.sampling.n", "required with method lhs"),
+    ("  sampling: {method: sobol, n: 3}", "sweep.sampling.method", "'grid', 'random' or"),
+    ("  constraints: {area_mm2: {max: 1}}", "sweep.constraints.area_mm2", "area_m2"),
+    ("  constraints: {area_m2: {}}", "sweep.constraints.area_m2", "min and/or max"),
+    ("  colour: red", "sweep.colour", "unknown key"),
+])
+def test_bad_sections(write_spec: Callable[..., Path], spec_text: Callable[..., str],
+                      extra: str, key: str, fragment: str) -> None:
+    err = _error(write_spec(spec_text(extra=extra)))
+    assert err.key == key
+    assert fragment in err.allowed, err.allowed
+
+
+def test_bad_archs_and_workloads(write_spec: Callable[..., Path]) -> None:
+    err = _error(write_spec("sweep:\n  archs: [no_such_chip]\n"))
+    assert err.key == "sweep.archs.0" and "edge_grmac" in err.allowed
+    err = _error(write_spec("sweep:\n  archs: [grmac_unit]\n"))
+    assert err.key == "sweep.archs.0" and "a chip" in err.allowed
+    err = _error(write_spec("sweep:\n  archs: [edge_grmac]\n  workloads: {models: [gpt5]}\n"))
+    assert err.key == "sweep.workloads.models.0" and "llama3-8b" in err.allowed
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  variables: {n_macros: [1, 2]}\n"))
+    assert err.key == "sweep.variables.n_macros" and "macro file" in err.allowed
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  workloads: {models: [gpt2]}\n"))
+    assert err.key == "sweep.workloads"
+    err = _error(write_spec("sweep:\n  archs: []\n"))
+    assert err.key == "sweep.archs"
+    err = _error(write_spec("arch: {}\n"))
+    assert "single top-level key 'sweep'" in err.allowed
+
+
+def test_cli_refuses_bad_spec_with_one_line(write_spec: Callable[..., Path],
+                                            spec_text: Callable[..., str], tmp_path: Path,
+                                            grcim_env: dict[str, str]) -> None:
+    spec = write_spec(spec_text("rows_per_adcs: [2]"))
+    store = tmp_path / "out.sqlite"
+    proc = subprocess.run([sys.executable, "-m", "grcim", "sweep", "run", str(spec),
+                           "--store", str(store), "--workers", "1"], capture_output=True,
+                          text=True, env=grcim_env, timeout=120)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "sweep.variables.rows_per_adcs" in lines[0] and "rows_per_adc" in lines[0]
+    assert not store.exists()
+
+
+def test_bundled_specs_load() -> None:
+    from grcim.sweep.spec import list_bundled_specs
+
+    names = list_bundled_specs()
+    assert {"edge_dse", "physics_adc"} <= set(names)
+    for name in names:
+        ls = load_spec(name)
+        assert ls.spec.archs and ls.spec_hash
+    with pytest.raises(SpecError, match="edge_dse"):
+        load_spec("no_such_spec")
