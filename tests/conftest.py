@@ -27,7 +27,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -40,6 +44,48 @@ from grcim.plugins.technology import Technology, load_technology
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+REINSTALL = ".venv/bin/pip install --no-deps --force-reinstall ."
+
+
+def _stale_modules() -> list[str]:
+    """Source files of the checkout whose installed copy differs (or is missing).
+
+    The tests import the installed grcim (hwcomponents only discovers plug-ins from a
+    regular install, and no source folder is named ``grcim``), so after an edit an
+    un-reinstalled tree would be tested silently with the old code.
+    """
+    pyproject = CHECKOUT / "pyproject.toml"
+    if not pyproject.is_file():
+        return []  # tests run outside a checkout (an sdist, another layout): nothing to compare
+    dirs = tomllib.loads(pyproject.read_text("utf-8"))["tool"]["setuptools"]["package-dir"]
+    stale = []
+    folders = {CHECKOUT / f for f in dirs.values()}
+    for package, folder in dirs.items():
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            return [f"{package} (not installed)"]
+        installed = Path(next(iter(spec.submodule_search_locations)))
+        root = CHECKOUT / folder
+        for src in sorted(root.rglob("*.py")):
+            if any(p in folders and p != root for p in src.parents):
+                continue  # another package's folder (hwcomponents_grcim inside plugins/)
+            dst = installed / src.relative_to(root)
+            if not dst.is_file() or hashlib.sha256(dst.read_bytes()).digest() != \
+                    hashlib.sha256(src.read_bytes()).digest():
+                stale.append(f"{folder}/{src.name}")
+    return stale
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    stale = _stale_modules()
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        pytest.exit(f"the installed grcim differs from this checkout ({shown}); the tests "
+                    f"import the installed copy: reinstall first with `{REINSTALL}`",
+                    returncode=4)
 
 
 @pytest.fixture(scope="session")
