@@ -75,7 +75,7 @@ def _stale_modules() -> list[str]:
             dst = installed / src.relative_to(root)
             if not dst.is_file() or hashlib.sha256(dst.read_bytes()).digest() != \
                     hashlib.sha256(src.read_bytes()).digest():
-                stale.append(f"{folder}/{src.name}")
+                stale.append(str(src.relative_to(CHECKOUT)))
     return stale
 
 
