@@ -16,8 +16,10 @@ containers above it:
   the list of its attributes. Accelergy/Timeloop's own attributes (``datawidth``,
   ``global_cycle_seconds``, ...) are allowed; an inherited attribute is reported only when
   it is close to, but not, a model attribute;
-- **missing technology**: neither ``technology`` nor ``tech_node`` anywhere above the
-  component, so the model would use its default node without saying so;
+- **missing technology**: Accelergy 0.4 requires ``technology`` (and
+  ``global_cycle_seconds``) on every component, set on it or a container above, and stops
+  without them; a ``tech_node`` that disagrees with ``technology`` is reported too, since
+  ``technology`` wins;
 - **values outside the models' domains** (``technology: 65``): the model is built exactly as
   the shim builds it (:mod:`grcim.plugins.accelergy.adapter`) and its one-line reason is
   reported under the attribute the user wrote; a missing required attribute is named.
@@ -39,7 +41,12 @@ import yaml
 
 from grcim.errors import GrcimError, ModelDomainError, SpecError
 from grcim.expressions import evaluate
-from grcim.plugins.accelergy.adapter import TECHNOLOGY, build_model, model_parameters
+from grcim.plugins.accelergy.adapter import (
+    TECHNOLOGY,
+    build_model,
+    model_parameters,
+    technology_to_metres,
+)
 from grcim.yamlio import load_yaml_text, read_text_file
 
 __all__ = ["GENERIC_ATTRIBUTES", "AccelergyProblems", "is_accelergy_document",
@@ -62,7 +69,7 @@ GENERIC_ATTRIBUTES = frozenset({
 })
 """Attributes Accelergy and Timeloop themselves read; never reported as unknown."""
 _TREE_KEYS = ("subtree", "local", "nodes")
-_TECH_KEYS = (TECHNOLOGY, "tech_node")
+_CYCLE = "global_cycle_seconds"
 _QUOTING = 'Accelergy evaluates unquoted text as Python: write it in quotes ("{}")'
 
 Path = tuple[str | int, ...]
@@ -213,6 +220,7 @@ class _Checker:
         self.scalars = _scalars(text)
         self.data = data
         self.problems: list[SpecError] = []
+        self.reported: set[str] = set()
         self.variables = self._variables()
 
     def problem(self, key: str, value: Any, allowed: str, line: int | None) -> None:
@@ -293,12 +301,31 @@ class _Checker:
                 self.problem(f"{a.owner}.attributes.{name}", a.raw, f"not an attribute of "
                              f"{comp.cls} (inherited by {comp.name}): did you mean "
                              f"{close[0]}?", line)
-        if "tech_node" in params and not any(k in comp.attrs for k in _TECH_KEYS):
-            self.problem(f"{where}.{TECHNOLOGY}", None, "missing: set technology (e.g. "
-                         '"22nm") on the component or a container above it, or grcim\'s '
-                         f"models silently use tech_node = {params['tech_node']!r} m",
-                         comp.line)
+        if TECHNOLOGY not in comp.attrs:
+            default = (f"; with tech_node alone Accelergy stops, and without either grcim's "
+                       f"models would use tech_node = {params['tech_node']!r} m"
+                       if "tech_node" in params else "")
+            self.problem(f"{where}.{TECHNOLOGY}", None, "missing: Accelergy 0.4 requires "
+                         'technology (e.g. "22nm") on the component or a container above it'
+                         + default, comp.line)
             return
+        if _CYCLE not in comp.attrs and _CYCLE not in self.reported:
+            self.reported.add(_CYCLE)  # once per file: it is missing above every component
+            self.problem(f"{where}.{_CYCLE}", None, "missing: Accelergy 0.4 requires "
+                         "global_cycle_seconds (e.g. 1e-9) on every component, set on it or "
+                         "a container above it (usually the top one)", comp.line)
+        tech, node = comp.attrs[TECHNOLOGY], comp.attrs.get("tech_node")
+        if (node is not None and "tech_node" in params and TECHNOLOGY not in params
+                and values.get(TECHNOLOGY) is not _UNKNOWN
+                and values.get("tech_node") is not _UNKNOWN):
+            try:
+                same = technology_to_metres(values[TECHNOLOGY]) == float(values["tech_node"])
+            except (GrcimError, TypeError, ValueError):
+                same = True  # reported below as a domain error
+            if not same:
+                self.problem(f"{where}.tech_node", values["tech_node"], "disagrees with "
+                             f"technology = {tech.raw!r} (from {tech.owner}), which wins in "
+                             "Accelergy: give one of them", self.line(node.path, comp.line))
         missing = [n for n, d in params.items()
                    if d is inspect.Parameter.empty and values.get(n) is None]
         for n in missing:
@@ -340,11 +367,14 @@ def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
         if model is None:
             close = difflib.get_close_matches(comp.cls, list(models), n=1, cutoff=0.8)
             if close:
-                checker.problem(f"{comp.name}.class", comp.cls, f"no such component class: "
-                                f"did you mean {close[0]}?", comp.line)
+                key = "subclass" if (*comp.path, "subclass") in checker.scalars else "class"
+                checker.problem(f"{comp.name}.{key}", comp.cls, f"no such component class: "
+                                f"did you mean {close[0]}?",
+                                checker.line((*comp.path, key), comp.line))
             continue
         used[comp.cls] += 1
         checker.check(comp, model)
+    checker.problems.sort(key=lambda p: p.line or 0)  # file order (stable within a line)
     parts = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in used.items())
     what = (f"Accelergy architecture ({len(comps)} components; grcim: {parts})" if used
             else f"Accelergy architecture ({len(comps)} components, none of grcim's)")
