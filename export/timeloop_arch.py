@@ -117,7 +117,8 @@ class TimeloopArch:
     ert, art : dict
         The ``ERT`` and ``ART`` documents (pJ per action; µm² per instance).
     scale : dict
-        Toll name -> (grcim events per Timeloop read, per Timeloop update).
+        Toll name -> (grcim events per Timeloop read, per Timeloop update); 0 for the
+        action a toll does not have (reads: inputs, updates: outputs).
     """
 
     levels: tuple[Level, ...]
@@ -310,7 +311,8 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
         elif lv.role == "toll":
             per_read = s_x if lv.toll_level == 2 else 1
             per_update = s_w * s_x if lv.toll_level == 2 else 1
-            scale[lv.name] = (float(per_read), float(per_update))
+            scale[lv.name] = (float(per_read) if "Inputs" in lv.keeps else 0.0,
+                              float(per_update) if "Outputs" in lv.keeps else 0.0)
             event = e[c.name, "read"] * PJ
             actions = {"read": per_read * event if "Inputs" in lv.keeps else 0.0,
                        "write": 0.0,

@@ -142,8 +142,9 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
         "actions": dict(result.actions),
         "timeloop_terms": {
             "word_bits": export.word_bits, "cycle_s": export.cycle_s,
-            "toll_events_per_timeloop_read": {k: v[0] for k, v in export.scale.items()},
-            "toll_events_per_timeloop_update": {k: v[1] for k, v in export.scale.items()},
+            "toll_events_per_timeloop_action": {
+                k: {a: n for a, n in (("read", v[0]), ("update", v[1])) if n}
+                for k, v in export.scale.items()},
             "n_weight_slices": macro.n_weight_slices, "n_input_slices": macro.n_input_slices,
             "not_in_timeloop_j": {**left_out,
                                   f"{mac}.leak": result.energy_by_action.get(f"{mac}.leak",
