@@ -303,3 +303,32 @@ def test_without_the_library_primitives_get_an_empty_ert(accelergy: Any, tmp_pat
     (tmp_path / "accelergy_config.yaml").unlink()  # default config: grcim's library found
     with_lib = accelergy.run([arch], cwd=tmp_path, home=tmp_path / "home2")
     assert [t["name"] for t in with_lib.table("ERT.yaml")["ERT"]["tables"]] == ["system.x"]
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "timeloop.md"
+
+
+def docs_recipe(name: str) -> str:
+    """The code block after ``<!-- recipe: name -->`` in docs/timeloop.md."""
+    if not DOCS.is_file():
+        pytest.skip("docs/timeloop.md is not in this tree")
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split(f"<!-- recipe: {name} -->\n", 1)[1]
+    return block.split("```", 2)[1].split("\n", 1)[1]
+
+
+def test_docs_macro_recipe_validates_and_prices_like_grcim_table(accelergy: Any,
+                                                                 tmp_path: Path) -> None:
+    path = tmp_path / "grmac_macro.yaml"
+    path.write_text(docs_recipe("grmac_macro.yaml"))
+    code, out, err = _grcim(["validate", str(path)])
+    assert (code, err) == (0, "") and "grcim: grcim_adc, cim_dac, gr_mac" in out
+    run = accelergy.run([path], cwd=tmp_path)
+    assert run.returncode == 0, run.log[-1500:]
+    ert = {t["name"]: {a["name"]: a["energy"] for a in t["actions"]}
+           for t in run.table("ERT.yaml")["ERT"]["tables"]}
+    doc = yaml.safe_load(path.read_text())["architecture"]["subtree"][0]
+    for comp in doc["local"]:
+        ours = _table(comp["class"], {**comp["attributes"], "tech_node": 22e-9})
+        for action, energy in ours["actions"].items():
+            assert ert[f"macro.{comp['name']}"][action] == pytest.approx(energy, rel=1e-9)

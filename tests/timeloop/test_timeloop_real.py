@@ -206,3 +206,11 @@ def test_grcim_table_yaml_is_a_timeloop_ert(timeloop_dir: Path, tmp_path: Path) 
                    if a["name"] == "compute")
     assert stats.levels["MAC"].compute_energy_j == pytest.approx(
         stats.computes * compute * PJ, rel=1e-6)
+
+
+def test_docs_mapper_recipe_is_this_test() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "timeloop.md"
+    if not docs.is_file():
+        pytest.skip("docs/timeloop.md is not in this tree")
+    block = docs.read_text().split("<!-- recipe: tiny.yaml -->\n", 1)[1]
+    assert block.split("```", 2)[1].split("\n", 1)[1] == TINY
