@@ -23,6 +23,9 @@ groups one per value; at the row-group level a row drive is ``n_input_slices`` D
 and a partial sum is ``n_weight_slices * n_input_slices`` column conversions, so the ERT
 charges those multiples of the toll's ``read`` energy. Fills of a toll cost nothing.
 
+Components priced by a grcim model also carry the attributes the arch gives that model
+(documentation, and what ``grcim validate`` checks; Timeloop ignores them).
+
 Energies (ERT, pJ) and areas (ART, µm² per instance) are grcim's own prices
 (``grcim.mapper.pricing``: the arch's explicit actions, else grcim's hwcomponents models),
 so Timeloop needs no plug-in. ``leak`` is per instance and per cycle of the arch's clock:
@@ -42,6 +45,7 @@ inputs at one DAC step per cycle, and the cells at one row write per
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +56,7 @@ from grcim.errors import MappingError
 from grcim.export.einsum import Einsum
 from grcim.mapper.actions import bits_per_action
 from grcim.mapper.components import ChipComponents, Component, bind_components
-from grcim.mapper.pricing import Prices, price_components
+from grcim.mapper.pricing import Prices, model_classes, price_components
 
 __all__ = ["Level", "TimeloopArch", "timeloop_arch", "TOP", "DATASPACES", "MAX_DEPTH"]
 
@@ -237,6 +241,21 @@ def _per_cycle(words_per_s: float, clock_hz: float) -> float:
     return words_per_s / clock_hz
 
 
+def _model_attributes(arch: Arch, c: Component) -> dict[str, Any]:
+    """The attributes a grcim model receives for ``c`` (documentation, and what
+    ``grcim validate`` checks); text quoted, unset values left out."""
+    cls = c.node.component_class
+    model = next((m for m in model_classes() if cls in (
+        [m.component_name] if isinstance(m.component_name, str) else m.component_name)),
+        None) if cls else None
+    if model is None:
+        return {}
+    params = inspect.signature(model.__init__).parameters
+    attrs = {**arch.component_attributes, **c.node.extra_attributes_for_component_model}
+    return {k: Quoted(v) if isinstance(v, str) else v for k, v in attrs.items()
+            if k in params and v is not None}
+
+
 def _node(arch: Arch, lv: Level, word: int, top_storage: str) -> Tagged:
     macro, chip = arch.macro, arch.chip
     assert chip is not None
@@ -249,7 +268,7 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str) -> Tagged:
     cls = c.node.component_class
     # one power domain (the top level's): idle instances leak, as grcim assumes
     attrs: dict[str, Any] = {"width": word, "datawidth": word,
-                             "power_gated_at": Quoted(top_storage)}
+                             "power_gated_at": Quoted(top_storage), **_model_attributes(arch, c)}
     node = Tagged("Component", name=lv.name)
     if lv.role == "dram":
         node["class"] = "DRAM"
@@ -284,7 +303,7 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str) -> Tagged:
         node["class"] = "compute"
         if cls:
             node["subclass"] = cls
-        attrs = {"datawidth": word}
+        attrs = {"datawidth": word, **_model_attributes(arch, c)}
     node["attributes"] = attrs
     return node
 

@@ -171,3 +171,17 @@ def test_script_refuses_a_stale_install(gen: ModuleType, tmp_path: Path,
     monkeypatch.setattr(gen, "MODELS_SRC", src)
     assert gen.main(["--check"]) == 2
     assert "differ from this checkout (gr_mac.py); reinstall first" in capsys.readouterr().err
+
+
+def test_a_regular_install_ships_shim_and_library() -> None:
+    import importlib.metadata
+    import json
+
+    text = importlib.metadata.distribution("grcim").read_text("direct_url.json") or "{}"
+    if json.loads(text).get("dir_info", {}).get("editable", False):
+        pytest.skip("grcim is installed editable: data files are placed only by a regular "
+                    "install (the README's set-up)")
+    where = shim_locations()
+    assert where["installed"] is not None and where["library"] is not None
+    assert where["installed"].parts[-3:] == ("accelergy", "estimation_plug_ins", "grcim")
+    assert where["library"].parts[-3:] == ("accelergy", "primitive_component_libs", "grcim")

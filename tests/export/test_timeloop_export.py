@@ -300,3 +300,17 @@ def test_cli_refuses_a_file_as_the_output_folder(tmp_path: Path) -> None:
     code, _, err = _cli(["export", "timeloop", "--op", "q_proj", "--out", str(tmp_path / "f")])
     assert code == 1 and "a directory path (this is a file)" in err
     assert (tmp_path / "f").read_text() == "keep"
+
+
+def test_exported_architecture_passes_grcim_validate(tmp_path: Path, wave: Any) -> None:
+    """Components priced by grcim's models carry their attributes (text quoted), so
+    ``grcim validate`` checks the exported file like any Accelergy-format architecture."""
+    path = tmp_path / "arch.yaml"
+    path.write_text(wave.files["arch.yaml"])
+    code, out, err = _cli(["validate", str(path)])
+    assert (code, err) == (0, "")
+    assert "grcim: grcim_adc, gain_ranging_stage, cim_dac, gr_mac" in out
+    by = {n["name"]: n for n in _doc(wave, "arch.yaml")["architecture"]["nodes"]}
+    assert by["DAC"]["attributes"]["n_bits"] == 4 and by["DAC"]["attributes"]["n_dacs"] == 64
+    assert '      include_terms: "mac,gain_stage,digital"' in wave.files["arch.yaml"]
+    assert "cycle_period" not in by["MAC"]["attributes"]  # not an attribute of gr_mac
