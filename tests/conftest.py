@@ -46,6 +46,19 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+# pytest.approx's default absolute tolerance (1e-12) swallows any difference between SI
+# energies and areas (1e-15 J, 1e-12 m²): a comparison of two 1e-13 J values would pass
+# whatever the relative tolerance. Here ``abs`` defaults to 0, so ``rel`` is what is tested;
+# a test comparing with zero or near-zero values says its ``abs`` explicitly.
+_APPROX = pytest.approx
+
+
+def _approx(expected, rel=None, abs=None, nan_ok=False):  # noqa: A002 - pytest's names
+    return _APPROX(expected, rel=rel, abs=0.0 if abs is None else abs, nan_ok=nan_ok)
+
+
+pytest.approx = _approx
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 REINSTALL = ".venv/bin/pip install --no-deps --force-reinstall ."
 

@@ -13,7 +13,7 @@ from grcim.errors import GrcimError
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
-                                    "map", "compare", "sweep")
+                                    "map", "compare", "sweep", "export")
 
 
 class OneLineParser(argparse.ArgumentParser):

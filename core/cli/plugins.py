@@ -2,9 +2,19 @@
 
 Lists the hwcomponents models (component names, actions, attributes with defaults), says
 whether hwcomponents' own discovery finds them in this environment (it does after a regular
-``pip install``, not after an editable one), and prints the classic Accelergy 0.4 shim's
+``pip install``, not after an editable one), and prints the classic Accelergy 0.4 plug-in's
 locations: the wheel's data files under ``<prefix>/share/accelergy/estimation_plug_ins/grcim``
-(present only after a regular install) and the copy inside the package (always present).
+(the shim) and ``<prefix>/share/accelergy/primitive_component_libs/grcim`` (the primitive
+library), present only after a regular install, and the copy inside the package (always).
+
+Accelergy advice, checked against the configuration Accelergy would read
+(``./accelergy_config.yaml``, else ``~/.config/accelergy/accelergy_config.yaml``): with none,
+Accelergy writes a default one on its first run that lists this environment's
+``share/accelergy`` folders, so a regular install needs nothing. An existing file that does
+not list the folders holding the shim and the library (written by another environment, or
+an editable install) is reported with the complete file to write instead: its own entries
+kept, the missing folders added. Folders are never replaced: Accelergy 0.4 crashes
+(``UnboundLocalError ... 'file_path'``) when no table plug-in (its default folder) is listed.
 """
 
 from __future__ import annotations
@@ -18,10 +28,15 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
+from grcim.errors import GrcimError
+
 __all__ = ["register", "run", "shim_locations", "discovery_status"]
 
 SHIM_FILES = ("grcim_estimators.py", "grcim.estimator.yaml")
+LIBRARY_FILE = "grcim.lib.yaml"
 DATA_DIR = Path("share", "accelergy", "estimation_plug_ins", "grcim")
+LIBRARY_DIR = Path("share", "accelergy", "primitive_component_libs", "grcim")
+CONFIG_NAME = "accelergy_config.yaml"
 
 
 def register(subparsers: Any) -> None:
@@ -37,24 +52,111 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def shim_locations() -> dict[str, Path | None]:
-    """Folder of the installed data-file shim (None if absent) and of the packaged copy."""
-    installed: Path | None = None
+def _data_folder(name: str, data_dir: Path) -> Path | None:
     try:
         files = importlib.metadata.distribution("grcim").files or []
     except importlib.metadata.PackageNotFoundError:
         files = []
     for f in files:
-        if f.name == SHIM_FILES[1] and DATA_DIR.as_posix() in f.as_posix():
-            installed = Path(str(f.locate())).resolve().parent
-            break
-    if installed is None:
-        guess = Path(sysconfig.get_path("data")) / DATA_DIR
-        installed = guess if (guess / SHIM_FILES[1]).is_file() else None
+        if f.name == name and data_dir.as_posix() in f.as_posix():
+            return Path(str(f.locate())).resolve().parent
+    guess = Path(sysconfig.get_path("data")) / data_dir
+    return guess if (guess / name).is_file() else None
+
+
+def shim_locations() -> dict[str, Path | None]:
+    """Folders of the installed data files (None if absent) and of the packaged copy.
+
+    Keys: ``installed`` (the shim), ``library`` (the primitive-component library),
+    ``packaged`` (both, inside the package).
+    """
     import grcim.plugins.accelergy as shim_pkg
 
-    packaged = Path(shim_pkg.__file__).resolve().parent
-    return {"installed": installed, "packaged": packaged}
+    return {"installed": _data_folder(SHIM_FILES[1], DATA_DIR),
+            "library": _data_folder(LIBRARY_FILE, LIBRARY_DIR),
+            "packaged": Path(shim_pkg.__file__).resolve().parent}
+
+
+def accelergy_config_path(cwd: Path | None = None) -> Path | None:
+    """The configuration Accelergy 0.4 reads: ``./`` first, then ``~/.config/accelergy/``."""
+    for folder in ((cwd or Path.cwd()), Path.home() / ".config" / "accelergy"):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
+def _covers(entries: Any, folder: Path) -> bool:
+    """Accelergy searches each listed folder recursively: is ``folder`` inside one?"""
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            root = Path(str(entry)).expanduser().resolve()
+        except (OSError, RuntimeError):
+            continue
+        if folder == root or root in folder.parents:
+            return True
+    return False
+
+
+def config_advice(where: dict[str, Path | None], config: Path | None
+                  ) -> tuple[list[str], str | None]:
+    """Lines of advice, and the complete configuration to write (None if nothing to do)."""
+    share = Path(sysconfig.get_path("data")) / "share" / "accelergy"
+    shim = where["installed"] or where["packaged"]
+    library = where["library"] or where["packaged"]
+    assert shim is not None and library is not None
+    if config is None:
+        if where["installed"] is not None and where["library"] is not None:
+            return ([f"accelergy config: none yet; nothing to add: on its first run Accelergy "
+                     f"(installed in this environment) writes ~/.config/accelergy/"
+                     f"{CONFIG_NAME} listing {share / 'estimation_plug_ins'} and "
+                     f"{share / 'primitive_component_libs'}, which hold grcim's files"], None)
+        content: dict[str, Any] = {
+            "version": "0.4",
+            "estimator_plug_ins": [str(share / "estimation_plug_ins")],
+            "primitive_components": [str(share / "primitive_component_libs")],
+            "compound_components": [], "math_functions": [], "python_plug_ins": [],
+            "table_plug_ins": {"roots": [str(share / "table_plug_ins")]}}
+        target = Path.home() / ".config" / "accelergy" / CONFIG_NAME
+        head = (f"accelergy config: none yet, and this install has no data files (editable "
+                f"install?): write {target} as follows")
+    else:
+        from grcim.yamlio import load_yaml_file
+
+        try:
+            loaded = load_yaml_file(config)
+        except GrcimError as exc:
+            return ([f"accelergy config: {config} cannot be read ({exc}); delete it and "
+                     "Accelergy writes a default one"], None)
+        content = dict(loaded) if isinstance(loaded, dict) else {"version": "0.4"}
+        target = config
+        missing = []
+        for key, folder, default in (("estimator_plug_ins", shim, share / "estimation_plug_ins"),
+                                     ("primitive_components", library,
+                                      share / "primitive_component_libs")):
+            entries = content.get(key)
+            if _covers(entries, folder):
+                continue
+            missing.append(f"{key} lists no folder holding {folder}")
+            # this environment's default folder (it also holds Accelergy's own table
+            # plug-in, without which Accelergy 0.4 crashes), then grcim's if elsewhere
+            added = [p for p in (default, folder) if p.is_dir()]
+            if _covers([str(default)], folder) and default.is_dir():
+                added = [default]
+            content[key] = [*(entries if isinstance(entries, list) else []),
+                            *[str(p) for p in added if not _covers(entries, p)]]
+        if not missing:
+            return ([f"accelergy config: {config} lists the folders of grcim's shim and "
+                     "primitive library: nothing to add"], None)
+        head = (f"accelergy config: {config}: {'; '.join(missing)} (written by another "
+                f"environment?): write it as follows (its entries kept, the missing "
+                f"folders added)")
+    import json
+
+    import yaml
+
+    plain = json.loads(json.dumps(content, default=str))  # LineDicts -> plain YAML types
+    text = yaml.safe_dump(plain, sort_keys=False, default_flow_style=False)
+    return [head, f"  file: {target}"], text
 
 
 def discovery_status() -> tuple[bool, str]:
@@ -104,13 +206,19 @@ def run(args: argparse.Namespace) -> int:
         _, text = discovery_status()
         out.write(f"discovery: {text}\n")
     where = shim_locations()
-    out.write("classic Accelergy 0.4 plug-in (grcim_estimators.py + grcim.estimator.yaml):\n")
-    if where["installed"] is not None:
-        out.write(f"  installed: {where['installed']}\n")
-    else:
-        out.write("  installed: not present (editable installs do not place data files; "
-                  "use the packaged copy)\n")
+    out.write("classic Accelergy 0.4 plug-in (grcim_estimators.py + grcim.estimator.yaml; "
+              "primitive-component library grcim.lib.yaml):\n")
+    absent = "not present (editable installs do not place data files; use the packaged copy)"
+    out.write(f"  installed: {where['installed'] or absent}\n")
+    out.write(f"  library: {where['library'] or absent}\n")
     out.write(f"  packaged copy: {where['packaged']}\n")
-    folder = where["installed"] or where["packaged"]
-    out.write(f"  accelergy_config.yaml: add '{folder}' under estimator_plug_ins\n")
+    lines, config = config_advice(where, accelergy_config_path())
+    for line in lines:
+        out.write(f"  {line}\n")
+    if config is not None:
+        out.write("  --- begin accelergy_config.yaml ---\n")
+        out.write(config)
+        out.write("  --- end accelergy_config.yaml ---\n")
+    out.write("  Accelergy attributes: quote text (\"22nm\", \"row\"); set technology; "
+              "'grcim validate FILE' checks an architecture\n")
     return 0

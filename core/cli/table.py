@@ -3,8 +3,9 @@
 ``grcim table gr_mac --set normalization=unit --sweep dynamic_range_bits=0:8:2
 --sweep adc_law=thermal,walden --format csv``. Values are SI inside
 (``grcim.plugins.tables``); this module converts to the display units Accelergy users
-read: energy pJ, area µm², leakage µW, latency ns. ``--format yaml`` mirrors Accelergy
-0.4's ``ERT``/``ART`` documents (one table per grid point, its attributes alongside).
+read: energy pJ, area µm², leakage µW, latency ns. ``--format yaml`` writes Accelergy
+0.4's ``ERT``/``ART`` documents (one entry per grid point, its attributes alongside), which
+Accelergy and Timeloop accept as inputs (``--name`` gives the entry the component's name).
 Files (``--out``, ``--plot``) are written atomically after every value is computed.
 """
 
@@ -65,6 +66,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", metavar="FILE", help="write the table to FILE instead of stdout")
     p.add_argument("--cycle-seconds", default="1e-9", metavar="S",
                    help="global cycle for the ERT leak action, s (yaml; default 1e-9)")
+    p.add_argument("--name", metavar="NAME", help="yaml: ERT/ART entry name (default the "
+                   "component; a grid appends _0, _1, ...), e.g. the flattened name "
+                   "Timeloop gives the component: 'system_top_level.ADC[1..64]'")
     p.add_argument("--plot", metavar="FILE", help="also plot energy vs --x (png/pdf/svg)")
     p.add_argument("--x", metavar="KEY", help="swept attribute on the plot's x axis "
                    "(default: the first numeric sweep)")
@@ -179,17 +183,27 @@ def _json(table: ComponentTable) -> str:
     return json.dumps(doc, indent=1) + "\n"
 
 
-def _yaml(table: ComponentTable, cycle_s: float) -> str:
+def _entry_name(table: ComponentTable, i: int, name: str | None) -> str:
+    """ERT/ART entry name: ``name`` (or the component) for one point, else ``<that>_<i>``.
+
+    Never ``[i]``: Accelergy reads brackets as list ranges (``[1..64]``) and a bare index
+    crashes it (``'int' object is not subscriptable``) when the table is an ERT input.
+    """
+    base = name or table.component
+    return base if table.n_points == 1 else f"{base}_{i}"
+
+
+def _yaml(table: ComponentTable, cycle_s: float, name: str | None = None) -> str:
     ert, art = [], []
     for i in range(table.n_points):
-        name = f"{table.component}[{i}]"
+        name_i = _entry_name(table, i, name)
         attrs = {k: _display(v) for k, v in table.attributes_at(i).items()}
-        actions = [{"name": a, "arguments": None, "energy": float(e[i]) * PJ}
+        actions = [{"name": a, "arguments": {}, "energy": float(e[i]) * PJ}
                    for a, e in table.energy_j.items()]
         actions.append({"name": "leak", "arguments": {"global_cycle_seconds": cycle_s},
                         "energy": float(table.leak_power_w[i]) * cycle_s * PJ})
-        ert.append({"name": name, "attributes": attrs, "actions": actions})
-        art.append({"name": name, "attributes": dict(attrs),
+        ert.append({"name": name_i, "attributes": attrs, "actions": actions})
+        art.append({"name": name_i, "attributes": dict(attrs),
                     "area": float(table.area_m2[i]) * UM2})
     head = (f"# grcim table {table.component}: Accelergy 0.4 ERT/ART layout; energy in pJ "
             f"per action (leak: per global cycle), area in um^2\n")
@@ -197,14 +211,15 @@ def _yaml(table: ComponentTable, cycle_s: float) -> str:
     return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
 
-def render(table: ComponentTable, fmt: str, cycle_s: float = 1e-9) -> str:
-    """The table as text, csv, yaml (ERT/ART) or json, in display units."""
+def render(table: ComponentTable, fmt: str, cycle_s: float = 1e-9,
+           name: str | None = None) -> str:
+    """The table as text, csv, yaml (ERT/ART, entries named ``name``) or json."""
     if fmt == "csv":
         return _csv(table)
     if fmt == "json":
         return _json(table)
     if fmt == "yaml":
-        return _yaml(table, cycle_s)
+        return _yaml(table, cycle_s, name)
     return _text(table)
 
 
@@ -287,7 +302,10 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError(CMDLINE, "--sweep", text, f"{key} set or swept once")
         sweep[key] = values
     table = build_table(args.component, fixed, sweep, args.actions or None)
-    text = render(table, fmt, float(cycle))
+    if args.name is not None and (fmt != "yaml" or not args.name.strip()):
+        raise SpecError(CMDLINE, "--name", args.name, "a non-empty ERT/ART entry name, "
+                        "with --format yaml")
+    text = render(table, fmt, float(cycle), args.name)
     if args.out:  # the table first: a failing plot then leaves no table without its plot
         atomic_write_text(args.out, text)
     if args.plot:

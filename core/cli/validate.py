@@ -1,10 +1,12 @@
-"""``grcim validate FILE...``: check arch files and workload model files.
+"""``grcim validate FILE...``: check arch files, workload model files and Accelergy files.
 
 The kind of each file is read from its content: a mapping with a top-level ``arch`` key is
 an arch file (:func:`grcim.arch.load_arch`), one with a ``models`` key is a workload
-models file (:func:`grcim.workloads.config.validate_workload_file`). Prints one ``OK``
-line per valid file on stdout and one line per problem on stderr; exits 0 only when every
-file is valid. Nothing is written.
+models file (:func:`grcim.workloads.config.validate_workload_file`), one whose
+``architecture`` holds ``subtree``/``local``/``nodes`` is an Accelergy (or Timeloop v0.4
+front-end) architecture whose grcim components are checked
+(:mod:`grcim.plugins.accelergy.check`). Prints one ``OK`` line per valid file on stdout and
+one line per problem on stderr; exits 0 only when every file is valid. Nothing is written.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "validate",
         help="check arch and workload YAML files",
-        description="Check arch files (top-level key 'arch') and workload model files "
-        "(top-level key 'models'); one OK line per valid file, one line per problem.",
+        description="Check arch files (top-level key 'arch'), workload model files "
+        "(top-level key 'models') and Accelergy/Timeloop architectures that use grcim's "
+        "components (top-level key 'architecture'); one OK line per valid file, one line "
+        "per problem.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files to check")
     p.set_defaults(func=run)
@@ -45,10 +49,15 @@ def check_file(path: str) -> str:
 
         configs = validate_workload_file(path)
         return f"workload models ({len(configs)} model{'s' if len(configs) != 1 else ''})"
+    from grcim.plugins.accelergy.check import check_accelergy_file, is_accelergy_document
+
+    if is_accelergy_document(data):
+        return check_accelergy_file(path)
     line = getattr(data, "line", None) or 1
     found = ", ".join(map(str, list(data)[:5])) if isinstance(data, dict) else type(data).__name__
     raise SpecError(path, "<top>", found, "unknown kind of file: expected top-level key 'arch' "
-                    "(arch file) or 'models' (workload models file)", line)
+                    "(arch file), 'models' (workload models file) or 'architecture' with "
+                    "subtree, local or nodes (Accelergy architecture)", line)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -61,7 +70,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             what = check_file(path)
         except GrcimError as exc:
             failed += 1
-            print(f"grcim validate: error: {exc}", file=err)
+            for problem in getattr(exc, "problems", None) or [exc]:
+                print(f"grcim validate: error: {problem}", file=err)
             continue
         print(f"OK {path}: {what}", file=out)
     return 1 if failed else 0

@@ -2,7 +2,7 @@
 
 ``technology`` (Accelergy's attribute name) is a bundled node name (``"28nm"``, ``"65nm"``,
 ...), a technology YAML file (bundled grammar: ``plugins/tech/*.yaml``), or a node size
-(``"45nm"`` or metres); ``tech_node`` (hwcomponents' name) is a node size in metres or
+(``"45nm"``; a number is nanometres when >= 1, metres below, Accelergy's convention); ``tech_node`` (hwcomponents' name) is a node size in metres or
 ``"<x>nm"``. Rules:
 
 - neither: the default technology (28 nm);
@@ -80,12 +80,9 @@ class NodeMap:
 
 def parse_tech_node(value: Any) -> float:
     """``tech_node`` in metres: a number (m) or a string such as ``"22nm"``."""
-    if isinstance(value, str):
-        m = _NM.match(value)
-        if m:
-            return float(m.group(1)) * 1e-9
+    m = _NM.match(value) if isinstance(value, str) else None
     try:
-        node = float(value)
+        node = float(m.group(1)) * 1e-9 if m else float(value)
     except (TypeError, ValueError):
         node = float("nan")
     lo, hi = TECH_NODE_RANGE_M
@@ -140,10 +137,22 @@ def _scaled(tech: Technology, target_m: float) -> NodeMap:
                    tech_node_area(target_m, src), tech_node_leak(target_m, src))
 
 
+def _technology_size(value: Any) -> float:
+    """A node size given as ``technology`` (Accelergy's convention): ``"22nm"``, a number
+    of nanometres (>= 1) or of metres (< 1)."""
+    if isinstance(value, bool):
+        raise ModelDomainError("technology", value, "a node size")
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 1.0:
+        return parse_tech_node(f"{value}nm")
+    return parse_tech_node(value)
+
+
 def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
     """The technology and scaling serving a model's ``technology`` and ``tech_node``."""
     target = None if tech_node is None else parse_tech_node(tech_node)
-    if technology is None or (isinstance(technology, str) and not technology.strip()):
+    if isinstance(technology, str):  # the Timeloop front-end quotes text twice
+        technology = technology.strip().strip("\"'")
+    if technology is None or (isinstance(technology, str) and not technology):
         return resolve_node(target if target is not None else 28e-9)
     if isinstance(technology, str):
         key = technology.strip()
@@ -154,9 +163,10 @@ def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
             tech = _technology_file(key)
             return _scaled(tech, target if target is not None else tech.node_m)
     try:
-        node = parse_tech_node(technology)
+        node = _technology_size(technology)
     except ModelDomainError:
         raise ModelDomainError(
             "technology", technology, "a bundled node (" + ", ".join(BUNDLED_NODES) + "), a "
-            "node size from 7nm to 130nm, or a technology YAML file") from None
+            "node size from 7nm to 130nm (a number: nm if >= 1, else m), or a technology "
+            "YAML file") from None
     return resolve_node(target if target is not None else node)

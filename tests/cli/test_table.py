@@ -57,12 +57,12 @@ def test_yaml_mirrors_accelergy_ert_art(capsys: pytest.CaptureFixture[str]) -> N
     assert set(doc) == {"ERT", "ART"}
     assert doc["ERT"]["version"] == "0.4" and doc["ART"]["version"] == "0.4"
     first = doc["ERT"]["tables"][0]
-    assert first["name"] == "grcim_adc[0]" and first["attributes"]["n_bits"] == 2
+    assert first["name"] == "grcim_adc_0" and first["attributes"]["n_bits"] == 2
     actions = {a["name"]: a for a in first["actions"]}
     assert set(actions) == {"convert", "read", "leak"}
     model = hwcomponents.get_model("grcim_adc", {"n_bits": 2}, models=M)
     assert actions["convert"]["energy"] == pytest.approx(model.convert().energy * 1e12, rel=1e-12)
-    assert actions["convert"]["arguments"] is None
+    assert actions["convert"]["arguments"] == {}
     assert actions["leak"]["arguments"] == {"global_cycle_seconds": 2e-9}
     assert actions["leak"]["energy"] == pytest.approx(model.leak_power * 2e-9 * 1e12, rel=1e-12)
     assert doc["ART"]["tables"][1]["area"] == pytest.approx(
@@ -91,7 +91,7 @@ def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                           "--format", "yaml", "--out", str(out_file), "--plot", str(plot)],
                          capsys)
     assert code == 0 and out == "" and err == []
-    assert yaml.safe_load(out_file.read_text())["ERT"]["tables"][7]["name"].endswith("[7]")
+    assert yaml.safe_load(out_file.read_text())["ERT"]["tables"][7]["name"].endswith("_7")
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["e.png", "ert.yaml", "t"]
 

@@ -1,0 +1,99 @@
+"""``grcim export timeloop``: one layer or one einsum of a workload step as Timeloop v0.4 specs.
+
+``grcim export timeloop [--arch A] [--workload W] [--models FILE] [--phase prefill|decode]
+[--batch B] [--tokens T] [--context L] [--layer N | --op NAME] [--victory N] --out DIR``.
+With ``--op`` (a graph op such as ``L0.q_proj``, or a role of ``--layer``) the files of
+that einsum go into ``DIR``; otherwise every einsum the chip runs on its macros in decoder
+layer ``--layer`` (default 0) gets ``DIR/<op>/``. Files and their meaning:
+:mod:`grcim.export.timeloop_spec` and ``docs/timeloop.md``. Everything is computed before
+anything is written; each folder is written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from grcim.arch import DEFAULT_ARCH
+from grcim.atomic import atomic_directory
+from grcim.cli.options import CMDLINE, check_writable, console, int_option
+from grcim.errors import SpecError
+
+__all__ = ["register", "run"]
+
+PHASES = ("prefill", "decode")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``export`` sub-command (``export timeloop``)."""
+    p = subparsers.add_parser(
+        "export", help="write grcim's chips and einsums for other tools (Timeloop v0.4)",
+        description="Write one layer or one einsum of a workload step on a chip as Timeloop "
+        "v0.4 specifications: architecture, problem, grcim's mapping, mapper constraints and "
+        "the ERT/ART from grcim's models (docs/timeloop.md).")
+    p.add_argument("tool", metavar="TOOL", help="timeloop")
+    p.add_argument("--arch", metavar="A", help=f"bundled chip name or arch file (default "
+                   f"{DEFAULT_ARCH})")
+    p.add_argument("--workload", metavar="W", help="model name (default: llama3-8b)")
+    p.add_argument("--models", metavar="FILE", help="models YAML (default: the bundled one)")
+    p.add_argument("--phase", default="prefill", help="prefill (default) or decode")
+    p.add_argument("--batch", default="1", help="sequences per step (default 1)")
+    p.add_argument("--tokens", help="prompt tokens per sequence in prefill")
+    p.add_argument("--context", help="tokens per sequence after the step")
+    p.add_argument("--layer", help="decoder layer (default 0)")
+    p.add_argument("--op", metavar="NAME", help="one einsum: a graph op (L0.q_proj, "
+                   "lm_head) or a role of --layer (q_proj, ffn_down, ...)")
+    p.add_argument("--victory", default="0", help="mapper.yaml victory_condition: 0 "
+                   "(default) searches the whole pruned mapspace; e.g. 2000 for large layers")
+    p.add_argument("--out", metavar="DIR", help="output folder (required)")
+    p.set_defaults(func=run)
+
+
+def _optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
+    return None if text is None else int_option(option, text, lo, hi)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``grcim export timeloop``."""
+    if args.tool != "timeloop":
+        raise SpecError(CMDLINE, "TOOL", args.tool, "timeloop")
+    if not args.out:
+        raise SpecError(CMDLINE, "--out", "<missing>", "required: an output folder")
+    if args.phase not in PHASES:
+        raise SpecError(CMDLINE, "--phase", args.phase, "prefill or decode")
+    check_writable("--out", args.out, directory=True)
+    batch = int_option("--batch", args.batch, 1, 4096)
+    tokens = _optional_int("--tokens", args.tokens, 1, 2**24)
+    context = _optional_int("--context", args.context, 1, 2**24)
+    layer = _optional_int("--layer", args.layer, 0, 100_000)
+    victory = int_option("--victory", args.victory, 0, 10**9)
+
+    from grcim.export import export_timeloop, select_einsums
+    from grcim.mapper import resolve_arch, step_graph
+
+    arch = resolve_arch(args.arch)
+    if arch.chip is None:
+        raise SpecError(CMDLINE, "--arch", arch.name, "a chip (kind: chip), not a macro file")
+    graph = step_graph(arch, args.workload, args.phase, batch, tokens, context, args.models)
+    chosen = select_einsums(arch, graph, layer, args.op)
+    exports = [export_timeloop(arch, e, victory) for e in chosen]
+    single = args.op is not None
+    out = Path(args.out)
+    for ex in exports:
+        with atomic_directory(out if single else out / ex.einsum.name) as tmp:
+            for name, text in ex.files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+    con = console()
+    con.print(f"grcim export timeloop: {arch.name}, {graph.graph.get('model')} "
+              f"{args.phase}: {len(exports)} einsum(s) -> {out}")
+    for ex in exports:
+        s = ex.einsum.shape
+        where = out if single else out / ex.einsum.name
+        mapping = "exact" if ex.mapping.exact else "NOT exact"
+        con.print(f"  {ex.einsum.name}: M={s['M']} K={s['K']} N={s['N']}, grcim "
+                  f"{ex.grcim.energy_j * 1e6:.4g} uJ, {ex.grcim.latency_s * 1e6:.4g} us; "
+                  f"mapping {mapping}; {where}", highlight=False, soft_wrap=True)
+        if not ex.mapping.exact:
+            con.print(f"    {ex.mapping.note}", highlight=False, soft_wrap=True)
+    return 0

@@ -1,0 +1,104 @@
+"""Accelergy attributes -> a grcim hwcomponents model: what the generated shim calls.
+
+The shim (``grcim_estimators.py``, generated) passes the attributes Accelergy matched to
+its parameters; this module turns them into the model's keyword arguments and builds the
+model. One rule is Accelergy's own: its ``technology`` attribute (``"22nm"``, ``22`` = nm,
+or ``22e-9`` = m) stands for hwcomponents' ``tech_node`` (metres) when the model has no
+``technology`` parameter of its own. A node the models cannot serve is reported under the
+name the user wrote (``technology = 65: ...``), not as ``tech_node``. ``grcim validate``
+uses the same functions, so it accepts exactly what the shim accepts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+from grcim.errors import ModelDomainError
+
+__all__ = ["model_class", "model_parameters", "model_arguments", "build_model",
+           "technology_to_metres", "TECHNOLOGY"]
+
+TECHNOLOGY = "technology"
+"""Accelergy's name for the technology node."""
+_NANO = Decimal("1e-9")
+_NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
+
+
+def model_class(name: str) -> type:
+    """The model class ``grcim.plugins.models.<name>``."""
+    from grcim.plugins import models
+
+    return getattr(models, name)  # type: ignore[no-any-return]
+
+
+def model_parameters(model: type) -> dict[str, Any]:
+    """A model's attribute names and defaults (``inspect.Parameter.empty`` if required)."""
+    params = list(inspect.signature(model.__init__).parameters.values())[1:]  # type: ignore[misc]
+    return {p.name: p.default for p in params}
+
+
+def technology_to_metres(value: Any) -> float:
+    """Accelergy's ``technology`` in metres: ``"22nm"`` or a number (>= 1: nm, else m)."""
+    # Decimal text, so "22nm" and 22 give exactly the float 22e-9 (not 22 * 1e-9).
+    # The Timeloop front-end's double quoting ('"22nm"' inside the string) is accepted too.
+    text = value.strip().strip("\"'") if isinstance(value, str) else value
+    if isinstance(text, str):
+        m = _NM.match(text)
+        if m:
+            return float(Decimal(m.group(1)) * _NANO)
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        raise ModelDomainError(TECHNOLOGY, value, 'a node such as "22nm", 22 (nm) or 22e-9 '
+                               "(m)") from None
+    if not math.isfinite(x):
+        raise ModelDomainError(TECHNOLOGY, value, 'a node such as "22nm", 22 (nm) or 22e-9 (m)')
+    return float(Decimal(repr(x)) * _NANO) if x >= 1.0 else x
+
+
+def _translates_technology(model: type) -> bool:
+    params = model_parameters(model)
+    return TECHNOLOGY not in params and "tech_node" in params
+
+
+def model_arguments(model: type, attrs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``model`` for the Accelergy attributes ``attrs``.
+
+    Attributes the model does not take are dropped (Accelergy passes many, such as
+    ``global_cycle_seconds``); ``technology`` overrides ``tech_node`` (see the module).
+    """
+    params = model_parameters(model)
+    kwargs = {k: v for k, v in attrs.items() if k in params}
+    technology = attrs.get(TECHNOLOGY)
+    if technology is not None and _translates_technology(model):
+        kwargs["tech_node"] = technology_to_metres(technology)
+    return kwargs
+
+
+def build_model(name: str, attrs: dict[str, Any]) -> Any:
+    """Build ``grcim.plugins.models.<name>`` from Accelergy attributes.
+
+    Raises
+    ------
+    grcim.errors.ModelDomainError
+        An attribute outside the model's domain, named as the user wrote it.
+    TypeError
+        A required attribute is missing.
+    """
+    model = model_class(name)
+    kwargs = model_arguments(model, attrs)
+    try:
+        return model(**kwargs)
+    except ModelDomainError as exc:
+        technology = attrs.get(TECHNOLOGY)
+        if (exc.item == "tech_node" and technology is not None
+                and _translates_technology(model)):
+            raise ModelDomainError(
+                TECHNOLOGY, technology,
+                f"becomes tech_node = {kwargs['tech_node']:g} m, which grcim's models do not "
+                f"serve: {exc.allowed}") from None
+        raise

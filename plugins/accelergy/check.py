@@ -1,0 +1,397 @@
+"""Check an Accelergy-format architecture that uses grcim's component classes.
+
+Accelergy 0.4 accepts several mistakes silently or reports them far from their cause; this
+module finds them first, one :class:`~grcim.errors.SpecError` line per problem (file, line,
+``<component>.attributes.<name>``, value, what is allowed). ``grcim validate`` runs it on
+any YAML file whose top-level ``architecture`` holds ``subtree``/``local`` (Accelergy's
+tree) or ``nodes`` (the Timeloop v0.4 front-end's list). For every component whose class
+(or ``subclass``) is a grcim component name, with the attributes it inherits from the
+containers above it:
+
+- **unquoted text** (``normalization: row``): Accelergy evaluates unquoted text as Python
+  and crashes (``row`` is not defined); text must be quoted (``"row"``). Unquoted names of
+  ``variables`` and arithmetic over them are fine;
+- **unknown or misspelled attributes** set on the component (Accelergy drops them with an
+  INFO line and the default is used): named with the closest attribute of the model, or
+  the list of its attributes. Accelergy/Timeloop's own attributes (``datawidth``,
+  ``global_cycle_seconds``, ...) are allowed; an inherited attribute is reported only when
+  it is close to, but not, a model attribute;
+- **missing technology**: Accelergy 0.4 requires ``technology`` (and
+  ``global_cycle_seconds``) on every component, set on it or a container above, and stops
+  without them; a ``tech_node`` that disagrees with ``technology`` is reported too, since
+  ``technology`` wins;
+- **values outside the models' domains** (``technology: 65``): the model is built exactly as
+  the shim builds it (:mod:`grcim.plugins.accelergy.adapter`) and its one-line reason is
+  reported under the attribute the user wrote; a missing required attribute is named.
+
+Attribute names, defaults and domains come from the model classes themselves. Expressions
+are evaluated with :func:`grcim.expressions.evaluate` (never ``eval``); a value that needs
+more than that (Accelergy's other functions) is not range-checked.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from grcim.errors import GrcimError, ModelDomainError, SpecError
+from grcim.expressions import evaluate
+from grcim.plugins.accelergy.adapter import (
+    TECHNOLOGY,
+    build_model,
+    model_parameters,
+    technology_to_metres,
+)
+from grcim.yamlio import load_yaml_text, read_text_file
+
+__all__ = ["GENERIC_ATTRIBUTES", "AccelergyProblems", "is_accelergy_document",
+           "check_accelergy_file", "check_accelergy_text"]
+
+GENERIC_ATTRIBUTES = frozenset({
+    # Accelergy's own
+    "technology", "global_cycle_seconds", "cycle_seconds", "action_latency_cycles",
+    "n_instances", "plug_in", "min_accuracy", "minimum_accuracy", "version", "area_scale",
+    "energy_scale", "latency",
+    # Timeloop's storage, compute and spatial attributes
+    "datawidth", "width", "depth", "entries", "sizeKB", "block_size", "cluster_size",
+    "n_banks", "meshX", "meshY", "read_bandwidth", "write_bandwidth", "shared_bandwidth",
+    "multiple_buffering", "min_utilization", "reduction_supported", "network_fill_latency",
+    "network_drain_latency", "allow_overbooking", "has_power_gating", "power_gated_at",
+    "metadata_block_size", "metadata_datawidth", "metadata_storage_width",
+    "metadata_storage_depth", "concordant_compressed_tile_traversal",
+    "tile_partition_supported", "decompression_supported", "compression_supported",
+    "per_dataspace_bandwidth_consumption_scale",
+})
+"""Attributes Accelergy and Timeloop themselves read; never reported as unknown."""
+_TREE_KEYS = ("subtree", "local", "nodes")
+_CYCLE = "global_cycle_seconds"
+_QUOTING = 'Accelergy evaluates unquoted text as Python: write it in quotes ("{}")'
+
+Path = tuple[str | int, ...]
+
+
+class AccelergyProblems(GrcimError):
+    """Several problems in one Accelergy file; ``str()`` is the first, ``problems`` all."""
+
+    def __init__(self, problems: list[SpecError]) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        more = len(self.problems) - 1
+        return str(self.problems[0]) + (f" (and {more} more)" if more else "")
+
+
+def is_accelergy_document(data: Any) -> bool:
+    """A mapping whose ``architecture`` holds ``subtree``, ``local`` or ``nodes``."""
+    arch = data.get("architecture") if isinstance(data, dict) else None
+    return isinstance(arch, dict) and any(k in arch for k in _TREE_KEYS)
+
+
+@dataclass
+class _Scalar:
+    value: Any
+    quoted: bool
+    line: int
+
+
+def _scalars(text: str) -> dict[Path, _Scalar]:
+    """Every scalar value by key path, with whether it was quoted and its line."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    out: dict[Path, _Scalar] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Path]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            out[path] = _Scalar(node.value, node.style in ("'", '"'), node.start_mark.line + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    stack.append((value, (*path, key.value)))
+    return out
+
+
+@dataclass
+class _Attr:
+    """One attribute as a component sees it."""
+
+    name: str
+    raw: Any
+    path: Path
+    owner: str
+    own: bool
+
+
+@dataclass
+class _Component:
+    name: str
+    cls: str
+    path: Path
+    line: int
+    attrs: dict[str, _Attr] = field(default_factory=dict)
+
+
+def _attributes(node: dict, path: Path, owner: str, own: bool) -> dict[str, _Attr]:
+    attrs = node.get("attributes")
+    if not isinstance(attrs, dict):
+        return {}
+    return {str(k): _Attr(str(k), v, (*path, "attributes", k), owner, own)
+            for k, v in attrs.items()}
+
+
+def _inherit(inherited: dict[str, _Attr]) -> dict[str, _Attr]:
+    return {k: _Attr(a.name, a.raw, a.path, a.owner, False) for k, a in inherited.items()}
+
+
+def _walk_tree(node: Any, path: Path, prefix: str, inherited: dict[str, _Attr],
+               out: list[_Component]) -> None:
+    """Accelergy's tree: ``subtree`` nodes pass their attributes to ``local`` and below."""
+    if not isinstance(node, dict):
+        return
+    name = str(node.get("name", ""))
+    here = f"{prefix}.{name}" if prefix and name else (prefix or name)
+    attrs = {**_inherit(inherited), **_attributes(node, path, here, False)}
+    for i, comp in enumerate(node.get("local") or []):
+        if isinstance(comp, dict) and ("class" in comp or "subclass" in comp):
+            cname = f"{here}.{comp.get('name', i)}" if here else str(comp.get("name", i))
+            c = _Component(cname, str(comp.get("subclass") or comp.get("class")),
+                           (*path, "local", i), getattr(comp, "line", None) or 1)
+            c.attrs = {**_inherit(attrs), **_attributes(comp, c.path, cname, True)}
+            out.append(c)
+    for i, child in enumerate(node.get("subtree") or []):
+        _walk_tree(child, (*path, "subtree", i), here, attrs, out)
+
+
+def _walk_nodes(nodes: Any, path: Path, inherited: dict[str, _Attr],
+                out: list[_Component]) -> dict[str, _Attr]:
+    """The front-end's list: a container's attributes reach every node after it."""
+    attrs = dict(inherited)
+    for i, node in enumerate(nodes if isinstance(nodes, list) else []):
+        if not isinstance(node, dict):
+            continue
+        npath = (*path, i)
+        tag = (getattr(node, "tag", None) or "").lower()
+        name = str(node.get("name", i))
+        if "nodes" in node:  # !Hierarchical / !Parallel branch
+            _walk_nodes(node["nodes"], (*npath, "nodes"), attrs, out)
+        elif tag == "container" or ("class" not in node and "subclass" not in node):
+            attrs = {**_inherit(attrs), **_attributes(node, npath, name, False)}
+        else:
+            c = _Component(name, str(node.get("subclass") or node.get("class")), npath,
+                           getattr(node, "line", None) or 1)
+            c.attrs = {**_inherit(attrs), **_attributes(node, npath, name, True)}
+            out.append(c)
+    return attrs
+
+
+def _grcim_models() -> dict[str, type]:
+    from grcim.plugins.models import MODELS
+
+    out: dict[str, type] = {}
+    for model in MODELS:
+        names = model.component_name
+        for n in [names] if isinstance(names, str) else names:
+            out[n] = model
+    return out
+
+
+def _numeric(text: str) -> Any:
+    """Accelergy's own cast of unquoted text: true/false and numbers (``1e-9`` included)."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    x = float(text)
+    return int(x) if x == int(x) else x
+
+
+class _Checker:
+    def __init__(self, source: str, text: str, data: dict) -> None:
+        self.source = source
+        self.scalars = _scalars(text)
+        self.data = data
+        self.problems: list[SpecError] = []
+        self.reported: set[str] = set()
+        self.variables = self._variables()
+
+    def problem(self, key: str, value: Any, allowed: str, line: int | None) -> None:
+        self.problems.append(SpecError(self.source, key, value, allowed, line))
+
+    def line(self, path: Path, default: int | None = None) -> int | None:
+        s = self.scalars.get(path)
+        return s.line if s else default
+
+    def _variables(self) -> dict[str, Any]:
+        raw = self.data.get("variables")
+        if not isinstance(raw, dict):
+            return {}
+        out: dict[str, Any] = {}
+        for k, v in raw.items():
+            if k == "version":
+                continue
+            value = self.value(v, ("variables", k), out)
+            if value is not _UNKNOWN:
+                out[str(k)] = value
+        return out
+
+    def value(self, raw: Any, path: Path, names: dict[str, Any]) -> Any:
+        """The value Accelergy would compute, or ``_UNKNOWN`` (``_BAD`` for bare text)."""
+        s = self.scalars.get(path)
+        if not isinstance(raw, str) or s is None or s.quoted:
+            return raw
+        try:
+            return _numeric(raw)
+        except ValueError:
+            pass
+        text = raw.strip()
+        if text.isidentifier():
+            return names.get(text, _BAD)
+        numbers = {k: v for k, v in names.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        try:
+            compile(text, "<attribute>", "eval")
+        except SyntaxError:
+            return _BAD
+        try:
+            return evaluate(text, numbers)
+        except SpecError:
+            return _UNKNOWN
+
+    def check(self, comp: _Component, model: type) -> None:
+        params = model_parameters(model)
+        where = f"{comp.name}.attributes"
+        values: dict[str, Any] = {}
+        bad = False
+        names = dict(self.variables)
+        for name, a in comp.attrs.items():
+            v = self.value(a.raw, a.path, names)
+            if v is _BAD:
+                bad = True
+                key = f"{where}.{name}" if a.own else f"{a.owner}.attributes.{name}"
+                self.problem(key, a.raw, "unquoted text: " + _QUOTING.format(a.raw),
+                             self.line(a.path))
+                continue
+            values[name] = v
+            if v is not _UNKNOWN:
+                names[name] = v
+        known = set(params) | GENERIC_ATTRIBUTES
+        for name, a in comp.attrs.items():
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name, list(params), n=1, cutoff=0.75)
+            line = self.line(a.path)
+            if a.own and close:
+                self.problem(f"{where}.{name}", a.raw, f"not an attribute of {comp.cls} "
+                             f"(Accelergy would drop it and use the default): did you mean "
+                             f"{close[0]}?", line)
+            elif a.own:
+                self.problem(f"{where}.{name}", a.raw, f"not an attribute of {comp.cls} "
+                             "(Accelergy would drop it); its attributes: "
+                             + ", ".join(dict.fromkeys((*params, TECHNOLOGY))), line)
+            elif close:
+                self.problem(f"{a.owner}.attributes.{name}", a.raw, f"not an attribute of "
+                             f"{comp.cls} (inherited by {comp.name}): did you mean "
+                             f"{close[0]}?", line)
+        if TECHNOLOGY not in comp.attrs:
+            default = (f"; with tech_node alone Accelergy stops, and without either grcim's "
+                       f"models would use tech_node = {params['tech_node']!r} m"
+                       if "tech_node" in params else "")
+            self.problem(f"{where}.{TECHNOLOGY}", None, "missing: Accelergy 0.4 requires "
+                         'technology (e.g. "22nm") on the component or a container above it'
+                         + default, comp.line)
+            return
+        if _CYCLE not in comp.attrs and _CYCLE not in self.reported:
+            self.reported.add(_CYCLE)  # once per file: it is missing above every component
+            self.problem(f"{where}.{_CYCLE}", None, "missing: Accelergy 0.4 requires "
+                         "global_cycle_seconds (e.g. 1e-9) on every component, set on it or "
+                         "a container above it (usually the top one)", comp.line)
+        tech, node = comp.attrs[TECHNOLOGY], comp.attrs.get("tech_node")
+        if (node is not None and "tech_node" in params and TECHNOLOGY not in params
+                and values.get(TECHNOLOGY) is not _UNKNOWN
+                and values.get("tech_node") is not _UNKNOWN):
+            try:
+                same = technology_to_metres(values[TECHNOLOGY]) == float(values["tech_node"])
+            except (GrcimError, TypeError, ValueError):
+                same = True  # reported below as a domain error
+            if not same:
+                self.problem(f"{where}.tech_node", values["tech_node"], "disagrees with "
+                             f"technology = {tech.raw!r} (from {tech.owner}), which wins in "
+                             "Accelergy: give one of them", self.line(node.path, comp.line))
+        missing = [n for n, d in params.items()
+                   if d is inspect.Parameter.empty and values.get(n) is None]
+        for n in missing:
+            self.problem(f"{where}.{n}", None, f"missing: {comp.cls} requires it (Accelergy "
+                         "would find no estimator)", comp.line)
+        if bad or missing or any(v is _UNKNOWN for v in values.values()):
+            return
+        try:
+            build_model(model.__name__, values)
+        except ModelDomainError as exc:
+            a = comp.attrs.get(exc.item)
+            key = f"{where}.{exc.item}" if a is None or a.own else \
+                f"{a.owner}.attributes.{exc.item}"
+            line = self.line(a.path, comp.line) if a else comp.line
+            self.problem(key, exc.value, exc.allowed, line)
+
+
+_UNKNOWN = object()
+_BAD = object()
+
+
+def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
+    """Check Accelergy YAML ``text``; return a description and the problems found."""
+    data = load_yaml_text(text, source)
+    if not is_accelergy_document(data):
+        raise SpecError(source, "architecture", None, "an Accelergy architecture: a mapping "
+                        "with subtree, local or nodes")
+    checker = _Checker(source, text, data)
+    arch = data["architecture"]
+    comps: list[_Component] = []
+    if "nodes" in arch:
+        _walk_nodes(arch["nodes"], ("architecture", "nodes"), {}, comps)
+    else:
+        _walk_tree(arch, ("architecture",), "", {}, comps)
+    models = _grcim_models()
+    used: Counter[str] = Counter()
+    for comp in comps:
+        model = models.get(comp.cls)
+        if model is None:
+            close = difflib.get_close_matches(comp.cls, list(models), n=1, cutoff=0.8)
+            if close:
+                key = "subclass" if (*comp.path, "subclass") in checker.scalars else "class"
+                checker.problem(f"{comp.name}.{key}", comp.cls, f"no such component class: "
+                                f"did you mean {close[0]}?",
+                                checker.line((*comp.path, key), comp.line))
+            continue
+        used[comp.cls] += 1
+        checker.check(comp, model)
+    checker.problems.sort(key=lambda p: p.line or 0)  # file order (stable within a line)
+    parts = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in used.items())
+    what = (f"Accelergy architecture ({len(comps)} components; grcim: {parts})" if used
+            else f"Accelergy architecture ({len(comps)} components, none of grcim's)")
+    return what, checker.problems
+
+
+def check_accelergy_file(path: str) -> str:
+    """Check one Accelergy file; return its OK description.
+
+    Raises
+    ------
+    AccelergyProblems
+        One or more problems (each a one-line :class:`~grcim.errors.SpecError`).
+    grcim.errors.SpecError
+        The file cannot be read or parsed.
+    """
+    what, problems = check_accelergy_text(read_text_file(path), path)
+    if problems:
+        raise AccelergyProblems(problems)
+    return what

@@ -1,0 +1,246 @@
+"""``grcim validate`` on Accelergy-format architectures that use grcim's component classes.
+
+No Accelergy needed: the checks mirror what Accelergy 0.4 does with these files (shown by
+``test_accelergy_real.py`` where it is installed). Every problem is one line naming the
+file, line, ``<component>.attributes.<name>``, the value and what is allowed; the exit
+status is 1; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grcim.cli.main import main
+from grcim.plugins.models import CIMDAC, GainRangingMAC
+
+
+def _validate(*paths: Path) -> tuple[int, str, list[str]]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["validate", *map(str, paths)])
+    return code, out.getvalue(), err.getvalue().splitlines()
+
+
+def _file(tmp_path: Path, text: str, name: str = "arch.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+GOOD_TREE = """\
+variables:
+  version: 0.4
+  bits: 4
+architecture:
+  version: 0.4
+  subtree:
+  - name: system
+    attributes:
+      technology: "22nm"
+      global_cycle_seconds: 1e-9
+    local:
+    - name: dac
+      class: cim_dac
+      attributes: {n_bits: bits, n_dacs: 2 * bits, datawidth: 8}
+    - name: mac
+      class: gr_mac
+      attributes: {normalization: "row", n_cols: 32, dynamic_range_bits: 2.5}
+    - name: buffer
+      class: SRAM
+      attributes: {depth: 32, width: 64}
+"""
+
+GOOD_NODES = """\
+architecture:
+  version: 0.4
+  nodes:
+  - !Container
+    name: system
+    attributes: {technology: "22nm", global_cycle_seconds: 1e-9}
+  - !Component
+    name: DAC
+    class: storage
+    subclass: cim_dac
+    attributes: {n_bits: 4, width: 8, depth: 64, datawidth: 8}
+  - !Container
+    name: Column
+    spatial: {meshX: 32}
+  - !Component
+    name: MAC
+    class: compute
+    subclass: gr_mac
+    attributes: {normalization: "unit", tech_node: 22e-9}
+"""
+
+
+def test_good_files_pass(tmp_path: Path) -> None:
+    tree = _file(tmp_path, GOOD_TREE)
+    nodes = _file(tmp_path, GOOD_NODES, "nodes.yaml")
+    code, out, err = _validate(tree, nodes)
+    assert (code, err) == (0, [])
+    assert out.splitlines() == [
+        f"OK {tree}: Accelergy architecture (3 components; grcim: cim_dac, gr_mac)",
+        f"OK {nodes}: Accelergy architecture (2 components; grcim: cim_dac, gr_mac)"]
+
+
+def test_each_problem_is_one_line(tmp_path: Path) -> None:
+    path = _file(tmp_path, """\
+        architecture:
+          version: 0.4
+          subtree:
+          - name: system
+            attributes: {technology: "22nm", global_cycle_seconds: 1e-9, dynamic_rnge_bits: 2}
+            local:
+            - name: mac
+              class: gr_mac
+              attributes:
+                normalization: row
+                dynamic_range: 4
+                colour: 3
+            - name: dac
+              class: cim_dac
+              attributes: {n_dacs: 2}
+            - name: typo
+              class: gr_mak
+            - name: node
+              class: cim_dac
+              attributes: {n_bits: 4, tech_node: 28e-9}
+        """)
+    code, out, err = _validate(path)
+    assert code == 1 and out == ""
+    p = f"grcim validate: error: {path}"
+    names = ", ".join(dict.fromkeys([*GainRangingMAC.attribute_defaults(), "technology"]))
+    assert err == [
+        f"{p}:5: system.attributes.dynamic_rnge_bits = 2: not an attribute of gr_mac "
+        "(inherited by system.mac): did you mean dynamic_range_bits?",
+        f"{p}:10: system.mac.attributes.normalization = 'row': unquoted text: Accelergy "
+        'evaluates unquoted text as Python: write it in quotes ("row")',
+        f"{p}:11: system.mac.attributes.dynamic_range = 4: not an attribute of gr_mac "
+        "(Accelergy would drop it and use the default): did you mean dynamic_range_bits?",
+        f"{p}:12: system.mac.attributes.colour = 3: not an attribute of gr_mac (Accelergy would "
+        f"drop it); its attributes: {names}",
+        f"{p}:13: system.dac.attributes.n_bits = None: missing: cim_dac requires it "
+        "(Accelergy would find no estimator)",
+        f"{p}:17: system.typo.class = 'gr_mak': no such component class: did you mean gr_mac?",
+        # line 20 gives tech_node 28e-9 under technology "22nm": grcim's models take both
+        # (the 22 nm constants scaled to 28 nm), so it is not a problem
+    ]
+
+
+def test_missing_technology_and_cycle(tmp_path: Path) -> None:
+    path = _file(tmp_path, """\
+        architecture:
+          version: 0.4
+          subtree:
+          - name: system
+            local:
+            - name: dac
+              class: cim_dac
+              attributes: {n_bits: 4, tech_node: 22e-9}
+            - name: dac2
+              class: cim_dac
+              attributes: {n_bits: 4, technology: "22nm"}
+        """)
+    code, _, err = _validate(path)
+    default = CIMDAC.attribute_defaults()["tech_node"]
+    assert code == 1
+    p = f"grcim validate: error: {path}"
+    assert err == [
+        f"{p}:6: system.dac.attributes.technology = None: missing: Accelergy 0.4 requires "
+        'technology (e.g. "22nm") on the component or a container above it; with tech_node '
+        f"alone Accelergy stops, and without either grcim's models would use tech_node = "
+        f"{default!r} m",
+        f"{p}:9: system.dac2.attributes.global_cycle_seconds = None: missing: Accelergy 0.4 "
+        "requires global_cycle_seconds (e.g. 1e-9) on every component, set on it or a "
+        "container above it (usually the top one)"]
+
+
+@pytest.mark.parametrize(("attrs", "expected"), [
+    ("{technology: 180}", "system.attributes.technology = 180: a bundled node (28nm, 22nm, "
+     "7nm, 65nm, 130nm), a node size from 7nm to 130nm"),
+    ('{technology: "22nm", n_dacs: 0}', "system.attributes.n_dacs = 0: an integer from 1 to"),
+    ('{technology: "wide"}', "system.attributes.technology = 'wide': a bundled node"),
+])
+def test_values_outside_the_domain_name_what_the_user_wrote(tmp_path: Path, attrs: str,
+                                                           expected: str) -> None:
+    path = _file(tmp_path, f"""\
+        architecture:
+          version: 0.4
+          subtree:
+          - name: system
+            attributes: {attrs}
+            local:
+            - name: dac
+              class: cim_dac
+              attributes: {{n_bits: 4, global_cycle_seconds: 1e-9}}
+        """)
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith(f"grcim validate: error: {path}:5: {expected}")
+
+
+def test_an_own_value_outside_the_domain(tmp_path: Path) -> None:
+    path = _file(tmp_path, GOOD_NODES.replace('normalization: "unit"', 'normalization: "diag"'))
+    code, _, err = _validate(path)
+    assert code == 1
+    assert err == [f"grcim validate: error: {path}:19: MAC.attributes.normalization = 'diag': "
+                   "one of unit, row, int"]
+
+
+def test_variables_and_expressions_are_not_text(tmp_path: Path) -> None:
+    path = _file(tmp_path, """\
+        variables:
+          version: 0.4
+          norm: "unit"
+          rows: 128
+        architecture:
+          version: 0.4
+          subtree:
+          - name: system
+            attributes: {technology: "7nm", global_cycle_seconds: 1e-9}
+            local:
+            - name: mac
+              class: gr_mac
+              attributes:
+                normalization: norm
+                n_rows: rows // 2
+                n_cols: max(rows, 64)
+                throughput: 2e8
+        """)
+    assert _validate(path)[0] == 0
+    # the expression is evaluated: a value out of range is still caught
+    path.write_text(path.read_text().replace("n_rows: rows // 2", "n_rows: rows * 64000"))
+    code, _, err = _validate(path)
+    assert code == 1 and "system.mac.attributes.n_rows = 8192000:" in err[0]
+
+
+def test_cli_one_line_per_problem_no_traceback(tmp_path: Path) -> None:
+    path = _file(tmp_path, GOOD_TREE.replace('normalization: "row"', "normalization: row")
+                 .replace("n_cols: 32", "n_colls: 32"))
+    run = subprocess.run([str(Path(sys.executable).parent / "grcim"), "validate", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2 and "Traceback" not in run.stderr
+    assert all(line.startswith(f"grcim validate: error: {path}:") for line in lines)
+    assert "did you mean n_cols?" in lines[1]
+
+
+def test_an_architecture_without_grcim_components_is_ok(tmp_path: Path) -> None:
+    path = _file(tmp_path, """\
+        architecture:
+          version: 0.4
+          subtree:
+          - name: system
+            local:
+            - {name: buf, class: SRAM, attributes: {depth: 8}}
+        """)
+    code, out, _ = _validate(path)
+    assert code == 0 and "(1 components, none of grcim's)" in out

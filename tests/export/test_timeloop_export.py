@@ -1,0 +1,316 @@
+"""``grcim export timeloop`` without Timeloop: the files, the ERT/ART values, grcim's mapping.
+
+Expected values come from the arch's own numbers and hand arithmetic (the bundled edge chip:
+16 macros of 256 x 256 cells, 64 rows per ADC conversion, 8 one-bit cells per FP8 weight
+so 32 weights per row, 1 input slice) and from hwcomponents queried directly; the runs of
+the real Timeloop are in ``tests/timeloop/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import hwcomponents
+import pytest
+
+from grcim.arch import load_arch
+from grcim.cli.main import main
+from grcim.errors import MappingError, SpecError
+from grcim.export import Einsum, export_timeloop, select_einsums
+from grcim.export.timeloop_spec import FILES
+from grcim.mapper import resolve_arch, step_graph
+from grcim.plugins.models import MODELS
+from grcim.workloads import Op, OpKind
+from grcim.yamlio import load_yaml_text
+
+EDGE = load_arch("edge_grmac")
+
+
+def einsum(m: int, k: int, n: int, bits: int = 8, wbits: int | None = None) -> Einsum:
+    return Einsum(Op("mm", OpKind.WEIGHT_MATMUL, "matmul", None, m=m, k=k, n=n, batch_count=1,
+                     macs=m * k * n, weight_elements=k * n, input_elements=m * k,
+                     output_elements=m * n, input_bits=bits, output_bits=bits,
+                     weight_bits=wbits or bits))
+
+
+@pytest.fixture(scope="module")
+def wave() -> Any:
+    """16 x 512 x 1024 on the edge chip: 2 x 32 tiles, 4 waves of 16 macros."""
+    return export_timeloop(EDGE, einsum(16, 512, 1024))
+
+
+def _doc(ex: Any, name: str) -> Any:
+    return load_yaml_text(ex.files[name], name)
+
+
+def test_every_file_is_written_and_parses(wave: Any) -> None:
+    assert set(wave.files) == set(FILES)
+    tops = {name: next(iter(_doc(wave, name))) for name in FILES}
+    assert tops == {"arch.yaml": "architecture", "problem.yaml": "problem",
+                    "mapping.yaml": "mapping", "constraints.yaml": "constraints",
+                    "mapper.yaml": "mapper", "ERT.yaml": "ERT", "ART.yaml": "ART",
+                    "grcim.yaml": "grcim"}
+
+
+def test_architecture_levels_follow_the_arch_file(wave: Any) -> None:
+    nodes = _doc(wave, "arch.yaml")["architecture"]["nodes"]
+    assert [(n.tag, n["name"]) for n in nodes] == [
+        ("Container", "system"), ("Component", "DRAM"), ("Component", "GlobalBuffer"),
+        ("Container", "Macro"), ("Container", "RowGroup"), ("Component", "ADC"),
+        ("Component", "GainRangingStage"), ("Component", "DAC"), ("Container", "Column"),
+        ("Container", "Row"), ("Component", "CimCells"), ("Component", "MAC")]
+    by = {n["name"]: n for n in nodes}
+    assert by["Macro"]["spatial"] == {"meshX": 16}
+    assert by["RowGroup"]["spatial"] == {"meshY": 256 // 64}
+    assert by["Column"]["spatial"] == {"meshX": 256 // 8}  # weights per row
+    assert by["Row"]["spatial"] == {"meshY": 64}
+    assert (by["ADC"]["class"], by["ADC"]["subclass"]) == ("storage", "grcim_adc")
+    assert (by["MAC"]["class"], by["MAC"]["subclass"]) == ("compute", "gr_mac")
+    assert by["DRAM"]["class"] == "DRAM" and by["GlobalBuffer"]["class"] == "SRAM"
+    for n in nodes:  # the front-end requires depth and width on every storage level
+        if n.tag == "Component" and n["class"] != "compute":
+            assert {"depth", "width", "datawidth"} <= set(n["attributes"]), n["name"]
+            assert n["attributes"]["power_gated_at"] == "DRAM"
+    assert '    attributes:\n      technology: "22nm"' in wave.files["arch.yaml"]  # quoted
+    # bandwidths in 8-bit words per 1 GHz cycle: LPDDR5 51.2 GB/s; 4 MiB SRAM 256 B/cycle;
+    # a row group's 32 ADCs at 200 MHz make 6.4 conversions per cycle = 0.8 weights' worth
+    assert by["DRAM"]["attributes"]["shared_bandwidth"] == pytest.approx(51.2)
+    assert by["GlobalBuffer"]["attributes"]["read_bandwidth"] == pytest.approx(256)
+    assert by["ADC"]["attributes"]["write_bandwidth"] == pytest.approx(0.8)
+    assert by["DRAM"]["attributes"]["depth"] == 2**31 - 1  # 16 GiB capped for Timeloop
+
+
+def _entry(doc: dict, key: str, name: str) -> dict:
+    return next(t for t in doc[key]["tables"] if t["name"] == name)
+
+
+def _attrs(node_name: str) -> tuple[str, dict]:
+    node = next(n for n in EDGE.nodes if getattr(n, "name", None) == node_name)
+    return node.component_class, {**EDGE.component_attributes,
+                                  **node.extra_attributes_for_component_model}
+
+
+def test_ert_and_art_are_grcim_prices_per_timeloop_action(wave: Any) -> None:
+    ert, art = _doc(wave, "ERT.yaml"), _doc(wave, "ART.yaml")
+    dram = {a["name"]: a["energy"] for a in _entry(ert, "ERT", "system_top_level.DRAM[1..1]")[
+        "actions"]}
+    assert dram["read"] == pytest.approx(8 * 4.5, rel=1e-12)  # 8 bits x 4.5 pJ/bit
+    glb = {a["name"]: a["energy"] for a in _entry(
+        ert, "ERT", "system_top_level.GlobalBuffer[1..1]")["actions"]}
+    assert glb["read"] == pytest.approx(8 * 0.35) and glb["write"] == pytest.approx(8 * 0.4375)
+    assert glb["leak"] == pytest.approx(5e-3 * 1e-9 * 1e12)  # 5 mW for one 1 ns cycle
+    cells = {a["name"]: a["energy"] for a in _entry(
+        ert, "ERT", f"system_top_level.CimCells[1..{16 * 4 * 32 * 64}]")["actions"]}
+    assert cells["write"] == pytest.approx(8 * 25.6 / 256)  # 8 cells of a 25.6 pJ row write
+    assert cells["read"] == 0.0
+    models = list(MODELS)
+    for node, action, per in (("ADC", "update", 8), ("GainRangingStage", "update", 8),
+                              ("DAC", "read", 1)):
+        cls, attrs = _attrs(node)
+        name = f"system_top_level.{node}[1..64]"
+        got = {a["name"]: a["energy"] for a in _entry(ert, "ERT", name)["actions"]}
+        one = hwcomponents.get_action_cost(cls, attrs, "read", {}, models=models).energy
+        assert got[action] == pytest.approx(per * one * 1e12, rel=1e-12), node
+        assert got["write"] == 0.0
+        leak = hwcomponents.get_leak_power(cls, attrs, models=models)
+        assert got["leak"] == pytest.approx(leak * 1e-9 * 1e12, rel=1e-12), node
+        area = hwcomponents.get_area(cls, attrs, models=models)
+        assert _entry(art, "ART", name)["area"] == pytest.approx(area * 1e12, rel=1e-12)
+    cls, attrs = _attrs("MAC")
+    mac = _entry(ert, "ERT", f"system_top_level.MAC[1..{16 * 4 * 32 * 64}]")["actions"]
+    assert mac[0] == {"name": "compute", "arguments": {}, "energy": pytest.approx(
+        hwcomponents.get_action_cost(cls, attrs, "compute", {}, models=models).energy * 1e12,
+        rel=1e-12)}
+
+
+def test_problem_is_the_einsum(wave: Any) -> None:
+    problem = _doc(wave, "problem.yaml")["problem"]
+    assert problem["instance"] == {"M": 16, "K": 512, "N": 1024}
+    spaces = {d["name"]: d for d in problem["shape"]["data_spaces"]}
+    assert spaces["Inputs"]["projection"] == [[["M"]], [["K"]]]
+    assert spaces["Weights"]["projection"] == [[["K"]], [["N"]]]
+    assert spaces["Outputs"]["projection"] == [[["M"]], [["N"]]]
+    assert spaces["Outputs"]["read_write"] is True
+
+
+def _factors(ex: Any) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for t in _doc(ex, "mapping.yaml")["mapping"]:
+        if t["type"] in ("temporal", "spatial"):
+            out[t["target"]] = {f.split("=")[0]: int(f.split("=")[1]) for f in t["factors"]}
+    return out
+
+
+def _keeps(ex: Any) -> dict[str, list[str]]:
+    return {t["target"]: t["keep"] for t in _doc(ex, "mapping.yaml")["mapping"]
+            if t["type"] == "dataspace"}
+
+
+@pytest.mark.parametrize(("shape", "expected", "keep_glb"), [
+    # 2 x 32 tiles > 16 macros: 16 per wave (2 row tiles x 8 column tiles), 4 waves, input
+    # read 4 times: grcim stages it in the SRAM (1 chunk)
+    ((16, 512, 1024), {"DRAM": (1, 1, 1), "GlobalBuffer": (16, 1, 4), "Macro": (1, 2, 8),
+                       "RowGroup": (1, 4, 1), "Column": (1, 1, 32), "Row": (1, 64, 1)},
+     ["Inputs"]),
+    # 1 x 8 tiles fit at once: one pass, input straight from DRAM
+    ((16, 256, 256), {"DRAM": (16, 1, 1), "GlobalBuffer": (1, 1, 1), "Macro": (1, 1, 8),
+                      "RowGroup": (1, 4, 1), "Column": (1, 1, 32), "Row": (1, 64, 1)}, []),
+    # decode: 16 x 128 tiles, one row tile per macro, 128 waves from the staged input
+    ((1, 4096, 4096), {"DRAM": (1, 1, 1), "GlobalBuffer": (1, 1, 128), "Macro": (1, 16, 1),
+                       "RowGroup": (1, 4, 1), "Column": (1, 1, 32), "Row": (1, 64, 1)},
+     ["Inputs"]),
+    # K = 32 rows: one row group of 32 rows; N = 16 weights of a row
+    ((4, 32, 16), {"DRAM": (4, 1, 1), "Macro": (1, 1, 1), "RowGroup": (1, 1, 1),
+                   "Column": (1, 1, 16), "Row": (1, 32, 1)}, []),
+])
+def test_fixed_mapping_is_grcims_schedule(shape: tuple[int, int, int],
+                                          expected: dict[str, tuple[int, int, int]],
+                                          keep_glb: list[str]) -> None:
+    ex = export_timeloop(EDGE, einsum(*shape))
+    assert ex.mapping.exact, ex.mapping.note
+    got = _factors(ex)
+    for target, (m, k, n) in expected.items():
+        assert got[target] == {"M": m, "K": k, "N": n}, target
+    for dim, size in zip("MKN", shape, strict=True):  # Timeloop needs exact products
+        assert math.prod(f[dim] for f in got.values()) == size, dim
+    keeps = _keeps(ex)
+    assert keeps["GlobalBuffer"] == keep_glb
+    assert keeps["DRAM"] == ["Inputs", "Weights", "Outputs"]
+    assert keeps["ADC"] == ["Outputs"] and keeps["DAC"] == ["Inputs"]
+    assert keeps["CimCells"] == ["Weights"]
+    tolls = [t for t in _doc(ex, "mapping.yaml")["mapping"] if t["type"] == "temporal"
+             and t["target"] in ("ADC", "GainRangingStage", "DAC")]
+    assert {t["target"]: t["no_reuse"] for t in tolls} == {
+        "ADC": ["Outputs"], "GainRangingStage": ["Outputs"], "DAC": ["Inputs"]}
+
+
+def test_a_schedule_timeloop_cannot_express_says_why() -> None:
+    # 32 row tiles on 16 macros: 2 reduction rounds, partial sums kept in the SRAM
+    ex = export_timeloop(EDGE, einsum(16, 8192, 64))
+    assert not ex.mapping.exact
+    assert "grcim writes the last round's sums straight to DRAM" in ex.mapping.note
+    assert "# Fixed mapping (NOT exact): " in ex.files["mapping.yaml"]
+    # 3 x 24 tiles: waves of 5 column tiles do not divide 24
+    ex = export_timeloop(EDGE, einsum(16, 768, 768))
+    assert not ex.mapping.exact
+    assert "the 24 column tiles do not split into waves of 5" in ex.mapping.note
+
+
+def test_mapper_constraints_fix_physics_only(wave: Any) -> None:
+    targets = _doc(wave, "constraints.yaml")["constraints"]["targets"]
+    by = {(t["target"], t["type"]): t for t in targets}
+    assert by["Macro", "spatial"]["factors"] == ["M=1"]  # no replication, tiles free
+    assert by["Row", "spatial"]["factors"] == ["M=1", "K=64", "N=1"]
+    assert by["Column", "spatial"]["factors"] == ["M=1", "K=1", "N=32"]
+    assert by["ADC", "temporal"]["factors"] == ["M=1", "K=1", "N=1"]
+    assert by["ADC", "temporal"]["no_reuse"] == ["Outputs"]
+    assert by["GlobalBuffer", "dataspace"] == {"target": "GlobalBuffer", "type": "dataspace",
+                                               "bypass": ["Weights"]}
+    assert ("DRAM", "temporal") not in by and ("GlobalBuffer", "temporal") not in by
+    mapper = _doc(wave, "mapper.yaml")["mapper"]
+    assert mapper["algorithm"] == "linear_pruned" and mapper["victory_condition"] == 0
+
+
+def test_grcim_document_counts(wave: Any) -> None:
+    g = _doc(wave, "grcim.yaml")["grcim"]
+    m, k, n = 16, 512, 1024
+    assert g["macs"] == m * k * n
+    # every output of every row group (K/64) is converted on 8 bit-columns, once per slice
+    assert g["adc_conversions"] == m * n * (k // 64) * 8
+    assert g["dac_conversions"] == m * k * (n // 32)  # every input once per column tile
+    assert g["mapping"]["exact"] is True
+    assert g["timeloop_terms"]["toll_events_per_timeloop_action"] == {
+        "ADC": {"update": 8.0}, "GainRangingStage": {"update": 8.0}, "DAC": {"read": 1.0}}
+    assert set(g["timeloop_terms"]["not_in_timeloop_j"]) == {"VectorUnit", "MAC.leak"}
+    left = sum(g["timeloop_terms"]["not_in_timeloop_j"].values())
+    assert g["timeloop_comparable_energy_j"] == pytest.approx(g["energy_j"] - left, rel=1e-12)
+
+
+def test_refusals() -> None:
+    with pytest.raises(MappingError, match="is a macro file"):
+        export_timeloop(load_arch("grmac_row"), einsum(16, 512, 1024))
+    with pytest.raises(MappingError, match="Timeloop prices one word size per storage level"):
+        export_timeloop(EDGE, einsum(16, 512, 1024, bits=8, wbits=4))
+    graph = step_graph(EDGE, "gpt2", "prefill", tokens=16)
+    with pytest.raises(MappingError, match="'L0.attn_qk' is a dynamic matmul on the vector "
+                       "unit"):
+        select_einsums(EDGE, graph, None, "attn_qk")
+    with pytest.raises(SpecError, match="--layer = 12: a decoder layer 0..11"):
+        select_einsums(EDGE, graph, 12, None)
+
+
+def test_a_layer_selects_its_weight_matmuls() -> None:
+    graph = step_graph(resolve_arch("edge_grmac"), "llama3-8b", "decode", context=64)
+    names = [e.name for e in select_einsums(EDGE, graph, 3, None)]
+    assert names == [f"L3.{r}" for r in ("q_proj", "k_proj", "v_proj", "o_proj", "ffn_up",
+                                         "ffn_gate", "ffn_down")]
+    assert [e.name for e in select_einsums(EDGE, graph, 3, "ffn_down")] == ["L3.ffn_down"]
+    assert [e.name for e in select_einsums(EDGE, graph, None, "lm_head")] == ["lm_head"]
+
+
+def _cli(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_writes_one_einsum_or_a_layer(tmp_path: Path) -> None:
+    code, out, err = _cli(["export", "timeloop", "--workload", "gpt2", "--tokens", "16",
+                           "--op", "ffn_down", "--out", str(tmp_path / "one")])
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(FILES)
+    assert "L0.ffn_down: M=16 K=3072 N=768" in out and "mapping exact" in out
+    code, out, err = _cli(["export", "timeloop", "--workload", "gpt2", "--tokens", "16",
+                           "--layer", "1", "--out", str(tmp_path / "layer")])
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "layer").iterdir()) == [
+        f"L1.{r}" for r in sorted(("q_proj", "k_proj", "v_proj", "o_proj", "ffn_up",
+                                   "ffn_down"))]
+    assert "mapping NOT exact" in out and "do not split into waves" in out
+
+
+@pytest.mark.parametrize(("args", "needle", "status"), [
+    (["export", "accelforge", "--out", "X"], "TOOL = 'accelforge': timeloop", 1),
+    (["export", "timeloop"], "--out = '<missing>': required", 1),
+    (["export", "timeloop", "--op", "attn_qk", "--out", "X"], "is a dynamic matmul", 1),
+    (["export", "timeloop", "--phase", "train", "--out", "X"], "--phase = 'train'", 1),
+    (["export", "timeloop", "--arch", "grmac_row", "--out", "X"], "not a macro file", 1),
+    (["export", "timeloop", "--layer", "x", "--out", "X"], "--layer = 'x'", 1),
+    (["export"], "error: the following arguments are required: TOOL", 2),
+])
+def test_cli_errors_are_one_line_and_write_nothing(tmp_path: Path, args: list[str],
+                                                   needle: str, status: int) -> None:
+    args = [str(tmp_path / a) if a == "X" else a for a in args]
+    code, out, err = _cli(args)
+    assert code == status and len(err.strip().splitlines()) == 1, err
+    assert needle in err and "Traceback" not in err
+    assert not (tmp_path / "X").exists()
+
+
+def test_cli_refuses_a_file_as_the_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("keep")
+    code, _, err = _cli(["export", "timeloop", "--op", "q_proj", "--out", str(tmp_path / "f")])
+    assert code == 1 and "a directory path (this is a file)" in err
+    assert (tmp_path / "f").read_text() == "keep"
+
+
+def test_exported_architecture_passes_grcim_validate(tmp_path: Path, wave: Any) -> None:
+    """Components priced by grcim's models carry their attributes (text quoted), so
+    ``grcim validate`` checks the exported file like any Accelergy-format architecture."""
+    path = tmp_path / "arch.yaml"
+    path.write_text(wave.files["arch.yaml"])
+    code, out, err = _cli(["validate", str(path)])
+    assert (code, err) == (0, "")
+    assert "grcim: grcim_adc, gain_ranging_stage, cim_dac, gr_mac" in out
+    by = {n["name"]: n for n in _doc(wave, "arch.yaml")["architecture"]["nodes"]}
+    assert by["DAC"]["attributes"]["n_bits"] == 5 and by["DAC"]["attributes"]["n_dacs"] == 64
+    assert '      include_terms: "mac,array,gain_stage,digital"' in wave.files["arch.yaml"]
+    assert "cycle_period" not in by["MAC"]["attributes"]  # not an attribute of gr_mac
