@@ -98,6 +98,9 @@ class OperatingPoint:
         Gain range G0 (octaves below the reference) the top-of-range ensemble needs.
     gr_utilization : float
         ``E[S**2] / (16 N)`` of the gain-ranged normalized sum S (products in [1, 4)).
+    gr_reference_exponent : int
+        ``fixed`` reference: the design-time window top ``R = R_x + R_w`` (operands above
+        ``2**(R_x + 1)`` / ``2**(R_w + 1)`` saturate); 0 (unused) with ``vector_max``.
     normalization, gain_reference : str
         GR-MAC normalization granularity and reference mode the GR numbers refer to.
     block_rows : int
@@ -124,6 +127,7 @@ class OperatingPoint:
     gr_weight_bits: float
     gr_gain_octaves: float
     gr_utilization: float
+    gr_reference_exponent: int
     normalization: str
     gain_reference: str
     block_rows: int
@@ -148,16 +152,29 @@ def budget(sqnr_target_db: float, noise_standard: str,
     raise ModelDomainError("noise_standard", noise_standard, "one of sqnr, total")
 
 
+def oracle_operand_full_scale(v: F64, bits: float) -> float:
+    """Clipping level of a signed ``bits``-bit fixed-point grid that minimizes the rounding
+    MSE of ``v`` (the oracle calibration of the conventional pipeline's widths)."""
+    return _operand_fit(v)(bits)[1]
+
+
 def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
     """Signed fixed-point width (oracle clipping) giving ``v`` itself ``target_db`` SQNR.
 
     The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
     zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
     """
+    best = _operand_fit(v)
+    sig = float(np.mean(v.ravel()[:150_000] ** 2))
+    b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
+    return b, best(b)[1]
+
+
+def _operand_fit(v: F64) -> Callable[[float], tuple[float, float]]:
+    """``best(bits) -> (mse, full scale)`` of the oracle-clipped grid for ``v``."""
     v = v.ravel()[:150_000]
     rms = float(np.sqrt(np.mean(v**2)))
     peak = float(np.max(np.abs(v)))
-    sig = float(np.mean(v**2))
     u = analysis_offset(v.shape)  # dither: FP operands sit on a dyadic lattice
 
     def err(bits: float, f: float) -> float:
@@ -174,8 +191,7 @@ def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
             return float(res.fun), float(np.exp(res.x))
         return mse[i], float(fs[i])
 
-    b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
-    return b, best(b)[1]
+    return best
 
 
 def _saturate(v: F64, r: int) -> F64:
@@ -278,6 +294,7 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
     live = x * w != 0
     e_max = int(e[live].max()) - 1 if live.any() else 0
     e_min = int(e[live].min()) - 1 if live.any() else 0
+    window = 0
     if gain_reference == "fixed":
         # a design-time exponent window per operand, set like the conventional pipeline's
         # oracle clipping levels: operands above it saturate, R = R_x + R_w
@@ -286,6 +303,7 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
         x = _saturate(x, r_x)
         w = _saturate(w, r_w)
         cfg = replace(cfg, reference_exponent=r_x + r_w)
+        window = r_x + r_w
         if f_row is not None:
             f_row = np.minimum(f_row, r_w)
         y = np.einsum("...n,...n->...", x, w)  # later errors measured against saturated y
@@ -316,7 +334,7 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
         conv_adc_bits=conv_adc, conv_input_bits=bx, conv_weight_bits=bw,
         conv_utilization=u_conv,
         gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
-        gr_gain_octaves=float(gain), gr_utilization=u_gr,
+        gr_gain_octaves=float(gain), gr_utilization=u_gr, gr_reference_exponent=window,
         normalization=normalization, gain_reference=gain_reference, block_rows=g,
         weight_block=weight_block,
     )

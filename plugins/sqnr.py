@@ -34,6 +34,7 @@ __all__ = [
     "sqnr_db",
     "make_operands",
     "oracle_adc_sqnr_db",
+    "oracle_mse",
     "grmac_adc_sqnr_db",
     "grmac_adc_curve",
     "grmac_sums",
@@ -156,6 +157,11 @@ def _oracle_mse(y: F64, n_bits: float) -> float:
     res = optimize.minimize_scalar(mse, bounds=(best - 0.05, best + 0.05), method="bounded",
                                    options={"xatol": 1e-5})
     return float(min(res.fun, mse(best)))
+
+
+def oracle_mse(y: F64, n_bits: float) -> float:
+    """Smallest quantization MSE of ``y`` with an ``n_bits`` ADC over full scales (oracle)."""
+    return _oracle_mse(y, n_bits)
 
 
 def oracle_adc_sqnr_db(y: F64, n_bits: float) -> float:

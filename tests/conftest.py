@@ -54,7 +54,9 @@ _APPROX = pytest.approx
 
 
 def _approx(expected, rel=None, abs=None, nan_ok=False):  # noqa: A002 - pytest's names
-    return _APPROX(expected, rel=rel, abs=0.0 if abs is None else abs, nan_ok=nan_ok)
+    if abs is None:  # (pytest ignores its default rel once abs is given: pass both)
+        return _APPROX(expected, rel=1e-6 if rel is None else rel, abs=0.0, nan_ok=nan_ok)
+    return _APPROX(expected, rel=rel, abs=abs, nan_ok=nan_ok)
 
 
 pytest.approx = _approx

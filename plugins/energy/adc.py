@@ -7,8 +7,8 @@ Laws (``enob`` in bits, real-valued; ``tech`` supplies the constants):
   bit, Walden FOM) plus the thermal-noise-limited term (the sampling capacitor grows 4x per
   bit, Schreier FOM). A *sum*, not the larger of the two: both consumers are present in every
   converter and draw energy at once, the sum is smooth (the root finders and iso-energy
-  crossings need no kinks), and near the crossover (about 10 bits with the bundled
-  constants) the max would under-state the energy by up to 2x. At CIM resolutions (4-8 bits)
+  crossings need no kinks), and near the crossover (11.6 bits with the bundled constants)
+  the max would under-state the energy by up to 2x. At CIM resolutions (4-8 bits)
   the Walden term dominates, as in the survey (Murmann, "Energy limits in A/D converters",
   IEEE SSCS Magazine 2013: converters are technology-limited below ~10 bits and
   noise-limited above).
@@ -38,14 +38,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from grcim.errors import ModelDomainError
+from grcim.plugins.settings import DEFAULT_ADC_LAW
 from grcim.plugins.technology import Technology
 
 __all__ = ["ADC_LAWS", "DEFAULT_ADC_LAW", "adc_energy_j", "check_law",
            "hwcomponents_adc_available", "RATE_RANGE_HZ"]
 
 ADC_LAWS: tuple[str, ...] = ("two_regime", "thermal", "walden", "envelope", "hwcomponents")
-#: The ADC law used wherever none is given (plug-ins, tables, arch files, paper, map).
-DEFAULT_ADC_LAW = "two_regime"
 ENOB_RANGE = (0.5, 32.0)
 #: Conversion rates one ADC may be asked for, Hz.
 RATE_RANGE_HZ = (1.0, 1e12)

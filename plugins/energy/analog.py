@@ -7,11 +7,11 @@ power is ``V_s**2 u / N`` and the kT/C noise of the node ``kT / (N C)``:
 
     SNR = V_s**2 u C / kT   =>   C_thermal = kT SNR / (V_s**2 u)            (per cell)
 
-independent of N. A cell storing a ``b``-bit weight magnitude as a binary-weighted capacitor
-array cannot be smaller than ``2**b C_min`` (matching floor). Energy per operation of a
-capacitor C switched through the swing: ``E = a C V_s V_dd`` (charge ``C V_s`` drawn from the
-supply ``V_dd``, activity ``a``). Reference: R. Schreier et al., "Design-oriented estimation of
-thermal noise in switched-capacitor circuits", IEEE TCAS-I 52(11), 2005.
+independent of N (cell topologies, matching floors and slicing: ``cells.py``). Energy per
+operation of a capacitor C switched through the swing: ``E = a C V_s V_dd`` (charge ``C V_s``
+drawn from the supply ``V_dd``, activity ``a``). Reference: R. Schreier et al.,
+"Design-oriented estimation of thermal noise in switched-capacitor circuits", IEEE TCAS-I
+52(11), 2005.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from grcim.plugins.technology import Technology
 __all__ = [
     "switch_energy_j",
     "thermal_capacitance_f",
-    "cell_capacitance_f",
     "dac_energy_j",
     "gain_stage_energy_j",
 ]
@@ -41,14 +40,6 @@ def thermal_capacitance_f(snr_db: ArrayLike, utilization: ArrayLike, tech: Techn
     """Per-cell capacitance (F) whose kT/C noise meets ``snr_db`` at ``utilization``."""
     snr = 10.0 ** (np.asarray(snr_db, dtype=np.float64) / 10.0)
     return tech.kt_j * snr / (tech.analog_swing_v**2 * np.asarray(utilization))
-
-
-def cell_capacitance_f(
-    snr_db: ArrayLike, utilization: ArrayLike, weight_magnitude_bits: float, tech: Technology
-) -> F64:
-    """MAC cell capacitance (F): the larger of the kT/C need and the matching floor."""
-    floor = tech.c_unit_min_f * 2.0**weight_magnitude_bits
-    return np.maximum(floor, thermal_capacitance_f(snr_db, utilization, tech))
 
 
 def dac_energy_j(n_bits: ArrayLike, tech: Technology) -> F64:

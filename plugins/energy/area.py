@@ -43,7 +43,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from grcim.plugins.energy.geometry import CIM_CELL_OVERHEAD, _loglog, sram_bitcell_area_m2
+from grcim.plugins.energy.geometry import (
+    CAP_DENSITY_F_PER_M2,
+    CIM_CELL_OVERHEAD,
+    _loglog,
+    sram_bitcell_area_m2,
+)
 from grcim.plugins.energy.macro import MacroStructure
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
@@ -64,10 +69,6 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 
-#: Stacked-metal MOM capacitor density, F/m² (2 fF/µm²). Assumption: multi-layer MOM
-#: structures in 28-7 nm processes give 1-3 fF/µm²; the density barely scales with the node
-#: because finer pitches are offset by lower-k dielectrics.
-CAP_DENSITY_F_PER_M2 = 2.0e-3
 _NAND2_NANGATE_UM2 = 0.798
 #: Gate equivalents (NAND2 = 1) of a full adder, a 2:1 mux bit and a D flip-flop (NanGate 45).
 GE_FULL_ADDER = 4.256 / _NAND2_NANGATE_UM2
@@ -233,7 +234,8 @@ def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
                        structure: MacroStructure, n_rows: int) -> dict[str, F64]:
     """Area per MAC (m²) of integer CIM: DAC, cells, ADC (shift-and-add logic in digital)."""
     det = breakdown.details
-    acc = np.ceil(det["adc_bits"]) + det["input_bits"] + det["weight_bits"]
+    acc = (np.ceil(det["adc_bits"]) + det["input_bits"] - det["dac_bits"]
+           + np.where(det["n_weight_slices"] > 1, det["weight_bits"] - det["cell_bits"], 0.0))
     many = det["conversions_per_mac"] * n_rows > 1
     return {
         "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],

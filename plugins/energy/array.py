@@ -2,8 +2,8 @@
 
 Every input step drives one row line across the cells of the row; every conversion reads one
 column line down the ``N`` rows it sums. Both are minimum-pitch wires of capacitance
-``c_wire`` per length (technology file) with the cell outline of
-:mod:`grcim.plugins.energy.geometry`:
+``c_wire`` per length (technology file) over cells whose outline is the multiplying bitcell
+or the capacitor above it, whichever is larger (:mod:`grcim.plugins.energy.geometry`):
 
 - row line: ``C_row = W b_c w_cell c_wire`` for ``W`` weights per row of ``b_c`` bitcells
   each (bit-sliced and C-2C: ``s_w c_w``; binary-weighted: ``b_w``);
@@ -44,15 +44,28 @@ def mean_pulses(dac_bits: F64) -> F64:
     return (2.0 ** (np.asarray(dac_bits, dtype=np.float64) - 1.0) - 1.0) / 2.0
 
 
-def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str) -> F64:
-    """Energy of one row line driven by one input step, J."""
-    c_row = (sl.weights_per_row * _bitcells_per_weight(sl) * cim_cell_width_m(tech)
-             * tech.c_wire_per_m)
+def _per_bit_f(sl: Slicing, c_cell_f: F64) -> F64:
+    """Capacitance above one stored bit (a binary-weighted array spreads over its bits,
+    a C-2C ladder puts three units on each)."""
+    if sl.topology == "binary_weighted":
+        return np.asarray(c_cell_f) / sl.weight_bits
+    return np.asarray(c_cell_f) * (3.0 if sl.topology == "c2c" else 1.0)
+
+
+def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str,
+                       c_cell_f: F64 | float = 0.0) -> F64:
+    """Energy of one row line driven by one input step, J (cell pitch from the bitcell or
+    the capacitor above it, whichever is larger)."""
+    width = cim_cell_width_m(tech, _per_bit_f(sl, np.asarray(c_cell_f, dtype=np.float64)))
+    c_row = sl.weights_per_row * _bitcells_per_weight(sl) * width * tech.c_wire_per_m
     if dac_kind == "pulse":
         return mean_pulses(sl.dac_bits) * c_row * tech.vdd_v**2
     return switch_energy_j(c_row, tech)
 
 
-def column_energy_j(n_rows: int, tech: Technology) -> float:
+def column_energy_j(n_rows: int, tech: Technology, sl: Slicing | None = None,
+                    c_cell_f: F64 | float = 0.0) -> F64:
     """Energy of one column line read by one conversion, J."""
-    return float(switch_energy_j(n_rows * cim_cell_height_m(tech) * tech.c_wire_per_m, tech))
+    per_bit = 0.0 if sl is None else _per_bit_f(sl, np.asarray(c_cell_f, dtype=np.float64))
+    height = cim_cell_height_m(tech, per_bit)
+    return switch_energy_j(n_rows * height * tech.c_wire_per_m, tech)

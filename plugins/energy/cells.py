@@ -10,7 +10,7 @@ topology       capacitance                          energy per input step and we
 ============== ==================================== =================================
 bit_sliced     ``C_u = max(C_min, F C_th)`` per bit ``s_w a C_u V_s V_dd``
 binary_weighted``max(2**(b_w - 1) C_min, F C_th)``   ``a C V_s V_dd``
-c2c            ``C_u = max(C_min, F C_th)``         ``3 s_w a C_u V_s V_dd``
+c2c            ``C_u = max(C_min, F C_th / 2)``     ``3 s_w a C_u V_s V_dd``
 ============== ==================================== =================================
 
 - **bit_sliced** (charge-domain SRAM CIM: one capacitor per bitcell, Valavi et al., JSSC
@@ -21,10 +21,11 @@ c2c            ``C_u = max(C_min, F C_th)``         ``3 s_w a C_u V_s V_dd``
   al., JSSC 56(1), 2021: binary-weighted computation capacitors per 4-bit weight); cost
   exponential in bits.
 - **c2c**: a C-2C ladder per weight (Wang et al., VLSI 2022 / JSSC 2023): per bit a shunt
-  ``2 C_u`` and a series ``C_u`` (3 unit capacitors per bit); the ladder's output acts as a
-  source of Thevenin capacitance ``C_u``, so kT/C sizing applies to ``C_u``. All its
-  capacitors are charged through the swing at activity ``a`` (an upper estimate: the series
-  capacitors see less than the full swing). Cost linear in bits.
+  ``C_u`` switched by the bit and a series ``2 C_u`` (and a terminating ``C_u``), 3 unit
+  capacitors per bit; the ladder's output is a source of Thevenin capacitance ``2 C_u``, so
+  kT/C sizing gives ``C_u = C_th / 2``. All its capacitors are charged through the swing at
+  activity ``a`` (an upper estimate: the series capacitors see less than the full swing).
+  Cost linear in bits.
 
 Ceiling: more capacitance per stored bit than the technology's ``c_cell_max_f`` (a
 bit-sliced ``C_u``, a ladder's ``3 C_u``, a binary-weighted array over its ``b_w``
@@ -46,8 +47,10 @@ __all__ = ["cell_capacitance_f", "cell_step_energy_j", "check_ceiling", "C2C_UNI
            "thermal_snr_db"]
 
 F64 = NDArray[np.float64]
-#: Unit capacitors per bit of a C-2C ladder (shunt 2C + series C).
+#: Unit capacitors per bit of a C-2C ladder (shunt C + series 2C).
 C2C_UNITS_PER_BIT = 3.0
+#: Thevenin output capacitance of a C-2C ladder, in unit capacitors.
+C2C_THEVENIN_UNITS = 2.0
 
 
 def check_ceiling(c_f: ArrayLike, tech: Technology, what: str = "cell_capacitance",
@@ -77,6 +80,8 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
         units = 2.0 ** (sl.weight_bits - 1.0) if sl.topology == "binary_weighted" else 1.0
         return np.broadcast_to(declared_f * units, np.shape(sl.weight_bits)).astype(np.float64)
     c_th = thermal_capacitance_f(snr_db, utilization, tech) * slicing_noise_factor(sl)
+    if sl.topology == "c2c":
+        c_th = c_th / C2C_THEVENIN_UNITS
     if sl.topology == "binary_weighted":
         floor = tech.c_unit_min_f * 2.0 ** (sl.weight_bits - 1.0)
         per_bit = sl.weight_bits
@@ -93,6 +98,8 @@ def thermal_snr_db(sl: Slicing, c_cell_f: ArrayLike, utilization: ArrayLike,
     """Output SNR (dB) the cells' kT/C noise leaves at ``utilization`` (the inverse of the
     sizing above: ``u C V_s**2 / (kT F)``; a binary-weighted array counts as a whole)."""
     c = np.asarray(c_cell_f, dtype=np.float64)
+    if sl.topology == "c2c":
+        c = c * C2C_THEVENIN_UNITS
     snr = (np.asarray(utilization) * c * tech.analog_swing_v**2
            / (tech.kt_j * slicing_noise_factor(sl)))
     return 10.0 * np.log10(snr)

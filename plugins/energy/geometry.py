@@ -14,13 +14,17 @@ import numpy as np
 
 from grcim.plugins.technology import Technology
 
-__all__ = ["CIM_CELL_OVERHEAD", "ASPECT", "sram_bitcell_area_m2", "cim_cell_width_m",
-           "cim_cell_height_m"]
+__all__ = ["CIM_CELL_OVERHEAD", "ASPECT", "CAP_DENSITY_F_PER_M2", "sram_bitcell_area_m2",
+           "cim_cell_width_m", "cim_cell_height_m", "cim_cell_area_m2"]
 
 #: Multiplying (CIM) bitcell area over a 6T cell (Valavi et al., JSSC 2019: 1.8x).
 CIM_CELL_OVERHEAD = 1.8
 #: Width over height of a bitcell (thin-cell 6T layout).
 ASPECT = 2.0
+#: Stacked-metal MOM capacitor density, F/m² (2 fF/µm²). Assumption: multi-layer MOM
+#: structures in 28-7 nm processes give 1-3 fF/µm²; the density barely scales with the node
+#: because finer pitches are offset by lower-k dielectrics.
+CAP_DENSITY_F_PER_M2 = 2.0e-3
 
 # High-density 6T SRAM bitcell area (m²) by node (m). Sources: Intel 65 nm 0.57 µm² (Bai et
 # al., IEDM 2004); 45 nm 0.346 (Mistry et al., IEDM 2007); 32 nm 0.171 (Natarajan et al.,
@@ -52,11 +56,18 @@ def sram_bitcell_area_m2(tech: Technology) -> float:
 
 
 
-def cim_cell_width_m(tech: Technology) -> float:
-    """Width of one multiplying bitcell along its word line, m."""
-    return float(np.sqrt(ASPECT * CIM_CELL_OVERHEAD * sram_bitcell_area_m2(tech)))
+def cim_cell_area_m2(tech: Technology, c_per_bit_f: np.ndarray | float = 0.0) -> np.ndarray:
+    """Footprint of one stored bit: the multiplying bitcell, or the capacitor above it when
+    that is larger (``C / CAP_DENSITY_F_PER_M2``), m²."""
+    cell = CIM_CELL_OVERHEAD * sram_bitcell_area_m2(tech)
+    return np.maximum(cell, np.asarray(c_per_bit_f, dtype=np.float64) / CAP_DENSITY_F_PER_M2)
 
 
-def cim_cell_height_m(tech: Technology) -> float:
-    """Height of one multiplying bitcell along its bit line, m."""
-    return float(np.sqrt(CIM_CELL_OVERHEAD * sram_bitcell_area_m2(tech) / ASPECT))
+def cim_cell_width_m(tech: Technology, c_per_bit_f: np.ndarray | float = 0.0) -> np.ndarray:
+    """Width of one stored bit along its word line, m."""
+    return np.sqrt(ASPECT * cim_cell_area_m2(tech, c_per_bit_f))
+
+
+def cim_cell_height_m(tech: Technology, c_per_bit_f: np.ndarray | float = 0.0) -> np.ndarray:
+    """Height of one stored bit along its bit line, m."""
+    return np.sqrt(cim_cell_area_m2(tech, c_per_bit_f) / ASPECT)

@@ -87,7 +87,8 @@ class MacroStructure:
     n_weight_slices : int or None
         Cells per weight; None: ``ceil(weight bits / cell_bits)`` (1 for binary_weighted).
     n_cols : int
-        Bit lines one input row drives.
+        Cell columns one input row drives: bit lines for one-bit cells; a binary-weighted
+        cell, which holds a whole weight over its bitcells, counts as one column.
     dac_kind : {"capacitive", "pulse"}
         How an input step reaches its row: a binary-weighted capacitor DAC setting the row
         to an analog level, or a pulse count on the word line (pulse-width / pulse-count

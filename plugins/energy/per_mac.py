@@ -43,7 +43,7 @@ from grcim.plugins.energy.analog import (
     thermal_capacitance_f,
 )
 from grcim.plugins.energy.array import column_energy_j, row_drive_energy_j
-from grcim.plugins.energy.cells import cell_capacitance_f, cell_step_energy_j
+from grcim.plugins.energy.cells import cell_capacitance_f, cell_step_energy_j, check_ceiling
 from grcim.plugins.energy.cells import thermal_snr_db as cells_thermal_snr_db
 from grcim.plugins.energy.digital import (
     adder_energy_j,
@@ -56,6 +56,7 @@ from grcim.plugins.energy.macro import (
     MacroStructure,
     Slicing,
     check_width,
+    lossless_bits,
     resolve_slicing,
     slice_adc_bits,
 )
@@ -94,6 +95,13 @@ class EnergyOptions:
         technology's ``adc_rate_hz``.
     adc_bits : float or None
         Declared ADC resolution of one conversion; None: derived from the operating point.
+    slice_adc_bits : float or None
+        Bits one sliced conversion needs at ``D = 0`` from the Monte Carlo of the slices'
+        column sums (``grcim.plugins.slicing_point``); conventional conversions add one bit
+        per octave of ``D`` (capped at the lossless resolution). None: the first-order
+        estimate of :func:`grcim.plugins.energy.macro.slice_adc_bits` (same relative
+        clipping for every slice), which can be optimistic by bits for small-magnitude
+        operands: every command passes the Monte Carlo value.
     strict : bool
         True: a design point whose cells exceed the technology's capacitance ceiling raises
         ``ModelDomainError`` (plug-ins, tables, map). False: its energies are NaN
@@ -104,6 +112,7 @@ class EnergyOptions:
     gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE
     adc_rate_hz: float | None = None
     adc_bits: float | None = None
+    slice_adc_bits: float | None = None
     strict: bool = True
 
 
@@ -150,14 +159,23 @@ def _grid(dynamic_range_bits: ArrayLike) -> F64:
 
 
 def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
-              normalized: bool, what: str) -> F64:
+              normalized: bool, what: str, grow: F64 | float = 0.0) -> F64:
     if opts.adc_bits is not None:
         return np.full_like(full, float(opts.adc_bits))
-    bits = slice_adc_bits(full, sl, op.n_rows, normalized)
+    sliced = (sl.n_input_slices > 1) | (sl.conversions_per_weight > 1)
+    if opts.slice_adc_bits is not None and np.any(sliced):
+        cap = lossless_bits(op.n_rows, sl.dac_bits, sl.cell_bits)
+        bits = np.where(sliced, np.minimum(opts.slice_adc_bits + grow, cap),
+                        slice_adc_bits(full, sl, op.n_rows, normalized))
+    else:
+        bits = slice_adc_bits(full, sl, op.n_rows, normalized)
     if np.any(bits > ADC_ENOB_MAX):
+        grows = np.any(np.asarray(grow) > 0)
         raise ModelDomainError(
-            "dynamic_range_bits", what, f"a range whose conversions need at most "
-            f"{ADC_ENOB_MAX:g} ADC bits (the ADC laws' range)")
+            "dynamic_range_bits" if grows else "sqnr_target_db",
+            what if grows else op.sqnr_target_db,
+            f"a {'range' if grows else 'standard'} whose {what} conversions need at most "
+            f"{ADC_ENOB_MAX:g} ADC bits (the ADC laws' range), not {float(bits.max()):.1f}")
     return bits
 
 
@@ -188,8 +206,8 @@ def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utiliza
     e_step = cell_step_energy_j(sl, c_cell, tech)
     e_dac = input_drive_energy_j(sl.dac_bits, tech, st.dac_kind)
     e_adc = adc_energy_j(adc_bits, opts.adc_law, tech, opts.adc_rate_hz)
-    e_row = row_drive_energy_j(sl, tech, st.dac_kind)
-    e_col = column_energy_j(op.n_rows, tech)
+    e_row = row_drive_energy_j(sl, tech, st.dac_kind, c_cell)
+    e_col = column_energy_j(op.n_rows, tech, sl, c_cell)
     drives, conv = sl.drives_per_mac(), sl.conversions_per_mac(op.n_rows)
     terms = {"dac": e_dac * drives, "mac": e_step * sl.cell_steps_per_mac(),
              "array": e_row * drives + e_col * conv, "adc": e_adc * conv}
@@ -228,7 +246,7 @@ def conventional_energy(
     sl = resolve_slicing(structure, need_x, need_w)
     check_width("input_bits", sl.input_bits, need_x, "aligned input")
     check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
-    adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, f"D={d.max():g}")
+    adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
     terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
                              op.conv_utilization, tech, opts, structure)
     span = op.exponent_span + d
@@ -269,8 +287,11 @@ def grmac_energy(
     check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
     adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
     terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
-    # the stage sits in the row driver (periphery), not in a cell: no cell ceiling
+    # row and int: the stage sits in the row driver or block periphery, outside the cells;
+    # unit: one stage per weight inside the array, held to the cells' ceiling
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
+    if op.normalization == "unit":
+        c_stage = check_ceiling(c_stage, tech, "stage_capacitance", strict=opts.strict)
     # one gain application is shared by: its weight (unit), the weights of a row drive
     # (row), the rows of a block (int; none when one block spans all N rows)
     gain_share = {"unit": 1.0 + zero, "row": 1.0 / sl.weights_per_row,

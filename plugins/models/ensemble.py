@@ -12,13 +12,14 @@ normalizer its digital pieces, so every component of one macro agrees by constru
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.energy.macro import DAC_KINDS, MacroStructure, equivalent_full_bits
+from grcim.plugins.energy.macro import DAC_KINDS, MacroStructure
 from grcim.plugins.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
@@ -53,6 +54,7 @@ from grcim.plugins.settings import (
     SQNR_RANGE_DB,
     Ensemble,
 )
+from grcim.plugins.slicing_point import integer_slices, sliced_sqnr_db, structure_slice_bits
 from grcim.plugins.technology import Technology
 
 __all__ = [
@@ -162,9 +164,10 @@ class MacroResult:
     structure : MacroStructure
     options : EnergyOptions
     delivered_sqnr_db : ndarray
-        SQNR the macro reaches at full scale with its thermal noise, dB (the standard's
-        level for the FP pipelines, which are sized to meet it; what the declared widths
-        deliver for ``int``).
+        SQNR the macro reaches at full scale with its cells' thermal noise, dB: its
+        quantization noise (the standard for the FP pipelines, what the declared widths
+        deliver for ``int``) combined with the thermal SNR its cells leave (sized or
+        declared).
     """
 
     def __init__(self, breakdown: EnergyBreakdown, op: OperatingPoint,
@@ -184,26 +187,45 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64,
     op = operating_point(ens)
     if pipeline in ("conventional", "grmac"):
         energy = conventional_energy if pipeline == "conventional" else grmac_energy
+        # sliced conversions: their resolution from the Monte Carlo of the slice sums
+        auto = replace(opts, adc_bits=None,
+                       slice_adc_bits=structure_slice_bits(ens, op, st, pipeline))
+        if opts.adc_bits is not None:
+            need = float(np.max(energy(op, d, tech, st, auto).details["adc_bits"]))
+            if opts.adc_bits < need - 1e-6:
+                raise ModelDomainError(
+                    "adc_bits", opts.adc_bits, f"at least {need:.2f} bits per conversion for "
+                    f"the {ens.sqnr_target_db:g} dB standard on this structure (or 'auto')")
+        else:
+            opts = auto
         bd = energy(op, d, tech, st, opts)
-        # sized cells meet the standard by construction; declared ones leave their own
-        # thermal noise on top of the standard's quantization noise
-        delivered = np.full_like(d, ens.sqnr_target_db)
-        if st.cell_capacitance_f is not None:
-            delivered = combine_db(delivered, bd.details["thermal_snr_db"])
+        # quantization meets the standard (sqnr) or two of its three shares (total); the
+        # cells leave their own thermal noise on top (as sized, or as declared)
+        quant = ens.sqnr_target_db + (10.0 * np.log10(1.5)
+                                      if ens.noise_standard == "total" else 0.0)
+        delivered = combine_db(np.full_like(d, quant), bd.details["thermal_snr_db"])
         return MacroResult(bd, op, st, opts, delivered)
     bx = _int_width(attrs, "input_bits", "input_format")
     bw = _int_width(attrs, "weight_bits", "weight_format")
     ip = integer_point(ens.distribution, bx, bw, ens.n_rows)
-    # the ADC bits per conversion do not depend on the cells: found first
+    if opts.adc_bits is None:
+        opts = replace(opts, slice_adc_bits=structure_slice_bits(ens, op, st, "int", (bx, bw)))
+    # the ADC bits per conversion do not depend on the cells: found first; a sliced ADC's
+    # SQNR from the Monte Carlo of the slice sums, a whole-sum ADC's from the oracle table
     adc_bits, sl = integer_adc_bits(op, [bx], [bw], st, opts)
-    full_bits = equivalent_full_bits(adc_bits, sl, ens.n_rows)
-    s_adc = np.where(np.isfinite(full_bits), ip.adc_sqnr_at(np.minimum(full_bits, 64.0)),
-                     np.inf)
+    sliced = int(sl.n_input_slices[0] * sl.conversions_per_weight[0]) > 1
+    if sliced:
+        slices = integer_slices(ens.distribution, bx, bw, ens.n_rows,
+                                int(round(float(sl.dac_bits[0]))), int(sl.n_input_slices[0]),
+                                int(sl.cell_bits[0]), int(sl.conversions_per_weight[0]),
+                                ens.seed)
+        s_adc = np.array([sliced_sqnr_db(slices, float(adc_bits[0]))])
+    else:
+        s_adc = ip.adc_sqnr_at(adc_bits)
     q = combine_db(ip.input_sqnr_db, ip.weight_sqnr_db, s_adc)
-    thermal = q + ens.thermal_margin_db
-    bd = integer_energy(op, [bx], [bw], tech, ip.utilization, thermal, st, opts)
-    if st.cell_capacitance_f is not None:  # cells as built: their own thermal noise
-        thermal = bd.details["thermal_snr_db"]
+    bd = integer_energy(op, [bx], [bw], tech, ip.utilization, q + ens.thermal_margin_db, st,
+                        opts)
+    thermal = bd.details["thermal_snr_db"]  # what the cells leave (sized or declared)
     bd = EnergyBreakdown(d, {k: np.broadcast_to(v, d.shape) for k, v in bd.terms.items()},
                          {k: np.broadcast_to(v, d.shape) for k, v in bd.details.items()})
     delivered = np.broadcast_to(combine_db(q, thermal), d.shape)

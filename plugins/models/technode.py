@@ -2,27 +2,26 @@
 
 ``technology`` (Accelergy's attribute name) is a bundled node name (``"28nm"``, ``"65nm"``,
 ...), a technology YAML file (bundled grammar: ``plugins/tech/*.yaml``), or a node size
-(``"45nm"``; a number is nanometres when >= 1, metres below, Accelergy's convention); ``tech_node`` (hwcomponents' name) is a node size in metres or
-``"<x>nm"``. Rules:
+(``"45nm"``; a number is nanometres when >= 1, metres below, Accelergy's convention);
+``tech_node`` (hwcomponents' name) is a node size in metres or ``"<x>nm"``. Rules:
 
 - neither: the default technology (28 nm);
 - a technology file or bundled name alone: its constants as they are;
-- a node size (either attribute) alone: the nearest bundled node, scaled (below);
-- a technology file and a ``tech_node`` that differs from its ``node_m``: the file's
-  constants scaled to ``tech_node`` (below).
+- a node size (either attribute) alone: the bundled files' constants at that node (below);
+- a technology file and a ``tech_node`` that differs from its ``node_m``: the file's energies,
+  areas and leakage scaled to ``tech_node`` with ``hwcomponents.scaling`` (Stillmaker & Baas,
+  Integration 58, 2017; logic scaling, applied to the whole component).
 
 Node sizes:
 
 - Within ``EXACT_TOLERANCE`` (relative) of a bundled node (7, 22, 28, 65, 130 nm): that
   node's technology file is used as is.
-- Otherwise, inside ``TECH_NODE_RANGE_M``: the model is evaluated at the nearest bundled node
-  (in log distance) and its energy, area and leakage are scaled to the requested node with
-  ``hwcomponents.scaling`` (Stillmaker & Baas, Integration 58, 2017, via
-  ``ComponentModel.scale``). Latency and throughput are not scaled: they are set by the
-  ``throughput``/``cycle_period`` attributes or the technology's conversion rate.
-  The scaling tables describe logic; kT/C-limited analog energy does not shrink with the
-  node, which is why bundled nodes sit at most a factor of 1.6 from any node in range
-  (7-130 nm; 45 nm is 1.44x from 65 nm, 1.6x from 28 nm).
+- Between two bundled nodes: every constant of the two files around it is interpolated
+  linearly in ``log(node)`` (geometrically for positive quantities: supply, swing, unit
+  capacitor, gate energies, Walden FOM; linearly for dB), so energies move smoothly and
+  monotonically with the node; areas follow the node through the bitcell and logic-density
+  tables of ``grcim.plugins.energy.area``. (The bundled files carry the sourced values; in
+  between is an interpolation, not a measurement.)
 - Outside the range the models decline (``ModelDomainError``), so another model can serve.
 """
 
@@ -100,16 +99,39 @@ def _bundled() -> tuple[Technology, ...]:
     return tuple(load_technology(n) for n in BUNDLED_NODES)
 
 
+def _interpolated(node_m: float, lo: Technology, hi: Technology) -> Technology:
+    """Technology constants between two bundled files: every number interpolated linearly in
+    ``log(node)`` (geometrically for the positive physical quantities)."""
+    f = math.log(node_m / lo.node_m) / math.log(hi.node_m / lo.node_m)
+    values: dict[str, Any] = {}
+    for name, a in lo.model_dump().items():
+        b = getattr(hi, name)
+        if isinstance(a, float) and a > 0 and b > 0 and not name.endswith("_db"):
+            values[name] = math.exp((1.0 - f) * math.log(a) + f * math.log(b))
+        elif isinstance(a, float):
+            values[name] = (1.0 - f) * a + f * b
+        else:
+            values[name] = a
+    values["node_m"] = node_m
+    values["name"] = f"{node_m * 1e9:.4g}nm (between {lo.name} and {hi.name})"
+    return Technology(**values)
+
+
 @functools.lru_cache(maxsize=256)
 def resolve_node(tech_node: float) -> NodeMap:
-    """Map a node (m, already parsed) to the bundled technology and scale factors."""
-    techs = _bundled()
-    nearest = min(techs, key=lambda t: abs(math.log(tech_node / t.node_m)))
-    if abs(tech_node / nearest.node_m - 1.0) <= EXACT_TOLERANCE:
-        return NodeMap(nearest, nearest.node_m, nearest.node_m, 1.0, 1.0, 1.0)
-    src = nearest.node_m
-    return NodeMap(nearest, src, tech_node, tech_node_energy(tech_node, src),
-                   tech_node_area(tech_node, src), tech_node_leak(tech_node, src))
+    """The technology of a node size (m, already parsed): a bundled file within
+    ``EXACT_TOLERANCE``, else the constants interpolated between the two bundled files
+    around it (smooth and monotone in the node; no further scaling)."""
+    techs = sorted(_bundled(), key=lambda t: t.node_m)
+    for t in techs:
+        if abs(tech_node / t.node_m - 1.0) <= EXACT_TOLERANCE:
+            return NodeMap(t, t.node_m, t.node_m, 1.0, 1.0, 1.0)
+    below = [t for t in techs if t.node_m < tech_node]
+    above = [t for t in techs if t.node_m > tech_node]
+    if not below or not above:  # pragma: no cover - parse_tech_node keeps nodes in range
+        raise ModelDomainError("tech_node", tech_node, "inside the bundled nodes' range")
+    tech = _interpolated(tech_node, below[-1], above[0])
+    return NodeMap(tech, tech_node, tech_node, 1.0, 1.0, 1.0)
 
 
 @functools.lru_cache(maxsize=64)

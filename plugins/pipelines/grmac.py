@@ -44,7 +44,7 @@ from grcim.plugins.pipelines.stages import (
 
 __all__ = [
     "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents",
-    "Normalization", "NORMALIZATIONS",
+    "Normalization", "NORMALIZATIONS", "grmac_weight_codes",
 ]
 
 Normalization = Literal["unit", "row", "int"]
@@ -141,6 +141,48 @@ def _aligned_blocks(
             aw = round_to_step(aw, step, 2.0 - step)
         return (ax * aw).sum(axis=-1), (exb + ewb)[..., 0]
     return (mx * mw)[..., 0], (ex + ew)[..., 0]
+
+
+def grmac_weight_codes(
+    x: NDArray[np.float64], w: NDArray[np.float64], cfg: GRMACConfig,
+    w_row_exp: NDArray[np.int64] | None, weight_bits: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """What a weight-sliced GR-MAC column sees: per row, the signed analog factor ``a``
+    (input mantissa times the gain ``2**-d`` and the weight's sign, normalized units), the
+    weight's magnitude code ``c`` (a non-negative integer of ``weight_bits - 1`` bits, the
+    bits the cells hold) and the reference exponent ``R``, so that the accumulated sum is
+    ``sum(a * c) * 2**-(weight_bits - 2)`` (codes with the implicit binary point after the
+    first integer bit) and the output ``sum(...) * 2**R``. Gain range unlimited (the ADC-only
+    view). ``unit`` and ``row`` only: ``int`` blocks are integers already.
+    """
+    if cfg.normalization not in ("unit", "row"):
+        raise ModelDomainError("normalization", cfg.normalization, "unit or row")
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    shape = (*x.shape, 1)
+    mx, ex = _decompose(x.reshape(shape))
+    frac = weight_bits - 2  # sign + one integer bit + fraction bits
+    if cfg.normalization == "row":
+        if w_row_exp is None:
+            _, own = _decompose(w)
+            w_row_exp = np.where(w == 0.0, 0, own)
+        f = np.broadcast_to(w_row_exp, w.shape).reshape(shape).astype(np.int64)
+        mw = round_to_step(np.ldexp(w.reshape(shape), -f), 2.0**-frac)
+        ew = np.where(mw == 0.0, _ZERO_EXP, f)
+    else:
+        mw, ew = _decompose(w.reshape(shape))
+        mw = round_to_step(mw, 2.0**-frac)
+    e = (ex + ew)[..., 0]
+    live = (mx * mw)[..., 0] != 0.0
+    if cfg.gain_reference == "fixed":
+        r = np.full(e.shape[:-1], cfg.reference_exponent, dtype=np.int64)
+    else:
+        r = np.where(live, e, _ZERO_EXP).max(axis=-1)
+        r = np.where(r == _ZERO_EXP, 0, r)
+    d = np.maximum(r[..., None] - e, 0)
+    a = np.where(live, np.ldexp(mx[..., 0] * np.sign(mw[..., 0]), -np.minimum(d, 1100)), 0.0)
+    c = np.rint(np.abs(mw[..., 0]) * 2.0**frac).astype(np.int64)
+    return a, c, r
 
 
 def row_exponents(w_block: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -49,9 +49,13 @@ HAND = Technology(
     adc_envelope_floor_j=0.27e-12, adc_envelope_k_j=1.45e-19, c_wire_per_m=0.2e-9,
     c_cell_max_f=50e-15, adc_rate_hz=1e8,
 )
-# a 28 nm multiplying bitcell: 1.8 x 0.127 um^2 with a 2:1 outline (plugins/energy/geometry.py)
-CELL_A = 1.8 * 0.127e-12
-CELL_W, CELL_H = math.sqrt(2 * CELL_A), math.sqrt(CELL_A / 2)  # 0.676 um, 0.338 um
+# a 28 nm multiplying bitcell: 1.8 x 0.127 um^2 with a 2:1 outline, or the capacitor above it
+# when larger (2 fF/um^2; plugins/energy/geometry.py)
+
+
+def cell_wh(c_per_bit: float) -> tuple[float, float]:
+    area = max(1.8 * 0.127e-12, c_per_bit / 2e-3)
+    return math.sqrt(2 * area), math.sqrt(area / 2)
 # switching energy per farad with HAND: a V_s V_dd = 0.5 * 0.5 * 1.0 = 0.25 J/F
 PER_F = 0.25
 
@@ -62,7 +66,8 @@ def _op(**over: object) -> OperatingPoint:
         n_rows=64, input_man_bits=3, weight_man_bits=3, exponent_span=16, alignment="global",
         conv_adc_bits=7.0, conv_input_bits=6.0, conv_weight_bits=4.0,
         conv_utilization=0.1, gr_adc_bits=6.0, gr_input_bits=5.0, gr_weight_bits=5.0,
-        gr_gain_octaves=6.0, gr_utilization=0.05, normalization="row", gain_reference="fixed",
+        gr_gain_octaves=6.0, gr_utilization=0.05, gr_reference_exponent=0,
+        normalization="row", gain_reference="fixed",
         block_rows=1, weight_block=32,
     )
     return OperatingPoint(**{**base, **over})  # type: ignore[arg-type]
@@ -236,8 +241,9 @@ def test_conventional_energy_by_hand_at_d0() -> None:
         "dac": 2.0**5 * 1e-15 * PER_F / 64,   # 6-bit DAC, one drive shared by 64 weights
         "mac": 4 * 1e-15 * PER_F,             # 4 one-bit cells of 1 fF each switch once
         # row wire of 64 weights x 4 cells per drive (/64), column wire of 64 cells per
-        # conversion (x 4/64): 4 (w + h) c_wire switched through the swing per MAC
-        "array": 4 * (CELL_W + CELL_H) * 0.2e-9 * PER_F,
+        # conversion (x 4/64): 4 (w + h) c_wire switched through the swing per MAC; a 1 fF
+        # capacitor (0.5 um^2) is larger than the bitcell, so it sets the pitch
+        "array": 4 * sum(cell_wh(1e-15)) * 0.2e-9 * PER_F,
         "adc": _thermal_adc_j(bits) * 4 / 64,  # 4 conversions (bit columns) per 64 rows
         # per input: 4-bit exponent compare (4 FA) + shift of 6 bits over 16 positions
         # (6 x 5 mux bits), shared by 64 weights; per conversion: a shift-and-add into a
@@ -260,7 +266,7 @@ def test_grmac_row_fixed_energy_by_hand_at_d0() -> None:
     want = {
         "dac": 2.0**4 * 1e-15 * PER_F / w_row,
         "mac": 5 * c_u * PER_F,
-        "array": 5 * (CELL_W + CELL_H) * 0.2e-9 * PER_F,  # row and column wires, as above
+        "array": 5 * sum(cell_wh(c_u)) * 0.2e-9 * PER_F,  # row and column wires, as above
         # 6 octaves: 6 halving steps on the kT/C-sized stage cap, applied once per row drive
         "gain_stage": 6 * (c_th * PER_F + 1.5e-15) / w_row,
         # output stage: ceil(log2(4 * 64)) + 6 = 14 steps on C_min, once per conversion
