@@ -32,8 +32,8 @@ so Timeloop needs no plug-in. ``leak`` is per instance and per cycle of the arch
 the component's leakage power over its instances times ``1 / clock_hz``. Every storage
 level is ``power_gated_at`` the DRAM (one power domain), so idle instances leak as grcim
 assumes; by default Timeloop charges only the instances a mapping uses, which would let a
-mapping that leaves macros idle look cheaper. Timeloop charges no leakage for the compute
-level, so the MAC's leakage is absent from its totals.
+mapping that leaves macros idle look cheaper. Timeloop charges no leakage for a compute
+level, so the MAC's leakage is charged on the cells' storage level (the same array).
 
 Bandwidths (words per cycle) give Timeloop grcim's roofline: DRAM shared by reads and
 writes, SRAM read and write, a row-group toll that charges outputs at the row group's ADC
@@ -315,12 +315,23 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
     s_x, s_w = macro.n_input_slices, macro.n_weight_slices
     bits_per_weight = macro.n_weight_slices * macro.cell_bits
     ert, art, scale = [], [], {}
+    # Timeloop charges no leakage to a compute level: the MAC's leakage rides on the cells'
+    # storage level (the same array), so Timeloop's totals hold all of grcim's leakage
+    compute = [lv.component.name for lv in levels
+               if lv.component is not None and lv.kind == "compute"]
+    has_cells = any(lv.role == "cells" and lv.component is not None for lv in levels)
+    moved = sum(prices.leak_power_w.get(n, 0.0) for n in compute) if has_cells else 0.0
     for lv in levels:
         c = lv.component
         if c is None:
             continue
         name = f"{TOP}_top_level.{lv.name}[1..{lv.instances}]"
-        leak = prices.leak_power_w.get(c.name, 0.0) / lv.instances * cycle_s * PJ
+        power = prices.leak_power_w.get(c.name, 0.0)
+        if lv.kind == "compute" and has_cells:
+            power = 0.0
+        elif lv.role == "cells":
+            power += moved
+        leak = power / lv.instances * cycle_s * PJ
         e = prices.energy_j
         if lv.role in ("dram", "sram", "cells"):
             bits = bits_per_weight if lv.role == "cells" else word

@@ -108,16 +108,18 @@ def problem_document(einsum: Einsum) -> dict[str, Any]:
 
 
 def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
-    """grcim's energy of what Timeloop models: the exported components, without the MAC's
-    leakage (Timeloop charges none for a compute level)."""
+    """grcim's energy of what Timeloop models: the exported components (the MAC's leakage
+    is charged on the cells' level; without a cells level it is left out, Timeloop charging
+    none for a compute level)."""
     names = {lv.component.name: lv for lv in tl.levels if lv.component is not None}
+    has_cells = any(lv.role == "cells" for lv in names.values())
     total = 0.0
     for name, energy in result.energy_by_component.items():
         lv = names.get(name)
         if lv is None:
             continue
         total += energy
-        if lv.kind == "compute":
+        if lv.kind == "compute" and not has_cells:
             total -= result.energy_by_action.get(f"{name}.leak", 0.0)
     return total
 
@@ -146,9 +148,9 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
                 k: {a: n for a, n in (("read", v[0]), ("update", v[1])) if n}
                 for k, v in export.scale.items()},
             "n_weight_slices": macro.n_weight_slices, "n_input_slices": macro.n_input_slices,
-            "not_in_timeloop_j": {**left_out,
-                                  f"{mac}.leak": result.energy_by_action.get(f"{mac}.leak",
-                                                                             0.0)}},
+            "not_in_timeloop_j": {**left_out, **(
+                {} if any(lv.role == "cells" for lv in export.levels) else
+                {f"{mac}.leak": result.energy_by_action.get(f"{mac}.leak", 0.0)})}},
     }
 
 

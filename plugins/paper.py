@@ -36,6 +36,7 @@ from grcim.plugins.settings import (
     NORMALIZATIONS,
     Ensemble,
 )
+from grcim.plugins.slicing_point import structure_slice_bits
 from grcim.plugins.sqnr import (
     analytic_gaussian_oracle_sqnr_db,
     analytic_grmac_sqnr_db,
@@ -219,15 +220,31 @@ def _monte_carlo(s: PaperSettings, res: PaperResult) -> None:
         res.sqnr_curves.extend(curve_rows)
 
 
-def _op(s: PaperSettings, standard: str, normalization: str, reference: str,
-        alignment: str) -> OperatingPoint:
-    ens = Ensemble(distribution=s.energy_distribution, input_format=s.default_format,
+def _ensemble(s: PaperSettings, standard: str, normalization: str, reference: str,
+              alignment: str) -> Ensemble:
+    return Ensemble(distribution=s.energy_distribution, input_format=s.default_format,
                    weight_format=s.default_format, n_rows=s.n_rows,
                    sqnr_target_db=s.sqnr_target_db, noise_standard=standard,
                    thermal_margin_db=s.thermal_margin_db, normalization=normalization,
                    gain_reference=reference, alignment=alignment,
                    n_samples=s.energy_samples, seed=s.seed)
-    return derive_operating_point(ens)
+
+
+def _op(s: PaperSettings, standard: str, normalization: str, reference: str,
+        alignment: str) -> OperatingPoint:
+    return derive_operating_point(_ensemble(s, standard, normalization, reference, alignment))
+
+
+def _slice_bits(s: PaperSettings, ops: dict[tuple[str, str, str, str], OperatingPoint],
+                st: MacroStructure) -> dict[tuple[str, tuple[str, str, str, str]], float | None]:
+    """Monte Carlo bits per sliced conversion of ``st`` for every operating point and
+    pipeline (``EnergyOptions.slice_adc_bits``, as the models pass it)."""
+    out: dict[tuple[str, tuple[str, str, str, str]], float | None] = {}
+    for key, op in ops.items():
+        ens = _ensemble(s, *key)
+        for pipeline in ("conventional", "grmac"):
+            out[(pipeline, key)] = structure_slice_bits(ens, op, st, pipeline)
+    return out
 
 
 def _operating_points(s: PaperSettings) -> dict[tuple[str, str, str, str], OperatingPoint]:
@@ -258,19 +275,25 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
     laws = [law for law in ADC_LAWS if law != "hwcomponents" or hwcomponents_adc_available()]
     st = MacroStructure(cell_topology=s.cell_topology, n_cols=s.n_cols)
     ops = _operating_points(s)
+    slice_bits = _slice_bits(s, ops, st)
     res.operating_points.extend(asdict(op) for op in ops.values())
     default: dict[str, Any] = {}
     default_gr = (s.noise_standard, s.normalization, s.gain_reference)
     for law in laws:
         for rule in GAIN_RANGE_RULES:
             opts = EnergyOptions(adc_law=law, gain_range_rule=rule, strict=False)
-            convs = {(sd, al): conventional_energy(ops[(sd, s.normalization, s.gain_reference,
-                                                        al)], grid, tech, st, opts)
-                     for sd in NOISE_STANDARDS for al in ALIGNMENTS}
+            convs = {}
+            for sd in NOISE_STANDARDS:
+                for al in ALIGNMENTS:
+                    key = (sd, s.normalization, s.gain_reference, al)
+                    convs[(sd, al)] = conventional_energy(
+                        ops[key], grid, tech, st,
+                        replace(opts, slice_adc_bits=slice_bits[("conventional", key)]))
             for (sd, nm, rf, al), op in ops.items():
                 if al != "global":
                     continue
-                gr = grmac_energy(op, grid, tech, st, opts)
+                gr = grmac_energy(op, grid, tech, st, replace(
+                    opts, slice_adc_bits=slice_bits[("grmac", (sd, nm, rf, al))]))
                 for align in ALIGNMENTS:
                     conv = convs[(sd, align)]
                     iso = iso_energy_gain(grid, conv.total, gr.total,

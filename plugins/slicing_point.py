@@ -76,7 +76,7 @@ class Slices:
     significance : ndarray, shape (s_x, k_w)
         Binary weight (exponent of 2) of each pair in the output.
     levels : ndarray, shape (s_x, k_w)
-        Lossless resolution of each pair's sum, bits: ``log2(N dmax_x dmax_w + 1)``.
+        Lossless resolution of each pair's signed sum, bits: ``log2(2 N dmax_x dmax_w + 1)``.
     signal : float
         Mean square of the recombined output (same units).
     """
@@ -93,7 +93,7 @@ class Slices:
         self.significance = (ix + jw).astype(np.float64)
         dmax_x = (2 ** dx - 1) if sx > 1 else (2 ** mag_x_bits - 1)
         dmax_w = (2 ** cw - 1) if kw > 1 else (2 ** mag_w_bits - 1)
-        self.levels = np.full((sx, kw), np.log2(n * dmax_x * dmax_w + 1.0))
+        self.levels = np.full((sx, kw), np.log2(2.0 * n * dmax_x * dmax_w + 1.0))
         y = np.einsum("ij,ijs->s", 2.0 ** self.significance, self.sums)
         self.signal = float(np.mean(y**2))
 

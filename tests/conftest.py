@@ -107,3 +107,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def tech28() -> Technology:
     """The bundled 28 nm technology (the default node)."""
     return load_technology("28nm")
+
+
+def _with_slice_bits(op: object, structure: object = None, options: object = None,
+                     pipeline: str = "grmac", ensemble: object = None) -> object:
+    """``options`` with the Monte Carlo bits per sliced conversion the models pass to the
+    per-MAC core (``EnergyOptions.slice_adc_bits``): the core functions called directly
+    need them to price the same macro as the hwcomponents models."""
+    from dataclasses import replace
+
+    from grcim.plugins.energy.macro import MacroStructure
+    from grcim.plugins.energy.per_mac import EnergyOptions
+    from grcim.plugins.settings import DEFAULTS
+    from grcim.plugins.slicing_point import structure_slice_bits
+
+    st = structure if structure is not None else MacroStructure()
+    opts = options if options is not None else EnergyOptions()
+    ens = ensemble if ensemble is not None else DEFAULTS
+    return replace(opts, slice_adc_bits=structure_slice_bits(ens, op, st, pipeline))
+
+
+@pytest.fixture(scope="session")
+def with_slice_bits():  # noqa: ANN201 - returns the function above
+    """The function ``_with_slice_bits`` (tests call the core the way the models do)."""
+    return _with_slice_bits

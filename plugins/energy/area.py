@@ -32,7 +32,9 @@ Blocks:
 
 Leakage: hwcomponents-adc's convention (Andrulis et al., arXiv 2404.06553): static power is
 ``LEAKAGE_FRACTION`` of the total power of an active block running at its design rate, i.e.
-``P_leak = f / (1 - f) * E_dynamic * rate``. Passive capacitor arrays are not counted.
+``P_leak = f / (1 - f) * E_dynamic * rate``. Passive capacitor arrays and wires (the
+``mac`` and ``array`` terms: charge moved through capacitors, no leaking logic) are not
+counted.
 
 Latency: an analog step (DAC drive, charge-share MAC, gain step, conversion) takes one
 conversion period ``1 / rate``; a digital operation takes one clock period.

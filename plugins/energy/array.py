@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.plugins.energy.analog import switch_energy_j
+from grcim.plugins.energy.cells import capacitance_per_stored_bit_f
 from grcim.plugins.energy.geometry import cim_cell_height_m, cim_cell_width_m
 from grcim.plugins.energy.macro import Slicing
 from grcim.plugins.technology import Technology
@@ -44,19 +45,11 @@ def mean_pulses(dac_bits: F64) -> F64:
     return (2.0 ** (np.asarray(dac_bits, dtype=np.float64) - 1.0) - 1.0) / 2.0
 
 
-def _per_bit_f(sl: Slicing, c_cell_f: F64) -> F64:
-    """Capacitance above one stored bit (a binary-weighted array spreads over its bits,
-    a C-2C ladder puts three units on each)."""
-    if sl.topology == "binary_weighted":
-        return np.asarray(c_cell_f) / sl.weight_bits
-    return np.asarray(c_cell_f) * (3.0 if sl.topology == "c2c" else 1.0)
-
-
 def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str,
                        c_cell_f: F64 | float = 0.0) -> F64:
     """Energy of one row line driven by one input step, J (cell pitch from the bitcell or
     the capacitor above it, whichever is larger)."""
-    width = cim_cell_width_m(tech, _per_bit_f(sl, np.asarray(c_cell_f, dtype=np.float64)))
+    width = cim_cell_width_m(tech, capacitance_per_stored_bit_f(sl, c_cell_f))
     c_row = sl.weights_per_row * _bitcells_per_weight(sl) * width * tech.c_wire_per_m
     if dac_kind == "pulse":
         return mean_pulses(sl.dac_bits) * c_row * tech.vdd_v**2
@@ -66,6 +59,6 @@ def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str,
 def column_energy_j(n_rows: int, tech: Technology, sl: Slicing | None = None,
                     c_cell_f: F64 | float = 0.0) -> F64:
     """Energy of one column line read by one conversion, J."""
-    per_bit = 0.0 if sl is None else _per_bit_f(sl, np.asarray(c_cell_f, dtype=np.float64))
+    per_bit = 0.0 if sl is None else capacitance_per_stored_bit_f(sl, c_cell_f)
     height = cim_cell_height_m(tech, per_bit)
     return switch_energy_j(n_rows * height * tech.c_wire_per_m, tech)

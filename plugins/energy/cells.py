@@ -28,8 +28,8 @@ c2c            ``C_u = max(C_min, F C_th / 2)``     ``3 s_w a C_u V_s V_dd``
   Cost linear in bits.
 
 Ceiling: more capacitance per stored bit than the technology's ``c_cell_max_f`` (a
-bit-sliced ``C_u``, a ladder's ``3 C_u``, a binary-weighted array over its ``b_w``
-bitcells) is not a buildable memory array; the design is infeasible (``ModelDomainError``
+bit-sliced cell's ``C_u`` over its ``c_w`` bitcells, a ladder's ``3 C_u``, a binary-weighted
+array over its ``b_w`` bitcells) is not a buildable memory array; the design is infeasible (``ModelDomainError``
 naming the capacitance needed and the ceiling), never priced.
 """
 
@@ -44,7 +44,7 @@ from grcim.plugins.energy.macro import Slicing, slicing_noise_factor
 from grcim.plugins.technology import Technology
 
 __all__ = ["cell_capacitance_f", "cell_step_energy_j", "check_ceiling", "C2C_UNITS_PER_BIT",
-           "thermal_snr_db"]
+           "thermal_snr_db", "capacitance_per_stored_bit_f"]
 
 F64 = NDArray[np.float64]
 #: Unit capacitors per bit of a C-2C ladder (shunt C + series 2C).
@@ -84,13 +84,23 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
         c_th = c_th / C2C_THEVENIN_UNITS
     if sl.topology == "binary_weighted":
         floor = tech.c_unit_min_f * 2.0 ** (sl.weight_bits - 1.0)
-        per_bit = sl.weight_bits
     else:
         floor = np.full_like(c_th, tech.c_unit_min_f)
-        per_bit = 1.0 / C2C_UNITS_PER_BIT if sl.topology == "c2c" else 1.0
     c = np.maximum(floor, c_th)
-    ok = check_ceiling(c / per_bit, tech, "capacitance_per_stored_bit", strict=strict)
+    ok = check_ceiling(capacitance_per_stored_bit_f(sl, c), tech, "capacitance_per_stored_bit",
+                       strict=strict)
     return np.where(np.isnan(ok), np.nan, c)
+
+
+def capacitance_per_stored_bit_f(sl: Slicing, c_cell_f: ArrayLike) -> F64:
+    """Capacitance above one stored bit, F (a binary-weighted array spreads over its bits,
+    a C-2C ladder puts three units on each)."""
+    c = np.asarray(c_cell_f, dtype=np.float64)
+    if sl.topology == "binary_weighted":
+        return c / sl.weight_bits
+    if sl.topology == "c2c":
+        return c * C2C_UNITS_PER_BIT
+    return c / sl.cell_bits  # one capacitor over a c_w-bit cell's c_w bitcells
 
 
 def thermal_snr_db(sl: Slicing, c_cell_f: ArrayLike, utilization: ArrayLike,

@@ -220,8 +220,11 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
 
 
 def lossless_bits(n_rows: int, dac_bits: ArrayLike, cell_bits: ArrayLike) -> F64:
-    """Resolution of one slice's exact column sum: ``log2(N (2**d_x - 1)(2**c_w - 1) + 1)``."""
-    return np.log2(n_rows * (2.0 ** _as(dac_bits) - 1.0) * (2.0 ** _as(cell_bits) - 1.0) + 1.0)
+    """Resolution of one slice's exact column sum, ``log2(2 N (2**d_x - 1)(2**c_w - 1) + 1)``:
+    slices are sign-magnitude digits (``grcim.plugins.slicing_point``), so a column sums
+    ``N`` signed products of magnitudes up to ``(2**d_x - 1)(2**c_w - 1)``."""
+    m = n_rows * (2.0 ** _as(dac_bits) - 1.0) * (2.0 ** _as(cell_bits) - 1.0)
+    return np.log2(2.0 * m + 1.0)
 
 
 def _full_over_top(b: F64, d: F64) -> F64:

@@ -43,7 +43,12 @@ from grcim.plugins.energy.analog import (
     thermal_capacitance_f,
 )
 from grcim.plugins.energy.array import column_energy_j, row_drive_energy_j
-from grcim.plugins.energy.cells import cell_capacitance_f, cell_step_energy_j, check_ceiling
+from grcim.plugins.energy.cells import (
+    capacitance_per_stored_bit_f,
+    cell_capacitance_f,
+    cell_step_energy_j,
+    check_ceiling,
+)
 from grcim.plugins.energy.cells import thermal_snr_db as cells_thermal_snr_db
 from grcim.plugins.energy.digital import (
     adder_energy_j,
@@ -288,10 +293,15 @@ def grmac_energy(
     adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
     terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
     # row and int: the stage sits in the row driver or block periphery, outside the cells;
-    # unit: one stage per weight inside the array, held to the cells' ceiling
+    # unit: one stage per weight inside the array, its capacitor spread over the weight's
+    # b_w bitcells on top of theirs, the sum held to the ceiling per stored bit (the
+    # footprint the wires see stays the cells' own: a lower estimate)
     c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
     if op.normalization == "unit":
-        c_stage = check_ceiling(c_stage, tech, "stage_capacitance", strict=opts.strict)
+        per_bit = (capacitance_per_stored_bit_f(sl, details["cell_capacitance_f"])
+                   + c_stage / sl.weight_bits)
+        ok = check_ceiling(per_bit, tech, "capacitance_per_stored_bit", strict=opts.strict)
+        c_stage = np.where(np.isnan(ok), np.nan, c_stage)
     # one gain application is shared by: its weight (unit), the weights of a row drive
     # (row), the rows of a block (int; none when one block spans all N rows)
     gain_share = {"unit": 1.0 + zero, "row": 1.0 / sl.weights_per_row,

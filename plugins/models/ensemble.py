@@ -284,7 +284,8 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str,
     rate = analog_rate(attrs, tech)
     # all terms: the core's own total, so a query returns exactly what it computes
     energy = full(n, bd.total) if terms == all_terms else sum_terms(bd.terms, terms, n)
-    active = sum_terms(bd.terms, tuple(t for t in terms if t != "mac"), n)
+    # leakage of the transistor logic only: cells (mac) and wires (array) are capacitors
+    active = sum_terms(bd.terms, tuple(t for t in terms if t not in ("mac", "array")), n)
     det = bd.details
     info = {"adc_energy_share": full(n, bd.adc_share), "adc_bits": full(n, det["adc_bits"]),
             "conversions_per_mac": full(n, det["conversions_per_mac"]),

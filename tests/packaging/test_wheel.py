@@ -27,8 +27,17 @@ COMPONENTS = ("gr_mac", "conventional_fp_mac", "int_cim_mac", "gain_ranging_stag
               "exponent_normalizer", "grcim_adc", "cim_dac")
 
 
+def _installed() -> importlib.metadata.Distribution:
+    """The installed grcim (not a setuptools ``grcim.egg-info`` left in the checkout, which
+    ``python -m pytest`` would find first through the working directory)."""
+    for dist in importlib.metadata.distributions(name="grcim"):
+        if Path(str(dist.locate_file(""))).resolve() != REPO:
+            return dist
+    return importlib.metadata.distribution("grcim")
+
+
 def _editable() -> bool:
-    text = importlib.metadata.distribution("grcim").read_text("direct_url.json") or "{}"
+    text = _installed().read_text("direct_url.json") or "{}"
     return bool(json.loads(text).get("dir_info", {}).get("editable", False))
 
 
@@ -55,7 +64,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 @pytest.fixture(scope="module")
 def files(wheel: Path | None) -> set[str]:
     if wheel is None:
-        record = importlib.metadata.distribution("grcim").files or []
+        record = _installed().files or []
         names = {f.as_posix() for f in record}
     else:
         names = set(zipfile.ZipFile(wheel).namelist())

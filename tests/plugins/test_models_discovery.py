@@ -41,11 +41,13 @@ def test_installed_models_include_grcim() -> None:
     assert {m.__name__ for m in MODELS} <= found
 
 
-def test_query_without_models_argument_equals_core(tech28: Technology) -> None:
+def test_query_without_models_argument_equals_core(tech28: Technology,
+                                                   with_slice_bits) -> None:
     import hwcomponents
 
     got = hwcomponents.get_action_cost("gr_mac", {"n_cols": 64}, "compute", {})
-    core = grmac_energy(operating_point(), 0.0, tech28, MacroStructure(n_cols=64))
+    op, st = operating_point(), MacroStructure(n_cols=64)
+    core = grmac_energy(op, 0.0, tech28, st, with_slice_bits(op, st))
     assert got.energy == pytest.approx(float(core.total[0]), rel=1e-12)
     assert hwcomponents.get_area("grcim_adc", {"n_bits": 3}) > 0
 

@@ -32,30 +32,34 @@ def cost(name: str, attrs: dict, action: str) -> hwcomponents.ActionCost:
 @pytest.mark.parametrize("normalization", ["unit", "row", "int"])
 @pytest.mark.parametrize(("d", "n_cols"), [(0.0, 64), (3.0, 256)])
 def test_gr_mac_compute_equals_core(normalization: str, d: float, n_cols: int,
-                                    tech28: Technology) -> None:
+                                    tech28: Technology, with_slice_bits) -> None:
     attrs = {"normalization": normalization, "dynamic_range_bits": d, "n_cols": n_cols,
              "adc_law": "walden", "tech_node": 28e-9}
-    op = operating_point(Ensemble(normalization=normalization))
-    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols),
-                        EnergyOptions("walden", "cover_range"))
+    ens = Ensemble(normalization=normalization)
+    op, st = operating_point(ens), MacroStructure(n_cols=n_cols)
+    core = grmac_energy(op, d, tech28, st,
+                        with_slice_bits(op, st, EnergyOptions("walden", "cover_range"),
+                                        ensemble=ens))
     got = cost("gr_mac", attrs, "compute")
     assert got.energy == pytest.approx(float(core.total[0]), rel=REL)
     # the per-MAC terms really differ with the normalization: guard against a constant answer
     assert got.energy > float(core.terms["mac"][0])
 
 
-def test_gr_mac_include_terms_selects_core_terms(tech28: Technology) -> None:
+def test_gr_mac_include_terms_selects_core_terms(tech28: Technology,
+                                                 with_slice_bits) -> None:
     op = operating_point()
-    core = grmac_energy(op, 0.0, tech28)
+    core = grmac_energy(op, 0.0, tech28, MacroStructure(), with_slice_bits(op))
     got = cost("gr_mac", {"include_terms": "mac,adc"}, "compute").energy
     assert got == pytest.approx(float(core.terms["mac"][0] + core.terms["adc"][0]), rel=REL)
 
 
-def test_conventional_compute_equals_core(tech28: Technology) -> None:
+def test_conventional_compute_equals_core(tech28: Technology, with_slice_bits) -> None:
     op = operating_point()  # conventional fields do not depend on the GR normalization
+    st = MacroStructure(n_cols=128)
+    opts = with_slice_bits(op, st, EnergyOptions("envelope"), "conventional")
     for d in (0.0, 5.0):
-        core = conventional_energy(op, d, tech28, MacroStructure(n_cols=128),
-                                   EnergyOptions("envelope"))
+        core = conventional_energy(op, d, tech28, st, opts)
         got = cost("conventional_fp_mac", {"dynamic_range_bits": d, "n_cols": 128,
                                            "adc_law": "survey"}, "compute")
         assert got.energy == pytest.approx(float(core.total[0]), rel=REL)
@@ -63,12 +67,15 @@ def test_conventional_compute_equals_core(tech28: Technology) -> None:
 
 def test_int_mac_closed_form() -> None:
     # hand-derived with the 28 nm constants for a 4-bit x 6-bit integer macro with a declared
-    # 5-bit ADC: one DAC step of 4 bits, 6 one-bit weight cells, 128 bit lines (21.3
-    # weights per row), 64 rows, 6 conversions (bit columns) per 64 MACs:
-    #   DAC   a Cmin 2**(4-1) Vs Vdd / (128 / 6)
-    #   cells 6 a C_u Vs Vdd, C_u = max(Cmin, F kT SNR/(Vs**2 u)), F = 4095/(3 * 63**2)
-    #   ADC   two-regime law at 5 bits, x 6/64
-    #   shift-and-add  ceil(5) + 0 + 5 = 10 full adders per conversion, x 6/64
+    # 5-bit ADC converting whole sums: one DAC step of 4 bits, one 6-bit cell per weight,
+    # 128 bit lines (128 weights per row), 64 rows, 1 conversion per 64 MACs:
+    #   DAC    a Cmin 2**(4-1) Vs Vdd / 128
+    #   cells  a C_u Vs Vdd, C_u = max(Cmin, kT SNR/(Vs**2 u)) (unsliced: F = 1)
+    #   array  row: a (128 x 6 w c_wire) Vs Vdd / 128 per MAC (6 bitcells per weight);
+    #          column: a (64 h c_wire) Vs Vdd / 64; w, h the outline of the larger of the
+    #          bitcell (1.8 x 0.127 um^2 at 28 nm) and the capacitor over it (C_u / 6 at
+    #          2 fF/um^2), 2:1 wide
+    #   ADC    two-regime law at 5 bits, / 64
     # SNR = delivered quantization SQNR + 10 dB, from grcim.plugins.integer_point
     from grcim.plugins.integer_point import combine_db, integer_point
 
@@ -76,21 +83,22 @@ def test_int_mac_closed_form() -> None:
     a, vs, vdd, cmin = t.activity, t.analog_swing_v, t.vdd_v, t.c_unit_min_f
     b_x, b_w, n_cols, n_rows, adc = 4, 6, 128, 64, 5.0
     ip = integer_point("gaussian", b_x, b_w, n_rows)
-    # the 5-bit slice conversion counts as 5 + log2(r) - log2(q)/2 full bits
-    r = 1.0 * (2**6 - 1) / 2**5
-    q = 1.0 * (1 - 4.0**-6) / (1 - 0.25)
-    q_db = float(combine_db(ip.input_sqnr_db, ip.weight_sqnr_db,
-                            ip.adc_sqnr_at(adc + math.log2(r) - 0.5 * math.log2(q))))
-    f = (4.0**6 - 1) / (3 * 63.0**2)
-    c_kt = f * 1.380649e-23 * 300.0 * 10 ** ((q_db + 10.0) / 10) / (vs**2 * ip.utilization)
-    dac = a * cmin * 2 ** (b_x - 1) * vs * vdd / (n_cols / b_w)
-    mac = b_w * a * max(cmin, c_kt) * vs * vdd
+    q_db = float(combine_db(ip.input_sqnr_db, ip.weight_sqnr_db, ip.adc_sqnr_at(adc)))
+    c_kt = 1.380649e-23 * 300.0 * 10 ** ((q_db + 10.0) / 10) / (vs**2 * ip.utilization)
+    c_u = max(cmin, c_kt)
+    outline = max(1.8 * 0.127e-12, c_u / 6 / 2e-3)
+    w, h = math.sqrt(2 * outline), math.sqrt(outline / 2)
+    dac = a * cmin * 2 ** (b_x - 1) * vs * vdd / n_cols
+    mac = a * c_u * vs * vdd
+    array = (a * n_cols * 6 * w * t.c_wire_per_m * vs * vdd / n_cols
+             + a * n_rows * h * t.c_wire_per_m * vs * vdd / n_rows)
     e_adc = (t.adc_walden_fom_j * 2**adc
-             + 0.5 * 10 ** ((6.02 * adc + 1.76 - t.adc_schreier_fom_db) / 10)) * b_w / n_rows
-    shift_add = 10 * t.e_full_adder_j * b_w / n_rows
+             + 0.5 * 10 ** ((6.02 * adc + 1.76 - t.adc_schreier_fom_db) / 10)) / n_rows
     got = cost("int_cim_mac", {"input_bits": b_x, "weight_bits": b_w, "n_rows": n_rows,
-                               "n_cols": n_cols, "adc_bits": adc}, "compute")
-    assert got.energy == pytest.approx(dac + mac + e_adc + shift_add, rel=1e-9)
+                               "n_cols": n_cols, "adc_bits": adc, "dac_bits": b_x,
+                               "cell_bits": b_w}, "compute")
+    # one conversion of a whole sum needs no shift-and-add
+    assert got.energy == pytest.approx(dac + mac + array + e_adc, rel=1e-9)
 
 
 def test_int_mac_cells_follow_the_declared_widths() -> None:
@@ -117,10 +125,11 @@ def test_area_and_leak_through_hwcomponents_match_the_model_class() -> None:
     model = MODELS[0](**attrs)
     assert area == model.area and leak == model.leak_power
     assert 1e-12 < area < 1e-8  # one cell: between 1 µm² and 10^4 µm²
-    # leakage = f/(1-f) of the active (non-capacitor) energy at the MAC rate (f = 0.2)
+    # leakage = f/(1-f) of the active energy at the MAC rate (f = 0.2); the cells (mac) and
+    # the wires (array) are capacitors and do not leak
     e_all = model.compute().energy
-    e_mac = cost("gr_mac", {**attrs, "include_terms": "mac"}, "compute").energy
-    assert leak == pytest.approx(0.25 * (e_all - e_mac) * 1e8, rel=1e-9)
+    e_cap = cost("gr_mac", {**attrs, "include_terms": "mac,array"}, "compute").energy
+    assert leak == pytest.approx(0.25 * (e_all - e_cap) * 1e8, rel=1e-9)
 
 
 def test_latency_and_throughput_follow_the_rate() -> None:

@@ -63,15 +63,16 @@ def test_adc_energy_follows_its_own_rate() -> None:
         assert got == pytest.approx(ref, rel=1e-12)
 
 
-def test_adc_auto_bits_per_pipeline(tech28: Technology) -> None:
+def test_adc_auto_bits_per_pipeline(tech28: Technology, with_slice_bits) -> None:
     # auto: the bits per conversion of the same per-MAC breakdown the MAC model prices
     op = operating_point()
-    core = grmac_energy(op, 0.0, tech28)
+    core = grmac_energy(op, 0.0, tech28, MacroStructure(), with_slice_bits(op))
     gr = energy("grcim_adc", {"n_bits": "auto", "pipeline": "grmac"}, "convert")
     conv = float(core.details["conversions_per_mac"][0])
     assert gr * conv == pytest.approx(float(core.terms["adc"][0]), rel=REL)
     st = MacroStructure(dac_bits=4, n_input_slices=3)
-    c_core = conventional_energy(op, 2.0, tech28, st)
+    c_core = conventional_energy(op, 2.0, tech28, st,
+                                 with_slice_bits(op, st, pipeline="conventional"))
     c = energy("grcim_adc", {"pipeline": "conventional", "dynamic_range_bits": 2.0,
                              "dac_bits": 4, "n_input_slices": 3}, "convert")
     assert c == pytest.approx(float(c_core.details["adc_energy_per_conversion_j"][0]),
@@ -89,13 +90,14 @@ def test_adc_throughput_area_leak_count_all_adcs() -> None:
     assert four.leak_power == pytest.approx(0.25 * c.energy * 8e8, rel=1e-12)
 
 
-def test_dac_closed_form_and_share_of_grmac(tech28: Technology) -> None:
+def test_dac_closed_form_and_share_of_grmac(tech28: Technology, with_slice_bits) -> None:
     t = tech28
     for bits in (1, 4, 9):
         ref = t.activity * t.c_unit_min_f * 2 ** (bits - 1) * t.analog_swing_v * t.vdd_v
         assert energy("cim_dac", {"n_bits": bits}, "convert") == pytest.approx(ref, rel=1e-12)
     op = operating_point()
-    core = grmac_energy(op, 0.0, t, MacroStructure(n_cols=256))
+    st = MacroStructure(n_cols=256)
+    core = grmac_energy(op, 0.0, t, st, with_slice_bits(op, st))
     dac = energy("cim_dac", {"n_bits": op.gr_input_bits}, "read")
     # one row drive serves 256 bit lines / 8 cells per weight = 32 weights
     assert dac / 32 == pytest.approx(float(core.terms["dac"][0]), rel=REL)
@@ -103,10 +105,12 @@ def test_dac_closed_form_and_share_of_grmac(tech28: Technology) -> None:
 
 @pytest.mark.parametrize(("normalization", "share"), [("unit", "one"), ("row", "row")])
 def test_gain_stage_times_its_sharing_is_the_core_term(normalization: str, share: str,
-                                                       tech28: Technology) -> None:
+                                                       tech28: Technology,
+                                                       with_slice_bits) -> None:
     n_cols, d = 128, 2.0
-    op = operating_point(Ensemble(normalization=normalization))
-    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols))
+    ens = Ensemble(normalization=normalization)
+    op, st = operating_point(ens), MacroStructure(n_cols=n_cols)
+    core = grmac_energy(op, d, tech28, st, with_slice_bits(op, st, ensemble=ens))
     attrs = {"normalization": normalization, "dynamic_range_bits": d, "n_cols": n_cols}
     array = energy("gain_ranging_stage", {**attrs, "placement": "array"}, "gain")
     w_row = float(core.details["weights_per_row"][0])
@@ -121,10 +125,12 @@ def test_gain_stage_times_its_sharing_is_the_core_term(normalization: str, share
 @pytest.mark.parametrize(("normalization", "reference"), [
     ("unit", "fixed"), ("row", "fixed"), ("int", "fixed"), ("row", "vector_max")])
 def test_normalizer_pieces_compose_to_the_core_digital_term(normalization: str, reference: str,
-                                                            tech28: Technology) -> None:
+                                                            tech28: Technology,
+                                                            with_slice_bits) -> None:
     n_cols, d = 64, 3.0
-    op = operating_point(Ensemble(normalization=normalization, gain_reference=reference))
-    core = grmac_energy(op, d, tech28, MacroStructure(n_cols=n_cols))
+    ens = Ensemble(normalization=normalization, gain_reference=reference)
+    op, st = operating_point(ens), MacroStructure(n_cols=n_cols)
+    core = grmac_energy(op, d, tech28, st, with_slice_bits(op, st, ensemble=ens))
     pieces = digital_pieces(op, core.details, core.dynamic_range_bits, tech28)
     det = core.details
     # the per-MAC model of the core: per_mac + per_input / weights per row + (per_conversion
@@ -154,9 +160,9 @@ def test_normalizer_input_cost_is_hand_countable(tech28: Technology) -> None:
 
 
 def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
-    # A bit-serial 1-bit x 1-bit array over 64 rows sums 0..64: 65 levels, log2(65) bits are
-    # lossless (by hand), so "auto" caps there; a 4-bit DAC over 1-bit cells (0..960, 9.9
-    # bits) leaves the SQNR-derived width alone.
+    # A bit-serial 1-bit x 1-bit array over 64 rows of sign-magnitude digits sums -64..64:
+    # 129 levels, log2(129) bits are lossless (by hand), so "auto" caps there; a 4-bit DAC
+    # over 1-bit cells (-960..960, 10.9 bits) leaves the SQNR-derived width alone.
     from grcim.plugins.energy.adc import adc_energy_j
 
     tech = load_technology("28nm")
@@ -165,9 +171,11 @@ def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
     capped = hwcomponents.get_action_cost(
         "grcim_adc", {**attrs, "dac_bits": 1, "n_input_slices": 8}, "convert", {},
         models=MODELS)
-    assert capped.energy == pytest.approx(float(adc_energy_j(math.log2(65), "thermal", tech)))
+    lossless = float(adc_energy_j(math.log2(129), "thermal", tech))
+    # the Monte Carlo of these slices may meet the standard a little below lossless
+    assert float(adc_energy_j(math.log2(129) - 1.0, "thermal", tech)) < capped.energy
+    assert capped.energy <= lossless * (1 + 1e-12)
     wide = hwcomponents.get_action_cost(
         "grcim_adc", {**attrs, "dac_bits": 4, "n_input_slices": 2}, "convert", {},
         models=MODELS)
-    assert wide.energy > capped.energy
-    assert wide.energy < float(adc_energy_j(math.log2(64 * 15 + 1), "thermal", tech))
+    assert wide.energy < float(adc_energy_j(math.log2(2 * 64 * 15 + 1), "thermal", tech))

@@ -11,7 +11,6 @@ import logging
 import hwcomponents
 import pytest
 from hwcomponents import ActionCost, ComponentModel, action
-from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
 
 from grcim.plugins.models import CIMDAC, MODELS, GainRangingMAC
 
@@ -40,17 +39,33 @@ def test_bundled_nodes_are_exact_and_strings_accepted() -> None:
     assert GainRangingMAC(tech_node=22.01e-9).compute().energy == at22.compute().energy
 
 
-def test_other_nodes_scale_from_the_nearest_bundled_node() -> None:
-    base = GainRangingMAC(tech_node=28e-9)
-    got = hwcomponents.get_action_cost("gr_mac", {"tech_node": 25e-9}, "compute", {}, models=M)
-    # 25 nm is nearer 28 nm than 22 nm in log distance: |ln 25/28| = 0.113 < |ln 25/22| = 0.128
-    assert got.energy == pytest.approx(base.compute().energy * tech_node_energy(25e-9, 28e-9),
-                                       rel=1e-12)
-    assert hwcomponents.get_area("gr_mac", {"tech_node": 25e-9}, models=M) == pytest.approx(
-        base.area * tech_node_area(25e-9, 28e-9), rel=1e-12)
-    assert hwcomponents.get_leak_power("gr_mac", {"tech_node": 40e-9}, models=M) == \
-        pytest.approx(base.leak_power * tech_node_leak(40e-9, 28e-9), rel=1e-12)
-    assert got.latency == base.compute().latency  # rates are not node-scaled
+def test_nodes_between_bundled_files_interpolate_their_constants() -> None:
+    import math
+
+    from grcim.plugins.models.technode import resolve_node
+    from grcim.plugins.technology import load_technology
+
+    t22, t28 = load_technology("22nm"), load_technology("28nm")
+    t25 = resolve_node(25e-9).tech
+    # constants geometric in log(node) between the two files (by hand: f = ln(25/22)/ln(28/22))
+    f = math.log(25 / 22) / math.log(28 / 22)
+    assert t25.vdd_v == pytest.approx(t22.vdd_v ** (1 - f) * t28.vdd_v**f, rel=1e-12)
+    assert t25.c_unit_min_f == pytest.approx(
+        t22.c_unit_min_f ** (1 - f) * t28.c_unit_min_f**f, rel=1e-12)
+    assert t25.adc_schreier_fom_db == pytest.approx(
+        (1 - f) * t22.adc_schreier_fom_db + f * t28.adc_schreier_fom_db, rel=1e-12)
+    # the model's energy, area and leakage move monotonically between the two nodes
+    e = {n: hwcomponents.get_action_cost("gr_mac", {"tech_node": n}, "compute", {},
+                                         models=M).energy for n in (22e-9, 25e-9, 28e-9)}
+    assert min(e[22e-9], e[28e-9]) <= e[25e-9] <= max(e[22e-9], e[28e-9])
+    a = {n: hwcomponents.get_area("gr_mac", {"tech_node": n}, models=M)
+         for n in (22e-9, 25e-9, 28e-9)}
+    # (not monotone over the whole range: the kT/C capacitor, whose density does not scale,
+    # outgrows the bitcell as the swing falls at small nodes)
+    assert min(a[22e-9], a[28e-9]) <= a[25e-9] <= max(a[22e-9], a[28e-9])
+    leak = {n: hwcomponents.get_leak_power("gr_mac", {"tech_node": n}, models=M)
+            for n in (28e-9, 40e-9, 65e-9)}
+    assert min(leak[28e-9], leak[65e-9]) <= leak[40e-9] <= max(leak[28e-9], leak[65e-9])
 
 
 def test_out_of_range_node_declines_with_the_reason() -> None:
