@@ -2,9 +2,12 @@
 
 The kind of each file is read from its content: a mapping with a top-level ``arch`` key is
 an arch file (:func:`grcim.arch.load_arch`), one with a ``models`` key is a workload
-models file (:func:`grcim.workloads.config.validate_workload_file`). Prints one ``OK``
-line per valid file on stdout and one line per problem on stderr; exits 0 only when every
-file is valid. Nothing is written.
+models file (:func:`grcim.workloads.config.validate_workload_file`). An arch file is also
+priced the way ``grcim map`` prices it (:func:`grcim.mapper.run.check_arch_prices`: every
+component model must accept its attributes and every cost must be finite), so a file
+``validate`` passes is one ``map`` accepts. Prints one ``OK`` line per valid file on
+stdout and one line per problem on stderr; exits 0 only when every file is valid. Nothing
+is written. Only regular files are read (:mod:`grcim.yamlio`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ def check_file(path: str) -> str:
     if is_arch_document(data):
         arch = load_arch(path if path.endswith((".yaml", ".yml")) or "/" in path
                          else f"./{path}")
+        from grcim.mapper.run import check_arch_prices
+
+        check_arch_prices(arch)
         what = f"{arch.n_macros} macros, " if arch.kind == "chip" else ""
         return f"arch ({arch.kind}, {what}{arch.macro.pipeline.value} pipeline)"
     if isinstance(data, dict) and "models" in data:
