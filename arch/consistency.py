@@ -221,7 +221,7 @@ def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpe
                     "weight_write_energy_per_row_j / (cols * cell_bits)", role, what)
     vector = _vector(nodes, raw, path)
     if vector is not None:
-        role = "vector unit, the !Compute in a !Fork"
+        role = "vector unit, the !Compute in a !Fork, whose compute is one MAC: a mul and an add"
         spec = chip.vector
         node = vector.node
         compute = node.action("compute")
@@ -231,11 +231,11 @@ def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpe
             if compute.energy is not None:
                 c.equal(vector, ("actions", i, "energy"), compute.energy * scale,
                         spec.mul_energy_j + spec.add_energy_j,
-                        "vector_mul_energy_j + vector_add_energy_j (one MAC)", role,
+                        "vector_mul_energy_j + vector_add_energy_j", role,
                         "energy * energy_scale" if scale != 1.0 else "")
             if compute.throughput is not None:
                 c.equal(vector, ("actions", i, "throughput"), compute.throughput,
-                        spec.throughput_ops_per_s / 2, "vector_throughput_ops_per_s / 2 "
-                        "(one MAC = two vector ops)", role)
+                        spec.throughput_ops_per_s / 2, "vector_throughput_ops_per_s / 2",
+                        role)
         c.static(vector, "area", spec.area_m2, "vector_area_m2", role)
         c.static(vector, "leak_power", spec.leak_power_w, "vector_leak_power_w", role)

@@ -158,8 +158,9 @@ def _scanner_line(loader: Any) -> int | None:
 def _check_shape(source: str, text: str, loader_class: type) -> None:
     aliases = 0
     depth = 0
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)  # the pure-Python reader checks characters right here
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
@@ -184,7 +185,8 @@ def _check_shape(source: str, text: str, loader_class: type) -> None:
         raise SpecError(source, "<yaml>", str(exc), "not valid YAML",
                         _scanner_line(loader)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)

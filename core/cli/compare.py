@@ -18,7 +18,13 @@ from typing import Any
 
 from grcim.cli.map import add_step_options, step_inputs, step_kwargs
 from grcim.cli.options import CMDLINE, console
-from grcim.cli.outputs import DIRECTORY, check_outputs, writing
+from grcim.cli.outputs import (
+    DIRECTORY,
+    check_csv_numbers,
+    check_json_numbers,
+    check_outputs,
+    writing,
+)
 from grcim.errors import SpecError
 from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
 from grcim.workloads.transformer import PHASES
@@ -68,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
                  "comparison.md": to_markdown(title, sections, "figures"),
                  "comparison.html": to_html(title, sections, figures)}
         files.update({f"figures/{name}.png": data for name, data in figures.items()})
+        check_json_numbers("--out", str(files["comparison.json"]))
+        check_csv_numbers("--out", str(files["comparison.csv"]))
     console().print(comparison_table(comparison))
     if args.out is not None:
         with writing({args.out: "--out"}) as stage:

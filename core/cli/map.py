@@ -20,7 +20,7 @@ from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
 from grcim.cli.options import CMDLINE, check_writable, console, int_option
-from grcim.cli.outputs import DIRECTORY, FILE, check_outputs, writing
+from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.workloads.transformer import MAX_BATCH, PHASES
@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     result = map_workload(args.arch, args.workload, args.phase, options=options,
                           models_file=args.models, **kwargs)
     json_text = result_json(result, include_ops=args.ops) if args.json else None
+    if json_text is not None:
+        check_json_numbers("--json", json_text)
     report = _render_report(result, args.report) if args.report else None
     from grcim.mapper.report.text import result_tables
 

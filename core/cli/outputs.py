@@ -19,6 +19,9 @@ Writing (:mod:`grcim.atomic`): regular files atomically, symbolic links followed
 file they point to is replaced, never the link), devices and FIFOs written through; all
 outputs are committed together and temporary files are removed on any error, Ctrl-C and
 SIGTERM alike.
+
+Numbers: before a JSON or CSV output is written, :func:`check_json_numbers` and
+:func:`check_csv_numbers` refuse NaN, infinities, and null where a number belongs.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from pathlib import Path
 from grcim.atomic import Staging, file_ids, output_kind, staging
 from grcim.errors import SpecError
 
-__all__ = ["FILE", "DIRECTORY", "check_outputs", "writing", "input_paths"]
+__all__ = ["FILE", "DIRECTORY", "check_outputs", "writing", "input_paths",
+           "check_json_numbers", "check_csv_numbers", "NULL_KEYS"]
 
 CMDLINE = "<command line>"
 FILE = "file"
@@ -94,8 +98,10 @@ def input_paths(inputs: Sequence[InputArg]) -> dict[tuple[int, int], str]:
     """``(st_dev, st_ino)`` of every existing input file -> ``"--option path"``."""
     out: dict[tuple[int, int], str] = {}
     for option, path in inputs:
-        if path is None or os.fspath(path) == "":
+        if path is None:
             continue
+        if os.fspath(path) == "":
+            raise SpecError(CMDLINE, option, "", "a non-empty path")
         for key in file_ids([path]):
             out.setdefault(key, f"{option} {os.fspath(path)}")
     return out
@@ -167,3 +173,72 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
         raise SpecError(CMDLINE, option, path, f"a writable path ({exc.strerror})") from None
     except UnicodeEncodeError:
         raise SpecError(CMDLINE, "<output>", "", "text that is valid UTF-8") from None
+
+
+#: JSON keys whose value may be null: a latency that does not apply to the phase, the
+#: layer of an op outside the decoder layers, and unset component attributes.
+NULL_KEYS = frozenset({"time_to_first_token_s", "per_token_latency_s", "layer"})
+NULL_SECTIONS = frozenset({"attributes", "fixed"})
+_BAD_CELLS = frozenset({"nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
+                        "-infinity"})
+
+
+def _constant(name: str) -> float:
+    raise ValueError(name)
+
+
+def _walk(value: object, path: str, in_section: bool) -> Iterator[tuple[str, object]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}.{k}" if path else str(k),
+                             in_section or k in NULL_SECTIONS)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]", in_section)
+    elif value is None and not in_section:
+        key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+        if key not in NULL_KEYS and not key.endswith("_ratio"):
+            yield path, value
+
+
+def check_json_numbers(option: str, text: str) -> None:
+    """Refuse a JSON output holding NaN, Infinity, or null where a number belongs.
+
+    Null is allowed only for :data:`NULL_KEYS`, ratios (undefined when the baseline is 0)
+    and attribute maps (an unset attribute).
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        Naming the option and the first offending key path.
+    """
+    import json
+
+    try:
+        data = json.loads(text, parse_constant=_constant)
+    except ValueError as exc:
+        raise SpecError(CMDLINE, option, str(exc), "an output without NaN or Infinity "
+                        "(the computation gave a non-finite number)") from None
+    for path, value in _walk(data, "", False):
+        raise SpecError(CMDLINE, option, f"{path} = {value}", "an output with a number "
+                        "wherever one belongs (the computation gave a non-finite number)")
+
+
+def check_csv_numbers(option: str, text: str) -> None:
+    """Refuse a CSV output with a ``nan`` or ``inf`` cell (row and column named).
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        Naming the option, the row, the column and the cell.
+    """
+    import csv
+    import io
+
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    for n, row in enumerate(rows, start=2):
+        for column, cell in zip(header, row, strict=False):
+            if cell.strip().lower() in _BAD_CELLS:
+                raise SpecError(CMDLINE, option, f"line {n}, {column} = {cell}", "an output "
+                                "without NaN or infinite numbers (the computation gave one)")

@@ -25,8 +25,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from grcim.cli.outputs import FILE, check_outputs, writing
-from grcim.errors import SpecError
+from grcim.cli.outputs import FILE, check_csv_numbers, check_json_numbers, check_outputs, writing
+from grcim.errors import ModelDomainError, SpecError
 
 if TYPE_CHECKING:
     from grcim.plugins.tables import ComponentTable
@@ -239,6 +239,18 @@ def _plot(table: ComponentTable, path: str, x_key: str | None) -> bytes:
     return buf.getvalue()
 
 
+def _check_costs(table: ComponentTable) -> None:
+    """Every cost of every row is finite and non-negative, else a one-line error naming
+    the row's attributes, the quantity and its value."""
+    for i in range(table.n_points):
+        for key, value in _row_costs(table, i).items():
+            if not (np.isfinite(value) and value >= 0):
+                swept = ", ".join(f"{k}={_display(v[i])}" for k, v in table.swept.items())
+                raise ModelDomainError(key, value, f"a finite non-negative number; the model "
+                                       f"{table.model.__name__} gave it at row {i}"
+                                       + (f" ({swept})" if swept else ""))
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the table, then print it or write it (and the plot)."""
     from grcim.plugins.tables import build_table
@@ -265,7 +277,12 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError(CMDLINE, "--sweep", text, f"{key} set or swept once")
         sweep[key] = values
     table = build_table(args.component, fixed, sweep, args.actions or None)
+    _check_costs(table)
     text = render(table, fmt, float(cycle))
+    if fmt == "json":
+        check_json_numbers("--out", text)
+    elif fmt == "csv":
+        check_csv_numbers("--out", text)
     plot = _plot(table, args.plot, args.x) if args.plot else None
     with writing({p: o for o, p in (("--out", args.out), ("--plot", args.plot)) if p}) as stage:
         if args.out:

@@ -41,9 +41,13 @@ def check_file(path: str) -> str:
     if is_arch_document(data):
         arch = load_arch(path if path.endswith((".yaml", ".yml")) or "/" in path
                          else f"./{path}")
+        from grcim.errors import MappingError
         from grcim.mapper.run import check_arch_prices
 
-        check_arch_prices(arch)
+        try:
+            check_arch_prices(arch)
+        except MappingError as exc:  # name the file, as every other validate error does
+            raise MappingError(f"{path}: {exc}") from None
         what = f"{arch.n_macros} macros, " if arch.kind == "chip" else ""
         return f"arch ({arch.kind}, {what}{arch.macro.pipeline.value} pipeline)"
     if isinstance(data, dict) and "models" in data:

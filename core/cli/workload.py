@@ -20,7 +20,7 @@ from typing import Any
 from rich.table import Table
 
 from grcim.cli.options import CMDLINE, console, int_option
-from grcim.cli.outputs import FILE, check_outputs, writing
+from grcim.cli.outputs import FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.workloads import (
     ModelConfig,
@@ -193,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
     totals["source"] = config.source
     # Render everything before writing anything, so a failure leaves no output file.
     json_text = json.dumps(totals, indent=2) + "\n" if args.json else None
+    if json_text is not None:
+        check_json_numbers("--json", json_text)
     einsum_text = einsum_yaml(graph, layer) if args.einsum else None
     console().print(_table(totals, config))
     with writing({p: o for o, p, _ in outputs if p}) as stage:
