@@ -171,4 +171,4 @@ def test_large_models_file_lists_as_plain_columns(tmp_path: Path, capsys) -> Non
     assert len(out) == n + 3 and out[3].split()[:2] == ["m0000", "*"]
     # params of the tiny entry, by hand: embedding 50*16 + LM head 16*50 + final norm 16 +
     # 2 layers x (2 norms 2*16 + q 16*16 + k,v 2*16*8 + o 16*16 + FFN 3*16*24) = 5,520
-    assert out[3].split()[-1] == "0.000" and all(len(line.split()) == 12 for line in out[4:])
+    assert out[3].split()[-1] == "0.000" and all(len(line.split()) == 11 for line in out[4:])
