@@ -10,12 +10,10 @@ Subpackages (one-way imports, lower layers never import higher ones):
 - ``grcim.cli``: the ``grcim`` command.
 """
 
-from typing import Any
-
 __all__ = ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     # Looked up on first use: importing grcim (and starting the grcim command, which
     # installs its signal handlers only once its modules are imported) stays instant.
     if name == "__version__":

@@ -10,16 +10,17 @@ the signal's default action instead.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
+# Only what main() needs before it installs its signal handlers: every import here widens
+# the window in which Ctrl-C still gives Python's KeyboardInterrupt traceback.
 import os
 import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import FrameType
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
@@ -30,16 +31,25 @@ class Terminated(BaseException):
     """SIGTERM, raised like ``KeyboardInterrupt`` so clean-up code runs."""
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse parser whose usage errors are a single line and exit 2."""
+def _one_line_parser() -> type[argparse.ArgumentParser]:
+    import argparse
+    from typing import NoReturn
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse parser whose usage errors are a single line and exit 2."""
+
+        def error(self, message: str) -> NoReturn:
+            self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    return OneLineParser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     from grcim import __version__
 
+    OneLineParser = _one_line_parser()  # noqa: N806 - a class
     parser = OneLineParser(
         prog="grcim",
         description="Floating-point analog CIM with Gain-Ranging MACs: physics, plug-ins, "
@@ -53,12 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextlib.contextmanager
-def _signals() -> Iterator[None]:
-    """SIGINT -> KeyboardInterrupt, SIGTERM -> Terminated, once; restored on exit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
+def _install_handlers() -> dict[int, object]:
+    """SIGINT -> KeyboardInterrupt, SIGTERM -> Terminated, once; returns the previous
+    handlers ({} outside the main thread, where handlers cannot be set)."""
     owner = os.getpid()
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -70,12 +77,15 @@ def _signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict[int, object] = {}
     try:
-        yield
-    finally:
+        for s in (signal.SIGINT, signal.SIGTERM):
+            previous[s] = signal.signal(s, handler)
+    except ValueError:  # not the main thread
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, h)  # type: ignore[arg-type]
+        return {}
+    return previous
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -96,20 +106,24 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    with _signals():
-        try:
-            # Paths and texts echoed to the terminal may hold undecodable bytes (a file
-            # name from the shell): show them escaped instead of failing to print.
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(AttributeError, ValueError):
-                    stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-            return _run(argv)
-        except KeyboardInterrupt:
-            print("grcim: interrupted", file=sys.stderr)
-            return 130
-        except Terminated:
-            print("grcim: terminated", file=sys.stderr)
-            return 143
+    previous = _install_handlers()
+    try:
+        # Paths and texts echoed to the terminal may hold undecodable bytes (a file name
+        # from the shell): show them escaped instead of failing to print.
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="backslashreplace")
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("grcim: interrupted", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("grcim: terminated", file=sys.stderr)
+        return 143
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
