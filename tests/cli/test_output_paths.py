@@ -90,7 +90,7 @@ def test_fifo_is_written_through_to_its_reader(tmp_path: Path, capsys) -> None:
         with open(fifo, "rb") as fh:
             received.append(fh.read())
 
-    reader = threading.Thread(target=read)
+    reader = threading.Thread(target=read, daemon=True)  # a stuck reader must not hang exit
     reader.start()
     try:
         deadline = time.monotonic() + 30
