@@ -176,8 +176,10 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
 
 
 #: JSON keys whose value may be null: a latency that does not apply to the phase, the
-#: layer of an op outside the decoder layers, and unset component attributes.
-NULL_KEYS = frozenset({"time_to_first_token_s", "per_token_latency_s", "layer"})
+#: layer of an op outside the decoder layers, an iso-energy gain whose status is "never"
+#: (GR-MAC never reaches the reference energy), and unset component attributes.
+NULL_KEYS = frozenset({"time_to_first_token_s", "per_token_latency_s", "layer",
+                       "iso_energy_dynamic_range_gain_bits", "iso_energy_gain_bits"})
 NULL_SECTIONS = frozenset({"attributes", "fixed"})
 _BAD_CELLS = frozenset({"nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
                         "-infinity"})

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from grcim.cli.outputs import DIRECTORY, check_outputs, writing
+from grcim.cli.outputs import (
+    DIRECTORY,
+    check_csv_numbers,
+    check_json_numbers,
+    check_outputs,
+    writing,
+)
 from grcim.errors import ModelDomainError, SpecError
 
 __all__ = ["register"]
@@ -91,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
     result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
     with writing({args.out: "--out"}) as stage:
         files = write_paper_files(result, stage.directory(args.out, protect))
+        for path in files:  # before the commit: a bad number leaves nothing behind
+            if path.suffix == ".json":
+                check_json_numbers("--out", path.read_text(encoding="utf-8"))
+            elif path.suffix == ".csv":
+                check_csv_numbers("--out", path.read_text(encoding="utf-8"))
     table = Table(title="GR-MAC paper claims, recomputed", show_header=True)
     table.add_column("quantity")
     table.add_column("value")

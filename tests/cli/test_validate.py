@@ -123,9 +123,14 @@ def test_validate_refuses_what_map_refuses(tmp_path: Path, capsys, case: str) ->
     text, key = MAP_REFUSES[case]
     path = tmp_path / f"{case}.yaml"
     path.write_text(text, encoding="utf-8")
-    code, out, err = run(["map", "--arch", str(path), "--phase", "decode"], capsys)
-    assert code == 1 and len(err) == 1, err
+    map_code, _, map_err = run(["map", "--arch", str(path), "--phase", "decode"], capsys)
     code, out, err = run(["validate", str(path)], capsys)
+    # The property: validate and map agree. A 100 dB target is inside the documented range
+    # (6-100 dB) but the models do not reach it yet (R19, physics); when they do, both accept.
+    assert (code == 0) == (map_code == 0), (err, map_err)
+    if case == "sqnr_100" and map_code == 0:
+        return
+    assert map_code == 1 and len(map_err) == 1, map_err
     assert code == 1 and out == [] and len(err) == 1
     assert str(path) in err[0] and key in err[0]
 
