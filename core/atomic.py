@@ -180,9 +180,12 @@ class Staging:
                 info = os.lstat(dest)
             except FileNotFoundError:
                 continue
-            what = protect.get((info.st_dev, info.st_ino))
-            if what is not None:
-                raise OSError(errno.EEXIST, f"would replace the input {what}", str(dest))
+            inside = [dest] if not stat.S_ISDIR(info.st_mode) else [dest, *dest.rglob("*")]
+            for entry in inside:  # a folder is replaced whole: nothing in it may be an input
+                entry_info = os.lstat(entry)
+                what = protect.get((entry_info.st_dev, entry_info.st_ino))
+                if what is not None:
+                    raise OSError(errno.EEXIST, f"would replace the input {what}", str(entry))
             if stat.S_ISLNK(info.st_mode) or not (stat.S_ISREG(info.st_mode)
                                                   or stat.S_ISDIR(info.st_mode)):
                 raise OSError(errno.EEXIST, "not a regular file grcim may replace",

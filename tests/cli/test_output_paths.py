@@ -249,3 +249,22 @@ def test_colliding_outputs_are_refused(tmp_path: Path, capsys, argv: list[str],
     args = [a.format(d=tmp_path) for a in argv]
     assert main(args) == 1 and fragment in one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_replaced_output_folder_never_holds_an_input(tmp_path: Path, capsys) -> None:
+    # compare --out DIR replaces DIR/figures/ whole: an input inside it must stop the commit
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    import yaml
+
+    fields = dict(d_model=16, n_heads=4, n_kv_heads=2, head_dim=4, d_ff=24, n_layers=2,
+                  vocab=50, ffn="swiglu", norm="rmsnorm", tied_embeddings=False,
+                  positional="rope", biases=False, max_context=64)
+    models = out / "figures" / "m.yaml"
+    models.write_text(yaml.safe_dump({"models": {"tiny": fields}}), encoding="utf-8")
+    code = main(["compare", "--models", str(models), "--phase", "decode", "--arch",
+                 "edge_grmac", "--out", str(out)])
+    assert code == 1 and "would replace the input --models" in one_line(
+        capsys.readouterr().err)
+    assert models.is_file() and sorted(p.name for p in out.rglob("*")) == ["figures",
+                                                                            "m.yaml"]
