@@ -11,7 +11,7 @@ grcim can check. Numeric values are evaluated with :mod:`grcim.expressions`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,6 +36,23 @@ __all__ = [
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
+# Upper bounds on node numbers (why): each is far above any real component, so a value past
+# it is a unit slip or a hostile file, and it keeps every priced sum finite (an energy of
+# 1e300 J per action times 1e10 actions overflows to inf). Only a memory's size and an
+# action's throughput may be ``inf`` (an unbounded backing store, a free action).
+MAX_ACTION_ENERGY_J = 1.0
+"""Largest energy of one action, J."""
+MAX_LATENCY_S = 1.0e3
+"""Largest latency of one action, s."""
+MAX_BITS_PER_ACTION = 2.0**40
+"""Largest bits per action or per value, bits."""
+MAX_AREA_M2 = 1.0
+"""Largest area of one instance, m²."""
+MAX_LEAK_POWER_W = 1.0e3
+"""Largest leakage of one instance, W."""
+MAX_SCALE = 1.0e6
+"""Largest area, leakage or energy multiplier."""
+
 
 class Action(BaseModel):
     """An explicit action cost; AccelForge then skips the component model for it."""
@@ -44,13 +61,13 @@ class Action(BaseModel):
 
     name: str
     """Action name: ``read``, ``write`` (memories, tolls) or ``compute``."""
-    energy: float | None = Field(default=None, ge=0)
-    """Energy of one action, J."""
+    energy: float | None = Field(default=None, ge=0, le=MAX_ACTION_ENERGY_J)
+    """Energy of one action, J (at most 1 J: more is a unit slip, and sums overflow)."""
     throughput: float | None = Field(default=None, gt=0)
-    """Actions per second, 1/s."""
-    latency: float | None = Field(default=None, ge=0)
+    """Actions per second, 1/s (``inf``: unbounded)."""
+    latency: float | None = Field(default=None, ge=0, le=MAX_LATENCY_S)
     """Latency of one action, s."""
-    bits_per_action: float | None = Field(default=None, gt=0)
+    bits_per_action: float | None = Field(default=None, gt=0, le=MAX_BITS_PER_ACTION)
     """Bits moved by one action, bits (AccelForge's default is 1)."""
 
 
@@ -67,9 +84,9 @@ class Spatial(BaseModel):
     """Tensors that must be shared along the dimension (``output`` = summed over rows)."""
     may_reuse: str | None = None
     """Tensors that may be shared (``input`` = broadcast over columns)."""
-    min_usage: float | None = Field(default=None, ge=0)
+    min_usage: float | None = Field(default=None, ge=0, le=2**31)
     """Minimum fraction or count of the fanout a mapping must use."""
-    usage_scale: float | None = Field(default=None, gt=0)
+    usage_scale: float | None = Field(default=None, gt=0, le=2**31)
     """Instances one mapped element occupies (e.g. weight slices per weight)."""
     power_gateable: bool | None = None
     """Whether unused instances stop leaking."""
@@ -101,17 +118,17 @@ class _Component(BaseModel):
     """Unique node name."""
     component_class: str | None = None
     """hwcomponents model name (``gr_mac``, ``grcim_adc``, ``SRAM``, ...)."""
-    area: float | None = Field(default=None, ge=0)
+    area: float | None = Field(default=None, ge=0, le=MAX_AREA_M2)
     """Area of one instance, m² (overrides the model)."""
-    leak_power: float | None = Field(default=None, ge=0)
+    leak_power: float | None = Field(default=None, ge=0, le=MAX_LEAK_POWER_W)
     """Leakage of one instance, W (overrides the model)."""
-    area_scale: float | None = Field(default=None, ge=0)
+    area_scale: float | None = Field(default=None, ge=0, le=MAX_SCALE)
     """Multiplier on the model's area."""
-    leak_power_scale: float | None = Field(default=None, ge=0)
+    leak_power_scale: float | None = Field(default=None, ge=0, le=MAX_SCALE)
     """Multiplier on the model's leakage."""
-    energy_scale: float | None = Field(default=None, ge=0)
+    energy_scale: float | None = Field(default=None, ge=0, le=MAX_SCALE)
     """Multiplier on the model's action energies."""
-    n_parallel_instances: float | None = Field(default=None, gt=0)
+    n_parallel_instances: float | None = Field(default=None, gt=0, le=2**31)
     """Copies working in parallel (throughput and area scale with it)."""
     actions: tuple[Action, ...] | None = None
     """Explicit action costs (J, 1/s); None = ask the component model."""
@@ -128,9 +145,9 @@ class _Component(BaseModel):
 class _TensorHolder(_Component):
     tensors: Tensors = Tensors()
     """Which tensors this node holds."""
-    bits_per_value: dict[str, float] = {}
+    bits_per_value: dict[str, Annotated[float, Field(gt=0, le=MAX_BITS_PER_ACTION)]] = {}
     """Bits per value by tensor-set expression, bits."""
-    bits_per_action: float | None = Field(default=None, gt=0)
+    bits_per_action: float | None = Field(default=None, gt=0, le=MAX_BITS_PER_ACTION)
     """Default bits per action of this node's actions, bits."""
 
 
@@ -150,7 +167,7 @@ class TollNode(_TensorHolder):
     """Node kind (the YAML tag)."""
     direction: Literal["up", "down", "up_and_down"]
     """Direction of the data flow that pays the toll."""
-    values_per_action: dict[str, float] = {}
+    values_per_action: dict[str, Annotated[float, Field(gt=0, le=2**31)]] = {}
     """Values that pass per action, by tensor-set expression (AccelForge's key): e.g. one
     ADC conversion per ``1 / (n_weight_slices * n_input_slices)`` output value."""
 

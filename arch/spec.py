@@ -11,7 +11,9 @@ One arch file is one AccelForge spec file with a single top-level key, ``arch``:
 
 Checks beyond single values: chip-only keys only in chips; exactly one compute node on the
 main path, whose ``component_class`` matches the pipeline; the spatial fanouts on the main
-path multiply to ``n_macros * rows * cols``; node and dimension names are unique.
+path multiply to ``n_macros * rows * cols``; node and dimension names are unique; in a
+chip, the node values grcim's mapper takes from the variables agree with them
+(:mod:`grcim.arch.consistency`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from grcim.arch.chip import ChipSpec, DramKind
 from grcim.arch.cim import MacroSpec, Pipeline
+from grcim.arch.consistency import check_chip_nodes
 from grcim.arch.fields import Attribute, Reader
 from grcim.arch.nodes import ComputeNode, Node, read_nodes, walk_all, walk_main_path
 from grcim.arch.quoting import Path
@@ -260,6 +263,8 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     n_path, n_line = (*path, "nodes"), r.line(block, "nodes") or line
     nodes = tuple(read_nodes(r, block["nodes"], n_path, n_line))
     _check_nodes(r, nodes, block["nodes"], macro, chip.n_macros if chip else 1, n_path, n_line)
+    if chip is not None:
+        check_chip_nodes(r, nodes, block["nodes"], chip, n_path, n_line)
 
     common, key_of = _group(values, "common")
     key_of.update({"tech_node_m": "tech_node", "clock_hz": "clock_hz",

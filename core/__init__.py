@@ -10,11 +10,17 @@ Subpackages (one-way imports, lower layers never import higher ones):
 - ``grcim.cli``: the ``grcim`` command.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("grcim")
-except PackageNotFoundError:  # running from a bare checkout
-    __version__ = "0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # Looked up on first use: importing grcim (and starting the grcim command, which
+    # installs its signal handlers only once its modules are imported) stays instant.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("grcim")
+        except PackageNotFoundError:  # running from a bare checkout
+            return "0+unknown"
+    raise AttributeError(f"module 'grcim' has no attribute {name!r}")

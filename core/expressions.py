@@ -35,6 +35,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_INT_BITS",
+    "MAX_ROUND_DIGITS",
     "Number",
     "evaluate",
     "check_set_expression",
@@ -48,6 +49,9 @@ MAX_DEPTH = 16
 # Largest integer magnitude kept exact; beyond it a result is an error. 2**1100 exceeds
 # every float, so nothing a float field could hold is lost.
 MAX_INT_BITS = 1100
+# round(x, n) of an int computes 10**-n first: n = -10**8 takes 20 s, -10**30 never ends.
+# |n| <= 400 covers every digit of an int below 2**1100 (331 digits) and of any float.
+MAX_ROUND_DIGITS = 400
 
 
 def _log2(x: float) -> float:
@@ -245,10 +249,16 @@ class _Evaluator:
         if not low <= len(node.args) <= high:
             raise _Refused(f"{name}() takes {low} to {high} arguments")
         args = [self.visit(a) for a in node.args]
-        if name == "round" and len(args) == 2 and not isinstance(args[1], int):
-            raise _Refused("round() digits must be an integer")
+        if name == "round" and len(args) == 2:
+            digits = args[1]
+            if isinstance(digits, bool) or not isinstance(digits, int) \
+                    or abs(digits) > MAX_ROUND_DIGITS:
+                raise _Refused(f"round() digits must be an integer from -{MAX_ROUND_DIGITS} "
+                               f"to {MAX_ROUND_DIGITS}")
         try:
             return FUNCTIONS[name](*args)
+        except ZeroDivisionError:  # log(x, 1): the base's log is 0
+            raise _Refused(f"{name}() failed: division by zero") from None
         except (ValueError, OverflowError, TypeError) as exc:
             raise _Refused(f"{name}() failed: {exc}") from None
 

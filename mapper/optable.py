@@ -6,9 +6,9 @@ insertion order, which :func:`grcim.workloads.build_graph` makes a topological o
 here with networkx, because the critical path relies on it).
 
 Preconditions checked (each failure is a :class:`grcim.errors.MappingError` naming the op):
-the graph is a DAG of :class:`grcim.workloads.Op` records; matmul shapes are positive and
-``macs <= batch_count*m*k*n``; weight matmuls hold at least ``k*n`` weights; every count is
-non-negative.
+the graph is a DAG of :class:`grcim.workloads.Op` records; every count is a non-negative
+integer at most :data:`MAX_COUNT`; matmul shapes are positive and
+``macs <= batch_count*m*k*n``; weight matmuls hold at least ``k*n`` weights.
 """
 
 from __future__ import annotations
@@ -23,12 +23,18 @@ from numpy.typing import NDArray
 from grcim.errors import MappingError
 from grcim.workloads import Op, OpKind
 
-__all__ = ["OpTable", "build_optable", "KIND_CODES"]
+__all__ = ["OpTable", "build_optable", "KIND_CODES", "MAX_COUNT"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 KIND_CODES: dict[OpKind, int] = {kind: i for i, kind in enumerate(OpKind)}
 """Integer code of each op kind in :attr:`OpTable.kind`."""
+MAX_COUNT = 2**53
+"""Largest count an op may carry. The columns are int64 and the mapper sums counts in
+float64, which holds integers exactly only up to 2**53; a larger step (e.g. batch 2**20 x
+2**24 tokens) is refused by name instead of overflowing or rounding silently."""
+MAX_TOTAL = 2**62
+"""Largest total of one count over the step (int64 sums overflow past 2**63)."""
 _INT_FIELDS = ("m", "k", "n", "batch_count", "macs", "weight_elements", "input_elements",
                "output_elements", "kv_read_elements", "kv_write_elements", "elements",
                "vector_ops", "weight_bits", "input_bits", "output_bits", "kv_bits")
@@ -123,6 +129,7 @@ def build_optable(graph: nx.DiGraph) -> OpTable:
     if any(p >= i for i, ps in enumerate(preds) for p in ps):  # keep rows topological
         order = list(nx.topological_sort(graph))
         return build_optable(_reordered(graph, order))
+    _check_sizes(ops)
     cols = {f: np.fromiter((getattr(op, f) for op in ops), dtype=np.int64, count=len(ops))
             for f in _INT_FIELDS}
     kind = np.fromiter((KIND_CODES[op.kind] for op in ops), dtype=np.int64, count=len(ops))
@@ -142,6 +149,29 @@ def _reordered(graph: nx.DiGraph, order: list[str]) -> nx.DiGraph:
     out.add_nodes_from((n, graph.nodes[n]) for n in order)
     out.add_edges_from(graph.edges)
     return out
+
+
+def _check_sizes(ops: list[Op]) -> None:
+    """Every count is an integer in ``0..MAX_COUNT`` and each field's total over the step is
+    at most ``MAX_TOTAL`` (checked on the Python ints, which cannot overflow)."""
+    totals = dict.fromkeys(_INT_FIELDS, 0)
+    for op in ops:
+        for f in _INT_FIELDS:
+            value = getattr(op, f)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise MappingError(f"op {op.name!r}: {f} = {value!r} is not an integer count")
+            if value < 0:
+                raise MappingError(f"op {op.name!r}: {f} = {int(value)} is negative")
+            if value > MAX_COUNT:
+                raise MappingError(f"op {op.name!r}: {f} = {float(value):.3g} exceeds 2**53, "
+                                   "the largest count the mapper holds exactly; map a smaller "
+                                   "step (fewer sequences or tokens)")
+            totals[f] += int(value)
+    for f, total in totals.items():
+        if total > MAX_TOTAL:
+            raise MappingError(f"the step's total {f} = {float(total):.3g} exceeds 2**62, "
+                               "beyond the mapper's int64 sums; map a smaller step (fewer "
+                               "sequences or tokens)")
 
 
 def _check(t: OpTable) -> None:

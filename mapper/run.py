@@ -3,22 +3,39 @@
 The graph's operand widths follow the macro: weights in the macro's ``weight_format``
 bits, activations and KV cache in its ``input_format`` bits (so an FP8 chip maps an FP8
 model), unless given explicitly.
+
+Two guards make ``map`` and ``validate`` agree and keep wrong numbers out of the output:
+
+- :func:`check_arch_prices` prices every (node, action) the mapper can charge, the way the
+  mapper does, so ``grcim validate`` refuses an arch that ``grcim map`` would refuse
+  (a component model declining its attributes, a memory without costs, a non-finite
+  price);
+- :func:`check_result_numbers` stops a run whose result holds a NaN, an infinity or a
+  negative quantity, naming the field, the node and action behind it, and the value.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from grcim.arch import DEFAULT_ARCH, Arch, load_arch
+from grcim.arch.nodes import ComputeNode, MemoryNode, TollNode, walk_main_path
 from grcim.errors import MappingError
+from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.engines import run_engine
 from grcim.mapper.mapping import DEFAULT_OPTIONS, MapOptions
 from grcim.mapper.result import MappingResult
+from grcim.mapper.vector_ops import VECTOR_ACTIONS
 from grcim.workloads import build_graph, default_model_name, load_model_configs
 
-__all__ = ["resolve_arch", "step_graph", "map_workload"]
+__all__ = ["resolve_arch", "step_graph", "map_workload", "priced_keys", "check_arch_prices",
+           "check_result_numbers"]
 
 ArchLike = Arch | str | os.PathLike[str]
 
@@ -46,7 +63,7 @@ def step_graph(arch: Arch, workload: str | None, phase: str, batch: int = 1,
     from grcim.errors import SpecError
 
     configs = load_model_configs(models_file)
-    name = workload or default_model_name(models_file)
+    name = default_model_name(models_file) if workload is None else workload
     if name not in configs:
         raise SpecError("<command line>", "workload", name, "one of " + ", ".join(configs))
     w = arch.macro.format_info("weight_format").bits
@@ -96,4 +113,130 @@ def map_workload(arch: ArchLike | None = None, workload: str | None = None,
         raise MappingError(f"arch {chip.name!r} is a macro file (kind: macro); mapping needs "
                            "a chip with global SRAM, DRAM and a vector unit (kind: chip)")
     graph = step_graph(chip, workload, phase, batch, tokens, context, models_file)
-    return run_engine(engine, chip, graph, options)
+    # An overflow becomes an inf that check_result_numbers reports by name, on one line,
+    # instead of a numpy RuntimeWarning followed by a number nobody can use.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = run_engine(engine, chip, graph, options)
+    check_result_numbers(result)
+    return result
+
+
+def priced_keys(comps: ChipComponents) -> tuple[tuple[str, str], ...]:
+    """Every (component, action) the analytic mapper prices on a chip, whatever the
+    workload (the columns :func:`grcim.mapper.actions.count_actions` creates)."""
+    keys: list[tuple[str, str]] = []
+    for c in (comps.dram, comps.sram, comps.cells):
+        if c is not None:
+            keys += [(c.name, "read"), (c.name, "write")]
+    keys.append((comps.mac.name, "compute"))
+    keys += [(c.name, "read") for c in comps.tolls]
+    if comps.vector is not None:
+        keys += [(comps.vector.name, a) for a in VECTOR_ACTIONS]
+    return tuple(keys)
+
+
+def _macro_components(arch: Arch) -> tuple[list[Component], list[tuple[str, str]]]:
+    """The priced nodes of a macro file and their actions (one instance each)."""
+    comps: list[Component] = []
+    keys: list[tuple[str, str]] = []
+    for node in walk_main_path(arch.nodes):
+        if isinstance(node, MemoryNode):
+            comps.append(Component(node.name, "cells", node, 1.0, 0))
+            keys += [(node.name, "read"), (node.name, "write")]
+        elif isinstance(node, TollNode):
+            comps.append(Component(node.name, "toll", node, 1.0, 0))
+            keys.append((node.name, "read"))
+        elif isinstance(node, ComputeNode):
+            comps.append(Component(node.name, "mac", node, 1.0, 0))
+            keys.append((node.name, "compute"))
+    return comps, keys
+
+
+def check_arch_prices(arch: Arch) -> None:
+    """Price every (node, action) the mapper would charge on ``arch``, as ``map`` does.
+
+    For a chip: bind the nodes to their roles and price :func:`priced_keys`; for a macro
+    file: price its memories, tolls and compute. Every energy per action, area and leakage
+    must be a finite non-negative number.
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        The first node whose cost ``map`` could not compute or would compute as
+        non-finite or negative (node, action and value named).
+    """
+    from grcim.mapper.pricing import _energy, _static, price_components
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        if arch.chip is not None:
+            comps = bind_components(arch)
+            prices = price_components(arch, comps, priced_keys(comps))
+            energies = prices.energy_j
+        else:
+            macro_comps, keys = _macro_components(arch)
+            by_name = {c.name: c for c in macro_comps}
+            energies = {k: _energy(arch, by_name[k[0]], k[1])[0] for k in keys}
+            for c in macro_comps:
+                _static(arch, c, "area")
+                _static(arch, c, "leak_power")
+    for (name, action), value in energies.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise MappingError(f"arch {arch.name!r} node {name!r} action {action!r}: energy "
+                               f"per action = {value!r} J; must be a finite non-negative "
+                               "number (check its energy, energy_scale and model attributes)")
+
+
+#: Result fields checked first: the per-(node, action) prices, then what they add up to.
+_DICTS_FIRST = ("action_energy_j", "energy_by_action", "area_by_component",
+                "energy_by_component", "actions")
+
+
+def _bad(value: Any) -> bool:
+    return isinstance(value, float | int) and not isinstance(value, bool) and not (
+        math.isfinite(value) and value >= 0)
+
+
+def _where(field: str, key: str, value: Any, result: MappingResult) -> str:
+    if field in ("action_energy_j", "energy_by_action", "actions") and "." in key:
+        node, action = key.rsplit(".", 1)
+        price = result.action_energy_j.get(key)
+        count = result.actions.get(key)
+        extra = (f" ({price!r} J per action x {count!r} actions)"
+                 if field == "energy_by_action" and price is not None and count is not None
+                 else "")
+        return f"node {node!r} action {action!r}: {field} = {value!r}{extra}"
+    if field in ("area_by_component", "energy_by_component"):
+        return f"node {key!r}: {field} = {value!r}"
+    return f"{field}[{key!r}] = {value!r}"
+
+
+def check_result_numbers(result: MappingResult) -> None:
+    """Every number of ``result`` is finite and non-negative (optional fields may be None).
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        Naming the first bad quantity: its field, the node and action it comes from, and
+        its value (per-action prices are checked before the sums they feed).
+    """
+    def fail(where: str) -> MappingError:
+        return MappingError(f"arch {result.arch!r}: {where}; every priced quantity must be "
+                            "a finite non-negative number")
+
+    for name in _DICTS_FIRST:
+        for key, value in getattr(result, name).items():
+            if _bad(value):
+                raise fail(_where(name, key, value, result))
+    for f in dataclasses.fields(result):
+        value = getattr(result, f.name)
+        if isinstance(value, dict):
+            for key, v in value.items():
+                if _bad(v):
+                    raise fail(_where(f.name, key, v, result))
+        elif _bad(value):
+            raise fail(f"{f.name} = {value!r}")
+    for op in result.ops:
+        for f in dataclasses.fields(op):
+            value = getattr(op, f.name)
+            if _bad(value):
+                raise fail(f"op {op.name!r}: {f.name} = {value!r}")

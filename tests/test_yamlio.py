@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
+import yaml
+
+from grcim import yamlio
 from grcim.errors import SpecError
-from grcim.yamlio import MAX_ALIASES, MAX_DEPTH, load_yaml_text
+from grcim.yamlio import (
+    LIBYAML,
+    MAX_ALIASES,
+    MAX_BYTES,
+    MAX_DEPTH,
+    _loader_class,
+    load_yaml_text,
+    read_bytes_capped,
+    read_text_file,
+)
 
 
 def test_lines_and_tags_are_kept() -> None:
@@ -30,3 +47,131 @@ def test_bad_yaml_is_a_spec_error(text: str, fragment: str) -> None:
         load_yaml_text(text, "f.yaml")
     msg = str(info.value)
     assert msg.startswith("f.yaml") and fragment in msg and "\n" not in msg
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 12: the C loader with the same line-numbered errors; the input policy (R12, R13);
+# one parse per command (R20); no lone surrogates (R11).
+
+MALFORMED = [  # (text, 1-based line of the problem, counted by hand)
+    ("a: 1\nb: [1, 2\n", 3),          # unclosed flow sequence: reported at the stream end
+    ("a: b: c\n", 1),
+    ("a:\n  - 1\n - 2\n", 3),
+    ("{a: 1\n", 2),
+    ("a: 'x\n", 2),
+    ("- a\nb: 1\n", 2),
+    ("a: *x\n", 1),
+    ("x: 1\ny: \x07\n", 2),            # a control character
+    ('a: 1\n"\\U900010000": 0\n', 2),  # an escape beyond Unicode
+    ('a: 1\nb: "\\udc80"\n', 2),       # a lone surrogate escape
+]
+
+
+@pytest.mark.skipif(not LIBYAML, reason="PyYAML was built without libyaml (optional C "
+                    "extension): only the pure-Python loader exists")
+@pytest.mark.parametrize(("text", "line"), MALFORMED)
+def test_c_and_pure_loaders_give_the_same_line(text: str, line: int) -> None:
+    errors = []
+    for pure in (False, True):
+        with pytest.raises(SpecError) as info:
+            load_yaml_text(text, "f.yaml", pure=pure)
+        errors.append(info.value)
+    assert [e.line for e in errors] == [line, line]
+    assert all(str(e).startswith(f"f.yaml:{line}: ") and "\n" not in str(e) for e in errors)
+
+
+@pytest.mark.skipif(not LIBYAML, reason="PyYAML was built without libyaml (optional C "
+                    "extension): nothing to compare the pure-Python loader with")
+def test_c_loader_is_used_and_keeps_lines_and_tags() -> None:
+    assert _loader_class(pure=False).__mro__[1] is yaml.CSafeLoader
+    text = "a: 1\nb: !Memory\n  size: 2\n  c: [x, {d: 3}]\n"
+    fast, slow = load_yaml_text(text, "f.yaml"), load_yaml_text(text, "f.yaml", pure=True)
+    assert fast == slow == {"a": 1, "b": {"size": 2, "c": ["x", {"d": 3}]}}
+    assert fast.lines == slow.lines == {"a": 1, "b": 2}
+    assert fast["b"].tag == "Memory" and fast["b"].lines == {"size": 3, "c": 4}
+
+
+def test_lone_surrogates_in_text_are_refused() -> None:
+    # R11: a "\udc80" escape made a string no output encoding can write
+    for pure in (False, True):
+        with pytest.raises(SpecError) as info:
+            load_yaml_text('d: "ok"\ndescription: "\\udc80 chip"\n', "f.yaml", pure=pure)
+        assert info.value.line == 2
+    with pytest.raises(SpecError, match="surrogate"):
+        load_yaml_text("a: \udc80\n", "f.yaml")
+
+
+def _char_device() -> str:
+    for name in ("/dev/zero", "/dev/null"):
+        if os.path.exists(name) and stat.S_ISCHR(os.stat(name).st_mode):
+            return name
+    pytest.skip("no /dev/zero or /dev/null character device on this system")
+
+
+def test_a_device_is_refused_without_reading() -> None:
+    # R12: /dev/zero was read without end (the size limit only covered regular files)
+    with pytest.raises(SpecError) as info:
+        read_text_file(_char_device())
+    assert "a character device" in str(info.value)
+
+
+def test_an_allowed_device_is_capped_while_streaming() -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    with pytest.raises(SpecError) as info:
+        read_bytes_capped("/dev/zero", limit=1000, allow_special=True)
+    assert "at most 1000 bytes" in str(info.value)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    # R13: opening a FIFO without a writer blocked forever. A subprocess with a timeout
+    # keeps a regression from hanging the suite.
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    code = ("import sys\nfrom grcim.yamlio import read_text_file\nfrom grcim.errors import "
+            f"SpecError\ntry:\n    read_text_file({str(fifo)!r})\nexcept SpecError as e:\n"
+            "    print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path, check=False)
+    assert "a FIFO" in proc.stdout and proc.returncode == 0, proc.stderr
+
+
+def test_growing_regular_file_is_capped(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (MAX_BYTES + 1))
+    with pytest.raises(SpecError, match=f"at most {MAX_BYTES} bytes"):
+        read_text_file(big)
+
+
+def test_empty_path_is_refused() -> None:
+    with pytest.raises(SpecError, match="non-empty"):
+        read_text_file("")
+
+
+def test_models_file_is_parsed_once_per_command(tmp_path: Path, monkeypatch) -> None:
+    # R20: validate / workload list / map parsed a 4 MiB models file several times
+    import yaml as pyyaml
+
+    from grcim.cli.main import main
+
+    models = tmp_path / "models.yaml"
+    models.write_text(pyyaml.safe_dump({"models": {"tiny": {
+        "d_model": 16, "n_heads": 4, "n_kv_heads": 2, "head_dim": 4, "d_ff": 24,
+        "n_layers": 2, "vocab": 50, "ffn": "swiglu", "norm": "rmsnorm",
+        "tied_embeddings": False, "positional": "rope", "biases": False,
+        "max_context": 64}}}), encoding="utf-8")
+    constructed = []
+    original = yamlio._mapping
+
+    def counting(loader, node, tag=None):
+        if node.start_mark.line == 0:  # the document's top-level mapping
+            constructed.append(1)
+        return original(loader, node, tag)
+
+    for cls in yamlio._LOADERS:
+        monkeypatch.setitem(cls.yaml_constructors, "tag:yaml.org,2002:map", counting)
+    for argv in (["validate", str(models)], ["workload", "list", "--models", str(models)]):
+        yamlio._parse.cache_clear()
+        constructed.clear()
+        assert main(argv) == 0
+        assert len(constructed) == 1, argv

@@ -5,7 +5,9 @@
 comparison: conventional FP-CIM (the baseline) vs GR-MAC vs INT8 CIM on the same edge chip,
 Llama-3-8B prefill of 2048 tokens and decode at context 2048. ``--out DIR`` writes
 ``comparison.json``, ``comparison.csv``, ``comparison.md`` (figures in ``figures/``) and
-``comparison.html``, all at once (nothing is written if anything fails).
+``comparison.html``, all at once (nothing is written if anything fails; the output policy
+is :mod:`grcim.cli.outputs`). A ratio whose baseline value is 0 is undefined: an empty CSV
+cell and ``null`` in the JSON.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from grcim.atomic import atomic_directory
-from grcim.cli.map import add_step_options, step_kwargs, write_outputs
-from grcim.cli.options import CMDLINE, check_writable, console
+from grcim.cli.map import add_step_options, step_inputs, step_kwargs
+from grcim.cli.options import CMDLINE, console
+from grcim.cli.outputs import (
+    DIRECTORY,
+    check_csv_numbers,
+    check_json_numbers,
+    check_outputs,
+    writing,
+)
 from grcim.errors import SpecError
 from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
 from grcim.workloads.transformer import PHASES
@@ -52,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")
     phases = PHASES if args.phase == "both" else (args.phase,)
     kwargs = step_kwargs(args)
-    check_writable("--out", args.out, directory=True)
+    protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
     comparison = compare_archs(args.arch, args.workload, phases,
                                options=MapOptions(replicate=not args.no_replicate),
                                models_file=args.models, **kwargs)
@@ -62,22 +70,27 @@ def run(args: argparse.Namespace) -> int:
         sections = comparison_sections(comparison)
         figures = comparison_figures(comparison)
         files = {"comparison.json": comparison_json(comparison),
-                 "comparison.csv": rows_to_csv(comparison.rows()),
+                 "comparison.csv": rows_to_csv(_defined(comparison.rows())),
                  "comparison.md": to_markdown(title, sections, "figures"),
                  "comparison.html": to_html(title, sections, figures)}
         files.update({f"figures/{name}.png": data for name, data in figures.items()})
+        check_json_numbers("--out", str(files["comparison.json"]))
+        check_csv_numbers("--out", str(files["comparison.csv"]))
     console().print(comparison_table(comparison))
     if args.out is not None:
-        write_outputs("--out", args.out, lambda: _write(Path(args.out), files))
+        with writing({args.out: "--out"}) as stage:
+            _fill(stage.directory(args.out, protect), files)
     return 0
 
 
-def _write(out: Path, files: dict[str, str | bytes]) -> None:
-    with atomic_directory(out) as tmp:
-        for name, data in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(data, encoding="utf-8")
+def _defined(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with undefined ratios (baseline 0, NaN) as None: an empty CSV cell."""
+    return [{k: None if isinstance(v, float) and v != v else v for k, v in r.items()}
+            for r in rows]
+
+
+def _fill(tmp: Path, files: dict[str, str | bytes]) -> None:
+    for name, data in files.items():
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))

@@ -1,29 +1,70 @@
-"""Entry point of the ``grcim`` command."""
+"""Entry point of the ``grcim`` command.
+
+Signals: from the first line of :func:`main`, Ctrl-C (SIGINT) and SIGTERM become
+exceptions, so every ``finally`` runs (temporary output files are removed) and the command
+ends with one line, ``grcim: interrupted`` (exit 130) or ``grcim: terminated`` (exit 143),
+never a traceback, even while the command modules are still being imported. A second
+signal during that clean-up is ignored. Forked worker processes (``paper --jobs``) die by
+the signal's default action instead.
+"""
 
 from __future__ import annotations
 
-import argparse
-import importlib
+# Only what main() needs before it installs its signal handlers: every import here widens
+# the window in which Ctrl-C still gives Python's KeyboardInterrupt traceback.
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
-from grcim import __version__
-from grcim.errors import GrcimError
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import FrameType
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
                                     "map", "compare", "sweep", "export")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse parser whose usage errors are a single line and exit 2."""
+class Terminated(BaseException):
+    """SIGTERM, raised like ``KeyboardInterrupt`` so clean-up code runs."""
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+def _one_line_parser() -> type[argparse.ArgumentParser]:
+    global _PARSER_CLASS
+    if _PARSER_CLASS is not None:
+        return _PARSER_CLASS
+    import argparse
+    from typing import NoReturn
+
+    class OneLineParser(argparse.ArgumentParser):
+        """argparse parser whose usage errors are a single line and exit 2."""
+
+        def error(self, message: str) -> NoReturn:
+            self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    _PARSER_CLASS = OneLineParser
+    return OneLineParser
+
+
+_PARSER_CLASS: type[argparse.ArgumentParser] | None = None
+
+
+def __getattr__(name: str) -> object:
+    """``OneLineParser`` on first use (command groups with sub-commands import it), so the
+    module's import stays light until the signal handlers are installed."""
+    if name == "OneLineParser":
+        return _one_line_parser()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    from grcim import __version__
+
+    OneLineParser = _one_line_parser()  # noqa: N806 - a class
     parser = OneLineParser(
         prog="grcim",
         description="Floating-point analog CIM with Gain-Ranging MACs: physics, plug-ins, "
@@ -37,7 +78,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _install_handlers() -> dict[int, object]:
+    """SIGINT -> KeyboardInterrupt, SIGTERM -> Terminated, once; returns the previous
+    handlers ({} outside the main thread, where handlers cannot be set)."""
+    owner = os.getpid()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a forked worker: die as the signal says
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # clean-up must not be cut short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+    previous: dict[int, object] = {}
+    try:
+        for s in (signal.SIGINT, signal.SIGTERM):
+            previous[s] = signal.signal(s, handler)
+    except ValueError:  # not the main thread
+        for s, h in previous.items():
+            signal.signal(s, h)  # type: ignore[arg-type]
+        return {}
+    return previous
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    from grcim.errors import GrcimError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -50,9 +118,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"grcim {args.command}: error: {where}: cannot write ({exc.strerror})",
               file=sys.stderr)
         return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    previous = _install_handlers()
+    try:
+        # Paths and texts echoed to the terminal may hold undecodable bytes (a file name
+        # from the shell): show them escaped instead of failing to print.
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="backslashreplace")
+        return _run(argv)
     except KeyboardInterrupt:
         print("grcim: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("grcim: terminated", file=sys.stderr)
+        return 143
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

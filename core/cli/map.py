@@ -4,27 +4,29 @@
 [--context L] [--engine grcim|accelforge] [--json FILE] [--report FILE.md|FILE.html]``.
 Defaults: the bundled chip (``edge_grmac``) and model (``llama3-8b``). Prints rich tables;
 ``--json`` writes the result (SI units, units in the key names), ``--report`` a Markdown
-report with its figures in ``<stem>_figures/`` or a self-contained HTML page. Everything
-is computed and rendered before any file is written, and files are written atomically, so
-an error leaves no partial output.
+report with its figures in ``<stem>_figures/`` or a self-contained HTML page. Output paths
+follow :mod:`grcim.cli.outputs` (checked before any work; never an input file); everything
+is computed and rendered before any file is written, and all files are committed together,
+so an error leaves no partial output.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
-from grcim.atomic import atomic_directory, atomic_write_text
-from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
+from grcim.cli.options import CMDLINE, check_writable, console, int_option
+from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
-           "write_outputs"]
+           "write_outputs", "step_inputs", "arch_input"]
 
 def optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
     """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
@@ -57,6 +59,19 @@ def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             "tokens": optional_int("--tokens", args.tokens, 1, 2**24),
             "context": optional_int("--context", args.context, 1, 2**24),
             "engine": args.engine}
+
+
+def arch_input(arch: str | None) -> str | None:
+    """The file an ``--arch`` value names, or None for a bundled name (the loader's rule)."""
+    if arch is None or not ("/" in arch or os.sep in arch or arch.endswith((".yaml", ".yml"))):
+        return None
+    return arch
+
+
+def step_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """The input files of ``map`` / ``compare`` (outputs may not overwrite them)."""
+    archs = args.arch if isinstance(args.arch, list) else [args.arch]
+    return [("--arch", arch_input(a)) for a in archs or ()] + [("--models", args.models)]
 
 
 def check_output(option: str, path: str | None, suffixes: tuple[str, ...] = ()) -> None:
@@ -103,22 +118,39 @@ def run(args: argparse.Namespace) -> int:
         value = "<missing>" if args.phase is None else args.phase
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
     kwargs = step_kwargs(args)
-    check_output("--json", args.json)
-    check_output("--report", args.report, (".md", ".html"))
-    check_distinct([("--json", args.json), ("--report", args.report)])
+    if args.report is not None and args.report != "" and \
+            Path(args.report).suffix.lower() not in (".md", ".html"):
+        raise SpecError(CMDLINE, "--report", args.report, "a file ending in .md or .html")
+    outputs = [("--json", args.json, FILE), ("--report", args.report, FILE)]
+    if args.report and Path(args.report).suffix.lower() == ".md":
+        outputs.append(("--report", _figures_dir(args.report), DIRECTORY))
+    protect = check_outputs(outputs, step_inputs(args))
     options = MapOptions(replicate=not args.no_replicate)
     result = map_workload(args.arch, args.workload, args.phase, options=options,
                           models_file=args.models, **kwargs)
     json_text = result_json(result, include_ops=args.ops) if args.json else None
+    if json_text is not None:
+        check_json_numbers("--json", json_text)
     report = _render_report(result, args.report) if args.report else None
     from grcim.mapper.report.text import result_tables
 
     console().print(result_tables(result))
-    if json_text is not None:
-        write_outputs("--json", args.json, lambda: atomic_write_text(args.json, json_text))
-    if report is not None:
-        write_outputs("--report", args.report, lambda: _write_report(args.report, *report))
+    with writing({p: o for o, p, _ in outputs if p}) as stage:
+        if json_text is not None:
+            stage.file(args.json, json_text)
+        if report is not None:
+            text, figures = report
+            if figures:
+                folder = stage.directory(_figures_dir(args.report), protect)
+                for name, data in figures.items():
+                    (folder / f"{name}.png").write_bytes(data)
+            stage.file(args.report, text)
     return 0
+
+
+def _figures_dir(report: str) -> str:
+    target = Path(report)
+    return str(target.parent / f"{target.stem}_figures")
 
 
 def _render_report(result: Any, path: str) -> tuple[str, dict[str, bytes]]:
@@ -132,12 +164,3 @@ def _render_report(result: Any, path: str) -> tuple[str, dict[str, bytes]]:
     if target.suffix.lower() == ".html":
         return to_html(title, sections, figures), {}
     return to_markdown(title, sections, f"{target.stem}_figures"), figures
-
-
-def _write_report(path: str, text: str, figures: dict[str, bytes]) -> None:
-    target = Path(path)
-    if figures:
-        with atomic_directory(target.parent / f"{target.stem}_figures") as tmp:
-            for name, data in figures.items():
-                (tmp / f"{name}.png").write_bytes(data)
-    atomic_write_text(target, text)

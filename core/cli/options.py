@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -37,34 +36,11 @@ def console() -> Console:
 
 def check_writable(option: str, path: str | os.PathLike[str] | None, directory: bool = False
                    ) -> None:
-    """Fail early, with one line, when an output path cannot be written.
+    """Fail early, with one line, when an output path breaks the output policy
+    (:func:`grcim.cli.outputs.check_outputs` for this one output)."""
+    from grcim.cli.outputs import DIRECTORY, FILE, check_outputs
 
-    ``directory``: the output is a directory (it may exist); otherwise a file, which must
-    not be an existing directory. The nearest existing ancestor must be a writable
-    directory, so the missing parents can be created.
-    """
-    if path is None:
-        return
-    p = Path(path)
-    if str(path) == "":
-        raise SpecError(CMDLINE, option, str(path), "a non-empty path")
-    if p.exists():
-        if directory and not p.is_dir():
-            raise SpecError(CMDLINE, option, str(p), "a directory path (this is a file)")
-        if not directory and p.is_dir():
-            raise SpecError(CMDLINE, option, str(p), "a file path, not a directory")
-    parent = p.parent if not p.exists() else (p if directory else p.parent)
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise SpecError(CMDLINE, option, str(p), f"a path under a directory ({parent} is a file)")
-    try:  # a real probe: permission bits say nothing for root or special file systems
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".grcim-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise SpecError(CMDLINE, option, str(p),
-                        f"a writable location ({parent}: {exc.strerror})") from None
+    check_outputs([(option, path, DIRECTORY if directory else FILE)])
 
 
 def check_distinct(outputs: Iterable[tuple[str, str | os.PathLike[str] | None]]) -> None:
@@ -73,7 +49,7 @@ def check_distinct(outputs: Iterable[tuple[str, str | os.PathLike[str] | None]])
     for option, path in outputs:
         if path is None:
             continue
-        key = Path(path).resolve()
+        key = Path(os.path.realpath(path))
         if key in seen:
             raise SpecError(CMDLINE, option, str(path), f"a different path from {seen[key]}")
         seen[key] = option

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from grcim.atomic import atomic_directory
-from grcim.cli.options import check_writable
+from grcim.cli.outputs import (
+    DIRECTORY,
+    check_csv_numbers,
+    check_json_numbers,
+    check_outputs,
+    writing,
+)
 from grcim.errors import ModelDomainError, SpecError
 
 __all__ = ["register"]
@@ -59,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Recompute, from grcim's documented models, the ADC-bound claim and the "
         "iso-energy dynamic-range claim of Rojkov et al. (arXiv 2602.08081).",
     )
-    p.add_argument("--out", type=Path, default=Path("out/paper"),
+    p.add_argument("--out", default="out/paper",
                    help="output directory (default out/paper)")
     p.add_argument("--sqnr-target", type=_number("--sqnr-target"), default=35.0,
                    metavar="DB", help="SQNR standard in dB (6..100, default 35)")
@@ -109,13 +113,19 @@ def run(args: argparse.Namespace) -> int:
     from grcim.mapper.report.paper import summary_rows, write_paper_files
     from grcim.plugins.paper import run_paper
 
-    check_writable("--out", args.out, directory=True)
+    tech = args.tech if args.tech.endswith((".yaml", ".yml")) or "/" in args.tech else None
+    protect = check_outputs([("--out", args.out, DIRECTORY)], [("--tech", tech)])
     settings = _settings(args)
     console = Console(stderr=True, quiet=args.quiet)
     start = time.perf_counter()
     result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
-    with atomic_directory(args.out) as tmp:
-        files = write_paper_files(result, tmp)
+    with writing({args.out: "--out"}) as stage:
+        files = write_paper_files(result, stage.directory(args.out, protect))
+        for path in files:  # before the commit: a bad number leaves nothing behind
+            if path.suffix == ".json":
+                check_json_numbers("--out", path.read_text(encoding="utf-8"))
+            elif path.suffix == ".csv":
+                check_csv_numbers("--out", path.read_text(encoding="utf-8"))
     table = Table(title="GR-MAC paper claims, recomputed", show_header=True)
     table.add_column("quantity")
     table.add_column("value")

@@ -6,7 +6,8 @@
 read: energy pJ, area µm², leakage µW, latency ns. ``--format yaml`` writes Accelergy
 0.4's ``ERT``/``ART`` documents (one entry per grid point, its attributes alongside), which
 Accelergy and Timeloop accept as inputs (``--name`` gives the entry the component's name).
-Files (``--out``, ``--plot``) are written atomically after every value is computed.
+Files (``--out``, ``--plot``) follow :mod:`grcim.cli.outputs` and are written together
+after every value is computed and the plot is drawn.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import argparse
 import csv
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +26,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from grcim.atomic import atomic_write_text
-from grcim.cli.options import check_distinct, check_writable
-from grcim.errors import SpecError
+from grcim.cli.outputs import FILE, check_csv_numbers, check_json_numbers, check_outputs, writing
+from grcim.errors import ModelDomainError, SpecError
 
 if TYPE_CHECKING:
     from grcim.plugins.tables import ComponentTable
@@ -223,7 +221,7 @@ def render(table: ComponentTable, fmt: str, cycle_s: float = 1e-9,
     return _text(table)
 
 
-def _plot(table: ComponentTable, path: str, x_key: str | None) -> None:
+def _plot(table: ComponentTable, path: str, x_key: str | None) -> bytes:
     numeric = [k for k, v in table.swept.items()
                if all(isinstance(_display(x), (int, float)) for x in v)]
     key = x_key or (numeric[0] if numeric else None)
@@ -258,20 +256,19 @@ def _plot(table: ComponentTable, path: str, x_key: str | None) -> None:
     ext = Path(path).suffix.lower().lstrip(".") or "png"
     fig.savefig(buf, format=ext, bbox_inches="tight")
     plt.close(fig)
-    _atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
 
 
-def _atomic_write_bytes(path: str, data: bytes) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _check_costs(table: ComponentTable) -> None:
+    """Every cost of every row is finite and non-negative, else a one-line error naming
+    the row's attributes, the quantity and its value."""
+    for i in range(table.n_points):
+        for key, value in _row_costs(table, i).items():
+            if not (np.isfinite(value) and value >= 0):
+                swept = ", ".join(f"{k}={_display(v[i])}" for k, v in table.swept.items())
+                raise ModelDomainError(key, value, f"a finite non-negative number; the model "
+                                       f"{table.model.__name__} gave it at row {i}"
+                                       + (f" ({swept})" if swept else ""))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -286,9 +283,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--cycle-seconds", args.cycle_seconds, "seconds in (0, 1]")
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise SpecError(CMDLINE, "--plot", args.plot, "a .png, .pdf or .svg file")
-    check_writable("--out", args.out)
-    check_writable("--plot", args.plot)
-    check_distinct([("--out", args.out), ("--plot", args.plot)])
+    check_outputs([("--out", args.out, FILE), ("--plot", args.plot, FILE)])
     fixed: dict[str, Any] = {}
     for text in args.sets:
         key, value = _key_value("--set", text, "KEY=VALUE")
@@ -305,11 +300,18 @@ def run(args: argparse.Namespace) -> int:
     if args.name is not None and (fmt != "yaml" or not args.name.strip()):
         raise SpecError(CMDLINE, "--name", args.name, "a non-empty ERT/ART entry name, "
                         "with --format yaml")
+    _check_costs(table)
     text = render(table, fmt, float(cycle), args.name)
-    if args.out:  # the table first: a failing plot then leaves no table without its plot
-        atomic_write_text(args.out, text)
-    if args.plot:
-        _plot(table, args.plot, args.x)
+    if fmt == "json":
+        check_json_numbers("--out", text)
+    elif fmt == "csv":
+        check_csv_numbers("--out", text)
+    plot = _plot(table, args.plot, args.x) if args.plot else None
+    with writing({p: o for o, p in (("--out", args.out), ("--plot", args.plot)) if p}) as stage:
+        if args.out:
+            stage.file(args.out, text)
+        if plot is not None:
+            stage.file(args.plot, plot)
     if not args.out:
         sys.stdout.write(text)
     return 0

@@ -5,8 +5,12 @@ an arch file (:func:`grcim.arch.load_arch`), one with a ``models`` key is a work
 models file (:func:`grcim.workloads.config.validate_workload_file`), one whose
 ``architecture`` holds ``subtree``/``local``/``nodes`` is an Accelergy (or Timeloop v0.4
 front-end) architecture whose grcim components are checked
-(:mod:`grcim.plugins.accelergy.check`). Prints one ``OK`` line per valid file on stdout and
-one line per problem on stderr; exits 0 only when every file is valid. Nothing is written.
+(:mod:`grcim.plugins.accelergy.check`). An arch file is also priced the way ``grcim map``
+prices it (:func:`grcim.mapper.run.check_arch_prices`: every component model must accept
+its attributes and every cost must be finite), so a file ``validate`` passes is one ``map``
+accepts. Prints one ``OK`` line per valid file on stdout and one line per problem on
+stderr; exits 0 only when every file is valid. Nothing is written. Only regular files are
+read (:mod:`grcim.yamlio`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ def check_file(path: str) -> str:
     if is_arch_document(data):
         arch = load_arch(path if path.endswith((".yaml", ".yml")) or "/" in path
                          else f"./{path}")
+        from grcim.errors import MappingError
+        from grcim.mapper.run import check_arch_prices
+
+        try:
+            check_arch_prices(arch)
+        except MappingError as exc:  # name the file, as every other validate error does
+            raise MappingError(f"{path}: {exc}") from None
         what = f"{arch.n_macros} macros, " if arch.kind == "chip" else ""
         return f"arch ({arch.kind}, {what}{arch.macro.pipeline.value} pipeline)"
     if isinstance(data, dict) and "models" in data:

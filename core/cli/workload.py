@@ -3,21 +3,24 @@
 ``grcim workload NAME --phase prefill|decode [--batch B] [--tokens T] [--context L]
 [--models FILE] [--json FILE] [--einsum FILE]`` and ``grcim workload list``.
 Numbers inside are SI (bytes, counts); this module converts to display units (B params,
-GMACs, MB = 1e6 bytes) only for the terminal table. Output files are written atomically
-after every value has been computed, so an error never leaves a partial file.
+GMACs, MB = 1e6 bytes) only for the terminal table. Output paths follow
+:mod:`grcim.cli.outputs` (checked before any work; never the models file); files are written
+after every value has been computed, all together, so an error never leaves a partial file.
+A list of more than :data:`PLAIN_LIST_ROWS` models is printed as plain aligned columns: a
+rich table takes about a millisecond per row.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import sys
 from typing import Any
 
 from rich.table import Table
 
-from grcim.atomic import atomic_write_text
-from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
+from grcim.cli.options import CMDLINE, console, int_option
+from grcim.cli.outputs import FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.workloads import (
     ModelConfig,
@@ -37,8 +40,10 @@ from grcim.workloads.transformer import (
     default_tokens,
 )
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "PLAIN_LIST_ROWS"]
 
+PLAIN_LIST_ROWS = 500
+"""Above this many models, ``workload list`` prints plain columns instead of a rich table."""
 
 
 def register(subparsers: Any) -> None:
@@ -72,22 +77,41 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+_LIST_COLUMNS = ("model", "d_model", "heads", "kv heads", "head dim", "d_ff", "layers",
+                 "vocab", "FFN", "max context", "params (B)")
+_LEFT = ("model", "FFN")
+
+
 def _list_models(models: str | None) -> int:
     configs = load_model_configs(models)
     default = default_model_name(models)
+    rows = [(name + (" *" if name == default else ""), str(c.d_model), str(c.n_heads),
+             str(c.n_kv_heads), str(c.head_dim), str(c.d_ff), str(c.n_layers), str(c.vocab),
+             c.ffn, str(c.max_context), f"{parameter_count(c) / 1e9:.3f}")
+            for name, c in configs.items()]
+    if len(rows) > PLAIN_LIST_ROWS:
+        _print_plain("LLM models (* = default)", rows)
+        return 0
     table = Table(title="LLM models (* = default)")
-    for column in ("model", "d_model", "heads", "kv heads", "head dim", "d_ff",
-                   "layers", "vocab", "FFN", "max context", "params (B)"):
+    for column in _LIST_COLUMNS:
         table.add_column(column, no_wrap=column == "model",
-                         justify="left" if column in ("model", "title", "FFN") else "right")
-    for name, c in configs.items():
-        table.add_row(
-            name + (" *" if name == default else ""), str(c.d_model), str(c.n_heads),
-            str(c.n_kv_heads), str(c.head_dim), str(c.d_ff), str(c.n_layers), str(c.vocab),
-            c.ffn, str(c.max_context), f"{parameter_count(c) / 1e9:.3f}",
-        )
+                         justify="left" if column in _LEFT else "right")
+    for row in rows:
+        table.add_row(*row)
     console().print(table)
     return 0
+
+
+def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(_LIST_COLUMNS)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) if name in _LEFT else c.rjust(w)
+                         for c, w, name in zip(cells, widths, _LIST_COLUMNS, strict=True))
+
+    out = [title, line(_LIST_COLUMNS), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    sys.stdout.write("\n".join(out) + "\n")
 
 
 def _pick_model(args: argparse.Namespace) -> ModelConfig:
@@ -137,10 +161,9 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``grcim workload``."""
     if args.name == "list":
         return _list_models(args.models)
+    outputs = [("--json", args.json, FILE), ("--einsum", args.einsum, FILE)]
+    check_outputs(outputs, [("--models", args.models)])
     config = _pick_model(args)
-    check_writable("--json", args.json)
-    check_writable("--einsum", args.einsum)
-    check_distinct([("--json", args.json), ("--einsum", args.einsum)])
     if args.phase not in PHASES:
         value = "<missing>" if args.phase is None else args.phase
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
@@ -170,16 +193,12 @@ def run(args: argparse.Namespace) -> int:
     totals["source"] = config.source
     # Render everything before writing anything, so a failure leaves no output file.
     json_text = json.dumps(totals, indent=2) + "\n" if args.json else None
+    if json_text is not None:
+        check_json_numbers("--json", json_text)
     einsum_text = einsum_yaml(graph, layer) if args.einsum else None
-    outputs = [(opt, path, text) for opt, path, text in (
-        ("--json", args.json, json_text), ("--einsum", args.einsum, einsum_text)) if text]
-    for option, path, _ in outputs:
-        if Path(path).is_dir():
-            raise SpecError(CMDLINE, option, path, "a file path, not a directory")
     console().print(_table(totals, config))
-    for option, path, text in outputs:
-        try:
-            atomic_write_text(path, text)
-        except OSError as exc:
-            raise SpecError(CMDLINE, option, path, f"a writable file ({exc.strerror})") from None
+    with writing({p: o for o, p, _ in outputs if p}) as stage:
+        for path, text in ((args.json, json_text), (args.einsum, einsum_text)):
+            if text is not None:
+                stage.file(path, text)
     return 0

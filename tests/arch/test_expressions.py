@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -129,6 +131,31 @@ def test_division_by_zero_and_nan() -> None:
         evaluate("sqrt(-1)")
 
 
+@pytest.mark.parametrize("text", ["round(16, -10**30)", "round(16, -10**8)", "round(16, 401)",
+                                  "round(2.5, -10**30)"])
+def test_round_digits_are_bounded(text: str) -> None:
+    # R8: round(16, -10**30) hung `grcim validate` (it computes 10**(10**30) first). Run in a
+    # subprocess with a timeout so that a regression fails instead of hanging the suite.
+    code = ("from grcim.expressions import evaluate\nfrom grcim.errors import SpecError\n"
+            f"try:\n    evaluate({text!r})\nexcept SpecError as e:\n    print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert proc.returncode == 0 and "round() digits must be an integer from -400 to 400" \
+        in proc.stdout, (proc.stdout, proc.stderr)
+
+
+def test_round_within_bounds_is_exact() -> None:
+    assert evaluate("round(123456, -3)") == 123000  # by hand
+    assert evaluate("round(2**1099, -400)") == 0  # 2**1099 < 10**331 < 0.5 * 10**400
+
+
+@pytest.mark.parametrize("text", ["log(10, 1)", "log(1, 1)"])
+def test_log_base_one_is_a_spec_error(text: str) -> None:
+    # R9: log(10, 1) divided by log(1) = 0 and escaped as a ZeroDivisionError traceback
+    with pytest.raises(SpecError, match="division by zero"):
+        evaluate(text)
+
+
 def test_text_variables_are_not_numbers() -> None:
     with pytest.raises(SpecError, match="not a number"):
         evaluate("pipeline + 1", {"pipeline": "grmac"})  # type: ignore[dict-item]
@@ -153,6 +180,7 @@ def test_set_expressions_refused(text: str) -> None:
 
 
 ATOMS = ["rows", "cols", "0", "1", "2", "-1", "1e308", "inf", "10**10", "2**1099", "(", ")",
+         "-10**30", "-400", "log(",
          "+", "-", "*", "/", "//", "%", "**", "<", "==", " if ", " else ", " and ", " not ",
          "min(", "max(", "log2(", "sqrt(", "ceil(", "round(", ",", ".", "__class__", "[",
          "]", "lambda", ":", "'", "x", "__import__("]

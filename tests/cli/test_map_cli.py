@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -29,8 +30,6 @@ def one_line_error(err: str) -> str:
 @pytest.fixture
 def tiny_files(tmp_path):
     """A tiny chip file and a one-model models file (the mapper tests' fixtures)."""
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("mapper_conftest", TINY_CHIP)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -175,3 +174,116 @@ def test_bundled_comparison(capsys, tmp_path):
         assert rows[phase, "edge_int8"]["adc_conversions_ratio"] == pytest.approx(8 / 3)
         # same DRAM, same weights: decode moves the same bytes on every chip
         assert rows[phase, "edge_grmac"]["dram_bytes_ratio"] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 12: no wrong number with exit 0 (R3, R6, R10, R17).
+
+def test_in_range_huge_step_is_one_line(capsys, tmp_path):
+    # R10: batch 2**20 x 2**24 tokens (both in range) gave an OverflowError traceback
+    big = dict(d_model=4096, n_heads=32, n_kv_heads=8, head_dim=128, d_ff=14336, n_layers=32,
+               vocab=128256, ffn="swiglu", norm="rmsnorm", tied_embeddings=False,
+               positional="rope", biases=False, max_context=2**24)
+    models = tmp_path / "BIG.yaml"
+    models.write_text(yaml.safe_dump({"models": {"big": big}}), encoding="utf-8")
+    code, _, err = run(capsys, "map", "--arch", "large_grmac", "--models", str(models),
+                       "--workload", "big", "--phase", "prefill", "--batch", "1048576",
+                       "--tokens", "16777216")
+    assert code == 1 and "exceeds 2**53" in one_line_error(err)
+
+
+@pytest.mark.parametrize("command", ["map", "compare"])
+def test_empty_workload_name_is_refused(capsys, command):
+    # R17: `map --workload ''` silently mapped llama3-8b
+    code, _, err = run(capsys, command, "--phase", "decode", "--workload", "")
+    assert code == 1 and "workload = ''" in one_line_error(err)
+
+
+def test_chip_without_dram_is_refused_by_map(capsys, tmp_path):
+    # R3: mapped with exit 0, DRAM traffic priced at the global buffer's energy
+    from grcim.arch import load_arch
+
+    text = Path(load_arch("edge_grmac").source).read_text(encoding="utf-8")
+    start = text.index("  - !Memory\n    name: DRAM")
+    end = text.index("  # Global on-chip SRAM")
+    chip = tmp_path / "nodram.yaml"
+    chip.write_text(text[:start] + text[end:], encoding="utf-8")
+    out = tmp_path / "x.json"
+    code, _, err = run(capsys, "map", "--arch", str(chip), "--phase", "decode", "--json",
+                       str(out))
+    assert code == 1 and "'GlobalBuffer' is the DRAM" in one_line_error(err)
+    assert not out.exists()
+
+
+@pytest.fixture
+def tiny_arch():
+    """The mapper tests' tiny chip (explicit costs, no models)."""
+    from grcim.arch import load_arch_text
+
+    spec = importlib.util.spec_from_file_location("mapper_conftest", TINY_CHIP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return load_arch_text(mod.chip_yaml(), "<tiny chip>", "tiny")
+
+
+def test_a_non_finite_result_names_node_action_and_value(tiny_arch):
+    # R6: an overflowing energy printed a RuntimeWarning, energy "-", JSON null and exit 0.
+    # The arch loader now bounds node numbers, so the overflow is injected into a real
+    # result, as a model returning inf would produce it.
+    import dataclasses
+
+    from grcim.errors import MappingError
+    from grcim.mapper import map_graph
+    from grcim.mapper.run import check_result_numbers
+    from grcim.workloads import ModelConfig
+
+    spec = importlib.util.spec_from_file_location("mapper_conftest", TINY_CHIP)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    graph = build_graph(ModelConfig(**mod.TINY_LLAMA), "decode", context=8)
+    result = map_graph(tiny_arch, graph)
+    check_result_numbers(result)  # the real result is clean
+    key = "DRAM.read"
+    broken = dataclasses.replace(result, energy_by_action={**result.energy_by_action,
+                                                           key: float("inf")})
+    with pytest.raises(MappingError) as info:
+        check_result_numbers(broken)
+    text = str(info.value)
+    assert "node 'DRAM' action 'read': energy_by_action = inf" in text and "\n" not in text
+    negative = dataclasses.replace(result, latency_s=-1.0)
+    with pytest.raises(MappingError, match="latency_s = -1.0"):
+        check_result_numbers(negative)
+
+
+def test_json_outputs_hold_numbers_where_numbers_belong(capsys, tiny_files, tmp_path):
+    """Item 4: every JSON/CSV output of map and compare: no NaN, no infinity, and null only
+    for a latency that does not apply to the phase or an op outside the layers."""
+    out = tmp_path / "m.json"
+    base = ("--arch", tiny_files["chip"], "--models", tiny_files["models"])
+    assert run(capsys, "map", *base, "--phase", "decode", "--json", str(out), "--ops")[0] == 0
+    assert run(capsys, "compare", "--arch", tiny_files["chip"], "--arch", tiny_files["other"],
+               "--models", tiny_files["models"], "--out", str(tmp_path / "c"))[0] == 0
+    allowed_null = {"time_to_first_token_s", "per_token_latency_s", "layer"}
+    for path in (out, tmp_path / "c" / "comparison.json"):
+        bad = [p for p in _leaves(json.loads(path.read_text(), parse_constant=_refuse))
+               if p[1] is None and p[0].rsplit(".", 1)[-1].split("[")[0] not in allowed_null
+               or isinstance(p[1], float) and not p[1] == p[1] < float("inf")]
+        assert bad == [], (path.name, bad[:3])
+    rows = (tmp_path / "c" / "comparison.csv").read_text().splitlines()
+    cells = [c.strip().lower() for r in rows for c in r.split(",")]
+    assert not {"nan", "inf", "-inf"} & set(cells)
+
+
+def _refuse(name):
+    raise AssertionError(f"{name} in a JSON output")
+
+
+def _leaves(x, path=""):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _leaves(v, f"{path}.{k}")
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, x
