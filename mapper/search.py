@@ -26,15 +26,15 @@ number of reduction groups ``g = ceil(t_k / k_w) `` (``n_w = min(t_n, floor(P_s 
   reduction group's slice);
 - where the ``g - 1`` partial sums live: with the output in SRAM (in place), else SRAM
   (weights-outer holds one column group's outputs, K-outer all of them) or DRAM;
-- replication: idle macros of a wave hold copies of its tiles and take other input rows
-  (more cell writes, fewer sequential MVMs), when allowed.
+- replication: idle macros of a wave hold up to ``r`` copies of its tiles and take other
+  input rows (more cell writes, fewer sequential MVMs), ``r`` = 1, 2, 4, ... when allowed.
 
 Counts: the input is read ``q`` times (``rho_x``), the output summed over ``g`` rounds,
 the weights read ``c`` times. Sequential MVMs per macro: ``c * sum_waves ceil(v_c / r)``
 (``v_c = ceil(v / c)`` rows per chunk, ``r`` copies of a wave's tiles) times the unmasked
 share. The SRAM working set (staged input and partial sums, per row, times ``v_c`` rows)
 must fit in the SRAM left free at the op (:mod:`grcim.mapper.placement`); ``c`` is the
-fewest chunks for which it does. The 16 variants x ``O(sqrt t_k)`` wave shapes of every op
+fewest chunks for which it does. The ``8 (2 + log2 P)`` variants x ``O(sqrt t_k)`` wave shapes
 are evaluated as one numpy array. For QK^T/PV in CIM, the matrices of one op are laid side
 by side along the column tiles (each receives its own ``v`` rows).
 
@@ -59,6 +59,7 @@ group's share), partial sums live in SRAM or DRAM, all within the free SRAM.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,7 +176,7 @@ class LoopNest:
             if self.operand_staged[i]:
                 parts.append("K/V staged in SRAM")
         elif order == "resident":
-            parts = ["resident (each op owns its tiles)"]
+            parts = ["resident (each op owns its tiles)", f"input from {home}"]
         else:
             parts = [order, f"{int(self.k_group[i])}x{int(self.n_group[i])} tiles per wave",
                      f"input from {home}"]
@@ -213,13 +214,15 @@ def _fixed_inputs(t: OpTable, alloc: Allocation, idx: I64, vec: F64) -> dict:
                 row_partials=f(til.row_partials), vector_ops=vec[idx])
 
 
-def _pick(score: F64, energy: F64, time: F64, valid: B, objective: str) -> I64:
-    """Index of the best candidate of each row (``valid`` rows only)."""
-    if objective == "latency":
-        fastest = np.where(valid, time, np.inf).min(axis=1, keepdims=True)
-        valid = valid & (time <= fastest * (1 + 1e-9))
-        score = energy
-    return np.argmin(np.where(valid, score, np.inf), axis=1)
+def _pick(score: F64, energy: F64, time: F64, slots: F64, valid: B, objective: str) -> I64:
+    """Index of the best candidate of each row (``valid`` ones only): the objective, then
+    ties broken by time (latency: by energy), then by fewer sequential MVMs (copies that
+    cost nothing are kept)."""
+    keys = (time, energy) if objective == "latency" else (score, time)
+    for key in (*keys, slots):
+        best = np.where(valid, key, np.inf).min(axis=1, keepdims=True)
+        valid = valid & (key <= best * (1 + 1e-12))
+    return np.argmax(valid, axis=1)
 
 
 def _score(energy: F64, time: F64, objective: str, leak_w: float) -> tuple[F64, F64]:
@@ -246,23 +249,36 @@ def _kw_table(t_k: I64, p_s: int) -> tuple[I64, B]:
 
 def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipSpec,
                     comps: ChipComponents, prices: dict, leak_w: float, objective: str,
-                    vec: F64, idx: I64) -> dict[str, np.ndarray]:
-    """Price every candidate of the streaming CIM ops ``idx``; return the chosen fields."""
+                    vec: F64, idx: I64, stationary: bool = False) -> dict[str, np.ndarray]:
+    """Price every candidate of the CIM ops ``idx``; return the chosen fields.
+
+    Streaming ops get every wave shape and variant; ``stationary`` ops (resident weights,
+    K/V kept in CIM) own all their tiles in one wave, and choose only whether spare macros
+    hold copies (loaded before the step unless ``weights_preloaded`` is False)."""
     macro = chip.macro
-    p_s = max(alloc.macros_streaming, 1)
     til = alloc.tiling
     c_w = macro.cols // macro.n_weight_slices
     e = lambda a: np.asarray(a)[idx][:, None, None]  # noqa: E731
     t_k, t_n, count, v = e(til.k_tiles), e(til.n_tiles), e(alloc.count), e(alloc.vectors)
     k, n = e(t.k), e(t.n)
-    kw2, kw_ok = _kw_table(np.asarray(til.k_tiles)[idx], p_s)
+    if stationary:
+        p_s = max(int(np.max(t_k * count * t_n, initial=1)), 1)  # every tile in one wave
+        kw2, kw_ok = np.asarray(til.k_tiles)[idx][:, None], np.ones((len(idx), 1), bool)
+    else:
+        p_s = max(alloc.macros_streaming, 1)
+        kw2, kw_ok = _kw_table(np.asarray(til.k_tiles)[idx], p_s)
     kw = kw2[:, :, None]
+    # copies per wave at most 1, 2, 4, ... (each wave takes what its idle macros allow)
+    caps = sorted({1 << j for j in range(chip.n_macros.bit_length())} | {chip.n_macros})
+    if not alloc.replicate:
+        caps = [1]
     variants = np.array([(o, s, d, r) for o in (WEIGHTS_OUTER, K_OUTER) for s in (0, 1)
-                         for d in (0, 1) for r in (0, 1)], dtype=np.int64)
+                         for d in (0, 1) for r in caps], dtype=np.int64)
     order = variants[:, 0][None, None, :]
-    staged, psum_dram, rep = (variants[:, j][None, None, :].astype(bool) for j in (1, 2, 3))
+    staged, psum_dram = (variants[:, j][None, None, :].astype(bool) for j in (1, 2))
+    cap = variants[:, 3][None, None, :]
     nt_all = count * t_n
-    nw = np.minimum(nt_all, p_s // kw)
+    nw = nt_all if stationary else np.minimum(nt_all, p_s // kw)
     g_k = ceil_div(t_k, kw)
     g_n = ceil_div(nt_all, nw)
     passes = ceil_div(t_n, np.minimum(nw, t_n))
@@ -289,20 +305,25 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     valid = kw_ok[:, :, None] & fits & (chunks <= v)
     valid &= (variants[:, 1][None, None, :] == 0) | staged  # staging only when it helps
     valid &= ~psum_dram | ((g_k > 1) & out_dram)
-    valid &= (rep == 0) | alloc.replicate
     v_c = ceil_div(v, chunks)
     slots = np.zeros(valid.shape)
     extra = np.zeros(valid.shape)
     used = np.zeros(valid.shape)
     total_tiles = nt_all * t_k
+    spare = alloc.replicas_resident if stationary else None
+    weight = ~e(alloc.dynamic_cim)
     for tiles, mult in kinds:
-        r = np.where(rep, np.minimum(v_c, np.maximum(1, p_s // np.maximum(tiles, 1))), 1)
+        room = spare if spare is not None else p_s // np.maximum(tiles, 1)
+        room = np.where(weight, room, 1) if stationary else room  # K/V in CIM: one copy
+        r = np.minimum(np.minimum(v_c, np.maximum(1, room)), cap)
         slots = slots + mult * ceil_div(v_c, r)
         extra = extra + mult * tiles * (r - 1)
         used = np.maximum(used, np.where(mult > 0, tiles * r, 0))
     density = e(alloc.density)
     slots = chunks * slots * density
     copies = (1.0 + extra / np.maximum(total_tiles, 1)) * chunks
+    if stationary:  # loaded before the step, or once in it from DRAM (cold start)
+        copies = np.where(weight & (not alloc.weights_preloaded), copies, 0.0)
     bits_per_weight = macro.n_weight_slices * macro.cell_bits
     cell_bits = count * k * n * float(bits_per_weight) * copies
     cell_rows = e(til.cell_rows) * copies
@@ -328,7 +349,7 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     flat = lambda a: np.broadcast_to(a, shape).reshape(len(idx), -1)  # noqa: E731
     # never empty: the first wave shape with partial sums in DRAM and nothing staged needs
     # no SRAM at all
-    best = _pick(flat(score), flat(total), flat(time), flat(valid), objective)
+    best = _pick(flat(score), flat(total), flat(time), flat(slots), flat(valid), objective)
     rows = np.arange(len(idx))
     take = lambda a: flat(a)[rows, best]  # noqa: E731
     return dict(order=take(order), k_group=take(kw), n_group=take(nw), chunks=take(chunks),
@@ -336,8 +357,8 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
                 operand_reads=take(chunks).astype(float), operand_staged=np.zeros(len(idx),
                                                                                   bool),
                 rounds=take(g_k).astype(float), psum_in_dram=take(psum_dram & (g_k > 1)),
-                replicas=take(np.where(rep, np.minimum(v_c, np.maximum(
-                    1, p_s // np.maximum(kw * nw, 1))), 1)),
+                replicas=take(np.minimum(np.minimum(v_c, np.maximum(1, np.where(
+                    weight, spare, 1) if stationary else p_s // np.maximum(kw * nw, 1))), cap)),
                 mvm_slots=take(slots), macros_used=take(np.minimum(used, chip.n_macros)),
                 cell_rows_written=take(cell_rows), cell_bits_written=take(cell_bits),
                 candidates=flat(valid).sum(axis=1))
@@ -422,7 +443,8 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
     energy, time = np.broadcast_to(energy, shape), np.broadcast_to(time, shape)
     score, total = _score(energy, time, objective, leak_w)
     flat = lambda a: np.broadcast_to(a, shape).reshape(len(idx), -1)  # noqa: E731
-    best = _pick(flat(score), flat(total), flat(time), flat(valid), objective)
+    best = _pick(flat(score), flat(total), flat(time), flat(np.zeros(1)), flat(valid),
+                 objective)
     rows = np.arange(len(idx))
     take = lambda a: flat(a)[rows, best]  # noqa: E731
     return dict(scheme=take(scheme), k_group=take(held).astype(np.int64),
@@ -472,7 +494,6 @@ def search_mappings(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     if objective not in OBJECTIVES:
         raise MappingError(f"objective = {objective!r}: one of {', '.join(OBJECTIVES)}")
     n_ops = len(t)
-    macro = chip.macro
     vec = vector_op_counts(t, t.is_kind(OpKind.DYNAMIC_MATMUL) & ~alloc.cim)
     order = [""] * n_ops
     ones = np.ones(n_ops)
@@ -486,27 +507,10 @@ def search_mappings(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
         cell_rows_written=np.zeros(n_ops), cell_bits_written=np.zeros(n_ops),
         register_read_bits=np.zeros(n_ops), register_write_bits=np.zeros(n_ops),
         candidates=np.zeros(n_ops, np.int64))
-    # Stationary ops: each owns its tiles; copies on spare macros (loaded before the step,
-    # or once from DRAM with weights_preloaded=False).
-    st = np.flatnonzero(alloc.stationary)
-    if st.size:
-        til = alloc.tiling
-        r = np.minimum(alloc.vectors[st], alloc.replicas_resident)
-        weight = ~alloc.dynamic_cim[st]
-        copies = np.where(weight & (not alloc.weights_preloaded), r, 0).astype(float)
-        kn = (t.k * t.n)[st].astype(float)
-        nest["replicas"][st] = r
-        nest["k_group"][st] = til.k_tiles[st]
-        nest["n_group"][st] = til.n_tiles[st]
-        nest["mvm_slots"][st] = ceil_div(alloc.vectors[st], r) * alloc.density[st]
-        nest["macros_used"][st] = np.minimum(chip.n_macros, til.tiles[st] * r)
-        nest["cell_rows_written"][st] = til.cell_rows[st] * copies
-        nest["cell_bits_written"][st] = (alloc.count[st] * kn * macro.n_weight_slices
-                                         * macro.cell_bits * copies)
-        for i in st:
-            order[int(i)] = "resident"
+    resident = functools.partial(_cim_candidates, stationary=True)
     for idx, search, labels in (
             (np.flatnonzero(alloc.streams), _cim_candidates, _ORDER),
+            (np.flatnonzero(alloc.stationary), resident, {o: "resident" for o in _ORDER}),
             (np.flatnonzero(alloc.vector_matmul), _vector_candidates, None)):
         if not idx.size:
             continue

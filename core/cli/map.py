@@ -1,7 +1,8 @@
 """``grcim map``: whole-chip energy and latency of one LLM prefill or decode step.
 
 ``grcim map [--arch A] [--workload W] --phase prefill|decode [--batch B] [--tokens T]
-[--context L] [--engine grcim|accelforge] [--json FILE] [--report FILE.md|FILE.html]``.
+[--context L] [--engine grcim|accelforge] [--objective energy|latency|edp] [--json FILE]
+[--report FILE.md|FILE.html]``.
 Defaults: the bundled chip (``edge_grmac``) and model (``llama3-8b``). Prints rich tables;
 ``--json`` writes the result (SI units, units in the key names), ``--report`` a Markdown
 report with its figures in ``<stem>_figures/`` or a self-contained HTML page. Everything
@@ -21,10 +22,11 @@ from grcim.atomic import atomic_directory, atomic_write_text
 from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
+from grcim.mapper.mapping import OBJECTIVES
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
-           "write_outputs"]
+           "write_outputs", "map_options"]
 
 def optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
     """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
@@ -47,6 +49,16 @@ def add_step_options(p: argparse.ArgumentParser) -> None:
                    "minutes)")
     p.add_argument("--no-replicate", action="store_true", help="do not copy weight tiles "
                    "onto idle macros")
+    p.add_argument("--objective", default="energy", help="what the mapping search "
+                   "minimizes per op: energy (default), latency or edp")
+
+
+def map_options(args: argparse.Namespace) -> MapOptions:
+    """The analytic mapper's options from ``--no-replicate`` and ``--objective``."""
+    if args.objective not in OBJECTIVES:
+        raise SpecError(CMDLINE, "--objective", args.objective,
+                        ", ".join(OBJECTIVES[:-1]) + " or " + OBJECTIVES[-1])
+    return MapOptions(replicate=not args.no_replicate, objective=args.objective)
 
 
 def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,10 +115,10 @@ def run(args: argparse.Namespace) -> int:
         value = "<missing>" if args.phase is None else args.phase
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
     kwargs = step_kwargs(args)
+    options = map_options(args)
     check_output("--json", args.json)
     check_output("--report", args.report, (".md", ".html"))
     check_distinct([("--json", args.json), ("--report", args.report)])
-    options = MapOptions(replicate=not args.no_replicate)
     result = map_workload(args.arch, args.workload, args.phase, options=options,
                           models_file=args.models, **kwargs)
     json_text = result_json(result, include_ops=args.ops) if args.json else None

@@ -77,7 +77,8 @@ def test_roofline_bound_switches_with_dram_bandwidth(tiny_arch, graph_of):
 def test_replication_trades_cell_writes_for_time(tiny_arch, graph_of):
     g = graph_of(("mm", 4, 8, 4))  # one tile; 4 macros -> 4 copies for 4 input vectors
     one = map_graph(tiny_arch(), g, COLD)
-    four = map_graph(tiny_arch(), g, MapOptions(replicate=True, weights_preloaded=False))
+    four = map_graph(tiny_arch(), g, MapOptions(replicate=True, weights_preloaded=False,
+                                                objective="latency"))
     assert four.actions["CimCells.write"] == 4 * one.actions["CimCells.write"] == 4 * 32 * 8
     assert four.dram_read_bytes == one.dram_read_bytes  # copies come from one DRAM read
     # one MVM per macro instead of four on one macro: 4 columns x 2 cells x 2 slices = 16
