@@ -135,7 +135,9 @@ def _notes(t: OpTable, alloc: Allocation, traffic: Traffic, arch: Arch,
         orders[nest.loop_order(int(i))] += 1
     if orders:
         chosen = ", ".join(f"{n} {o}" for o, n in sorted(orders.items(), key=lambda x: -x[1]))
-        notes.append(f"mapping search ({options.objective}): {chosen}")
+        most = int(nest.candidates.max())
+        notes.append(f"mapping search ({options.objective}): {chosen} (up to {most} "
+                     "candidate loop nests per op)")
     spilled = int(np.count_nonzero(traffic.output_in_dram & (t.successors_count > 0)))
     if spilled:
         notes.append(f"{spilled} activations do not fit beside the live ones in the "

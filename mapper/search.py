@@ -189,20 +189,6 @@ class LoopNest:
         return ", ".join(parts)
 
 
-@dataclass
-class _Ops:
-    """Per-op columns of the ops being searched (a subset), shaped for broadcasting."""
-
-    x: F64
-    y: F64
-    s: F64
-    s_dram: B
-    in_dram: B
-    out_dram: B
-    free: F64
-    q_fixed: dict
-
-
 def _fixed_inputs(t: OpTable, alloc: Allocation, idx: I64, vec: F64) -> dict:
     til = alloc.tiling
     f = lambda a: np.asarray(a, dtype=np.float64)[idx]  # noqa: E731

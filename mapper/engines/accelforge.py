@@ -169,6 +169,18 @@ def toll_values_per_action(arch: Arch, comps: ChipComponents) -> dict[str, dict[
     return out
 
 
+def _declared(values: dict[str, float], tensor: str) -> float | None:
+    """The value a per-tensor mapping gives ``tensor``: its own key, else ``All``."""
+    for key in (tensor, "All", "all"):
+        if key in values:
+            return float(values[key])
+    return None
+
+
+def _same(value: float | None, want: float) -> bool:
+    return value is not None and abs(value - want) <= 1e-12 * abs(want)
+
+
 def _apply_missing(spec: Any, arch: Arch, comps: ChipComponents) -> tuple[str, ...]:
     """Add to ``spec`` what grcim's model needs and the arch file does not say (the bundled
     files say all of it); return a note per patch."""
@@ -183,12 +195,12 @@ def _apply_missing(spec: Any, arch: Arch, comps: ChipComponents) -> tuple[str, .
     for c in comps.tolls:
         want = toll_values_per_action(arch, comps)[c.name]
         have = getattr(c.node, "values_per_action", {}) or {}
-        if any(have.get(k) is None or abs(have[k] - v) > 1e-12 * v for k, v in want.items()):
+        if any(not _same(_declared(have, k), v) for k, v in want.items()):
             spec.arch.find(c.name).values_per_action = want
             patches.append(f"{c.name} values_per_action {want}")
     if comps.cells is not None:
         stored = macro.n_weight_slices * macro.cell_bits
-        if comps.cells.node.bits_per_value.get("weight") != stored:
+        if not _same(_declared(comps.cells.node.bits_per_value, "weight"), stored):
             spec.arch.find(comps.cells.name).bits_per_value = {"weight": stored}
             patches.append(f"{comps.cells.name} bits_per_value weight: {stored}")
     return tuple(patches)
