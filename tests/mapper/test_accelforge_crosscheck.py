@@ -82,9 +82,11 @@ def test_the_scaled_layer_exercises_the_search(rows):
 
 def test_bundled_file_maps_a_layer_in_plain_accelforge(tmp_path):
     # The bundled file as it is, no engine: every einsum of a (tiny) decode layer maps one
-    # by one. Only the mapper's search is narrowed (explore_loop_orders=False), for time.
+    # by one. For time only, the mapper's search is narrowed (explore_loop_orders=False) and
+    # grcim's models are named in the config (hwcomponents would find the same ones among
+    # every installed model, trying each: minutes).
     from grcim.mapper.components import bind_components
-    from grcim.mapper.pricing import price_components
+    from grcim.mapper.pricing import model_classes, price_components
     from grcim.workloads.einsum_export import einsum_yaml
 
     arch = load_arch("edge_grmac")
@@ -96,6 +98,8 @@ def test_bundled_file_maps_a_layer_in_plain_accelforge(tmp_path):
         warnings.simplefilter("ignore")
         spec = af.Spec.from_yaml(arch.source, str(workload))
         spec.mapper.explore_loop_orders = False
+        spec.config.add_component_models(list(model_classes()))
+        spec.config.use_installed_component_models = False
         names = [e.name for e in spec.workload.einsums
                  if not getattr(e, "is_copy_operation", False)]
         mapped = {name: spec.map_workload_to_arch(einsum_names=[name], print_progress=False)
