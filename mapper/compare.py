@@ -8,6 +8,7 @@ phase, so ``energy_per_token_j`` 0.8 means 20 % less energy per token than the b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -106,8 +107,7 @@ def compare_archs(archs: Sequence[ArchLike] | None = None, workload: str | None 
         raise MappingError("compare needs at least one arch")
     if len(set(names)) != len(names):
         raise MappingError(f"each arch may appear once; got {', '.join(names)}")
-    keep = MapOptions(options.replicate, options.pipeline, options.sram_fraction, False,
-                      options.weights_preloaded)
+    keep = dataclasses.replace(options, keep_ops=False)
     results = []
     for phase in phases:
         for arch in chosen:

@@ -9,17 +9,21 @@ Roles are read from the tree's structure, top first:
 - ``cells``: a ``!Memory`` inside the macros (below the macro fanout): the CIM cells;
 - ``mac``: the ``!Compute`` on the main path;
 - ``vector``: the first ``!Compute`` inside a ``!Fork`` (the digital vector unit);
+- ``registers``: a ``!Memory`` in that ``!Fork`` above its ``!Compute`` (the vector unit's
+  register file: its ``size`` bounds the operand reuse of QK^T and PV on the vector unit;
+  without one, every MAC there reads its operands and partial sum from the SRAM);
 - ``toll``: every ``!Toll``, with the tensors it charges (``tensors.keep`` intersected with
   what flows in its ``direction``: inputs and weights go down, outputs go up) and its
   *level*: how many spatial dimensions lie above it (0 = chip, 1 = inside one macro,
   2 = inside one row group). The first two dimensions must be the macro fanout
   (``n_macros``) and the row-group fanout (``rows / rows_per_adc``), as in the bundled files.
 
-``instances`` is the product of the fanouts above a node, each divided by its
-``usage_scale``, times the node's ``n_parallel_instances``; it multiplies area and leakage.
-A node below the column fanout (``usage_scale = n_weight_slices``) stands for one weight's
-cells, so a macro has ``rows * cols / n_weight_slices`` MACs. (AccelForge counts
-``rows * cols`` instances there, ``n_weight_slices`` times more area for those nodes.)
+``instances`` is the product of the fanouts above a node times its
+``n_parallel_instances``, as AccelForge counts them; it multiplies area and leakage. A node
+below the column fanout (``usage_scale = n_weight_slices``: one weight spans that many
+columns) therefore has one instance per cell column, and a per-weight model says so with
+``area_scale`` / ``leak_power_scale`` = ``1 / n_weight_slices`` (the bundled MAC nodes do),
+so the file means the same in grcim and in AccelForge.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from grcim.errors import MappingError
 
 __all__ = ["Component", "ChipComponents", "bind_components", "Role"]
 
-Role = Literal["dram", "sram", "cells", "mac", "vector", "toll"]
+Role = Literal["dram", "sram", "cells", "mac", "vector", "registers", "toll"]
 _TENSOR = re.compile(r"\b(input|output|weight)\b")
 
 
@@ -48,11 +52,11 @@ class Component:
     name : str
         Node name (component name in results).
     role : str
-        ``dram``, ``sram``, ``cells``, ``mac``, ``vector`` or ``toll``.
+        ``dram``, ``sram``, ``cells``, ``mac``, ``vector``, ``registers`` or ``toll``.
     node : MemoryNode, TollNode or ComputeNode
         The arch node (its actions, ``component_class`` and attributes price it).
     instances : float
-        Copies on the chip: product of the fanouts above (over their ``usage_scale``) times
+        Copies on the chip: product of the fanouts above times
         ``n_parallel_instances``.
     level : int
         Spatial dimensions above the node (0 chip, 1 macro, 2 row group, ...).
@@ -74,8 +78,9 @@ class ChipComponents:
 
     Attributes
     ----------
-    dram, sram, cells, mac, vector : Component or None
-        The component of each role (``sram``, ``cells`` and ``vector`` may be absent).
+    dram, sram, cells, mac, vector, registers : Component or None
+        The component of each role (``sram``, ``cells``, ``vector`` and ``registers`` may
+        be absent).
     tolls : tuple of Component
         Every toll, top first.
     """
@@ -86,10 +91,13 @@ class ChipComponents:
     mac: Component
     vector: Component | None
     tolls: tuple[Component, ...]
+    registers: Component | None = None
 
     def all(self) -> tuple[Component, ...]:
-        """Every component, top first (DRAM, SRAM, tolls, cells, MAC, vector unit)."""
-        found = (self.dram, self.sram, *self.tolls, self.cells, self.mac, self.vector)
+        """Every component, top first (DRAM, SRAM, tolls, cells, MAC, registers, vector
+        unit)."""
+        found = (self.dram, self.sram, *self.tolls, self.cells, self.mac, self.registers,
+                 self.vector)
         return tuple(c for c in found if c is not None)
 
 
@@ -120,7 +128,7 @@ def bind_components(arch: Arch) -> ChipComponents:
         raise MappingError(f"arch {arch.name!r} has {chip.n_macros} CIM macros: the weight "
                            "matmuls have no macro to run on (n_macros must be at least 1)")
     dims: list[int] = []
-    units: list[float] = []  # fanout / usage_scale: a unit below spans usage_scale instances
+    units: list[float] = []  # fanouts above (AccelForge's instance count; no usage_scale)
     memories_above: list[Component] = []
     cells = mac = None
     tolls: list[Component] = []
@@ -148,7 +156,7 @@ def bind_components(arch: Arch) -> ChipComponents:
                             level)
         for s in getattr(node, "spatial", ()):
             dims.append(s.fanout)
-            units.append(s.fanout / (s.usage_scale or 1.0))
+            units.append(float(s.fanout))
     expected = (chip.n_macros, macro.n_row_groups)
     need = max((t.level for t in tolls), default=1)
     if tuple(dims[:need]) != expected[:need]:
@@ -166,12 +174,19 @@ def bind_components(arch: Arch) -> ChipComponents:
     if len(memories_above) > 1:
         s = memories_above[1]
         sram = Component(s.name, "sram", s.node, s.instances, s.level)
-    vector = None
+    vector = registers = None
     for node in arch.nodes:
         if isinstance(node, ForkNode):
-            vec = next((n for n in walk_all(node.nodes) if isinstance(n, ComputeNode)), None)
-            if vec is not None:
+            branch = list(walk_all(node.nodes))
+            at = next((i for i, n in enumerate(branch) if isinstance(n, ComputeNode)), None)
+            if at is not None:
+                vec = branch[at]
                 vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
+                regs = [n for n in branch[:at] if isinstance(n, MemoryNode)]
+                if regs:
+                    reg = regs[-1]  # the memory next to the lanes
+                    registers = Component(reg.name, "registers", reg,
+                                          reg.n_parallel_instances or 1, 0)
                 break
-    return ChipComponents(dram, sram, cells, mac, vector, tuple(tolls))
+    return ChipComponents(dram, sram, cells, mac, vector, tuple(tolls), registers)
 

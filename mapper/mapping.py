@@ -12,19 +12,30 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from grcim.arch import Arch
+from grcim.arch import Arch, ChipSpec, KvCachePlacement
 from grcim.errors import MappingError
-from grcim.mapper.actions import ActionCounts, count_actions
+from grcim.mapper.actions import (
+    ActionCounts,
+    CountInputs,
+    all_keys,
+    count_columns,
+    stack_counts,
+)
 from grcim.mapper.allocation import Allocation, allocate
 from grcim.mapper.components import bind_components
 from grcim.mapper.optable import OpTable, build_optable
+from grcim.mapper.placement import Placement, place_activations
 from grcim.mapper.pricing import Prices, price_components
 from grcim.mapper.result import LEAKAGE, MappingResult, OpRecord
 from grcim.mapper.schedule import Schedule, schedule
+from grcim.mapper.search import OBJECTIVES, LoopNest, search_mappings
 from grcim.mapper.tiling import tile_matrices
 from grcim.mapper.traffic import Traffic, format_bytes, plan_traffic
+from grcim.mapper.vector_ops import vector_op_counts
+from grcim.workloads import OpKind
 
-__all__ = ["MapOptions", "DEFAULT_OPTIONS", "map_graph", "check_bits", "peak_cim_macs_per_s"]
+__all__ = ["MapOptions", "DEFAULT_OPTIONS", "OBJECTIVES", "map_graph", "check_bits",
+           "peak_cim_macs_per_s"]
 
 
 @dataclass(frozen=True)
@@ -34,24 +45,28 @@ class MapOptions:
     Attributes
     ----------
     replicate : bool
-        Copy tiles onto idle macros to process input rows in parallel (more cell writes,
-        less time). AccelForge never does (it minimizes energy).
+        Allow copies of tiles on idle macros, processing input rows in parallel (more cell
+        writes, less time); the search takes them when they serve the objective.
     pipeline : bool
         Pipeline ops across macros when all weights are resident.
     sram_fraction : float
-        Share of the global SRAM one activation may use before it spills to DRAM (0..1].
+        Share of the global SRAM (after a KV cache placed there) the mapper may fill with
+        activations, staged inputs and partial sums, (0..1]; 1 = its real capacity.
     keep_ops : bool
         Keep one :class:`OpRecord` per op in the result.
     weights_preloaded : bool
         When all weights fit in the macros, they were loaded before the step (serving);
         False charges one load from DRAM in the step (a cold start, as AccelForge counts).
+    objective : {"energy", "latency", "edp"}
+        What the mapping search minimizes for each op (:mod:`grcim.mapper.search`).
     """
 
     replicate: bool = True
     pipeline: bool = True
-    sram_fraction: float = 0.5
+    sram_fraction: float = 1.0
     keep_ops: bool = True
     weights_preloaded: bool = True
+    objective: str = "energy"
 
 
 DEFAULT_OPTIONS = MapOptions()
@@ -101,7 +116,7 @@ def _bound_by_role(t: OpTable, sched: Schedule) -> dict[str, str]:
 
 
 def _notes(t: OpTable, alloc: Allocation, traffic: Traffic, arch: Arch,
-           options: MapOptions, sched: Schedule) -> tuple[str, ...]:
+           options: MapOptions, sched: Schedule, nest: LoopNest) -> tuple[str, ...]:
     chip = arch.chip
     assert chip is not None
     tiles = int(alloc.tiling.tiles[alloc.cim & ~alloc.dynamic_cim].sum())
@@ -115,21 +130,30 @@ def _notes(t: OpTable, alloc: Allocation, traffic: Traffic, arch: Arch,
         notes.append(f"{tiles} weight tiles > {chip.n_macros} macros: weights stream from "
                      f"DRAM ({format_bytes(float(traffic.weight_dram_bits.sum()) / 8)} per "
                      "step) and are written into the cells op by op")
+    orders: dict[str, int] = defaultdict(int)
+    for i in np.flatnonzero(alloc.streams | alloc.vector_matmul):
+        orders[nest.loop_order(int(i))] += 1
+    if orders:
+        chosen = ", ".join(f"{n} {o}" for o, n in sorted(orders.items(), key=lambda x: -x[1]))
+        most = int(nest.candidates.max())
+        notes.append(f"mapping search ({options.objective}): {chosen} (up to {most} "
+                     "candidate loop nests per op)")
     spilled = int(np.count_nonzero(traffic.output_in_dram & (t.successors_count > 0)))
     if spilled:
-        notes.append(f"{spilled} activations exceed {options.sram_fraction:g} of the "
+        notes.append(f"{spilled} activations do not fit beside the live ones in the "
                      f"{format_bytes(chip.sram.size_bytes)} SRAM and spill to DRAM")
     notes.append(f"KV cache in {chip.kv_cache_placement.value}, QK^T/PV on "
                  f"{chip.dynamic_matmul_unit.value.replace('_', ' ')}")
-    if options.replicate and bool(np.any(alloc.replicas > 1)):
+    if options.replicate and bool(np.any(nest.replicas > 1)):
         notes.append("tiles replicated on idle macros (more cell writes, less time)")
     if sched.pipelined:
         notes.append("ops pipelined across macros over token rows")
     return tuple(notes)
 
 
-def _records(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCounts,
-             sched: Schedule, op_energy: np.ndarray) -> tuple[OpRecord, ...]:
+def _records(t: OpTable, alloc: Allocation, place: Placement, nest: LoopNest,
+             traffic: Traffic, counts: ActionCounts, sched: Schedule, op_energy: np.ndarray
+             ) -> tuple[OpRecord, ...]:
     vec = counts.vector_ops.sum(axis=1)
     dram = (traffic.dram_read_bits + traffic.dram_write_bits) / 8
     sram = (traffic.sram_read_bits + traffic.sram_write_bits) / 8
@@ -139,8 +163,33 @@ def _records(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCoun
         out.append(OpRecord(op.name, op.role, op.kind.value, op.layer, unit, float(op.macs),
                             float(vec[i]), float(dram[i]), float(sram[i]),
                             float(op_energy[i]), float(sched.op_latency_s[i]),
-                            sched.op_bound[i]))
+                            sched.op_bound[i], nest.loop_order(i),
+                            nest.describe(i, bool(place.input_in_dram[i]),
+                                          bool(place.output_in_dram[i]))))
     return tuple(out)
+
+
+def count_inputs(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
+                 chip: ChipSpec) -> CountInputs:
+    """The :class:`CountInputs` of every op under its chosen loop nest."""
+    macro = chip.macro
+    til = alloc.tiling
+    f = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+    cell_bits = nest.cell_bits_written.copy()
+    if chip.kv_cache_placement is KvCachePlacement.CIM:  # new K/V written into the macros
+        cell_bits += t.kv_write_elements * float(macro.n_weight_slices * macro.cell_bits)
+    return CountInputs(
+        dram_read_bits=traffic.dram_read_bits, dram_write_bits=traffic.dram_write_bits,
+        sram_read_bits=traffic.sram_read_bits, sram_write_bits=traffic.sram_write_bits,
+        cell_bits_written=cell_bits, cim_macs=np.where(alloc.cim, f(t.macs), 0.0),
+        cim=alloc.cim, input_elements=f(t.input_elements),
+        output_elements=f(t.output_elements), input_passes=nest.input_reads,
+        rounds=nest.rounds, vectors=f(alloc.vectors * alloc.count) * alloc.density * alloc.cim,
+        k=f(t.k), n=f(t.n), k_tiles=f(til.k_tiles), n_tiles=f(til.n_tiles),
+        row_partials=f(til.row_partials),
+        vector_ops=vector_op_counts(t, t.is_kind(OpKind.DYNAMIC_MATMUL) & ~alloc.cim),
+        register_read_bits=nest.register_read_bits,
+        register_write_bits=nest.register_write_bits)
 
 
 def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIONS,
@@ -169,19 +218,29 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     """
     if not 0.0 < options.sram_fraction <= 1.0:
         raise MappingError(f"sram_fraction = {options.sram_fraction!r}: must be in (0, 1]")
+    if options.objective not in OBJECTIVES:
+        raise MappingError(f"objective = {options.objective!r}: one of "
+                           f"{', '.join(OBJECTIVES)}")
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None  # bind_components refuses macro files
     check_bits(arch, graph)
     t = build_optable(graph)
+    keys = all_keys(comps)
     alloc = allocate(t, chip, arch.clock_hz, options.replicate, options.weights_preloaded)
-    traffic = plan_traffic(t, alloc, chip, comps.sram is not None, options.sram_fraction)
-    counts = count_actions(t, alloc, traffic, comps, chip)
-    if comps.vector is None and float(counts.vector_ops.sum()) > 0:
+    place = place_activations(t, chip, comps.sram is not None, options.sram_fraction)
+    q_vec = vector_op_counts(t, t.is_kind(OpKind.DYNAMIC_MATMUL) & ~alloc.cim)
+    if comps.vector is None and float(q_vec.sum()) > 0:
         raise MappingError(f"arch {arch.name!r} has no vector unit (a !Compute inside a "
                            "!Fork) for softmax, norms, activations and residual adds")
-    sched = schedule(t, alloc, traffic, counts, chip, options.pipeline)
-    prices: Prices = price_components(arch, comps, counts.keys)
+    prices: Prices = price_components(arch, comps, keys)
+    leak_w = float(sum(prices.leak_power_w.values()))
+    nest = search_mappings(t, alloc, place, chip, comps, prices.energy_j, leak_w,
+                           options.objective)
+    traffic = plan_traffic(t, alloc, place, nest, chip)
+    q = count_inputs(t, alloc, nest, traffic, chip)
+    counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q, chip.macro)
+    sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
     per_action = np.array([prices.energy_j[k] for k in counts.keys])
     energy_matrix = counts.counts * per_action
     op_energy = energy_matrix.sum(axis=1)
@@ -252,7 +311,8 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
         action_energy_j={f"{n}.{a}": e for (n, a), e in prices.energy_j.items()},
         peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
-        ops=_records(t, alloc, traffic, counts, sched, op_energy) if options.keep_ops else (),
-        notes=_notes(t, alloc, traffic, arch, options, sched),
+        ops=(_records(t, alloc, place, nest, traffic, counts, sched, op_energy)
+             if options.keep_ops else ()),
+        notes=_notes(t, alloc, traffic, arch, options, sched, nest),
     )
     return result

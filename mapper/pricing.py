@@ -7,8 +7,8 @@ A component is priced the way AccelForge prices it, so both engines agree:
   ``attributes = extra_attributes_for_all_component_models`` overridden by the node's
   ``extra_attributes_for_component_model``; the node's ``energy_scale`` multiplies it;
 - area and leakage: the node's explicit ``area`` / ``leak_power``, else ``get_area`` /
-  ``get_leak_power`` of the same query (times ``area_scale`` / ``leak_power_scale``), per
-  instance, times :attr:`Component.instances`.
+  ``get_leak_power`` of the same query, times ``area_scale`` / ``leak_power_scale``, per
+  instance, times :attr:`Component.instances` (AccelForge's rules).
 
 The vector unit's ``add``, ``mul``, ``exp`` and ``div`` come from the chip's
 ``VectorUnitSpec`` (the arch's single ``compute`` action is AccelForge's per-MAC view:
@@ -169,8 +169,9 @@ def _static(arch: Arch, c: Component, what: str) -> float:
     else:
         where = f"arch {arch.name!r} node {c.name!r}"
         per = _query(what, node.component_class, _attributes(arch, node), "", where)
-        scale = node.area_scale if what == "area" else node.leak_power_scale
-        per *= scale if scale is not None else 1.0
+    # AccelForge scales explicit values too (a per-weight model under a per-column fanout)
+    scale = node.area_scale if what == "area" else node.leak_power_scale
+    per *= scale if scale is not None else 1.0
     total = per * c.instances
     if not math.isfinite(total) or total < 0:
         raise MappingError(f"arch {arch.name!r} node {c.name!r}: {what} = {total!r} is not a "

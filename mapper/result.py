@@ -40,6 +40,12 @@ class OpRecord:
     bound : str
         Resource that bounds it (``adc``, ``array``, ``weight_write``, ``dram``, ``sram``,
         ``vector``, ``none``).
+    loop_order : str
+        The chosen loop order (CIM: ``weights-outer``, ``K-outer``, ``input-outer``,
+        ``resident``; vector-unit matmuls: the register scheme); empty for other ops.
+    mapping : str
+        The chosen loop order with its wave shape and where the input, partial sums and
+        output live.
     """
 
     name: str
@@ -54,6 +60,8 @@ class OpRecord:
     energy_j: float
     latency_s: float
     bound: str
+    loop_order: str = ""
+    mapping: str = ""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ resource (DRAM, SRAM, vector unit).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -47,7 +48,10 @@ from grcim.mapper.allocation import Allocation
 from grcim.mapper.optable import OpTable
 from grcim.mapper.traffic import Traffic
 
-__all__ = ["Schedule", "schedule", "RESOURCES", "SHARED_RESOURCES"]
+if TYPE_CHECKING:
+    from grcim.mapper.search import LoopNest
+
+__all__ = ["Schedule", "schedule", "busy_times", "RESOURCES", "SHARED_RESOURCES"]
 
 F64 = NDArray[np.float64]
 RESOURCES: tuple[str, ...] = ("adc", "array", "weight_write", "dram", "sram", "vector")
@@ -122,25 +126,34 @@ def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
     return float(finish.max(initial=0.0))
 
 
-def schedule(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCounts,
-             chip: ChipSpec, pipeline: bool = True) -> Schedule:
+def busy_times(slots: F64, adc_time_s: F64, array_time_s: F64, rows_written: F64,
+               writers: F64, dram_bits: F64, sram_read_bits: F64, sram_write_bits: F64,
+               vector_ops: F64, chip: ChipSpec) -> F64:
+    """Busy time of each :data:`RESOURCES` entry (last axis), elementwise over the inputs
+    (the roofline table of the module docstring), s."""
+    macro = chip.macro
+    parts = np.broadcast_arrays(
+        slots * adc_time_s, slots * array_time_s,
+        rows_written / np.maximum(writers, 1) * macro.weight_write_latency_per_row_s,
+        dram_bits / (8.0 * chip.dram.bandwidth_bytes_per_s),
+        np.maximum(sram_read_bits / (8.0 * chip.sram.read_bandwidth_bytes_per_s),
+                   sram_write_bits / (8.0 * chip.sram.write_bandwidth_bytes_per_s)),
+        vector_ops / chip.vector.throughput_ops_per_s)
+    return np.stack(parts, axis=-1)
+
+
+def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
+             counts: ActionCounts, chip: ChipSpec, pipeline: bool = True) -> Schedule:
     """Roofline per op and the step latency (rules in the module docstring)."""
     macro = chip.macro
     til = alloc.tiling
-    kv_rows = (counts.cell_bits_written - traffic.cell_bits_written) / (macro.cols
-                                                                        * macro.cell_bits)
-    rows = traffic.cell_rows_written + kv_rows
-    writers = np.maximum(alloc.macros_used, 1)
-    busy = np.column_stack([
-        alloc.mvm_slots * til.adc_time_s,
-        alloc.mvm_slots * til.array_time_s,
-        rows / writers * macro.weight_write_latency_per_row_s,
-        (traffic.dram_read_bits + traffic.dram_write_bits) / (8.0
-                                                                * chip.dram.bandwidth_bytes_per_s),
-        np.maximum(traffic.sram_read_bits / (8.0 * chip.sram.read_bandwidth_bytes_per_s),
-                   traffic.sram_write_bits / (8.0 * chip.sram.write_bandwidth_bytes_per_s)),
-        counts.vector_ops.sum(axis=1) / chip.vector.throughput_ops_per_s,
-    ])
+    kv_rows = (counts.cell_bits_written - nest.cell_bits_written) / (macro.cols
+                                                                     * macro.cell_bits)
+    busy = busy_times(nest.mvm_slots, til.adc_time_s, til.array_time_s,
+                      nest.cell_rows_written + kv_rows, nest.macros_used,
+                      traffic.dram_read_bits + traffic.dram_write_bits,
+                      traffic.sram_read_bits, traffic.sram_write_bits,
+                      counts.vector_ops.sum(axis=1), chip)
     op_latency = busy.max(axis=1)
     idx = busy.argmax(axis=1)
     op_bound = tuple(RESOURCES[j] if op_latency[i] > 0 else "none"
@@ -162,7 +175,7 @@ def schedule(t: OpTable, alloc: Allocation, traffic: Traffic, counts: ActionCoun
         # Ops that stream weights each take every macro, and vector ops the vector unit, so
         # such ops cannot overlap each other: a list schedule in topological order gives a
         # feasible makespan, which the two lower bounds above may underestimate.
-        on_macros = (alloc.mvm_slots > 0) & (not alloc.resident)  # resident ops own macros
+        on_macros = (nest.mvm_slots > 0) & (not alloc.resident)  # resident ops own macros
         candidates["serialized"] = _list_schedule(t, op_latency, on_macros,
                                                   busy[:, RESOURCES.index("vector")] > 0)
     bound = max(candidates, key=lambda k: candidates[k])

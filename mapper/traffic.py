@@ -1,50 +1,48 @@
-"""Data placement and the bits each op moves to and from global SRAM and DRAM.
+"""Bits each op moves to and from global SRAM and DRAM, from its placement and loop nest.
 
-Placement rules (all sizes in bits; ``S`` = SRAM capacity left after a KV cache placed in
-SRAM, ``f`` = ``sram_fraction``, default 1/2: the other half holds the tensor being produced):
+An op moves three kinds of data (all sizes in bits):
 
-- **Weights** live in DRAM. A streaming weight matmul reads its whole weight matrix from
-  DRAM once per step and writes it into the cells (replicas are written from the same
-  read: broadcast); DRAM-to-macro transfers bypass the SRAM, as AccelForge's optimal
-  mappings do. Resident weights (:mod:`grcim.mapper.allocation`) move nothing. Vector-op
-  weights (norm gains) and embedding rows are read from DRAM.
-- **Activations**: an op's output stays in SRAM when it is at most ``f * S``; larger
-  outputs are written to DRAM and read back from there (no layer fusion). The outputs of
-  ops nobody reads (the logits) go to DRAM, and ops without producers read their input
-  from DRAM (graph boundary). An op reads its input from DRAM when any producer's output
-  went there.
-- **Loop order of a streaming CIM op** whose input comes from DRAM and is streamed more
-  than once (``input_passes > 1``), or whose partial sums (``k_rounds > 1``) would go to
-  DRAM: (a) weights loaded once, the input re-read from DRAM on every pass, partial sums
-  written to and read back from DRAM; (b) the input staged in SRAM: in
-  ``c = ceil((input bits + output bits if partial sums) / (f S))`` row chunks (one when
-  it fits), each chunk's
-  input is read from DRAM once, written to SRAM and re-read from there, its partial sums
-  stay in SRAM, and the weights are re-read from DRAM and re-written into the cells once
-  per chunk. The mapper takes (b) when it moves fewer DRAM bits. Otherwise (a); an input
-  already in SRAM is read ``input_passes`` times from SRAM.
-- **KV cache** (``kv_cache_placement``): ``dram`` or ``sram``: new K/V are written there and
-  attention reads all positions from there; ``cim``: K/V stay in the macros (writes go to
-  the cells, reads cost nothing).
+- its **input** ``X`` (activations; Q or the softmax probabilities for attention), from
+  where :mod:`grcim.mapper.placement` put it. Read ``rho_x`` times (``input_reads`` of the
+  op's :class:`~grcim.mapper.search.LoopNest`: one per pass over the output tiles). When it
+  lives in DRAM and is *staged*, it is read from DRAM once, written to SRAM once and re-read
+  ``rho_x`` times from SRAM;
+- its **second operand** ``S``: streamed weights (from DRAM, re-read once per row chunk and
+  written into the cells), norm gains and embedding rows (DRAM), or K/V read from the KV
+  cache (``kv_cache_placement``: DRAM or SRAM; nothing when K/V live in CIM). Read
+  ``rho_s`` times, optionally staged in SRAM as the input is;
+- its **output** ``Y``, written to its placement; with ``g`` partial-sum rounds (the
+  reduction split over ``g`` groups of macros or register tiles) the ``g - 1`` partial sums
+  are written and read back once each in SRAM, or in DRAM when the loop nest puts them
+  there. The final sum is written once, where the output lives.
 
-Checks (:class:`grcim.errors.MappingError`, naming what does not fit where): the KV cache
-placed in SRAM fits in it; DRAM holds the weights, a KV cache placed there, and the
-largest spilled activation with its successor.
+New K/V entries go to the KV cache (DRAM or SRAM; into the cells when it lives in CIM,
+counted by :mod:`grcim.mapper.actions`). Resident weights move nothing (with
+``weights_preloaded=False`` they are read from DRAM once). Weight transfers from DRAM to the
+macros bypass the SRAM, as AccelForge's optimal mappings do.
+
+The formulas are elementwise (:func:`operand_bits`, :func:`output_bits`), so the mapping
+search prices every candidate loop nest with the same code that counts the chosen one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from grcim.arch import ChipSpec, KvCachePlacement
-from grcim.errors import MappingError
 from grcim.mapper.allocation import Allocation
 from grcim.mapper.optable import OpTable
+from grcim.mapper.placement import Placement, format_bytes
 
-__all__ = ["Traffic", "plan_traffic", "format_bytes"]
+if TYPE_CHECKING:
+    from grcim.mapper.search import LoopNest
+
+__all__ = ["Traffic", "plan_traffic", "operand_bits", "output_bits", "second_operand",
+           "format_bytes"]
 
 F64 = NDArray[np.float64]
 B = NDArray[np.bool_]
@@ -59,13 +57,9 @@ class Traffic:
     dram_read_bits, dram_write_bits, sram_read_bits, sram_write_bits : ndarray of float64
         Bits read from / written to DRAM and SRAM by the op.
     weight_dram_bits : ndarray of float64
-        The weight part of ``dram_read_bits``.
+        Weight bits read from DRAM by CIM ops (part of ``dram_read_bits``).
     output_in_dram, input_in_dram : ndarray of bool
         Where the op's output goes and where its input comes from.
-    chunks : ndarray of float64
-        Row chunks of a streaming CIM op (1 = weights loaded once per step).
-    cell_bits_written, cell_rows_written : ndarray of float64
-        Cell bits and rows written per op (the allocation's, times ``chunks``).
     kv_cache_bits : float
         Size of the KV cache after the step (all layers), bits.
     weight_storage_bits : float
@@ -79,111 +73,67 @@ class Traffic:
     weight_dram_bits: F64
     output_in_dram: B
     input_in_dram: B
-    chunks: F64
-    cell_bits_written: F64
-    cell_rows_written: F64
     kv_cache_bits: float
     weight_storage_bits: float
 
 
-def format_bytes(n_bytes: float) -> str:
-    """``1.23 GB``-style text (decimal prefixes) for error messages."""
-    for scale, unit in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.3g} {unit}"
-    return f"{n_bytes:.0f} B"
+def operand_bits(bits: F64, in_dram: B | bool, reads: F64, staged: B | bool
+                 ) -> tuple[F64, F64, F64]:
+    """(DRAM read, SRAM read, SRAM write) bits of an operand of ``bits`` read ``reads``
+    times from its home (``in_dram`` or SRAM); ``staged`` = copied from DRAM to SRAM once
+    and re-read there."""
+    total = bits * reads
+    staged = np.logical_and(in_dram, staged)
+    dram_r = np.where(in_dram, np.where(staged, bits, total), 0.0)
+    sram_r = np.where(np.logical_and(in_dram, ~staged), 0.0, total)
+    sram_w = np.where(staged, bits, 0.0)
+    return dram_r, sram_r, sram_w
 
 
-def _storage(t: OpTable) -> tuple[float, float]:
-    """(weight bits of the whole model, KV-cache bits after the step)."""
-    attrs = t.graph_attrs
-    config = attrs.get("config")
-    if config is not None and {"batch", "context", "weight_bits", "kv_bits"} <= set(attrs):
-        from grcim.workloads import parameter_count
-        from grcim.workloads.totals import kv_cache_elements
-
-        weights = float(parameter_count(config)) * attrs["weight_bits"]
-        kv = float(kv_cache_elements(config, attrs["batch"], attrs["context"])) * attrs[
-            "kv_bits"]
-        return weights, kv
-    # A hand-built graph: what its ops hold.
-    return float(t.bits("weight_elements", "weight_bits").sum()), float(
-        t.bits("kv_read_elements", "kv_bits").sum() / 2)
+def output_bits(bits: F64, out_dram: B | bool, rounds: F64, psum_dram: B | bool
+                ) -> tuple[F64, F64, F64, F64]:
+    """(DRAM read, DRAM write, SRAM read, SRAM write) bits of an output of ``bits`` summed
+    over ``rounds`` partial-sum rounds; partial sums in DRAM when ``psum_dram``."""
+    partial = bits * (rounds - 1)
+    dram_r = np.where(psum_dram, partial, 0.0)
+    dram_w = np.where(out_dram, bits, 0.0) + dram_r
+    sram_r = np.where(psum_dram, 0.0, partial)
+    sram_w = np.where(out_dram, 0.0, bits) + sram_r
+    return dram_r, dram_w, sram_r, sram_w
 
 
-def plan_traffic(t: OpTable, alloc: Allocation, chip: ChipSpec, has_sram: bool,
-                 sram_fraction: float = 0.5) -> Traffic:
-    """Bits moved by every op under the placement rules of the module docstring.
+def second_operand(t: OpTable, alloc: Allocation, chip: ChipSpec) -> tuple[F64, B]:
+    """Bits of each op's second operand (streamed weights, gains, K/V) and whether it is
+    read from DRAM (else SRAM); zero for resident weights and K/V kept in CIM."""
+    weights = t.bits("weight_elements", "weight_bits")
+    kv = t.bits("kv_read_elements", "kv_bits")
+    resident = alloc.stationary & ~alloc.dynamic_cim
+    weights = np.where(resident, 0.0 if alloc.weights_preloaded else weights, weights)
+    place = chip.kv_cache_placement
+    if place is KvCachePlacement.CIM:
+        kv = np.where(alloc.dynamic_cim, 0.0, kv)
+    dynamic = alloc.dynamic_cim | alloc.vector_matmul
+    bits = np.where(dynamic, kv, weights)
+    in_dram = np.where(dynamic, place is KvCachePlacement.DRAM, True)
+    return bits, in_dram
 
-    Raises
-    ------
-    grcim.errors.MappingError
-        A KV cache placed in SRAM does not fit; DRAM cannot hold what must live there.
-    """
-    weights_bits, kv_bits = _storage(t)
-    sram_bits = 8.0 * chip.sram.size_bytes if has_sram else 0.0
-    kv_place = chip.kv_cache_placement
-    if kv_place is KvCachePlacement.SRAM:
-        if not has_sram or kv_bits > sram_bits:
-            raise MappingError(
-                f"KV cache of {format_bytes(kv_bits / 8)} does not fit in the global SRAM "
-                f"({format_bytes(sram_bits / 8)}, kv_cache_placement 'sram'); use 'dram'")
-        sram_bits -= kv_bits
-    out_bits = t.bits("output_elements", "output_bits")
-    in_bits = t.bits("input_elements", "input_bits")
-    share = sram_fraction * sram_bits
-    out_dram = (out_bits > share) | (t.successors_count == 0)
-    in_dram = np.array([bool(not ps) or bool(np.any(out_dram[list(ps)]))
-                        for ps in t.predecessors])
-    in_dram &= in_bits > 0
-    streaming_weights = alloc.cim & ~alloc.dynamic_cim & (alloc.cell_bits_written > 0)
-    weight_bits = np.where(alloc.cim & ~streaming_weights, 0.0,
-                           t.bits("weight_elements", "weight_bits"))
-    kv_read = t.bits("kv_read_elements", "kv_bits")
+
+def plan_traffic(t: OpTable, alloc: Allocation, place: Placement, nest: LoopNest,
+                 chip: ChipSpec) -> Traffic:
+    """Bits moved by every op under its placement and loop nest (module docstring)."""
+    x = t.bits("input_elements", "input_bits")
+    xr, xs_r, xs_w = operand_bits(x, place.input_in_dram, nest.input_reads,
+                                  nest.input_staged)
+    s, s_dram = second_operand(t, alloc, chip)
+    sr, ss_r, ss_w = operand_bits(s, s_dram, nest.operand_reads, nest.operand_staged)
+    y = t.bits("output_elements", "output_bits")
+    yr, yw, ys_r, ys_w = output_bits(y, place.output_in_dram, nest.rounds.astype(float),
+                                     nest.psum_in_dram)
     kv_write = t.bits("kv_write_elements", "kv_bits")
-    if kv_place is KvCachePlacement.CIM:
-        kv_read = np.where(alloc.dynamic_cim, 0.0, kv_read)
-        kv_write = np.zeros_like(kv_write)  # written into the cells (actions count them)
-    kv_dram = kv_place is KvCachePlacement.DRAM
-    passes = alloc.input_passes
-    partial = out_bits * (alloc.k_rounds - 1)  # written and read back once each
-    # Order (a), one row chunk: inputs re-streamed from their memory on every pass, partial
-    # sums kept in the output's memory. Order (b), SRAM-sized row chunks: inputs staged in
-    # SRAM once, partial sums stay there, weights re-read once per chunk. Take (b) when it
-    # moves fewer DRAM bits.
-    chunks = np.ones(len(t))
-    staged = np.zeros(len(t), dtype=bool)
-    if share > 0:
-        # a chunk holds its input; its outputs too only while they are partial sums
-        held = in_bits + np.where(alloc.k_rounds > 1, out_bits, 0.0)
-        c_min = np.maximum(1.0, np.ceil(held / share))
-        dram_a = weight_bits + np.where(in_dram, in_bits * passes, 0.0) + np.where(
-            out_dram, 2.0 * partial, 0.0)
-        dram_b = c_min * weight_bits + np.where(in_dram, in_bits, 0.0)
-        worth = streaming_weights & ((in_dram & (passes > 1)) | (out_dram & (partial > 0)))
-        staged = worth & (dram_b < dram_a)
-        chunks = np.where(staged, c_min, 1.0)
-    weight_read = weight_bits * chunks
-    stream = in_bits * passes
-    dram_read = (weight_read + np.where(in_dram, np.where(staged, in_bits, stream), 0.0)
-                 + np.where(out_dram & ~staged, partial, 0.0) + (kv_read if kv_dram else 0.0))
-    dram_write = (np.where(out_dram, out_bits, 0.0) + np.where(out_dram & ~staged, partial, 0.0)
-                  + (kv_write if kv_dram else 0.0))
-    sram_read = (np.where(in_dram & ~staged, 0.0, stream)
-                 + np.where(out_dram & ~staged, 0.0, partial) + (0.0 if kv_dram else kv_read))
-    sram_write = (np.where(out_dram, 0.0, out_bits) + np.where(out_dram & ~staged, 0.0, partial)
-                  + np.where(in_dram & staged, in_bits, 0.0) + (0.0 if kv_dram else kv_write))
-    spilled = float(np.max(np.where(out_dram, out_bits, 0.0), initial=0.0))
-    need = weights_bits + (kv_bits if kv_dram else 0.0) + 2.0 * spilled
-    dram_bits = 8.0 * chip.dram.size_bytes
-    if need > dram_bits:
-        parts = [f"weights {format_bytes(weights_bits / 8)}"]
-        if kv_dram:
-            parts.append(f"KV cache {format_bytes(kv_bits / 8)}")
-        if spilled:
-            parts.append(f"spilled activations {format_bytes(2 * spilled / 8)}")
-        raise MappingError(f"{' + '.join(parts)} = {format_bytes(need / 8)} do not fit in "
-                           f"DRAM ({format_bytes(dram_bits / 8)})")
-    return Traffic(dram_read, dram_write, sram_read, sram_write, weight_read, out_dram,
-                   in_dram, chunks, alloc.cell_bits_written * chunks,
-                   alloc.cell_rows_written * chunks, kv_bits, weights_bits)
+    kv_place = chip.kv_cache_placement
+    kv_dram = kv_write if kv_place is KvCachePlacement.DRAM else 0.0
+    kv_sram = kv_write if kv_place is KvCachePlacement.SRAM else 0.0
+    weight_dram = np.where(alloc.cim & ~alloc.dynamic_cim, sr, 0.0)
+    return Traffic(xr + sr + yr, yw + kv_dram, xs_r + ss_r + ys_r, xs_w + ss_w + ys_w + kv_sram,
+                   weight_dram, place.output_in_dram, place.input_in_dram,
+                   place.kv_cache_bits, place.weight_storage_bits)

@@ -1,13 +1,13 @@
 """``grcim compare``: one LLM workload on several chips, side by side, with ratios.
 
 ``grcim compare [--arch A --arch B ...] [--workload W] [--phase prefill|decode|both]
-[--batch B] [--tokens T] [--context L] [--out DIR]``. Without ``--arch`` it runs the bundled
-comparison: conventional FP-CIM (the baseline) vs GR-MAC vs INT8 CIM on the same edge chip,
-Llama-3-8B prefill of 2048 tokens and decode at context 2048. ``--out DIR`` writes
-``comparison.json``, ``comparison.csv``, ``comparison.md`` (figures in ``figures/``) and
-``comparison.html``, all at once (nothing is written if anything fails; the output policy
-is :mod:`grcim.cli.outputs`). A ratio whose baseline value is 0 is undefined: an empty CSV
-cell and ``null`` in the JSON.
+[--batch B] [--tokens T] [--context L] [--objective energy|latency|edp] [--out DIR]``.
+Without ``--arch`` it runs the bundled comparison: conventional FP-CIM (the baseline) vs
+GR-MAC vs INT8 CIM on the same edge chip, Llama-3-8B prefill of 2048 tokens and decode at
+context 2048. ``--out DIR`` writes ``comparison.json``, ``comparison.csv``,
+``comparison.md`` (figures in ``figures/``) and ``comparison.html``, all at once (nothing
+is written if anything fails; the output policy is :mod:`grcim.cli.outputs`). A ratio whose
+baseline value is 0 is undefined: an empty CSV cell and ``null`` in the JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from grcim.cli.map import add_step_options, step_inputs, step_kwargs
+from grcim.cli.map import add_step_options, map_options, step_inputs, step_kwargs
 from grcim.cli.options import CMDLINE, console
 from grcim.cli.outputs import (
     DIRECTORY,
@@ -26,7 +26,7 @@ from grcim.cli.outputs import (
     writing,
 )
 from grcim.errors import SpecError
-from grcim.mapper import BUNDLED_COMPARISON, MapOptions, compare_archs
+from grcim.mapper import BUNDLED_COMPARISON, compare_archs
 from grcim.workloads.transformer import PHASES
 
 __all__ = ["register", "run"]
@@ -60,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")
     phases = PHASES if args.phase == "both" else (args.phase,)
     kwargs = step_kwargs(args)
+    options = map_options(args)
     protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
-    comparison = compare_archs(args.arch, args.workload, phases,
-                               options=MapOptions(replicate=not args.no_replicate),
+    comparison = compare_archs(args.arch, args.workload, phases, options=options,
                                models_file=args.models, **kwargs)
     files: dict[str, str | bytes] = {}
     if args.out is not None:

@@ -1,7 +1,8 @@
 """``grcim map``: whole-chip energy and latency of one LLM prefill or decode step.
 
 ``grcim map [--arch A] [--workload W] --phase prefill|decode [--batch B] [--tokens T]
-[--context L] [--engine grcim|accelforge] [--json FILE] [--report FILE.md|FILE.html]``.
+[--context L] [--engine grcim|accelforge] [--objective energy|latency|edp] [--json FILE]
+[--report FILE.md|FILE.html]``.
 Defaults: the bundled chip (``edge_grmac``) and model (``llama3-8b``). Prints rich tables;
 ``--json`` writes the result (SI units, units in the key names), ``--report`` a Markdown
 report with its figures in ``<stem>_figures/`` or a self-contained HTML page. Output paths
@@ -23,10 +24,11 @@ from grcim.cli.options import CMDLINE, check_writable, console, int_option
 from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
+from grcim.mapper.mapping import OBJECTIVES
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
-           "write_outputs", "step_inputs", "arch_input"]
+           "write_outputs", "step_inputs", "arch_input", "map_options"]
 
 def optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
     """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
@@ -49,6 +51,16 @@ def add_step_options(p: argparse.ArgumentParser) -> None:
                    "minutes)")
     p.add_argument("--no-replicate", action="store_true", help="do not copy weight tiles "
                    "onto idle macros")
+    p.add_argument("--objective", default="energy", help="what the mapping search "
+                   "minimizes per op: energy (default), latency or edp")
+
+
+def map_options(args: argparse.Namespace) -> MapOptions:
+    """The analytic mapper's options from ``--no-replicate`` and ``--objective``."""
+    if args.objective not in OBJECTIVES:
+        raise SpecError(CMDLINE, "--objective", args.objective,
+                        ", ".join(OBJECTIVES[:-1]) + " or " + OBJECTIVES[-1])
+    return MapOptions(replicate=not args.no_replicate, objective=args.objective)
 
 
 def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -125,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report and Path(args.report).suffix.lower() == ".md":
         outputs.append(("--report", _figures_dir(args.report), DIRECTORY))
     protect = check_outputs(outputs, step_inputs(args))
-    options = MapOptions(replicate=not args.no_replicate)
+    options = map_options(args)
     result = map_workload(args.arch, args.workload, args.phase, options=options,
                           models_file=args.models, **kwargs)
     json_text = result_json(result, include_ops=args.ops) if args.json else None

@@ -7,22 +7,28 @@ layer** (the einsum export of :mod:`grcim.workloads.einsum_export`; all layers a
 identical) and scales it by the number of layers. It models the einsums only: norms, RoPE,
 activations, residual adds, the embedding and the LM head are not in the result.
 
-What the engine sets on AccelForge's ``Spec`` (documented differences from the file):
+The bundled arch files run in AccelForge as they are (``Spec.from_yaml(file, workload)``):
+DRAM keeps every tensor, each toll's ``values_per_action`` makes one action one physical
+event (one column conversion, one row drive), the cells store ``n_weight_slices *
+cell_bits`` bits per weight, the vector unit reads its operands from registers, and the
+MAC's area and leakage are per weight. What the engine still sets on AccelForge's ``Spec``:
 
 - ``config``: grcim's hwcomponents models are passed explicitly (installed models are used
   only for component classes grcim does not serve), as :mod:`grcim.mapper.pricing` does;
 - ``mapper.explore_loop_orders = False`` and no fusion (einsums are mapped one by one);
-- which compute runs an einsum: weight einsums on the macros (the vector unit disabled);
-  QK^T and AV where the arch's ``dynamic_matmul_unit`` says; the softmax copy and the
-  SwiGLU gate multiply on the vector unit;
-- each toll's ``values_per_action`` so that one AccelForge action is one physical event of
-  grcim's model (:mod:`grcim.mapper.actions`): a row-group toll charging outputs is
-  ``1 / (n_weight_slices * n_input_slices)`` (one column conversion), charging inputs
-  ``1 / n_input_slices`` (one row drive); macro- and chip-level tolls count values (1);
-- the cells' ``bits_per_value`` for weights: ``n_weight_slices * cell_bits``;
-- DRAM keeps every tensor (``keep: All``): einsums mapped one by one pass intermediates
-  through DRAM (the global buffer may still hold them), since an arch whose DRAM keeps only
-  non-intermediates gives them no home outside a fused mapping.
+- which compute runs an einsum (AccelForge cannot read grcim's ``dynamic_matmul_unit``: it
+  would put QK^T and AV on the macros, treating K and V like weights): weight einsums on
+  the macros (the vector unit disabled), QK^T and AV where ``dynamic_matmul_unit`` says,
+  the softmax copy and the SwiGLU gate multiply on the vector unit;
+- for an arch file that lacks them (user files), the settings above that the bundled files
+  carry: DRAM ``keep: All``, the tolls' ``values_per_action`` and the cells' weight
+  ``bits_per_value``. The result's notes name every such patch.
+
+The result reports the ADC's conversions and the other row-group output tolls (the GR-MAC
+gain stage) apart, reconciles each component's leakage power with grcim's pricing of the
+same file (a difference is named with its cause) and states the causal-mask difference:
+AccelForge 1.0.466 counts QK^T and AV densely, ignoring the export's ``p <= m`` shape
+constraint, so in prefill it counts about twice the attention MACs grcim does.
 
 ``metric`` chooses AccelForge's objective: ``energy`` (its default; includes leakage, so it
 may copy weights onto idle macros to finish sooner) or ``dynamic_energy`` (never copies;
@@ -41,7 +47,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +56,7 @@ import yaml
 
 from grcim.arch import Arch, DynamicMatmulUnit
 from grcim.errors import MappingError
-from grcim.mapper.components import ChipComponents, bind_components
+from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.mapping import check_bits, peak_cim_macs_per_s
 from grcim.mapper.pricing import model_classes, price_components
 from grcim.mapper.result import LEAKAGE, MappingResult
@@ -83,20 +89,28 @@ def require_accelforge() -> Any:
 
 @dataclass(frozen=True)
 class AccelForgeRun:
-    """What AccelForge reports for a set of einsums (sums over the einsums).
+    """What AccelForge reports for a set of einsums.
 
     Attributes
     ----------
     energy_j : dict[(str, str), float]
-        Energy by (component, action), J (``leak`` included as an action).
+        Energy by (component, action), summed over the einsums, J (``leak`` included as an
+        action).
     actions : dict[(str, str), float]
-        Action counts by (component, action).
+        Action counts by (component, action), summed over the einsums.
     energy_by_einsum : dict[str, float]
-        Energy of each einsum, J.
+        Energy of each einsum (its leakage included), J.
     latency_by_einsum : dict[str, float]
         Latency of each einsum, s.
     wall_s : float
         Wall time of the mapping, s.
+    einsum_actions : dict[str, dict[(str, str), float]]
+        Action counts of each einsum by (component, action).
+    einsum_energy_j : dict[str, dict[(str, str), float]]
+        Energy of each einsum by (component, action), J.
+    patches : tuple of str
+        Settings the engine added because the arch file lacks them (empty for the bundled
+        files).
     """
 
     energy_j: dict[tuple[str, str], float]
@@ -104,6 +118,9 @@ class AccelForgeRun:
     energy_by_einsum: dict[str, float]
     latency_by_einsum: dict[str, float]
     wall_s: float
+    einsum_actions: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    einsum_energy_j: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    patches: tuple[str, ...] = ()
 
     @property
     def total_energy_j(self) -> float:
@@ -132,25 +149,63 @@ def _unit(einsum: str, tensors: list[str], dynamic_unit: DynamicMatmulUnit) -> s
     return "any"
 
 
-def _patch_spec(spec: Any, arch: Arch, comps: ChipComponents) -> None:
+def toll_values_per_action(arch: Arch, comps: ChipComponents) -> dict[str, dict[str, float]]:
+    """The ``values_per_action`` that make one AccelForge toll action one physical event
+    of grcim's count (:mod:`grcim.mapper.actions`): a row-group toll charging outputs
+    ``1 / (converted slices * n_input_slices)`` (one column conversion; the converted
+    slices are ``n_weight_slices`` for bit-sliced cells, 1 for a charge-shared weight),
+    charging inputs
+    ``1 / n_input_slices`` (one row drive); macro- and chip-level tolls count values (1)."""
     macro = arch.macro
-    # Einsums mapped one by one exchange intermediates through DRAM (grcim's spill model);
-    # a DRAM that keeps only non-intermediates leaves them no home outside a fused mapping.
-    spec.arch.find(comps.dram.name).tensors.keep = "All"
+    out: dict[str, dict[str, float]] = {}
     for c in comps.tolls:
-        node = spec.arch.find(c.name)
         per: dict[str, float] = {}
-        for tensor in c.charges:
+        for tensor in sorted(c.charges):
             if c.level == 2 and tensor == "output":
-                per[tensor] = 1.0 / (macro.n_weight_slices * macro.n_input_slices)
+                per[tensor] = 1.0 / (macro.converted_slices * macro.n_input_slices)
             elif c.level == 2 and tensor == "input":
                 per[tensor] = 1.0 / macro.n_input_slices
             else:
                 per[tensor] = 1.0
-        node.values_per_action = per
+        out[c.name] = per
+    return out
+
+
+def _declared(values: dict[str, float], tensor: str) -> float | None:
+    """The value a per-tensor mapping gives ``tensor``: its own key, else ``All``."""
+    for key in (tensor, "All", "all"):
+        if key in values:
+            return float(values[key])
+    return None
+
+
+def _same(value: float | None, want: float) -> bool:
+    return value is not None and abs(value - want) <= 1e-12 * abs(want)
+
+
+def _apply_missing(spec: Any, arch: Arch, comps: ChipComponents) -> tuple[str, ...]:
+    """Add to ``spec`` what grcim's model needs and the arch file does not say (the bundled
+    files say all of it); return a note per patch."""
+    macro = arch.macro
+    patches = []
+    dram = next(n for n in arch.nodes if getattr(n, "name", None) == comps.dram.name)
+    if (dram.tensors.keep or "").strip() not in ("All", "all"):
+        # einsums mapped one by one exchange intermediates through DRAM (grcim's spill
+        # model); a DRAM that keeps only non-intermediates leaves them no home
+        spec.arch.find(comps.dram.name).tensors.keep = "All"
+        patches.append(f"{comps.dram.name} keep: All")
+    for c in comps.tolls:
+        want = toll_values_per_action(arch, comps)[c.name]
+        have = getattr(c.node, "values_per_action", {}) or {}
+        if any(not _same(_declared(have, k), v) for k, v in want.items()):
+            spec.arch.find(c.name).values_per_action = want
+            patches.append(f"{c.name} values_per_action {want}")
     if comps.cells is not None:
-        spec.arch.find(comps.cells.name).bits_per_value = {
-            "weight": macro.n_weight_slices * macro.cell_bits}
+        stored = macro.n_weight_slices * macro.cell_bits
+        if not _same(_declared(comps.cells.node.bits_per_value, "weight"), stored):
+            spec.arch.find(comps.cells.name).bits_per_value = {"weight": stored}
+            patches.append(f"{comps.cells.name} bits_per_value weight: {stored}")
+    return tuple(patches)
 
 
 @contextlib.contextmanager
@@ -208,8 +263,8 @@ def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
     with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp:
         wl = os.path.join(tmp, "workload.yaml")
         Path(wl).write_text(workload_text, encoding="utf-8")
-        energy: dict[tuple[str, str], float] = defaultdict(float)
-        actions: dict[tuple[str, str], float] = defaultdict(float)
+        per_actions: dict[str, dict[tuple[str, str], float]] = {}
+        per_energy: dict[str, dict[tuple[str, str], float]] = {}
         by_einsum: dict[str, float] = {}
         latency: dict[str, float] = {}
         with _quiet():
@@ -219,7 +274,7 @@ def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
                 c.lower() not in served for c in own)
             spec.mapper.explore_loop_orders = False
             spec.mapper.metrics = metrics[metric]
-            _patch_spec(spec, arch, comps)
+            patches = _apply_missing(spec, arch, comps)
             # the copy einsum (I = I_in) only makes the first input an intermediate
             names = einsums or [e.name for e in spec.workload.einsums
                                 if not getattr(e, "is_copy_operation", False)]
@@ -238,15 +293,21 @@ def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     raise MappingError(f"AccelForge found no mapping for einsum {name!r} on "
                                        f"arch {arch.name!r}: {first[:300]}") from None
-                for (comp, action), v in m.energy(per_component=True,
-                                                  per_action=True).items():
-                    energy[comp, action] += float(v)
-                for (comp, action), v in m.actions(per_component=True).items():
-                    actions[comp, action] += float(v)
+                per_energy[name] = {(c, a): float(v) for (c, a), v in m.energy(
+                    per_component=True, per_action=True).items()}
+                per_actions[name] = {(c, a): float(v) for (c, a), v in m.actions(
+                    per_component=True).items()}
                 by_einsum[name] = float(m.energy())
                 latency[name] = float(m.latency())
+    energy: dict[tuple[str, str], float] = defaultdict(float)
+    actions: dict[tuple[str, str], float] = defaultdict(float)
+    for name in per_energy:
+        for k, v in per_energy[name].items():
+            energy[k] += v
+        for k, v in per_actions[name].items():
+            actions[k] += v
     return AccelForgeRun(dict(energy), dict(actions), by_einsum, latency,
-                         time.perf_counter() - start)
+                         time.perf_counter() - start, per_actions, per_energy, patches)
 
 
 def map_with_accelforge(arch: Arch, graph: nx.DiGraph, layer: int = 0,
@@ -269,11 +330,75 @@ def map_with_accelforge(arch: Arch, graph: nx.DiGraph, layer: int = 0,
         raise MappingError("the AccelForge engine needs a graph built by build_graph "
                            "(its model config is exported as einsums)")
     run = run_accelforge(arch, einsum_yaml(graph, layer), metric)
-    return _to_result(arch, graph, run, int(config.n_layers))
+    return _to_result(arch, graph, run, int(config.n_layers), layer)
 
 
-def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int
-               ) -> MappingResult:
+def _role(einsum: str) -> str:
+    return EINSUM_ROLES.get(re.sub(r"^L\d+_", "", einsum), einsum)
+
+
+def _pick_toll(tolls: list[Component], word: str) -> Component | None:
+    """The toll whose name or model names ``word`` (``adc``, ``dac``), else the first."""
+    for c in tolls:
+        if word in c.name.lower() or word in (c.node.component_class or "").lower():
+            return c
+    return tolls[0] if tolls else None
+
+
+def _leak_notes(arch: Arch, comps: ChipComponents, leak_j: dict[str, float],
+                latency_s: float) -> list[str]:
+    """Each component's leakage power in AccelForge's result against grcim's pricing of
+    the same file; a difference is named with its cause."""
+    if latency_s <= 0:
+        return []
+    ours = price_components(arch, comps, ()).leak_power_w
+    notes = []
+    for c in comps.all():
+        theirs = leak_j.get(c.name, 0.0) / latency_s
+        mine = ours.get(c.name, 0.0)
+        if abs(theirs - mine) <= 1e-6 * max(abs(mine), abs(theirs), 1e-30):
+            continue
+        gated = any(getattr(s, "power_gateable", False) for n in arch.nodes
+                    for s in getattr(n, "spatial", ()))
+        if c.role == "vector" or c.role == "registers":
+            cause = ("AccelForge charges the vector branch only while its einsums run "
+                     "(forked branch power gating)") if gated else (
+                "AccelForge leaks the vector branch over einsums it does not run")
+        elif gated:
+            cause = "AccelForge power-gates the instances an einsum leaves unused"
+        else:
+            cause = ("AccelForge's instance count or model query differs from grcim's "
+                     "(check usage_scale fanouts and *_scale fields)")
+        notes.append(f"leakage of {c.name}: AccelForge {theirs:.4g} W, grcim {mine:.4g} W "
+                     f"({theirs / mine if mine else float('inf'):.3g}x): {cause}")
+    if not notes:
+        notes.append("leakage power of every component equals grcim's pricing of the same "
+                     "file; leakage energy differs only through the latency")
+    return notes
+
+
+def _causal_note(graph: nx.DiGraph, run: AccelForgeRun, comps: ChipComponents,
+                 layer: int) -> str | None:
+    """The attention MACs AccelForge counted against the graph's (causal) count."""
+    ours = sum(graph.nodes[n]["op"].macs for n in graph
+               if graph.nodes[n]["op"].role in ("attn_qk", "attn_pv")
+               and graph.nodes[n]["op"].layer == layer)
+    theirs = 0.0
+    for name, acts in run.einsum_actions.items():
+        if _role(name) in ("attn_qk", "attn_pv"):
+            for c in (comps.mac, comps.vector):
+                if c is not None:
+                    theirs += acts.get((c.name, "compute"), 0.0)
+    if not ours or abs(theirs - ours) <= 1e-9 * ours:
+        return None
+    return (f"causal mask: AccelForge counts {theirs:.4g} QK^T + AV MACs per layer, the "
+            f"graph {ours:.4g} ({theirs / ours:.3g}x): AccelForge {ACCELFORGE_VERSION} "
+            "ignores the export's iteration_space_shape (p <= m), so its attention "
+            "energy and time are those of unmasked attention")
+
+
+def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
+               layer: int = 0) -> MappingResult:
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None
@@ -281,20 +406,26 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int
     energy = {k: v * scale for k, v in run.energy_j.items()}
     acts = {k: v * scale for k, v in run.actions.items()}
     by_component: dict[str, float] = defaultdict(float)
-    for (comp, _), v in energy.items():
+    leak_by_component: dict[str, float] = defaultdict(float)
+    for (comp, action), v in energy.items():
         by_component[comp] += v
-    leak = sum(v for (_, a), v in energy.items() if a == "leak")
+        if action == "leak":
+            leak_by_component[comp] += v
+    leak = sum(leak_by_component.values())
     total = sum(energy.values())
     by_role: dict[str, float] = defaultdict(float)
     for name, v in run.energy_by_einsum.items():
-        by_role[EINSUM_ROLES.get(re.sub(r"^L\d+_", "", name), name)] += v * scale
-    # AccelForge's per-einsum energy includes that einsum's leakage; move it to one key
-    share = leak / total if total else 0.0
-    by_role = {k: v * (1.0 - share) for k, v in by_role.items()}
+        # AccelForge's per-einsum energy includes that einsum's leakage: move it to one key
+        einsum_leak = sum(e for (_, a), e in run.einsum_energy_j.get(name, {}).items()
+                          if a == "leak")
+        by_role[_role(name)] += (v - einsum_leak) * scale
+    if not run.einsum_energy_j:  # a run without per-einsum detail: spread it evenly
+        share = leak / total if total else 0.0
+        by_role = defaultdict(float, {k: v * (1.0 - share) for k, v in by_role.items()})
     by_role[LEAKAGE] = leak
     lat_role: dict[str, float] = defaultdict(float)
     for name, v in run.latency_by_einsum.items():
-        lat_role[EINSUM_ROLES.get(re.sub(r"^L\d+_", "", name), name)] += v * scale
+        lat_role[_role(name)] += v * scale
     latency = run.latency_s * scale
     batch, tokens = int(attrs["batch"]), int(attrs["tokens"])
     phase = str(attrs["phase"])
@@ -309,9 +440,27 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int
     flops = 2 * count(comps.vector, "compute") + (2 * cim_macs if fp else 0.0)
     area = price_components(arch, comps, ()).area_m2  # same models as AccelForge's
     peak = peak_cim_macs_per_s(arch)
-    adc = sum(count(c, "read") for c in comps.tolls if c.level == 2 and "output" in c.charges)
-    dac = sum(count(c, "read") for c in comps.tolls if c.level == 2 and "input" in c.charges)
+    outputs = [c for c in comps.tolls if c.level == 2 and "output" in c.charges]
+    inputs = [c for c in comps.tolls if c.level == 2 and "input" in c.charges]
+    adc_toll, dac_toll = _pick_toll(outputs, "adc"), _pick_toll(inputs, "dac")
+    adc = count(adc_toll, "read") if adc_toll is not None else 0.0
+    dac = count(dac_toll, "read") if dac_toll is not None else 0.0
     steps = batch * tokens
+    notes = [f"AccelForge {ACCELFORGE_VERSION} FFM mapper, one decoder layer x {scale} "
+             f"layers, einsums mapped one by one ({run.wall_s:.0f} s)",
+             "not in AccelForge's model: norms, RoPE, activations, residual adds, "
+             "embedding, LM head; area from grcim's pricing of the same models"]
+    others = [c for c in outputs if c is not adc_toll]
+    if adc_toll is not None:
+        notes.append(f"ADC conversions are {adc_toll.name}'s actions"
+                     + "".join(f"; {c.name} counts {count(c, 'read'):.4g} actions apart"
+                               for c in others))
+    if run.patches:
+        notes.append("engine patches (missing from the arch file): " + "; ".join(run.patches))
+    causal = _causal_note(graph, run, comps, layer)
+    if causal:
+        notes.append(causal)
+    notes += _leak_notes(arch, comps, leak_by_component, latency)
     return MappingResult(
         engine="accelforge", arch=arch.name, arch_description=arch.description,
         workload=str(attrs.get("model", "graph")), phase=phase, batch=batch, tokens=tokens,
@@ -340,10 +489,7 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int
         actions={f"{c}.{a}": v for (c, a), v in acts.items()}, action_energy_j={},
         peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
-        notes=(f"AccelForge {ACCELFORGE_VERSION} FFM mapper, one decoder layer x {scale} "
-               f"layers, einsums mapped one by one ({run.wall_s:.0f} s)",
-               "not in AccelForge's model: norms, RoPE, activations, residual adds, "
-               "embedding, LM head; area from grcim's pricing of the same models"),
+        notes=tuple(notes),
     )
 
 

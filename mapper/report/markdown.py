@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from grcim.mapper.compare import Comparison
 from grcim.mapper.report.display import area_mm2, count, percent, ratio, si
+from grcim.mapper.report.mappings import MAPPING_HEADER, mapping_rows
 from grcim.mapper.report.text import summary_rows
 from grcim.mapper.result import MappingResult
 
@@ -73,6 +74,12 @@ def result_sections(r: MappingResult) -> list[Section]:
                                          f"{si(r.critical_path_s, 's')}",),
                            ("resource", "busy time", "of the step"), resources,
                            ("roofline",) if r.ops else ()))
+    mappings = mapping_rows(r)
+    if mappings:
+        out.append(Section("Mapping of every op", (
+            "loop order and data placement chosen by the mapping search for each CIM op and "
+            "vector-unit matmul (ops of the same role and mapping grouped; energy is dynamic, "
+            "time the summed roofline time)",), MAPPING_HEADER, tuple(mappings)))
     out.append(Section("Actions", (), ("component.action", "count", "energy each", "energy"),
                        tuple((k, count(v), si(r.action_energy_j.get(k), "J"),
                               si(r.energy_by_action.get(k, 0.0), "J"))

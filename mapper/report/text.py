@@ -12,6 +12,7 @@ from rich.table import Table
 
 from grcim.mapper.compare import Comparison
 from grcim.mapper.report.display import area_mm2, count, percent, ratio, si
+from grcim.mapper.report.mappings import MAPPING_HEADER, mapping_rows
 from grcim.mapper.result import MappingResult
 
 __all__ = ["summary_rows", "result_tables", "comparison_table"]
@@ -70,7 +71,15 @@ def result_tables(r: MappingResult) -> Group:
                       si(r.latency_by_layer_type.get(role), "s"),
                       r.bound_by_layer_type.get(role, "-"))
     layer.caption = "; ".join(r.notes)
-    return Group(summary, comp, layer)
+    rows = mapping_rows(r)
+    if not rows:
+        return Group(summary, comp, layer)
+    maps = Table(title="mapping of every op (same role and mapping grouped)")
+    for col in MAPPING_HEADER:
+        maps.add_column(col, justify="right" if col in ("ops", "energy", "time") else "left")
+    for row in rows:
+        maps.add_row(*row)
+    return Group(summary, comp, layer, maps)
 
 
 def comparison_table(c: Comparison) -> Table:

@@ -29,8 +29,8 @@ c2c            ``C_u = max(C_min, F C_th / 2)``     ``3 s_w a C_u V_s V_dd``
 
 Ceiling: more capacitance per stored bit than the technology's ``c_cell_max_f`` (a
 bit-sliced cell's ``C_u`` over its ``c_w`` bitcells, a ladder's ``3 C_u``, a binary-weighted
-array over its ``b_w`` bitcells) is not a buildable memory array; the design is infeasible (``ModelDomainError``
-naming the capacitance needed and the ceiling), never priced.
+array over its ``b_w`` bitcells) is not a buildable memory array; the design is infeasible
+(``ModelDomainError`` naming the capacitance needed and the ceiling), never priced.
 """
 
 from __future__ import annotations

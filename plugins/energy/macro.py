@@ -292,4 +292,5 @@ def check_width(name: str, declared: F64, needed: F64, what: str) -> None:
         i = np.argmax(short.ravel())
         raise ModelDomainError(name, float(dec.ravel()[i]),
                                f"at least {math.ceil(float(need.ravel()[i]) - 1e-6)} {what} "
-                               "bits for the SQNR standard, sqnr_target_db (the declared slicing holds fewer)")
+                               "bits for the SQNR standard, sqnr_target_db (the declared "
+                               "slicing holds fewer)")

@@ -73,7 +73,7 @@ def test_bundled_node_values_agree_with_their_variables(chip: Path) -> None:
     ("    size: n_weight_slices * cell_bits", "    size: 64", "arch.nodes.10.size",
      "n_weight_slices * cell_bits"),
     ("        throughput: vector_throughput_ops_per_s / 2", "        throughput: 1.0e+9",
-     "arch.nodes.2.nodes.0.actions.0.throughput", "vector_throughput_ops_per_s / 2"),
+     "arch.nodes.2.nodes.1.actions.0.throughput", "vector_throughput_ops_per_s / 2"),
 ])
 def test_node_value_disagreeing_with_its_variable_is_refused(old: str, new: str, key: str,
                                                                variable: str) -> None:

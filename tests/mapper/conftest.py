@@ -11,7 +11,9 @@ plug-in models. Defaults (chosen so the hand arithmetic stays small):
   of 1 Gop/s;
 - energies: DRAM 10 pJ/bit, SRAM 1 pJ/bit (read and write), cell write 8 pJ per row of
   8 cells x 4 bits = 0.25 pJ/bit, ADC 2 pJ per conversion, DAC 0.5 pJ per row drive,
-  MAC 0.1 pJ, vector add/mul/exp/div 1/2/4/8 pJ; leakage only in the SRAM (1 mW).
+  MAC 0.1 pJ, vector add/mul/exp/div 1/2/4/8 pJ; leakage only in the SRAM (1 mW);
+- a vector register file of 8192 bits (``regs_bits``; 0 = none) whose accesses cost
+  ``reg_pj`` (0) per bit.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ TINY = dict(
     weight_write_energy_per_row_j=8.0e-12, weight_write_latency_per_row_s=1.0e-8,
     sram_size_bytes=1024, sram_bw=1.0e12, dram_size_bytes=2**20, dram_bw=1.0e9,
     dram_pj=10.0, sram_pj=1.0, adc_pj=2.0, dac_pj=0.5, mac_pj=0.1, vector_ops=1.0e9,
-    sram_leak_w=1.0e-3, kv="dram", dyn="vector_unit",
+    sram_leak_w=1.0e-3, kv="dram", dyn="vector_unit", regs_bits=8192, reg_pj=0.0,
 )
 """Default parameters of :func:`chip_yaml` (units in the docstring above)."""
 
@@ -40,6 +42,15 @@ TINY = dict(
 def chip_yaml(**over: Any) -> str:
     """Arch YAML of a tiny INT8 chip with explicit costs (see the module docstring)."""
     p = {**TINY, **over}
+    regs = "" if not p["regs_bits"] else f"""
+    - !Memory
+      name: VectorRegisters
+      size: {p['regs_bits']}
+      area: 0
+      leak_power: 0
+      actions:
+      - {{name: read, energy: {p['reg_pj'] * 1e-12!r}, bits_per_action: 1}}
+      - {{name: write, energy: {p['reg_pj'] * 1e-12!r}, bits_per_action: 1}}"""
     return f"""\
 arch:
   variables:
@@ -102,7 +113,7 @@ arch:
     - {{name: read, energy: sram_read_energy_per_bit_j, bits_per_action: 1}}
     - {{name: write, energy: sram_write_energy_per_bit_j, bits_per_action: 1}}
   - !Fork
-    nodes:
+    nodes:{regs}
     - !Compute
       name: VectorUnit
       area: vector_area_m2

@@ -1,12 +1,15 @@
-"""The AccelForge engine's bookkeeping, without AccelForge: unit choice and the roll-up of
-one mapped layer into a whole-model result (a made-up run with round numbers)."""
+"""The AccelForge engine's bookkeeping, without AccelForge: unit choice, the roll-up of one
+mapped layer into a whole-model result (made-up runs with round numbers), the ADC count,
+the leakage and causal-mask notes, and the patches only files lacking them get."""
 
 from __future__ import annotations
 
 import pytest
 
-from grcim.arch import DynamicMatmulUnit
-from grcim.mapper.engines.accelforge import AccelForgeRun, _to_result, _unit
+from grcim.arch import DynamicMatmulUnit, load_arch
+from grcim.mapper.components import bind_components
+from grcim.mapper.engines.accelforge import AccelForgeRun, _apply_missing, _to_result, _unit
+from grcim.mapper.pricing import price_components
 from grcim.mapper.result import LEAKAGE
 from grcim.workloads import build_graph
 
@@ -50,3 +53,100 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
     assert r.energy_by_layer_type["q_proj"] == pytest.approx(dynamic * 5 / 13)
     assert r.energy_by_layer_type["ffn_down"] == pytest.approx(dynamic * 8 / 13)
     assert sum(r.energy_by_component.values()) == pytest.approx(r.energy_j)
+
+
+def _run(energy, actions, einsum_actions=None, einsum_energy=None, latency=1e-3):
+    return AccelForgeRun(energy_j=energy, actions=actions, energy_by_einsum={"Q": 1e-6},
+                         latency_by_einsum={"Q": latency}, wall_s=1.0,
+                         einsum_actions=einsum_actions or {},
+                         einsum_energy_j=einsum_energy or {})
+
+
+def test_adc_and_gain_stage_counts_kept_apart(tiny_llama):
+    # edge_grmac has two row-group output tolls: the ADC and the gain-ranging stage; the
+    # ADC conversions are the ADC's actions only (the old engine added both: 2x)
+    arch = load_arch("edge_grmac")
+    graph = build_graph(tiny_llama, "decode", context=8)
+    run = _run({("ADC", "read"): 1e-9},
+               {("ADC", "read"): 300.0, ("GainRangingStage", "read"): 300.0,
+                ("DAC", "read"): 50.0})
+    r = _to_result(arch, graph, run, scale=2)
+    assert r.adc_conversions == 600 and r.dac_conversions == 100
+    assert r.actions["GainRangingStage.read"] == 600
+    assert any("GainRangingStage counts 600 actions apart" in n for n in r.notes)
+
+
+def test_leakage_reconciled_per_component(tiny_llama):
+    # AccelForge's leakage energy over its latency equals grcim's leakage power for every
+    # component: one note says so; a component leaking twice grcim's power is named
+    arch = load_arch("edge_grmac")
+    comps = bind_components(arch)
+    power = price_components(arch, comps, ()).leak_power_w
+    graph = build_graph(tiny_llama, "decode", context=8)
+    latency = 2e-3
+    same = {(c, "leak"): w * latency for c, w in power.items()}
+    r = _to_result(arch, graph, _run(same, {}, latency=latency), scale=1)
+    assert any("equals grcim's pricing" in n for n in r.notes)
+    off = dict(same)
+    off["MAC", "leak"] = 2 * same["MAC", "leak"]
+    r = _to_result(arch, graph, _run(off, {}, latency=latency), scale=1)
+    line = next(n for n in r.notes if n.startswith("leakage of MAC"))
+    assert "(2x)" in line and "grcim" in line
+    assert not any(n.startswith("leakage of ADC") for n in r.notes)
+
+
+def test_causal_mask_difference_is_a_note(tiny_arch, tiny_llama):
+    # prefill of 8 tokens: the graph's causal QK^T and PV count 4 heads x 4 dims x 36
+    # (query, key) pairs each; AccelForge's dense count is 4 x 4 x 64 each: 64/36 x
+    graph = build_graph(tiny_llama, "prefill", tokens=8)
+    ours = sum(graph.nodes[n]["op"].macs for n in graph
+               if graph.nodes[n]["op"].role in ("attn_qk", "attn_pv")
+               and graph.nodes[n]["op"].layer == 0)
+    assert ours == 2 * 4 * 4 * 36
+    dense = 4 * 4 * 64
+    run = _run({}, {}, einsum_actions={"QK": {("VectorUnit", "compute"): dense},
+                                       "AV": {("VectorUnit", "compute"): dense}})
+    r = _to_result(tiny_arch(), graph, run, scale=2)
+    line = next(n for n in r.notes if n.startswith("causal mask"))
+    assert f"{2 * dense:.4g}" in line and f"{ours:.4g}" in line and "1.78x" in line
+    # decode has no mask: no note
+    dec = build_graph(tiny_llama, "decode", context=8)
+    exact = {e: {("VectorUnit", "compute"): 4 * 4 * 8} for e in ("QK", "AV")}
+    r = _to_result(tiny_arch(), dec, _run({}, {}, einsum_actions=exact), scale=2)
+    assert not any(n.startswith("causal mask") for n in r.notes)
+
+
+class _Node:
+    def __init__(self):
+        self.tensors = type("T", (), {"keep": None})()
+        self.values_per_action = None
+        self.bits_per_value = None
+
+
+class _Spec:
+    """Just enough of AccelForge's Spec for the engine's patches (``arch.find``)."""
+
+    def __init__(self):
+        self.nodes: dict[str, _Node] = {}
+        self.arch = self
+
+    def find(self, name):
+        return self.nodes.setdefault(name, _Node())
+
+
+def test_bundled_files_need_no_engine_patch(tiny_arch):
+    for name in ("edge_grmac", "edge_conventional", "edge_int8", "large_grmac"):
+        arch = load_arch(name)
+        spec = _Spec()
+        assert _apply_missing(spec, arch, bind_components(arch)) == (), name
+        assert not spec.nodes
+    # the tiny test chip lacks them all: DRAM keep, the tolls' values per action (2 cells x
+    # 2 slices per conversion, 2 slices per drive), the cells' stored width (2 x 4 bits)
+    arch = tiny_arch()
+    spec = _Spec()
+    patches = _apply_missing(spec, arch, bind_components(arch))
+    assert len(patches) == 4
+    assert spec.nodes["DRAM"].tensors.keep == "All"
+    assert spec.nodes["ADC"].values_per_action == {"output": 1 / 4}
+    assert spec.nodes["DAC"].values_per_action == {"input": 1 / 2}
+    assert spec.nodes["CimCells"].bits_per_value == {"weight": 8}
