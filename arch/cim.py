@@ -116,7 +116,7 @@ class MacroSpec(BaseModel):
     """ADC resolution, bits; ``"auto"`` lets the ADC plug-in size it from
     ``sqnr_target_db``."""
     adc_law: AdcLaw = AdcLaw.TWO_REGIME
-    """ADC energy law (same names as ``grcim.plugins.energy.adc.ADC_LAWS``): ``two_regime``
+    """ADC energy law (same names as ``grcim.physics.energy.adc.ADC_LAWS``): ``two_regime``
     (default: Walden 2^N plus Schreier 4^N) | ``thermal`` (Schreier FOM, 4^N) | ``walden``
     (2^N) | ``envelope`` (Murmann-survey best-case envelope) | ``hwcomponents`` (the
     hwcomponents-adc survey model at ``adc_rate_hz``)."""

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grcim.plugins.pipelines import (
+from grcim.physics.pipelines import (
     ConventionalConfig,
     GRMACConfig,
     conventional_dot,
@@ -46,7 +46,7 @@ from grcim.plugins.pipelines import (
     grmac_output,
     row_exponents,
 )
-from grcim.plugins.sqnr import (
+from grcim.physics.sqnr import (
     conventional_required_adc_bits,
     grmac_required_adc_bits,
     make_operands,

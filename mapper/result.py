@@ -1,7 +1,7 @@
 """The result of mapping one workload step onto one chip (SI units throughout).
 
 Every energy is in J, time in s, area in m², bytes in bytes; display units appear only in
-``grcim.mapper.report``. Breakdowns conserve energy: each of ``energy_by_component``,
+``grcim.report``. Breakdowns conserve energy: each of ``energy_by_component``,
 ``energy_by_action`` and ``energy_by_layer_type`` sums to ``energy_j`` (leakage is its own
 ``leak`` action and ``(leakage)`` layer type).
 """

@@ -1,6 +1,7 @@
-"""grcim.plugins: the science core and the estimator plug-ins.
+"""grcim.plugins: the estimator plug-ins over the physics (``grcim.physics``).
 
-Physics modules (formats, distributions, pipelines, sqnr, energy, technology) import only
-numpy/scipy/ml_dtypes and ``grcim`` core modules; adapter modules (hwcomponents models,
-classic Accelergy shim) may import the physics, never the other way round.
+``models``: hwcomponents component models (GR-MAC, conventional FP-CIM and integer MACs,
+gain-ranging stage, exponent normalizer, ADC, DAC); ``accelergy``: the classic Accelergy
+0.4 shim generated from them; ``tables``: ERT/ART tables of the models over attribute
+grids (``grcim table``). Adapters import the physics, never the other way round.
 """

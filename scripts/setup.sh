@@ -32,6 +32,7 @@ if [ ! -x "$venv/bin/python" ] || ! ok "$venv/bin/python"; then
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip
 echo "setup: installing grcim[$extras] into $venv"
+rm -rf build  # setuptools reuses ./build/lib: a module moved in the tree would come back
 "$venv/bin/python" -m pip install -q ".[$extras]"
 "$venv/bin/python" -c "import grcim" || { echo "setup: grcim failed to install" >&2; exit 1; }
 echo "setup: done ($("$venv/bin/grcim" --version))"

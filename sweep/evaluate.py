@@ -102,7 +102,7 @@ def _use_cache(ctx: Context) -> None:
     global _CACHE_SET
     if _CACHE_SET == ctx.op_cache_dir:
         return
-    from grcim.plugins.op_disk_cache import default_cache_dir, set_cache_dir
+    from grcim.physics.op_disk_cache import default_cache_dir, set_cache_dir
 
     if ctx.op_cache_dir is None:
         set_cache_dir(None)

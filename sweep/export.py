@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grcim.mapper.report.tables import rows_to_csv
+from grcim.report.tables import rows_to_csv
 from grcim.sweep.store import Store
 
 __all__ = ["store_csv", "write_parquet"]

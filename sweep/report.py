@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from grcim.mapper.report.display import area_mm2, si
-from grcim.mapper.report.markdown import Section, to_html, to_markdown
-from grcim.mapper.report.tables import rows_to_csv
+from grcim.report.display import area_mm2, si
+from grcim.report.markdown import Section, to_html, to_markdown
+from grcim.report.tables import rows_to_csv
 from grcim.sweep.pareto import Effect, best_rows, group_rows, pareto_mask, variable_effects
 from grcim.sweep.spec import MAP_OBJECTIVES, PHYSICS_OBJECTIVES
 from grcim.sweep.store import Store

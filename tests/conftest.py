@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from grcim.plugins.technology import Technology, load_technology
+from grcim.physics.technology import Technology, load_technology
 
 # Fuzz tests explore new inputs on every developer run; CI replays a fixed sequence so a
 # submission's verdict does not depend on the draw (a failure found locally becomes a
@@ -62,7 +62,9 @@ def _approx(expected, rel=None, abs=None, nan_ok=False):  # noqa: A002 - pytest'
 pytest.approx = _approx
 
 CHECKOUT = Path(__file__).resolve().parent.parent
-REINSTALL = ".venv/bin/pip install --no-deps --force-reinstall ."
+# setuptools reuses ./build/lib between installs, so a module moved or deleted in the
+# checkout would be installed again from there: the command removes it first
+REINSTALL = "rm -rf build && .venv/bin/pip install --no-deps --force-reinstall ."
 
 
 def _stale_modules() -> list[str]:
@@ -91,6 +93,12 @@ def _stale_modules() -> list[str]:
             if not dst.is_file() or hashlib.sha256(dst.read_bytes()).digest() != \
                     hashlib.sha256(src.read_bytes()).digest():
                 stale.append(str(src.relative_to(CHECKOUT)))
+        for dst in sorted(installed.rglob("*.py")):  # installed, gone from the checkout
+            parts = dst.relative_to(installed).parts
+            if any(".".join((package, *parts[:k])) in dirs for k in range(1, len(parts))):
+                continue  # a subpackage installed from another folder
+            if not (root / Path(*parts)).is_file():
+                stale.append(f"{package}/{'/'.join(parts)} (installed only)")
     return stale
 
 
@@ -116,10 +124,10 @@ def _with_slice_bits(op: object, structure: object = None, options: object = Non
     need them to price the same macro as the hwcomponents models."""
     from dataclasses import replace
 
-    from grcim.plugins.energy.macro import MacroStructure
-    from grcim.plugins.energy.per_mac import EnergyOptions
-    from grcim.plugins.settings import DEFAULTS
-    from grcim.plugins.slicing_point import structure_slice_bits
+    from grcim.physics.energy.macro import MacroStructure
+    from grcim.physics.energy.per_mac import EnergyOptions
+    from grcim.physics.settings import DEFAULTS
+    from grcim.physics.slicing_point import structure_slice_bits
 
     st = structure if structure is not None else MacroStructure()
     opts = options if options is not None else EnergyOptions()

@@ -26,3 +26,18 @@ def test_import_layers_are_kept() -> None:
                           cwd=package_dir.parent, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "broken" in proc.stdout and "0 broken" in proc.stdout
+
+
+def test_contract_keeps_the_documented_order() -> None:
+    # docs/architecture.md: physics below the plug-ins, report above the mapper; a contract
+    # edited to drop a layer would still pass lint-imports, so the order is checked here
+    import tomllib
+
+    doc = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    layers = doc["tool"]["importlinter"]["contracts"][0]["layers"]
+    flat = [name.strip() for layer in layers for name in layer.replace(":", "|").split("|")]
+    order = ["grcim.cli", "grcim.sweep", "grcim.report", "grcim.mapper", "grcim.plugins",
+             "grcim.physics", "grcim.errors"]
+    assert [n for n in flat if n in order] == order
+    assert layers[layers.index("grcim.report") + 1].replace(" ", "") == \
+        "grcim.studies|grcim.mapper"

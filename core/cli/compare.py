@@ -50,11 +50,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``grcim compare``."""
-    from grcim.mapper.report.figures import comparison_figures
-    from grcim.mapper.report.json_report import comparison_json
-    from grcim.mapper.report.markdown import comparison_sections, to_html, to_markdown
-    from grcim.mapper.report.tables import rows_to_csv
-    from grcim.mapper.report.text import comparison_table
+    from grcim.report.figures import comparison_figures
+    from grcim.report.json_report import comparison_json
+    from grcim.report.markdown import comparison_sections, to_html, to_markdown
+    from grcim.report.tables import rows_to_csv
+    from grcim.report.text import comparison_table
 
     if args.phase not in (*PHASES, "both"):
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")

@@ -124,7 +124,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``grcim map``."""
-    from grcim.mapper.report.json_report import result_json
+    from grcim.report.json_report import result_json
 
     if args.phase not in PHASES:
         value = "<missing>" if args.phase is None else args.phase
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     if json_text is not None:
         check_json_numbers("--json", json_text)
     report = _render_report(result, args.report) if args.report else None
-    from grcim.mapper.report.text import result_tables
+    from grcim.report.text import result_tables
 
     console().print(result_tables(result))
     with writing({p: o for o, p, _ in outputs if p}) as stage:
@@ -166,8 +166,8 @@ def _figures_dir(report: str) -> str:
 
 
 def _render_report(result: Any, path: str) -> tuple[str, dict[str, bytes]]:
-    from grcim.mapper.report.figures import result_figures
-    from grcim.mapper.report.markdown import result_sections, to_html, to_markdown
+    from grcim.report.figures import result_figures
+    from grcim.report.markdown import result_sections, to_html, to_markdown
 
     title = f"grcim map: {result.workload} {result.phase} on {result.arch}"
     sections = result_sections(result)

@@ -45,8 +45,8 @@ def _number(name: str):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from grcim.plugins.energy.adc import ADC_LAWS
-    from grcim.plugins.settings import (
+    from grcim.physics.energy.adc import ADC_LAWS
+    from grcim.physics.settings import (
         ALIGNMENTS,
         CELL_TOPOLOGIES,
         DEFAULT_ADC_LAW,
@@ -110,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from grcim.mapper.report.paper import summary_rows, write_paper_files
-    from grcim.plugins.paper import run_paper
+    from grcim.report.paper import summary_rows, write_paper_files
+    from grcim.studies.paper import run_paper
 
     tech = args.tech if args.tech.endswith((".yaml", ".yml")) or "/" in args.tech else None
     protect = check_outputs([("--out", args.out, DIRECTORY)], [("--tech", tech)])
@@ -152,7 +152,7 @@ _OPTION_OF = {"sqnr_target_db": "--sqnr-target", "adc_law": "--adc-law", "n_samp
 
 
 def _settings(args: argparse.Namespace):
-    from grcim.plugins.paper import PaperSettings
+    from grcim.studies.paper import PaperSettings
 
     try:
         return PaperSettings(

@@ -1,13 +1,13 @@
 """hwcomponents component models of grcim (one class per file; no model code here).
 
-Each model is a thin adapter over the science core (``grcim.plugins.energy``,
-``grcim.plugins.operating_point``): SI units, one ``@action`` method per action, a decline
+Each model is a thin adapter over the science core (``grcim.physics.energy``,
+``grcim.physics.operating_point``): SI units, one ``@action`` method per action, a decline
 (``ModelDomainError`` raised in ``__init__``, logged by hwcomponents) for attributes it
 cannot serve. Shared pieces: ``attributes`` (checks), ``technode`` (tech_node mapping),
 ``ensemble`` (operating points), ``batch`` (vectorized evaluation, also used by
 ``grcim.plugins.tables``). ``hwcomponents_grcim`` re-exports the classes so hwcomponents
 discovers them after a regular install; grcim's own code passes ``MODELS`` explicitly.
-May import the physics modules of ``grcim.plugins`` and hwcomponents; nothing in the
+May import ``grcim.physics`` and hwcomponents; nothing in the
 physics imports this package.
 """
 

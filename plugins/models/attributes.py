@@ -14,10 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.distributions import DISTRIBUTIONS
-from grcim.plugins.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
-from grcim.plugins.formats import get_format
-from grcim.plugins.settings import (
+from grcim.physics.distributions import DISTRIBUTIONS
+from grcim.physics.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
+from grcim.physics.formats import get_format
+from grcim.physics.settings import (
     DEFAULTS,
     GAIN_RANGE_RULES,
     GAIN_REFERENCES,
@@ -84,7 +84,7 @@ def as_choice(name: str, value: Any, allowed: Iterable[str]) -> str:
 
 
 def as_format(name: str, value: Any) -> str:
-    """Canonical name of a number format (``grcim.plugins.formats``), checked."""
+    """Canonical name of a number format (``grcim.physics.formats``), checked."""
     try:
         return get_format(value).name
     except ModelDomainError as exc:
@@ -92,7 +92,7 @@ def as_format(name: str, value: Any) -> str:
 
 
 def as_adc_law(value: Any) -> str:
-    """An ADC law of ``grcim.plugins.energy.adc`` (or an alias), usable here."""
+    """An ADC law of ``grcim.physics.energy.adc`` (or an alias), usable here."""
     key = value.strip().lower() if isinstance(value, str) else value
     key = ADC_LAW_ALIASES.get(key, key)
     if key not in ADC_LAWS:
@@ -105,7 +105,7 @@ def as_adc_law(value: Any) -> str:
 
 
 def as_distribution(value: Any) -> str:
-    """An input distribution of ``grcim.plugins.distributions``."""
+    """An input distribution of ``grcim.physics.distributions``."""
     return as_choice("distribution", value, DISTRIBUTIONS)
 
 

@@ -8,8 +8,15 @@ import numpy as np
 from hwcomponents import ActionCost, ComponentModel, action
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.energy.adc import ENOB_RANGE, adc_energy_j
-from grcim.plugins.energy.area import leakage_power_w, sar_adc_area_m2
+from grcim.physics.energy.adc import ENOB_RANGE, adc_energy_j
+from grcim.physics.energy.area import leakage_power_w, sar_adc_area_m2
+from grcim.physics.settings import (
+    DEFAULT_ADC_LAW,
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_N_COLS,
+    DEFAULTS,
+)
 from grcim.plugins.models.attributes import (
     PIPELINES,
     as_adc_law,
@@ -27,19 +34,12 @@ from grcim.plugins.models.ensemble import (
     node_of,
 )
 from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.settings import (
-    DEFAULT_ADC_LAW,
-    DEFAULT_CELL_BITS,
-    DEFAULT_CELL_TOPOLOGY,
-    DEFAULT_N_COLS,
-    DEFAULTS,
-)
 
 __all__ = ["CIMADC"]
 
 
 class CIMADC(CostModel, ComponentModel):
-    """Column ADC priced by ``grcim.plugins.energy.adc.adc_energy_j`` (Murmann-survey laws).
+    """Column ADC priced by ``grcim.physics.energy.adc.adc_energy_j`` (Murmann-survey laws).
 
     Unlike ``hwcomponents-adc`` (ENOB >= 4), the analytic laws (two_regime, thermal,
     walden, envelope) serve any ENOB from 0.5 to 32 bits; the ``hwcomponents`` law is flat

@@ -6,9 +6,9 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.area import dac_area_m2, leakage_power_w
-from grcim.plugins.energy.macro import DAC_KINDS
-from grcim.plugins.energy.per_mac import input_drive_energy_j
+from grcim.physics.energy.area import dac_area_m2, leakage_power_w
+from grcim.physics.energy.macro import DAC_KINDS
+from grcim.physics.energy.per_mac import input_drive_energy_j
 from grcim.plugins.models.attributes import as_array, as_choice, as_int
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
 from grcim.plugins.models.ensemble import analog_rate, node_of
@@ -20,9 +20,9 @@ __all__ = ["CIMDAC"]
 class CIMDAC(CostModel, ComponentModel):
     """Row DAC: ``2**(n_bits-1)`` unit capacitors switched through the analog swing.
 
-    ``convert`` costs ``grcim.plugins.energy.analog.dac_energy_j(n_bits)`` (the row line it
+    ``convert`` costs ``grcim.physics.energy.analog.dac_energy_j(n_bits)`` (the row line it
     drives is the cells' capacitance, charged by the MAC models): one drive of one row with
-    one input step, the ``dac`` term's unit in ``grcim.plugins.energy.per_mac``.
+    one input step, the ``dac`` term's unit in ``grcim.physics.energy.per_mac``.
 
     Parameters
     ----------

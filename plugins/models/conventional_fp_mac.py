@@ -6,20 +6,20 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.settings import (
+from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
     DEFAULT_CELL_BITS,
     DEFAULT_CELL_TOPOLOGY,
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.plugins.models.batch import BatchCosts, CostModel
+from grcim.plugins.models.ensemble import mac_costs
+from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["ConventionalFPMAC", "CONVENTIONAL_TERMS"]
 
-#: Energy terms of ``grcim.plugins.energy.per_mac.conventional_energy``, in its order.
+#: Energy terms of ``grcim.physics.energy.per_mac.conventional_energy``, in its order.
 CONVENTIONAL_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
@@ -30,7 +30,7 @@ class ConventionalFPMAC(CostModel, ComponentModel):
 
     ``compute`` costs exactly ``conventional_energy(...).total`` (or the sum of
     ``include_terms``) on the macro structure the attributes declare: DAC drives, cell steps
-    and conversions per MAC from the slicing (``grcim.plugins.energy.macro``). Area and
+    and conversions per MAC from the slicing (``grcim.physics.energy.macro``). Area and
     leakage are per MAC with the same shares. The table also reports the ADC's share of the
     energy, the ADC bits per conversion and the conversions per MAC.
 

@@ -2,10 +2,10 @@
 the one per-MAC breakdown every macro-level model reads.
 
 The operating point (ADC bits, operand widths, utilizations, gain octaves) comes from the
-cached Monte Carlo of ``grcim.plugins.operating_point``: the first query per ensemble takes
+cached Monte Carlo of ``grcim.physics.operating_point``: the first query per ensemble takes
 a second or so, later ones microseconds; SQNR targets between cached 5 dB grid points are
 interpolated. :func:`macro_breakdown` is the single place that turns a macro's attributes
-into its :class:`~grcim.plugins.energy.per_mac.EnergyBreakdown`: the MAC models price its
+into its :class:`~grcim.physics.energy.per_mac.EnergyBreakdown`: the MAC models price its
 terms, the ADC model its ADC bits per conversion, the gain stage its octaves and the
 normalizer its digital pieces, so every component of one macro agrees by construction.
 """
@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.energy.macro import DAC_KINDS, MacroStructure
-from grcim.plugins.energy.per_mac import (
+from grcim.physics.energy.macro import DAC_KINDS, MacroStructure
+from grcim.physics.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
     conventional_energy,
@@ -28,8 +28,22 @@ from grcim.plugins.energy.per_mac import (
     integer_adc_bits,
     integer_energy,
 )
-from grcim.plugins.formats import get_format
-from grcim.plugins.integer_point import combine_db, integer_point
+from grcim.physics.formats import get_format
+from grcim.physics.integer_point import combine_db, integer_point
+from grcim.physics.operating_point import OperatingPoint, operating_point
+from grcim.physics.settings import (
+    ALIGNMENTS,
+    CELL_TOPOLOGIES,
+    DEFAULTS,
+    GAIN_RANGE_RULES,
+    GAIN_REFERENCES,
+    NOISE_STANDARDS,
+    PIPELINES,
+    SQNR_RANGE_DB,
+    Ensemble,
+)
+from grcim.physics.slicing_point import integer_slices, sliced_sqnr_db, structure_slice_bits
+from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import (
     as_adc_law,
     as_array,
@@ -42,20 +56,6 @@ from grcim.plugins.models.attributes import (
     as_optional_int,
 )
 from grcim.plugins.models.technode import NodeMap, node_from_attributes
-from grcim.plugins.operating_point import OperatingPoint, operating_point
-from grcim.plugins.settings import (
-    ALIGNMENTS,
-    CELL_TOPOLOGIES,
-    DEFAULTS,
-    GAIN_RANGE_RULES,
-    GAIN_REFERENCES,
-    NOISE_STANDARDS,
-    PIPELINES,
-    SQNR_RANGE_DB,
-    Ensemble,
-)
-from grcim.plugins.slicing_point import integer_slices, sliced_sqnr_db, structure_slice_bits
-from grcim.plugins.technology import Technology
 
 __all__ = [
     "ensemble_of", "structure_of", "options_of", "macro_breakdown", "MacroResult",
@@ -258,7 +258,7 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str,
     """Costs of one MAC of a macro (the three MAC models): ``compute`` energy = the
     breakdown's total (or the sum of ``include_terms``), area per MAC by the same terms,
     leakage of the active terms, and the macro-level ``info`` columns."""
-    from grcim.plugins.energy.area import (
+    from grcim.physics.energy.area import (
         conventional_area_terms,
         grmac_area_terms,
         integer_area_terms,

@@ -8,21 +8,21 @@ import numpy as np
 from hwcomponents import ActionCost, ComponentModel, action
 from numpy.typing import NDArray
 
-from grcim.plugins.energy.area import gate_area_technology, leakage_power_w
-from grcim.plugins.energy.per_mac import grmac_digital_pieces, grmac_energy
-from grcim.plugins.models.attributes import DEFAULT_CYCLE_PERIOD_S, as_choice, as_number
-from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import dynamic_range, macro_breakdown, node_of
-from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.operating_point import OperatingPoint
-from grcim.plugins.settings import (
+from grcim.physics.energy.area import gate_area_technology, leakage_power_w
+from grcim.physics.energy.per_mac import grmac_digital_pieces, grmac_energy
+from grcim.physics.operating_point import OperatingPoint
+from grcim.physics.settings import (
     DEFAULT_CELL_BITS,
     DEFAULT_CELL_TOPOLOGY,
     DEFAULT_GAIN_RANGE_RULE,
     DEFAULT_N_COLS,
     DEFAULTS,
 )
-from grcim.plugins.technology import Technology
+from grcim.physics.technology import Technology
+from grcim.plugins.models.attributes import DEFAULT_CYCLE_PERIOD_S, as_choice, as_number
+from grcim.plugins.models.batch import BatchCosts, CostModel, full
+from grcim.plugins.models.ensemble import dynamic_range, macro_breakdown, node_of
+from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["ExponentNormalizer", "STAGES", "digital_pieces"]
 
@@ -34,7 +34,7 @@ STAGES = ("input", "output", "mac")
 def digital_pieces(op: OperatingPoint, details: dict[str, F64], d: F64,
                    tech: Technology) -> dict[str, F64]:
     """The GR-MAC's digital work split by where it happens (J per operation), as
-    ``grcim.plugins.energy.per_mac.grmac_digital_pieces`` computes it for ``grmac_energy``
+    ``grcim.physics.energy.per_mac.grmac_digital_pieces`` computes it for ``grmac_energy``
     (whose ``details`` give the DAC width and gain octaves of the same design)."""
     return grmac_digital_pieces(op, d, details["input_bits"], details["gain_octaves"], tech)
 

@@ -7,19 +7,19 @@ from typing import Any
 import numpy as np
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.energy.analog import gain_stage_energy_j
-from grcim.plugins.energy.area import gain_stage_area_m2, leakage_power_w, step_latency_s
-from grcim.plugins.models.attributes import as_choice
-from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import analog_rate, dynamic_range, macro_breakdown, node_of
-from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.settings import (
+from grcim.physics.energy.analog import gain_stage_energy_j
+from grcim.physics.energy.area import gain_stage_area_m2, leakage_power_w, step_latency_s
+from grcim.physics.settings import (
     DEFAULT_CELL_BITS,
     DEFAULT_CELL_TOPOLOGY,
     DEFAULT_GAIN_RANGE_RULE,
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.plugins.models.attributes import as_choice
+from grcim.plugins.models.batch import BatchCosts, CostModel, full
+from grcim.plugins.models.ensemble import analog_rate, dynamic_range, macro_breakdown, node_of
+from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["GainRangingStage", "PLACEMENTS"]
 
@@ -30,7 +30,7 @@ PLACEMENTS = ("output", "array")
 class GainRangingStage(CostModel, ComponentModel):
     """A cascade of ``ceil(octaves)`` switched-capacitor halving steps applying a gain code.
 
-    ``placement="array"``: the in-array stage of ``grcim.plugins.energy.per_mac`` (one per
+    ``placement="array"``: the in-array stage of ``grcim.physics.energy.per_mac`` (one per
     cell for ``unit``, per row driver for ``row``, per block for ``int``), covering the
     operating point's gain range ``G0`` (+ ``D`` under ``cover_range``) with capacitors sized
     for the MAC's SNR; zero for ``int`` when a block spans all ``n_rows``.

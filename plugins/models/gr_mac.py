@@ -6,10 +6,7 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.settings import (
+from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
     DEFAULT_CELL_BITS,
     DEFAULT_CELL_TOPOLOGY,
@@ -17,17 +14,20 @@ from grcim.plugins.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.plugins.models.batch import BatchCosts, CostModel
+from grcim.plugins.models.ensemble import mac_costs
+from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["GainRangingMAC", "GRMAC_TERMS"]
 
-#: Energy terms of ``grcim.plugins.energy.per_mac.grmac_energy``, in its order.
+#: Energy terms of ``grcim.physics.energy.per_mac.grmac_energy``, in its order.
 GRMAC_TERMS = ("dac", "mac", "array", "gain_stage", "output_gain", "adc", "digital")
 
 
 class GainRangingMAC(CostModel, ComponentModel):
     """One GR-MAC cell with its per-MAC share of DAC, gain ranging, ADC and digital logic.
 
-    ``compute`` costs exactly ``grcim.plugins.energy.per_mac.grmac_energy(...).total`` (or
+    ``compute`` costs exactly ``grcim.physics.energy.per_mac.grmac_energy(...).total`` (or
     the sum of ``include_terms``) on the macro structure the attributes declare. Area and
     leakage are per MAC cell with the same shares. The table also reports the ADC's share
     of the energy, the ADC bits per conversion and the conversions per MAC.

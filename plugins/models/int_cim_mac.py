@@ -6,20 +6,20 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
-from grcim.plugins.settings import (
+from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
     DEFAULT_CELL_BITS,
     DEFAULT_CELL_TOPOLOGY,
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.plugins.models.batch import BatchCosts, CostModel
+from grcim.plugins.models.ensemble import mac_costs
+from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["IntCIMMAC", "INT_TERMS"]
 
-#: Energy terms of ``grcim.plugins.energy.per_mac.integer_energy``, in its order.
+#: Energy terms of ``grcim.physics.energy.per_mac.integer_energy``, in its order.
 INT_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
@@ -27,7 +27,7 @@ class IntCIMMAC(CostModel, ComponentModel):
     """One MAC of an integer charge-domain CIM running at its declared widths.
 
     Inputs of ``input_bits`` and weights of ``weight_bits`` (signed, calibrated per-tensor
-    scales: ``grcim.plugins.integer_point``) on the declared structure; no exponent logic
+    scales: ``grcim.physics.integer_point``) on the declared structure; no exponent logic
     (``digital`` is the shift-and-add of sliced conversions). The SQNR the widths deliver
     (operand rounding and the ADC, the standard's share for an automatic ADC) sets the
     cells: thermal noise ``thermal_margin_db`` below it at full scale. The table reports

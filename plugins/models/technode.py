@@ -1,7 +1,7 @@
 """How ``technology`` and ``tech_node`` attributes map to a technology record.
 
 ``technology`` (Accelergy's attribute name) is a bundled node name (``"28nm"``, ``"65nm"``,
-...), a technology YAML file (bundled grammar: ``plugins/tech/*.yaml``), or a node size
+...), a technology YAML file (bundled grammar: ``physics/tech/*.yaml``), or a node size
 (``"45nm"``; a number is nanometres when >= 1, metres below, Accelergy's convention);
 ``tech_node`` (hwcomponents' name) is a node size in metres or ``"<x>nm"``. Rules:
 
@@ -20,7 +20,7 @@ Node sizes:
   linearly in ``log(node)`` (geometrically for positive quantities: supply, swing, unit
   capacitor, gate energies, Walden FOM; linearly for dB), so energies move smoothly and
   monotonically with the node; areas follow the node through the bitcell and logic-density
-  tables of ``grcim.plugins.energy.area``. (The bundled files carry the sourced values; in
+  tables of ``grcim.physics.energy.area``. (The bundled files carry the sourced values; in
   between is an interpolation, not a measurement.)
 - Outside the range the models decline (``ModelDomainError``), so another model can serve.
 """
@@ -36,7 +36,7 @@ from typing import Any
 from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
 
 from grcim.errors import ModelDomainError
-from grcim.plugins.technology import BUNDLED_NODES, Technology, load_technology
+from grcim.physics.technology import BUNDLED_NODES, Technology, load_technology
 
 __all__ = ["NodeMap", "EXACT_TOLERANCE", "TECH_NODE_RANGE_M", "parse_tech_node",
            "resolve_node", "node_from_attributes"]

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-import grcim.plugins.paper as paper_module
+import grcim.studies.paper as paper_module
 from grcim.cli.main import main
 from grcim.resources import bundled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-TECH_TEXT = bundled("grcim.plugins.tech", "28nm.yaml").read_text(encoding="utf-8")
+TECH_TEXT = bundled("grcim.physics.tech", "28nm.yaml").read_text(encoding="utf-8")
 CSV_TABLES = ("adc_bits", "sqnr_curves", "energy_curves", "iso_energy", "operating_points")
 FIGURES = ("sqnr_vs_adc_bits", "required_adc_bits", "energy_vs_dynamic_range", "iso_energy_gain")
 

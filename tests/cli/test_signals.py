@@ -16,7 +16,7 @@ import pytest
 
 PATCH_PAPER_WRITER = """
 import os, signal, sys
-import grcim.mapper.report.paper as paper
+import grcim.report.paper as paper
 real = paper.write_paper_files
 
 def write_then_signal(result, out):

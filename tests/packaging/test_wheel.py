@@ -101,7 +101,7 @@ def test_plugin_files_bundled_data_and_accelergy_shim(files: set[str]) -> None:
         assert f"grcim/plugins/models/{module}.py" in files
     assert "hwcomponents_grcim/__init__.py" in files
     assert "grcim/plugins/tables.py" in files and "grcim/cli/table.py" in files
-    assert "grcim/plugins/tech/28nm.yaml" in files
+    assert "grcim/physics/tech/28nm.yaml" in files
     assert f"{SHARE}grcim_estimators.py" in files and f"{SHARE}grcim.estimator.yaml" in files
     assert "grcim/plugins/accelergy/grcim_estimators.py" in files
 
@@ -147,7 +147,7 @@ def test_hwc_list_and_discovery_in_a_regular_install(installed_python: Path,
              "print(repr(c.energy)); print(grcim.__file__)\n")
     out = subprocess.run([str(installed_python), "-c", query], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, check=True).stdout.split()
-    from grcim.plugins.technology import load_technology
+    from grcim.physics.technology import load_technology
 
     t = load_technology("28nm")  # DAC: a C_min 2**(b-1) V_s V_dd, with b = 5
     assert float(out[0]) == pytest.approx(

@@ -1,4 +1,4 @@
-"""Area, leakage and latency physics of ``grcim.plugins.energy.area`` against hand counts.
+"""Area, leakage and latency physics of ``grcim.physics.energy.area`` against hand counts.
 
 References: the published cell areas and densities cited in the module (TSMC 28 nm
 0.127 µm², Intel 22 nm 0.092 µm² SRAM cells; Intel 22 nm 15.3 MTr/mm²), NanGate 45 nm
@@ -13,11 +13,11 @@ import math
 import numpy as np
 import pytest
 
-from grcim.plugins.energy import area
-from grcim.plugins.energy.macro import MacroStructure
-from grcim.plugins.energy.per_mac import grmac_energy
-from grcim.plugins.operating_point import operating_point
-from grcim.plugins.technology import Technology, load_technology
+from grcim.physics.energy import area
+from grcim.physics.energy.macro import MacroStructure
+from grcim.physics.energy.per_mac import grmac_energy
+from grcim.physics.operating_point import operating_point
+from grcim.physics.technology import Technology, load_technology
 
 UM2 = 1e-12
 K_B = 1.380649e-23

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from grcim.plugins.energy.macro import MacroStructure
-from grcim.plugins.energy.per_mac import grmac_energy
+from grcim.physics.energy.macro import MacroStructure
+from grcim.physics.energy.per_mac import grmac_energy
+from grcim.physics.operating_point import operating_point
+from grcim.physics.technology import Technology
 from grcim.plugins.models import MODELS
-from grcim.plugins.operating_point import operating_point
-from grcim.plugins.technology import Technology
 
 
 def _editable() -> bool:

@@ -1,6 +1,6 @@
 """MAC models queried through hwcomponents' own API return the science core's energies.
 
-References: ``grcim.plugins.energy.per_mac`` called directly (an independent code path from
+References: ``grcim.physics.energy.per_mac`` called directly (an independent code path from
 the hwcomponents adapter), and closed forms of the analog laws written here from the
 technology constants. The operating point is the core's cached Monte Carlo at 35 dB
 (the default SQNR standard); every test below reuses the same few ensembles.
@@ -14,12 +14,12 @@ import hwcomponents
 import numpy as np
 import pytest
 
-from grcim.plugins.energy.macro import MacroStructure
-from grcim.plugins.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
+from grcim.physics.energy.macro import MacroStructure
+from grcim.physics.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
+from grcim.physics.operating_point import operating_point
+from grcim.physics.settings import Ensemble
+from grcim.physics.technology import Technology, load_technology
 from grcim.plugins.models import MODELS
-from grcim.plugins.operating_point import operating_point
-from grcim.plugins.settings import Ensemble
-from grcim.plugins.technology import Technology, load_technology
 
 REL = 1e-12  # same floating-point operations on both paths; only summation order may differ
 M = list(MODELS)
@@ -76,8 +76,8 @@ def test_int_mac_closed_form() -> None:
     #          bitcell (1.8 x 0.127 um^2 at 28 nm) and the capacitor over it (C_u / 6 at
     #          2 fF/um^2), 2:1 wide
     #   ADC    two-regime law at 5 bits, / 64
-    # SNR = delivered quantization SQNR + 10 dB, from grcim.plugins.integer_point
-    from grcim.plugins.integer_point import combine_db, integer_point
+    # SNR = delivered quantization SQNR + 10 dB, from grcim.physics.integer_point
+    from grcim.physics.integer_point import combine_db, integer_point
 
     t = load_technology("28nm")
     a, vs, vdd, cmin = t.activity, t.analog_swing_v, t.vdd_v, t.c_unit_min_f

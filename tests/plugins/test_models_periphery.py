@@ -1,7 +1,7 @@
 """Periphery models (ADC, DAC, gain-ranging stage, exponent normalizer) through hwcomponents.
 
 References: closed forms written here from the technology constants (ADC laws, DAC array),
-and the per-MAC terms of ``grcim.plugins.energy.per_mac.grmac_energy``, which divides each
+and the per-MAC terms of ``grcim.physics.energy.per_mac.grmac_energy``, which divides each
 periphery cost among the MACs sharing it; multiplying back must give the component's cost.
 """
 
@@ -12,13 +12,13 @@ import math
 import hwcomponents
 import pytest
 
-from grcim.plugins.energy.macro import MacroStructure
-from grcim.plugins.energy.per_mac import conventional_energy, grmac_energy
+from grcim.physics.energy.macro import MacroStructure
+from grcim.physics.energy.per_mac import conventional_energy, grmac_energy
+from grcim.physics.operating_point import operating_point
+from grcim.physics.settings import Ensemble
+from grcim.physics.technology import Technology, load_technology
 from grcim.plugins.models import MODELS
 from grcim.plugins.models.exponent_normalizer import digital_pieces
-from grcim.plugins.operating_point import operating_point
-from grcim.plugins.settings import Ensemble
-from grcim.plugins.technology import Technology, load_technology
 
 M = list(MODELS)
 REL = 1e-12
@@ -163,7 +163,7 @@ def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
     # A bit-serial 1-bit x 1-bit array over 64 rows of sign-magnitude digits sums -64..64:
     # 129 levels, log2(129) bits are lossless (by hand), so "auto" caps there; a 4-bit DAC
     # over 1-bit cells (-960..960, 10.9 bits) leaves the SQNR-derived width alone.
-    from grcim.plugins.energy.adc import adc_energy_j
+    from grcim.physics.energy.adc import adc_energy_j
 
     tech = load_technology("28nm")
     attrs = {"n_bits": "auto", "pipeline": "int", "input_format": "int8",

@@ -42,8 +42,8 @@ def test_bundled_nodes_are_exact_and_strings_accepted() -> None:
 def test_nodes_between_bundled_files_interpolate_their_constants() -> None:
     import math
 
+    from grcim.physics.technology import load_technology
     from grcim.plugins.models.technode import resolve_node
-    from grcim.plugins.technology import load_technology
 
     t22, t28 = load_technology("22nm"), load_technology("28nm")
     t25 = resolve_node(25e-9).tech

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from grcim.plugins import op_disk_cache
-from grcim.plugins import operating_point as opm
-from grcim.plugins.op_disk_cache import load_or_compute, set_cache_dir
+from grcim.physics import op_disk_cache
+from grcim.physics import operating_point as opm
+from grcim.physics.op_disk_cache import load_or_compute, set_cache_dir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,8 +64,8 @@ def test_off_without_a_directory(tmp_path: Path) -> None:
 _WRITER = """
 import sys
 from pathlib import Path
-from grcim.plugins import op_disk_cache as c
-from grcim.plugins.op_disk_cache import set_cache_dir
+from grcim.physics import op_disk_cache as c
+from grcim.physics.op_disk_cache import set_cache_dir
 import dataclasses
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +95,7 @@ def test_operating_point_uses_the_disk_cache(cache: Path) -> None:
     # The cached function takes the ensemble's settings one by one or as one record,
     # depending on the physics version.
     if list(inspect.signature(opm._cached.__wrapped__).parameters) == ["ensemble"]:
-        from grcim.plugins.settings import Ensemble  # type: ignore[import-not-found]
+        from grcim.physics.settings import Ensemble  # type: ignore[import-not-found]
 
         args: tuple[Any, ...] = (Ensemble(n_rows=16, normalization="unit", n_samples=400,
                                           seed=5),)

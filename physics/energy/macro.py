@@ -1,0 +1,296 @@
+"""How a CIM macro applies inputs, stores weights and converts: the structure every per-MAC
+energy, every plug-in and the mapper count from.
+
+A MAC of a ``b_x``-bit input and a ``b_w``-bit weight (sign included) runs on:
+
+- ``n_input_slices`` (``s_x``) DAC steps of ``dac_bits`` (``d_x``) each (bit-serial inputs:
+  ``d_x = 1``; bit-parallel: one step of all bits). Digital shift-and-add recombines steps.
+- ``n_weight_slices`` (``s_w``) cells of ``cell_bits`` (``c_w``) each, side by side in a row
+  (the weight spans ``s_w`` bit lines). The cell topology says how they are combined:
+
+  ============== ======================================== ============================
+  topology       cell                                     conversions per weight
+  ============== ======================================== ============================
+  bit_sliced     one unit capacitor per stored bit        ``s_w`` (one per bit column)
+  binary_weighted one ``2**(b_w-1) C_min`` array per weight 1 (``s_w = 1``)
+  c2c            one C-2C ladder over the weight's cells  1 (analog recombination)
+  ============== ======================================== ============================
+
+Per MAC, with ``N`` rows per conversion and ``W = n_cols / s_w`` weights per row (one input
+row drive is shared by the ``W`` weights it meets):
+
+- DAC drives: ``s_x / W``; conversions: ``s_x k_w / N`` with ``k_w`` the conversions per
+  weight above; cell steps: ``s_x`` (each switches its cells' capacitance once).
+
+ADC bits of one conversion: a sliced conversion digitizes a partial sum whose full scale is
+``1/r`` of the whole product's and whose error enters the output weighted by its slice's
+binary weight. With the same relative clipping as a full-precision conversion needing
+``B_full`` bits, matching the total error of all slices to the full conversion's needs
+
+    ``B_slice = B_full - log2(r) + (1/2) log2(q)``,
+
+``r = (2**b_x - 1)(2**b_w - 1) / (2**(b_x - d_x)(2**d_x - 1) 2**(b_w - c_w)(2**c_w - 1))``
+(full scale over the most significant slice's, about 4 for 1-bit slices) and
+``q = sum over slices of 4**(significance - top)`` (``1 / ((1 - 4**-d_x)(1 - 4**-c_w))``
+for many slices, 16/9 for 1-bit slices), never more than the lossless resolution of one
+slice's column sum, ``log2(N (2**d_x - 1)(2**c_w - 1) + 1)`` (digital shift-and-add of
+exact partial sums is exact). A GR-MAC conversion is gain-ranged to full scale, so every
+slice keeps the GR-MAC's relative precision: ``B_slice = B_gr`` (capped the same way).
+
+The kT/C noise of sliced conversions adds with the same significance weights, so the cells
+may be ``F`` times smaller than an unsliced cell for the same output SNR,
+``F = F(b_x, d_x) F(b_w, c_w)`` with
+``F(b, d) = (2**d - 1)**2 (4**b - 1) / ((4**d - 1)(2**b - 1)**2)`` (1 for one slice, about
+1/3 for 1-bit slices): each slice's column sum is sampled on its own capacitors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.physics.settings import (
+    CELL_TOPOLOGIES,
+    DEFAULT_CELL_BITS,
+    DEFAULT_CELL_TOPOLOGY,
+    DEFAULT_N_COLS,
+)
+
+#: How an input step reaches its row (``MacroStructure.dac_kind``).
+DAC_KINDS: tuple[str, ...] = ("capacitive", "pulse")
+
+__all__ = ["DAC_KINDS", "MacroStructure", "Slicing", "resolve_slicing", "slice_adc_bits",
+           "lossless_bits", "slicing_noise_factor", "equivalent_full_bits", "check_width"]
+
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MacroStructure:
+    """A macro's datapath as declared by an architecture (``None`` = derived, see below).
+
+    Attributes
+    ----------
+    cell_topology : {"bit_sliced", "binary_weighted", "c2c"}
+        How weights are stored (module docstring).
+    dac_bits : int or None
+        Input bits (sign included) applied per DAC step; None: every input bit in one step.
+    n_input_slices : int or None
+        DAC steps per input; None: ``ceil(input bits / dac_bits)``.
+    cell_bits : int
+        Weight bits per cell (``bit_sliced``, ``c2c``); a ``binary_weighted`` cell holds the
+        whole weight.
+    n_weight_slices : int or None
+        Cells per weight; None: ``ceil(weight bits / cell_bits)`` (1 for binary_weighted).
+    n_cols : int
+        Cell columns one input row drives: bit lines for one-bit cells; a binary-weighted
+        cell, which holds a whole weight over its bitcells, counts as one column.
+    dac_kind : {"capacitive", "pulse"}
+        How an input step reaches its row: a binary-weighted capacitor DAC setting the row
+        to an analog level, or a pulse count on the word line (pulse-width / pulse-count
+        inputs; every pulse charges the word line through the supply).
+    cell_capacitance_f : float or None
+        Declared unit capacitance of the cells as built, F (a bit-sliced cell's capacitor,
+        a C-2C ladder's ``C``, a binary-weighted array's unit); None: sized for the
+        standard (matching floor or kT/C). A declared value is priced as is, and the
+        thermal noise it gives enters the delivered SQNR.
+    """
+
+    cell_topology: str = DEFAULT_CELL_TOPOLOGY
+    dac_bits: int | None = None
+    n_input_slices: int | None = None
+    cell_bits: int = DEFAULT_CELL_BITS
+    n_weight_slices: int | None = None
+    n_cols: int = DEFAULT_N_COLS
+    dac_kind: str = "capacitive"
+    cell_capacitance_f: float | None = None
+
+    def validated(self) -> MacroStructure:
+        """This record after its checks (raises ``ModelDomainError``)."""
+        if self.cell_topology not in CELL_TOPOLOGIES:
+            raise ModelDomainError("cell_topology", self.cell_topology,
+                                   f"one of {', '.join(CELL_TOPOLOGIES)}")
+        for name, value, hi in (("dac_bits", self.dac_bits, 16),
+                                ("n_input_slices", self.n_input_slices, 32),
+                                ("cell_bits", self.cell_bits, 16),
+                                ("n_weight_slices", self.n_weight_slices, 32)):
+            if value is not None and not (1 <= value <= hi and int(value) == value):
+                raise ModelDomainError(name, value, f"an integer from 1 to {hi}")
+        if not 1 <= self.n_cols <= 65536 or int(self.n_cols) != self.n_cols:
+            raise ModelDomainError("n_cols", self.n_cols, "an integer from 1 to 65536")
+        if self.dac_kind not in DAC_KINDS:
+            raise ModelDomainError("dac_kind", self.dac_kind, f"one of {', '.join(DAC_KINDS)}")
+        c = self.cell_capacitance_f
+        if c is not None and not (1e-18 <= c <= 1e-11):
+            raise ModelDomainError("cell_capacitance", c, "a capacitance from 1e-18 to 1e-11 F")
+        if self.cell_topology == "binary_weighted" and self.n_weight_slices not in (None, 1):
+            raise ModelDomainError("n_weight_slices", self.n_weight_slices,
+                                   "1 with cell_topology binary_weighted (one cell per weight)")
+        return self
+
+
+@dataclass(frozen=True)
+class Slicing:
+    """A structure resolved for given operand widths (arrays broadcast over the grid).
+
+    Attributes
+    ----------
+    input_bits, weight_bits : ndarray
+        Hardware widths, sign included: declared slices times bits per slice, or the
+        widths the pipeline needs when the structure leaves them free.
+    dac_bits, n_input_slices : ndarray
+        Bits per DAC step and steps per input.
+    cell_bits, n_weight_slices : ndarray
+        Bits per cell and cells per weight (binary_weighted: the weight width and 1).
+    conversions_per_weight : ndarray
+        Conversions per weight and input step (``n_weight_slices`` for bit_sliced, else 1).
+    weights_per_row : ndarray
+        Weights one input row drive serves (``n_cols / n_weight_slices``).
+    topology : str
+        Cell topology.
+    """
+
+    input_bits: F64
+    weight_bits: F64
+    dac_bits: F64
+    n_input_slices: F64
+    cell_bits: F64
+    n_weight_slices: F64
+    conversions_per_weight: F64
+    weights_per_row: F64
+    topology: str
+
+    def drives_per_mac(self) -> F64:
+        """DAC row drives per MAC."""
+        return self.n_input_slices / self.weights_per_row
+
+    def conversions_per_mac(self, n_rows: int) -> F64:
+        """ADC conversions per MAC."""
+        return self.n_input_slices * self.conversions_per_weight / float(n_rows)
+
+    def cell_steps_per_mac(self) -> F64:
+        """Times a weight's cells are switched per MAC (one per input step)."""
+        return self.n_input_slices
+
+
+def _as(v: ArrayLike) -> F64:
+    return np.asarray(v, dtype=np.float64)
+
+
+def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
+                    weight_bits: ArrayLike) -> Slicing:
+    """Resolve a structure against the operand widths a pipeline needs (real-valued).
+
+    Declared slices fix the hardware widths (``dac_bits x n_input_slices``, ``cell_bits x
+    n_weight_slices``); free ones follow the need: one DAC step of ``input_bits`` (real, so
+    energy curves over a dynamic-range grid stay smooth) and ``ceil(weight_bits /
+    cell_bits)`` cells.
+    """
+    st = structure.validated()
+    bx, bw = _as(input_bits), _as(weight_bits)
+    if st.dac_bits is not None:
+        dx = np.full_like(bx, float(st.dac_bits))
+        sx = (np.full_like(bx, float(st.n_input_slices)) if st.n_input_slices is not None
+              else np.ceil(bx / dx - 1e-9))
+        hw_x = dx * sx
+    elif st.n_input_slices is not None:
+        sx = np.full_like(bx, float(st.n_input_slices))
+        dx = np.ceil(bx / sx - 1e-9)
+        hw_x = dx * sx
+    else:
+        dx, sx, hw_x = bx, np.ones_like(bx), bx
+    if st.cell_topology == "binary_weighted":
+        cw, sw = (bw if st.n_weight_slices is None else bw), np.ones_like(bw)
+        hw_w = bw
+    else:
+        cw = np.full_like(bw, float(st.cell_bits))
+        sw = (np.full_like(bw, float(st.n_weight_slices)) if st.n_weight_slices is not None
+              else np.ceil(bw / cw - 1e-9))
+        hw_w = cw * sw
+    conv = sw if st.cell_topology == "bit_sliced" else np.ones_like(sw)
+    per_row = np.floor(float(st.n_cols) / sw)  # whole weights; leftover columns idle
+    if np.any(per_row < 1.0):
+        raise ModelDomainError("n_cols", st.n_cols, f"at least the {int(np.max(sw))} cells of "
+                               "one weight")
+    return Slicing(hw_x, hw_w, dx, sx, cw, sw, conv, per_row, st.cell_topology)
+
+
+def lossless_bits(n_rows: int, dac_bits: ArrayLike, cell_bits: ArrayLike) -> F64:
+    """Resolution of one slice's exact column sum, ``log2(2 N (2**d_x - 1)(2**c_w - 1) + 1)``:
+    slices are sign-magnitude digits (``grcim.physics.slicing_point``), so a column sums
+    ``N`` signed products of magnitudes up to ``(2**d_x - 1)(2**c_w - 1)``."""
+    m = n_rows * (2.0 ** _as(dac_bits) - 1.0) * (2.0 ** _as(cell_bits) - 1.0)
+    return np.log2(2.0 * m + 1.0)
+
+
+def _full_over_top(b: F64, d: F64) -> F64:
+    """Full-scale magnitude of ``b`` bits over that of its top ``d``-bit slice."""
+    return (2.0**b - 1.0) / (2.0 ** (b - d) * (2.0**d - 1.0))
+
+
+def _noise_weights(b: F64, d: F64) -> F64:
+    """``sum_j 4**(significance_j - top)`` over the slices of a ``b``-bit operand."""
+    n = np.maximum(np.round(b / d), 1.0)
+    return (1.0 - 4.0 ** (-d * n)) / (1.0 - 4.0 ** (-d))
+
+
+def slice_adc_bits(full_bits: ArrayLike, sl: Slicing, n_rows: int,
+                   normalized: bool = False) -> F64:
+    """ADC bits of one conversion of a sliced macro (module docstring).
+
+    ``full_bits``: bits a single full-precision conversion needs (conventional, integer) or
+    the GR-MAC's normalized-output bits (``normalized=True``: no slice adjustment).
+    """
+    full = _as(full_bits)
+    cap = lossless_bits(n_rows, sl.dac_bits, sl.cell_bits)
+    sliced = (sl.n_input_slices > 1) | (sl.conversions_per_weight > 1)
+    if normalized:
+        bits = full
+    else:
+        wx = np.where(sl.n_input_slices > 1, sl.dac_bits, sl.input_bits)
+        ww = np.where(sl.conversions_per_weight > 1, sl.cell_bits, sl.weight_bits)
+        r = _full_over_top(sl.input_bits, wx) * _full_over_top(sl.weight_bits, ww)
+        q = _noise_weights(sl.input_bits, wx) * _noise_weights(sl.weight_bits, ww)
+        bits = full - np.log2(r) + 0.5 * np.log2(q)
+    return np.where(sliced, np.minimum(bits, cap), np.minimum(full, cap))
+
+
+def equivalent_full_bits(slice_bits: ArrayLike, sl: Slicing, n_rows: int) -> F64:
+    """Full-conversion bits with the same output error as ``slice_bits`` per sliced
+    conversion (the inverse of :func:`slice_adc_bits`); ``inf`` at or above the lossless
+    resolution of a slice's column sum (the shift-and-add then recombines exact sums)."""
+    b = _as(slice_bits)
+    cap = lossless_bits(n_rows, sl.dac_bits, sl.cell_bits)
+    wx = np.where(sl.n_input_slices > 1, sl.dac_bits, sl.input_bits)
+    ww = np.where(sl.conversions_per_weight > 1, sl.cell_bits, sl.weight_bits)
+    r = _full_over_top(sl.input_bits, wx) * _full_over_top(sl.weight_bits, ww)
+    q = _noise_weights(sl.input_bits, wx) * _noise_weights(sl.weight_bits, ww)
+    return np.where(b >= cap - 1e-9, np.inf, b + np.log2(r) - 0.5 * np.log2(q))
+
+
+def slicing_noise_factor(sl: Slicing) -> F64:
+    """Cell capacitance factor ``F`` of sliced sampling (module docstring)."""
+
+    def f(b: F64, d: F64, sliced: F64) -> F64:
+        val = (2.0**d - 1.0) ** 2 * (4.0**b - 1.0) / ((4.0**d - 1.0) * (2.0**b - 1.0) ** 2)
+        return np.where(sliced, val, 1.0)
+
+    fx = f(sl.input_bits, sl.dac_bits, sl.n_input_slices > 1)
+    fw = f(sl.weight_bits, sl.cell_bits, sl.conversions_per_weight > 1)
+    return fx * fw
+
+
+def check_width(name: str, declared: F64, needed: F64, what: str) -> None:
+    """Raise when declared hardware carries fewer bits than the pipeline needs."""
+    dec, need = np.broadcast_arrays(_as(declared), _as(needed))
+    short = dec + 1e-6 < need
+    if np.any(short):
+        i = np.argmax(short.ravel())
+        raise ModelDomainError(name, float(dec.ravel()[i]),
+                               f"at least {math.ceil(float(need.ravel()[i]) - 1e-6)} {what} "
+                               "bits for the SQNR standard, sqnr_target_db (the declared "
+                               "slicing holds fewer)")

@@ -1,0 +1,394 @@
+"""Energy per MAC of the conventional pipeline, the GR-MAC and integer CIM on one macro
+structure, versus input dynamic range.
+
+Every term is *energy per action x actions per MAC* on the macro's structure
+(:mod:`grcim.physics.energy.macro`): DAC drives ``s_x / W``, cell steps ``s_x``, conversions
+``s_x k_w / N``; so the mapper, which counts the same actions on the same structure and prices
+each with the same functions, arrives at the same energy per MAC (tests/mapper).
+
+Input dynamic range ``D`` (octaves): input vectors may sit at any scale in ``[2**-D, 1]``
+times the top-of-range ensemble, and the SQNR standard must hold at every scale.
+
+- Conventional, ``global`` alignment (one design-time grid): a vector ``2**-D`` down loses
+  ``D`` bits on every stage, so inputs need ``B_x0 + D`` bits and a full conversion
+  ``B_adc0 + D`` bits. Under the ``total`` noise standard the cells also need ``6.02 D`` dB
+  more SNR at full scale (4x capacitance per octave above the matching floor); under ``sqnr``
+  thermal noise is designed at full scale only. Weights are static and keep ``B_w0``.
+- Conventional, ``vector_max`` alignment: each vector is aligned to its own largest
+  exponent, so the analog part is scale-free; only exponent widths grow with ``D``.
+- GR-MAC, ``gain_reference="fixed"`` (gains relative to a design-time exponent): DAC and cells
+  stay at mantissa widths, output gain-ranging keeps the ADC at ``B_gr`` for any scale, the
+  gain-ranging stage covers ``G0 + D`` octaves (``cover_range``) or ``G0`` (``sqnr`` rule);
+  under ``total`` the summing node still needs ``6.02 D`` dB more SNR.
+- GR-MAC, ``vector_max`` reference, or ``int`` with one block of all N rows: scale-free.
+
+Digital work per MAC: per-input costs are divided by the ``W`` weights an input row drive
+serves, per-conversion costs multiplied by the conversions per MAC. Sliced conversions are
+recombined by a shift-and-add into an accumulator of ``B + (b_x - d_x) + (b_w - c_w)``
+bits (one add per conversion). docs/models.md §5 lists every equation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.physics.energy.adc import ENOB_RANGE, adc_energy_j, check_law
+from grcim.physics.energy.analog import (
+    dac_energy_j,
+    gain_stage_energy_j,
+    thermal_capacitance_f,
+)
+from grcim.physics.energy.array import column_energy_j, row_drive_energy_j
+from grcim.physics.energy.cells import (
+    capacitance_per_stored_bit_f,
+    cell_capacitance_f,
+    cell_step_energy_j,
+    check_ceiling,
+)
+from grcim.physics.energy.cells import thermal_snr_db as cells_thermal_snr_db
+from grcim.physics.energy.digital import (
+    adder_energy_j,
+    exponent_width_bits,
+    lod_energy_j,
+    register_energy_j,
+    shifter_energy_j,
+)
+from grcim.physics.energy.macro import (
+    MacroStructure,
+    Slicing,
+    check_width,
+    lossless_bits,
+    resolve_slicing,
+    slice_adc_bits,
+)
+from grcim.physics.operating_point import OperatingPoint
+from grcim.physics.settings import DEFAULT_ADC_LAW, DEFAULT_GAIN_RANGE_RULE, GAIN_RANGE_RULES
+from grcim.physics.technology import Technology
+
+__all__ = [
+    "EnergyBreakdown", "conventional_energy", "grmac_energy", "integer_energy",
+    "grmac_digital_pieces", "EnergyOptions", "DEFAULT_STRUCTURE", "integer_adc_bits",
+    "input_drive_energy_j",
+]
+
+F64 = NDArray[np.float64]
+DB_PER_OCTAVE = 20.0 * np.log10(2.0)
+ADC_ENOB_MAX = ENOB_RANGE[1]
+#: The structure when none is declared: bit-sliced one-bit cells, one DAC step per input.
+DEFAULT_STRUCTURE = MacroStructure()
+
+
+@dataclass(frozen=True)
+class EnergyOptions:
+    """Pricing choices of the energy model (not technology constants, not the structure).
+
+    Attributes
+    ----------
+    adc_law : str
+        ADC energy law (``grcim.physics.energy.adc``).
+    gain_range_rule : {"cover_range", "sqnr"}
+        How far the GR-MAC's gain range reaches below the reference: ``cover_range`` = every
+        input of the supported dynamic range is represented (``G = G0 + D``; the rule the
+        conventional pipeline's widths follow too), ``sqnr`` = only what the SQNR share
+        needs (``G = G0``; products further down are flushed).
+    adc_rate_hz : float or None
+        Conversion rate of one ADC (the ``hwcomponents`` law depends on it); None: the
+        technology's ``adc_rate_hz``.
+    adc_bits : float or None
+        Declared ADC resolution of one conversion; None: derived from the operating point.
+    slice_adc_bits : float or None
+        Bits one sliced conversion needs at ``D = 0`` from the Monte Carlo of the slices'
+        column sums (``grcim.physics.slicing_point``); conventional conversions add one bit
+        per octave of ``D`` (capped at the lossless resolution). None: the first-order
+        estimate of :func:`grcim.physics.energy.macro.slice_adc_bits` (same relative
+        clipping for every slice), which can be optimistic by bits for small-magnitude
+        operands: every command passes the Monte Carlo value.
+    strict : bool
+        True: a design point whose cells exceed the technology's capacitance ceiling raises
+        ``ModelDomainError`` (plug-ins, tables, map). False: its energies are NaN
+        (infeasible), so a curve over a dynamic-range grid ends where the design does.
+    """
+
+    adc_law: str = DEFAULT_ADC_LAW
+    gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE
+    adc_rate_hz: float | None = None
+    adc_bits: float | None = None
+    slice_adc_bits: float | None = None
+    strict: bool = True
+
+
+@dataclass(frozen=True)
+class EnergyBreakdown:
+    """Energy per MAC (J) by term, each an array over the dynamic-range grid.
+
+    Attributes
+    ----------
+    dynamic_range_bits : ndarray
+        The grid, octaves.
+    terms : dict[str, ndarray]
+        Term name (``dac``, ``mac``, ``array``, ``gain_stage``, ``output_gain``, ``adc``,
+        ``digital``) to energy per MAC, J, shape ``(len(dynamic_range_bits),)``.
+    details : dict[str, ndarray]
+        Sizing behind the terms on the same grid: bits, capacitances (F), octaves, actions
+        per MAC (``drives_per_mac``, ``conversions_per_mac``) and energies per action
+        (``dac_energy_per_drive_j``, ``adc_energy_per_conversion_j``, ...).
+    """
+
+    dynamic_range_bits: F64
+    terms: dict[str, F64]
+    details: dict[str, F64] = field(default_factory=dict)
+
+    @property
+    def total(self) -> F64:
+        """Total energy per MAC, J."""
+        return np.sum([np.broadcast_to(v, self.dynamic_range_bits.shape)
+                       for v in self.terms.values()], axis=0)
+
+    @property
+    def adc_share(self) -> F64:
+        """The ADC's share of the energy per MAC (0..1)."""
+        adc = np.broadcast_to(self.terms.get("adc", 0.0), self.dynamic_range_bits.shape)
+        return np.where(self.total > 0, adc / np.where(self.total > 0, self.total, 1.0), 0.0)
+
+
+def _grid(dynamic_range_bits: ArrayLike) -> F64:
+    d = np.atleast_1d(np.asarray(dynamic_range_bits, dtype=np.float64))
+    if np.any(~np.isfinite(d)) or np.any(d < 0) or np.any(d > 40):
+        bad = d[~np.isfinite(d) | (d < 0) | (d > 40)][0]
+        raise ModelDomainError("dynamic_range_bits", float(bad), "between 0 and 40 octaves")
+    return d
+
+
+def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
+              normalized: bool, what: str, grow: F64 | float = 0.0) -> F64:
+    if opts.adc_bits is not None:
+        return np.full_like(full, float(opts.adc_bits))
+    sliced = (sl.n_input_slices > 1) | (sl.conversions_per_weight > 1)
+    if opts.slice_adc_bits is not None and np.any(sliced):
+        cap = lossless_bits(op.n_rows, sl.dac_bits, sl.cell_bits)
+        bits = np.where(sliced, np.minimum(opts.slice_adc_bits + grow, cap),
+                        slice_adc_bits(full, sl, op.n_rows, normalized))
+    else:
+        bits = slice_adc_bits(full, sl, op.n_rows, normalized)
+    if np.any(bits > ADC_ENOB_MAX):
+        grows = np.any(np.asarray(grow) > 0)
+        raise ModelDomainError(
+            "dynamic_range_bits" if grows else "sqnr_target_db",
+            what if grows else op.sqnr_target_db,
+            f"a {'range' if grows else 'standard'} whose {what} conversions need at most "
+            f"{ADC_ENOB_MAX:g} ADC bits (the ADC laws' range), not {float(bits.max()):.1f}")
+    return bits
+
+
+def _shift_add_j(sl: Slicing, adc_bits: F64, tech: Technology) -> F64:
+    """One accumulate of a sliced conversion result (0 when one conversion is the output)."""
+    many = (sl.n_input_slices * sl.conversions_per_weight) > 1
+    width = (np.ceil(adc_bits) + sl.input_bits - sl.dac_bits
+             + np.where(sl.conversions_per_weight > 1, sl.weight_bits - sl.cell_bits, 0.0))
+    return np.where(many, adder_energy_j(width, tech), 0.0)
+
+
+def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str) -> F64:
+    """The input driver's own energy per row drive, J: a binary-weighted capacitor DAC
+    (``dac_energy_j``), or for pulse-count inputs the ``d_x``-bit down-counter that times
+    the pulses (one register write; the pulses on the row line are in the ``array`` term)."""
+    if dac_kind == "pulse":
+        return register_energy_j(dac_bits, tech)
+    return dac_energy_j(dac_bits, tech)
+
+
+def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: float,
+            tech: Technology, opts: EnergyOptions,
+            st: MacroStructure) -> tuple[dict[str, F64], dict[str, F64]]:
+    """DAC, cell, array-wire and ADC terms (per MAC) and their details, shared by every
+    pipeline."""
+    c_cell = cell_capacitance_f(sl, snr_db, utilization, tech, strict=opts.strict,
+                                declared_f=st.cell_capacitance_f)
+    e_step = cell_step_energy_j(sl, c_cell, tech)
+    e_dac = input_drive_energy_j(sl.dac_bits, tech, st.dac_kind)
+    e_adc = adc_energy_j(adc_bits, opts.adc_law, tech, opts.adc_rate_hz)
+    e_row = row_drive_energy_j(sl, tech, st.dac_kind, c_cell)
+    e_col = column_energy_j(op.n_rows, tech, sl, c_cell)
+    drives, conv = sl.drives_per_mac(), sl.conversions_per_mac(op.n_rows)
+    terms = {"dac": e_dac * drives, "mac": e_step * sl.cell_steps_per_mac(),
+             "array": e_row * drives + e_col * conv, "adc": e_adc * conv}
+    details = {
+        "input_bits": sl.input_bits, "weight_bits": sl.weight_bits, "dac_bits": sl.dac_bits,
+        "n_input_slices": sl.n_input_slices, "cell_bits": sl.cell_bits,
+        "n_weight_slices": sl.n_weight_slices, "weights_per_row": sl.weights_per_row,
+        "adc_bits": adc_bits, "cell_capacitance_f": c_cell, "mac_snr_db": snr_db,
+        "drives_per_mac": drives, "conversions_per_mac": conv,
+        "cell_steps_per_mac": sl.cell_steps_per_mac(),
+        "dac_energy_per_drive_j": e_dac, "adc_energy_per_conversion_j": e_adc,
+        "cell_energy_per_step_j": e_step, "row_energy_per_drive_j": e_row,
+        "column_energy_per_conversion_j": np.broadcast_to(e_col, np.shape(drives)),
+        "thermal_snr_db": cells_thermal_snr_db(sl, c_cell, utilization, tech),
+    }
+    return terms, details
+
+
+def _thermal_snr(op: OperatingPoint, scale: F64) -> F64:
+    """SNR the cells must reach at full scale for inputs spanning ``scale`` octaves."""
+    grow = DB_PER_OCTAVE * scale if op.noise_standard == "total" else 0.0 * scale
+    return op.thermal_snr_db + grow
+
+
+def conventional_energy(
+    op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of direct-accumulation FP-CIM (alignment from ``op``)."""
+    check_law(opts.adc_law)
+    d = _grid(dynamic_range_bits)
+    vector = op.alignment == "vector_max"
+    grow = 0.0 * d if vector else d
+    need_x = op.conv_input_bits + grow
+    need_w = np.full_like(d, op.conv_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "aligned input")
+    check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
+    terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
+                             op.conv_utilization, tech, opts, structure)
+    span = op.exponent_span + d
+    w_e = exponent_width_bits(span)
+    per_input = adder_energy_j(w_e, tech) + shifter_energy_j(sl.input_bits, span, tech)
+    per_conversion = _shift_add_j(sl, adc_bits, tech)
+    if vector:  # max finder: one compare per input; output exponent add per conversion
+        per_input = per_input + adder_energy_j(w_e, tech)
+        per_conversion = per_conversion + adder_energy_j(w_e, tech)
+    terms["digital"] = (per_input / sl.weights_per_row
+                        + per_conversion * details["conversions_per_mac"])
+    details["exponent_bits"] = w_e
+    return EnergyBreakdown(d, terms, details)
+
+
+def grmac_energy(
+    op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of the GR-MAC (normalization and reference mode from ``op``)."""
+    check_law(opts.adc_law)
+    if opts.gain_range_rule not in GAIN_RANGE_RULES:
+        raise ModelDomainError("gain_range_rule", opts.gain_range_rule,
+                               f"one of {', '.join(GAIN_RANGE_RULES)}")
+    d = _grid(dynamic_range_bits)
+    n, g = op.n_rows, op.block_rows
+    fixed = op.gain_reference == "fixed"
+    zero = np.zeros_like(d)
+    # The summing node sees a vector's scale only when gains are relative to a fixed
+    # exponent; int blocks spanning all N rows are normalized to their own maximum.
+    scale_seen = fixed and (op.normalization != "int" or g < n)
+    snr = _thermal_snr(op, d if scale_seen else zero)
+    cover = opts.gain_range_rule == "cover_range"
+    octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
+    need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "input mantissa")
+    check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
+    terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
+    # row and int: the stage sits in the row driver or block periphery, outside the cells;
+    # unit: one stage per weight inside the array, its capacitor spread over the weight's
+    # b_w bitcells on top of theirs, the sum held to the ceiling per stored bit (the
+    # footprint the wires see stays the cells' own: a lower estimate)
+    c_stage = thermal_capacitance_f(snr, op.gr_utilization, tech)
+    if op.normalization == "unit":
+        per_bit = (capacitance_per_stored_bit_f(sl, details["cell_capacitance_f"])
+                   + c_stage / sl.weight_bits)
+        ok = check_ceiling(per_bit, tech, "capacitance_per_stored_bit", strict=opts.strict)
+        c_stage = np.where(np.isnan(ok), np.nan, c_stage)
+    # one gain application is shared by: its weight (unit), the weights of a row drive
+    # (row), the rows of a block (int; none when one block spans all N rows)
+    gain_share = {"unit": 1.0 + zero, "row": 1.0 / sl.weights_per_row,
+                  "int": (1.0 / g if n > g else 0.0) + zero}[op.normalization]
+    digital = grmac_digital_pieces(op, d, sl.input_bits, octaves, tech)
+    out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
+    e_out = gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech)
+    conv = details["conversions_per_mac"]
+    per_conversion = digital["per_conversion"] + _shift_add_j(sl, adc_bits, tech)
+    terms = {
+        "dac": terms["dac"], "mac": terms["mac"], "array": terms["array"],
+        "gain_stage": (gain_stage_energy_j(octaves, c_stage, tech) * gain_share
+                       * sl.cell_steps_per_mac()),
+        "output_gain": e_out * conv,
+        "adc": terms["adc"],
+        "digital": (digital["per_mac"] + digital["per_input"] / sl.weights_per_row
+                    + per_conversion * conv),
+    }
+    details |= {"gain_octaves": octaves, "exponent_bits": digital["exponent_bits"],
+                "stage_capacitance_f": c_stage, "gain_share": gain_share,
+                "output_gain_energy_per_conversion_j": e_out,
+                "output_gain_octaves": out_octaves}
+    return EnergyBreakdown(d, terms, details)
+
+
+def integer_energy(
+    op: OperatingPoint, input_bits: ArrayLike, weight_bits: ArrayLike, tech: Technology,
+    utilization: ArrayLike, thermal_snr_db: ArrayLike,
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
+) -> EnergyBreakdown:
+    """Energy per MAC of integer CIM with declared widths (no exponent logic).
+
+    ``op`` is the operating point of the distribution's near-continuous ensemble (its
+    ``conv_adc_bits`` sizes an automatic ADC at the standard's ADC share);
+    ``utilization`` and ``thermal_snr_db`` come from what the declared widths deliver
+    (``grcim.physics.integer_point``).
+    """
+    check_law(opts.adc_law)
+    bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
+    bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
+    d = np.zeros_like(bx)
+    sl = resolve_slicing(structure, bx, bw)
+    check_width("input_bits", sl.input_bits, bx, "integer input")
+    check_width("weight_bits", sl.weight_bits, bw, "integer weight")
+    adc_bits = _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int")
+    terms, details = _common(sl, op, adc_bits, np.broadcast_to(thermal_snr_db, bx.shape),
+                             np.broadcast_to(utilization, bx.shape), tech, opts, structure)
+    terms["digital"] = _shift_add_j(sl, adc_bits, tech) * details["conversions_per_mac"]
+    return EnergyBreakdown(d, terms, details)
+
+
+def integer_adc_bits(op: OperatingPoint, input_bits: ArrayLike, weight_bits: ArrayLike,
+                     structure: MacroStructure = DEFAULT_STRUCTURE,
+                     opts: EnergyOptions = EnergyOptions()) -> tuple[F64, Slicing]:
+    """ADC bits per conversion of integer CIM (declared, or the standard's ADC share on the
+    structure), and the resolved slicing."""
+    bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
+    bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
+    sl = resolve_slicing(structure, bx, bw)
+    return _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int"), sl
+
+
+def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64,
+                         tech: Technology) -> dict[str, F64]:
+    """The GR-MAC's digital exponent work, J per operation, by where it happens.
+
+    ``per_input`` (one input on its way to the DAC, shared by the weights its row drive
+    serves): leading-one detection; ``row`` adds the exponent add, the distance to the
+    reference and the max-tree step at the row driver; ``int`` adds the max-tree step and
+    the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does the add, distance
+    and max-tree step in every cell; ``int`` its two exponent adds per block of
+    ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add + result
+    register). ``exponent_add``: one add (= one max-tree compare) of the ``w_e``-bit exponent
+    datapath; the max tree is absent with ``gain_reference="fixed"``.
+    """
+    w_e = exponent_width_bits(op.exponent_span + d)
+    add = adder_energy_j(w_e, tech)
+    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
+    per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
+    if op.normalization == "unit":
+        per_mac = 2.0 * add + max_tree
+    elif op.normalization == "row":
+        per_input = per_input + 2.0 * add + max_tree
+        per_mac = 0.0 * add
+    else:
+        per_input = per_input + max_tree + shifter_energy_j(dac_bits, octaves, tech)
+        per_mac = 2.0 * add / op.block_rows
+    per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
+    return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
+            "exponent_add": add, "exponent_bits": w_e}

@@ -1,0 +1,387 @@
+"""Design quantities of each pipeline, derived by Monte Carlo from first principles.
+
+For one input ensemble (distribution, formats, rows per ADC) at the top of the input range,
+this finds what each stage must provide to meet its share of the SQNR budget:
+
+- conventional: ADC bits with an oracle full scale; input and weight fixed-point widths with
+  oracle clipping levels; the MAC utilization ``u`` those clipping levels leave;
+- GR-MAC: ADC bits after output gain-ranging; stored weight / integer widths (``row``,
+  ``int``); the gain range (octaves below the reference) the gain-ranging stage needs; the
+  MAC utilization of the gain-ranged normalized sum.
+
+The SQNR budget: hardware noise sources are independent, so their powers add. The target is
+split into equal shares between the ADC, the analog thermal noise and operand alignment
+(each must reach ``target + 10 log10(3)`` dB alone); the alignment share is split again
+between inputs and weights (conventional) or operand rounding and gain-range flushing
+(GR-MAC). docs/models.md, "Operating point".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize
+
+from grcim.errors import ModelDomainError
+from grcim.physics.op_disk_cache import load_or_compute
+from grcim.physics.pipelines import GRMACConfig, grmac_accumulate
+from grcim.physics.pipelines.conventional import align_to_vector_max, vector_top
+from grcim.physics.pipelines.grmac import row_exponents
+from grcim.physics.pipelines.stages import round_to_step
+from grcim.physics.settings import (
+    DEFAULTS,
+    GAIN_REFERENCES,
+    QUANTIZATION_SHARES,
+    TOTAL_SHARES,
+    Ensemble,
+)
+from grcim.physics.sqnr import (
+    analysis_offset,
+    check_target,
+    conventional_required_adc_bits,
+    grmac_required_adc_bits,
+    make_operands,
+    required_bits,
+    sqnr_db,
+)
+
+__all__ = [
+    "OperatingPoint", "derive_operating_point", "operating_point", "budget",
+    "GAIN_REFERENCES", "CACHE_STEP_DB",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+_HALF_DB = 10.0 * np.log10(2.0)
+#: Rows drawn to sample the other weights of a ``row`` block (their maxima are reused).
+ROW_POOL = 8192
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """What each stage must deliver at the top of the input range (see module docstring).
+
+    Attributes
+    ----------
+    sqnr_target_db : float
+        The SQNR standard, dB.
+    noise_standard : {"sqnr", "total"}
+        What the standard counts (``grcim.physics.settings``).
+    share_db : float
+        SQNR each quantization share must reach on its own, dB.
+    thermal_snr_db : float
+        SNR the analog thermal noise must reach at full scale, dB (``total``: one share of the
+        standard; ``sqnr``: the standard plus the thermal margin).
+    n_rows : int
+        Rows accumulated per ADC conversion (N).
+    input_man_bits, weight_man_bits : int
+        Explicit mantissa bits of the input / weight formats.
+    exponent_span : int
+        Distinct product exponents the top-of-range ensemble uses (sizes exponent logic).
+    alignment : {"global", "vector_max"}
+        Conventional alignment the ``conv_*`` numbers refer to.
+    conv_adc_bits : float
+        Conventional ADC bits (oracle full scale) for one conversion of the full dot product.
+    conv_input_bits, conv_weight_bits : float
+        Conventional signed fixed-point widths of aligned inputs / weights.
+    conv_utilization : float
+        ``E[x**2] E[w**2] / (X W)**2`` with the aligned full scales X, W (cell sizing).
+    gr_adc_bits : float
+        GR-MAC ADC bits after output gain-ranging.
+    gr_input_bits, gr_weight_bits : float
+        GR-MAC signed DAC width and stored weight width (sign included).
+    gr_gain_octaves : float
+        Gain range G0 (octaves below the reference) the top-of-range ensemble needs.
+    gr_utilization : float
+        ``E[S**2] / (16 N)`` of the gain-ranged normalized sum S (products in [1, 4)).
+    gr_reference_exponent : int
+        ``fixed`` reference: the design-time window top ``R = R_x + R_w`` (operands above
+        ``2**(R_x + 1)`` / ``2**(R_w + 1)`` saturate); 0 (unused) with ``vector_max``.
+    normalization, gain_reference : str
+        GR-MAC normalization granularity and reference mode the GR numbers refer to.
+    block_rows : int
+        Rows per normalization block (1 for ``unit`` and ``row``; ``int`` blocks).
+    weight_block : int
+        Columns sharing a weight-row exponent (``row``).
+    """
+
+    sqnr_target_db: float
+    noise_standard: str
+    share_db: float
+    thermal_snr_db: float
+    n_rows: int
+    input_man_bits: int
+    weight_man_bits: int
+    exponent_span: int
+    alignment: str
+    conv_adc_bits: float
+    conv_input_bits: float
+    conv_weight_bits: float
+    conv_utilization: float
+    gr_adc_bits: float
+    gr_input_bits: float
+    gr_weight_bits: float
+    gr_gain_octaves: float
+    gr_utilization: float
+    gr_reference_exponent: int
+    normalization: str
+    gain_reference: str
+    block_rows: int
+    weight_block: int
+
+
+def budget(sqnr_target_db: float, noise_standard: str,
+           thermal_margin_db: float) -> tuple[float, float]:
+    """``(share_db, thermal_snr_db)`` of a standard (``grcim.physics.settings``).
+
+    ``total``: three equal shares (ADC, thermal, alignment), each ``T + 10 log10 3`` dB, the
+    thermal one held at every input scale. ``sqnr``: two quantization shares (ADC,
+    alignment), each ``T + 10 log10 2`` dB; thermal noise designed ``thermal_margin_db``
+    below the standard at full scale.
+    """
+    t = float(sqnr_target_db)
+    if noise_standard == "total":
+        share = t + 10.0 * np.log10(TOTAL_SHARES)
+        return float(share), float(share)
+    if noise_standard == "sqnr":
+        return float(t + 10.0 * np.log10(QUANTIZATION_SHARES)), t + float(thermal_margin_db)
+    raise ModelDomainError("noise_standard", noise_standard, "one of sqnr, total")
+
+
+def oracle_operand_full_scale(v: F64, bits: float) -> float:
+    """Clipping level of a signed ``bits``-bit fixed-point grid that minimizes the rounding
+    MSE of ``v`` (the oracle calibration of the conventional pipeline's widths)."""
+    return _operand_fit(v)(bits)[1]
+
+
+def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
+    """Signed fixed-point width (oracle clipping) giving ``v`` itself ``target_db`` SQNR.
+
+    The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
+    zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
+    """
+    best = _operand_fit(v)
+    sig = float(np.mean(v.ravel()[:150_000] ** 2))
+    b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
+    return b, best(b)[1]
+
+
+def _operand_fit(v: F64) -> Callable[[float], tuple[float, float]]:
+    """``best(bits) -> (mse, full scale)`` of the oracle-clipped grid for ``v``."""
+    v = v.ravel()[:150_000]
+    rms = float(np.sqrt(np.mean(v**2)))
+    peak = float(np.max(np.abs(v)))
+    u = analysis_offset(v.shape)  # dither: FP operands sit on a dyadic lattice
+
+    def err(bits: float, f: float) -> float:
+        return float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f, u) - v) ** 2))
+
+    def best(bits: float) -> tuple[float, float]:
+        fs = np.geomspace(rms, max(peak, rms * 1.0001), 16)
+        mse = [err(bits, f) for f in fs]
+        i = int(np.argmin(mse))
+        lo, hi = np.log(fs[max(i - 1, 0)]), np.log(fs[min(i + 1, len(fs) - 1)])
+        res = optimize.minimize_scalar(lambda lf: err(bits, float(np.exp(lf))), bounds=(lo, hi),
+                                       method="bounded", options={"xatol": 1e-3})
+        if res.fun < mse[i]:
+            return float(res.fun), float(np.exp(res.x))
+        return mse[i], float(fs[i])
+
+    return best
+
+
+def _saturate(v: F64, r: int) -> F64:
+    """Clip ``v`` to the largest value whose exponent is ``r`` (mantissa just below 2)."""
+    top = np.nextafter(2.0 ** (r + 1), 0.0)
+    return np.clip(v, -top, top)
+
+
+def _window_exponent(v: F64, target_db: float) -> int:
+    """Lowest exponent window top whose saturation of ``v`` alone keeps ``target_db``."""
+    _, e = np.frexp(np.abs(v).max())
+    sig = float(np.mean(v**2))
+    for r in range(int(e) - 41, int(e)):
+        err = float(np.mean((_saturate(v, r) - v) ** 2))
+        if err == 0.0 or 10.0 * np.log10(sig / err) >= target_db:
+            return r
+    return int(e) - 1
+
+
+def _smallest_int(sqnr_of: Callable[[int], float], target_db: float, name: str,
+                  lo: int = 0, hi: int = 40) -> int:
+    for k in range(lo, hi + 1):
+        if sqnr_of(k) >= target_db:
+            return k
+    raise ModelDomainError(name, f">{hi}", f"at most {hi} to reach {target_db:.1f} dB")
+
+
+def _vector_bits(v: F64, target_db: float) -> float:
+    """Width (sign included) of per-vector max-exponent alignment with truncation that gives
+    ``v`` itself ``target_db`` SQNR (dithered grid, as the other width analyses)."""
+    from grcim.physics.sqnr import required_bits
+
+    v = v[: max(1, 150_000 // v.shape[-1])]
+    sig = float(np.mean(v**2))
+    u = analysis_offset(v.shape) + 0.5  # grid offsets in [0, 1) of a step
+
+    def sqnr(bits: float) -> float:
+        err = float(np.mean((align_to_vector_max(v, bits, u) - v) ** 2))
+        return float("inf") if err == 0.0 else 10.0 * np.log10(sig / err)
+
+    return required_bits(sqnr, target_db)
+
+
+def _conventional(x: F64, w: F64, share: float,
+                  alignment: str) -> tuple[float, float, float, float]:
+    """Conventional ``(adc_bits, input_bits, weight_bits, utilization)`` at ``share`` dB."""
+    if alignment == "vector_max":
+        xn, wn = x / vector_top(x), w / vector_top(w)
+        adc = conventional_required_adc_bits(xn, wn, share)
+        bx = _vector_bits(x, share + _HALF_DB)
+        bw = _vector_bits(w, share + _HALF_DB)
+        return adc, bx, bw, float(np.mean(xn**2) * np.mean(wn**2))
+    adc = conventional_required_adc_bits(x, w, share)
+    bx, fs_x = _operand_bits(x, share + _HALF_DB)
+    bw, fs_w = _operand_bits(w, share + _HALF_DB)
+    return adc, bx, bw, float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
+
+
+def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
+                           ) -> OperatingPoint:
+    """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
+    from grcim.physics.formats import get_format
+
+    ens = ensemble.validated()
+    n_rows, normalization = int(ens.n_rows), ens.normalization
+    gain_reference, weight_block = ens.gain_reference, int(ens.weight_block)
+    seed, distribution = int(ens.seed), ens.distribution
+    input_format, weight_format = ens.input_format, ens.weight_format
+    target = check_target(ens.sqnr_target_db)
+    fx, fw = get_format(input_format), get_format(weight_format)
+    share, thermal = budget(target, ens.noise_standard, ens.thermal_margin_db)
+    x, w = make_operands(distribution, n_rows, int(ens.n_samples), seed, input_format,
+                         weight_format, **dist_params)
+    y = np.einsum("...n,...n->...", x, w)
+    conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
+    # GR-MAC
+    f_row: I64 | None = None
+    if normalization == "row":
+        # the other weight_block - 1 weights of each row: the row exponent is the larger of
+        # the weight's own and theirs; their maxima are drawn from a pool of rows
+        _, pool = make_operands(distribution, max(weight_block - 1, 1), ROW_POOL, seed + 1,
+                                input_format, weight_format, **dist_params)
+        pool_exp = row_exponents(pool[:, None, :])[:, 0] if weight_block > 1 else None
+        own = row_exponents(w[..., None])
+        if pool_exp is None:
+            f_row = own
+        else:
+            pick = np.random.default_rng(seed + 2).integers(0, ROW_POOL, size=w.shape)
+            f_row = np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0,
+                                             pool_exp[pick], own))
+    g = n_rows if normalization == "int" else 1
+    cfg = GRMACConfig(normalization=normalization, block_rows=g,  # type: ignore[arg-type]
+                      gain_reference=gain_reference)  # type: ignore[arg-type]
+
+    def sq(c: GRMACConfig) -> float:
+        s, r = grmac_accumulate(x, w, c, f_row)
+        return sqnr_db(y, np.ldexp(s, r))
+
+    _, e = np.frexp(x * w)
+    live = x * w != 0
+    e_max = int(e[live].max()) - 1 if live.any() else 0
+    e_min = int(e[live].min()) - 1 if live.any() else 0
+    window = 0
+    if gain_reference == "fixed":
+        # a design-time exponent window per operand, set like the conventional pipeline's
+        # oracle clipping levels: operands above it saturate, R = R_x + R_w
+        r_x = _window_exponent(x, share + 2 * _HALF_DB)
+        r_w = _window_exponent(w, share + 2 * _HALF_DB)
+        x = _saturate(x, r_x)
+        w = _saturate(w, r_w)
+        cfg = replace(cfg, reference_exponent=r_x + r_w)
+        window = r_x + r_w
+        if f_row is not None:
+            f_row = np.minimum(f_row, r_w)
+        y = np.einsum("...n,...n->...", x, w)  # later errors measured against saturated y
+        sub = share + 2 * _HALF_DB  # saturation takes half of the alignment share
+    else:
+        sub = share + _HALF_DB
+    gr_in, gr_w = fx.precision_bits + 1.0, fw.precision_bits + 1.0  # sign + significand
+    if normalization == "row":
+        k = _smallest_int(lambda b: sq(replace(cfg, weight_frac_bits=b)), sub,
+                          "weight_frac_bits", 1)
+        cfg, gr_w = replace(cfg, weight_frac_bits=k), k + 2.0
+    elif normalization == "int":
+        k = _smallest_int(lambda b: sq(replace(cfg, int_bits=b)), sub, "int_bits", 2)
+        cfg, gr_in, gr_w = replace(cfg, int_bits=k), float(k), float(k)
+    gain = _smallest_int(lambda k: sq(replace(cfg, gain_range_octaves=float(k))),
+                         sub, "gain_range_octaves", 0, 63)
+    # ADC-only requirement: every other stage ideal (its own share is budgeted separately)
+    gr_adc = grmac_required_adc_bits(
+        x, w, share, replace(cfg, weight_frac_bits=None, int_bits=None), f_row)
+    cfg = replace(cfg, gain_range_octaves=float(gain))
+    s, _ = grmac_accumulate(x, w, cfg, f_row)
+    u_gr = float(np.mean(s**2)) / (16.0 * n_rows)
+    return OperatingPoint(
+        sqnr_target_db=target, noise_standard=ens.noise_standard, share_db=float(share),
+        thermal_snr_db=float(thermal), n_rows=n_rows,
+        input_man_bits=fx.man_bits, weight_man_bits=fw.man_bits,
+        exponent_span=e_max - e_min + 1, alignment=ens.alignment,
+        conv_adc_bits=conv_adc, conv_input_bits=bx, conv_weight_bits=bw,
+        conv_utilization=u_conv,
+        gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
+        gr_gain_octaves=float(gain), gr_utilization=u_gr, gr_reference_exponent=window,
+        normalization=normalization, gain_reference=gain_reference, block_rows=g,
+        weight_block=weight_block,
+    )
+
+
+#: Spacing (dB) of the SQNR targets at which cached operating points are computed.
+CACHE_STEP_DB = 5.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached(ensemble: Ensemble) -> OperatingPoint:
+    # every field of the ensemble is the on-disk cache key (op_disk_cache)
+    return load_or_compute(asdict(ensemble), lambda: derive_operating_point(ensemble),
+                           OperatingPoint)
+
+
+_INTERPOLATED = ("share_db", "thermal_snr_db", "conv_adc_bits", "conv_input_bits",
+                 "conv_weight_bits", "gr_adc_bits", "gr_input_bits", "gr_weight_bits",
+                 "gr_gain_octaves")
+
+
+def operating_point(ensemble: Ensemble = DEFAULTS) -> OperatingPoint:
+    """Fast operating point for plug-ins and tables (cached Monte Carlo, interpolated).
+
+    Monte Carlo runs at the two SQNR targets on a ``CACHE_STEP_DB`` grid around the standard
+    are cached per ensemble; bit widths, shares and gain octaves are interpolated linearly in
+    the target (every quantizer gains 6.02 dB per bit, so they are close to linear) and
+    utilizations geometrically. tests/plugins/test_operating_point.py bounds the error
+    against a direct run. Rows longer than 64 use proportionally fewer vectors (at least
+    500), keeping each query's Monte Carlo near ``n_samples x 64`` MAC-samples.
+    """
+    ens = ensemble.validated()
+    t = check_target(ens.sqnr_target_db)
+    n_rows = int(ens.n_rows)
+    # keep the Monte Carlo at about n_samples x 64 MAC-samples: long rows need fewer vectors
+    # (their sums are closer to Gaussian) and would otherwise cost seconds per query
+    n = int(ens.n_samples)
+    n_samples = max(500, min(n, n * 64 // n_rows))
+    lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 5.0, 95.0))
+    hi = lo + CACHE_STEP_DB
+    base = replace(ens, n_samples=n_samples, n_rows=n_rows, weight_block=int(ens.weight_block))
+    a = _cached(replace(base, sqnr_target_db=max(lo, 6.0)))
+    if np.isclose(t, lo):
+        return replace(a, sqnr_target_db=t)
+    b = _cached(replace(base, sqnr_target_db=hi))
+    f = (t - max(lo, 6.0)) / (hi - max(lo, 6.0))
+    vals = {k: (1.0 - f) * getattr(a, k) + f * getattr(b, k) for k in _INTERPOLATED}
+    for k in ("conv_utilization", "gr_utilization"):
+        vals[k] = float(np.exp((1.0 - f) * np.log(getattr(a, k)) + f * np.log(getattr(b, k))))
+    return replace(a, sqnr_target_db=t, **vals)

@@ -1,0 +1,237 @@
+"""ADC resolution of bit-sliced conversions, by Monte Carlo of the slices' column sums.
+
+A bit-sliced macro converts each (input slice, weight slice) partial sum on its own and adds
+the results digitally with their binary weights. What one conversion needs is not a fixed
+fraction of the full-precision requirement: a slice's sum has its own distribution (the top
+bit columns of small weights are mostly zero, the low ones look like random bits), and its
+error enters the output scaled by its significance. So the bits are found on the ensemble
+itself:
+
+- **Operands on the hardware grid**: conventional ``global`` alignment rounds each operand to
+  a signed ``b``-bit grid with its oracle clipping level; ``vector_max`` truncates to each
+  vector's top; integer macros take the calibrated integer codes. Signs are applied
+  separately (**sign-magnitude** slices: the row driver and the cell carry the sign, as
+  differential charge-domain cells do), so a slice holds magnitude digits. (Two's-complement
+  columns would carry large cancelling sums in their top columns and need 2-3 bits more
+  per conversion.)
+- **Conventional and integer macros**: each slice pair's sum ``S_ij = sum_r s_r x_i,r w_j,r``
+  (digits ``x_i``, ``w_j``) gets an oracle full scale of its own (calibrated per bit column at
+  design time); with one resolution ``B`` for every conversion the output error is
+  ``sum_ij 4**(significance_ij) MSE_ij(B)``, exact when ``B`` reaches the lossless resolution
+  of the slice's column sum. ``B`` is the smallest real value meeting the ADC share.
+- **GR-MAC**: every weight slice's column sum is gain-ranged to full scale before its
+  conversion, so each conversion has relative precision; with the dithered ADC the error of
+  a value normalized by ``2**k`` has power ``4**-k D**2 / 12`` (``grcim.physics.sqnr``), and
+  ``B_slice = B_gr + 1/2 log2(sum_j 4**(j c_w) E[4**(R - k_j)] / E[4**(R - k)])`` against
+  one conversion of the whole sum.
+
+Results are cached per (ensemble, slicing).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from grcim.errors import ModelDomainError
+from grcim.physics.pipelines import GRMACConfig
+from grcim.physics.pipelines.conventional import vector_top
+from grcim.physics.pipelines.grmac import grmac_weight_codes, row_exponents
+from grcim.physics.pipelines.stages import normalizing_shift
+from grcim.physics.settings import Ensemble
+from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_bits
+
+ROW_POOL = 8192  # rows drawn for the neighbours of a weight row (as operating_point.ROW_POOL)
+
+__all__ = ["Slices", "conventional_slices", "integer_slices", "sliced_sqnr_db",
+           "sliced_adc_bits", "grmac_slice_bits", "structure_slice_bits"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+#: Dot products per slice analysis (each sample is N rows).
+SLICE_SAMPLES = 3000
+
+
+def _digits(mag: I64, n_slices: int, bits: int) -> I64:
+    """Magnitude digits of ``bits`` bits, least significant first: shape ``(n_slices, ...)``."""
+    out = np.empty((n_slices, *mag.shape), dtype=np.int64)
+    m = mag.copy()
+    base = 1 << bits
+    for i in range(n_slices):
+        out[i] = m % base
+        m //= base
+    return out
+
+
+class Slices:
+    """The column sums of every (input slice, weight slice) pair of an ensemble.
+
+    Attributes
+    ----------
+    sums : ndarray, shape (s_x, k_w, samples)
+        Partial sums (integer units of the digits).
+    significance : ndarray, shape (s_x, k_w)
+        Binary weight (exponent of 2) of each pair in the output.
+    levels : ndarray, shape (s_x, k_w)
+        Lossless resolution of each pair's signed sum, bits: ``log2(2 N dmax_x dmax_w + 1)``.
+    signal : float
+        Mean square of the recombined output (same units).
+    """
+
+    def __init__(self, x_int: I64, w_int: I64, dx: int, sx: int, cw: int, kw: int,
+                 mag_x_bits: int, mag_w_bits: int) -> None:
+        n = x_int.shape[-1]
+        sign = np.sign(x_int) * np.sign(w_int)
+        xd = _digits(np.abs(x_int), sx, dx) if sx > 1 else np.abs(x_int)[None]
+        wd = _digits(np.abs(w_int), kw, cw) if kw > 1 else np.abs(w_int)[None]
+        self.sums = np.einsum("isn,jsn,sn->ijs", xd, wd, sign).astype(np.float64)
+        ix = np.arange(sx)[:, None] * (dx if sx > 1 else 0)
+        jw = np.arange(kw)[None, :] * (cw if kw > 1 else 0)
+        self.significance = (ix + jw).astype(np.float64)
+        dmax_x = (2 ** dx - 1) if sx > 1 else (2 ** mag_x_bits - 1)
+        dmax_w = (2 ** cw - 1) if kw > 1 else (2 ** mag_w_bits - 1)
+        self.levels = np.full((sx, kw), np.log2(2.0 * n * dmax_x * dmax_w + 1.0))
+        y = np.einsum("ij,ijs->s", 2.0 ** self.significance, self.sums)
+        self.signal = float(np.mean(y**2))
+
+
+def sliced_sqnr_db(sl: Slices, bits: float) -> float:
+    """Output SQNR (dB) of the sliced conversions at ``bits`` per conversion."""
+    mse = 0.0
+    for i in range(sl.sums.shape[0]):
+        for j in range(sl.sums.shape[1]):
+            if bits < sl.levels[i, j] - 1e-9:
+                mse += 4.0 ** sl.significance[i, j] * oracle_mse(sl.sums[i, j], bits)
+    return float("inf") if mse == 0.0 else 10.0 * np.log10(sl.signal / mse)
+
+
+def sliced_adc_bits(sl: Slices, target_db: float) -> float:
+    """Smallest bits per conversion meeting ``target_db``, at most the lossless resolution."""
+    cap = float(sl.levels.max())
+    if sliced_sqnr_db(sl, cap) < target_db:  # pragma: no cover - lossless is exact
+        raise ModelDomainError("sqnr_target_db", target_db, "reachable by the slices")
+    lo, hi = BITS_RANGE
+    return min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
+
+
+def _slicing(bx: float, bw: float, dx: int | None, sx: int, cw: int, kw: int,
+             ) -> tuple[int, int, int, int]:
+    """Integer magnitude bits of each operand and digit widths (one slice: the whole)."""
+    mx = max(int(np.ceil(bx - 1e-9)) - 1, 1)
+    mw = max(int(np.ceil(bw - 1e-9)) - 1, 1)
+    return mx, mw, (dx if sx > 1 else mx), cw
+
+
+def _grid(v: F64, bits: float, fs: float) -> I64:
+    top = 2.0 ** (bits - 1.0) - 1.0
+    return np.clip(np.rint(v / fs * 2.0 ** (bits - 1.0)), -top, top).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=256)
+def conventional_slices(ens: Ensemble, input_bits: float, weight_bits: float,
+                        dac_bits: int, n_input_slices: int, cell_bits: int,
+                        converted_slices: int) -> Slices:
+    """Slice sums of the conventional pipeline's ensemble on the hardware grids."""
+    from grcim.physics.operating_point import oracle_operand_full_scale
+
+    x, w = make_operands(ens.distribution, ens.n_rows, SLICE_SAMPLES, ens.seed,
+                         ens.input_format, ens.weight_format)
+    mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,
+                                    cell_bits, converted_slices)
+    if ens.alignment == "vector_max":
+        xs, ws = x / vector_top(x), w / vector_top(w)
+        x_int = np.trunc(xs * 2.0**mag_x).astype(np.int64)
+        w_int = np.trunc(ws * 2.0**mag_w).astype(np.int64)
+    else:
+        x_int = _grid(x, mag_x + 1.0, oracle_operand_full_scale(x, input_bits))
+        w_int = _grid(w, mag_w + 1.0, oracle_operand_full_scale(w, weight_bits))
+    return Slices(x_int, w_int, dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
+
+
+@functools.lru_cache(maxsize=256)
+def integer_slices(distribution: str, input_bits: int, weight_bits: int, n_rows: int,
+                   dac_bits: int, n_input_slices: int, cell_bits: int,
+                   converted_slices: int, seed: int = 0) -> Slices:
+    """Slice sums of calibrated integer operands of the declared widths."""
+    from grcim.physics.formats import calibrated_int_scale
+
+    x, w = make_operands(distribution, n_rows, SLICE_SAMPLES, seed)
+    codes = []
+    for v, b in ((x, input_bits), (w, weight_bits)):
+        s = calibrated_int_scale(v, f"int{b}")
+        top = 2 ** (b - 1) - 1
+        codes.append(np.clip(np.rint(v / s), -top, top).astype(np.int64))
+    mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,
+                                    cell_bits, converted_slices)
+    return Slices(codes[0], codes[1], dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
+
+
+@functools.lru_cache(maxsize=256)
+def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_bits: int,
+                     converted_slices: int, reference_exponent: int) -> float:
+    """Bits per conversion of a weight-sliced GR-MAC (module docstring); ``int``
+    normalization keeps ``gr_adc_bits`` (its block integers are not decomposed here)."""
+    if converted_slices <= 1 or ens.normalization == "int":
+        return gr_adc_bits
+    x, w = make_operands(ens.distribution, ens.n_rows, SLICE_SAMPLES, ens.seed,
+                         ens.input_format, ens.weight_format)
+    f_row = None
+    if ens.normalization == "row" and ens.weight_block > 1:
+        # the row exponent: the larger of the weight's own and its block neighbours' (drawn
+        # from a pool of rows, as the operating point does)
+        _, pool = make_operands(ens.distribution, ens.weight_block - 1, ROW_POOL,
+                                ens.seed + 1, ens.input_format, ens.weight_format)
+        pick = np.random.default_rng(ens.seed + 2).integers(0, ROW_POOL, size=w.shape)
+        f_row = np.maximum(row_exponents(w[..., None]),
+                           row_exponents(pool[:, None, :])[:, 0][pick])
+    cfg = GRMACConfig(normalization=ens.normalization,  # type: ignore[arg-type]
+                      gain_reference=ens.gain_reference)  # type: ignore[arg-type]
+    if ens.gain_reference == "fixed":
+        cfg = replace(cfg, reference_exponent=reference_exponent)
+    a, c, r = grmac_weight_codes(x, w, cfg, f_row, weight_bits)
+    digits = _digits(c, converted_slices, cell_bits)
+    k_lo = -float(np.ceil(np.log2(4.0 * ens.n_rows)))
+    scale = 4.0 ** r.astype(np.float64)
+
+    def error_weight(s: F64) -> float:  # E[4**(R - k)] of values normalized by 2**k
+        k = normalizing_shift(s, k_lo, 1e6)
+        return float(np.mean(np.where(s != 0.0, scale * 4.0 ** -k, 0.0)))
+
+    whole = error_weight(np.einsum("sn,sn->s", a, c.astype(np.float64)))
+    parts = sum(4.0 ** (j * cell_bits) * error_weight(np.einsum("sn,sn->s", a, d))
+                for j, d in enumerate(digits.astype(np.float64)))
+    return float(gr_adc_bits + 0.5 * np.log2(parts / whole)) if whole > 0 else gr_adc_bits
+
+
+def structure_slice_bits(ens: Ensemble, op: object, structure: object, pipeline: str,
+                         int_widths: tuple[int, int] | None = None) -> float | None:
+    """Monte Carlo bits per conversion of ``structure`` for ``pipeline`` at ``D = 0`` (None
+    when one conversion covers a whole MAC); the value ``EnergyOptions.slice_adc_bits``
+    carries into the per-MAC model."""
+    from grcim.physics.energy.macro import resolve_slicing
+
+    if pipeline == "grmac":
+        need = (op.gr_input_bits, op.gr_weight_bits)  # type: ignore[attr-defined]
+    elif pipeline == "int":
+        need = int_widths  # type: ignore[assignment]
+    else:
+        need = (op.conv_input_bits, op.conv_weight_bits)  # type: ignore[attr-defined]
+    sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])  # type: ignore[arg-type]
+    sx, kw = int(sl.n_input_slices[0]), int(sl.conversions_per_weight[0])
+    if sx * kw <= 1:
+        return None
+    dx, cw = int(round(float(sl.dac_bits[0]))), int(sl.cell_bits[0])
+    bx, bw = float(sl.input_bits[0]), float(sl.weight_bits[0])
+    if pipeline == "grmac":
+        gr = op  # an OperatingPoint
+        return grmac_slice_bits(ens, gr.gr_adc_bits, int(round(bw)), cw, kw,  # type: ignore
+                                int(gr.gr_reference_exponent))  # type: ignore[attr-defined]
+    if pipeline == "int":
+        slices = integer_slices(ens.distribution, int(need[0]), int(need[1]), ens.n_rows,
+                                dx, sx, cw, kw, ens.seed)
+    else:
+        slices = conventional_slices(ens, bx, bw, dx, sx, cw, kw)
+    return sliced_adc_bits(slices, op.share_db)  # type: ignore[attr-defined]

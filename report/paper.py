@@ -1,0 +1,160 @@
+"""Figures, CSV files and the terminal summary of ``grcim paper``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grcim.report.tables import rows_to_csv, to_json
+from grcim.studies.paper import PaperResult
+
+__all__ = ["write_paper_files", "summary_rows"]
+
+_TABLES = ("adc_bits", "sqnr_curves", "energy_curves", "iso_energy", "operating_points")
+
+
+def write_paper_files(result: PaperResult, out: Path) -> list[Path]:
+    """Write claims.json, one CSV per table and the PNG figures into directory ``out``."""
+    written = [out / "claims.json"]
+    written[0].write_text(to_json(result.claims), encoding="utf-8")
+    for name in _TABLES:
+        path = out / f"{name}.csv"
+        path.write_text(rows_to_csv(getattr(result, name)), encoding="utf-8")
+        written.append(path)
+    written += _figures(result, out)
+    return written
+
+
+def _figures(result: PaperResult, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    c = result.claims
+    # 1. SQNR vs ADC bits per distribution
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    dists = list(dict.fromkeys(r["distribution"] for r in result.sqnr_curves))
+    for d in dists:
+        rows = [r for r in result.sqnr_curves if r["distribution"] == d]
+        b = [r["adc_bits"] for r in rows]
+        ax[0].plot(b, [r["conventional_sqnr_db"] for r in rows], marker=".", label=d)
+        ax[1].plot(b, [r["grmac_sqnr_db"] for r in rows], marker=".", label=d)
+    if result.sqnr_curves:
+        rows = [r for r in result.sqnr_curves if r["distribution"] == dists[0]]
+        b = [r["adc_bits"] for r in rows]
+        ax[0].plot(b, [r["conventional_gaussian_analytic_db"] for r in rows], "k--",
+                   label="analytic (Gaussian, oracle clip)")
+        ax[1].plot(b, [r["grmac_benford_analytic_db"] for r in rows], "k--",
+                   label="analytic (Benford mantissa)")
+        ax[1].plot(b, [r["grmac_guaranteed_db"] for r in rows], "k:",
+                   label="distribution-free floor")
+    for a, title in zip(ax, ("conventional (oracle full scale)", "GR-MAC (output gain-ranged)"),
+                        strict=True):
+        a.axhline(c["sqnr_target_db"], color="grey", lw=0.8)
+        a.set_title(title)
+        a.set_xlabel("ADC resolution (bits)")
+        a.grid(alpha=0.3)
+        a.legend(fontsize=7)
+    ax[0].set_ylabel("ADC-only SQNR (dB)")
+    fig.suptitle(f"SQNR vs ADC bits, {c['default_format']}, N = {c['n_rows_per_adc']} rows")
+    paths.append(_save(fig, out / "sqnr_vs_adc_bits.png"))
+    # 2. required ADC bits per pipeline
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    rows = [r for r in result.adc_bits if r["format"] == c["default_format"]]
+    xs = range(len(rows))
+    ax.bar([i - 0.2 for i in xs], [r["conventional_adc_bits"] for r in rows], 0.4,
+           label="conventional")
+    ax.bar([i + 0.2 for i in xs], [r["grmac_adc_bits"] for r in rows], 0.4, label="GR-MAC")
+    ax.axhline(c["adc_bits_conventional_lower_bound"], color="C0", ls="--", lw=0.8,
+               label="conventional lower bound")
+    ax.axhline(c["adc_bits_grmac_upper_bound"], color="C1", ls="--", lw=0.8,
+               label="GR-MAC upper bound")
+    ax.set_xticks(list(xs), [r["distribution"] for r in rows], rotation=20)
+    ax.set_ylabel(f"ADC bits for {c['sqnr_target_db']:g} dB")
+    ax.set_title(f"Required ADC resolution ({c['default_format']}); reduction "
+                 f"{c['adc_bound_reduction_bits']:.2f} bits")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    paths.append(_save(fig, out / "required_adc_bits.png"))
+    # 3. energy per MAC vs input dynamic range
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    cfg = c["iso_energy_configuration"]
+    default = f"grmac_{cfg['normalization']}_{cfg['gain_reference']}"
+    colors = {"unit": "C1", "row": "C2", "int": "C4"}
+    for p in dict.fromkeys(r["pipeline"] for r in result.energy_curves):
+        rows = [r for r in result.energy_curves if r["pipeline"] == p]
+        if p == "conventional":
+            style: dict[str, Any] = {"lw": 4.0, "color": "0.6", "zorder": 1}
+        else:
+            _, normalization, ref = p.split("_", 2)
+            style = {"color": colors.get(normalization, "C0"), "lw": 2.4 if p == default else 1.2,
+                     "ls": "-" if ref == "fixed" else "--", "zorder": 3 if p == default else 2}
+        label = p + (" (default)" if p == default else "")
+        ax.semilogy([r["dynamic_range_bits"] for r in rows],
+                    [r["energy_per_mac_j"] * 1e15 for r in rows], label=label, **style)
+    ax.set_xlabel("input dynamic range D (octaves)")
+    ax.set_ylabel("energy per MAC (fJ)")
+    ax.set_title(f"Energy per MAC at {c['sqnr_target_db']:g} dB, ADC law '{c['adc_law']}', "
+                 f"{cfg['technology']}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    paths.append(_save(fig, out / "energy_vs_dynamic_range.png"))
+    # 4. iso-energy gain by ADC law and assumption
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    keys = list(dict.fromkeys((r["normalization"], r["gain_reference"]) for r in result.iso_energy
+                              if r["gain_range_rule"] == cfg["gain_range_rule"]))
+    laws = list(dict.fromkeys(r["adc_law"] for r in result.iso_energy))
+    width = 0.8 / max(len(laws), 1)
+    for j, law in enumerate(laws):
+        vals = []
+        for k in keys:
+            r = next(r for r in result.iso_energy if r["adc_law"] == law
+                     and (r["normalization"], r["gain_reference"]) == k
+                     and r["gain_range_rule"] == cfg["gain_range_rule"])
+            vals.append(r["iso_energy_gain_bits"] if r["iso_energy_gain_bits"] is not None
+                        else 0.0)
+        ax.bar([i + (j - (len(laws) - 1) / 2) * width for i in range(len(keys))], vals, width,
+               label=law)
+    ax.set_xticks(range(len(keys)), [f"{v}\n{r}" for v, r in keys])
+    ax.axhline(0, color="k", lw=0.6)
+    ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5")
+    ax.set_ylabel("iso-energy dynamic-range gain (octaves)")
+    ax.set_title(f"Gain at D_ref = {cfg['reference_dynamic_range_bits']:g} "
+                 f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)")
+    ax.legend(title="ADC law", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    paths.append(_save(fig, out / "iso_energy_gain.png"))
+    return paths
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def summary_rows(result: PaperResult) -> list[tuple[str, str]]:
+    """(quantity, value) pairs for the terminal summary, in display units."""
+    c = result.claims
+    iso = c["iso_energy_dynamic_range_gain_bits"]
+    iso_txt = "n/a" if iso is None else f"{iso:.2f} octaves ({c['iso_energy_status']})"
+    return [
+        ("SQNR standard", f"{c['sqnr_target_db']:g} dB"),
+        ("conventional ADC lower bound",
+         f"{c['adc_bits_conventional_lower_bound']:.2f} bits "
+         f"({c['adc_bits_conventional_lower_bound_distribution']})"),
+        ("GR-MAC ADC upper bound",
+         f"{c['adc_bits_grmac_upper_bound']:.2f} bits "
+         f"({c['adc_bits_grmac_upper_bound_distribution']})"),
+        ("ADC bound reduction", f"{c['adc_bound_reduction_bits']:.2f} bits (paper: 1.5)"),
+        ("GR-MAC spread over distributions",
+         ", ".join(f"{k} {v:.3f}" for k, v in c["grmac_adc_bits_spread_by_format"].items()
+                   if v is not None)),
+        ("conventional spread over distributions", f"{c['conventional_adc_bits_spread']:.2f} bits"),
+        (f"iso-energy dynamic-range gain ({c['adc_law']} ADC)", f"{iso_txt} (paper: 4)"),
+    ]

@@ -1,0 +1,114 @@
+"""Terminal tables (rich) of a mapping result and of an architecture comparison.
+
+Functions return rich renderables; ``grcim.cli`` prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+
+from grcim.mapper.compare import Comparison
+from grcim.report.display import area_mm2, count, percent, ratio, si
+from grcim.report.mappings import MAPPING_HEADER, mapping_rows
+from grcim.mapper.result import MappingResult
+
+__all__ = ["summary_rows", "result_tables", "comparison_table"]
+
+
+def _title(r: MappingResult) -> str:
+    shape = (f"{r.tokens} prompt tokens" if r.phase == "prefill"
+             else f"1 token at context {r.context}")
+    return f"{r.workload} {r.phase} on {r.arch}: batch {r.batch}, {shape} ({r.engine})"
+
+
+def summary_rows(r: MappingResult) -> list[tuple[str, str]]:
+    """(quantity, value in display units) pairs of the headline numbers."""
+    step = ("time to first token" if r.phase == "prefill" else "latency per token")
+    rows = [
+        ("energy per step", si(r.energy_j, "J")),
+        ("energy per token", si(r.energy_per_token_j, "J")),
+        (step, si(r.latency_s, "s")),
+        ("tokens per second", f"{r.tokens_per_s:.4g}"),
+        ("TOPS/W (all ops)", f"{r.tops_per_w:.3g}"),
+        ("TFLOPS/W (FP ops)", f"{r.tflops_per_w:.3g}"),
+        ("what bounds the step", r.bound),
+        ("MAC utilization", percent(r.mac_utilization, 1.0)),
+        ("array utilization", percent(r.array_utilization, 1.0)),
+        ("MACs (CIM / all)", f"{count(r.cim_macs)} / {count(r.macs)}"),
+        ("ADC conversions", count(r.adc_conversions)),
+        ("DRAM read / written", f"{si(r.dram_read_bytes, 'B')} / {si(r.dram_write_bytes, 'B')}"),
+        ("SRAM read / written", f"{si(r.sram_read_bytes, 'B')} / {si(r.sram_write_bytes, 'B')}"),
+        ("weights resident", "yes" if r.weights_resident else "no (streamed from DRAM)"),
+        ("chip area (DRAM excluded)", area_mm2(r.area_m2)),
+    ]
+    return rows
+
+
+def result_tables(r: MappingResult) -> Group:
+    """Summary, energy by component, and energy/time/bound by layer type."""
+    summary = Table(title=_title(r))
+    summary.add_column("quantity")
+    summary.add_column("value", justify="right")
+    for label, value in summary_rows(r):
+        summary.add_row(label, value)
+    comp = Table(title="energy by component")
+    for col, just in (("component", "left"), ("energy", "right"), ("share", "right"),
+                      ("area", "right")):
+        comp.add_column(col, justify=just)  # type: ignore[arg-type]
+    for name, e in sorted(r.energy_by_component.items(), key=lambda kv: -kv[1]):
+        comp.add_row(name, si(e, "J"), percent(e, r.energy_j),
+                     area_mm2(r.area_by_component[name]) if name in r.area_by_component
+                     else "-")
+    layer = Table(title="by layer type (time = summed op roofline time)")
+    for col, just in (("layer type", "left"), ("energy", "right"), ("share", "right"),
+                      ("time", "right"), ("bound", "left")):
+        layer.add_column(col, justify=just)  # type: ignore[arg-type]
+    for role, e in sorted(r.energy_by_layer_type.items(), key=lambda kv: -kv[1]):
+        layer.add_row(role, si(e, "J"), percent(e, r.energy_j),
+                      si(r.latency_by_layer_type.get(role), "s"),
+                      r.bound_by_layer_type.get(role, "-"))
+    layer.caption = "; ".join(r.notes)
+    rows = mapping_rows(r)
+    if not rows:
+        return Group(summary, comp, layer)
+    maps = Table(title="mapping of every op (same role and mapping grouped)")
+    for col in MAPPING_HEADER:
+        maps.add_column(col, justify="right" if col in ("ops", "energy", "time") else "left")
+    for row in rows:
+        maps.add_row(*row)
+    return Group(summary, comp, layer, maps)
+
+
+def comparison_table(c: Comparison) -> Table:
+    """Metrics per (phase, arch) with ratios to the baseline (the first arch)."""
+    t = Table(title=f"{c.results[0].workload}: {', '.join(c.archs)} "
+              f"(ratios vs {c.baseline})")
+    t.add_column("quantity")
+    for phase in c.phases:
+        for arch in c.archs:
+            t.add_column(f"{phase}\n{arch}", justify="right", overflow="fold")
+    metrics: list[tuple[str, str, Any]] = [
+        ("energy per token", "energy_per_token_j", lambda v: si(v, "J")),
+        ("step latency", "latency_s", lambda v: si(v, "s")),
+        ("tokens per second", "tokens_per_s", lambda v: f"{v:.4g}"),
+        ("TOPS/W", "tops_per_w", lambda v: f"{v:.3g}"),
+        ("area", "area_m2", area_mm2),
+        ("ADC conversions", "adc_conversions", count),
+        ("DRAM traffic", "dram_bytes", lambda v: si(v, "B")),
+    ]
+    for label, metric, fmt in metrics:
+        cells = []
+        for phase in c.phases:
+            for arch in c.archs:
+                value = float(getattr(c.result(arch, phase), metric))
+                shown = fmt(value)
+                if arch != c.baseline:
+                    shown += f" ({ratio(c.ratio(arch, phase, metric))})"
+                cells.append(shown)
+        t.add_row(label, *cells)
+    t.add_row("bound", *(c.result(a, p).bound for p in c.phases for a in c.archs))
+    t.caption = "ratio = value / baseline value of the same phase"
+    return t
