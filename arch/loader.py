@@ -13,7 +13,7 @@ from typing import Any
 from grcim.arch.fields import Reader
 from grcim.arch.quoting import quoted_paths
 from grcim.arch.spec import Arch, build_arch
-from grcim.errors import SpecError
+from grcim.errors import CMDLINE, SpecError
 from grcim.resources import bundled
 from grcim.yamlio import load_yaml_text, read_text_file
 
@@ -47,7 +47,7 @@ def bundled_path(name: str) -> Any:
     """Resource handle of the bundled arch ``name``; SpecError if there is none."""
     files = _bundled_files()
     if name not in files:
-        raise SpecError("<command line>", "arch", name,
+        raise SpecError(CMDLINE, "arch", name,
                         f"a bundled arch ({', '.join(files)}) or a path to a .yaml file")
     return files[name]
 

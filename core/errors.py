@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError"]
+__all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError", "CMDLINE"]
+
+CMDLINE = "<command line>"
+"""``SpecError.file`` of a value given on the command line (or by a library caller)."""
 
 
 def _show(value: Any) -> str:
@@ -29,7 +32,7 @@ class SpecError(GrcimError, ValueError):
     Attributes
     ----------
     file : str
-        File the value came from, or ``"<command line>"``.
+        File the value came from, or :data:`CMDLINE`.
     key : str
         Dotted path of the key (``arch.nodes.3.size``).
     value : Any

@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from grcim.errors import GrcimError, SpecError
+from grcim.errors import CMDLINE, GrcimError, SpecError
 
 __all__ = [
     "LineDict", "load_yaml_file", "load_yaml_text", "read_text_file", "MAX_BYTES", "MAX_DEPTH",
@@ -250,7 +250,7 @@ def read_bytes_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES,
     name = os.fspath(path)
     shown = str(name)
     if name in ("", b""):
-        raise SpecError("<command line>", "<file>", "", "a non-empty file path")
+        raise SpecError(CMDLINE, "<file>", "", "a non-empty file path")
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(name, flags)

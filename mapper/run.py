@@ -26,7 +26,7 @@ import numpy as np
 
 from grcim.arch import DEFAULT_ARCH, Arch, load_arch
 from grcim.arch.nodes import ComputeNode, MemoryNode, TollNode, walk_main_path
-from grcim.errors import MappingError
+from grcim.errors import CMDLINE, MappingError
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.engines import run_engine
 from grcim.mapper.mapping import DEFAULT_OPTIONS, MapOptions
@@ -65,7 +65,7 @@ def step_graph(arch: Arch, workload: str | None, phase: str, batch: int = 1,
     configs = load_model_configs(models_file)
     name = default_model_name(models_file) if workload is None else workload
     if name not in configs:
-        raise SpecError("<command line>", "workload", name, "one of " + ", ".join(configs))
+        raise SpecError(CMDLINE, "workload", name, "one of " + ", ".join(configs))
     w = arch.macro.format_info("weight_format").bits
     a = arch.macro.format_info("input_format").bits
     return build_graph(configs[name], phase, batch=batch, tokens=tokens, context=context,  # type: ignore[arg-type]

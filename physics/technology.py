@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from grcim.errors import SpecError
+from grcim.errors import CMDLINE, SpecError
 from grcim.resources import bundled
 from grcim.yamlio import LineDict, load_yaml_file, load_yaml_text
 
@@ -89,6 +89,6 @@ def load_technology(name_or_path: str | os.PathLike[str] = DEFAULT_NODE) -> Tech
         res = bundled("grcim.physics.tech", f"{key}.yaml")
         return _from_data(load_yaml_text(res.read_text(encoding="utf-8"), key), key)
     if not (key.endswith((".yaml", ".yml")) or os.path.sep in key):
-        raise SpecError("<command line>", "tech", key,
+        raise SpecError(CMDLINE, "tech", key,
                         f"a technology YAML file or one of {', '.join(BUNDLED_NODES)}")
     return _from_data(load_yaml_file(key), key)

@@ -8,8 +8,8 @@ A mapping JSON holds every :class:`~grcim.mapper.result.MappingResult` field, at
 from __future__ import annotations
 
 from grcim.mapper.compare import Comparison
-from grcim.report.tables import to_json
 from grcim.mapper.result import MappingResult
+from grcim.report.tables import to_json
 
 __all__ = ["result_json", "comparison_json"]
 

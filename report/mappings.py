@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from grcim.report.display import si
 from grcim.mapper.result import MappingResult
+from grcim.report.display import si
 
 __all__ = ["MAPPING_HEADER", "mapping_rows"]
 

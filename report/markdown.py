@@ -13,10 +13,10 @@ import html
 from dataclasses import dataclass, field
 
 from grcim.mapper.compare import Comparison
+from grcim.mapper.result import MappingResult
 from grcim.report.display import area_mm2, count, percent, ratio, si
 from grcim.report.mappings import MAPPING_HEADER, mapping_rows
 from grcim.report.text import summary_rows
-from grcim.mapper.result import MappingResult
 
 __all__ = ["Section", "result_sections", "comparison_sections", "to_markdown", "to_html"]
 

@@ -1,37 +1,34 @@
-"""Figures, CSV files and the terminal summary of ``grcim paper``."""
+"""Figures, CSV files and the terminal summary of ``grcim paper``: rendered here, written by
+the CLI (``grcim.cli.paper``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 from typing import Any
 
 from grcim.report.tables import rows_to_csv, to_json
 from grcim.studies.paper import PaperResult
 
-__all__ = ["write_paper_files", "summary_rows"]
+__all__ = ["paper_files", "summary_rows"]
 
 _TABLES = ("adc_bits", "sqnr_curves", "energy_curves", "iso_energy", "operating_points")
 
 
-def write_paper_files(result: PaperResult, out: Path) -> list[Path]:
-    """Write claims.json, one CSV per table and the PNG figures into directory ``out``."""
-    written = [out / "claims.json"]
-    written[0].write_text(to_json(result.claims), encoding="utf-8")
+def paper_files(result: PaperResult) -> dict[str, str | bytes]:
+    """File name -> content: claims.json, one CSV per table, the PNG figures."""
+    files: dict[str, str | bytes] = {"claims.json": to_json(result.claims)}
     for name in _TABLES:
-        path = out / f"{name}.csv"
-        path.write_text(rows_to_csv(getattr(result, name)), encoding="utf-8")
-        written.append(path)
-    written += _figures(result, out)
-    return written
+        files[f"{name}.csv"] = rows_to_csv(getattr(result, name))
+    return files | _figures(result)
 
 
-def _figures(result: PaperResult, out: Path) -> list[Path]:
+def _figures(result: PaperResult) -> dict[str, bytes]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    paths = []
+    paths: dict[str, bytes] = {}
     c = result.claims
     # 1. SQNR vs ADC bits per distribution
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
@@ -59,7 +56,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
         a.legend(fontsize=7)
     ax[0].set_ylabel("ADC-only SQNR (dB)")
     fig.suptitle(f"SQNR vs ADC bits, {c['default_format']}, N = {c['n_rows_per_adc']} rows")
-    paths.append(_save(fig, out / "sqnr_vs_adc_bits.png"))
+    paths["sqnr_vs_adc_bits.png"] = _png(fig)
     # 2. required ADC bits per pipeline
     fig, ax = plt.subplots(figsize=(9, 4.2))
     rows = [r for r in result.adc_bits if r["format"] == c["default_format"]]
@@ -77,7 +74,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
                  f"{c['adc_bound_reduction_bits']:.2f} bits")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    paths.append(_save(fig, out / "required_adc_bits.png"))
+    paths["required_adc_bits.png"] = _png(fig)
     # 3. energy per MAC vs input dynamic range
     fig, ax = plt.subplots(figsize=(8, 4.6))
     cfg = c["iso_energy_configuration"]
@@ -100,7 +97,7 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
                  f"{cfg['technology']}")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    paths.append(_save(fig, out / "energy_vs_dynamic_range.png"))
+    paths["energy_vs_dynamic_range.png"] = _png(fig)
     # 4. iso-energy gain by ADC law and assumption
     fig, ax = plt.subplots(figsize=(9, 4.2))
     keys = list(dict.fromkeys((r["normalization"], r["gain_reference"]) for r in result.iso_energy
@@ -125,17 +122,18 @@ def _figures(result: PaperResult, out: Path) -> list[Path]:
                  f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)")
     ax.legend(title="ADC law", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    paths.append(_save(fig, out / "iso_energy_gain.png"))
+    paths["iso_energy_gain.png"] = _png(fig)
     return paths
 
 
-def _save(fig: Any, path: Path) -> Path:
+def _png(fig: Any) -> bytes:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    return path
+    return buf.getvalue()
 
 
 def summary_rows(result: PaperResult) -> list[tuple[str, str]]:

@@ -11,9 +11,9 @@ from rich.console import Group
 from rich.table import Table
 
 from grcim.mapper.compare import Comparison
+from grcim.mapper.result import MappingResult
 from grcim.report.display import area_mm2, count, percent, ratio, si
 from grcim.report.mappings import MAPPING_HEADER, mapping_rows
-from grcim.mapper.result import MappingResult
 
 __all__ = ["summary_rows", "result_tables", "comparison_table"]
 

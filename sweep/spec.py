@@ -39,7 +39,7 @@ from pydantic import ValidationError
 
 from grcim.arch import list_bundled, load_arch_text
 from grcim.arch.loader import bundled_path
-from grcim.errors import GrcimError, SpecError
+from grcim.errors import CMDLINE, GrcimError, SpecError
 from grcim.resources import bundled
 from grcim.sweep.schema import (
     CONSTRAINT_KEYS,
@@ -166,7 +166,7 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                 text, shown, name = handle.read_text(encoding="utf-8"), str(handle), entry
             arch = load_arch_text(text, shown, name)
         except SpecError as exc:
-            if exc.key == "arch" and exc.file == "<command line>":
+            if exc.key == "arch" and exc.file == CMDLINE:
                 raise SpecError(source, f"sweep.archs.{i}", entry,
                                 f"a bundled arch ({', '.join(list_bundled())}) or a path to "
                                 "an arch .yaml file", _line(data, where)) from None
@@ -344,7 +344,7 @@ def load_spec(path_or_name: str | os.PathLike[str]) -> LoadedSpec:
     name = os.fspath(path_or_name)
     if not _is_path(name) and not Path(name).exists():
         if name not in list_bundled_specs():
-            raise SpecError("<command line>", "SPEC", name, "a spec file path or a bundled "
+            raise SpecError(CMDLINE, "SPEC", name, "a spec file path or a bundled "
                             "spec (" + ", ".join(list_bundled_specs()) + ")")
         handle = bundled("grcim.sweep", "specs", f"{name}.yaml")
         return load_spec_text(handle.read_text(encoding="utf-8"), str(handle))

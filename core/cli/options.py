@@ -9,11 +9,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from grcim.errors import SpecError
+from grcim.errors import CMDLINE, SpecError
 
 __all__ = ["CMDLINE", "int_option", "console", "check_writable", "check_distinct"]
 
-CMDLINE = "<command line>"
 
 
 def int_option(option: str, text: str, lo: int, hi: int, why: str = "") -> int:

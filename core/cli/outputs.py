@@ -33,12 +33,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from grcim.atomic import Staging, file_ids, output_kind, staging
-from grcim.errors import SpecError
+from grcim.errors import CMDLINE, SpecError
 
 __all__ = ["FILE", "DIRECTORY", "check_outputs", "writing", "input_paths",
            "check_json_numbers", "check_csv_numbers", "NULL_KEYS"]
 
-CMDLINE = "<command line>"
 FILE = "file"
 DIRECTORY = "directory"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from grcim.cli.outputs import (
     DIRECTORY,
@@ -12,7 +13,7 @@ from grcim.cli.outputs import (
     check_outputs,
     writing,
 )
-from grcim.errors import ModelDomainError, SpecError
+from grcim.errors import CMDLINE, ModelDomainError, SpecError
 
 __all__ = ["register"]
 
@@ -106,11 +107,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _write_files(files: dict[str, str | bytes], folder: Path) -> None:
+    """The rendered files into the staged (temporary) output folder."""
+    for name, data in files.items():
+        target = folder / name
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from grcim.report.paper import summary_rows, write_paper_files
+    from grcim.report.paper import paper_files, summary_rows
     from grcim.studies.paper import run_paper
 
     tech = args.tech if args.tech.endswith((".yaml", ".yml")) or "/" in args.tech else None
@@ -119,13 +130,14 @@ def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, quiet=args.quiet)
     start = time.perf_counter()
     result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
+    files = paper_files(result)
+    for name, data in files.items():  # before anything is written: a bad number, no files
+        if name.endswith(".json"):
+            check_json_numbers("--out", str(data))
+        elif name.endswith(".csv"):
+            check_csv_numbers("--out", str(data))
     with writing({args.out: "--out"}) as stage:
-        files = write_paper_files(result, stage.directory(args.out, protect))
-        for path in files:  # before the commit: a bad number leaves nothing behind
-            if path.suffix == ".json":
-                check_json_numbers("--out", path.read_text(encoding="utf-8"))
-            elif path.suffix == ".csv":
-                check_csv_numbers("--out", path.read_text(encoding="utf-8"))
+        _write_files(files, stage.directory(args.out, protect))
     table = Table(title="GR-MAC paper claims, recomputed", show_header=True)
     table.add_column("quantity")
     table.add_column("value")
@@ -168,4 +180,4 @@ def _settings(args: argparse.Namespace):
         option = _OPTION_OF.get(exc.item)
         if option is None:
             raise
-        raise SpecError("<command line>", option, exc.value, exc.allowed) from None
+        raise SpecError(CMDLINE, option, exc.value, exc.allowed) from None

@@ -2,10 +2,11 @@
 
 ``grcim table gr_mac --set normalization=unit --sweep dynamic_range_bits=0:8:2
 --sweep adc_law=thermal,walden --format csv``. Values are SI inside
-(``grcim.plugins.tables``); this module converts to the display units Accelergy users
-read: energy pJ, area µm², leakage µW, latency ns. ``--format yaml`` writes Accelergy
-0.4's ``ERT``/``ART`` documents (one entry per grid point, its attributes alongside), which
-Accelergy and Timeloop accept as inputs (``--name`` gives the entry the component's name).
+(``grcim.plugins.tables``); :mod:`grcim.report.component_tables` renders them in the
+display units Accelergy users read: energy pJ, area µm², leakage µW, latency ns.
+``--format yaml`` writes Accelergy 0.4's ``ERT``/``ART`` documents (one entry per grid
+point, its attributes alongside), which Accelergy and Timeloop accept as inputs (``--name``
+gives the entry the component's name).
 Files (``--out``, ``--plot``) follow :mod:`grcim.cli.outputs` and are written together
 after every value is computed and the plot is drawn.
 """
@@ -13,30 +14,29 @@ after every value is computed and the plot is drawn.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import yaml
-from rich.console import Console
-from rich.table import Table
 
 from grcim.cli.outputs import FILE, check_csv_numbers, check_json_numbers, check_outputs, writing
-from grcim.errors import ModelDomainError, SpecError
+from grcim.errors import CMDLINE, ModelDomainError, SpecError
+from grcim.report.component_tables import (
+    FORMATS,
+    display,
+    energy_plot,
+    plot_lines,
+    render,
+    row_costs,
+)
 
 if TYPE_CHECKING:
     from grcim.plugins.tables import ComponentTable
 
 __all__ = ["register", "run", "parse_value", "parse_sweep", "render"]
 
-CMDLINE = "<command line>"
-FORMATS = ("text", "csv", "yaml", "json")
-PJ, UM2, UW, NS = 1e12, 1e12, 1e6, 1e9
 _INT = re.compile(r"^[+-]?\d+$")
 MAX_PLOT_LINES = 24
 
@@ -113,159 +113,27 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     return key, [float(v) for v in values]
 
 
-def _display(value: Any) -> Any:
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    return value
-
-
-def _row_costs(table: ComponentTable, i: int) -> dict[str, float]:
-    out = {f"{a}_energy_pj": float(e[i]) * PJ for a, e in table.energy_j.items()}
-    out |= {"area_um2": float(table.area_m2[i]) * UM2,
-            "leak_power_uw": float(table.leak_power_w[i]) * UW,
-            "latency_ns": float(table.latency_s[i]) * NS,
-            "throughput_per_s": float(table.throughput_hz[i])}
-    for key, values in table.info.items():  # macro-level figures (ADC share, SQNR, ...)
-        if key.endswith("_f"):
-            out[key[:-2] + "_ff"] = float(values[i]) * 1e15
-        else:
-            out[key] = float(values[i])
-    return out
-
-
-def _text(table: ComponentTable) -> str:
-    buf = io.StringIO()
-    console = Console(file=buf, width=200, color_system=None)
-    fixed = ", ".join(f"{k}={_display(v)}" for k, v in table.fixed.items())
-    console.print(f"{table.component} ({table.model.__name__}), {table.n_points} point(s); "
-                  f"energy pJ per action, area µm², leakage µW, latency ns")
-    console.print(f"fixed: {fixed}")
-    grid = Table(show_header=True, header_style="bold")
-    for key in table.swept:
-        grid.add_column(key)
-    cost_keys = list(_row_costs(table, 0)) if table.n_points else []
-    for key in cost_keys:
-        grid.add_column(key, justify="right")
-    for i in range(table.n_points):
-        costs = _row_costs(table, i)
-        grid.add_row(*[str(_display(v[i])) for v in table.swept.values()],
-                     *[f"{costs[k]:.6g}" for k in cost_keys])
-    console.print(grid)
-    return buf.getvalue()
-
-
-def _csv(table: ComponentTable) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    attrs = list(table.attributes_at(0)) if table.n_points else []
-    costs = list(_row_costs(table, 0)) if table.n_points else []
-    writer.writerow(["component", *attrs, *costs])
-    for i in range(table.n_points):
-        a = table.attributes_at(i)
-        c = _row_costs(table, i)
-        writer.writerow([table.component, *["" if a[k] is None else _display(a[k])
-                                            for k in attrs], *[repr(c[k]) for k in costs]])
-    return buf.getvalue()
-
-
-def _json(table: ComponentTable) -> str:
-    rows = []
-    for i in range(table.n_points):
-        rows.append({"attributes": {k: _display(v) for k, v in table.attributes_at(i).items()},
-                     **_row_costs(table, i)})
-    doc = {"component": table.component, "model": table.model.__name__,
-           "units": {"energy": "pJ", "area": "um^2", "leak_power": "uW", "latency": "ns",
-                     "throughput": "actions/s"},
-           "fixed": {k: _display(v) for k, v in table.fixed.items()},
-           "swept": list(table.swept), "rows": rows}
-    return json.dumps(doc, indent=1) + "\n"
-
-
-def _entry_name(table: ComponentTable, i: int, name: str | None) -> str:
-    """ERT/ART entry name: ``name`` (or the component) for one point, else ``<that>_<i>``.
-
-    Never ``[i]``: Accelergy reads brackets as list ranges (``[1..64]``) and a bare index
-    crashes it (``'int' object is not subscriptable``) when the table is an ERT input.
-    """
-    base = name or table.component
-    return base if table.n_points == 1 else f"{base}_{i}"
-
-
-def _yaml(table: ComponentTable, cycle_s: float, name: str | None = None) -> str:
-    ert, art = [], []
-    for i in range(table.n_points):
-        name_i = _entry_name(table, i, name)
-        attrs = {k: _display(v) for k, v in table.attributes_at(i).items()}
-        actions = [{"name": a, "arguments": {}, "energy": float(e[i]) * PJ}
-                   for a, e in table.energy_j.items()]
-        actions.append({"name": "leak", "arguments": {"global_cycle_seconds": cycle_s},
-                        "energy": float(table.leak_power_w[i]) * cycle_s * PJ})
-        ert.append({"name": name_i, "attributes": attrs, "actions": actions})
-        art.append({"name": name_i, "attributes": dict(attrs),
-                    "area": float(table.area_m2[i]) * UM2})
-    head = (f"# grcim table {table.component}: Accelergy 0.4 ERT/ART layout; energy in pJ "
-            f"per action (leak: per global cycle), area in um^2\n")
-    doc = {"ERT": {"version": "0.4", "tables": ert}, "ART": {"version": "0.4", "tables": art}}
-    return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
-
-
-def render(table: ComponentTable, fmt: str, cycle_s: float = 1e-9,
-           name: str | None = None) -> str:
-    """The table as text, csv, yaml (ERT/ART, entries named ``name``) or json."""
-    if fmt == "csv":
-        return _csv(table)
-    if fmt == "json":
-        return _json(table)
-    if fmt == "yaml":
-        return _yaml(table, cycle_s, name)
-    return _text(table)
-
-
 def _plot(table: ComponentTable, path: str, x_key: str | None) -> bytes:
     numeric = [k for k, v in table.swept.items()
-               if all(isinstance(_display(x), (int, float)) for x in v)]
+               if all(isinstance(display(x), (int, float)) for x in v)]
     key = x_key or (numeric[0] if numeric else None)
     if key is None or key not in numeric:
         raise SpecError(CMDLINE, "--x", x_key, "a numerically swept attribute: "
                         + (", ".join(numeric) or "none (add a numeric --sweep)"))
-    others = [k for k in table.swept if k != key]
-    labels = [", ".join(f"{k}={_display(table.swept[k][i])}" for k in others)
-              for i in range(table.n_points)]
-    groups = list(dict.fromkeys(labels))
+    _, groups = plot_lines(table, key)
     if len(groups) * len(table.energy_j) > MAX_PLOT_LINES:
         raise SpecError(CMDLINE, "--plot", path, f"at most {MAX_PLOT_LINES} lines; sweep "
                         "fewer other attributes or pick actions with --action")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    x = np.array([float(_display(v)) for v in table.swept[key]])
-    for label in groups:
-        idx = [i for i, lab in enumerate(labels) if lab == label]
-        for action, e in table.energy_j.items():
-            name = action + (f" ({label})" if label else "")
-            ax.plot(x[idx], e[idx] * PJ, marker="o", ms=3, label=name)
-    ax.set_xlabel(key)
-    ax.set_ylabel("energy per action (pJ)")
-    ax.set_yscale("log")
-    ax.set_title(f"{table.component}")
-    ax.legend(fontsize=7)
-    buf = io.BytesIO()
-    ext = Path(path).suffix.lower().lstrip(".") or "png"
-    fig.savefig(buf, format=ext, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return energy_plot(table, key, Path(path).suffix.lower().lstrip(".") or "png")
 
 
 def _check_costs(table: ComponentTable) -> None:
     """Every cost of every row is finite and non-negative, else a one-line error naming
     the row's attributes, the quantity and its value."""
     for i in range(table.n_points):
-        for key, value in _row_costs(table, i).items():
+        for key, value in row_costs(table, i).items():
             if not (np.isfinite(value) and value >= 0):
-                swept = ", ".join(f"{k}={_display(v[i])}" for k, v in table.swept.items())
+                swept = ", ".join(f"{k}={display(v[i])}" for k, v in table.swept.items())
                 raise ModelDomainError(key, value, f"a finite non-negative number; the model "
                                        f"{table.model.__name__} gave it at row {i}"
                                        + (f" ({swept})" if swept else ""))

@@ -16,16 +16,15 @@ import pytest
 
 PATCH_PAPER_WRITER = """
 import os, signal, sys
-import grcim.report.paper as paper
-real = paper.write_paper_files
+import grcim.cli.paper as paper
+real = paper._write_files
 
-def write_then_signal(result, out):
-    written = real(result, out)              # all files are in the temporary folder now
+def write_then_signal(files, out):
+    real(files, out)                         # all files are in the temporary folder now
     assert len(list(out.iterdir())) >= 5
     os.kill(os.getpid(), signal.{sig})
-    return written
 
-paper.write_paper_files = write_then_signal
+paper._write_files = write_then_signal
 from grcim.cli.main import main
 sys.exit(main(["paper", "--out", sys.argv[1], "--samples", "1000", "--jobs", "1",
                "--quiet"]))

@@ -31,9 +31,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from grcim.report.paper import write_paper_files
 from grcim.physics.energy.adc import hwcomponents_adc_available
 from grcim.physics.formats import get_format
+from grcim.report.paper import paper_files
 from grcim.studies.paper import (
     DEFINITIONS,
     SATURATION_LIMIT,
@@ -53,7 +53,9 @@ REQUIRED_KEYS = ("sqnr_target_db", "adc_law", "iso_energy_dynamic_range_gain_bit
 def paper(tmp_path_factory: pytest.TempPathFactory) -> tuple[PaperResult, Path]:
     result = run_paper(SETTINGS)
     out = tmp_path_factory.mktemp("paper")
-    write_paper_files(result, out)
+    for name, data in paper_files(result).items():
+        target = out / name
+        target.write_bytes(data) if isinstance(data, bytes) else target.write_text(data)
     return result, out
 
 
