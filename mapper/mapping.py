@@ -22,20 +22,21 @@ from grcim.mapper.actions import (
     stack_counts,
 )
 from grcim.mapper.allocation import Allocation, allocate
-from grcim.mapper.components import bind_components
+from grcim.mapper.components import ChipComponents, bind_components
 from grcim.mapper.optable import OpTable, build_optable
 from grcim.mapper.placement import Placement, place_activations
 from grcim.mapper.pricing import Prices, price_components
 from grcim.mapper.result import LEAKAGE, MappingResult, OpRecord
+from grcim.mapper.rollup import by_component_and_action
 from grcim.mapper.schedule import Schedule, schedule
 from grcim.mapper.search import OBJECTIVES, LoopNest, search_mappings
 from grcim.mapper.tiling import tile_matrices
 from grcim.mapper.traffic import Traffic, format_bytes, plan_traffic
 from grcim.mapper.vector_ops import vector_op_counts
-from grcim.workloads import OpKind
+from grcim.workloads import OpKind, Step
 
 __all__ = ["MapOptions", "DEFAULT_OPTIONS", "OBJECTIVES", "map_graph", "check_bits",
-           "peak_cim_macs_per_s"]
+           "peak_cim_macs_per_s", "fp_macro"]
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,10 @@ def check_bits(arch: Arch, graph: nx.DiGraph) -> None:
         A width differs from the macro's format.
     """
     macro = arch.macro
+    step = Step.of(graph)
     for what, key, field in (("weights", "weight_bits", "weight_format"),
                              ("activations", "act_bits", "input_format")):
-        bits = graph.graph.get(key)
+        bits = getattr(step, key)
         fmt = macro.format_info(field)  # type: ignore[arg-type]
         if bits is not None and bits != fmt.bits:
             raise MappingError(f"the workload's {what} are {bits}-bit but arch {arch.name!r} "
@@ -99,6 +101,19 @@ def peak_cim_macs_per_s(arch: Arch) -> float:
     one = np.ones(1, dtype=np.int64)
     til = tile_matrices(one * macro.rows, one * c_w, one, macro, arch.clock_hz)
     return arch.n_macros * macro.rows * c_w / float(til.mvm_time_s[0])
+
+
+def fp_macro(arch: Arch) -> bool:
+    """The macro's input and weight formats are floating point (its MACs are FLOPs)."""
+    return all(arch.macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
+               for f in ("input_format", "weight_format"))
+
+
+def _array_utilization(counts: ActionCounts, alloc: Allocation) -> float:
+    """Weights over loaded weight slots, averaged over CIM MACs (0 without CIM MACs)."""
+    cim_macs = float(counts.cim_macs.sum())
+    used = float((counts.cim_macs * alloc.tiling.array_utilization).sum())
+    return used / cim_macs if cim_macs else 0.0
 
 
 def _by_role(t: OpTable, values: np.ndarray) -> dict[str, float]:
@@ -221,11 +236,30 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     if options.objective not in OBJECTIVES:
         raise MappingError(f"objective = {options.objective!r}: one of "
                            f"{', '.join(OBJECTIVES)}")
+    check_bits(arch, graph)
+    return _result(arch, _plan(arch, build_optable(graph), options), options, workload)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Every stage's output for one step (the pipeline of the module docstring)."""
+
+    comps: ChipComponents
+    t: OpTable
+    alloc: Allocation
+    place: Placement
+    prices: Prices
+    nest: LoopNest
+    traffic: Traffic
+    counts: ActionCounts
+    sched: Schedule
+
+
+def _plan(arch: Arch, t: OpTable, options: MapOptions) -> _Plan:
+    """Allocate, place, search, count and schedule the ops of ``t`` on ``arch``."""
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None  # bind_components refuses macro files
-    check_bits(arch, graph)
-    t = build_optable(graph)
     keys = all_keys(comps)
     alloc = allocate(t, chip, arch.clock_hz, options.replicate, options.weights_preloaded)
     place = place_activations(t, chip, comps.sram is not None, options.sram_fraction)
@@ -241,58 +275,36 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     q = count_inputs(t, alloc, nest, traffic, chip)
     counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q, chip.macro)
     sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
+    return _Plan(comps, t, alloc, place, prices, nest, traffic, counts, sched)
+
+
+def _result(arch: Arch, plan: _Plan, options: MapOptions, workload: str | None
+            ) -> MappingResult:
+    """The plan's energies rolled up (:mod:`grcim.mapper.rollup`) into a result."""
+    t, alloc, prices, traffic, counts, sched = (plan.t, plan.alloc, plan.prices,
+                                                plan.traffic, plan.counts, plan.sched)
+    chip = arch.chip
+    assert chip is not None
     per_action = np.array([prices.energy_j[k] for k in counts.keys])
-    energy_matrix = counts.counts * per_action
+    energy_matrix = counts.counts * per_action  # (op, action) J
     op_energy = energy_matrix.sum(axis=1)
-    key_energy = energy_matrix.sum(axis=0)
     leak = {name: p * sched.latency_s for name, p in prices.leak_power_w.items()}
-    dynamic = float(op_energy.sum())
-    leak_total = float(sum(leak.values()))
-    total = dynamic + leak_total
-    by_component: dict[str, float] = {c.name: 0.0 for c in comps.all()}
-    by_action: dict[str, float] = {}
-    for (name, action), e in zip(counts.keys, key_energy, strict=True):
-        by_component[name] += float(e)
-        by_action[f"{name}.{action}"] = float(e)
-    for name, e in leak.items():
-        by_component[name] += e
-        if e:
-            by_action[f"{name}.leak"] = e
+    by_component, by_action = by_component_and_action(
+        dict(zip(counts.keys, energy_matrix.sum(axis=0), strict=True)), leak,
+        (c.name for c in plan.comps.all()))
     by_role = _by_role(t, op_energy)
-    by_role[LEAKAGE] = leak_total
-    attrs = t.graph_attrs
-    batch, tokens = int(attrs.get("batch", 1)), int(attrs.get("tokens", 1))
-    phase = str(attrs.get("phase", "prefill"))
-    tokens_per_step = batch * tokens
-    latency = sched.latency_s
-    macs = float(t.macs.sum())
-    vector_ops = float(counts.vector_ops.sum())
-    macro = arch.macro
-    fp_cim = all(macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
-                 for f in ("input_format", "weight_format"))
-    cim_macs = float(counts.cim_macs.sum())
-    # vector_ops already holds the mul + add of each MAC run on the vector unit
-    ops_total = 2.0 * cim_macs + vector_ops
-    flops = (2.0 * cim_macs if fp_cim else 0.0) + vector_ops
-    peak = peak_cim_macs_per_s(arch)
-    util_w = float((counts.cim_macs * alloc.tiling.array_utilization).sum())
-    positive = total > 0
-    result = MappingResult(
+    by_role[LEAKAGE] = float(sum(leak.values()))
+    dynamic = float(op_energy.sum())
+    step = t.step
+    return MappingResult(
         engine="grcim", arch=arch.name, arch_description=arch.description,
-        workload=workload or str(attrs.get("model", "graph")), phase=phase, batch=batch,
-        tokens=tokens, context=int(attrs.get("context", tokens)), energy_j=total,
-        dynamic_energy_j=dynamic, leak_energy_j=leak_total, latency_s=latency,
-        tokens_per_step=tokens_per_step,
-        energy_per_token_j=total / tokens_per_step,
-        tokens_per_s=tokens_per_step / latency if latency > 0 else float("inf"),
-        time_to_first_token_s=latency if phase == "prefill" else None,
-        per_token_latency_s=latency if phase == "decode" else None,
-        macs=macs, cim_macs=cim_macs, vector_ops=vector_ops,
-        tops_per_w=ops_total / total / 1e12 if positive else 0.0,
-        tflops_per_w=flops / total / 1e12 if positive else 0.0,
+        workload=workload or step.model, phase=step.phase, batch=step.batch,
+        tokens=step.tokens, context=step.context, energy_j=dynamic + by_role[LEAKAGE],
+        dynamic_energy_j=dynamic, leak_energy_j=by_role[LEAKAGE], latency_s=sched.latency_s,
+        macs=float(t.macs.sum()), cim_macs=float(counts.cim_macs.sum()),
+        vector_ops=float(counts.vector_ops.sum()), fp_macro=fp_macro(arch),
         area_m2=float(sum(prices.area_m2.values())),
-        mac_utilization=cim_macs / (latency * peak) if latency > 0 else 0.0,
-        array_utilization=util_w / cim_macs if cim_macs else 0.0,
+        array_utilization=_array_utilization(counts, alloc),
         adc_conversions=float(counts.adc_conversions.sum()),
         dac_conversions=float(counts.dac_conversions.sum()),
         dram_read_bytes=float(traffic.dram_read_bits.sum()) / 8,
@@ -309,10 +321,10 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
         area_by_component=dict(prices.area_m2),
         actions={f"{n}.{a}": float(v) for (n, a), v in counts.totals().items()},
         action_energy_j={f"{n}.{a}": e for (n, a), e in prices.energy_j.items()},
-        peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
+        peak_cim_macs_per_s=peak_cim_macs_per_s(arch),
+        peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
-        ops=(_records(t, alloc, place, nest, traffic, counts, sched, op_energy)
+        ops=(_records(t, alloc, plan.place, plan.nest, traffic, counts, sched, op_energy)
              if options.keep_ops else ()),
-        notes=_notes(t, alloc, traffic, arch, options, sched, nest),
+        notes=_notes(t, alloc, traffic, arch, options, sched, plan.nest),
     )
-    return result

@@ -13,15 +13,14 @@ integer at most :data:`MAX_COUNT`; matmul shapes are positive and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import MappingError
-from grcim.workloads import Op, OpKind
+from grcim.workloads import Op, OpKind, Step
 
 __all__ = ["OpTable", "build_optable", "KIND_CODES", "MAX_COUNT"]
 
@@ -63,8 +62,8 @@ class OpTable:
         Row indices each op reads from (graph in-edges).
     successors_count : ndarray of int64
         Number of ops reading each op's output.
-    graph_attrs : dict
-        The graph's attributes (``model``, ``phase``, ``batch``, ``tokens``, ``context``, ...).
+    step : Step
+        The step the graph describes (model, phase, batch, tokens, context, widths).
     """
 
     names: tuple[str, ...]
@@ -90,7 +89,7 @@ class OpTable:
     kv_bits: I64
     predecessors: tuple[tuple[int, ...], ...]
     successors_count: I64
-    graph_attrs: dict[str, Any] = field(default_factory=dict)
+    step: Step
 
     def __len__(self) -> int:
         return len(self.names)
@@ -138,7 +137,7 @@ def build_optable(graph: nx.DiGraph) -> OpTable:
     table = OpTable(
         names=tuple(names), roles=tuple(op.role for op in ops),
         layers=tuple(op.layer for op in ops), ops=tuple(ops), kind=kind,
-        predecessors=preds, successors_count=succ, graph_attrs=dict(graph.graph), **cols)
+        predecessors=preds, successors_count=succ, step=Step.of(graph), **cols)
     _check(table)
     return table
 

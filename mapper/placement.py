@@ -76,15 +76,13 @@ def format_bytes(n_bytes: float) -> str:
 
 def _storage(t: OpTable) -> tuple[float, float]:
     """(weight bits of the whole model, KV-cache bits after the step)."""
-    attrs = t.graph_attrs
-    config = attrs.get("config")
-    if config is not None and {"batch", "context", "weight_bits", "kv_bits"} <= set(attrs):
+    step = t.step
+    if step.config is not None and step.weight_bits is not None and step.kv_bits is not None:
         from grcim.workloads import parameter_count
         from grcim.workloads.totals import kv_cache_elements
 
-        weights = float(parameter_count(config)) * attrs["weight_bits"]
-        kv = float(kv_cache_elements(config, attrs["batch"], attrs["context"])) * attrs[
-            "kv_bits"]
+        weights = float(parameter_count(step.config)) * step.weight_bits
+        kv = float(kv_cache_elements(step.config, step.batch, step.context)) * step.kv_bits
         return weights, kv
     # A hand-built graph: what its ops hold.
     return float(t.bits("weight_elements", "weight_bits").sum()), float(

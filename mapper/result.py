@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["OpRecord", "MappingResult", "LEAKAGE"]
+__all__ = ["OpRecord", "MappingResult", "LEAKAGE", "JSON_KEYS"]
 
 LEAKAGE = "(leakage)"
 """Layer-type key of the leakage energy (leakage belongs to the step, not to an op)."""
@@ -80,25 +80,13 @@ class MappingResult:
         Step energy and its dynamic and leakage parts, J.
     latency_s : float
         Step latency, s (time to first token in prefill, per-token latency in decode).
-    tokens_per_step : int
-        Tokens the step produces or consumes: ``batch * tokens``.
-    energy_per_token_j : float
-        ``energy_j / tokens_per_step``, J.
-    tokens_per_s : float
-        ``tokens_per_step / latency_s``, 1/s.
-    time_to_first_token_s, per_token_latency_s : float or None
-        The step latency, under the name of its phase (the other is None).
     macs, cim_macs, vector_ops : float
-        All MACs (weights and attention), those run in CIM, scalar vector-unit operations.
-    tops_per_w, tflops_per_w : float
-        ``(2 cim_macs + vector_ops) / energy_j / 1e12`` (all operations; a MAC on the
-        vector unit is its mul + add), and the same over floating-point operations only
-        (CIM MACs count when the macro's formats are floating point; vector-unit
-        operations are FP16); 1e12 op/J = TOPS/W.
+        All MACs (weights and attention), those run in CIM, scalar vector-unit operations
+        (a MAC on the vector unit is its mul + add).
+    fp_macro : bool
+        The macro's input and weight formats are floating point (its MACs count as FLOPs).
     area_m2 : float
         Chip area from the arch and models (DRAM excluded), m².
-    mac_utilization : float
-        CIM MACs over what all macros could do in ``latency_s`` at full array use.
     array_utilization : float
         Weights over loaded weight slots, averaged over CIM MACs (nan when the engine does
         not report it).
@@ -154,18 +142,11 @@ class MappingResult:
     dynamic_energy_j: float
     leak_energy_j: float
     latency_s: float
-    tokens_per_step: int
-    energy_per_token_j: float
-    tokens_per_s: float
-    time_to_first_token_s: float | None
-    per_token_latency_s: float | None
     macs: float
     cim_macs: float
     vector_ops: float
-    tops_per_w: float
-    tflops_per_w: float
+    fp_macro: bool
     area_m2: float
-    mac_utilization: float
     array_utilization: float
     adc_conversions: float
     dac_conversions: float
@@ -193,20 +174,87 @@ class MappingResult:
     ops: tuple[OpRecord, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
+    # --- metrics derived from the fields above (written by to_dict, never stored)
+    @property
+    def tokens_per_step(self) -> int:
+        """Tokens the step produces or consumes: ``batch * tokens``."""
+        return self.batch * self.tokens
+
+    @property
+    def energy_per_token_j(self) -> float:
+        """``energy_j / tokens_per_step``, J."""
+        return self.energy_j / self.tokens_per_step
+
+    @property
+    def tokens_per_s(self) -> float:
+        """``tokens_per_step / latency_s``, 1/s (inf for a zero latency)."""
+        return self.tokens_per_step / self.latency_s if self.latency_s > 0 else float("inf")
+
+    @property
+    def time_to_first_token_s(self) -> float | None:
+        """The step latency of a prefill, s (None in decode)."""
+        return self.latency_s if self.phase == "prefill" else None
+
+    @property
+    def per_token_latency_s(self) -> float | None:
+        """The step latency of a decode step, s (None in prefill)."""
+        return self.latency_s if self.phase == "decode" else None
+
+    @property
+    def tops_per_w(self) -> float:
+        """``(2 cim_macs + vector_ops) / energy_j / 1e12``: all operations per joule;
+        1e12 op/J = TOPS/W (0 for a zero energy)."""
+        ops = 2.0 * self.cim_macs + self.vector_ops
+        return ops / self.energy_j / 1e12 if self.energy_j > 0 else 0.0
+
+    @property
+    def tflops_per_w(self) -> float:
+        """As :attr:`tops_per_w` over floating-point operations only: CIM MACs when the
+        macro is floating point (``fp_macro``), vector-unit operations (FP16)."""
+        flops = (2.0 * self.cim_macs if self.fp_macro else 0.0) + self.vector_ops
+        return flops / self.energy_j / 1e12 if self.energy_j > 0 else 0.0
+
+    @property
+    def mac_utilization(self) -> float:
+        """CIM MACs over what all macros could do in ``latency_s`` at full array use."""
+        if self.latency_s <= 0:
+            return 0.0
+        return self.cim_macs / (self.latency_s * self.peak_cim_macs_per_s)
+
     @property
     def dram_bytes(self) -> float:
         """DRAM bytes read and written, bytes."""
         return self.dram_read_bytes + self.dram_write_bytes
 
     def to_dict(self, include_ops: bool = False) -> dict[str, Any]:
-        """JSON-ready dict: every field (SI, units in the key names), ``breakdown`` =
-        ``energy_by_component``, and the ops when ``include_ops``."""
-        data = asdict(self)
-        ops = data.pop("ops")
+        """JSON-ready dict: every field and derived metric (SI, units in the key names) in
+        :data:`JSON_KEYS` order, ``breakdown`` = ``energy_by_component``, and the ops when
+        ``include_ops``."""
+        data: dict[str, Any] = {}
+        for key in JSON_KEYS:
+            value = getattr(self, key)
+            data[key] = dict(value) if isinstance(value, dict) else value
+        data["notes"] = tuple(self.notes)
         data["breakdown"] = dict(self.energy_by_component)
         data["dram_bytes"] = self.dram_bytes
         data["units"] = {"energy": "J", "time": "s", "area": "m^2", "data": "bytes",
                          "rates": "1/s", "tops_per_w": "1e12 op/J"}
         if include_ops:
-            data["ops"] = ops
+            data["ops"] = tuple(asdict(op) for op in self.ops)
         return data
+
+
+JSON_KEYS: tuple[str, ...] = (
+    "engine", "arch", "arch_description", "workload", "phase", "batch", "tokens", "context",
+    "energy_j", "dynamic_energy_j", "leak_energy_j", "latency_s", "tokens_per_step",
+    "energy_per_token_j", "tokens_per_s", "time_to_first_token_s", "per_token_latency_s",
+    "macs", "cim_macs", "vector_ops", "tops_per_w", "tflops_per_w", "area_m2",
+    "mac_utilization", "array_utilization", "adc_conversions", "dac_conversions",
+    "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
+    "cell_bits_written", "weights_resident", "pipelined", "bound", "critical_path_s",
+    "resource_time_s", "energy_by_component", "energy_by_action", "energy_by_layer_type",
+    "latency_by_layer_type", "bound_by_layer_type", "area_by_component", "actions",
+    "action_energy_j", "peak_cim_macs_per_s", "peak_vector_ops_per_s",
+    "dram_bandwidth_bytes_per_s")
+"""Keys of :meth:`MappingResult.to_dict` before ``notes``, in order (fields and derived
+metrics; the JSON layout of grcim 0.1)."""

@@ -30,7 +30,7 @@ from grcim.errors import CMDLINE, MappingError
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.engines import run_engine
 from grcim.mapper.mapping import DEFAULT_OPTIONS, MapOptions
-from grcim.mapper.result import MappingResult
+from grcim.mapper.result import JSON_KEYS, MappingResult
 from grcim.mapper.vector_ops import VECTOR_ACTIONS
 from grcim.workloads import build_graph, default_model_name, load_model_configs
 
@@ -227,14 +227,14 @@ def check_result_numbers(result: MappingResult) -> None:
         for key, value in getattr(result, name).items():
             if _bad(value):
                 raise fail(_where(name, key, value, result))
-    for f in dataclasses.fields(result):
-        value = getattr(result, f.name)
+    for name in JSON_KEYS:  # fields and derived metrics alike
+        value = getattr(result, name)
         if isinstance(value, dict):
             for key, v in value.items():
                 if _bad(v):
-                    raise fail(_where(f.name, key, v, result))
+                    raise fail(_where(name, key, v, result))
         elif _bad(value):
-            raise fail(f"{f.name} = {value!r}")
+            raise fail(f"{name} = {value!r}")
     for op in result.ops:
         for f in dataclasses.fields(op):
             value = getattr(op, f.name)

@@ -160,7 +160,7 @@ def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
                      for i, j in enumerate(idx))
     totals = busy.sum(axis=0)
     resource_time = {r: float(v) for r, v in zip(RESOURCES, totals, strict=True)}
-    rows_per_step = int(t.graph_attrs.get("batch", 1)) * int(t.graph_attrs.get("tokens", 1))
+    rows_per_step = t.step.rows
     pipelined = pipeline and alloc.resident and rows_per_step > 1
     if pipelined:
         tau = op_latency / rows_per_step

@@ -89,7 +89,7 @@ def vector_op_counts(t: OpTable, on_vector_unit: NDArray[np.bool_]) -> F64:
         A vector op's ``vector_ops`` differs from ``elements`` times its recipe's operations
         per element.
     """
-    config = t.graph_attrs.get("config")
+    config = t.step.config
     mix = np.zeros((len(t), len(VECTOR_ACTIONS)))
     for i, op in enumerate(t.ops):
         if op.vector_ops == 0:

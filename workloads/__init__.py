@@ -6,8 +6,8 @@ Rules of this subpackage: it imports only the grcim core (``errors``, ``yamlio``
 frozen dataclasses); counts are exact integers, bytes are SI bytes.
 
 Modules: ``config`` (ModelConfig, YAML loading), ``ops`` (Op record), ``transformer``
-(build_graph), ``totals`` (parameter counts, graph totals), ``einsum_export`` (AccelForge
-einsum YAML). The bundled model library is ``models.yaml``.
+(build_graph), ``step`` (the step a graph describes), ``totals`` (parameter counts, graph
+totals), ``einsum_export`` (AccelForge einsum YAML). The bundled model library is ``models.yaml``.
 """
 
 from .config import (
@@ -18,6 +18,7 @@ from .config import (
     validate_workload_file,
 )
 from .ops import Op, OperandKind, OpKind
+from .step import Step
 from .totals import graph_totals, parameter_breakdown, parameter_count
 from .transformer import build_graph
 
@@ -31,6 +32,7 @@ __all__ = [
     "OpKind",
     "OperandKind",
     "build_graph",
+    "Step",
     "graph_totals",
     "parameter_count",
     "parameter_breakdown",

@@ -57,9 +57,11 @@ import yaml
 from grcim.arch import Arch, DynamicMatmulUnit
 from grcim.errors import MappingError
 from grcim.mapper.components import ChipComponents, Component, bind_components
-from grcim.mapper.mapping import check_bits, peak_cim_macs_per_s
+from grcim.mapper.mapping import check_bits, fp_macro, peak_cim_macs_per_s
 from grcim.mapper.pricing import model_classes, price_components
 from grcim.mapper.result import LEAKAGE, MappingResult
+from grcim.mapper.rollup import by_component_and_action
+from grcim.workloads import Step
 
 __all__ = ["ACCELFORGE_VERSION", "AccelForgeRun", "run_accelforge", "map_with_accelforge",
            "require_accelforge", "EINSUM_ROLES", "workload_yaml_for_matmul"]
@@ -324,8 +326,7 @@ def map_with_accelforge(arch: Arch, graph: nx.DiGraph, layer: int = 0,
 
     require_accelforge()
     check_bits(arch, graph)
-    attrs = graph.graph
-    config = attrs.get("config")
+    config = Step.of(graph).config
     if config is None:
         raise MappingError("the AccelForge engine needs a graph built by build_graph "
                            "(its model config is exported as einsums)")
@@ -402,13 +403,13 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None
-    attrs = graph.graph
+    step = Step.of(graph)
     energy = {k: v * scale for k, v in run.energy_j.items()}
     acts = {k: v * scale for k, v in run.actions.items()}
-    by_component: dict[str, float] = defaultdict(float)
+    # AccelForge reports leakage as each component's "leak" action: kept in place
+    by_component, by_action = by_component_and_action(energy)
     leak_by_component: dict[str, float] = defaultdict(float)
     for (comp, action), v in energy.items():
-        by_component[comp] += v
         if action == "leak":
             leak_by_component[comp] += v
     leak = sum(leak_by_component.values())
@@ -427,25 +428,18 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
     for name, v in run.latency_by_einsum.items():
         lat_role[_role(name)] += v * scale
     latency = run.latency_s * scale
-    batch, tokens = int(attrs["batch"]), int(attrs["tokens"])
-    phase = str(attrs["phase"])
 
     def count(comp: Any, action: str) -> float:
         return acts.get((comp.name, action), 0.0) if comp is not None else 0.0
 
     macs = count(comps.mac, "compute") + count(comps.vector, "compute")
     cim_macs = count(comps.mac, "compute")
-    fp = all(arch.macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
-             for f in ("input_format", "weight_format"))
-    flops = 2 * count(comps.vector, "compute") + (2 * cim_macs if fp else 0.0)
     area = price_components(arch, comps, ()).area_m2  # same models as AccelForge's
-    peak = peak_cim_macs_per_s(arch)
     outputs = [c for c in comps.tolls if c.level == 2 and "output" in c.charges]
     inputs = [c for c in comps.tolls if c.level == 2 and "input" in c.charges]
     adc_toll, dac_toll = _pick_toll(outputs, "adc"), _pick_toll(inputs, "dac")
     adc = count(adc_toll, "read") if adc_toll is not None else 0.0
     dac = count(dac_toll, "read") if dac_toll is not None else 0.0
-    steps = batch * tokens
     notes = [f"AccelForge {ACCELFORGE_VERSION} FFM mapper, one decoder layer x {scale} "
              f"layers, einsums mapped one by one ({run.wall_s:.0f} s)",
              "not in AccelForge's model: norms, RoPE, activations, residual adds, "
@@ -463,17 +457,12 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
     notes += _leak_notes(arch, comps, leak_by_component, latency)
     return MappingResult(
         engine="accelforge", arch=arch.name, arch_description=arch.description,
-        workload=str(attrs.get("model", "graph")), phase=phase, batch=batch, tokens=tokens,
-        context=int(attrs["context"]), energy_j=total, dynamic_energy_j=total - leak,
-        leak_energy_j=leak, latency_s=latency, tokens_per_step=steps,
-        energy_per_token_j=total / steps,
-        tokens_per_s=steps / latency if latency > 0 else float("inf"),
-        time_to_first_token_s=latency if phase == "prefill" else None,
-        per_token_latency_s=latency if phase == "decode" else None,
+        workload=step.model, phase=step.phase, batch=step.batch, tokens=step.tokens,
+        context=step.context, energy_j=total, dynamic_energy_j=total - leak,
+        leak_energy_j=leak, latency_s=latency,
+        # a MAC on the vector unit is its mul + add
         macs=macs, cim_macs=cim_macs, vector_ops=2 * count(comps.vector, "compute"),
-        tops_per_w=2 * macs / total / 1e12 if total else 0.0,
-        tflops_per_w=flops / total / 1e12 if total else 0.0, area_m2=sum(area.values()),
-        mac_utilization=cim_macs / (latency * peak) if latency > 0 else 0.0,
+        fp_macro=fp_macro(arch), area_m2=sum(area.values()),
         array_utilization=float("nan"),
         adc_conversions=adc, dac_conversions=dac,
         dram_read_bytes=count(comps.dram, "read") / 8,
@@ -482,12 +471,12 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
         sram_write_bytes=count(comps.sram, "write") / 8,
         cell_bits_written=count(comps.cells, "write"), weights_resident=False,
         pipelined=False, bound="accelforge", critical_path_s=latency, resource_time_s={},
-        energy_by_component=dict(by_component),
-        energy_by_action={f"{c}.{a}": v for (c, a), v in energy.items()},
+        energy_by_component=by_component, energy_by_action=by_action,
         energy_by_layer_type=dict(by_role), latency_by_layer_type=dict(lat_role),
         bound_by_layer_type={}, area_by_component=dict(area),
         actions={f"{c}.{a}": v for (c, a), v in acts.items()}, action_energy_j={},
-        peak_cim_macs_per_s=peak, peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
+        peak_cim_macs_per_s=peak_cim_macs_per_s(arch),
+        peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
         notes=tuple(notes),
     )

@@ -55,7 +55,8 @@ def test_kv_in_cim_larger_than_the_macros(tiny_arch, tiny_llama):
 
 
 def test_inconsistent_shapes_name_the_op(tiny_arch):
-    g = nx.DiGraph(phase="prefill", batch=1, tokens=2, weight_bits=8, act_bits=8)
+    g = nx.DiGraph(model="hand", phase="prefill", batch=1, tokens=2, context=2,
+                   weight_bits=8, act_bits=8)
     g.add_node("bad", op=Op("bad", OpKind.WEIGHT_MATMUL, "q_proj", 0, m=2, k=4, n=4,
                             batch_count=1, macs=64, weight_elements=16))
     with pytest.raises(MappingError) as err:
@@ -65,7 +66,8 @@ def test_inconsistent_shapes_name_the_op(tiny_arch):
 
 
 def test_vector_op_count_inconsistent_with_elements(tiny_arch):
-    g = nx.DiGraph(phase="prefill", batch=1, tokens=2, weight_bits=8, act_bits=8)
+    g = nx.DiGraph(model="hand", phase="prefill", batch=1, tokens=2, context=2,
+                   weight_bits=8, act_bits=8)
     g.add_node("sm", op=Op("sm", OpKind.SOFTMAX, "softmax", 0, elements=10, vector_ops=49,
                            input_elements=10, output_elements=10))
     with pytest.raises(MappingError, match="op 'sm': vector_ops = 49 inconsistent"):
@@ -108,7 +110,8 @@ def test_a_declining_model_is_one_line(tiny_arch_file):
     from grcim.arch import load_arch_text
 
     arch = load_arch_text(text, "<declining>", "declining")
-    g = nx.DiGraph(phase="prefill", batch=1, tokens=1, weight_bits=8, act_bits=8)
+    g = nx.DiGraph(model="hand", phase="prefill", batch=1, tokens=1, context=1,
+                   weight_bits=8, act_bits=8)
     g.add_node("mm", op=Op("mm", OpKind.WEIGHT_MATMUL, "mm", None, m=1, k=4, n=4,
                            batch_count=1, macs=16, weight_elements=16, input_elements=4,
                            output_elements=4))
@@ -116,3 +119,24 @@ def test_a_declining_model_is_one_line(tiny_arch_file):
         map_graph(arch, g)
     text = _one_line(err.value)
     assert "node 'MAC'" in text and "n_rows" in text
+
+
+@pytest.mark.parametrize(("attrs", "message"), [
+    ({"phase": "prefill", "batch": 1, "tokens": 2, "context": 2}, "lacks the step attribute"
+     r"\(s\) model"),
+    ({"model": "m", "phase": "train", "batch": 1, "tokens": 2, "context": 2}, "phase = 'train'"),
+    ({"model": "m", "phase": "prefill", "batch": 0, "tokens": 2, "context": 2}, "batch = 0"),
+    ({"model": "m", "phase": "prefill", "batch": 1, "tokens": 2, "context": 1},
+     "context = 1: at least its tokens"),
+    ({"model": "m", "phase": "prefill", "batch": 1, "tokens": 2, "context": 2,
+      "weight_bits": 8.5}, "weight_bits = 8.5"),
+])
+def test_a_graph_without_its_step_is_refused(tiny_arch, attrs, message):
+    # the step's attributes are read once (grcim.workloads.Step): a missing or wrong one is
+    # an error naming it, never a silent default
+    g = nx.DiGraph(**attrs)
+    g.add_node("mm", op=Op("mm", OpKind.WEIGHT_MATMUL, "q_proj", 0, m=2, k=4, n=4,
+                           batch_count=1, macs=32, weight_elements=16, input_elements=8,
+                           output_elements=8))
+    with pytest.raises(MappingError, match=message):
+        map_graph(tiny_arch(), g)

@@ -20,7 +20,8 @@ def test_recipes_sum_to_the_workload_counts():
 
 
 def test_vector_energy_by_hand(tiny_arch):
-    g = nx.DiGraph(phase="prefill", batch=1, tokens=1, weight_bits=8, act_bits=8)
+    g = nx.DiGraph(model="hand", phase="prefill", batch=1, tokens=1, context=1,
+                   weight_bits=8, act_bits=8)
     # a softmax over 10 scores: 30 adds, 10 muls, 10 exps at 1, 2, 4 pJ
     g.add_node("sm", op=Op("sm", OpKind.SOFTMAX, "softmax", 0, elements=10, vector_ops=50,
                            input_elements=10, output_elements=10))
