@@ -276,9 +276,10 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     k_m = _split(t_k, s.k_group, "row tiles", "groups", why)
     n_m = _split(t_n, s.n_group, "column tiles", "waves", why)
     g, q = t_k // k_m, t_n // n_m
-    chunks = divisor_at_most(m, s.chunks)
+    chunks = next(c for c in range(min(s.chunks, m), m + 1) if m % c == 0)
     if chunks != s.chunks:
-        why.append(f"the {m} input vectors do not split into {s.chunks} SRAM chunks")
+        why.append(f"the {m} input vectors do not split into {s.chunks} row chunks "
+                   f"(Timeloop: {chunks})")
     k_outer = s.order == "K-outer"
     if s.psum_in_sram:
         why.append(f"grcim sends the last of the {g} rounds' sums straight to DRAM, Timeloop "
