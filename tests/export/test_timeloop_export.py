@@ -137,6 +137,11 @@ def test_ert_and_art_are_grcim_prices_per_timeloop_action(wave: Any) -> None:
     mac_leak = hwcomponents.get_leak_power(cls, attrs, models=models)
     assert mac_leak > 0.0
     assert cells["leak"] == pytest.approx(mac_leak * 1e-9 * 1e12, rel=1e-12)
+    # the arch counts 256 cell columns per row (leak_power_scale = area_scale = 1/8): per
+    # Timeloop MAC instance (one weight) that is one model MAC's area
+    mac_name = f"system_top_level.MAC[1..{16 * 4 * 32 * 64}]"
+    assert _entry(art, "ART", mac_name)["area"] == pytest.approx(
+        hwcomponents.get_area(cls, attrs, models=models) * 1e12, rel=1e-12)
 
 
 def test_problem_is_the_einsum(wave: Any) -> None:
