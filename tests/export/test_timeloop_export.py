@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from grcim.arch import load_arch
 from grcim.cli.main import main
 from grcim.errors import MappingError, SpecError
 from grcim.export import Einsum, export_timeloop, select_einsums
+from grcim.export.timeloop_mapping import fixed_mapping
 from grcim.export.timeloop_spec import FILES
 from grcim.mapper import resolve_arch, step_graph
 from grcim.plugins.models import MODELS
@@ -301,6 +303,17 @@ def test_row_chunks_and_k_outer_input_slices() -> None:
     assert f["DRAM"] == {"M": 4, "K": 1, "N": 16}
     assert f["GlobalBuffer"] == {"M": 512, "K": 8, "N": 1}
     assert _permutation(ex, "DRAM")[:2] == ["N", "M"]  # the chunk loop outermost
+
+
+def test_the_exported_choice_is_the_one_grcim_map_reports() -> None:
+    e = einsum(16, 4096, 1024)
+    ex = export_timeloop(EDGE, e)
+    assert ex.mapping.choice.line == ex.grcim.ops[0].mapping
+    assert ex.mapping.choice.line.startswith("weights-outer, 2x8 tiles per wave")
+    # a result whose op record says something else is refused, not silently exported
+    other = replace(ex.grcim, ops=(replace(ex.grcim.ops[0], mapping="K-outer, 16x1 tiles"),))
+    with pytest.raises(MappingError, match="but grcim map chose 'K-outer, 16x1 tiles'"):
+        fixed_mapping(EDGE, e, ex.arch, other)
 
 
 def test_mapper_constraints_fix_physics_only(wave: Any) -> None:
