@@ -52,7 +52,8 @@ the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
   vector per chunk a weights-outer nest would leave nothing below the SRAM changing
   between reduction groups and Timeloop would keep the partial sums in the ADC instead:
   the export runs it K-outer (grcim counts both orders the same; only the SRAM working set
-  differs);
+  differs); with a single column group as well there is nothing to move, and Timeloop's
+  SRAM sees only the ``v N`` final sums;
 - a Timeloop SRAM tile larger than the SRAM: more row chunks (more weight reads).
 
 The mapper's constraints keep what is physics, not choice: the tolls' and cells'
@@ -281,19 +282,20 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         why.append(f"the {m} input vectors do not split into {s.chunks} row chunks "
                    f"(Timeloop: {chunks})")
     k_outer = s.order == "K-outer"
-    if s.psum_in_sram:
+    if s.psum_in_sram and m // chunks == 1 and not k_outer and q == 1:
+        why.append(f"with one input vector and one column group nothing below the SRAM "
+                   f"changes between the {g} reduction groups: Timeloop keeps the partial "
+                   f"sums in the ADC and writes only the {m * n} final sums into the SRAM "
+                   f"(grcim writes and reads {(g - 1) * m * n} partial sums there)")
+    elif s.psum_in_sram:
         why.append(f"grcim sends the last of the {g} rounds' sums straight to DRAM, Timeloop "
                    f"writes them into the SRAM first ({m * n} more SRAM writes)")
         if m // chunks == 1 and not k_outer:
-            if q > 1:  # else nothing below the SRAM changes between reduction groups
-                k_outer = True
-                why.append("with one input vector per chunk Timeloop would keep a "
-                           "weights-outer nest's partial sums in the ADC between reduction "
-                           "groups: the column groups run inside the reduction groups "
-                           "(K-outer, which grcim counts the same)")
-            else:
-                why.append("with one input vector and one column group Timeloop keeps the "
-                           "partial sums in the ADC between reduction groups")
+            k_outer = True
+            why.append("with one input vector per chunk Timeloop would keep a weights-outer "
+                       "nest's partial sums in the ADC between reduction groups: the column "
+                       "groups run inside the reduction groups (K-outer, which grcim counts "
+                       "the same)")
     sram_keep = tuple(d for d, on in (("Inputs", s.input_staged), ("Outputs", s.psum_in_sram))
                       if on)
     depth = chip.sram.size_bytes * 8 // tl.word_bits
