@@ -3,9 +3,10 @@
 Timeloop maps one einsum at a time, from a top level that holds all its tensors. The grcim
 mapping it is compared with is therefore the einsum **in isolation**: a one-op graph
 (input read from DRAM, output written to DRAM), mapped by grcim's analytic engine with
-``MapOptions(replicate=False, weights_preloaded=False)``: no copies of weights onto idle
-macros (Timeloop has no such notion) and the weights loaded from DRAM in the step
-(Timeloop's top level holds them). A projection's bias add and its append to the KV cache
+``MapOptions(replicate=False, weights_preloaded=False)`` (the mapping search minimizing
+energy, the default objective): no copies of weights onto idle macros (Timeloop's macros
+take one input vector at a time) and the weights loaded from DRAM in the step (Timeloop's
+top level holds them). A projection's bias add and its append to the KV cache
 (``k_proj``, ``v_proj``) are not part of the einsum and are left out.
 
 Exported: weight matmuls (projections, FFN, LM head), which grcim always maps onto the

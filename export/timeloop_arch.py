@@ -20,8 +20,11 @@ their own: Timeloop then counts one **read** per input value sent below (multica
 once) and one **update** per partial sum arriving from below (after the spatial reduction
 over the rows). Both are the events grcim counts (``grcim.mapper.actions``): above the row
 groups one per value; at the row-group level a row drive is ``n_input_slices`` DAC steps
-and a partial sum is ``n_weight_slices * n_input_slices`` column conversions, so the ERT
-charges those multiples of the toll's ``read`` energy. Fills of a toll cost nothing.
+and a partial sum is ``converted_slices * n_input_slices`` column conversions (every bit
+column of bit-sliced cells), so the ERT charges those multiples of the toll's ``read``
+energy. Fills of a toll cost nothing (Timeloop refills partial sums of a later reduction
+round into the lowest level that keeps them, a toll here; grcim reads them from the SRAM or
+DRAM, which both count).
 
 Components priced by a grcim model also carry the attributes the arch gives that model
 (documentation, and what ``grcim validate`` checks; Timeloop ignores them).
@@ -36,11 +39,18 @@ mapping that leaves macros idle look cheaper. Timeloop charges no leakage for a 
 level, so the MAC's leakage is charged on the cells' storage level (the same array).
 
 Bandwidths (words per cycle) give Timeloop grcim's roofline: DRAM shared by reads and
-writes, SRAM read and write, a row-group toll that charges outputs at the row group's ADC
-conversion rate (``adcs_per_macro / row groups`` ADCs at ``adc_rate_hz``), one that charges
-inputs at one DAC step per cycle, and the cells at one row write per
-``weight_write_latency_per_row_s`` per macro. DRAM ``depth`` is capped at 2**31 - 1 words
-(Timeloop reads it as a 32-bit integer); the einsum needs far less.
+writes, SRAM read and write, the cells at one row write per
+``weight_write_latency_per_row_s`` per macro, and a row group's matrix-vector products
+(MVMs): one every ``t_mvm = max(t_adc, t_array)`` of this einsum's tiles
+(:mod:`grcim.mapper.tiling`: the row group's ``adcs_per_macro / row groups`` ADCs at
+``adc_rate_hz`` converting the used columns, and the DAC steps at the clock). An MVM drives
+each of its rows once, so the rate is the read bandwidth of the row-group toll that charges
+inputs (the DAC): ``rows / (t_mvm * clock_hz)``. It is not put on the ADC's updates because
+Timeloop's refills of partial sums into the ADC level would count against it too (with
+reduction rounds Timeloop would then take ``(2g - 1) / g`` times grcim's ADC time); an arch
+without such a toll gets the ADC conversion rate on the output tolls' write bandwidth.
+DRAM ``depth`` is capped at 2**31 - 1 words (Timeloop reads it as a 32-bit integer); the
+einsum needs far less.
 """
 
 from __future__ import annotations
@@ -50,6 +60,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from grcim.arch import Arch
 from grcim.arch.nodes import ContainerNode, ForkNode
 from grcim.errors import MappingError
@@ -57,8 +69,10 @@ from grcim.export.einsum import Einsum
 from grcim.mapper.actions import bits_per_action
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.pricing import Prices, model_classes, price_components
+from grcim.mapper.tiling import tile_matrices
 
-__all__ = ["Level", "TimeloopArch", "timeloop_arch", "TOP", "DATASPACES", "MAX_DEPTH"]
+__all__ = ["Level", "TimeloopArch", "timeloop_arch", "MvmRate", "mvm_rate", "divisor_at_most",
+           "TOP", "DATASPACES", "MAX_DEPTH"]
 
 TOP = "system"
 """Name of the top container; the front-end calls the flattened top ``system_top_level``."""
@@ -225,6 +239,42 @@ def _levels(arch: Arch, comps: ChipComponents) -> list[Level]:
     return levels
 
 
+def divisor_at_most(n: int, cap: int) -> int:
+    """Largest divisor of ``n`` not above ``cap`` (at least 1)."""
+    return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
+
+
+@dataclass(frozen=True)
+class MvmRate:
+    """How fast a row group does one matrix-vector product (MVM) of this einsum's tiles.
+
+    Attributes
+    ----------
+    rows : int
+        Rows of a row group the einsum drives (Timeloop's ``Row`` factor).
+    mvm_cycles : float
+        Clock cycles of one MVM, ``max(t_adc, t_array) * clock_hz``
+        (:mod:`grcim.mapper.tiling`).
+    on_inputs : bool
+        A row-group toll charging inputs (the DAC) carries the rate.
+    """
+
+    rows: int
+    mvm_cycles: float
+    on_inputs: bool
+
+
+def mvm_rate(arch: Arch, einsum: Einsum, levels: list[Level]) -> MvmRate:
+    """The MVM rate of a row group on ``einsum`` (see the module docstring)."""
+    op = einsum.op
+    one = np.ones(1, dtype=np.int64)
+    til = tile_matrices(one * op.k, one * op.n, one, arch.macro, arch.clock_hz)
+    return MvmRate(divisor_at_most(op.k, arch.macro.rows_per_adc),
+                   float(til.mvm_time_s[0]) * arch.clock_hz,
+                   any(lv.toll_level == 2 and "Inputs" in lv.keeps for lv in levels
+                       if lv.role == "toll"))
+
+
 def _keys(comps: ChipComponents) -> tuple[tuple[str, str], ...]:
     keys = []
     for c in comps.all():
@@ -256,7 +306,7 @@ def _model_attributes(arch: Arch, c: Component) -> dict[str, Any]:
             if k in params and v is not None}
 
 
-def _node(arch: Arch, lv: Level, word: int, top_storage: str) -> Tagged:
+def _node(arch: Arch, lv: Level, word: int, top_storage: str, rate: MvmRate) -> Tagged:
     macro, chip = arch.macro, arch.chip
     assert chip is not None
     clock = arch.clock_hz
@@ -287,12 +337,13 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str) -> Tagged:
             node["subclass"] = cls
         # the tile a toll holds: a row group's rows of inputs, a row's weights of outputs
         attrs["depth"] = max(macro.rows, macro.cols)
-        if lv.toll_level == 2 and "Outputs" in lv.keeps:
+        if lv.toll_level == 2 and "Inputs" in lv.keeps:  # one MVM per mvm_cycles
+            attrs["read_bandwidth"] = rate.rows / rate.mvm_cycles
+        elif lv.toll_level == 2 and "Outputs" in lv.keeps and not rate.on_inputs:
             adcs = macro.adcs_per_macro / macro.n_row_groups
             attrs["write_bandwidth"] = _per_cycle(
-                adcs * macro.adc_rate_hz / (macro.n_weight_slices * macro.n_input_slices), clock)
-        if lv.toll_level == 2 and "Inputs" in lv.keeps:
-            attrs["read_bandwidth"] = macro.rows_per_adc / macro.n_input_slices
+                adcs * macro.adc_rate_hz / (macro.converted_slices * macro.n_input_slices),
+                clock)
     elif lv.role == "cells":
         node["class"] = "storage"
         attrs["depth"] = 1
@@ -312,7 +363,7 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, tuple[float, float]]]:
     macro = arch.macro
     cycle_s = 1.0 / arch.clock_hz
-    s_x, s_w = macro.n_input_slices, macro.n_weight_slices
+    s_x = macro.n_input_slices
     bits_per_weight = macro.n_weight_slices * macro.cell_bits
     ert, art, scale = [], [], {}
     # Timeloop charges no leakage to a compute level: the MAC's leakage rides on the cells'
@@ -340,7 +391,7 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
             actions = {"read": read, "write": write, "update": write}
         elif lv.role == "toll":
             per_read = s_x if lv.toll_level == 2 else 1
-            per_update = s_w * s_x if lv.toll_level == 2 else 1
+            per_update = macro.converted_slices * s_x if lv.toll_level == 2 else 1
             scale[lv.name] = (float(per_read) if "Inputs" in lv.keeps else 0.0,
                               float(per_update) if "Outputs" in lv.keeps else 0.0)
             event = e[c.name, "read"] * PJ
@@ -374,7 +425,8 @@ def timeloop_arch(arch: Arch, einsum: Einsum) -> TimeloopArch:
         "technology": Quoted(f"{arch.tech_node_m * 1e9:g}nm"),
         "global_cycle_seconds": 1.0 / arch.clock_hz})
     top_storage = next(lv.name for lv in levels if lv.kind == "storage")
-    nodes = [top, *(_node(arch, lv, word, top_storage) for lv in levels)]
+    rate = mvm_rate(arch, einsum, levels)
+    nodes = [top, *(_node(arch, lv, word, top_storage, rate) for lv in levels)]
     ert, art, scale = _tables(arch, levels, word, prices)
     return TimeloopArch(tuple(levels), word, 1.0 / arch.clock_hz,
                         {"version": 0.4, "nodes": nodes},

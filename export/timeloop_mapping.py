@@ -1,31 +1,60 @@
-"""grcim's schedule of one einsum as a fixed Timeloop mapping, and the mapper's constraints.
+"""grcim's chosen mapping of one einsum as a fixed Timeloop mapping, and the mapper's constraints.
 
-grcim's analytic mapper (``grcim.mapper.tiling``, ``allocation``, ``traffic``) tiles the
-``K x N`` weight matrix into macro tiles (``t_k = K / rows`` along the reduction,
-``t_n = N / (cols / n_weight_slices)`` along the outputs) and runs them in waves on the
-``P`` macros, each wave reading the whole input once. In Timeloop loops (innermost first in
-each ``permutation``):
+**What grcim chose.** The einsum is mapped in isolation (:func:`grcim.export.einsum.
+isolated_mapping`, options :data:`~grcim.export.einsum.ISOLATED_OPTIONS`: no replication,
+weights loaded from DRAM in the step) and :func:`grcim_choice` reads the loop nest the
+mapping search picked for it (:mod:`grcim.mapper.search`; the same stages as
+:func:`grcim.mapper.map_graph`, checked against the op record's ``mapping`` line): the
+loop order (``weights-outer``, ``K-outer``, or ``resident`` when every tile fits at once),
+the wave of ``k_w x n_w`` macro tiles (``t_k = K / rows`` row tiles, ``t_n = N / (cols /
+n_weight_slices)`` column tiles: ``g = t_k / k_w`` reduction groups, ``q = t_n / n_w``
+column groups), ``c`` row chunks (input-outer), whether the input is staged in the global
+SRAM, and where the ``g - 1`` partial sums live (SRAM or DRAM). Replication is off in the
+isolated options (Timeloop's macros take one input vector at a time), so one copy of each
+tile runs.
+
+**In Timeloop loops** (innermost first in each ``permutation``; ``v`` input vectors,
+``v_c = v / c`` per chunk):
 
 - ``Row`` (spatial, Y): ``K = rows_per_adc``; ``Column`` (spatial, X): ``N = cols /
   n_weight_slices``; ``RowGroup`` (spatial, Y): ``K = rows / rows_per_adc`` (smaller
   einsums use fewer rows, row groups and columns, as grcim's tiling does);
-- ``Macro`` (spatial, X): ``K = t_k`` and ``N`` = the column tiles one wave holds:
-  all ``t_n`` when every tile fits (``t_k * t_n <= P``), else ``floor(P / t_k)``;
-  when ``t_k > P`` the reduction needs ``t_k / P`` rounds (``K = P``, ``N = 1``);
-- input read from DRAM (one pass, or grcim finds staging no cheaper): DRAM loops over
-  the waves (``N``), the reduction rounds (``K``) and the input vectors (``M``, innermost);
-  the global SRAM keeps nothing;
-- input staged in the global SRAM in ``c`` row chunks: DRAM loops ``M = c`` (the weights
-  are re-read per chunk); the SRAM keeps Inputs (and the partial sums when there are
-  reduction rounds) and loops over waves, rounds and the chunk's vectors;
+- ``Macro`` (spatial, X): ``K = k_w``, ``N = n_w`` (one wave);
+- the global SRAM keeps ``Inputs`` when grcim stages the input and ``Outputs`` when the
+  partial sums live there, else nothing (the input is then re-read from DRAM on every
+  pass, partial sums go to DRAM); weights bypass it (DRAM -> cells);
+- when it keeps something, DRAM loops over the chunks (``M = c``, outermost: the weights
+  are re-read per chunk) and the SRAM over a chunk's column groups, reduction groups and
+  vectors in grcim's order (weights-outer: ``N = q`` outside ``K = g``; K-outer: ``K = g``
+  outside ``N = q``; the ``v_c`` vectors innermost). Timeloop's SRAM tile spans every loop
+  at and below it, so to hold grcim's working set one loop moves up to DRAM, inside the
+  chunk loop, where Timeloop keeps the SRAM's tile of a tensor the loop does not index:
+  K-outer puts ``K = g`` there (the SRAM holds one reduction group's input slice and all
+  the chunk's outputs), weights-outer with the partial sums in SRAM ``N = q`` (one column
+  group's outputs);
+- when it keeps nothing, DRAM holds the loops (``c`` is 1: chunks only exist to fit what
+  the SRAM holds);
 - tolls and cells: no temporal loops (a toll converts each value as it passes; a cell
   holds one weight), and no temporal reuse at a toll (``no_reuse``): a DAC drives each
   input again for every wave, as grcim counts, instead of Timeloop keeping the input "in"
-  the DAC across waves. Weights bypass the SRAM (DRAM -> cells), outputs go to DRAM.
+  the DAC across waves.
 
-The mapping is *exact* (Timeloop must count what grcim counts) when every split divides
-evenly; otherwise the export still writes the nearest mapping and says why it differs
-(:attr:`FixedMapping.exact`, :attr:`FixedMapping.note`).
+The mapping is *exact* (Timeloop counts grcim's actions and cycles) when every split
+divides evenly and the partial sums, if any, go through DRAM. Otherwise the export writes
+the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
+:attr:`FixedMapping.note`):
+
+- a split that does not divide (grcim's last wave, group or chunk is partial; Timeloop
+  needs equal factors): the nearest smaller divisor;
+- partial sums in SRAM: grcim writes ``g - 1`` partial sums there and reads them back,
+  and sends the last round's sums straight to DRAM; Timeloop also writes the last round's
+  sums into the SRAM (``v N`` more SRAM writes, nothing else changes). With one input
+  vector per chunk a weights-outer nest would leave nothing below the SRAM changing
+  between reduction groups and Timeloop would keep the partial sums in the ADC instead:
+  the export runs it K-outer (grcim counts both orders the same; only the SRAM working set
+  differs); with a single column group as well there is nothing to move, and Timeloop's
+  SRAM sees only the ``v N`` final sums;
+- a Timeloop SRAM tile larger than the SRAM: more row chunks (more weight reads).
 
 The mapper's constraints keep what is physics, not choice: the tolls' and cells'
 dataspaces and their lack of temporal loops, the array geometry (rows per conversion,
@@ -36,20 +65,98 @@ weights, which stream to the cells) and how tiles spread over the macros.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from grcim.arch import Arch
-from grcim.export.einsum import Einsum, isolated_graph
-from grcim.export.timeloop_arch import DATASPACES, TimeloopArch
-from grcim.mapper.allocation import allocate
-from grcim.mapper.components import bind_components
+from grcim.errors import MappingError
+from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph
+from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, divisor_at_most
+from grcim.mapper import MappingResult
+from grcim.mapper.mapping import plan_step
 from grcim.mapper.optable import build_optable
-from grcim.mapper.traffic import plan_traffic
 
-__all__ = ["FixedMapping", "fixed_mapping", "mapper_constraints", "mapper_settings"]
+__all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping",
+           "mapper_constraints", "mapper_settings"]
 
 DIMS = ("M", "K", "N")
+
+
+@dataclass(frozen=True)
+class GrcimChoice:
+    """The loop nest grcim's mapping search chose for the isolated einsum.
+
+    Attributes
+    ----------
+    order : str
+        ``weights-outer``, ``K-outer`` or ``resident``.
+    k_tiles, n_tiles : int
+        ``t_k`` and ``t_n`` (partial tiles counted).
+    k_group, n_group : int
+        Tiles per wave along K and N (``k_w``, ``n_w``).
+    chunks : int
+        Row chunks ``c`` (``> 1``: input-outer).
+    input_reads : float
+        Times the input is read (``q``).
+    input_staged : bool
+        The input is staged in the global SRAM.
+    rounds : int
+        Partial-sum rounds ``g``.
+    psum_in_dram : bool
+        The partial sums go through DRAM (else SRAM, when ``g > 1``).
+    replicas : int
+        Copies of a wave's tiles (1: no replication).
+    line : str
+        grcim's one-line description (the op record's ``mapping``).
+    """
+
+    order: str
+    k_tiles: int
+    n_tiles: int
+    k_group: int
+    n_group: int
+    chunks: int
+    input_reads: float
+    input_staged: bool
+    rounds: int
+    psum_in_dram: bool
+    replicas: int
+    line: str
+
+    @property
+    def psum_in_sram(self) -> bool:
+        """Partial sums are kept in the global SRAM between rounds."""
+        return self.rounds > 1 and not self.psum_in_dram
+
+
+def grcim_choice(arch: Arch, einsum: Einsum, result: MappingResult | None = None
+                 ) -> GrcimChoice:
+    """The loop nest grcim's search picks for ``einsum`` alone on ``arch``.
+
+    Runs the stages of :func:`grcim.mapper.map_graph` (``plan_step``) with
+    :data:`ISOLATED_OPTIONS`; with ``result`` (that einsum's :func:`isolated_mapping`) the
+    choice must be the one its op record describes.
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        The choice read here is not the one ``result`` reports (the mapper's stages changed
+        without this reader).
+    """
+    plan = plan_step(arch, build_optable(isolated_graph(einsum)), ISOLATED_OPTIONS)
+    nest, alloc, place = plan.nest, plan.alloc, plan.place
+    line = nest.describe(0, bool(place.input_in_dram[0]), bool(place.output_in_dram[0]))
+    if result is not None and result.ops and result.ops[0].mapping != line:
+        raise MappingError(f"einsum {einsum.name!r}: the export read the mapping {line!r} "
+                           f"but grcim map chose {result.ops[0].mapping!r}")
+    return GrcimChoice(
+        order=nest.order[0], k_tiles=int(alloc.tiling.k_tiles[0]),
+        n_tiles=int(alloc.tiling.n_tiles[0]), k_group=int(nest.k_group[0]),
+        n_group=int(nest.n_group[0]), chunks=int(nest.chunks[0]),
+        input_reads=float(nest.input_reads[0]), input_staged=bool(nest.input_staged[0]),
+        rounds=round(float(nest.rounds[0])), psum_in_dram=bool(nest.psum_in_dram[0]),
+        replicas=int(nest.replicas[0]), line=line)
 
 
 @dataclass(frozen=True)
@@ -67,17 +174,15 @@ class FixedMapping:
         What the mapping is, and why it differs from grcim's schedule when not exact.
     factors : dict
         Node name -> its loop factors (``{"M": .., "K": .., "N": ..}``).
+    choice : GrcimChoice
+        What grcim chose.
     """
 
     targets: list[dict[str, Any]]
     exact: bool
     note: str
     factors: dict[str, dict[str, int]]
-
-
-def _divisor_at_most(n: int, cap: int) -> int:
-    """Largest divisor of ``n`` not above ``cap`` (at least 1)."""
-    return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
+    choice: GrcimChoice
 
 
 def _factors(**kw: int) -> list[str]:
@@ -100,66 +205,101 @@ def _dataspace(target: str, keep: tuple[str, ...]) -> dict[str, Any]:
             "bypass": [d for d in DATASPACES if d not in keep]}
 
 
-def _schedule(arch: Arch, einsum: Einsum) -> dict[str, Any]:
-    """grcim's tiling, waves, passes and input staging of the isolated einsum."""
-    chip = arch.chip
-    assert chip is not None
-    comps = bind_components(arch)
-    t = build_optable(isolated_graph(einsum))
-    alloc = allocate(t, chip, arch.clock_hz, replicate=False, weights_preloaded=False)
-    traffic = plan_traffic(t, alloc, chip, comps.sram is not None)
-    til = alloc.tiling
-    return {"t_k": int(til.k_tiles[0]), "t_n": int(til.n_tiles[0]),
-            "p_s": int(alloc.macros_streaming), "resident": bool(alloc.resident),
-            "passes": int(alloc.input_passes[0]), "k_rounds": int(alloc.k_rounds[0]),
-            "chunks": int(traffic.chunks[0]),
-            "staged": bool(traffic.sram_write_bits[0] > 0 and traffic.input_in_dram[0]),
-            "sram": comps.sram.name if comps.sram is not None else None}
+def _split(total: int, want: int, what: str, unit: str, why: list[str]) -> int:
+    """``want`` when it divides ``total``, else the nearest smaller divisor (and why)."""
+    got = divisor_at_most(total, max(1, want))
+    if got != want:
+        why.append(f"the {total} {what} do not split into {unit} of {want}")
+    return got
 
 
-def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch) -> FixedMapping:
+Loops = tuple[dict[str, int], tuple[str, ...], dict[str, int], tuple[str, ...]]
+
+
+def _loops(m: int, g: int, q: int, chunks: int, k_outer: bool, s: GrcimChoice,
+           sram_keep: tuple[str, ...]) -> Loops:
+    """(DRAM factors, DRAM order inner first, SRAM factors, SRAM order inner first)."""
+    inner = {"M": m // chunks, "K": g, "N": q}
+    chunk_order = ("M", "N", "K") if k_outer else ("M", "K", "N")
+    if not sram_keep:  # everything streams from DRAM (then chunks is 1)
+        return {**inner, "M": m}, chunk_order, {}, chunk_order
+    if s.psum_in_sram and not k_outer and q > 1:  # one column group's outputs in SRAM
+        return {"M": chunks, "N": q}, ("N", "M", "K"), {**inner, "N": 1}, chunk_order
+    if k_outer and g > 1:  # one reduction group's input slice in SRAM, all outputs
+        return {"M": chunks, "K": g}, ("K", "M", "N"), {**inner, "K": 1}, chunk_order
+    return {"M": chunks}, ("M", "K", "N"), inner, chunk_order
+
+
+def _sram_words(nest: Loops, below: dict[str, int], keep: tuple[str, ...]) -> int:
+    """Words of the tile Timeloop puts in the SRAM (every loop at and below it)."""
+    inner = nest[2]
+    m, k, n = (inner.get(d, 1) * below.get(d, 1) for d in DIMS)
+    return m * k * ("Inputs" in keep) + m * n * ("Outputs" in keep)
+
+
+def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
+                  result: MappingResult | None = None) -> FixedMapping:
     """grcim's mapping of ``einsum`` on ``arch`` (rules in the module docstring)."""
     macro = arch.macro
     chip = arch.chip
     assert chip is not None
     m, k, n = einsum.op.m, einsum.op.k, einsum.op.n
-    s = _schedule(arch, einsum)
+    s = grcim_choice(arch, einsum, result)
     why: list[str] = []
-    k_row = _divisor_at_most(k, macro.rows_per_adc)
-    k_rg = _divisor_at_most(k // k_row, macro.n_row_groups)
+    k_row = divisor_at_most(k, macro.rows_per_adc)
+    k_rg = divisor_at_most(k // k_row, macro.n_row_groups)
     c_w = macro.cols // macro.n_weight_slices
-    n_col = _divisor_at_most(n, c_w)
+    n_col = divisor_at_most(n, c_w)
     if k_row != min(k, macro.rows_per_adc) or k_rg != min(k // k_row, macro.n_row_groups):
         why.append(f"K = {k} does not split into full row groups of {macro.rows_per_adc} rows")
     if n_col != min(n, c_w):
         why.append(f"N = {n} is not a multiple of the {c_w} weights per row")
     t_k, t_n = k // (k_row * k_rg), n // n_col
-    p = chip.n_macros
-    k_rounds = 1
-    if t_k * t_n <= p:
-        k_m, n_m = t_k, t_n
-    elif t_k <= p:
-        k_m = t_k
-        n_m = _divisor_at_most(t_n, max(1, s["p_s"] // t_k))
-        if n_m != s["p_s"] // t_k:
-            why.append(f"the {t_n} column tiles do not split into waves of {s['p_s'] // t_k}")
-    else:
-        k_m = _divisor_at_most(t_k, p)
-        n_m = 1
-        k_rounds = t_k // k_m
-        if k_m != p:
-            why.append(f"the {t_k} row tiles do not split into rounds of {p} macros")
-    waves = t_n // n_m
-    if (t_k, t_n) != (s["t_k"], s["t_n"]):
-        why.append(f"grcim tiles it {s['t_k']} x {s['t_n']} (partial tiles)")
-    chunks = s["chunks"] if s["staged"] else 1
-    if m % chunks:
-        why.append(f"the {m} input vectors do not split into {chunks} SRAM chunks")
-        chunks = _divisor_at_most(m, chunks)
-    if s["staged"] and k_rounds > 1:
-        why.append("grcim writes the last round's sums straight to DRAM; Timeloop writes them "
-                   "into the SRAM and reads them out again")
-    sram = s["sram"] if s["staged"] else None
+    if (t_k, t_n) != (s.k_tiles, s.n_tiles):
+        why.append(f"grcim tiles it {s.k_tiles} x {s.n_tiles} (partial tiles)")
+    if s.replicas > 1:  # pragma: no cover - the isolated options forbid replication
+        why.append(f"grcim runs {s.replicas} copies of a wave; Timeloop's macros take one "
+                   "input vector at a time")
+    k_m = _split(t_k, s.k_group, "row tiles", "groups", why)
+    n_m = _split(t_n, s.n_group, "column tiles", "waves", why)
+    g, q = t_k // k_m, t_n // n_m
+    chunks = next(c for c in range(min(s.chunks, m), m + 1) if m % c == 0)
+    if chunks != s.chunks:
+        why.append(f"the {m} input vectors do not split into {s.chunks} row chunks "
+                   f"(Timeloop: {chunks})")
+    k_outer = s.order == "K-outer"
+    if s.psum_in_sram and m // chunks == 1 and not k_outer and q == 1:
+        why.append(f"with one input vector and one column group nothing below the SRAM "
+                   f"changes between the {g} reduction groups: Timeloop keeps the partial "
+                   f"sums in the ADC and writes only the {m * n} final sums into the SRAM "
+                   f"(grcim writes and reads {(g - 1) * m * n} partial sums there)")
+    elif s.psum_in_sram:
+        why.append(f"grcim sends the last of the {g} rounds' sums straight to DRAM, Timeloop "
+                   f"writes them into the SRAM first ({m * n} more SRAM writes)")
+        if m // chunks == 1 and not k_outer:
+            k_outer = True
+            why.append("with one input vector per chunk Timeloop would keep a weights-outer "
+                       "nest's partial sums in the ADC between reduction groups: the column "
+                       "groups run inside the reduction groups (K-outer, which grcim counts "
+                       "the same)")
+    sram_keep = tuple(d for d, on in (("Inputs", s.input_staged), ("Outputs", s.psum_in_sram))
+                      if on)
+    depth = chip.sram.size_bytes * 8 // tl.word_bits
+    below = {"K": k_m * k_rg * k_row, "N": n_m * n_col}
+    nest = _loops(m, g, q, chunks, k_outer, s, sram_keep)
+    fits = chunks
+    while _sram_words(nest, below, sram_keep) > depth and fits < m:
+        fits = next(c for c in range(fits + 1, m + 1) if m % c == 0)
+        nest = _loops(m, g, q, fits, k_outer, s, sram_keep)
+    if fits != chunks:
+        why.append(f"Timeloop's SRAM tile holds what every loop at the SRAM touches "
+                   f"(beyond its {depth} words with {chunks} row chunk(s)): {fits} row "
+                   "chunks, each reading the weights again")
+        chunks = fits
+    dram, dram_order, inner, chunk_order = nest
+    sram = next((lv.name for lv in tl.levels if lv.role == "sram"), None)
+    if sram_keep and sram is None:  # pragma: no cover - grcim stages only with an SRAM
+        raise MappingError(f"arch {arch.name!r}: grcim uses a global SRAM the export lacks")
     first_reduce = next(lv.name for lv in tl.levels if lv.role == "reduce")
     targets: list[dict[str, Any]] = []
     factors: dict[str, dict[str, int]] = {}
@@ -177,19 +317,12 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch) -> FixedMapping:
             continue
         if lv.kind == "compute":
             continue
-        order: tuple[str, ...] = ("M", "K", "N")  # inner first
+        order: tuple[str, ...] = DIMS
         if lv.role == "dram":
-            keep = DATASPACES
-            if sram:  # one loop over the row chunks (the weights are re-read per chunk)
-                kw = {"M": chunks}
-            else:  # vectors inside reduction rounds inside waves
-                kw = {"M": m, "K": k_rounds, "N": waves}
+            keep, kw, order = DATASPACES, dram, dram_order
         elif lv.role == "sram":
-            keep = ()
-            kw = {}
-            if lv.name == sram:  # a chunk's waves and rounds run from the SRAM
-                keep = ("Inputs", "Outputs") if k_rounds > 1 else ("Inputs",)
-                kw = {"M": m // chunks, "K": k_rounds, "N": waves}
+            keep, kw = (sram_keep, inner) if lv.name == sram else ((), {})
+            order = chunk_order
         else:
             keep, kw = lv.keeps, {}
         targets.append(_dataspace(lv.name, keep))
@@ -197,13 +330,16 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch) -> FixedMapping:
         if lv.role == "toll":  # a toll holds nothing between uses: no temporal reuse
             targets[-1]["no_reuse"] = list(lv.keeps)
         factors[lv.name] = {d: kw.get(d, 1) for d in DIMS}
+    for d, size in zip(DIMS, (m, k, n), strict=True):  # Timeloop needs exact products
+        assert math.prod(f[d] for f in factors.values()) == size, (d, factors)
     exact = not why
-    what = (f"{t_k} x {t_n} macro tiles on {p} macros, {k_m * n_m} per wave: {waves} "
-            f"wave(s) x {k_rounds} reduction round(s); input "
-            + (f"staged in {sram} ({chunks} chunk(s))" if sram else "read from DRAM")
-            + f", read {s['passes']} time(s) in grcim's schedule")
+    what = (f"grcim: {s.line}; in Timeloop {t_k} x {t_n} macro tiles on {chip.n_macros} "
+            f"macros, waves of {k_m} x {n_m}: {q} column group(s) x {g} reduction group(s)"
+            + (f", {chunks} row chunk(s)" if chunks > 1 else "")
+            + (f", {sram} keeps {' and '.join(sram_keep)}" if sram_keep else
+               ", the global SRAM keeps nothing"))
     note = what + ("" if exact else "; differs from grcim's because " + "; ".join(why))
-    return FixedMapping(targets, exact, note, factors)
+    return FixedMapping(targets, exact, note, factors, s)
 
 
 def mapper_constraints(arch: Arch, einsum: Einsum, tl: TimeloopArch,

@@ -163,8 +163,8 @@ def export_timeloop(arch: Arch, einsum: Einsum, victory_condition: int = 0) -> T
         The chip or einsum cannot be described (the message says what and why).
     """
     tl = timeloop_arch(arch, einsum)
-    fixed = fixed_mapping(arch, einsum, tl)
     result = isolated_mapping(arch, einsum)
+    fixed = fixed_mapping(arch, einsum, tl, result)
     where = f"grcim export timeloop: einsum {einsum.name} on arch {arch.name}"
     files = {
         "arch.yaml": yaml_text({"architecture": tl.architecture}, f"""

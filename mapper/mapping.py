@@ -36,7 +36,7 @@ from grcim.mapper.vector_ops import vector_op_counts
 from grcim.workloads import OpKind, Step
 
 __all__ = ["MapOptions", "DEFAULT_OPTIONS", "OBJECTIVES", "map_graph", "check_bits",
-           "peak_cim_macs_per_s", "fp_macro"]
+           "peak_cim_macs_per_s", "fp_macro", "MappingPlan", "plan_step"]
 
 
 @dataclass(frozen=True)
@@ -237,12 +237,13 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
         raise MappingError(f"objective = {options.objective!r}: one of "
                            f"{', '.join(OBJECTIVES)}")
     check_bits(arch, graph)
-    return _result(arch, _plan(arch, build_optable(graph), options), options, workload)
+    return _result(arch, plan_step(arch, build_optable(graph), options), options, workload)
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """Every stage's output for one step (the pipeline of the module docstring)."""
+class MappingPlan:
+    """Every stage's output for one step (the pipeline of the module docstring): what the
+    search chose (``nest``) and what it implies, before pricing into a result."""
 
     comps: ChipComponents
     t: OpTable
@@ -255,8 +256,9 @@ class _Plan:
     sched: Schedule
 
 
-def _plan(arch: Arch, t: OpTable, options: MapOptions) -> _Plan:
-    """Allocate, place, search, count and schedule the ops of ``t`` on ``arch``."""
+def plan_step(arch: Arch, t: OpTable, options: MapOptions = DEFAULT_OPTIONS) -> MappingPlan:
+    """Allocate, place, search, count and schedule the ops of ``t`` on ``arch`` (options
+    checked by :func:`map_graph`)."""
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None  # bind_components refuses macro files
@@ -275,10 +277,10 @@ def _plan(arch: Arch, t: OpTable, options: MapOptions) -> _Plan:
     q = count_inputs(t, alloc, nest, traffic, chip)
     counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q, chip.macro)
     sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
-    return _Plan(comps, t, alloc, place, prices, nest, traffic, counts, sched)
+    return MappingPlan(comps, t, alloc, place, prices, nest, traffic, counts, sched)
 
 
-def _result(arch: Arch, plan: _Plan, options: MapOptions, workload: str | None
+def _result(arch: Arch, plan: MappingPlan, options: MapOptions, workload: str | None
             ) -> MappingResult:
     """The plan's energies rolled up (:mod:`grcim.mapper.rollup`) into a result."""
     t, alloc, prices, traffic, counts, sched = (plan.t, plan.alloc, plan.prices,
