@@ -268,7 +268,7 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     macs = float(t.macs.sum())
     vector_ops = float(counts.vector_ops.sum())
     macro = arch.macro
-    fp_cim = all(macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
+    fp_cim = all(macro.format_info(f).kind == "fp"
                  for f in ("input_format", "weight_format"))
     cim_macs = float(counts.cim_macs.sum())
     # vector_ops already holds the mul + add of each MAC run on the vector unit
