@@ -164,8 +164,9 @@ class MacroSpec(BaseModel):
     def _adc_bits_range(cls, value: object) -> object:
         if value == "auto":
             return value
-        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-        if isinstance(value, bool) or not whole or not 1 <= value <= 20:  # type: ignore[operator]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
             raise ValueError("must be 1..20 bits or 'auto'")
         return int(value)
 

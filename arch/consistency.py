@@ -113,7 +113,7 @@ class _Checker:
                            "as an expression of the variable", self._line(at.raw, *keys))
 
     def _raw(self, at: _Placed, keys: tuple[str | int, ...]) -> Any:
-        node = at.node
+        node: Any = at.node  # walks down attributes and list items
         for key in keys:
             node = node[key] if isinstance(key, int) else getattr(node, key)
         return node
@@ -125,7 +125,7 @@ class _Checker:
         for name in names:
             index = next((i for i, a in enumerate(node.actions or ()) if a.name == name), None)
             action = None if index is None else (node.actions or ())[index]
-            if action is None or action.energy is None:
+            if index is None or action is None or action.energy is None:
                 raise self.r.error((*at.path, "actions"), name, f"an explicit {name!r} action "
                                    f"with an energy: node {node.name!r} is the {role}, priced "
                                    "from its actions and arch.variables, not from a model",

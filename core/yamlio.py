@@ -101,13 +101,14 @@ def _string(loader: Any, node: yaml.ScalarNode) -> str:
     return value
 
 
-def _tagged(loader: Any, suffix: str, node: yaml.Node) -> Any:
+def _tagged(loader: Any, suffix: str,
+            node: yaml.MappingNode | yaml.SequenceNode | yaml.ScalarNode) -> Any:
     tag = suffix.lstrip("!")
     if isinstance(node, yaml.MappingNode):
         return _mapping(loader, node, tag)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    value = _string(loader, node)  # type: ignore[arg-type]
+    value = _string(loader, node)
     out = LineDict({"value": value})
     out.line, out.tag = node.start_mark.line + 1, tag
     return out
@@ -117,9 +118,9 @@ class _PyLoader(yaml.SafeLoader):
     source = "<string>"
 
 
-_LOADERS: list[type] = [_PyLoader]
+_LOADERS: list[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = [_PyLoader]  # not evaluated
 if LIBYAML:
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    class _CLoader(yaml.CSafeLoader):
         source = "<string>"
 
     _LOADERS.insert(0, _CLoader)
@@ -149,6 +150,11 @@ def _yaml_error(source: str, exc: yaml.YAMLError, text: str) -> SpecError:
     return SpecError(source, "<yaml>", problem, "not valid YAML", line)
 
 
+def _mark_line(mark: Any) -> int | None:
+    """1-based line of a mark (the parser's events carry one, typed optional)."""
+    return None if mark is None else mark.line + 1
+
+
 def _scanner_line(loader: Any) -> int | None:
     """Line the pure-Python scanner stopped at (it raises some errors without a mark)."""
     line = getattr(loader, "line", None)
@@ -166,13 +172,13 @@ def _check_shape(source: str, text: str, loader_class: type) -> None:
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    line = event.start_mark.line + 1
+                    line = _mark_line(event.start_mark)
                     allowed = f"at most {MAX_ALIASES} YAML aliases"
                     raise SpecError(source, "<alias>", aliases, allowed, line)
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1
+                    line = _mark_line(event.start_mark)
                     allowed = f"at most {MAX_DEPTH} levels of nesting"
                     raise SpecError(source, "<nesting>", depth, allowed, line)
             elif isinstance(event, yaml.CollectionEndEvent):

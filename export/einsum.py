@@ -125,8 +125,9 @@ def isolated_graph(einsum: Einsum) -> nx.DiGraph:
     """A one-op graph of ``einsum`` (no producers, no consumers: DRAM in, DRAM out)."""
     # the bias add and the KV-cache append (k_proj, v_proj) are not part of the einsum
     op = replace(einsum.op, vector_ops=0, kv_write_elements=0, kv_read_elements=0)
-    g = nx.DiGraph(model=einsum.name, phase="prefill", batch=1, tokens=op.m, context=op.m,
-                   weight_bits=op.weight_bits, act_bits=op.input_bits, kv_bits=op.input_bits)
+    g: nx.DiGraph = nx.DiGraph(
+        model=einsum.name, phase="prefill", batch=1, tokens=op.m, context=op.m,
+        weight_bits=op.weight_bits, act_bits=op.input_bits, kv_bits=op.input_bits)
     g.add_node(op.name, op=op)
     return g
 

@@ -76,7 +76,7 @@ __all__ = ["Level", "TimeloopArch", "timeloop_arch", "MvmRate", "mvm_rate", "div
 
 TOP = "system"
 """Name of the top container; the front-end calls the flattened top ``system_top_level``."""
-DATASPACES = ("Inputs", "Weights", "Outputs")
+DATASPACES: tuple[str, ...] = ("Inputs", "Weights", "Outputs")
 MAX_DEPTH = 2**31 - 1
 _TENSOR = {"input": "Inputs", "weight": "Weights", "output": "Outputs"}
 PJ, UM2 = 1e12, 1e12
@@ -422,7 +422,9 @@ def timeloop_arch(arch: Arch, einsum: Einsum) -> TimeloopArch:
     levels = _levels(arch, comps)
     prices = price_components(arch, comps, _keys(comps))
     top = Tagged("Container", name=TOP, attributes={
-        "technology": Quoted(f"{arch.tech_node_m * 1e9:g}nm"),
+        # the node, or the technology the arch names when it gives no tech_node
+        "technology": Quoted(f"{arch.tech_node_m * 1e9:g}nm" if arch.tech_node_m is not None
+                             else str(arch.technology)),
         "global_cycle_seconds": 1.0 / arch.clock_hz})
     top_storage = next(lv.name for lv in levels if lv.kind == "storage")
     rate = mvm_rate(arch, einsum, levels)

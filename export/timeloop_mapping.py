@@ -80,7 +80,7 @@ from grcim.mapper.optable import build_optable
 __all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping",
            "mapper_constraints", "mapper_settings"]
 
-DIMS = ("M", "K", "N")
+DIMS: tuple[str, ...] = ("M", "K", "N")
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,10 @@ def bind_components(arch: Arch) -> ChipComponents:
     for node in arch.nodes:
         if isinstance(node, ForkNode):
             branch = list(walk_all(node.nodes))
-            at = next((i for i, n in enumerate(branch) if isinstance(n, ComputeNode)), None)
-            if at is not None:
-                vec = branch[at]
+            found = next(((i, n) for i, n in enumerate(branch) if isinstance(n, ComputeNode)),
+                         None)
+            if found is not None:
+                at, vec = found
                 vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
                 regs = [n for n in branch[:at] if isinstance(n, MemoryNode)]
                 if regs:

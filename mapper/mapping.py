@@ -105,7 +105,7 @@ def peak_cim_macs_per_s(arch: Arch) -> float:
 
 def fp_macro(arch: Arch) -> bool:
     """The macro's input and weight formats are floating point (its MACs are FLOPs)."""
-    return all(arch.macro.format_info(f).kind == "fp"  # type: ignore[arg-type]
+    return all(arch.macro.format_info(f).kind == "fp"
                for f in ("input_format", "weight_format"))
 
 

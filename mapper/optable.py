@@ -144,7 +144,7 @@ def build_optable(graph: nx.DiGraph) -> OpTable:
 
 def _reordered(graph: nx.DiGraph, order: list[str]) -> nx.DiGraph:
     """A copy of ``graph`` whose node insertion order is ``order``."""
-    out = nx.DiGraph(**graph.graph)
+    out: nx.DiGraph[str] = nx.DiGraph(**graph.graph)
     out.add_nodes_from((n, graph.nodes[n]) for n in order)
     out.add_edges_from(graph.edges)
     return out
@@ -194,8 +194,8 @@ def _check(t: OpTable) -> None:
             raise MappingError(f"op {t.names[i]!r}: {f} = {int(getattr(t, f)[i])}; bits per "
                                "element must be positive")
     # Python ints: the dense box of a large attention op overflows nothing, but check exactly.
-    for i in np.flatnonzero(matmul):
-        op = t.ops[int(i)]
+    for m in np.flatnonzero(matmul):
+        op = t.ops[int(m)]
         dense = op.batch_count * op.m * op.k * op.n
         if op.macs > dense or op.macs == 0:
             raise MappingError(f"op {op.name!r}: macs = {op.macs} inconsistent with the shape "

@@ -134,8 +134,8 @@ def place_activations(t: OpTable, chip: ChipSpec, has_sram: bool,
             out_dram[j] = True
         out_dram[i] = i not in active
     used = np.zeros(len(t))
-    for i in np.flatnonzero(~out_dram):
-        used[i:int(last[i]) + 1] += out_bits[i]
+    for s in np.flatnonzero(~out_dram):
+        used[s:int(last[s]) + 1] += out_bits[s]
     in_dram = np.array([bool(not ps) or bool(np.any(out_dram[list(ps)]))
                         for ps in t.predecessors])
     in_dram &= t.input_elements > 0

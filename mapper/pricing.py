@@ -25,17 +25,19 @@ cannot serve is reported as grcim's one-line reason instead of hwcomponents' log
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grcim.arch import Arch
 from grcim.arch.nodes import ComputeNode, MemoryNode, TollNode
 from grcim.errors import GrcimError, MappingError
 from grcim.mapper.components import ChipComponents, Component
 from grcim.mapper.vector_ops import VECTOR_ACTIONS
+
+if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
+    from grcim.plugins.models.batch import CostModel
 
 __all__ = ["Prices", "price_components", "model_classes"]
 
@@ -66,7 +68,7 @@ class Prices:
 
 
 @functools.cache
-def model_classes() -> tuple[type, ...]:
+def model_classes() -> tuple[type[CostModel], ...]:
     """grcim's hwcomponents model classes (imported on first use)."""
     from grcim.plugins.models import MODELS
 
@@ -80,7 +82,7 @@ def _installed() -> tuple[Any, ...]:
     return tuple(hwcomponents.get_models(include_installed=True))
 
 
-def _own_model(component_class: str) -> type | None:
+def _own_model(component_class: str) -> type[CostModel] | None:
     for cls in model_classes():
         names = cls.component_name
         names = [names] if isinstance(names, str) else list(names)
@@ -107,7 +109,7 @@ def _check_own(component_class: str, attrs: Frozen, where: str) -> None:
     cls = _own_model(component_class)
     if cls is None:
         return
-    accepted = set(list(inspect.signature(cls.__init__).parameters)[1:])
+    accepted = set(cls.attribute_defaults())
     kwargs = {k: v for k, v in attrs if k in accepted}
     try:
         cls(**kwargs)

@@ -99,13 +99,13 @@ class Schedule:
 
 
 def _longest_path(t: OpTable, weight: F64) -> tuple[float, tuple[str, ...]]:
-    g = nx.DiGraph()
+    g: nx.DiGraph[int | str] = nx.DiGraph()
     start = "\x00start"
     g.add_weighted_edges_from((start, i, float(weight[i])) for i in range(len(t)))
     g.add_weighted_edges_from((p, i, float(weight[i]))
                               for i, ps in enumerate(t.predecessors) for p in ps)
     path = nx.dag_longest_path(g, weight="weight", default_weight=0)
-    nodes = [i for i in path if i != start]
+    nodes = [i for i in path if not isinstance(i, str)]  # ops are ints, start the one str
     return float(sum(weight[i] for i in nodes)), tuple(t.names[i] for i in nodes)
 
 
@@ -127,8 +127,8 @@ def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
 
 
 def busy_times(slots: F64, adc_time_s: F64, array_time_s: F64, rows_written: F64,
-               writers: F64, dram_bits: F64, sram_read_bits: F64, sram_write_bits: F64,
-               vector_ops: F64, chip: ChipSpec) -> F64:
+               writers: F64 | NDArray[np.int64], dram_bits: F64, sram_read_bits: F64,
+               sram_write_bits: F64, vector_ops: F64, chip: ChipSpec) -> F64:
     """Busy time of each :data:`RESOURCES` entry (last axis), elementwise over the inputs
     (the roofline table of the module docstring), s."""
     macro = chip.macro

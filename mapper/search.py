@@ -66,6 +66,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.arch import ChipSpec
+from grcim.arch.nodes import MemoryNode
 from grcim.errors import MappingError
 from grcim.mapper.actions import CountInputs, count_columns, energy_of
 from grcim.mapper.allocation import Allocation, ceil_div
@@ -344,7 +345,8 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
                                                                                   bool),
                 rounds=take(g_k).astype(float), psum_in_dram=take(psum_dram & (g_k > 1)),
                 replicas=take(np.minimum(np.minimum(v_c, np.maximum(1, np.where(
-                    weight, spare, 1) if stationary else p_s // np.maximum(kw * nw, 1))), cap)),
+                    weight, alloc.replicas_resident, 1) if stationary
+                    else p_s // np.maximum(kw * nw, 1))), cap)),
                 mvm_slots=take(slots), macros_used=take(np.minimum(used, chip.n_macros)),
                 cell_rows_written=take(cell_rows), cell_bits_written=take(cell_bits),
                 candidates=flat(valid).sum(axis=1))
@@ -354,7 +356,8 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
                        comps: ChipComponents, prices: dict, leak_w: float, objective: str,
                        vec: F64, idx: I64) -> dict[str, np.ndarray]:
     """Price the register schemes of the vector-unit matmuls ``idx``; return the chosen."""
-    regs = float(comps.registers.node.size) if comps.registers is not None else 0.0
+    reg = comps.registers.node if comps.registers is not None else None
+    regs = float(reg.size) if isinstance(reg, MemoryNode) else 0.0
     e = lambda a: np.asarray(a, dtype=np.float64)[idx][:, None, None]  # noqa: E731
     v, k, n, groups, dens = e(alloc.vectors), e(t.k), e(t.n), e(alloc.count), e(alloc.density)
     b_a, b_b, b_y = e(t.input_bits), e(t.kv_bits), e(t.output_bits)

@@ -66,7 +66,7 @@ def cache_dir() -> Path | None:
     if _directory is _UNSET:
         env = os.environ.get(ENV_VAR, "")
         return Path(env) if env else None
-    return _directory  # type: ignore[no-any-return]
+    return _directory
 
 
 @functools.cache

@@ -264,7 +264,7 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
     fx, fw = get_format(input_format), get_format(weight_format)
     share, thermal = budget(target, ens.noise_standard, ens.thermal_margin_db)
     x, w = make_operands(distribution, n_rows, int(ens.n_samples), seed, input_format,
-                         weight_format, **dist_params)
+                         weight_format, weight_distribution=None, **dist_params)
     y = np.einsum("...n,...n->...", x, w)
     conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
     # GR-MAC
@@ -273,7 +273,8 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
         # the other weight_block - 1 weights of each row: the row exponent is the larger of
         # the weight's own and theirs; their maxima are drawn from a pool of rows
         _, pool = make_operands(distribution, max(weight_block - 1, 1), ROW_POOL, seed + 1,
-                                input_format, weight_format, **dist_params)
+                                input_format, weight_format, weight_distribution=None,
+                                **dist_params)
         pool_exp = row_exponents(pool[:, None, :])[:, 0] if weight_block > 1 else None
         own = row_exponents(w[..., None])
         if pool_exp is None:

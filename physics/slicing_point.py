@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,6 +44,10 @@ from grcim.physics.pipelines.grmac import grmac_weight_codes, row_exponents
 from grcim.physics.pipelines.stages import normalizing_shift
 from grcim.physics.settings import Ensemble
 from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_bits
+
+if TYPE_CHECKING:  # imported where used (they import this module's neighbours)
+    from grcim.physics.energy.macro import MacroStructure
+    from grcim.physics.operating_point import OperatingPoint
 
 ROW_POOL = 8192  # rows drawn for the neighbours of a weight row (as operating_point.ROW_POOL)
 
@@ -117,7 +122,7 @@ def sliced_adc_bits(sl: Slices, target_db: float) -> float:
     return min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
 
 
-def _slicing(bx: float, bw: float, dx: int | None, sx: int, cw: int, kw: int,
+def _slicing(bx: float, bw: float, dx: int, sx: int, cw: int, kw: int,
              ) -> tuple[int, int, int, int]:
     """Integer magnitude bits of each operand and digit widths (one slice: the whole)."""
     mx = max(int(np.ceil(bx - 1e-9)) - 1, 1)
@@ -206,32 +211,35 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
     return float(gr_adc_bits + 0.5 * np.log2(parts / whole)) if whole > 0 else gr_adc_bits
 
 
-def structure_slice_bits(ens: Ensemble, op: object, structure: object, pipeline: str,
-                         int_widths: tuple[int, int] | None = None) -> float | None:
+def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStructure,
+                         pipeline: str, int_widths: tuple[int, int] | None = None
+                         ) -> float | None:
     """Monte Carlo bits per conversion of ``structure`` for ``pipeline`` at ``D = 0`` (None
     when one conversion covers a whole MAC); the value ``EnergyOptions.slice_adc_bits``
     carries into the per-MAC model."""
     from grcim.physics.energy.macro import resolve_slicing
 
+    need: tuple[float, float]
     if pipeline == "grmac":
-        need = (op.gr_input_bits, op.gr_weight_bits)  # type: ignore[attr-defined]
+        need = (op.gr_input_bits, op.gr_weight_bits)
     elif pipeline == "int":
-        need = int_widths  # type: ignore[assignment]
+        if int_widths is None:
+            raise ValueError("structure_slice_bits: the int pipeline needs int_widths")
+        need = int_widths
     else:
-        need = (op.conv_input_bits, op.conv_weight_bits)  # type: ignore[attr-defined]
-    sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])  # type: ignore[arg-type]
+        need = (op.conv_input_bits, op.conv_weight_bits)
+    sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])
     sx, kw = int(sl.n_input_slices[0]), int(sl.conversions_per_weight[0])
     if sx * kw <= 1:
         return None
     dx, cw = int(round(float(sl.dac_bits[0]))), int(sl.cell_bits[0])
     bx, bw = float(sl.input_bits[0]), float(sl.weight_bits[0])
     if pipeline == "grmac":
-        gr = op  # an OperatingPoint
-        return grmac_slice_bits(ens, gr.gr_adc_bits, int(round(bw)), cw, kw,  # type: ignore
-                                int(gr.gr_reference_exponent))  # type: ignore[attr-defined]
+        return grmac_slice_bits(ens, op.gr_adc_bits, int(round(bw)), cw, kw,
+                                int(op.gr_reference_exponent))
     if pipeline == "int":
         slices = integer_slices(ens.distribution, int(need[0]), int(need[1]), ens.n_rows,
                                 dx, sx, cw, kw, ens.seed)
     else:
         slices = conventional_slices(ens, bx, bw, dx, sx, cw, kw)
-    return sliced_adc_bits(slices, op.share_db)  # type: ignore[attr-defined]
+    return sliced_adc_bits(slices, op.share_db)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
 from grcim.plugins.models import MODELS
-from grcim.plugins.models.batch import REQUIRED
+from grcim.plugins.models.batch import REQUIRED, CostModel
 
 __all__ = ["ComponentTable", "find_model", "component_names", "build_table", "MAX_POINTS"]
 
@@ -33,9 +33,9 @@ F64 = NDArray[np.float64]
 MAX_POINTS = 1_000_000
 
 
-def component_names() -> dict[str, type]:
+def component_names() -> dict[str, type[CostModel]]:
     """Every accepted component name (aliases and class names, lower case) to its model."""
-    names: dict[str, type] = {}
+    names: dict[str, type[CostModel]] = {}
     for model in MODELS:
         aliases = model.component_name
         for alias in [aliases] if isinstance(aliases, str) else aliases:
@@ -44,7 +44,7 @@ def component_names() -> dict[str, type]:
     return names
 
 
-def find_model(name: str) -> type:
+def find_model(name: str) -> type[CostModel]:
     """The grcim model class serving component ``name`` (case-insensitive)."""
     model = component_names().get(name.strip().lower())
     if model is None:
@@ -53,7 +53,7 @@ def find_model(name: str) -> type:
     return model
 
 
-def _primary(model: type) -> str:
+def _primary(model: type[CostModel]) -> str:
     names = model.component_name
     return names if isinstance(names, str) else names[0]
 
@@ -66,7 +66,7 @@ class ComponentTable:
     ----------
     component : str
         Primary component name (``gr_mac``).
-    model : type
+    model : type[CostModel]
         The grcim hwcomponents model class.
     fixed : dict[str, Any]
         Attributes shared by every point (given or default).
@@ -83,7 +83,7 @@ class ComponentTable:
     """
 
     component: str
-    model: type
+    model: type[CostModel]
     fixed: dict[str, Any]
     swept: dict[str, list[Any]]
     energy_j: dict[str, F64]
@@ -120,7 +120,7 @@ class ComponentTable:
                    "info": {k: float(v[i]) for k, v in self.info.items()}}
 
 
-def _check_names(model: type, keys: Sequence[str], component: str) -> dict[str, Any]:
+def _check_names(model: type[CostModel], keys: Sequence[str], component: str) -> dict[str, Any]:
     defaults = model.attribute_defaults()
     for key in keys:
         if key not in defaults:
@@ -145,7 +145,7 @@ def _groups(index: NDArray[np.int_], shape: tuple[int, ...],
         yield combo, order[bounds[g]:bounds[g + 1]]
 
 
-def build_table(component: str | type, fixed: Mapping[str, Any] | None = None,
+def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | None = None,
                 sweep: Mapping[str, Sequence[Any]] | None = None,
                 actions: Sequence[str] | None = None) -> ComponentTable:
     """Costs of ``component`` over the grid ``product(sweep.values())`` with ``fixed``.

@@ -31,10 +31,13 @@ def list_row(name: str, arch: Arch, default: bool) -> tuple[str, ...]:
 def summary_rows(arch: Arch) -> list[tuple[str, str]]:
     """(label, value) rows of an arch summary, in display units."""
     m = arch.macro
+    # tech_node is optional when a technology is named: then the technology's own node
+    node = (f"{arch.tech_node_m * 1e9:g} nm" if arch.tech_node_m is not None
+            else f"that of technology {arch.technology}")
     rows = [
         ("name", arch.name), ("kind", arch.kind), ("description", arch.description or "-"),
         ("source", arch.source),
-        ("tech node", f"{arch.tech_node_m * 1e9:g} nm"),
+        ("tech node", node),
         ("clock", f"{arch.clock_hz / 1e9:g} GHz"),
         ("pipeline", _pipeline(arch)), ("compute class", m.compute_class),
         ("formats (input x weight)", f"{m.input_format} x {m.weight_format}"),

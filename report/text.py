@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, JustifyMethod
 from rich.table import Table
 
 from grcim.mapper.compare import Comparison
@@ -55,17 +55,19 @@ def result_tables(r: MappingResult) -> Group:
     for label, value in summary_rows(r):
         summary.add_row(label, value)
     comp = Table(title="energy by component")
-    for col, just in (("component", "left"), ("energy", "right"), ("share", "right"),
-                      ("area", "right")):
-        comp.add_column(col, justify=just)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("component", "left"), ("energy", "right"), ("share", "right"), ("area", "right"))
+    for col, just in columns:
+        comp.add_column(col, justify=just)
     for name, e in sorted(r.energy_by_component.items(), key=lambda kv: -kv[1]):
         comp.add_row(name, si(e, "J"), percent(e, r.energy_j),
                      area_mm2(r.area_by_component[name]) if name in r.area_by_component
                      else "-")
     layer = Table(title="by layer type (time = summed op roofline time)")
-    for col, just in (("layer type", "left"), ("energy", "right"), ("share", "right"),
-                      ("time", "right"), ("bound", "left")):
-        layer.add_column(col, justify=just)  # type: ignore[arg-type]
+    columns = (("layer type", "left"), ("energy", "right"), ("share", "right"),
+               ("time", "right"), ("bound", "left"))
+    for col, just in columns:
+        layer.add_column(col, justify=just)
     for role, e in sorted(r.energy_by_layer_type.items(), key=lambda kv: -kv[1]):
         layer.add_row(role, si(e, "J"), percent(e, r.energy_j),
                       si(r.latency_by_layer_type.get(role), "s"),

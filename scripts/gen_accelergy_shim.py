@@ -155,6 +155,7 @@ plug-ins instead of crashing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -176,6 +177,7 @@ except ImportError:  # no Accelergy here: keep the classes importable for inspec
         return func
 
 
+build_model: Callable[[str, dict[str, Any]], Any] | None
 try:
     from grcim.plugins.accelergy.adapter import build_model
 
@@ -206,7 +208,7 @@ class _GrcimShim:
     _model_class = ""
 
     def _build(self, attrs: dict[str, Any]) -> None:
-        Estimator.__init__(self)  # type: ignore[arg-type]
+        Estimator.__init__(self)
         if build_model is None:
             raise RuntimeError(
                 f"grcim is not importable in Accelergy's Python "

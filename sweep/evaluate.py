@@ -33,13 +33,16 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grcim import __version__
 from grcim.arch import Arch
 from grcim.arch.nodes import ComputeNode, walk_all, walk_main_path
 from grcim.errors import GrcimError
 from grcim.sweep.archload import arch_with
+
+if TYPE_CHECKING:
+    from grcim.plugins.models.batch import CostModel
 
 __all__ = ["Context", "evaluate_batch", "evaluate_point", "MAP_RESULTS", "PHYSICS_RESULTS",
            "set_context", "evaluate_payloads"]
@@ -183,7 +186,7 @@ def _terms(component_class: str) -> tuple[str, ...]:
             "int_cim_mac": INT_TERMS}.get(component_class, ())
 
 
-def _model_attrs(arch: Arch, node: Any, model: type) -> dict[str, Any]:
+def _model_attrs(arch: Arch, node: Any, model: type[CostModel]) -> dict[str, Any]:
     attrs = {**arch.component_attributes, **node.extra_attributes_for_component_model}
     defaults = model.attribute_defaults()
     return {k: v for k, v in attrs.items() if k in defaults}

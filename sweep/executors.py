@@ -183,9 +183,9 @@ class DaskCluster(Executor):
         self._live: dict[str, Any] = {}
 
     def _submit(self, batch: Batch) -> Any:
-        f = self._client.submit(evaluate_batch, self._ctx, batch, pure=False,
-                                key=f"grcim-sweep-{uuid.uuid4().hex}")
-        self._live[f.key] = f
+        key = f"grcim-sweep-{uuid.uuid4().hex}"
+        f = self._client.submit(evaluate_batch, self._ctx, batch, pure=False, key=key)
+        self._live[key] = f
         return f
 
     def run(self, batches: Iterable[Batch]) -> Iterator[Rows]:

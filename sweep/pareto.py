@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,7 @@ def best_rows(rows: Sequence[dict[str, Any]], objectives: Sequence[tuple[str, st
         cands = [r for r in rows if r.get(obj) is not None and np.isfinite(r[obj])]
         if cands:
             pick = min if sense == "min" else max
-            out[obj] = pick(cands, key=lambda r, o=obj: r[o])
+            out[obj] = pick(cands, key=itemgetter(obj))
     return out
 
 

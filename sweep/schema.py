@@ -70,6 +70,10 @@ class Sampling(BaseModel):
     """Seed of the random draws (same seed, same points)."""
 
 
+def _both_phases() -> list[Literal["prefill", "decode"]]:
+    return ["prefill", "decode"]
+
+
 class Workloads(BaseModel):
     """The workload cases every design point is mapped on (their full product)."""
 
@@ -78,7 +82,7 @@ class Workloads(BaseModel):
     models: list[str] = Field(default_factory=lambda: ["llama3-8b"], min_length=1)
     """Model names of the models file (``grcim workload list``)."""
     phases: list[Literal["prefill", "decode"]] = Field(
-        default_factory=lambda: ["prefill", "decode"], min_length=1)
+        default_factory=_both_phases, min_length=1)
     """Steps to map."""
     batch: list[int] = Field(default_factory=lambda: [1], min_length=1)
     """Sequences per step (1..2**20)."""

@@ -102,7 +102,7 @@ def _dimensions(ls: LoadedSpec) -> list[tuple[str, list[Value] | Range]]:
         if isinstance(values, Range) and values.steps is not None:
             dims.append((key, _values(values, key)))
         else:
-            dims.append((key, values))  # type: ignore[arg-type]
+            dims.append((key, values))
     return dims
 
 
@@ -186,13 +186,15 @@ def cases(ls: LoadedSpec) -> list[Case | None]:
     if ls.spec.mode == "physics" or w is None:
         return [None]
     out: list[Case | None] = []
+    tokens: list[int | None] = [*w.tokens] if w.tokens else [None]
+    contexts: list[int | None] = [*w.context] if w.context else [None]
     for model in w.models:
         for phase in w.phases:
             for batch in w.batch:
                 if phase == "prefill":
-                    out += [Case(model, phase, batch, t, None) for t in (w.tokens or [None])]
+                    out += [Case(model, phase, batch, t, None) for t in tokens]
                 else:
-                    out += [Case(model, phase, batch, None, c) for c in (w.context or [None])]
+                    out += [Case(model, phase, batch, None, c) for c in contexts]
     return out
 
 

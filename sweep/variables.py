@@ -73,9 +73,10 @@ def allowed_text(key: str) -> str:
 def _adapter(key: str) -> TypeAdapter[Any]:
     model, name = field_of(key)
     info = model.model_fields[name]
+    ann: Any = info.annotation  # any type expression (pydantic says type[Any] | None)
     if not info.metadata:
-        return TypeAdapter(info.annotation)
-    return TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[valid-type]
+        return TypeAdapter(ann)
+    return TypeAdapter(Annotated[ann, *info.metadata])
 
 
 def check_value(key: str, value: Any) -> tuple[Any, str | None]:

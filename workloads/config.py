@@ -13,6 +13,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 
 from grcim.errors import SpecError
 from grcim.resources import bundled
@@ -165,7 +166,7 @@ _FIELD_ALLOWED: dict[str, str] = {
 }
 
 
-def _allowed_for(field: str, error: dict[str, Any]) -> str:
+def _allowed_for(field: str, error: ErrorDetails) -> str:
     if error["type"] == "value_error":  # our cross-field checks say what is allowed
         return str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

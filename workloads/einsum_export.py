@@ -84,7 +84,7 @@ class _Layer:
             (f"{p}V", f"{p}AV[b, m, {qh}, f] = {p}QK_softmax[b, m, p, {qh}] * {v_in}",
              f"{p}QK_softmax"),
         ):
-            entry: dict[str, Any] = {"einsum": einsum}
+            entry = {"einsum": einsum}  # dict[str, Any], as above
             if first is not None:
                 entry["renames"] = {"input": first}
             if self.causal:

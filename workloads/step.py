@@ -86,5 +86,7 @@ class Step:
         config = attrs.get("config")
         if config is not None and not isinstance(config, ModelConfig):
             raise MappingError("the workload graph's config is not a ModelConfig")
-        return cls(model=str(attrs["model"]), phase=str(attrs["phase"]), **counts,
-                   **widths, config=config)
+        return cls(model=str(attrs["model"]), phase=str(attrs["phase"]),
+                   batch=counts["batch"], tokens=counts["tokens"], context=counts["context"],
+                   weight_bits=widths["weight_bits"], act_bits=widths["act_bits"],
+                   kv_bits=widths["kv_bits"], config=config)

@@ -79,7 +79,9 @@ def graph_totals(graph: nx.DiGraph) -> dict[str, Any]:
     per_token = weight_macs = attention_macs = vector_ops = matmuls = 0
     weight_read = kv_read = kv_write = act_read = act_write = 0.0
     op: Op
-    for _, op in graph.nodes(data="op"):
+    # types-networkx types nodes(data="op") as yielding the whole attribute dict; it yields
+    # the attribute's value
+    for _, op in graph.nodes(data="op"):  # type: ignore[assignment]
         if op.kind is OpKind.WEIGHT_MATMUL:
             per_token += op.k * op.n
             weight_macs += op.macs

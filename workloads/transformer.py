@@ -22,7 +22,7 @@ Node insertion order is a topological order of the graph.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 import networkx as nx
 
@@ -72,6 +72,15 @@ def _check(config: ModelConfig, phase: str, batch: int, tokens: int, context: in
             raise ModelDomainError(item, value, f"an integer {lo}..{hi}{why}")
 
 
+class _Bits(TypedDict):
+    """Bit widths every op of a graph carries (``Op`` fields)."""
+
+    weight_bits: int
+    input_bits: int
+    output_bits: int
+    kv_bits: int
+
+
 class _Builder:
     """Accumulates ops and edges; shared counts are computed once per graph."""
 
@@ -82,8 +91,8 @@ class _Builder:
         self.batch, self.tokens, self.context = batch, tokens, context
         past = context - tokens
         self.scores = tokens * past + tokens * (tokens + 1) // 2  # per head per sequence
-        self.bits = {"weight_bits": wbits, "input_bits": abits, "output_bits": abits,
-                     "kv_bits": kvbits}
+        self.bits: _Bits = {"weight_bits": wbits, "input_bits": abits, "output_bits": abits,
+                            "kv_bits": kvbits}
         self.nodes: list[tuple[str, dict[str, Op]]] = []
         self.edges: list[tuple[str, str]] = []
 
@@ -234,10 +243,10 @@ def build_graph(
     _check(config, phase, batch, tokens, context, bits)
     builder = _Builder(config, batch, tokens, context, weight_bits, act_bits, kv_bits)
     builder.model(lm_head_all_tokens)
-    graph = nx.DiGraph(
+    graph: nx.DiGraph[str] = nx.DiGraph(
         model=config.name, config=config, phase=phase, batch=batch, tokens=tokens,
         context=context, past_tokens=context - tokens, lm_head_all_tokens=lm_head_all_tokens,
-        **bits,
+        weight_bits=weight_bits, act_bits=act_bits, kv_bits=kv_bits,
     )
     graph.add_nodes_from(builder.nodes)
     graph.add_edges_from(builder.edges)

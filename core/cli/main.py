@@ -19,8 +19,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import FrameType
+    from typing import Any
+
+    # What signal.signal takes and returns (typeshed's alias is private).
+    _Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 # Command-group modules under grcim.cli, each defining register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
@@ -78,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _install_handlers() -> dict[int, object]:
+def _install_handlers() -> dict[signal.Signals, _Handler]:
     """SIGINT -> KeyboardInterrupt, SIGTERM -> Terminated, once; returns the previous
     handlers ({} outside the main thread, where handlers cannot be set)."""
     owner = os.getpid()
@@ -92,13 +96,13 @@ def _install_handlers() -> dict[int, object]:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, _Handler] = {}
     try:
         for s in (signal.SIGINT, signal.SIGTERM):
             previous[s] = signal.signal(s, handler)
     except ValueError:  # not the main thread
         for s, h in previous.items():
-            signal.signal(s, h)  # type: ignore[arg-type]
+            signal.signal(s, h)
         return {}
     return previous
 
@@ -138,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143
     finally:
         for s, h in previous.items():
-            signal.signal(s, h)  # type: ignore[arg-type]
+            signal.signal(s, h)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,12 @@ import json
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grcim.errors import GrcimError
+
+if TYPE_CHECKING:
+    from grcim.plugins.models.batch import CostModel
 
 __all__ = ["register", "run", "shim_locations", "discovery_status"]
 
@@ -183,7 +186,7 @@ def _editable() -> bool:
     return bool(json.loads(text).get("dir_info", {}).get("editable", False))
 
 
-def _attrs(model: type) -> str:
+def _attrs(model: type[CostModel]) -> str:
     parts = []
     for name, default in model.attribute_defaults().items():
         parts.append(name if default is inspect.Parameter.empty else f"{name}={default!r}")

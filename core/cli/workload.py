@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
@@ -103,7 +104,7 @@ def _list_models(models: str | None) -> int:
     return 0
 
 
-def _print_plain(title: str, rows: list[tuple[str, ...]]) -> None:
+def _print_plain(title: str, rows: Sequence[tuple[str, ...]]) -> None:
     widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(_LIST_COLUMNS)]
 
     def line(cells: tuple[str, ...]) -> str:

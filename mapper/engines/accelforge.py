@@ -55,6 +55,7 @@ import networkx as nx
 import yaml
 
 from grcim.arch import Arch, DynamicMatmulUnit
+from grcim.arch.nodes import MemoryNode
 from grcim.errors import MappingError
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.mapping import check_bits, fp_macro, peak_cim_macs_per_s
@@ -190,7 +191,8 @@ def _apply_missing(spec: Any, arch: Arch, comps: ChipComponents) -> tuple[str, .
     files say all of it); return a note per patch."""
     macro = arch.macro
     patches = []
-    dram = next(n for n in arch.nodes if getattr(n, "name", None) == comps.dram.name)
+    dram = next(n for n in arch.nodes
+                if isinstance(n, MemoryNode) and n.name == comps.dram.name)
     if (dram.tensors.keep or "").strip() not in ("All", "all"):
         # einsums mapped one by one exchange intermediates through DRAM (grcim's spill
         # model); a DRAM that keeps only non-intermediates leaves them no home
@@ -202,7 +204,7 @@ def _apply_missing(spec: Any, arch: Arch, comps: ChipComponents) -> tuple[str, .
         if any(not _same(_declared(have, k), v) for k, v in want.items()):
             spec.arch.find(c.name).values_per_action = want
             patches.append(f"{c.name} values_per_action {want}")
-    if comps.cells is not None:
+    if comps.cells is not None and isinstance(comps.cells.node, MemoryNode):
         stored = macro.n_weight_slices * macro.cell_bits
         if not _same(_declared(comps.cells.node.bits_per_value, "weight"), stored):
             spec.arch.find(comps.cells.name).bits_per_value = {"weight": stored}

@@ -93,7 +93,7 @@ def one_op_graph(op: Op, attrs: dict) -> nx.DiGraph:
     """A graph holding only ``op`` (no model config: storage is the op's own)."""
     keep = {k: attrs[k] for k in ("phase", "batch", "tokens", "context", "weight_bits",
                                    "act_bits", "kv_bits") if k in attrs}
-    g = nx.DiGraph(model=str(attrs.get("model", "einsum")), **keep)
+    g: nx.DiGraph[str] = nx.DiGraph(model=str(attrs.get("model", "einsum")), **keep)
     g.add_node(op.name, op=op)
     return g
 

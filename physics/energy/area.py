@@ -164,7 +164,7 @@ def step_latency_s(rate_hz: ArrayLike) -> F64:
 
 
 def _cells_area_m2(det: dict[str, F64], topology: str, tech: Technology,
-                   extra_bits: ArrayLike = 0.0) -> F64:
+                   extra_bits: F64 | float = 0.0) -> F64:
     """One weight's cells: capacitors above their multiplying bitcells (m²).
 
     bit_sliced: ``s_w`` cells of ``C_u`` over ``c_w`` bitcells each; binary_weighted: the

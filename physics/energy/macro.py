@@ -275,7 +275,7 @@ def equivalent_full_bits(slice_bits: ArrayLike, sl: Slicing, n_rows: int) -> F64
 def slicing_noise_factor(sl: Slicing) -> F64:
     """Cell capacitance factor ``F`` of sliced sampling (module docstring)."""
 
-    def f(b: F64, d: F64, sliced: F64) -> F64:
+    def f(b: F64, d: F64, sliced: NDArray[np.bool_]) -> F64:
         val = (2.0**d - 1.0) ** 2 * (4.0**b - 1.0) / ((4.0**d - 1.0) * (2.0**b - 1.0) ** 2)
         return np.where(sliced, val, 1.0)
 

@@ -201,7 +201,7 @@ def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str) -
     return dac_energy_j(dac_bits, tech)
 
 
-def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: float,
+def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: ArrayLike,
             tech: Technology, opts: EnergyOptions,
             st: MacroStructure) -> tuple[dict[str, F64], dict[str, F64]]:
     """DAC, cell, array-wire and ADC terms (per MAC) and their details, shared by every

@@ -15,9 +15,12 @@ import inspect
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grcim.errors import ModelDomainError
+
+if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
+    from hwcomponents import ComponentModel
 
 __all__ = ["model_class", "model_parameters", "model_arguments", "build_model",
            "technology_to_metres", "TECHNOLOGY"]
@@ -28,16 +31,16 @@ _NANO = Decimal("1e-9")
 _NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
 
 
-def model_class(name: str) -> type:
+def model_class(name: str) -> type[ComponentModel]:
     """The model class ``grcim.plugins.models.<name>``."""
     from grcim.plugins import models
 
-    return getattr(models, name)  # type: ignore[no-any-return]
+    return getattr(models, name)
 
 
-def model_parameters(model: type) -> dict[str, Any]:
+def model_parameters(model: type[ComponentModel]) -> dict[str, Any]:
     """A model's attribute names and defaults (``inspect.Parameter.empty`` if required)."""
-    params = list(inspect.signature(model.__init__).parameters.values())[1:]  # type: ignore[misc]
+    params = list(inspect.signature(model.__init__).parameters.values())[1:]
     return {p.name: p.default for p in params}
 
 
@@ -60,12 +63,12 @@ def technology_to_metres(value: Any) -> float:
     return float(Decimal(repr(x)) * _NANO) if x >= 1.0 else x
 
 
-def _translates_technology(model: type) -> bool:
+def _translates_technology(model: type[ComponentModel]) -> bool:
     params = model_parameters(model)
     return TECHNOLOGY not in params and "tech_node" in params
 
 
-def model_arguments(model: type, attrs: dict[str, Any]) -> dict[str, Any]:
+def model_arguments(model: type[ComponentModel], attrs: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of ``model`` for the Accelergy attributes ``attrs``.
 
     Attributes the model does not take are dropped (Accelergy passes many, such as

@@ -35,7 +35,7 @@ import difflib
 import inspect
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -48,6 +48,9 @@ from grcim.plugins.accelergy.adapter import (
     technology_to_metres,
 )
 from grcim.yamlio import load_yaml_text, read_text_file
+
+if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
+    from grcim.plugins.models.batch import CostModel
 
 __all__ = ["GENERIC_ATTRIBUTES", "AccelergyProblems", "is_accelergy_document",
            "check_accelergy_file", "check_accelergy_text"]
@@ -195,10 +198,10 @@ def _walk_nodes(nodes: Any, path: Path, inherited: dict[str, _Attr],
     return attrs
 
 
-def _grcim_models() -> dict[str, type]:
+def _grcim_models() -> dict[str, type[CostModel]]:
     from grcim.plugins.models import MODELS
 
-    out: dict[str, type] = {}
+    out: dict[str, type[CostModel]] = {}
     for model in MODELS:
         names = model.component_name
         for n in [names] if isinstance(names, str) else names:
@@ -266,7 +269,7 @@ class _Checker:
         except SpecError:
             return _UNKNOWN
 
-    def check(self, comp: _Component, model: type) -> None:
+    def check(self, comp: _Component, model: type[CostModel]) -> None:
         params = model_parameters(model)
         where = f"{comp.name}.attributes"
         values: dict[str, Any] = {}
@@ -336,10 +339,10 @@ class _Checker:
         try:
             build_model(model.__name__, values)
         except ModelDomainError as exc:
-            a = comp.attrs.get(exc.item)
-            key = f"{where}.{exc.item}" if a is None or a.own else \
-                f"{a.owner}.attributes.{exc.item}"
-            line = self.line(a.path, comp.line) if a else comp.line
+            given = comp.attrs.get(exc.item)
+            key = f"{where}.{exc.item}" if given is None or given.own else \
+                f"{given.owner}.attributes.{exc.item}"
+            line = self.line(given.path, comp.line) if given else comp.line
             self.problem(key, exc.value, exc.allowed, line)
 
 

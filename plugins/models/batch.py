@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -80,8 +81,8 @@ def full(n: int, value: Any) -> F64:
 
 
 @functools.cache
-def _signature_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # type: ignore[misc]
+def _signature_defaults(init: Callable[..., None]) -> tuple[tuple[str, Any], ...]:
+    params = list(inspect.signature(init).parameters.values())[1:]
     return tuple((p.name, p.default) for p in params)
 
 
@@ -104,10 +105,14 @@ class CostModel:
     VECTOR_ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
     """Attributes ``evaluate`` accepts as arrays (one value per point)."""
 
+    component_name: ClassVar[str | list[str]]
+    """Names in architecture files (``component_class``), set by each model (hwcomponents'
+    ``ComponentModel`` attribute, declared here for the code that looks models up)."""
+
     @classmethod
     def attribute_defaults(cls) -> dict[str, Any]:
         """Attribute name to default value (``REQUIRED`` when it has none), in order."""
-        return dict(_signature_defaults(cls))
+        return dict(_signature_defaults(cls.__init__))
 
     @classmethod
     def action_names(cls) -> list[str]:
@@ -135,10 +140,10 @@ class CostModel:
         self._energy = {a: float(e[0]) for a, e in costs.energy_j.items()}
         self._latency = float(costs.latency_s[0])
         self._throughput = float(costs.throughput_hz[0])
-        ComponentModel.__init__(self, area=float(costs.area_m2[0]),  # type: ignore[arg-type]
+        ComponentModel.__init__(self, area=float(costs.area_m2[0]),
                                 leak_power=float(costs.leak_power_w[0]))
-        self.tech_node = self.scale(  # type: ignore[attr-defined]
-            "tech_node", node.target_node_m, node.source_node_m,
+        self.tech_node = ComponentModel.scale(  # a mixin: self is a ComponentModel
+            self, "tech_node", node.target_node_m, node.source_node_m,
             area_scale_function=tech_node_area, energy_scale_function=tech_node_energy,
             leak_power_scale_function=tech_node_leak)
 

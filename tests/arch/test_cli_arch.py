@@ -53,3 +53,19 @@ def test_arch_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["arch"])
     assert info.value.code == 2
+
+
+def test_show_an_arch_naming_a_technology_without_tech_node(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # regression: tech_node is optional when a technology is named; `arch show` multiplied
+    # the missing node and crashed with a traceback on a file `validate` accepts
+    text = (ARCH_DIR / "macros" / "int8_cim.yaml").read_text(encoding="utf-8")
+    for old, new in (("    tech_node: 22.0e-9            # m", '    technology: "22nm"'),
+                     ("    tech_node: tech_node          # m", "    technology: technology")):
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "tech_only.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert main(["arch", "show", str(path)]) == 0
+    assert "that of technology 22nm" in capsys.readouterr().out
