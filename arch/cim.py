@@ -17,6 +17,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grcim.arch.formats import FORMAT_GRAMMAR, FormatInfo, parse_format
+from grcim.arch.rules import rule_error
 
 __all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS", "CellTopology",
            "NoiseStandard", "Alignment", "GainReference"]
@@ -173,25 +174,28 @@ class MacroSpec(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.pipeline is Pipeline.GRMAC and self.normalization is None:
-            raise ValueError("normalization: required for pipeline 'grmac' (unit, row or int)")
+            raise rule_error("normalization",
+                             "required for pipeline 'grmac' (unit, row or int)")
         if self.pipeline is not Pipeline.GRMAC and self.normalization is not None:
-            raise ValueError(f"normalization: only for pipeline 'grmac', not {self.pipeline}")
+            raise rule_error("normalization",
+                             f"only for pipeline 'grmac', not {self.pipeline}")
         if self.rows % self.rows_per_adc:
-            raise ValueError(f"rows_per_adc: {self.rows_per_adc} must divide rows={self.rows}")
+            raise rule_error("rows_per_adc",
+                             f"{self.rows_per_adc} must divide rows={self.rows}")
         if self.adcs_per_macro % self.n_row_groups:
-            raise ValueError(
-                f"adcs_per_macro: {self.adcs_per_macro} must be a multiple of the "
-                f"{self.n_row_groups} row groups (rows / rows_per_adc)"
-            )
+            raise rule_error(
+                "adcs_per_macro", f"{self.adcs_per_macro} must be a multiple of the "
+                f"{self.n_row_groups} row groups (rows / rows_per_adc)")
         if self.cell_topology is CellTopology.BINARY_WEIGHTED and self.n_weight_slices != 1:
-            raise ValueError("n_weight_slices: a binary_weighted cell holds a whole weight "
+            raise rule_error("n_weight_slices", "a binary_weighted cell holds a whole weight "
                              f"(1 cell per weight), not {self.n_weight_slices}")
         if self.n_weight_slices > self.cols:
-            raise ValueError(f"n_weight_slices: {self.n_weight_slices} exceeds cols={self.cols}")
+            raise rule_error("n_weight_slices",
+                             f"{self.n_weight_slices} exceeds cols={self.cols}")
         if self.pipeline is Pipeline.INT:
             for field in ("input_format", "weight_format"):
                 if self.format_info(field).kind != "int":
-                    raise ValueError(f"{field}: pipeline 'int' needs an integer format")
+                    raise rule_error(field, "pipeline 'int' needs an integer format")
         return self
 
     def format_info(self, field: Literal["input_format", "weight_format"]) -> FormatInfo:

@@ -31,6 +31,7 @@ from grcim.arch.consistency import check_chip_nodes
 from grcim.arch.fields import Attribute, Reader
 from grcim.arch.nodes import ComputeNode, Node, read_nodes, walk_all, walk_main_path
 from grcim.arch.quoting import Path
+from grcim.arch.rules import RULE, rule_error
 from grcim.arch.variables import GROUP_MODELS, VARIABLE_KEYS, read_variables
 
 __all__ = ["Arch", "ArchKind", "build_arch", "describe_field"]
@@ -78,9 +79,10 @@ class Arch(BaseModel):
     @model_validator(mode="after")
     def _kind_matches(self) -> Self:
         if (self.kind == "chip") != (self.chip is not None):
-            raise ValueError("kind: 'chip' files need the chip keys, 'macro' files must not")
+            raise rule_error("kind",
+                             "'chip' files need the chip keys, 'macro' files must not")
         if self.tech_node_m is None and self.technology is None:
-            raise ValueError("tech_node: required (a feature size in m) unless technology "
+            raise rule_error("tech_node_m", "required (a feature size in m) unless technology "
                              "names a bundled node or a technology file")
         return self
 
@@ -119,8 +121,9 @@ def _model_error(r: Reader, model: type[BaseModel], exc: ValidationError, block:
     msg = str(first["msg"]).removeprefix("Value error, ")
     loc = [str(p) for p in first["loc"]]
     field = loc[0] if loc else ""
-    if not field and ": " in msg and msg.split(": ", 1)[0] in key_of:
-        field, msg = msg.split(": ", 1)
+    ctx = first.get("ctx") or {}
+    if first["type"] == RULE:  # a cross-field rule names the field it blames (arch.rules)
+        field, msg = str(ctx["field"]), str(ctx["message"])
     key = key_of.get(field)
     if key is None:
         return r.error(path, None, msg, line)

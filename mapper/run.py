@@ -27,14 +27,14 @@ import numpy as np
 from grcim.arch import DEFAULT_ARCH, Arch, load_arch
 from grcim.arch.nodes import ComputeNode, MemoryNode, TollNode, walk_main_path
 from grcim.errors import CMDLINE, MappingError
-from grcim.mapper.components import ChipComponents, Component, bind_components
+from grcim.mapper.actions import all_keys
+from grcim.mapper.components import Component, bind_components
 from grcim.mapper.engines import run_engine
 from grcim.mapper.mapping import DEFAULT_OPTIONS, MapOptions
 from grcim.mapper.result import JSON_KEYS, MappingResult
-from grcim.mapper.vector_ops import VECTOR_ACTIONS
 from grcim.workloads import build_graph, default_model_name, load_model_configs
 
-__all__ = ["resolve_arch", "step_graph", "map_workload", "priced_keys", "check_arch_prices",
+__all__ = ["resolve_arch", "step_graph", "map_workload", "check_arch_prices",
            "check_result_numbers"]
 
 ArchLike = Arch | str | os.PathLike[str]
@@ -121,20 +121,6 @@ def map_workload(arch: ArchLike | None = None, workload: str | None = None,
     return result
 
 
-def priced_keys(comps: ChipComponents) -> tuple[tuple[str, str], ...]:
-    """Every (component, action) the analytic mapper prices on a chip, whatever the
-    workload (the columns :func:`grcim.mapper.actions.count_actions` creates)."""
-    keys: list[tuple[str, str]] = []
-    for c in (comps.dram, comps.sram, comps.cells):
-        if c is not None:
-            keys += [(c.name, "read"), (c.name, "write")]
-    keys.append((comps.mac.name, "compute"))
-    keys += [(c.name, "read") for c in comps.tolls]
-    if comps.vector is not None:
-        keys += [(comps.vector.name, a) for a in VECTOR_ACTIONS]
-    return tuple(keys)
-
-
 def _macro_components(arch: Arch) -> tuple[list[Component], list[tuple[str, str]]]:
     """The priced nodes of a macro file and their actions (one instance each)."""
     comps: list[Component] = []
@@ -155,7 +141,8 @@ def _macro_components(arch: Arch) -> tuple[list[Component], list[tuple[str, str]
 def check_arch_prices(arch: Arch) -> None:
     """Price every (node, action) the mapper would charge on ``arch``, as ``map`` does.
 
-    For a chip: bind the nodes to their roles and price :func:`priced_keys`; for a macro
+    For a chip: bind the nodes to their roles and price every (component, action) the
+    mapper may count (:func:`grcim.mapper.actions.all_keys`, vector registers included); for a macro
     file: price its memories, tolls and compute. Every energy per action, area and leakage
     must be a finite non-negative number.
 
@@ -170,7 +157,7 @@ def check_arch_prices(arch: Arch) -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         if arch.chip is not None:
             comps = bind_components(arch)
-            prices = price_components(arch, comps, priced_keys(comps))
+            prices = price_components(arch, comps, all_keys(comps))
             energies = prices.energy_j
         else:
             macro_comps, keys = _macro_components(arch)
