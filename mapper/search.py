@@ -60,6 +60,7 @@ group's share), partial sums live in SRAM or DRAM, all within the free SRAM.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,6 +218,23 @@ def _score(energy: F64, time: F64, objective: str, leak_w: float) -> tuple[F64, 
     return (total * time if objective == "edp" else total), total
 
 
+def _best(energy: F64, busy: F64, slots: F64, valid: B, objective: str, leak_w: float,
+          n_ops: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Pick each op's best candidate of a candidate array shaped like ``valid`` (ops first):
+    returns ``take(a)``, the values of ``a`` (broadcast to that shape) at the picks."""
+    shape = valid.shape
+    time = np.broadcast_to(busy.max(axis=-1), shape)
+    energy = np.broadcast_to(energy, shape)
+    score, total = _score(energy, time, objective, leak_w)
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, shape).reshape(n_ops, -1)
+
+    best = _pick(flat(score), flat(total), flat(time), flat(slots), flat(valid), objective)
+    rows = np.arange(n_ops)
+    return lambda a: flat(a)[rows, best]
+
+
 def _kw_table(t_k: I64, p_s: int) -> tuple[I64, B]:
     """Wave heights ``k_w`` with distinct ``ceil(t_k / k_w)`` and ``k_w <= p_s``, padded."""
     options: dict[int, list[int]] = {}
@@ -329,16 +347,9 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
                       np.minimum(used, chip.n_macros), q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, fixed["vector_ops"].sum(axis=-1),
                       chip)
-    time = busy.max(axis=-1)
-    shape = valid.shape
-    energy, time = np.broadcast_to(energy, shape), np.broadcast_to(time, shape)
-    score, total = _score(energy, time, objective, leak_w)
-    flat = lambda a: np.broadcast_to(a, shape).reshape(len(idx), -1)  # noqa: E731
     # never empty: the first wave shape with partial sums in DRAM and nothing staged needs
     # no SRAM at all
-    best = _pick(flat(score), flat(total), flat(time), flat(slots), flat(valid), objective)
-    rows = np.arange(len(idx))
-    take = lambda a: flat(a)[rows, best]  # noqa: E731
+    take = _best(energy, busy, slots, valid, objective, leak_w, len(idx))
     return dict(order=take(order), k_group=take(kw), n_group=take(nw), chunks=take(chunks),
                 input_reads=take(passes).astype(float), input_staged=take(staged),
                 operand_reads=take(chunks).astype(float), operand_staged=np.zeros(len(idx),
@@ -349,7 +360,7 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
                     else p_s // np.maximum(kw * nw, 1))), cap)),
                 mvm_slots=take(slots), macros_used=take(np.minimum(used, chip.n_macros)),
                 cell_rows_written=take(cell_rows), cell_bits_written=take(cell_bits),
-                candidates=flat(valid).sum(axis=1))
+                candidates=valid.reshape(len(idx), -1).sum(axis=1))
 
 
 def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipSpec,
@@ -427,22 +438,14 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
     busy = busy_times(zero, zero, zero, zero, np.ones(1), q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, fixed["vector_ops"].sum(axis=-1),
                       chip)
-    time = busy.max(axis=-1)
-    shape = valid.shape
-    energy, time = np.broadcast_to(energy, shape), np.broadcast_to(time, shape)
-    score, total = _score(energy, time, objective, leak_w)
-    flat = lambda a: np.broadcast_to(a, shape).reshape(len(idx), -1)  # noqa: E731
-    best = _pick(flat(score), flat(total), flat(time), flat(np.zeros(1)), flat(valid),
-                 objective)
-    rows = np.arange(len(idx))
-    take = lambda a: flat(a)[rows, best]  # noqa: E731
+    take = _best(energy, busy, np.zeros(1), valid, objective, leak_w, len(idx))
     return dict(scheme=take(scheme), k_group=take(held).astype(np.int64),
                 n_group=take(held_n).astype(np.int64), input_reads=take(reads_a),
                 input_staged=take(st_a), operand_reads=take(reads_b),
                 operand_staged=take(st_b), rounds=take(rounds), psum_in_dram=take(p_d & psum),
-                register_read_bits=take(np.broadcast_to(reg_read, shape)),
-                register_write_bits=take(np.broadcast_to(reg_write, shape)),
-                candidates=flat(valid).sum(axis=1))
+                register_read_bits=take(np.broadcast_to(reg_read, valid.shape)),
+                register_write_bits=take(np.broadcast_to(reg_write, valid.shape)),
+                candidates=valid.reshape(len(idx), -1).sum(axis=1))
 
 
 def _distinct(t: OpTable, alloc: Allocation, place: Placement, vec: F64, idx: I64
