@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ from grcim.mapper.pricing import Prices, model_classes, price_components
 from grcim.mapper.tiling import tile_matrices
 
 __all__ = ["Level", "TimeloopArch", "timeloop_arch", "MvmRate", "mvm_rate", "divisor_at_most",
-           "TOP", "DATASPACES", "MAX_DEPTH"]
+           "TOP", "DATASPACES", "MAX_DEPTH", "mac_leak_on_cells"]
 
 TOP = "system"
 """Name of the top container; the front-end calls the flattened top ``system_top_level``."""
@@ -150,6 +151,11 @@ class TimeloopArch:
     def level(self, name: str) -> Level:
         """The level called ``name``."""
         return next(lv for lv in self.levels if lv.name == name)
+
+    @property
+    def mac_leak_on_cells(self) -> bool:
+        """The MAC's leakage is charged on the cells' level (:func:`mac_leak_on_cells`)."""
+        return mac_leak_on_cells(self.levels)
 
     def ert_name(self, level: Level) -> str:
         """The name the front-end gives ``level`` in Timeloop (ERT/ART key)."""
@@ -359,6 +365,12 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str, rate: MvmRate) -> 
     return node
 
 
+def mac_leak_on_cells(levels: Iterable[Level]) -> bool:
+    """Timeloop charges no leakage to a compute level, so the MAC's leakage rides on the
+    cells' storage level (the same array) when the chip has one with a component."""
+    return any(lv.role == "cells" and lv.component is not None for lv in levels)
+
+
 def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, tuple[float, float]]]:
     macro = arch.macro
@@ -370,7 +382,7 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
     # storage level (the same array), so Timeloop's totals hold all of grcim's leakage
     compute = [lv.component.name for lv in levels
                if lv.component is not None and lv.kind == "compute"]
-    has_cells = any(lv.role == "cells" and lv.component is not None for lv in levels)
+    has_cells = mac_leak_on_cells(levels)
     moved = sum(prices.leak_power_w.get(n, 0.0) for n in compute) if has_cells else 0.0
     for lv in levels:
         c = lv.component

@@ -112,14 +112,13 @@ def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
     is charged on the cells' level; without a cells level it is left out, Timeloop charging
     none for a compute level)."""
     names = {lv.component.name: lv for lv in tl.levels if lv.component is not None}
-    has_cells = any(lv.role == "cells" for lv in names.values())
     total = 0.0
     for name, energy in result.energy_by_component.items():
         lv = names.get(name)
         if lv is None:
             continue
         total += energy
-        if lv.kind == "compute" and not has_cells:
+        if lv.kind == "compute" and not tl.mac_leak_on_cells:
             total -= result.energy_by_action.get(f"{name}.leak", 0.0)
     return total
 
@@ -149,7 +148,7 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
                 for k, v in export.scale.items()},
             "n_weight_slices": macro.n_weight_slices, "n_input_slices": macro.n_input_slices,
             "not_in_timeloop_j": {**left_out, **(
-                {} if any(lv.role == "cells" for lv in export.levels) else
+                {} if export.mac_leak_on_cells else
                 {f"{mac}.leak": result.energy_by_action.get(f"{mac}.leak", 0.0)})}},
     }
 

@@ -74,8 +74,8 @@ DEFAULT_OPTIONS = MapOptions()
 """The analytic mapper's default choices."""
 
 
-def check_bits(arch: Arch, graph: nx.DiGraph) -> None:
-    """The graph's weight and activation widths must be what the macro stores and applies.
+def check_bits(arch: Arch, step: Step) -> None:
+    """The step's weight and activation widths must be what the macro stores and applies.
 
     Raises
     ------
@@ -83,7 +83,6 @@ def check_bits(arch: Arch, graph: nx.DiGraph) -> None:
         A width differs from the macro's format.
     """
     macro = arch.macro
-    step = Step.of(graph)
     for what, key, field in (("weights", "weight_bits", "weight_format"),
                              ("activations", "act_bits", "input_format")):
         bits = getattr(step, key)
@@ -236,8 +235,10 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     if options.objective not in OBJECTIVES:
         raise MappingError(f"objective = {options.objective!r}: one of "
                            f"{', '.join(OBJECTIVES)}")
-    check_bits(arch, graph)
-    return _result(arch, plan_step(arch, build_optable(graph), options), options, workload)
+    step = Step.of(graph)
+    check_bits(arch, step)
+    t = build_optable(graph, step)
+    return _result(arch, plan_step(arch, t, options), options, workload)
 
 
 @dataclass(frozen=True)

@@ -103,8 +103,9 @@ class OpTable:
         return getattr(self, elements).astype(np.float64) * getattr(self, bits)
 
 
-def build_optable(graph: nx.DiGraph) -> OpTable:
-    """Columns of ``graph`` (from :func:`grcim.workloads.build_graph` or any DAG of ops).
+def build_optable(graph: nx.DiGraph, step: Step | None = None) -> OpTable:
+    """Columns of ``graph`` (from :func:`grcim.workloads.build_graph` or any DAG of ops);
+    ``step``: the graph's :class:`~grcim.workloads.Step` when the caller has read it.
 
     Raises
     ------
@@ -127,7 +128,7 @@ def build_optable(graph: nx.DiGraph) -> OpTable:
     preds = tuple(tuple(index[p] for p in graph.predecessors(name)) for name in names)
     if any(p >= i for i, ps in enumerate(preds) for p in ps):  # keep rows topological
         order = list(nx.topological_sort(graph))
-        return build_optable(_reordered(graph, order))
+        return build_optable(_reordered(graph, order), step)
     _check_sizes(ops)
     cols = {f: np.fromiter((getattr(op, f) for op in ops), dtype=np.int64, count=len(ops))
             for f in _INT_FIELDS}
@@ -137,7 +138,8 @@ def build_optable(graph: nx.DiGraph) -> OpTable:
     table = OpTable(
         names=tuple(names), roles=tuple(op.role for op in ops),
         layers=tuple(op.layer for op in ops), ops=tuple(ops), kind=kind,
-        predecessors=preds, successors_count=succ, step=Step.of(graph), **cols)
+        predecessors=preds, successors_count=succ,
+        step=step if step is not None else Step.of(graph), **cols)
     _check(table)
     return table
 

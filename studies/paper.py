@@ -237,13 +237,19 @@ def _op(s: PaperSettings, standard: str, normalization: str, reference: str,
 
 def _slice_bits(s: PaperSettings, ops: dict[tuple[str, str, str, str], OperatingPoint],
                 st: MacroStructure) -> dict[tuple[str, tuple[str, str, str, str]], float | None]:
-    """Monte Carlo bits per sliced conversion of ``st`` for every operating point and
-    pipeline (``EnergyOptions.slice_adc_bits``, as the models pass it)."""
+    """Monte Carlo bits per sliced conversion of ``st`` (``EnergyOptions.slice_adc_bits``,
+    as the models pass it) for what :func:`_energy` prices: the conventional macro at the
+    default normalization and reference (its fields do not depend on them) for every
+    alignment, the GR-MAC at every normalization and reference (its fields do not depend
+    on the alignment)."""
     out: dict[tuple[str, tuple[str, str, str, str]], float | None] = {}
     for key, op in ops.items():
-        ens = _ensemble(s, *key)
-        for pipeline in ("conventional", "grmac"):
-            out[(pipeline, key)] = structure_slice_bits(ens, op, st, pipeline)
+        _, nm, rf, al = key
+        wanted = [p for p, used in (("conventional", (nm, rf) == (s.normalization,
+                                                                  s.gain_reference)),
+                                    ("grmac", al == "global")) if used]
+        for pipeline in wanted:
+            out[(pipeline, key)] = structure_slice_bits(_ensemble(s, *key), op, st, pipeline)
     return out
 
 

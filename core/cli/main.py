@@ -36,9 +36,6 @@ class Terminated(BaseException):
 
 
 def _one_line_parser() -> type[argparse.ArgumentParser]:
-    global _PARSER_CLASS
-    if _PARSER_CLASS is not None:
-        return _PARSER_CLASS
     import argparse
     from typing import NoReturn
 
@@ -48,19 +45,7 @@ def _one_line_parser() -> type[argparse.ArgumentParser]:
         def error(self, message: str) -> NoReturn:
             self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
-    _PARSER_CLASS = OneLineParser
     return OneLineParser
-
-
-_PARSER_CLASS: type[argparse.ArgumentParser] | None = None
-
-
-def __getattr__(name: str) -> object:
-    """``OneLineParser`` on first use (command groups with sub-commands import it), so the
-    module's import stays light until the signal handlers are installed."""
-    if name == "OneLineParser":
-        return _one_line_parser()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,15 +26,13 @@ __all__ = ["register", "run"]
 
 def register(subparsers: Any) -> None:
     """Add the ``sweep`` command group."""
-    from grcim.cli.main import OneLineParser
-
     p = subparsers.add_parser(
         "sweep", help="design-space sweeps over archs, variables and workloads, with a "
         "resumable SQLite store, Pareto reports, local or Dask execution",
         description="Sweep architectures, arch variables and workloads; store every point "
         "in an SQLite file (resume, retry), report Pareto fronts.")
     sub = p.add_subparsers(dest="sweep_command", metavar="SUBCOMMAND",
-                           parser_class=OneLineParser)
+                           parser_class=type(p))
     sub.required = True
     r = sub.add_parser("run", help="evaluate the points of a spec that the store lacks")
     r.add_argument("spec", metavar="SPEC", help="sweep spec file, or a bundled example "

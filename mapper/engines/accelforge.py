@@ -327,8 +327,9 @@ def map_with_accelforge(arch: Arch, graph: nx.DiGraph, layer: int = 0,
     from grcim.workloads.einsum_export import einsum_yaml
 
     require_accelforge()
-    check_bits(arch, graph)
-    config = Step.of(graph).config
+    step = Step.of(graph)
+    check_bits(arch, step)
+    config = step.config
     if config is None:
         raise MappingError("the AccelForge engine needs a graph built by build_graph "
                            "(its model config is exported as einsums)")

@@ -13,7 +13,8 @@ plug-in models. Defaults (chosen so the hand arithmetic stays small):
   8 cells x 4 bits = 0.25 pJ/bit, ADC 2 pJ per conversion, DAC 0.5 pJ per row drive,
   MAC 0.1 pJ, vector add/mul/exp/div 1/2/4/8 pJ; leakage only in the SRAM (1 mW);
 - a vector register file of 8192 bits (``regs_bits``; 0 = none) whose accesses cost
-  ``reg_pj`` (0) per bit.
+  ``reg_pj`` (0) per bit;
+- areas 0 but the MAC's, ``mac_area_m2`` per cell (0).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ TINY = dict(
     sram_size_bytes=1024, sram_bw=1.0e12, dram_size_bytes=2**20, dram_bw=1.0e9,
     dram_pj=10.0, sram_pj=1.0, adc_pj=2.0, dac_pj=0.5, mac_pj=0.1, vector_ops=1.0e9,
     sram_leak_w=1.0e-3, kv="dram", dyn="vector_unit", regs_bits=8192, reg_pj=0.0,
+    mac_area_m2=0.0,
 )
 """Default parameters of :func:`chip_yaml` (units in the docstring above)."""
 
@@ -164,7 +166,7 @@ arch:
   - !Compute
     name: MAC
     component_class: int_cim_mac
-    area: 0
+    area: {p['mac_area_m2']:g}
     leak_power: 0
     actions:
     - {{name: compute, energy: {p['mac_pj'] * 1e-12!r}}}

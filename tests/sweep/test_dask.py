@@ -24,8 +24,10 @@ distributed = pytest.importorskip("distributed", reason="dask[distributed] is no
 @pytest.fixture
 def cluster() -> Iterator[Any]:
     """A scheduler and two single-threaded worker processes on 127.0.0.1."""
+    # dashboard on a free port: None still tries 8787 first, and two test runs starting
+    # clusters at once then collide ("Port 8787 is already in use")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
+                                  host="127.0.0.1", dashboard_address=":0",
                                   worker_dashboard_address=None) as c:
         yield c
 
