@@ -25,6 +25,7 @@ __all__ = [
     "switch_energy_j",
     "thermal_capacitance_f",
     "dac_energy_j",
+    "dac_magnitude_bits",
     "gain_stage_energy_j",
 ]
 
@@ -42,14 +43,27 @@ def thermal_capacitance_f(snr_db: ArrayLike, utilization: ArrayLike, tech: Techn
     return tech.kt_j * snr / (tech.analog_swing_v**2 * np.asarray(utilization))
 
 
-def dac_energy_j(n_bits: ArrayLike, tech: Technology) -> F64:
-    """One conversion of a binary-weighted switched-capacitor DAC of ``n_bits`` (sign incl.).
+def dac_magnitude_bits(dac_bits: ArrayLike, n_input_slices: ArrayLike) -> F64:
+    """Magnitude bits one DAC step converts (the sign only selects the drive's polarity).
 
-    The magnitude array holds ``2**(n_bits - 1)`` unit capacitors of ``C_min``; the row line
-    it drives is the cells' capacitance, charged in the MAC term.
+    One step per input carries the whole signed input: ``d_x - 1`` magnitude bits. With
+    several steps each carries a ``d_x``-bit magnitude digit of the input's magnitude, the
+    sign applied by the row driver to every step (the sign-magnitude digits whose column
+    sums ``grcim.physics.slicing_point`` converts).
     """
-    mag = np.asarray(n_bits, dtype=np.float64) - 1.0
-    return switch_energy_j(tech.c_unit_min_f * 2.0**mag, tech)
+    d = np.asarray(dac_bits, dtype=np.float64)
+    return np.where(np.asarray(n_input_slices, dtype=np.float64) > 1.0, d, d - 1.0)
+
+
+def dac_energy_j(magnitude_bits: ArrayLike, tech: Technology) -> F64:
+    """One conversion of a binary-weighted switched-capacitor DAC of ``magnitude_bits``.
+
+    A charge-redistribution array of ``m`` magnitude bits holds ``2**m`` unit capacitors of
+    ``C_min`` (``1, 2, ..., 2**(m-1)`` plus the terminating unit; McCreary and Gray, JSSC
+    10(6), 1975); the row line it drives is the cells' capacitance, charged in the MAC term.
+    """
+    return switch_energy_j(tech.c_unit_min_f * 2.0 ** np.asarray(magnitude_bits,
+                                                                  dtype=np.float64), tech)
 
 
 def gain_stage_energy_j(octaves: ArrayLike, stage_cap_f: ArrayLike, tech: Technology) -> F64:

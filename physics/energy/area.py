@@ -16,8 +16,8 @@ Blocks:
   cell's transistors (Valavi et al., JSSC 54(6), 2019; Jia et al., JSSC 55(9), 2020), so
   the footprint is ``max(C_cell / density, bits * A_bitcell * CIM_CELL_OVERHEAD)``; the
   multiplying bitcell is about 1.8x a 6T cell (Valavi et al.).
-- **DAC**: its binary-weighted array of ``2**(b-1)`` unit capacitors plus a ``b``-bit input
-  register (the same array ``dac_energy_j`` switches).
+- **DAC**: its binary-weighted array of ``2**m`` unit capacitors (``m`` magnitude bits per
+  step) plus an ``m + 1``-bit input register (the same array ``dac_energy_j`` switches).
 - **gain-ranging stage**: ``ceil(octaves)`` halving steps, each a capacitor of the signal's
   size plus one control flop (the structure ``gain_stage_energy_j`` charges).
 - **SAR ADC**: capacitive DAC ``max(2**B C_min, 12 kT 2**(2B) / V_s**2)`` (matching floor or
@@ -45,6 +45,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from grcim.physics.energy.analog import dac_magnitude_bits
 from grcim.physics.energy.geometry import (
     CAP_DENSITY_F_PER_M2,
     CIM_CELL_OVERHEAD,
@@ -127,11 +128,18 @@ def mac_cell_area_m2(c_cell_f: ArrayLike, stored_bits: ArrayLike, tech: Technolo
     return np.maximum(capacitor_area_m2(c_cell_f), CIM_CELL_OVERHEAD * cells)
 
 
-def dac_area_m2(n_bits: ArrayLike, tech: Technology) -> F64:
-    """Binary-weighted capacitor DAC of ``n_bits`` (sign included) plus its input register."""
-    b = np.asarray(n_bits, dtype=np.float64)
-    return (capacitor_area_m2(tech.c_unit_min_f * 2.0 ** (b - 1.0))
-            + logic_area_m2(tech, flops=np.ceil(b)))
+def dac_area_m2(magnitude_bits: ArrayLike, tech: Technology) -> F64:
+    """Binary-weighted capacitor DAC of ``magnitude_bits`` (``2**m`` units, as
+    ``dac_energy_j``) plus its input register (the magnitude and a sign flop)."""
+    m = np.asarray(magnitude_bits, dtype=np.float64)
+    return (capacitor_area_m2(tech.c_unit_min_f * 2.0**m)
+            + logic_area_m2(tech, flops=np.ceil(m + 1.0)))
+
+
+def _dac_per_mac_m2(det: dict[str, F64], tech: Technology) -> F64:
+    """One MAC's share of its row's DAC (m²)."""
+    m = dac_magnitude_bits(det["dac_bits"], det["n_input_slices"])
+    return dac_area_m2(m, tech) / det["weights_per_row"]
 
 
 def gain_stage_area_m2(octaves: ArrayLike, stage_cap_f: ArrayLike, tech: Technology) -> F64:
@@ -205,7 +213,7 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     conv = _converter_share(det, op.n_rows)
     logic = grmac_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "dac": _dac_per_mac_m2(det, tech),
         "mac": _cells_area_m2(det, structure.cell_topology, tech, weight_exp_bits * exp_share),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "gain_stage": gain,
@@ -224,7 +232,7 @@ def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech
     det = breakdown.details
     logic = conventional_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "dac": _dac_per_mac_m2(det, tech),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, op.n_rows),
@@ -240,7 +248,7 @@ def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
            + np.where(det["n_weight_slices"] > 1, det["weight_bits"] - det["cell_bits"], 0.0))
     many = det["conversions_per_mac"] * n_rows > 1
     return {
-        "dac": dac_area_m2(det["dac_bits"], tech) / det["weights_per_row"],
+        "dac": _dac_per_mac_m2(det, tech),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, n_rows),

@@ -11,9 +11,9 @@ or the capacitor above it, whichever is larger (:mod:`grcim.physics.energy.geome
 
 Energies: a capacitive DAC sets its row to an analog level, ``a C_row V_s V_dd`` per drive; a
 pulse-count input (``dac_kind="pulse"``) charges and discharges the word line through the
-supply once per pulse, ``p C_row V_dd**2`` per drive with ``p = (2**(d_x - 1) - 1) / 2``
-pulses on average (the mean magnitude of a ``d_x``-bit signed step whose codes are equally
-likely). A column line is charged through the swing once per conversion,
+supply once per pulse, ``p C_row V_dd**2`` per drive with ``p = (2**m - 1) / 2`` pulses
+on average (the mean of equally likely ``m``-bit magnitudes, ``m`` the step's
+``dac_magnitude_bits``). A column line is charged through the swing once per conversion,
 ``a C_col V_s V_dd``. The transistors' gate and junction capacitance on these lines is not
 counted (the wire dominates at minimum-size access devices); this is a lower estimate.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.physics.energy.analog import switch_energy_j
+from grcim.physics.energy.analog import dac_magnitude_bits, switch_energy_j
 from grcim.physics.energy.cells import capacitance_per_stored_bit_f
 from grcim.physics.energy.geometry import cim_cell_height_m, cim_cell_width_m
 from grcim.physics.energy.macro import Slicing
@@ -40,9 +40,10 @@ def _bitcells_per_weight(sl: Slicing) -> F64:
     return sl.n_weight_slices * sl.cell_bits
 
 
-def mean_pulses(dac_bits: F64) -> F64:
-    """Mean pulses of a pulse-count input step of ``dac_bits`` signed bits."""
-    return (2.0 ** (np.asarray(dac_bits, dtype=np.float64) - 1.0) - 1.0) / 2.0
+def mean_pulses(dac_bits: F64, n_input_slices: F64 | float = 1.0) -> F64:
+    """Mean pulses of a pulse-count input step: uniform magnitudes of the step's
+    ``dac_magnitude_bits`` (the sign selects the polarity), ``(2**m - 1) / 2``."""
+    return (2.0 ** dac_magnitude_bits(dac_bits, n_input_slices) - 1.0) / 2.0
 
 
 def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str,
@@ -52,7 +53,7 @@ def row_drive_energy_j(sl: Slicing, tech: Technology, dac_kind: str,
     width = cim_cell_width_m(tech, capacitance_per_stored_bit_f(sl, c_cell_f))
     c_row = sl.weights_per_row * _bitcells_per_weight(sl) * width * tech.c_wire_per_m
     if dac_kind == "pulse":
-        return mean_pulses(sl.dac_bits) * c_row * tech.vdd_v**2
+        return mean_pulses(sl.dac_bits, sl.n_input_slices) * c_row * tech.vdd_v**2
     return switch_energy_j(c_row, tech)
 
 

@@ -39,6 +39,7 @@ from grcim.errors import ModelDomainError
 from grcim.physics.energy.adc import ENOB_RANGE, adc_energy_j, check_law
 from grcim.physics.energy.analog import (
     dac_energy_j,
+    dac_magnitude_bits,
     gain_stage_energy_j,
     thermal_capacitance_f,
 )
@@ -192,13 +193,16 @@ def _shift_add_j(sl: Slicing, adc_bits: F64, tech: Technology) -> F64:
     return np.where(many, adder_energy_j(width, tech), 0.0)
 
 
-def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str) -> F64:
-    """The input driver's own energy per row drive, J: a binary-weighted capacitor DAC
-    (``dac_energy_j``), or for pulse-count inputs the ``d_x``-bit down-counter that times
-    the pulses (one register write; the pulses on the row line are in the ``array`` term)."""
+def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str,
+                         n_input_slices: ArrayLike = 1.0) -> F64:
+    """The input driver's own energy per row drive, J: a binary-weighted capacitor DAC of
+    the step's magnitude bits (``dac_energy_j``, ``dac_magnitude_bits``), or for pulse-count
+    inputs the down-counter of those bits plus a sign flop that times the pulses (one
+    register write; the pulses on the row line are in the ``array`` term)."""
+    m = dac_magnitude_bits(dac_bits, n_input_slices)
     if dac_kind == "pulse":
-        return register_energy_j(dac_bits, tech)
-    return dac_energy_j(dac_bits, tech)
+        return register_energy_j(m + 1.0, tech)
+    return dac_energy_j(m, tech)
 
 
 def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utilization: ArrayLike,
@@ -209,7 +213,7 @@ def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utiliza
     c_cell = cell_capacitance_f(sl, snr_db, utilization, tech, strict=opts.strict,
                                 declared_f=st.cell_capacitance_f)
     e_step = cell_step_energy_j(sl, c_cell, tech)
-    e_dac = input_drive_energy_j(sl.dac_bits, tech, st.dac_kind)
+    e_dac = input_drive_energy_j(sl.dac_bits, tech, st.dac_kind, sl.n_input_slices)
     e_adc = adc_energy_j(adc_bits, opts.adc_law, tech, opts.adc_rate_hz)
     e_row = row_drive_energy_j(sl, tech, st.dac_kind, c_cell)
     e_col = column_energy_j(op.n_rows, tech, sl, c_cell)
@@ -310,7 +314,8 @@ def grmac_energy(
     out_octaves = np.ceil(np.log2(4.0 * n)) + octaves
     e_out = gain_stage_energy_j(out_octaves, tech.c_unit_min_f, tech)
     conv = details["conversions_per_mac"]
-    per_conversion = digital["per_conversion"] + _shift_add_j(sl, adc_bits, tech)
+    shift_add = _shift_add_j(sl, adc_bits, tech)
+    per_conversion = digital["per_conversion"] + shift_add
     terms = {
         "dac": terms["dac"], "mac": terms["mac"], "array": terms["array"],
         "gain_stage": (gain_stage_energy_j(octaves, c_stage, tech) * gain_share
@@ -323,6 +328,7 @@ def grmac_energy(
     details |= {"gain_octaves": octaves, "exponent_bits": digital["exponent_bits"],
                 "stage_capacitance_f": c_stage, "gain_share": gain_share,
                 "output_gain_energy_per_conversion_j": e_out,
+                "shift_add_energy_per_conversion_j": shift_add,
                 "output_gain_octaves": out_octaves}
     return EnergyBreakdown(d, terms, details)
 

@@ -388,6 +388,7 @@ class GrcimCIMDAC(_GrcimShim, Estimator):
         dac_kind: str = 'capacitive',
         technology: str | None = None,
         tech_node: float | str | None = None,
+        n_input_slices: int = 1,
     ) -> None:
         self._build(dict(locals()))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
+from grcim.physics.energy.analog import dac_magnitude_bits
 from grcim.physics.energy.area import dac_area_m2, leakage_power_w
 from grcim.physics.energy.macro import DAC_KINDS
 from grcim.physics.energy.per_mac import input_drive_energy_j
@@ -18,7 +19,8 @@ __all__ = ["CIMDAC"]
 
 
 class CIMDAC(CostModel, ComponentModel):
-    """Row DAC: ``2**(n_bits-1)`` unit capacitors switched through the analog swing.
+    """Row DAC: ``2**m`` unit capacitors switched through the analog swing (``m`` magnitude
+    bits per step, ``grcim.physics.energy.analog.dac_magnitude_bits``).
 
     ``convert`` costs ``grcim.physics.energy.analog.dac_energy_j(n_bits)`` (the row line it
     drives is the cells' capacitance, charged by the MAC models): one drive of one row with
@@ -27,7 +29,9 @@ class CIMDAC(CostModel, ComponentModel):
     Parameters
     ----------
     n_bits : int
-        DAC resolution per step, sign included, 1..16. Required.
+        DAC resolution per step, 1..16. Required. With one step per input it includes the
+        sign (``n_bits - 1`` magnitude bits); with several it is one magnitude digit (the
+        sign drives every step's polarity), as the macro's ``dac_bits``.
     n_dacs : int
         DACs this instance stands for (area and leakage count all of them).
     throughput : float or None
@@ -38,6 +42,8 @@ class CIMDAC(CostModel, ComponentModel):
         pulses on the word line are priced by the MAC models' ``array`` term).
     technology, tech_node
         Technology file or bundled node, and/or feature size.
+    n_input_slices : int
+        DAC steps per input (the macro's ``n_input_slices``), 1..16; default 1.
     """
 
     component_name = ["cim_dac", "grcim_dac"]
@@ -47,7 +53,7 @@ class CIMDAC(CostModel, ComponentModel):
 
     def __init__(self, n_bits: int, n_dacs: int = 1, throughput: float | None = None,
                  dac_kind: str = "capacitive", technology: str | None = None,
-                 tech_node: float | str | None = None) -> None:
+                 tech_node: float | str | None = None, n_input_slices: int = 1) -> None:
         self._setup(dict(locals()))
 
     @classmethod
@@ -57,9 +63,11 @@ class CIMDAC(CostModel, ComponentModel):
         bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
-        energy = input_drive_energy_j(bits, tech, kind)
+        steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, 16)
+        energy = input_drive_energy_j(bits, tech, kind, steps)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
-        costs = BatchCosts({"convert": energy, "read": energy}, n_dacs * dac_area_m2(bits, tech),
+        area = n_dacs * dac_area_m2(dac_magnitude_bits(bits, steps), tech)
+        costs = BatchCosts({"convert": energy, "read": energy}, area,
                            leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))
         return costs, node
 

@@ -43,10 +43,11 @@ class ExponentNormalizer(CostModel, ComponentModel):
     """Digital exponent handling of a GR-MAC macro (gate counts x per-gate energy/area).
 
     Actions (J each): ``normalize_input`` (one input on its way to the DAC),
-    ``normalize_output`` (one ADC result), ``normalize`` (one MAC's share of all of it,
-    exactly the ``digital`` term of ``grmac_energy``), ``exponent_add`` and ``max_tree`` (one
-    exponent add / compare), and ``read`` = the action named by ``stage`` (AccelForge charges
-    a ``Toll``'s traffic as ``read``). Area is that of the ``stage`` logic (per input lane,
+    ``normalize_output`` (one ADC result, its shift-and-add included), ``normalize`` (one
+    MAC's share of all of it, exactly the ``digital`` term of ``grmac_energy``),
+    ``exponent_add`` and ``max_tree`` (one exponent add / compare), and ``read`` = the
+    action named by ``stage`` (AccelForge charges a ``Toll``'s traffic as ``read``). Area is
+    that of the ``stage`` logic (per input lane,
     per output lane, or one MAC's share); one operation per ``cycle_period``.
 
     Parameters
@@ -102,7 +103,11 @@ class ExponentNormalizer(CostModel, ComponentModel):
         pieces = digital_pieces(op, breakdown.details, d, tech)
         energy = {
             "normalize_input": pieces["per_input"],
-            "normalize_output": pieces["per_conversion"],
+            # one ADC result's whole digital work: its exponent add and register, and the
+            # shift-and-add of a sliced conversion (input + output + per-MAC pieces then
+            # sum to ``normalize``)
+            "normalize_output": (pieces["per_conversion"]
+                                 + breakdown.details["shift_add_energy_per_conversion_j"]),
             "normalize": breakdown.terms["digital"],
             "exponent_add": pieces["exponent_add"],
             "max_tree": pieces["exponent_add"],
@@ -114,8 +119,10 @@ class ExponentNormalizer(CostModel, ComponentModel):
         if stage == "mac":
             area = grmac_energy(op, d, area_tech, res.structure, res.options).terms["digital"]
         else:
-            piece = "per_input" if stage == "input" else "per_conversion"
-            area = digital_pieces(op, breakdown.details, d, area_tech)[piece]
+            area_det = grmac_energy(op, d, area_tech, res.structure, res.options).details
+            area_pieces = digital_pieces(op, area_det, d, area_tech)
+            area = (area_pieces["per_input"] if stage == "input" else
+                    area_pieces["per_conversion"] + area_det["shift_add_energy_per_conversion_j"])
         costs = BatchCosts(energy, full(n, area), leakage_power_w(energy["read"], 1.0 / period),
                            full(n, period), full(n, 1.0 / period))
         return costs, node

@@ -18,6 +18,7 @@ from grcim.errors import ModelDomainError
 from grcim.physics.energy.adc import adc_energy_j
 from grcim.physics.energy.analog import (
     dac_energy_j,
+    dac_magnitude_bits,
     gain_stage_energy_j,
     switch_energy_j,
     thermal_capacitance_f,
@@ -114,8 +115,13 @@ def test_binary_weighted_cell_is_max_of_matching_floor_and_kt_c() -> None:
 
 def test_switch_dac_and_gain_stage_energy_by_hand() -> None:
     assert float(switch_energy_j(8e-15, HAND)) == pytest.approx(8e-15 * PER_F)  # 2 fJ
-    # 5-bit DAC: 2**4 unit caps of 1 fF = 16 fF -> 4 fJ
-    assert float(dac_energy_j(5, HAND)) == pytest.approx(4e-15)
+    # 4 magnitude bits: 2**4 unit caps of 1 fF = 16 fF -> 4 fJ
+    assert float(dac_energy_j(4, HAND)) == pytest.approx(4e-15)
+    # one 5-bit step per input carries the sign (4 magnitude bits); each of three 4-bit
+    # steps is a 4-bit magnitude digit (sign on the driver): 16 units either way
+    assert float(dac_magnitude_bits(5, 1)) == 4.0
+    assert float(dac_magnitude_bits(4, 3)) == 4.0
+    assert float(dac_magnitude_bits(1, 8)) == 1.0  # bit-serial: 1 magnitude bit per step
     # 3.2 octaves -> 4 halving steps, each 2 fF * 0.25 J/F + one flop 1.5 fJ = 2.0 fJ -> 8 fJ
     assert float(gain_stage_energy_j(3.2, 2e-15, HAND)) == pytest.approx(8e-15)
     # a stage capacitor below C_min is built as C_min: 4 * (0.25 fJ + 1.5 fJ) = 7 fJ

@@ -53,8 +53,9 @@ def test_gate_equivalents_are_the_nangate_ratios(tech28: Technology) -> None:
 def test_dac_and_gain_stage_areas(tech28: Technology) -> None:
     ge = area.nand2_area_m2(tech28)
     flop = 4.522 / 0.798 * ge
-    # 4-bit DAC: 8 unit caps of 0.5 fF = 4 fF -> 2 µm², plus a 4-bit input register
-    assert float(area.dac_area_m2(4, tech28)) == pytest.approx(2 * UM2 + 4 * flop, rel=1e-12)
+    # 3 magnitude bits: 8 unit caps of 0.5 fF = 4 fF -> 2 µm², plus a 4-bit input register
+    # (magnitude and sign)
+    assert float(area.dac_area_m2(3, tech28)) == pytest.approx(2 * UM2 + 4 * flop, rel=1e-12)
     # 2.3 octaves -> 3 halving steps, each a cap (never below C_min) and a control flop
     got = area.gain_stage_area_m2(2.3, 0.1e-15, tech28)
     assert float(got) == pytest.approx(3 * (0.25 * UM2 + flop), rel=1e-12)
