@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from grcim.errors import ModelDomainError
 from grcim.physics.pipelines import GRMACConfig
 from grcim.physics.pipelines.conventional import vector_top
-from grcim.physics.pipelines.grmac import grmac_weight_codes, row_exponents
+from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes, row_exponents
 from grcim.physics.pipelines.stages import normalizing_shift
 from grcim.physics.settings import Ensemble
 from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_bits
@@ -174,29 +174,36 @@ def integer_slices(distribution: str, input_bits: int, weight_bits: int, n_rows:
     return Slices(codes[0], codes[1], dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
 
 
+def _row_exponents(ens: Ensemble, w: F64) -> I64 | None:
+    """``row`` normalization's row exponents: the larger of the weight's own and its block
+    neighbours' (drawn from a pool of rows, as the operating point does); else None."""
+    if ens.normalization != "row" or ens.weight_block <= 1:
+        return None
+    _, pool = make_operands(ens.distribution, ens.weight_block - 1, ROW_POOL,
+                            ens.seed + 1, ens.input_format, ens.weight_format)
+    pick = np.random.default_rng(ens.seed + 2).integers(0, ROW_POOL, size=w.shape)
+    return np.maximum(row_exponents(w[..., None]),
+                      row_exponents(pool[:, None, :])[:, 0][pick])
+
+
 @functools.lru_cache(maxsize=256)
 def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_bits: int,
                      converted_slices: int, reference_exponent: int) -> float:
     """Bits per conversion of a weight-sliced GR-MAC (module docstring); ``int``
-    normalization keeps ``gr_adc_bits`` (its block integers are not decomposed here)."""
-    if converted_slices <= 1 or ens.normalization == "int":
+    normalization slices its block-aligned integer weight codes (one block of all rows, as
+    the operating point designs it)."""
+    if converted_slices <= 1:
         return gr_adc_bits
     x, w = make_operands(ens.distribution, ens.n_rows, SLICE_SAMPLES, ens.seed,
                          ens.input_format, ens.weight_format)
-    f_row = None
-    if ens.normalization == "row" and ens.weight_block > 1:
-        # the row exponent: the larger of the weight's own and its block neighbours' (drawn
-        # from a pool of rows, as the operating point does)
-        _, pool = make_operands(ens.distribution, ens.weight_block - 1, ROW_POOL,
-                                ens.seed + 1, ens.input_format, ens.weight_format)
-        pick = np.random.default_rng(ens.seed + 2).integers(0, ROW_POOL, size=w.shape)
-        f_row = np.maximum(row_exponents(w[..., None]),
-                           row_exponents(pool[:, None, :])[:, 0][pick])
     cfg = GRMACConfig(normalization=ens.normalization,  # type: ignore[arg-type]
                       gain_reference=ens.gain_reference)  # type: ignore[arg-type]
     if ens.gain_reference == "fixed":
         cfg = replace(cfg, reference_exponent=reference_exponent)
-    a, c, r = grmac_weight_codes(x, w, cfg, f_row, weight_bits)
+    if ens.normalization == "int":
+        a, c, r = grmac_int_codes(x, w, cfg, weight_bits)
+    else:
+        a, c, r = grmac_weight_codes(x, w, cfg, _row_exponents(ens, w), weight_bits)
     digits = _digits(c, converted_slices, cell_bits)
     k_lo = -float(np.ceil(np.log2(4.0 * ens.n_rows)))
     scale = 4.0 ** r.astype(np.float64)
@@ -205,8 +212,11 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
         k = normalizing_shift(s, k_lo, 1e6)
         return float(np.mean(np.where(s != 0.0, scale * 4.0 ** -k, 0.0)))
 
-    whole = error_weight(np.einsum("sn,sn->s", a, c.astype(np.float64)))
-    parts = sum(4.0 ** (j * cell_bits) * error_weight(np.einsum("sn,sn->s", a, d))
+    # column sums in normalized units (codes carry weight_bits - 2 fraction bits), the
+    # units the output gain-ranging stage's range [k_lo, ...) is set in
+    unit = 2.0 ** -(weight_bits - 2)
+    whole = error_weight(unit * np.einsum("sn,sn->s", a, c.astype(np.float64)))
+    parts = sum(4.0 ** (j * cell_bits) * error_weight(unit * np.einsum("sn,sn->s", a, d))
                 for j, d in enumerate(digits.astype(np.float64)))
     return float(gr_adc_bits + 0.5 * np.log2(parts / whole)) if whole > 0 else gr_adc_bits
 

@@ -44,7 +44,7 @@ from grcim.physics.pipelines.stages import (
 
 __all__ = [
     "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents",
-    "Normalization", "NORMALIZATIONS", "grmac_weight_codes",
+    "Normalization", "NORMALIZATIONS", "grmac_weight_codes", "grmac_int_codes",
 ]
 
 Normalization = Literal["unit", "row", "int"]
@@ -183,6 +183,44 @@ def grmac_weight_codes(
     a = np.where(live, np.ldexp(mx[..., 0] * np.sign(mw[..., 0]), -np.minimum(d, 1100)), 0.0)
     c = np.rint(np.abs(mw[..., 0]) * 2.0**frac).astype(np.int64)
     return a, c, r
+
+
+def grmac_int_codes(
+    x: NDArray[np.float64], w: NDArray[np.float64], cfg: GRMACConfig, int_bits: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """``grmac_weight_codes`` for ``int`` normalization: per row the signed analog factor
+    ``a`` (the block-aligned input, rounded to ``int_bits``, times its block's gain
+    ``2**-d`` and the weight's sign, normalized units), the weight's block-aligned magnitude
+    code ``c`` (``int_bits - 1`` bits, what the cells hold) and the reference exponent ``R``,
+    so that the accumulated sum is ``sum(a * c) * 2**-(int_bits - 2)``, as
+    ``grmac_accumulate`` gives with both operands rounded to ``int_bits``. Gain range
+    unlimited (the ADC-only view).
+    """
+    if cfg.normalization != "int":
+        raise ModelDomainError("normalization", cfg.normalization, "int")
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    g = _block_size(cfg, x.shape[-1])
+    shape = (*x.shape[:-1], x.shape[-1] // g, g)
+    mx, ex = _decompose(x.reshape(shape))
+    mw, ew = _decompose(w.reshape(shape))
+    exb = ex.max(axis=-1, keepdims=True)
+    ewb = ew.max(axis=-1, keepdims=True)
+    step = 2.0 ** (2 - int_bits)
+    ax = round_to_step(np.ldexp(mx, np.maximum(ex - exb, -1100)), step, 2.0 - step)
+    aw = round_to_step(np.ldexp(mw, np.maximum(ew - ewb, -1100)), step, 2.0 - step)
+    e_blk = (exb + ewb)[..., 0]
+    live = (ax * aw).sum(axis=-1) != 0.0  # as grmac_accumulate: empty blocks add nothing
+    if cfg.gain_reference == "fixed":
+        r = np.full(e_blk.shape[:-1], cfg.reference_exponent, dtype=np.int64)
+    else:
+        r = np.where(live, e_blk, _ZERO_EXP).max(axis=-1)
+        r = np.where(r == _ZERO_EXP, 0, r)
+    d = np.maximum(r[..., None] - e_blk, 0)
+    gain = np.where(live, np.ldexp(1.0, -np.minimum(d, 1100)), 0.0)[..., None]
+    a = ax * np.sign(aw) * gain
+    c = np.rint(np.abs(aw) / step).astype(np.int64)
+    return a.reshape(x.shape), c.reshape(x.shape), r
 
 
 def row_exponents(w_block: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -1,0 +1,94 @@
+"""Bit-sliced GR-MAC conversions: the weight codes the cells hold reproduce the pipeline's
+accumulation, and the Monte Carlo bits per conversion follow the documented formula on
+column sums in normalized units (docs/models.md section 5.1)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from grcim.physics.pipelines import GRMACConfig
+from grcim.physics.pipelines.grmac import (
+    grmac_accumulate,
+    grmac_int_codes,
+    grmac_weight_codes,
+)
+from grcim.physics.pipelines.stages import normalizing_shift
+from grcim.physics.settings import Ensemble
+from grcim.physics.slicing_point import SLICE_SAMPLES, _row_exponents, grmac_slice_bits
+from grcim.physics.sqnr import make_operands
+
+N = 64
+
+
+def _operands(dist: str = "gaussian", n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    return make_operands(dist, N, n, 3, "fp8_e4m3", "fp8_e4m3")
+
+
+@pytest.mark.parametrize("reference", ["vector_max", "fixed"])
+@pytest.mark.parametrize("bits", [4, 6])
+def test_int_codes_reproduce_the_int_accumulation(reference: str, bits: int) -> None:
+    x, w = _operands()
+    cfg = GRMACConfig(normalization="int", gain_reference=reference,  # type: ignore[arg-type]
+                      reference_exponent=1)
+    a, c, r = grmac_int_codes(x, w, cfg, bits)
+    s, r_ref = grmac_accumulate(x, w, replace(cfg, int_bits=bits))
+    assert c.min() >= 0 and c.max() <= 2 ** (bits - 1) - 1  # int_bits - 1 magnitude bits
+    np.testing.assert_array_equal(r, r_ref)
+    np.testing.assert_allclose(np.einsum("sn,sn->s", a, c) * 2.0 ** -(bits - 2), s,
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("normalization", ["unit", "row"])
+def test_weight_codes_reproduce_the_accumulation(normalization: str) -> None:
+    x, w = _operands()
+    bits = 5
+    cfg = GRMACConfig(normalization=normalization,  # type: ignore[arg-type]
+                      gain_reference="vector_max")
+    a, c, r = grmac_weight_codes(x, w, cfg, None, bits)
+    s, r_ref = grmac_accumulate(x, w, replace(cfg, weight_frac_bits=bits - 2))
+    np.testing.assert_array_equal(r, r_ref)
+    if normalization == "row":  # row stores the rounded fraction the accumulation uses
+        np.testing.assert_allclose(np.einsum("sn,sn->s", a, c) * 2.0 ** -(bits - 2), s,
+                                   rtol=1e-12, atol=1e-12)
+    # in normalized units a column sum stays inside the output stage's range (|s| <= 4 N)
+    assert np.abs(np.einsum("sn,sn->s", a, c) * 2.0 ** -(bits - 2)).max() <= 4 * N
+
+
+@pytest.mark.parametrize("reference", ["vector_max", "fixed"])
+@pytest.mark.parametrize("normalization", ["row", "unit", "int"])
+def test_slice_bits_follow_the_formula_in_normalized_units(normalization: str,
+                                                           reference: str) -> None:
+    # B_slice = B_gr + 1/2 log2(sum_j 4**(j c_w) E[4**(R - k_j)] / E[4**(R - k)]), k the
+    # output stage's normalizing shift of each sum in normalized units, k >= -log2(4 N)
+    # (row weights share a 32-column row exponent: their codes sit below full scale, and
+    # their raw integer sums exceed the stage's range, so the units matter)
+    ens = Ensemble(normalization=normalization, gain_reference=reference)
+    bits, cell, slices, b_gr, r_fixed = 8, 1, 8, 6.0, 2
+    got = grmac_slice_bits(ens, b_gr, bits, cell, slices, r_fixed)
+    x, w = make_operands(ens.distribution, N, SLICE_SAMPLES, ens.seed, ens.input_format,
+                         ens.weight_format)
+    cfg = GRMACConfig(normalization=normalization,  # type: ignore[arg-type]
+                      gain_reference=reference, reference_exponent=r_fixed)  # type: ignore[arg-type]
+    if normalization == "int":
+        a, c, r = grmac_int_codes(x, w, cfg, bits)
+    else:
+        a, c, r = grmac_weight_codes(x, w, cfg, _row_exponents(ens, w), bits)
+    k_lo = -np.ceil(np.log2(4.0 * N))
+
+    def weight(sums: np.ndarray) -> float:
+        s = sums * 2.0 ** -(bits - 2)
+        k = normalizing_shift(s, k_lo, 1e6)
+        return float(np.mean(np.where(s != 0.0, 4.0 ** (r - k), 0.0)))
+
+    whole = weight(np.einsum("sn,sn->s", a, c))
+    parts = sum(4.0**j * weight(np.einsum("sn,sn->s", a, (c >> j) & 1)) for j in range(slices))
+    assert got == pytest.approx(b_gr + 0.5 * np.log2(parts / whole), abs=1e-9)
+    assert got != pytest.approx(b_gr, abs=1e-3)  # int is sliced too, not left at B_gr
+
+
+def test_one_converted_slice_keeps_the_normalized_bits() -> None:
+    ens = Ensemble(normalization="int")
+    assert grmac_slice_bits(ens, 6.0, 5, 5, 1, 0) == 6.0
