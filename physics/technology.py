@@ -54,6 +54,13 @@ class Technology(BaseModel):
     """Coefficient of the 4**ENOB term of the survey envelope, J."""
     c_wire_per_m: Annotated[float, Field(gt=1e-12, lt=1e-8)]
     """Capacitance of a minimum-pitch on-chip wire per length, F/m (row and column lines)."""
+    c_gate_per_m: Annotated[float, Field(gt=1e-11, lt=1e-8)]
+    """Gate capacitance per width of a minimum-length transistor, F/m (cell switches on the row
+    lines)."""
+    c_junction_per_m: Annotated[float, Field(gt=1e-11, lt=1e-8)]
+    """Drain junction capacitance per transistor width at zero bias, F/m."""
+    w_switch_m: Annotated[float, Field(gt=1e-9, lt=1e-5)]
+    """Width of a CIM cell's access / switch transistor, m."""
     c_cell_max_f: Annotated[float, Field(gt=1e-18, lt=1e-9)]
     """Largest capacitor one CIM cell may carry, F (thermal sizing beyond it is infeasible)."""
     adc_rate_hz: Pos

@@ -48,8 +48,13 @@ HAND = Technology(
     c_unit_min_f=1e-15, activity=0.5, e_full_adder_j=2e-15, e_mux_bit_j=1e-15,
     e_flop_bit_j=1.5e-15, adc_schreier_fom_db=180.0, adc_walden_fom_j=1e-15,
     adc_envelope_floor_j=0.27e-12, adc_envelope_k_j=1.45e-19, c_wire_per_m=0.2e-9,
+    c_gate_per_m=1e-9, c_junction_per_m=0.5e-9, w_switch_m=0.1e-6,
     c_cell_max_f=50e-15, adc_rate_hz=1e8,
 )
+# one cell switch with HAND: gate 1 fF/um x 0.1 um = 0.1 fF, drain junction 0.05 fF; a
+# bit-sliced cell puts two gates on its row line and nothing on its column
+# (physics/energy/devices.py)
+C_GATE, C_JUNCTION = 0.1e-15, 0.05e-15
 # a 28 nm multiplying bitcell: 1.8 x 0.127 um^2 with a 2:1 outline, or the capacitor above it
 # when larger (2 fF/um^2; physics/energy/geometry.py)
 
@@ -246,10 +251,10 @@ def test_conventional_energy_by_hand_at_d0() -> None:
     want = {
         "dac": 2.0**5 * 1e-15 * PER_F / 64,   # 6-bit DAC, one drive shared by 64 weights
         "mac": 4 * 1e-15 * PER_F,             # 4 one-bit cells of 1 fF each switch once
-        # row wire of 64 weights x 4 cells per drive (/64), column wire of 64 cells per
-        # conversion (x 4/64): 4 (w + h) c_wire switched through the swing per MAC; a 1 fF
-        # capacitor (0.5 um^2) is larger than the bitcell, so it sets the pitch
-        "array": 4 * sum(cell_wh(1e-15)) * 0.2e-9 * PER_F,
+        # row line of 64 weights x 4 cells per drive (/64), column wire of 64 cells per
+        # conversion (x 4/64): 4 ((w + h) c_wire + 2 gates) switched through the swing per
+        # MAC; a 1 fF capacitor (0.5 um^2) is larger than the bitcell, so it sets the pitch
+        "array": 4 * (sum(cell_wh(1e-15)) * 0.2e-9 + 2 * C_GATE) * PER_F,
         "adc": _thermal_adc_j(bits) * 4 / 64,  # 4 conversions (bit columns) per 64 rows
         # per input: 4-bit exponent compare (4 FA) + shift of 6 bits over 16 positions
         # (6 x 5 mux bits), shared by 64 weights; per conversion: a shift-and-add into a
@@ -272,7 +277,8 @@ def test_grmac_row_fixed_energy_by_hand_at_d0() -> None:
     want = {
         "dac": 2.0**4 * 1e-15 * PER_F / w_row,
         "mac": 5 * c_u * PER_F,
-        "array": 5 * sum(cell_wh(c_u)) * 0.2e-9 * PER_F,  # row and column wires, as above
+        # row and column lines, as above
+        "array": 5 * (sum(cell_wh(c_u)) * 0.2e-9 + 2 * C_GATE) * PER_F,
         # 6 octaves: 6 halving steps on the kT/C-sized stage cap, applied once per row drive
         "gain_stage": 6 * (c_th * PER_F + 1.5e-15) / w_row,
         # output stage: ceil(log2(4 * 64)) + 6 = 14 steps on C_min, once per conversion

@@ -122,6 +122,11 @@ BASE = _text("28nm")
     ("vdd_v: 0.9", "vdd_v: .nan", "technology.vdd_v"),
     ("activity: 0.5", "activity: true", "technology.activity"),  # wrong type: boolean
     ("  activity: 0.5", "  activity: 0.5\n  colour: blue", "technology.colour"),  # unknown key
+    ("c_gate_per_m: 0.486e-9", "c_gate_per_m: -0.486e-9", "technology.c_gate_per_m"),
+    ("c_gate_per_m: 0.486e-9", "c_gate_per_m: 0.486", "technology.c_gate_per_m"),  # F/um slip
+    ("c_junction_per_m: 0.536e-9", "c_junction_per_m: 0.0", "technology.c_junction_per_m"),
+    ("w_switch_m: 56.0e-9", "w_switch_m: 56.0", "technology.w_switch_m"),  # nm, not m
+    ("w_switch_m: 56.0e-9", "w_switch_m: wide", "technology.w_switch_m"),
 ])
 def test_bad_value_names_file_key_and_line(tmp_path: Path, old: str, new: str,
                                            key: str) -> None:
@@ -133,13 +138,15 @@ def test_bad_value_names_file_key_and_line(tmp_path: Path, old: str, new: str,
     _check(info.value, path, key, _line_of(text, key.split(".")[-1]))
 
 
-def test_missing_key_names_file_key_and_line(tmp_path: Path) -> None:
-    text = "\n".join(ln for ln in BASE.splitlines() if not ln.strip().startswith("adc_rate_hz"))
+@pytest.mark.parametrize("key", ["adc_rate_hz", "c_gate_per_m", "c_junction_per_m",
+                                 "w_switch_m"])
+def test_missing_key_names_file_key_and_line(tmp_path: Path, key: str) -> None:
+    text = "\n".join(ln for ln in BASE.splitlines() if not ln.strip().startswith(f"{key}:"))
     path = _write(tmp_path, text)
     with pytest.raises(SpecError) as info:
         load_technology(path)
     # a missing key has no line of its own: the error points at the mapping that lacks it
-    _check(info.value, path, "technology.adc_rate_hz", _line_of(text, "name"))
+    _check(info.value, path, f"technology.{key}", _line_of(text, "name"))
 
 
 @pytest.mark.parametrize("text", ["- 1\n- 2\n", "just text\n", "", "tech:\n  a: 1\n",

@@ -71,7 +71,8 @@ def test_int_mac_closed_form() -> None:
     # 128 bit lines (128 weights per row), 64 rows, 1 conversion per 64 MACs:
     #   DAC    a Cmin 2**(4-1) Vs Vdd / 128
     #   cells  a C_u Vs Vdd, C_u = max(Cmin, kT SNR/(Vs**2 u)) (unsliced: F = 1)
-    #   array  row: a (128 x 6 w c_wire) Vs Vdd / 128 per MAC (6 bitcells per weight);
+    #   array  row: a (128 x 6 (w c_wire + 2 C_g W_sw)) Vs Vdd / 128 per MAC (6 bitcells per
+    #          weight, two switch gates each);
     #          column: a (64 h c_wire) Vs Vdd / 64; w, h the outline of the larger of the
     #          bitcell (1.8 x 0.127 um^2 at 28 nm) and the capacitor over it (C_u / 6 at
     #          2 fF/um^2), 2:1 wide
@@ -90,7 +91,9 @@ def test_int_mac_closed_form() -> None:
     w, h = math.sqrt(2 * outline), math.sqrt(outline / 2)
     dac = a * cmin * 2 ** (b_x - 1) * vs * vdd / n_cols
     mac = a * c_u * vs * vdd
-    array = (a * n_cols * 6 * w * t.c_wire_per_m * vs * vdd / n_cols
+    # bit-sliced cells: two switch gates per bitcell on the row line, none on the column
+    gates = 2 * t.c_gate_per_m * t.w_switch_m
+    array = (a * n_cols * 6 * (w * t.c_wire_per_m + gates) * vs * vdd / n_cols
              + a * n_rows * h * t.c_wire_per_m * vs * vdd / n_rows)
     e_adc = (t.adc_walden_fom_j * 2**adc
              + 0.5 * 10 ** ((6.02 * adc + 1.76 - t.adc_schreier_fom_db) / 10)) / n_rows

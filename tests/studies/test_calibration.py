@@ -5,10 +5,10 @@ Wang et al., VLSI 2022: 32.2 TOPS/W; Jia et al., JSSC 2020: 192 1b-TOPS/W at 1.2
 configurations quote the papers; no constant was fitted. The ratio is printed (run with -s).
 
 What the issue asks and what holds: the 7 nm macro lands within 2x. The 22 nm C-2C and the
-65 nm charge-domain macros land 6-8x optimistic: grcim prices capacitors, wires, converters
-and digital logic but not the transistors' gate and junction loads on the row and column
-lines, timing, references and control (docs/calibration.md); those two are asserted to be
-optimistic and within an order of magnitude, so a change that moves them is seen.
+65 nm charge-domain macros land 6-7x optimistic: grcim prices capacitors, wires, the cells'
+transistor loads on the row and column lines, converters and digital logic but not line
+precharge, timing, references and control (docs/calibration.md); those two are asserted to
+be optimistic and within an order of magnitude, so a change that moves them is seen.
 """
 
 from __future__ import annotations
