@@ -20,7 +20,12 @@ from grcim.physics.distributions import CONTINUOUS
 from grcim.physics.energy.adc import ADC_LAWS, check_law, hwcomponents_adc_available
 from grcim.physics.energy.iso_energy import iso_energy_gain
 from grcim.physics.energy.macro import MacroStructure
-from grcim.physics.energy.per_mac import EnergyOptions, conventional_energy, grmac_energy
+from grcim.physics.energy.per_mac import (
+    EnergyOptions,
+    conventional_energy,
+    delivered_snr_db,
+    grmac_energy,
+)
 from grcim.physics.formats import get_format
 from grcim.physics.operating_point import OperatingPoint, derive_operating_point
 from grcim.physics.settings import (
@@ -82,6 +87,10 @@ DEFINITIONS: dict[str, str] = {
             "distributed); the unfiltered spread is reported too.",
     "iso_energy_gain": "sup{D : E_grmac(D) <= E_conv(D_ref)} - D_ref, energies per MAC at the "
             "SQNR standard, D_ref = reference_dynamic_range_bits.",
+    "delivered_snr_at_max": "end-to-end SNR in dB, thermal noise included, of a vector at the "
+            "smallest input scale 2^-dynamic_range_max_bits: the standard's quantization noise "
+            "plus the cells' kT/C noise, which a summing node that sees the vector's scale "
+            "meets 6.02 dB per octave closer than at full scale.",
     "noise_standard": "what the 35 dB standard counts: 'sqnr' = quantization noise only (ADC, "
             "operand rounding and alignment, gain-range flushing), analog thermal noise "
             "designed thermal_margin_db below the standard at full scale; 'total' = thermal "
@@ -313,7 +322,9 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
                            "conventional_adc_share_at_reference": float(np.interp(
                                s.reference_dynamic_range_bits, grid, conv.adc_share)),
                            "grmac_adc_share_at_reference": float(np.interp(
-                               s.reference_dynamic_range_bits, grid, gr.adc_share))}
+                               s.reference_dynamic_range_bits, grid, gr.adc_share)),
+                           **_delivered(s, op, ops[(sd, s.normalization, s.gain_reference,
+                                                        align)])}
                     res.iso_energy.append(row)
                     here = law == s.adc_law and rule == s.gain_range_rule
                     if here and align == s.alignment and sd == s.noise_standard:
@@ -322,6 +333,16 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
                             _curve_rows(res, grid, "conventional", conv.terms, conv.total)
                             default = row
     return default
+
+
+def _delivered(s: PaperSettings, gr_op: OperatingPoint,
+               conv_op: OperatingPoint) -> dict[str, float]:
+    """End-to-end SNR (thermal noise included) of both designs at the smallest input scale
+    of the grid, ``2**-dynamic_range_max_bits`` (``delivered_snr_db``)."""
+    d = s.dynamic_range_max_bits
+    return {"grmac_delivered_snr_at_max_db": float(delivered_snr_db(gr_op, d, "grmac")[0]),
+            "conventional_delivered_snr_at_max_db":
+                float(delivered_snr_db(conv_op, d, "conventional")[0])}
 
 
 def _curve_rows(res: PaperResult, grid: np.ndarray, pipeline: str,
@@ -375,6 +396,8 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         "iso_energy_grmac_energy_per_mac_at_reference_j": iso.get("grmac_energy_at_reference_j"),
         "adc_energy_share_conventional": iso.get("conventional_adc_share_at_reference"),
         "adc_energy_share_grmac": iso.get("grmac_adc_share_at_reference"),
+        "grmac_delivered_snr_at_max_db": iso.get("grmac_delivered_snr_at_max_db"),
+        "conventional_delivered_snr_at_max_db": iso.get("conventional_delivered_snr_at_max_db"),
         "iso_energy_configuration": {
             "noise_standard": s.noise_standard, "alignment": s.alignment,
             "normalization": s.normalization, "gain_reference": s.gain_reference,

@@ -67,13 +67,18 @@ from grcim.physics.energy.macro import (
     slice_adc_bits,
 )
 from grcim.physics.operating_point import OperatingPoint
-from grcim.physics.settings import DEFAULT_ADC_LAW, DEFAULT_GAIN_RANGE_RULE, GAIN_RANGE_RULES
+from grcim.physics.settings import (
+    DEFAULT_ADC_LAW,
+    DEFAULT_GAIN_RANGE_RULE,
+    GAIN_RANGE_RULES,
+    QUANTIZATION_SHARES,
+)
 from grcim.physics.technology import Technology
 
 __all__ = [
     "EnergyBreakdown", "conventional_energy", "grmac_energy", "integer_energy",
     "grmac_digital_pieces", "EnergyOptions", "DEFAULT_STRUCTURE", "integer_adc_bits",
-    "input_drive_energy_j",
+    "input_drive_energy_j", "delivered_snr_db", "summing_node_sees_scale",
 ]
 
 F64 = NDArray[np.float64]
@@ -235,6 +240,36 @@ def _common(sl: Slicing, op: OperatingPoint, adc_bits: F64, snr_db: F64, utiliza
     return terms, details
 
 
+def summing_node_sees_scale(op: OperatingPoint, pipeline: str) -> bool:
+    """Whether a small input vector reaches the array's summing node small: conventional
+    ``global`` alignment and GR-MAC gains relative to a fixed exponent do; ``vector_max``
+    alignment or reference, and ``int`` blocks spanning all N rows (normalized to their own
+    maximum), bring every vector to full scale before the analog sum."""
+    if pipeline == "conventional":
+        return op.alignment != "vector_max"
+    if pipeline == "grmac":
+        return op.gain_reference == "fixed" and (op.normalization != "int"
+                                                 or op.block_rows < op.n_rows)
+    raise ModelDomainError("pipeline", pipeline, "conventional or grmac")
+
+
+def delivered_snr_db(op: OperatingPoint, dynamic_range_bits: ArrayLike, pipeline: str) -> F64:
+    """End-to-end SNR (dB) at the smallest input scale ``2**-D``, thermal noise included.
+
+    Quantization noise stays at the standard ``T`` at every scale (widths, gains and ADC
+    follow D); the cells' kT/C noise, designed ``thermal_snr_db`` at full scale (plus
+    6.02 dB per octave under ``total``), is 6.02 dB per octave closer to a signal that
+    reaches the summing node ``D`` octaves small. Under ``total`` this is ``T`` at every D;
+    under ``sqnr`` it falls below ``T`` once D passes about ``thermal_margin_db / 6.02``
+    octaves, for both designs alike.
+    """
+    d = _grid(dynamic_range_bits)
+    lower = DB_PER_OCTAVE * d if summing_node_sees_scale(op, pipeline) else 0.0 * d
+    thermal = _thermal_snr(op, lower / DB_PER_OCTAVE) - lower
+    quantization = op.share_db - 10.0 * np.log10(QUANTIZATION_SHARES)
+    return -10.0 * np.log10(10.0 ** (-quantization / 10.0) + 10.0 ** (-thermal / 10.0))
+
+
 def _thermal_snr(op: OperatingPoint, scale: F64) -> F64:
     """SNR the cells must reach at full scale for inputs spanning ``scale`` octaves."""
     grow = DB_PER_OCTAVE * scale if op.noise_standard == "total" else 0.0 * scale
@@ -286,7 +321,7 @@ def grmac_energy(
     zero = np.zeros_like(d)
     # The summing node sees a vector's scale only when gains are relative to a fixed
     # exponent; int blocks spanning all N rows are normalized to their own maximum.
-    scale_seen = fixed and (op.normalization != "int" or g < n)
+    scale_seen = summing_node_sees_scale(op, "grmac")
     snr = _thermal_snr(op, d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)

@@ -10,6 +10,7 @@ gain is checked on hand-made curves with known crossing points.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -37,9 +38,11 @@ from grcim.physics.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
     conventional_energy,
+    delivered_snr_db,
     grmac_energy,
 )
-from grcim.physics.operating_point import OperatingPoint
+from grcim.physics.operating_point import OperatingPoint, operating_point
+from grcim.physics.settings import Ensemble
 from grcim.physics.technology import Technology
 
 KT_300 = 1.380649e-23 * 300.0  # 4.141947e-21 J
@@ -504,3 +507,25 @@ def test_iso_energy_never() -> None:
 def test_iso_energy_reference_outside_grid() -> None:
     with pytest.raises(ModelDomainError, match="reference_dynamic_range_bits"):
         iso_energy_gain(D, 1.0 + D, D, reference_bits=12.0)
+
+
+@pytest.mark.parametrize("standard", ["sqnr", "total"])
+def test_delivered_snr_at_small_scales(standard: str) -> None:
+    t, margin = 35.0, 10.0
+    op = operating_point(Ensemble(noise_standard=standard, thermal_margin_db=margin))
+    d = np.array([0.0, 1.0, 4.0, 16.0])
+
+    def combine(*snrs: float) -> float:
+        return -10.0 * math.log10(sum(10.0 ** (-x / 10.0) for x in snrs))
+
+    for pipeline in ("conventional", "grmac"):  # global alignment, fixed gain reference
+        got = delivered_snr_db(op, d, pipeline)
+        if standard == "total":  # thermal noise counted at every scale: the standard holds
+            np.testing.assert_allclose(got, t, atol=1e-9)
+        else:  # kT/C designed 10 dB below at full scale, 6.02 dB per octave closer below it
+            want = [combine(t, t + margin - 20.0 * math.log10(2.0) * x) for x in d]
+            np.testing.assert_allclose(got, want, atol=1e-9)
+    # a summing node that never sees the scale keeps the full-scale SNR
+    scale_free = replace(op, gain_reference="vector_max")
+    np.testing.assert_allclose(delivered_snr_db(scale_free, d, "grmac"),
+                               delivered_snr_db(op, 0.0, "grmac")[0], atol=1e-9)
