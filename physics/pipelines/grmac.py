@@ -143,6 +143,19 @@ def _aligned_blocks(
     return (mx * mw)[..., 0], (ex + ew)[..., 0]
 
 
+def _reference(cfg: GRMACConfig, e: NDArray[np.int64], live: NDArray[np.bool_],
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Reference exponent ``R`` (shape ``(...)``) of terms with exponents ``e`` (shape
+    ``(..., n)``) and each term's distance below it, ``d >= 0`` (codes above a fixed
+    reference saturate at 0): the design-time exponent, or the largest live one."""
+    if cfg.gain_reference == "fixed":
+        r = np.full(e.shape[:-1], cfg.reference_exponent, dtype=np.int64)
+    else:
+        r = np.where(live, e, _ZERO_EXP).max(axis=-1)
+        r = np.where(r == _ZERO_EXP, 0, r)
+    return r, np.maximum(r[..., None] - e, 0)
+
+
 def grmac_weight_codes(
     x: NDArray[np.float64], w: NDArray[np.float64], cfg: GRMACConfig,
     w_row_exp: NDArray[np.int64] | None, weight_bits: int,
@@ -174,12 +187,7 @@ def grmac_weight_codes(
         mw = round_to_step(mw, 2.0**-frac)
     e = (ex + ew)[..., 0]
     live = (mx * mw)[..., 0] != 0.0
-    if cfg.gain_reference == "fixed":
-        r = np.full(e.shape[:-1], cfg.reference_exponent, dtype=np.int64)
-    else:
-        r = np.where(live, e, _ZERO_EXP).max(axis=-1)
-        r = np.where(r == _ZERO_EXP, 0, r)
-    d = np.maximum(r[..., None] - e, 0)
+    r, d = _reference(cfg, e, live)
     a = np.where(live, np.ldexp(mx[..., 0] * np.sign(mw[..., 0]), -np.minimum(d, 1100)), 0.0)
     c = np.rint(np.abs(mw[..., 0]) * 2.0**frac).astype(np.int64)
     return a, c, r
@@ -211,12 +219,7 @@ def grmac_int_codes(
     aw = round_to_step(np.ldexp(mw, np.maximum(ew - ewb, -1100)), step, 2.0 - step)
     e_blk = (exb + ewb)[..., 0]
     live = (ax * aw).sum(axis=-1) != 0.0  # as grmac_accumulate: empty blocks add nothing
-    if cfg.gain_reference == "fixed":
-        r = np.full(e_blk.shape[:-1], cfg.reference_exponent, dtype=np.int64)
-    else:
-        r = np.where(live, e_blk, _ZERO_EXP).max(axis=-1)
-        r = np.where(r == _ZERO_EXP, 0, r)
-    d = np.maximum(r[..., None] - e_blk, 0)
+    r, d = _reference(cfg, e_blk, live)
     gain = np.where(live, np.ldexp(1.0, -np.minimum(d, 1100)), 0.0)[..., None]
     a = ax * np.sign(aw) * gain
     c = np.rint(np.abs(aw) / step).astype(np.int64)
@@ -252,12 +255,7 @@ def grmac_accumulate(
     g = _block_size(cfg, x.shape[-1])
     s_blk, e_blk = _aligned_blocks(cfg, x, w, g, w_row_exp)
     live = s_blk != 0.0
-    if cfg.gain_reference == "fixed":
-        r = np.full(e_blk.shape[:-1], cfg.reference_exponent, dtype=np.int64)
-    else:
-        r = np.where(live, e_blk, _ZERO_EXP).max(axis=-1)
-        r = np.where(r == _ZERO_EXP, 0, r)
-    d = np.maximum(r[..., None] - e_blk, 0)  # codes above a fixed reference saturate at 0
+    r, d = _reference(cfg, e_blk, live)
     keep = live if cfg.gain_range_octaves is None else live & (d <= cfg.gain_range_octaves)
     s = np.where(keep, np.ldexp(s_blk, -np.minimum(d, 1100)), 0.0).sum(axis=-1)
     return s, r
