@@ -111,6 +111,102 @@ def _charges(node: TollNode) -> frozenset[str]:
     return frozenset(t for t in names if (t == "output" and up) or (t != "output" and down))
 
 
+def _instances(node: MemoryNode | TollNode | ComputeNode, fanout: float) -> float:
+    """Copies of ``node`` on the chip, as AccelForge counts them (no ``usage_scale``)."""
+    return fanout * (node.n_parallel_instances or 1)
+
+
+@dataclass(frozen=True)
+class _MainPath:
+    """What the walk down the main path (forks skipped) finds, before any check on it.
+
+    Attributes
+    ----------
+    dims : tuple of int
+        Spatial fanouts, top first.
+    memories_above : tuple of Component
+        ``!Memory`` nodes above every fanout (DRAM, then the global buffer).
+    cells, mac : Component or None
+        The first ``!Memory`` below a fanout and the last ``!Compute``.
+    tolls : tuple of Component
+        Every toll, top first.
+    """
+
+    dims: tuple[int, ...]
+    memories_above: tuple[Component, ...]
+    cells: Component | None
+    mac: Component | None
+    tolls: tuple[Component, ...]
+
+
+def _walk_main_path(arch: Arch) -> _MainPath:
+    """Bind the main path's nodes by where they sit among the fanouts (see the module
+    docstring); a toll below the row groups is refused here, where its level is known."""
+    dims: list[int] = []
+    units: list[float] = []  # fanouts above (AccelForge's instance count; no usage_scale)
+    memories_above: list[Component] = []
+    cells = mac = None
+    tolls: list[Component] = []
+    for node in arch.nodes:
+        if isinstance(node, ForkNode):
+            continue
+        fanout = math.prod(units)
+        level = len(dims)
+        if isinstance(node, MemoryNode):
+            count = _instances(node, fanout)
+            if level == 0:
+                memories_above.append(Component(node.name, "dram", node, count, level))
+            elif cells is None:
+                cells = Component(node.name, "cells", node, count, level)
+        elif isinstance(node, TollNode):
+            if level > 2:
+                raise MappingError(f"arch {arch.name!r}: toll {node.name!r} sits below the "
+                                   "column fanout; grcim's mapper charges tolls only above "
+                                   "the columns (chip, macro or row-group level)")
+            tolls.append(Component(node.name, "toll", node, _instances(node, fanout), level,
+                                   _charges(node)))
+        elif isinstance(node, ComputeNode):
+            mac = Component(node.name, "mac", node, _instances(node, fanout), level)
+        for s in getattr(node, "spatial", ()):
+            dims.append(s.fanout)
+            units.append(float(s.fanout))
+    return _MainPath(tuple(dims), tuple(memories_above), cells, mac, tuple(tolls))
+
+
+def _check_fanouts(arch: Arch, dims: tuple[int, ...], tolls: tuple[Component, ...]) -> None:
+    """Refuse fanouts other than macro, row group above the tolls: a toll's level is read as
+    chip, macro or row group, so any other order would charge it per the wrong unit."""
+    assert arch.chip is not None
+    expected = (arch.chip.n_macros, arch.macro.n_row_groups)
+    need = max((t.level for t in tolls), default=1)
+    if tuple(dims[:need]) != expected[:need]:
+        raise MappingError(
+            f"arch {arch.name!r}: the main path's first fanouts are {list(dims[:need])}; "
+            f"grcim's mapper needs the macro fanout ({arch.chip.n_macros}) then the row-group "
+            f"fanout ({arch.macro.n_row_groups} = rows / rows_per_adc) above its tolls")
+
+
+def _vector_branch(arch: Arch) -> tuple[Component | None, Component | None]:
+    """The vector unit and its registers: the first ``!Compute`` of the first fork that has
+    one, and the ``!Memory`` closest above it in that branch (``None`` when absent)."""
+    for node in arch.nodes:
+        if not isinstance(node, ForkNode):
+            continue
+        branch = list(walk_all(node.nodes))
+        found = next(((i, n) for i, n in enumerate(branch) if isinstance(n, ComputeNode)),
+                     None)
+        if found is None:
+            continue
+        at, vec = found
+        vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
+        regs = [n for n in branch[:at] if isinstance(n, MemoryNode)]
+        if not regs:
+            return vector, None
+        reg = regs[-1]  # the memory next to the lanes
+        return vector, Component(reg.name, "registers", reg, reg.n_parallel_instances or 1, 0)
+    return None, None
+
+
 def bind_components(arch: Arch) -> ChipComponents:
     """Bind the nodes of a chip arch to the mapper's roles (see the module docstring).
 
@@ -123,71 +219,21 @@ def bind_components(arch: Arch) -> ChipComponents:
     if arch.chip is None:
         raise MappingError(f"arch {arch.name!r} is a macro file (kind: macro); mapping needs "
                            "a chip with global SRAM, DRAM and a vector unit (kind: chip)")
-    macro, chip = arch.macro, arch.chip
-    if chip.n_macros < 1:
-        raise MappingError(f"arch {arch.name!r} has {chip.n_macros} CIM macros: the weight "
-                           "matmuls have no macro to run on (n_macros must be at least 1)")
-    dims: list[int] = []
-    units: list[float] = []  # fanouts above (AccelForge's instance count; no usage_scale)
-    memories_above: list[Component] = []
-    cells = mac = None
-    tolls: list[Component] = []
-    for node in arch.nodes:
-        if isinstance(node, ForkNode):
-            continue
-        fanout = math.prod(units)
-        level = len(dims)
-        if isinstance(node, MemoryNode):
-            count = fanout * (node.n_parallel_instances or 1)
-            if level == 0:
-                memories_above.append(Component(node.name, "dram", node, count, level))
-            elif cells is None:
-                cells = Component(node.name, "cells", node, count, level)
-        elif isinstance(node, TollNode):
-            if level > 2:
-                raise MappingError(f"arch {arch.name!r}: toll {node.name!r} sits below the "
-                                   "column fanout; grcim's mapper charges tolls only above "
-                                   "the columns (chip, macro or row-group level)")
-            tolls.append(Component(node.name, "toll", node,
-                                   fanout * (node.n_parallel_instances or 1), level,
-                                   _charges(node)))
-        elif isinstance(node, ComputeNode):
-            mac = Component(node.name, "mac", node, fanout * (node.n_parallel_instances or 1),
-                            level)
-        for s in getattr(node, "spatial", ()):
-            dims.append(s.fanout)
-            units.append(float(s.fanout))
-    expected = (chip.n_macros, macro.n_row_groups)
-    need = max((t.level for t in tolls), default=1)
-    if tuple(dims[:need]) != expected[:need]:
-        raise MappingError(
-            f"arch {arch.name!r}: the main path's first fanouts are {dims[:need]}; grcim's "
-            f"mapper needs the macro fanout ({chip.n_macros}) then the row-group fanout "
-            f"({macro.n_row_groups} = rows / rows_per_adc) above its tolls")
-    if not memories_above:
+    if arch.chip.n_macros < 1:
+        raise MappingError(f"arch {arch.name!r} has {arch.chip.n_macros} CIM macros: the "
+                           "weight matmuls have no macro to run on (n_macros must be at "
+                           "least 1)")
+    path = _walk_main_path(arch)
+    _check_fanouts(arch, path.dims, path.tolls)
+    if not path.memories_above:
         raise MappingError(f"arch {arch.name!r}: no !Memory above the macro fanout (DRAM); "
                            "weights and activations have nowhere to live")
-    if mac is None:  # pragma: no cover - the arch loader requires one compute node
+    if path.mac is None:  # pragma: no cover - the arch loader requires one compute node
         raise MappingError(f"arch {arch.name!r}: no !Compute node on the main path")
-    dram = memories_above[0]
+    dram = path.memories_above[0]
     sram = None
-    if len(memories_above) > 1:
-        s = memories_above[1]
+    if len(path.memories_above) > 1:
+        s = path.memories_above[1]
         sram = Component(s.name, "sram", s.node, s.instances, s.level)
-    vector = registers = None
-    for node in arch.nodes:
-        if isinstance(node, ForkNode):
-            branch = list(walk_all(node.nodes))
-            found = next(((i, n) for i, n in enumerate(branch) if isinstance(n, ComputeNode)),
-                         None)
-            if found is not None:
-                at, vec = found
-                vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
-                regs = [n for n in branch[:at] if isinstance(n, MemoryNode)]
-                if regs:
-                    reg = regs[-1]  # the memory next to the lanes
-                    registers = Component(reg.name, "registers", reg,
-                                          reg.n_parallel_instances or 1, 0)
-                break
-    return ChipComponents(dram, sram, cells, mac, vector, tuple(tolls), registers)
-
+    vector, registers = _vector_branch(arch)
+    return ChipComponents(dram, sram, path.cells, path.mac, vector, path.tolls, registers)

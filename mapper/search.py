@@ -66,7 +66,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.arch import ChipSpec
+from grcim.arch import ChipSpec, MacroSpec
 from grcim.arch.nodes import MemoryNode
 from grcim.errors import MappingError
 from grcim.mapper.actions import CountInputs, count_columns, energy_of
@@ -252,6 +252,227 @@ def _kw_table(t_k: I64, p_s: int) -> tuple[I64, B]:
     return table, valid
 
 
+@dataclass(frozen=True, eq=False)
+class _CimOps:
+    """Columns of the CIM ops searched, shaped ``(ops, 1, 1)`` to broadcast against the
+    candidate axes (wave shape, variant): read once, shared by every pricing step.
+
+    Attributes
+    ----------
+    t_k, t_n : ndarray of int64
+        Row and column tiles of one matrix.
+    count : ndarray of int64
+        Matrices of the op (laid side by side along the column tiles).
+    v : ndarray of int64
+        Input vectors per matrix.
+    k, n : ndarray of int64
+        Reduction length and outputs of one matrix.
+    b_in, b_out : ndarray of float64
+        Bits per input and output value.
+    in_dram, out_dram : ndarray of bool
+        The input is read from DRAM; the output goes to DRAM.
+    free : ndarray of float64
+        SRAM bits free at the op.
+    x, y, s : ndarray of float64
+        Bits of the input, the output and the second operand.
+    s_in_dram : ndarray of bool
+        The second operand is read from DRAM.
+    weight : ndarray of bool
+        The stationary operand is a weight (not K/V written into the macros).
+    density : ndarray of float64
+        Unmasked share of the MVMs.
+    cell_rows : ndarray of int64
+        Cell rows of one copy of the op's matrices.
+    adc_time_s, array_time_s : ndarray of float64
+        Conversion and array time of one MVM.
+    """
+
+    t_k: I64
+    t_n: I64
+    count: I64
+    v: I64
+    k: I64
+    n: I64
+    b_in: F64
+    b_out: F64
+    in_dram: B
+    out_dram: B
+    free: F64
+    x: F64
+    y: F64
+    s: F64
+    s_in_dram: B
+    weight: B
+    density: F64
+    cell_rows: I64
+    adc_time_s: F64
+    array_time_s: F64
+
+
+def _cim_ops(t: OpTable, alloc: Allocation, place: Placement, chip: ChipSpec, idx: I64
+             ) -> _CimOps:
+    """The columns of the CIM ops ``idx`` as :class:`_CimOps`."""
+    til = alloc.tiling
+    e = lambda a: np.asarray(a)[idx][:, None, None]  # noqa: E731
+    s_bits, s_dram = second_operand(t, alloc, chip)
+    return _CimOps(
+        t_k=e(til.k_tiles), t_n=e(til.n_tiles), count=e(alloc.count), v=e(alloc.vectors),
+        k=e(t.k), n=e(t.n), b_in=e(t.input_bits).astype(float),
+        b_out=e(t.output_bits).astype(float), in_dram=e(place.input_in_dram),
+        out_dram=e(place.output_in_dram), free=e(place.free_bits),
+        x=e(t.bits("input_elements", "input_bits")),
+        y=e(t.bits("output_elements", "output_bits")), s=e(s_bits), s_in_dram=e(s_dram),
+        weight=~e(alloc.dynamic_cim), density=e(alloc.density), cell_rows=e(til.cell_rows),
+        adc_time_s=e(til.adc_time_s), array_time_s=e(til.array_time_s))
+
+
+@dataclass(frozen=True, eq=False)
+class _Waves:
+    """Wave shapes of the CIM candidates, shaped ``(ops, shapes, 1)``.
+
+    Attributes
+    ----------
+    p_s : int
+        Macros one wave may use.
+    kw, nw : ndarray of int64
+        Row and column tiles per wave.
+    ok : ndarray of bool
+        The shape exists for the op (the table of wave heights is padded).
+    g_k : ndarray of int64
+        Reduction groups: partial-sum rounds of the output.
+    passes : ndarray of int64
+        Column groups of one matrix: times the input is read.
+    kinds : tuple of (ndarray, ndarray)
+        Tiles of the full wave, of the last reduction group, of the last column group and of
+        the last wave of both, each with how many waves have it.
+    """
+
+    p_s: int
+    kw: I64
+    nw: I64
+    ok: B
+    g_k: I64
+    passes: I64
+    kinds: tuple[tuple[I64, I64], ...]
+
+
+def _waves(ops: _CimOps, k_tiles: I64, macros_streaming: int, stationary: bool) -> _Waves:
+    """Every wave shape of the ops: distinct ``k_w`` on the streaming macros, or all of a
+    stationary op's tiles in one wave (it owns its macros)."""
+    if stationary:
+        p_s = max(int(np.max(ops.t_k * ops.count * ops.t_n, initial=1)), 1)
+        kw2, kw_ok = k_tiles[:, None], np.ones((len(k_tiles), 1), bool)
+    else:
+        p_s = max(macros_streaming, 1)
+        kw2, kw_ok = _kw_table(k_tiles, p_s)
+    kw = kw2[:, :, None]
+    nt_all = ops.count * ops.t_n
+    nw = nt_all if stationary else np.minimum(nt_all, p_s // kw)
+    g_k = ceil_div(ops.t_k, kw)
+    g_n = ceil_div(nt_all, nw)
+    passes = ceil_div(ops.t_n, np.minimum(nw, ops.t_n))
+    # the last reduction group and the last column group may be partial
+    k_l = ops.t_k - (g_k - 1) * kw
+    n_l = nt_all - (g_n - 1) * nw
+    kinds = ((kw * nw, (g_k - 1) * (g_n - 1)), (k_l * nw, g_n - 1), (kw * n_l, g_k - 1),
+             (k_l * n_l, np.ones_like(g_k)))
+    return _Waves(p_s, kw, nw, kw_ok[:, :, None], g_k, passes, kinds)
+
+
+def _cim_variants(n_macros: int, replicate: bool) -> tuple[I64, I64, B, B]:
+    """The variant axis ``(1, 1, variants)``: loop order, copy cap, input staged, partial
+    sums in DRAM. Caps are 1, 2, 4, ... ``n_macros`` copies per wave (each wave takes what
+    its idle macros allow); 1 only without replication."""
+    caps = sorted({1 << j for j in range(n_macros.bit_length())} | {n_macros})
+    if not replicate:
+        caps = [1]
+    variants = np.array([(o, s, d, r) for o in (WEIGHTS_OUTER, K_OUTER) for s in (0, 1)
+                         for d in (0, 1) for r in caps], dtype=np.int64)
+    order, cap = variants[:, 0][None, None, :], variants[:, 3][None, None, :]
+    staged, psum_dram = (variants[:, j][None, None, :].astype(bool) for j in (1, 2))
+    return order, cap, staged, psum_dram
+
+
+def _working_set(ops: _CimOps, w: _Waves, order: I64, stage: B, psum_dram: B,
+                 macro: MacroSpec) -> tuple[B, I64, B]:
+    """Staging and partial sums per input row, and the fewest row chunks whose working set
+    fits the free SRAM; return (input staged, chunks, valid). Staging or DRAM partial sums
+    that change nothing are invalid, so no candidate is priced twice."""
+    c_w = macro.cols // macro.n_weight_slices
+    per_wave = np.maximum(1, np.minimum(ops.count, w.nw // ops.t_n))  # matrices side by side
+    stage_row = np.where(order == WEIGHTS_OUTER, ops.k,
+                         np.minimum(w.kw * macro.rows, ops.k)) * ops.b_in
+    psum_row = np.where(order == WEIGHTS_OUTER, np.minimum(w.nw * c_w, ops.n), ops.n) * ops.b_out
+    staged = stage & ops.in_dram & (w.passes > 1)
+    psum_sram = (w.g_k > 1) & ops.out_dram & ~psum_dram
+    row_bits = per_wave * (np.where(staged, stage_row, 0.0) + np.where(psum_sram, psum_row,
+                                                                       0.0))
+    fits = row_bits <= ops.free
+    chunks = np.where(row_bits > 0, np.maximum(1, ceil_div(np.ceil(ops.v * row_bits),
+                                                           np.maximum(ops.free, 1.0))), 1)
+    valid = w.ok & fits & (chunks <= ops.v)
+    valid &= ~stage | staged  # staging only when it helps
+    valid &= ~psum_dram | ((w.g_k > 1) & ops.out_dram)
+    return staged, chunks, valid
+
+
+def _copies(ops: _CimOps, w: _Waves, tiles: I64, v_c: I64, cap: I64, spare: int,
+            stationary: bool) -> I64:
+    """Copies of a wave of ``tiles`` tiles: what its idle macros hold (a stationary op: the
+    copies made when its weights were placed; K/V in CIM: one), at most one per input row
+    of the chunk and ``cap``."""
+    room = np.where(ops.weight, spare, 1) if stationary else w.p_s // np.maximum(tiles, 1)
+    return np.minimum(np.minimum(v_c, np.maximum(1, room)), cap)
+
+
+def _replication(ops: _CimOps, w: _Waves, v_c: I64, cap: I64, spare: int, stationary: bool,
+                 shape: tuple[int, ...]) -> tuple[F64, F64, F64]:
+    """Sequential MVMs per macro in one chunk, tiles written for copies and macros busy at
+    once, over the four wave kinds (a partial wave has room for more copies)."""
+    slots = np.zeros(shape)
+    extra = np.zeros(shape)
+    used = np.zeros(shape)
+    for tiles, mult in w.kinds:
+        r = _copies(ops, w, tiles, v_c, cap, spare, stationary)
+        slots = slots + mult * ceil_div(v_c, r)
+        extra = extra + mult * tiles * (r - 1)
+        used = np.maximum(used, np.where(mult > 0, tiles * r, 0))
+    return slots, extra, used
+
+
+def _cell_writes(ops: _CimOps, extra: F64, chunks: I64, macro: MacroSpec, stationary: bool,
+                 preloaded: bool) -> tuple[F64, F64]:
+    """Cell rows and bits written: the matrices once per chunk plus their copies. Resident
+    weights are written before the step unless not preloaded (cold start from DRAM)."""
+    copies = (1.0 + extra / np.maximum(ops.count * ops.t_n * ops.t_k, 1)) * chunks
+    if stationary:
+        copies = np.where(ops.weight & (not preloaded), copies, 0.0)
+    bits_per_weight = macro.n_weight_slices * macro.cell_bits
+    cell_bits = ops.count * ops.k * ops.n * float(bits_per_weight) * copies
+    return ops.cell_rows * copies, cell_bits
+
+
+def _priced(t: OpTable, alloc: Allocation, idx: I64, vec: F64, comps: ChipComponents,
+            macro: MacroSpec, prices: dict,
+            reads: tuple[tuple[F64, F64, F64], tuple[F64, F64, F64]],
+            out: tuple[F64, F64, F64, F64], cell_bits_written: F64, input_passes: F64,
+            rounds: F64, register_read_bits: F64, register_write_bits: F64
+            ) -> tuple[F64, CountInputs]:
+    """Energy of every candidate and its count inputs: the traffic of the input and second
+    operand (``reads``, from :func:`operand_bits`) and of the output (``out``, from
+    :func:`output_bits`), with the op's fixed columns broadcast to the candidate axes."""
+    (xr, xs_r, xs_w), (sr, ss_r, ss_w) = reads
+    yr, yw, ys_r, ys_w = out
+    fixed = {key: (val[:, None, None] if np.ndim(val) == 1 else val[:, None, None, :])
+             for key, val in _fixed_inputs(t, alloc, idx, vec).items()}
+    q = CountInputs(dram_read_bits=xr + sr + yr, dram_write_bits=yw,
+                    sram_read_bits=xs_r + ss_r + ys_r, sram_write_bits=xs_w + ss_w + ys_w,
+                    cell_bits_written=cell_bits_written, input_passes=input_passes,
+                    rounds=rounds, register_read_bits=register_read_bits,
+                    register_write_bits=register_write_bits, **fixed)
+    return energy_of(count_columns(q, comps, macro), prices), q
+
+
 def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipSpec,
                     comps: ChipComponents, prices: dict, leak_w: float, objective: str,
                     vec: F64, idx: I64, stationary: bool = False) -> dict[str, np.ndarray]:
@@ -260,107 +481,122 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     Streaming ops get every wave shape and variant; ``stationary`` ops (resident weights,
     K/V kept in CIM) own all their tiles in one wave, and choose only whether spare macros
     hold copies (loaded before the step unless ``weights_preloaded`` is False)."""
-    macro = chip.macro
-    til = alloc.tiling
-    c_w = macro.cols // macro.n_weight_slices
-    e = lambda a: np.asarray(a)[idx][:, None, None]  # noqa: E731
-    t_k, t_n, count, v = e(til.k_tiles), e(til.n_tiles), e(alloc.count), e(alloc.vectors)
-    k, n = e(t.k), e(t.n)
-    if stationary:
-        p_s = max(int(np.max(t_k * count * t_n, initial=1)), 1)  # every tile in one wave
-        kw2, kw_ok = np.asarray(til.k_tiles)[idx][:, None], np.ones((len(idx), 1), bool)
-    else:
-        p_s = max(alloc.macros_streaming, 1)
-        kw2, kw_ok = _kw_table(np.asarray(til.k_tiles)[idx], p_s)
-    kw = kw2[:, :, None]
-    # copies per wave at most 1, 2, 4, ... (each wave takes what its idle macros allow)
-    caps = sorted({1 << j for j in range(chip.n_macros.bit_length())} | {chip.n_macros})
-    if not alloc.replicate:
-        caps = [1]
-    variants = np.array([(o, s, d, r) for o in (WEIGHTS_OUTER, K_OUTER) for s in (0, 1)
-                         for d in (0, 1) for r in caps], dtype=np.int64)
-    order = variants[:, 0][None, None, :]
-    staged, psum_dram = (variants[:, j][None, None, :].astype(bool) for j in (1, 2))
-    cap = variants[:, 3][None, None, :]
-    nt_all = count * t_n
-    nw = nt_all if stationary else np.minimum(nt_all, p_s // kw)
-    g_k = ceil_div(t_k, kw)
-    g_n = ceil_div(nt_all, nw)
-    passes = ceil_div(t_n, np.minimum(nw, t_n))
-    k_l = t_k - (g_k - 1) * kw
-    n_l = nt_all - (g_n - 1) * nw
-    kinds = ((kw * nw, (g_k - 1) * (g_n - 1)), (k_l * nw, g_n - 1), (kw * n_l, g_k - 1),
-             (k_l * n_l, np.ones_like(g_k)))
-    b_in, b_out = e(t.input_bits).astype(float), e(t.output_bits).astype(float)
-    in_dram, out_dram = e(place.input_in_dram), e(place.output_in_dram)
-    free = e(place.free_bits)
-    s_bits, s_dram = second_operand(t, alloc, chip)
-    x, y, s, s_home = (e(t.bits("input_elements", "input_bits")),
-                       e(t.bits("output_elements", "output_bits")), e(s_bits), e(s_dram))
-    per_wave = np.maximum(1, np.minimum(count, nw // t_n))  # matrices side by side
-    stage_row = np.where(order == WEIGHTS_OUTER, k, np.minimum(kw * macro.rows, k)) * b_in
-    psum_row = np.where(order == WEIGHTS_OUTER, np.minimum(nw * c_w, n), n) * b_out
-    staged = staged & in_dram & (passes > 1)
-    psum_sram = (g_k > 1) & out_dram & ~psum_dram
-    row_bits = per_wave * (np.where(staged, stage_row, 0.0) + np.where(psum_sram, psum_row,
-                                                                       0.0))
-    fits = row_bits <= free
-    chunks = np.where(row_bits > 0, np.maximum(1, ceil_div(np.ceil(v * row_bits),
-                                                           np.maximum(free, 1.0))), 1)
-    valid = kw_ok[:, :, None] & fits & (chunks <= v)
-    valid &= (variants[:, 1][None, None, :] == 0) | staged  # staging only when it helps
-    valid &= ~psum_dram | ((g_k > 1) & out_dram)
-    v_c = ceil_div(v, chunks)
-    slots = np.zeros(valid.shape)
-    extra = np.zeros(valid.shape)
-    used = np.zeros(valid.shape)
-    total_tiles = nt_all * t_k
-    spare = alloc.replicas_resident if stationary else None
-    weight = ~e(alloc.dynamic_cim)
-    for tiles, mult in kinds:
-        room = spare if spare is not None else p_s // np.maximum(tiles, 1)
-        room = np.where(weight, room, 1) if stationary else room  # K/V in CIM: one copy
-        r = np.minimum(np.minimum(v_c, np.maximum(1, room)), cap)
-        slots = slots + mult * ceil_div(v_c, r)
-        extra = extra + mult * tiles * (r - 1)
-        used = np.maximum(used, np.where(mult > 0, tiles * r, 0))
-    density = e(alloc.density)
-    slots = chunks * slots * density
-    copies = (1.0 + extra / np.maximum(total_tiles, 1)) * chunks
-    if stationary:  # loaded before the step, or once in it from DRAM (cold start)
-        copies = np.where(weight & (not alloc.weights_preloaded), copies, 0.0)
-    bits_per_weight = macro.n_weight_slices * macro.cell_bits
-    cell_bits = count * k * n * float(bits_per_weight) * copies
-    cell_rows = e(til.cell_rows) * copies
-    xr, xs_r, xs_w = operand_bits(x, in_dram, passes.astype(float), staged)
-    sr, ss_r, ss_w = operand_bits(s, s_home, chunks.astype(float), False)
-    yr, yw, ys_r, ys_w = output_bits(y, out_dram, g_k.astype(float), psum_dram & (g_k > 1))
-    fixed = {key: (val[:, None, None] if np.ndim(val) == 1 else val[:, None, None, :])
-             for key, val in _fixed_inputs(t, alloc, idx, vec).items()}
-    q = CountInputs(dram_read_bits=xr + sr + yr, dram_write_bits=yw,
-                    sram_read_bits=xs_r + ss_r + ys_r, sram_write_bits=xs_w + ss_w + ys_w,
-                    cell_bits_written=cell_bits, input_passes=passes.astype(float),
-                    rounds=g_k.astype(float), register_read_bits=np.zeros(1),
-                    register_write_bits=np.zeros(1), **fixed)
-    energy = energy_of(count_columns(q, comps, macro), prices)
-    busy = busy_times(slots, e(til.adc_time_s), e(til.array_time_s), cell_rows,
+    ops = _cim_ops(t, alloc, place, chip, idx)
+    w = _waves(ops, np.asarray(alloc.tiling.k_tiles)[idx], alloc.macros_streaming, stationary)
+    order, cap, stage, psum_dram = _cim_variants(chip.n_macros, alloc.replicate)
+    staged, chunks, valid = _working_set(ops, w, order, stage, psum_dram, chip.macro)
+    v_c = ceil_div(ops.v, chunks)
+    spare = alloc.replicas_resident
+    slots, extra, used = _replication(ops, w, v_c, cap, spare, stationary, valid.shape)
+    slots = chunks * slots * ops.density
+    cell_rows, cell_bits = _cell_writes(ops, extra, chunks, chip.macro, stationary,
+                                        alloc.weights_preloaded)
+    psum = psum_dram & (w.g_k > 1)
+    energy, q = _priced(
+        t, alloc, idx, vec, comps, chip.macro, prices,
+        (operand_bits(ops.x, ops.in_dram, w.passes.astype(float), staged),
+         operand_bits(ops.s, ops.s_in_dram, chunks.astype(float), False)),
+        output_bits(ops.y, ops.out_dram, w.g_k.astype(float), psum),
+        cell_bits_written=cell_bits, input_passes=w.passes.astype(float),
+        rounds=w.g_k.astype(float), register_read_bits=np.zeros(1),
+        register_write_bits=np.zeros(1))
+    busy = busy_times(slots, ops.adc_time_s, ops.array_time_s, cell_rows,
                       np.minimum(used, chip.n_macros), q.dram_read_bits + q.dram_write_bits,
-                      q.sram_read_bits, q.sram_write_bits, fixed["vector_ops"].sum(axis=-1),
-                      chip)
+                      q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     # never empty: the first wave shape with partial sums in DRAM and nothing staged needs
     # no SRAM at all
     take = _best(energy, busy, slots, valid, objective, leak_w, len(idx))
-    return dict(order=take(order), k_group=take(kw), n_group=take(nw), chunks=take(chunks),
-                input_reads=take(passes).astype(float), input_staged=take(staged),
-                operand_reads=take(chunks).astype(float), operand_staged=np.zeros(len(idx),
-                                                                                  bool),
-                rounds=take(g_k).astype(float), psum_in_dram=take(psum_dram & (g_k > 1)),
-                replicas=take(np.minimum(np.minimum(v_c, np.maximum(1, np.where(
-                    weight, alloc.replicas_resident, 1) if stationary
-                    else p_s // np.maximum(kw * nw, 1))), cap)),
+    return dict(order=take(order), k_group=take(w.kw), n_group=take(w.nw), chunks=take(chunks),
+                input_reads=take(w.passes).astype(float), input_staged=take(staged),
+                operand_reads=take(chunks).astype(float),
+                operand_staged=np.zeros(len(idx), bool), rounds=take(w.g_k).astype(float),
+                psum_in_dram=take(psum),
+                replicas=take(_copies(ops, w, w.kw * w.nw, v_c, cap, spare, stationary)),
                 mvm_slots=take(slots), macros_used=take(np.minimum(used, chip.n_macros)),
                 cell_rows_written=take(cell_rows), cell_bits_written=take(cell_bits),
                 candidates=valid.reshape(len(idx), -1).sum(axis=1))
+
+
+@dataclass(frozen=True, eq=False)
+class _Schemes:
+    """Register schemes of the vector-unit matmuls, shaped ``(ops, schemes, 1)``: no reuse,
+    A-, B-stationary, K-tiled, then output-stationary for every ``m`` of
+    :data:`_OUTPUT_TILES`.
+
+    Attributes
+    ----------
+    scheme : ndarray of int64
+        Index into :data:`_VECTOR_SCHEMES`.
+    reads_a, reads_b, rounds : ndarray of float64
+        Times A and B are read, partial-sum rounds (re-reads scaled by the unmasked share).
+    ok : ndarray of bool
+        The scheme's registers hold at least one row, column or sum.
+    held, held_n : ndarray of float64
+        Rows or columns held (``m`` and ``n`` of output-stationary).
+    """
+
+    scheme: I64
+    reads_a: F64
+    reads_b: F64
+    rounds: F64
+    ok: B
+    held: F64
+    held_n: F64
+
+
+def _register_schemes(regs: float, v: F64, k: F64, n: F64, dens: F64, b_a: F64, b_b: F64,
+                      b_y: F64) -> _Schemes:
+    """Each scheme's tile that fits ``regs`` register bits and the re-reads it leaves (the
+    table of the module docstring)."""
+    n_ops = v.shape[0]
+    m_t = _OUTPUT_TILES[None, :, None].astype(float)
+    n_sch = 4 + _OUTPUT_TILES.size
+    a_rows = np.floor((regs - k * b_b) / (k * b_a + b_y))
+    b_cols = np.floor((regs - k * b_a) / (k * b_b + b_y))
+    k_rows = np.floor((regs - n * b_y) / (n * b_b + b_a))
+    o_cols = np.floor((regs - m_t * b_a) / (m_t * b_y + b_b))
+    one = lambda a: 1.0 + (np.maximum(a, 1.0) - 1.0) * dens  # noqa: E731 - re-reads
+    o_shape = (n_ops, _OUTPUT_TILES.size, 1)
+    reads_a = np.concatenate([one(n), np.ones_like(v), one(np.ceil(n / np.maximum(b_cols, 1))),
+                              np.ones_like(v),
+                              np.broadcast_to(one(np.ceil(n / np.maximum(o_cols, 1))), o_shape)],
+                             axis=1)
+    reads_b = np.concatenate([one(v), one(np.ceil(v / np.maximum(a_rows, 1))), np.ones_like(v),
+                              np.ones_like(v), np.broadcast_to(one(np.ceil(v / m_t)), o_shape)],
+                             axis=1)
+    rounds = np.concatenate([one(k), np.ones_like(v), np.ones_like(v),
+                             one(np.ceil(k / np.maximum(k_rows, 1))), np.ones(o_shape)], axis=1)
+    ok = np.concatenate([np.ones_like(v, dtype=bool), a_rows >= 1, b_cols >= 1, k_rows >= 1,
+                         (o_cols >= 1) & (m_t <= np.maximum(v, 1))], axis=1)
+    held = np.zeros((n_ops, n_sch, 1))
+    held_n = np.ones((n_ops, n_sch, 1))
+    held[:, 1:2] = np.minimum(a_rows, v)
+    held[:, 2:3] = np.minimum(b_cols, n)
+    held[:, 3:4] = np.minimum(k_rows, k)
+    held[:, 4:] = m_t
+    held_n[:, 4:] = np.minimum(o_cols, n)
+    scheme = np.minimum(np.arange(n_sch), 4)[None, :, None]
+    return _Schemes(scheme, reads_a, reads_b, rounds, ok, held, held_n)
+
+
+def _vector_staging(sch: _Schemes, x: F64, s: F64, y: F64, groups: F64, in_dram: B,
+                    s_home: B, out_dram: B, free: F64) -> tuple[B, B, B, B, B]:
+    """The variant axis ``(1, 1, 8)`` of a scheme: A staged, B staged, partial sums in DRAM,
+    each only where it changes something, within the free SRAM (one group's share); return
+    (A staged, B staged, partial sums in DRAM, partial sums, valid)."""
+    variants = np.array([(a, b_, d) for a in (0, 1) for b_ in (0, 1) for d in (0, 1)])
+    st_a, st_b, p_d = (variants[:, j][None, None, :].astype(bool) for j in range(3))
+    st_a = st_a & in_dram & (sch.reads_a > 1)
+    st_b = st_b & s_home & (sch.reads_b > 1)
+    psum = sch.rounds > 1
+    psum_sram = psum & out_dram & ~p_d
+    need = (np.where(st_a, x / groups, 0.0) + np.where(st_b, s / groups, 0.0)
+            + np.where(psum_sram, y / groups, 0.0))
+    valid = sch.ok & (need <= free)
+    valid &= ((variants[:, 0] == 0)[None, None, :] | st_a)
+    valid &= ((variants[:, 1] == 0)[None, None, :] | st_b)
+    valid &= ~p_d | (psum & out_dram)
+    return st_a, st_b, p_d, psum, valid
 
 
 def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipSpec,
@@ -372,77 +608,37 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
     e = lambda a: np.asarray(a, dtype=np.float64)[idx][:, None, None]  # noqa: E731
     v, k, n, groups, dens = e(alloc.vectors), e(t.k), e(t.n), e(alloc.count), e(alloc.density)
     b_a, b_b, b_y = e(t.input_bits), e(t.kv_bits), e(t.output_bits)
-    m_t = _OUTPUT_TILES[None, :, None].astype(float)
-    n_sch = 4 + _OUTPUT_TILES.size
-    scheme = np.minimum(np.arange(n_sch), 4)[None, :, None]
-    held = np.zeros((len(idx), n_sch, 1))
-    held_n = np.ones((len(idx), n_sch, 1))
-    a_rows = np.floor((regs - k * b_b) / (k * b_a + b_y))
-    b_cols = np.floor((regs - k * b_a) / (k * b_b + b_y))
-    k_rows = np.floor((regs - n * b_y) / (n * b_b + b_a))
-    o_cols = np.floor((regs - m_t * b_a) / (m_t * b_y + b_b))
-    one = lambda a: 1.0 + (np.maximum(a, 1.0) - 1.0) * dens  # noqa: E731 - re-reads
-    reads_a = np.concatenate([one(n), np.ones_like(v), one(np.ceil(n / np.maximum(b_cols, 1))),
-                              np.ones_like(v),
-                              np.broadcast_to(one(np.ceil(n / np.maximum(o_cols, 1))),
-                                              (len(idx), _OUTPUT_TILES.size, 1))], axis=1)
-    reads_b = np.concatenate([one(v), one(np.ceil(v / np.maximum(a_rows, 1))), np.ones_like(v),
-                              np.ones_like(v),
-                              np.broadcast_to(one(np.ceil(v / m_t)),
-                                              (len(idx), _OUTPUT_TILES.size, 1))], axis=1)
-    rounds = np.concatenate([one(k), np.ones_like(v), np.ones_like(v),
-                             one(np.ceil(k / np.maximum(k_rows, 1))),
-                             np.ones((len(idx), _OUTPUT_TILES.size, 1))], axis=1)
-    ok = np.concatenate([np.ones_like(v, dtype=bool), a_rows >= 1, b_cols >= 1, k_rows >= 1,
-                         (o_cols >= 1) & (m_t <= np.maximum(v, 1))], axis=1)
-    held[:, 1:2] = np.minimum(a_rows, v)
-    held[:, 2:3] = np.minimum(b_cols, n)
-    held[:, 3:4] = np.minimum(k_rows, k)
-    held[:, 4:] = m_t
-    held_n[:, 4:] = np.minimum(o_cols, n)
-    variants = np.array([(a, b_, d) for a in (0, 1) for b_ in (0, 1) for d in (0, 1)])
-    st_a, st_b, p_d = (variants[:, j][None, None, :].astype(bool) for j in range(3))
+    sch = _register_schemes(regs, v, k, n, dens, b_a, b_b, b_y)
     in_dram, out_dram, free = e(place.input_in_dram) > 0, e(place.output_in_dram) > 0, e(
         place.free_bits)
     s_bits, s_dram = second_operand(t, alloc, chip)
     x, y = e(t.bits("input_elements", "input_bits")), e(t.bits("output_elements",
                                                                 "output_bits"))
     s, s_home = e(s_bits), e(s_dram) > 0
-    st_a = st_a & in_dram & (reads_a > 1)
-    st_b = st_b & s_home & (reads_b > 1)
-    psum = rounds > 1
-    psum_sram = psum & out_dram & ~p_d
-    need = (np.where(st_a, x / groups, 0.0) + np.where(st_b, s / groups, 0.0)
-            + np.where(psum_sram, y / groups, 0.0))
-    valid = ok & (need <= free)
-    valid &= ((variants[:, 0] == 0)[None, None, :] | st_a)
-    valid &= ((variants[:, 1] == 0)[None, None, :] | st_b)
-    valid &= ~p_d | (psum & out_dram)
-    xr, xs_r, xs_w = operand_bits(x, in_dram, reads_a, st_a)
-    sr, ss_r, ss_w = operand_bits(s, s_home, reads_b, st_b)
-    yr, yw, ys_r, ys_w = output_bits(y, out_dram, rounds, p_d & psum)
+    st_a, st_b, p_d, psum, valid = _vector_staging(sch, x, s, y, groups, in_dram, s_home,
+                                                   out_dram, free)
     macs = e(t.macs)
     has_regs = comps.registers is not None
     # one A value and one B value reach the lanes per MAC; loads fill the registers
-    reg_read = np.where(scheme > 0, macs * (b_a + b_b), 0.0) if has_regs else 0.0
-    reg_write = (np.where(scheme > 0, x * reads_a + s * reads_b, 0.0) if has_regs else 0.0)
-    fixed = {key: (val[:, None, None] if np.ndim(val) == 1 else val[:, None, None, :])
-             for key, val in _fixed_inputs(t, alloc, idx, vec).items()}
-    q = CountInputs(dram_read_bits=xr + sr + yr, dram_write_bits=yw,
-                    sram_read_bits=xs_r + ss_r + ys_r, sram_write_bits=xs_w + ss_w + ys_w,
-                    cell_bits_written=np.zeros(1), input_passes=reads_a, rounds=rounds,
-                    register_read_bits=np.asarray(reg_read, dtype=float),
-                    register_write_bits=np.asarray(reg_write, dtype=float), **fixed)
-    energy = energy_of(count_columns(q, comps, chip.macro), prices)
+    reg_read = np.where(sch.scheme > 0, macs * (b_a + b_b), 0.0) if has_regs else 0.0
+    reg_write = (np.where(sch.scheme > 0, x * sch.reads_a + s * sch.reads_b, 0.0) if has_regs
+                 else 0.0)
+    energy, q = _priced(
+        t, alloc, idx, vec, comps, chip.macro, prices,
+        (operand_bits(x, in_dram, sch.reads_a, st_a), operand_bits(s, s_home, sch.reads_b, st_b)),
+        output_bits(y, out_dram, sch.rounds, p_d & psum), cell_bits_written=np.zeros(1),
+        input_passes=sch.reads_a, rounds=sch.rounds,
+        register_read_bits=np.asarray(reg_read, dtype=float),
+        register_write_bits=np.asarray(reg_write, dtype=float))
     zero = np.zeros(1)
     busy = busy_times(zero, zero, zero, zero, np.ones(1), q.dram_read_bits + q.dram_write_bits,
-                      q.sram_read_bits, q.sram_write_bits, fixed["vector_ops"].sum(axis=-1),
-                      chip)
+                      q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     take = _best(energy, busy, np.zeros(1), valid, objective, leak_w, len(idx))
-    return dict(scheme=take(scheme), k_group=take(held).astype(np.int64),
-                n_group=take(held_n).astype(np.int64), input_reads=take(reads_a),
-                input_staged=take(st_a), operand_reads=take(reads_b),
-                operand_staged=take(st_b), rounds=take(rounds), psum_in_dram=take(p_d & psum),
+    return dict(scheme=take(sch.scheme), k_group=take(sch.held).astype(np.int64),
+                n_group=take(sch.held_n).astype(np.int64), input_reads=take(sch.reads_a),
+                input_staged=take(st_a), operand_reads=take(sch.reads_b),
+                operand_staged=take(st_b), rounds=take(sch.rounds),
+                psum_in_dram=take(p_d & psum),
                 register_read_bits=take(np.broadcast_to(reg_read, valid.shape)),
                 register_write_bits=take(np.broadcast_to(reg_write, valid.shape)),
                 candidates=valid.reshape(len(idx), -1).sum(axis=1))

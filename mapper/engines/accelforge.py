@@ -227,6 +227,73 @@ def _quiet() -> Iterator[None]:
         logging.getLogger().setLevel(level)
 
 
+def _objective(metric: str) -> Any:
+    """AccelForge's ``Metrics`` member for ``metric``, refused before any file is read."""
+    from accelforge import Metrics
+
+    metrics = {"energy": Metrics.ENERGY, "dynamic_energy": Metrics.DYNAMIC_ENERGY}
+    if metric not in metrics:
+        raise MappingError(f"metric = {metric!r}: energy or dynamic_energy")
+    return metrics[metric]
+
+
+def _needs_installed_models(comps: ChipComponents) -> bool:
+    """Whether a node names a component class none of grcim's models serves: only then may
+    AccelForge fall back on the installed hwcomponents models, so both price alike."""
+    own = {c.node.component_class for c in comps.all() if c.node.component_class}
+    served = {n.lower() for cls in model_classes()
+              for n in ([cls.component_name] if isinstance(cls.component_name, str)
+                        else cls.component_name)}
+    return any(c.lower() not in served for c in own)
+
+
+def _load_spec(af: Any, arch: Arch, workload_path: str, comps: ChipComponents,
+               objective: Any, installed: bool) -> tuple[Any, tuple[str, ...]]:
+    """AccelForge's ``Spec`` of the arch file and workload with the engine's settings (module
+    docstring), and the notes of the patches it needed."""
+    spec = af.Spec.from_yaml(arch.source, workload_path)
+    spec.config.add_component_models(list(model_classes()))
+    spec.config.use_installed_component_models = installed
+    spec.mapper.explore_loop_orders = False
+    spec.mapper.metrics = objective
+    return spec, _apply_missing(spec, arch, comps)
+
+
+_EinsumCounts = tuple[dict[tuple[str, str], float], dict[tuple[str, str], float], float, float]
+
+
+def _map_einsum(spec: Any, name: str, arch: Arch, mac: Any, vector: Any) -> _EinsumCounts:
+    """Map one einsum on the compute grcim would run it on (AccelForge cannot read
+    ``dynamic_matmul_unit``); return its energy and actions by (component, action), its
+    energy and its latency."""
+    assert arch.chip is not None
+    einsum = spec.workload.einsums[name]
+    unit = _unit(name, [t.name for t in einsum.tensor_accesses], arch.chip.dynamic_matmul_unit)
+    mac.enabled = unit != "vector"
+    if vector is not None:
+        vector.enabled = unit != "cim"
+    try:
+        m = spec.map_workload_to_arch(einsum_names=[name], print_progress=False)
+    except Exception as exc:  # AccelForge raises plain exceptions
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise MappingError(f"AccelForge found no mapping for einsum {name!r} on "
+                           f"arch {arch.name!r}: {first[:300]}") from None
+    energy = {(c, a): float(v) for (c, a), v in m.energy(
+        per_component=True, per_action=True).items()}
+    actions = {(c, a): float(v) for (c, a), v in m.actions(per_component=True).items()}
+    return energy, actions, float(m.energy()), float(m.latency())
+
+
+def _summed(per_einsum: dict[str, dict[tuple[str, str], float]]
+            ) -> dict[tuple[str, str], float]:
+    """Values by (component, action) summed over the einsums, in the einsums' order."""
+    total: dict[tuple[str, str], float] = defaultdict(float)
+    for values in per_einsum.values():
+        for k, v in values.items():
+            total[k] += v
+    return dict(total)
+
+
 def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
                    einsums: list[str] | None = None) -> AccelForgeRun:
     """Map an einsum workload (AccelForge YAML text) onto ``arch``'s file with AccelForge.
@@ -248,69 +315,30 @@ def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
         AccelForge is missing, the arch is not a file, or AccelForge finds no mapping.
     """
     af = require_accelforge()
-    from accelforge import Metrics
-
-    metrics = {"energy": Metrics.ENERGY, "dynamic_energy": Metrics.DYNAMIC_ENERGY}
-    if metric not in metrics:
-        raise MappingError(f"metric = {metric!r}: energy or dynamic_energy")
+    objective = _objective(metric)
     if not Path(arch.source).is_file():
         raise MappingError(f"the AccelForge engine reads the arch file itself; arch "
                            f"{arch.name!r} was not loaded from a file ({arch.source})")
     comps = bind_components(arch)
-    chip = arch.chip
-    assert chip is not None
-    own = {c.node.component_class for c in comps.all() if c.node.component_class}
-    served = {n.lower() for cls in model_classes()
-              for n in ([cls.component_name] if isinstance(cls.component_name, str)
-                        else cls.component_name)}
+    installed = _needs_installed_models(comps)
+    per_actions: dict[str, dict[tuple[str, str], float]] = {}
+    per_energy: dict[str, dict[tuple[str, str], float]] = {}
+    by_einsum: dict[str, float] = {}
+    latency: dict[str, float] = {}
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp, _quiet():
         wl = os.path.join(tmp, "workload.yaml")
         Path(wl).write_text(workload_text, encoding="utf-8")
-        per_actions: dict[str, dict[tuple[str, str], float]] = {}
-        per_energy: dict[str, dict[tuple[str, str], float]] = {}
-        by_einsum: dict[str, float] = {}
-        latency: dict[str, float] = {}
-        with _quiet():
-            spec = af.Spec.from_yaml(arch.source, wl)
-            spec.config.add_component_models(list(model_classes()))
-            spec.config.use_installed_component_models = any(
-                c.lower() not in served for c in own)
-            spec.mapper.explore_loop_orders = False
-            spec.mapper.metrics = metrics[metric]
-            patches = _apply_missing(spec, arch, comps)
-            # the copy einsum (I = I_in) only makes the first input an intermediate
-            names = einsums or [e.name for e in spec.workload.einsums
-                                if not getattr(e, "is_copy_operation", False)]
-            mac = spec.arch.find(comps.mac.name)
-            vector = spec.arch.find(comps.vector.name) if comps.vector else None
-            for name in names:
-                einsum = spec.workload.einsums[name]
-                unit = _unit(name, [t.name for t in einsum.tensor_accesses],
-                             chip.dynamic_matmul_unit)
-                mac.enabled = unit != "vector"
-                if vector is not None:
-                    vector.enabled = unit != "cim"
-                try:
-                    m = spec.map_workload_to_arch(einsum_names=[name], print_progress=False)
-                except Exception as exc:  # AccelForge raises plain exceptions
-                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                    raise MappingError(f"AccelForge found no mapping for einsum {name!r} on "
-                                       f"arch {arch.name!r}: {first[:300]}") from None
-                per_energy[name] = {(c, a): float(v) for (c, a), v in m.energy(
-                    per_component=True, per_action=True).items()}
-                per_actions[name] = {(c, a): float(v) for (c, a), v in m.actions(
-                    per_component=True).items()}
-                by_einsum[name] = float(m.energy())
-                latency[name] = float(m.latency())
-    energy: dict[tuple[str, str], float] = defaultdict(float)
-    actions: dict[tuple[str, str], float] = defaultdict(float)
-    for name in per_energy:
-        for k, v in per_energy[name].items():
-            energy[k] += v
-        for k, v in per_actions[name].items():
-            actions[k] += v
-    return AccelForgeRun(dict(energy), dict(actions), by_einsum, latency,
+        spec, patches = _load_spec(af, arch, wl, comps, objective, installed)
+        # the copy einsum (I = I_in) only makes the first input an intermediate
+        names = einsums or [e.name for e in spec.workload.einsums
+                            if not getattr(e, "is_copy_operation", False)]
+        mac = spec.arch.find(comps.mac.name)
+        vector = spec.arch.find(comps.vector.name) if comps.vector else None
+        for name in names:
+            (per_energy[name], per_actions[name], by_einsum[name],
+             latency[name]) = _map_einsum(spec, name, arch, mac, vector)
+    return AccelForgeRun(_summed(per_energy), _summed(per_actions), by_einsum, latency,
                          time.perf_counter() - start, per_actions, per_energy, patches)
 
 
@@ -401,22 +429,24 @@ def _causal_note(graph: nx.DiGraph, run: AccelForgeRun, comps: ChipComponents,
             "energy and time are those of unmasked attention")
 
 
-def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
-               layer: int = 0) -> MappingResult:
-    comps = bind_components(arch)
-    chip = arch.chip
-    assert chip is not None
-    step = Step.of(graph)
-    energy = {k: v * scale for k, v in run.energy_j.items()}
-    acts = {k: v * scale for k, v in run.actions.items()}
-    # AccelForge reports leakage as each component's "leak" action: kept in place
-    by_component, by_action = by_component_and_action(energy)
-    leak_by_component: dict[str, float] = defaultdict(float)
+def _count(acts: dict[tuple[str, str], float], comp: Component | None, action: str) -> float:
+    """Actions of ``comp`` (0 for a component the chip lacks)."""
+    return acts.get((comp.name, action), 0.0) if comp is not None else 0.0
+
+
+def _leak_by_component(energy: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Leakage energy of each component: AccelForge reports it as the ``leak`` action."""
+    leak: dict[str, float] = defaultdict(float)
     for (comp, action), v in energy.items():
         if action == "leak":
-            leak_by_component[comp] += v
-    leak = sum(leak_by_component.values())
-    total = sum(energy.values())
+            leak[comp] += v
+    return dict(leak)
+
+
+def _energy_by_role(run: AccelForgeRun, scale: int, leak: float, total: float
+                    ) -> dict[str, float]:
+    """Dynamic energy of each graph role plus all leakage under :data:`LEAKAGE`, so the
+    breakdown sums to the total as grcim's engine's does."""
     by_role: dict[str, float] = defaultdict(float)
     for name, v in run.energy_by_einsum.items():
         # AccelForge's per-einsum energy includes that einsum's leakage: move it to one key
@@ -427,61 +457,96 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
         share = leak / total if total else 0.0
         by_role = defaultdict(float, {k: v * (1.0 - share) for k, v in by_role.items()})
     by_role[LEAKAGE] = leak
+    return dict(by_role)
+
+
+def _latency_by_role(run: AccelForgeRun, scale: int) -> dict[str, float]:
+    """Latency of each graph role (einsums of one role add up: they run one by one)."""
     lat_role: dict[str, float] = defaultdict(float)
     for name, v in run.latency_by_einsum.items():
         lat_role[_role(name)] += v * scale
-    latency = run.latency_s * scale
+    return dict(lat_role)
 
-    def count(comp: Any, action: str) -> float:
-        return acts.get((comp.name, action), 0.0) if comp is not None else 0.0
 
-    macs = count(comps.mac, "compute") + count(comps.vector, "compute")
-    cim_macs = count(comps.mac, "compute")
-    area = price_components(arch, comps, ()).area_m2  # same models as AccelForge's
+def _conversion_tolls(comps: ChipComponents) -> tuple[Component | None, Component | None,
+                                                      list[Component]]:
+    """The ADC, the DAC and the other row-group output tolls (a GR-MAC gain stage), kept
+    apart so the ADC count is the ADC's alone."""
     outputs = [c for c in comps.tolls if c.level == 2 and "output" in c.charges]
     inputs = [c for c in comps.tolls if c.level == 2 and "input" in c.charges]
     adc_toll, dac_toll = _pick_toll(outputs, "adc"), _pick_toll(inputs, "dac")
-    adc = count(adc_toll, "read") if adc_toll is not None else 0.0
-    dac = count(dac_toll, "read") if dac_toll is not None else 0.0
+    return adc_toll, dac_toll, [c for c in outputs if c is not adc_toll]
+
+
+def _result_notes(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, comps: ChipComponents,
+                  acts: dict[tuple[str, str], float], leak_by_component: dict[str, float],
+                  latency: float, scale: int, layer: int) -> tuple[str, ...]:
+    """What the result leaves out or counts differently from grcim's engine, and why."""
+    adc_toll, _, others = _conversion_tolls(comps)
     notes = [f"AccelForge {ACCELFORGE_VERSION} FFM mapper, one decoder layer x {scale} "
              f"layers, einsums mapped one by one ({run.wall_s:.0f} s)",
              "not in AccelForge's model: norms, RoPE, activations, residual adds, "
              "embedding, LM head; area from grcim's pricing of the same models"]
-    others = [c for c in outputs if c is not adc_toll]
     if adc_toll is not None:
         notes.append(f"ADC conversions are {adc_toll.name}'s actions"
-                     + "".join(f"; {c.name} counts {count(c, 'read'):.4g} actions apart"
-                               for c in others))
+                     + "".join(f"; {c.name} counts {_count(acts, c, 'read'):.4g} actions "
+                               "apart" for c in others))
     if run.patches:
         notes.append("engine patches (missing from the arch file): " + "; ".join(run.patches))
     causal = _causal_note(graph, run, comps, layer)
     if causal:
         notes.append(causal)
     notes += _leak_notes(arch, comps, leak_by_component, latency)
+    return tuple(notes)
+
+
+def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
+               layer: int = 0) -> MappingResult:
+    """Scale one layer's AccelForge run by ``scale`` layers into grcim's result, with the
+    differences from grcim's engine named in the notes."""
+    comps = bind_components(arch)
+    chip = arch.chip
+    assert chip is not None
+    step = Step.of(graph)
+    energy = {k: v * scale for k, v in run.energy_j.items()}
+    acts = {k: v * scale for k, v in run.actions.items()}
+    # AccelForge reports leakage as each component's "leak" action: kept in place
+    by_component, by_action = by_component_and_action(energy)
+    leak_by_component = _leak_by_component(energy)
+    leak = sum(leak_by_component.values())
+    total = sum(energy.values())
+    latency = run.latency_s * scale
+    area = price_components(arch, comps, ()).area_m2  # same models as AccelForge's
+    adc_toll, dac_toll, _ = _conversion_tolls(comps)
     return MappingResult(
         engine="accelforge", arch=arch.name, arch_description=arch.description,
         workload=step.model, phase=step.phase, batch=step.batch, tokens=step.tokens,
         context=step.context, energy_j=total, dynamic_energy_j=total - leak,
         leak_energy_j=leak, latency_s=latency,
         # a MAC on the vector unit is its mul + add
-        macs=macs, cim_macs=cim_macs, vector_ops=2 * count(comps.vector, "compute"),
+        macs=_count(acts, comps.mac, "compute") + _count(acts, comps.vector, "compute"),
+        cim_macs=_count(acts, comps.mac, "compute"),
+        vector_ops=2 * _count(acts, comps.vector, "compute"),
         fp_macro=fp_macro(arch), area_m2=sum(area.values()),
         array_utilization=float("nan"),
-        adc_conversions=adc, dac_conversions=dac,
-        dram_read_bytes=count(comps.dram, "read") / 8,
-        dram_write_bytes=count(comps.dram, "write") / 8,
-        sram_read_bytes=count(comps.sram, "read") / 8,
-        sram_write_bytes=count(comps.sram, "write") / 8,
-        cell_bits_written=count(comps.cells, "write"), weights_resident=False,
+        adc_conversions=_count(acts, adc_toll, "read"),
+        dac_conversions=_count(acts, dac_toll, "read"),
+        dram_read_bytes=_count(acts, comps.dram, "read") / 8,
+        dram_write_bytes=_count(acts, comps.dram, "write") / 8,
+        sram_read_bytes=_count(acts, comps.sram, "read") / 8,
+        sram_write_bytes=_count(acts, comps.sram, "write") / 8,
+        cell_bits_written=_count(acts, comps.cells, "write"), weights_resident=False,
         pipelined=False, bound="accelforge", critical_path_s=latency, resource_time_s={},
         energy_by_component=by_component, energy_by_action=by_action,
-        energy_by_layer_type=dict(by_role), latency_by_layer_type=dict(lat_role),
-        bound_by_layer_type={}, area_by_component=dict(area),
+        energy_by_layer_type=_energy_by_role(run, scale, leak, total),
+        latency_by_layer_type=_latency_by_role(run, scale), bound_by_layer_type={},
+        area_by_component=dict(area),
         actions={f"{c}.{a}": v for (c, a), v in acts.items()}, action_energy_j={},
         peak_cim_macs_per_s=peak_cim_macs_per_s(arch),
         peak_vector_ops_per_s=chip.vector.throughput_ops_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
-        notes=tuple(notes),
+        notes=_result_notes(arch, graph, run, comps, acts, leak_by_component, latency, scale,
+                            layer),
     )
 
 
