@@ -87,9 +87,9 @@ class MappingResult:
         The macro's input and weight formats are floating point (its MACs count as FLOPs).
     area_m2 : float
         Chip area from the arch and models (DRAM excluded), m².
-    array_utilization : float
-        Weights over loaded weight slots, averaged over CIM MACs (nan when the engine does
-        not report it).
+    array_utilization : float or None
+        Weights over loaded weight slots, averaged over CIM MACs (None when the engine does
+        not report it; JSON ``null``).
     adc_conversions, dac_conversions : float
         Physical column conversions and row drives.
     dram_read_bytes, dram_write_bytes, sram_read_bytes, sram_write_bytes : float
@@ -147,7 +147,7 @@ class MappingResult:
     vector_ops: float
     fp_macro: bool
     area_m2: float
-    array_utilization: float
+    array_utilization: float | None
     adc_conversions: float
     dac_conversions: float
     dram_read_bytes: float

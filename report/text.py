@@ -36,7 +36,8 @@ def summary_rows(r: MappingResult) -> list[tuple[str, str]]:
         ("TFLOPS/W (FP ops)", f"{r.tflops_per_w:.3g}"),
         ("what bounds the step", r.bound),
         ("MAC utilization", percent(r.mac_utilization, 1.0)),
-        ("array utilization", percent(r.array_utilization, 1.0)),
+        ("array utilization", "-" if r.array_utilization is None
+         else percent(r.array_utilization, 1.0)),
         ("MACs (CIM / all)", f"{count(r.cim_macs)} / {count(r.macs)}"),
         ("ADC conversions", count(r.adc_conversions)),
         ("DRAM read / written", f"{si(r.dram_read_bytes, 'B')} / {si(r.dram_write_bytes, 'B')}"),

@@ -528,7 +528,7 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
         cim_macs=_count(acts, comps.mac, "compute"),
         vector_ops=2 * _count(acts, comps.vector, "compute"),
         fp_macro=fp_macro(arch), area_m2=sum(area.values()),
-        array_utilization=float("nan"),
+        array_utilization=None,  # AccelForge reports no loaded-slot count
         adc_conversions=_count(acts, adc_toll, "read"),
         dac_conversions=_count(acts, dac_toll, "read"),
         dram_read_bytes=_count(acts, comps.dram, "read") / 8,

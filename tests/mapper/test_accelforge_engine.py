@@ -4,6 +4,8 @@ the leakage and causal-mask notes, and the patches only files lacking them get."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grcim.arch import DynamicMatmulUnit, load_arch
@@ -11,6 +13,7 @@ from grcim.mapper.components import bind_components
 from grcim.mapper.engines.accelforge import AccelForgeRun, _apply_missing, _to_result, _unit
 from grcim.mapper.pricing import price_components
 from grcim.mapper.result import LEAKAGE
+from grcim.mapper.run import check_result_numbers
 from grcim.workloads import build_graph
 
 
@@ -53,6 +56,10 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
     assert r.energy_by_layer_type["q_proj"] == pytest.approx(dynamic * 5 / 13)
     assert r.energy_by_layer_type["ffn_down"] == pytest.approx(dynamic * 8 / 13)
     assert sum(r.energy_by_component.values()) == pytest.approx(r.energy_j)
+    # what the CLI does with it: the numbers check passes (bug: a nan array utilization
+    # failed every `grcim map --engine accelforge`) and the JSON is strict (null, no NaN)
+    check_result_numbers(r)
+    assert json.loads(json.dumps(r.to_dict(), allow_nan=False))["array_utilization"] is None
 
 
 def _run(energy, actions, einsum_actions=None, einsum_energy=None, latency=1e-3):
