@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import yaml
 
+from grcim.yamlio import KeyPath, scalar_nodes
+
 __all__ = ["Path", "quoted_paths"]
 
-Path = tuple[str | int, ...]
+Path = KeyPath
 # libyaml's composer keeps scalar styles as the pure-Python one does, ~10x faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -37,21 +39,5 @@ def quoted_paths(text: str) -> frozenset[Path]:
             break
         except yaml.YAMLError:
             continue
-    found: set[Path] = set()
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, Path]] = [(root, ())] if root is not None else []
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            if node.style in ("'", '"'):
-                found.add(path)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value != "<<":
-                    stack.append((value, (*path, key.value)))
-    return frozenset(found)
+    return frozenset(path for path, node in scalar_nodes(root, merge_keys=False)
+                     if node.style in ("'", '"'))

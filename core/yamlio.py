@@ -34,6 +34,7 @@ import functools
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from grcim.errors import CMDLINE, GrcimError, SpecError
 
 __all__ = [
     "LineDict", "load_yaml_file", "load_yaml_text", "read_text_file", "MAX_BYTES", "MAX_DEPTH",
-    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE",
+    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE", "KeyPath", "scalar_nodes",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -161,6 +162,15 @@ def _scanner_line(loader: Any) -> int | None:
     return line + 1 if isinstance(line, int) else None
 
 
+def _check_limit(source: str, item: str, count: int, limit: int, what: str, event: Any
+                 ) -> None:
+    """Refuse a document whose ``count`` of aliases or nesting levels passes ``limit``, at the
+    line of the event that passed it (one rule for both bounds)."""
+    if count > limit:
+        raise SpecError(source, item, count, f"at most {limit} {what}",
+                        _mark_line(event.start_mark))
+
+
 def _check_shape(source: str, text: str, loader_class: type) -> None:
     aliases = 0
     depth = 0
@@ -171,16 +181,10 @@ def _check_shape(source: str, text: str, loader_class: type) -> None:
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
-                if aliases > MAX_ALIASES:
-                    line = _mark_line(event.start_mark)
-                    allowed = f"at most {MAX_ALIASES} YAML aliases"
-                    raise SpecError(source, "<alias>", aliases, allowed, line)
+                _check_limit(source, "<alias>", aliases, MAX_ALIASES, "YAML aliases", event)
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
-                if depth > MAX_DEPTH:
-                    line = _mark_line(event.start_mark)
-                    allowed = f"at most {MAX_DEPTH} levels of nesting"
-                    raise SpecError(source, "<nesting>", depth, allowed, line)
+                _check_limit(source, "<nesting>", depth, MAX_DEPTH, "levels of nesting", event)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
@@ -313,3 +317,33 @@ def read_text_file(path: str | os.PathLike[str], allow_special: bool = False) ->
 def load_yaml_file(path: str | os.PathLike[str], allow_special: bool = False) -> Any:
     """Read and parse a YAML file; unreadable files raise ``SpecError`` too."""
     return load_yaml_text(read_text_file(path, allow_special), str(Path(path)))
+
+
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in a document: mapping keys as text, list indices as ints."""
+
+
+def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
+                 ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Every scalar value of a composed document (``yaml.compose``) with its key path.
+
+    The node graph keeps what constructed data forgets (quoting style, line), so readers of
+    how a value was written (``grcim.arch.quoting``, ``grcim.plugins.accelergy.check``)
+    walk it here. Each node is visited once: content reached again through an alias is
+    skipped; ``merge_keys=False`` also skips values merged with ``<<``.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield path, node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and (merge_keys or key.value != "<<"):
+                    stack.append((value, (*path, key.value)))

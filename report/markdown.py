@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 
 from grcim.mapper.compare import Comparison
 from grcim.mapper.result import MappingResult
-from grcim.report.display import area_mm2, count, percent, ratio, si
+from grcim.report.display import area_mm2, count, percent, si
 from grcim.report.mappings import MAPPING_HEADER, mapping_rows
-from grcim.report.text import summary_rows
+from grcim.report.text import (
+    COMPARISON_METRICS,
+    STEP_ENERGY,
+    comparison_cell,
+    summary_rows,
+)
 
 __all__ = ["Section", "result_sections", "comparison_sections", "to_markdown", "to_html"]
 
@@ -94,22 +99,9 @@ def comparison_sections(c: Comparison) -> list[Section]:
                    figures=("comparison",))]
     for phase in c.phases:
         rows = []
-        for label, metric, fmt in (
-                ("energy per token", "energy_per_token_j", lambda v: si(v, "J")),
-                ("energy per step", "energy_j", lambda v: si(v, "J")),
-                ("step latency", "latency_s", lambda v: si(v, "s")),
-                ("tokens per second", "tokens_per_s", lambda v: f"{v:.4g}"),
-                ("TOPS/W", "tops_per_w", lambda v: f"{v:.3g}"),
-                ("area", "area_m2", area_mm2),
-                ("ADC conversions", "adc_conversions", count),
-                ("DRAM traffic", "dram_bytes", lambda v: si(v, "B"))):
-            cells = [label]
-            for arch in c.archs:
-                text = fmt(float(getattr(c.result(arch, phase), metric)))
-                if arch != c.baseline:
-                    text += f" ({ratio(c.ratio(arch, phase, metric))})"
-                cells.append(text)
-            rows.append(tuple(cells))
+        for label, metric, fmt in (COMPARISON_METRICS[0], STEP_ENERGY, *COMPARISON_METRICS[1:]):
+            rows.append((label, *(comparison_cell(c, arch, phase, metric, fmt)
+                                  for arch in c.archs)))
         rows.append(("bound", *(c.result(a, phase).bound for a in c.archs)))
         out.append(Section(f"{phase}", (), ("quantity", *c.archs), tuple(rows)))
         for arch in c.archs:

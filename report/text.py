@@ -5,7 +5,7 @@ Functions return rich renderables; ``grcim.cli`` prints them.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from rich.console import Group, JustifyMethod
 from rich.table import Table
@@ -85,6 +85,32 @@ def result_tables(r: MappingResult) -> Group:
     return Group(summary, comp, layer, maps)
 
 
+Metric = tuple[str, str, Callable[[float], str]]
+"""A compared quantity: its label, the ``MappingResult`` attribute, how it is shown."""
+
+COMPARISON_METRICS: tuple[Metric, ...] = (
+    ("energy per token", "energy_per_token_j", lambda v: si(v, "J")),
+    ("step latency", "latency_s", lambda v: si(v, "s")),
+    ("tokens per second", "tokens_per_s", lambda v: f"{v:.4g}"),
+    ("TOPS/W", "tops_per_w", lambda v: f"{v:.3g}"),
+    ("area", "area_m2", area_mm2),
+    ("ADC conversions", "adc_conversions", count),
+    ("DRAM traffic", "dram_bytes", lambda v: si(v, "B")),
+)
+"""The quantities every comparison shows, in order (terminal table and reports alike)."""
+STEP_ENERGY: Metric = ("energy per step", "energy_j", lambda v: si(v, "J"))
+"""Energy of the whole step: the reports show it after ``energy per token``."""
+
+
+def comparison_cell(c: Comparison, arch: str, phase: str, metric: str,
+                    fmt: Callable[[float], str]) -> str:
+    """One arch's value of ``metric`` in ``phase``, with its ratio to the baseline's."""
+    shown = fmt(float(getattr(c.result(arch, phase), metric)))
+    if arch != c.baseline:
+        shown += f" ({ratio(c.ratio(arch, phase, metric))})"
+    return shown
+
+
 def comparison_table(c: Comparison) -> Table:
     """Metrics per (phase, arch) with ratios to the baseline (the first arch)."""
     t = Table(title=f"{c.results[0].workload}: {', '.join(c.archs)} "
@@ -93,25 +119,9 @@ def comparison_table(c: Comparison) -> Table:
     for phase in c.phases:
         for arch in c.archs:
             t.add_column(f"{phase}\n{arch}", justify="right", overflow="fold")
-    metrics: list[tuple[str, str, Any]] = [
-        ("energy per token", "energy_per_token_j", lambda v: si(v, "J")),
-        ("step latency", "latency_s", lambda v: si(v, "s")),
-        ("tokens per second", "tokens_per_s", lambda v: f"{v:.4g}"),
-        ("TOPS/W", "tops_per_w", lambda v: f"{v:.3g}"),
-        ("area", "area_m2", area_mm2),
-        ("ADC conversions", "adc_conversions", count),
-        ("DRAM traffic", "dram_bytes", lambda v: si(v, "B")),
-    ]
-    for label, metric, fmt in metrics:
-        cells = []
-        for phase in c.phases:
-            for arch in c.archs:
-                value = float(getattr(c.result(arch, phase), metric))
-                shown = fmt(value)
-                if arch != c.baseline:
-                    shown += f" ({ratio(c.ratio(arch, phase, metric))})"
-                cells.append(shown)
-        t.add_row(label, *cells)
+    for label, metric, fmt in COMPARISON_METRICS:
+        t.add_row(label, *(comparison_cell(c, arch, phase, metric, fmt)
+                           for phase in c.phases for arch in c.archs))
     t.add_row("bound", *(c.result(a, p).bound for p in c.phases for a in c.archs))
     t.caption = "ratio = value / baseline value of the same phase"
     return t

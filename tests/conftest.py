@@ -31,6 +31,7 @@ import hashlib
 import importlib.util
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"the installed grcim differs from this checkout ({shown}); the tests "
                     f"import the installed copy: reinstall first with `{REINSTALL}`",
                     returncode=4)
+
+
+@pytest.fixture(scope="session")
+def read_doc() -> Callable[[str], str]:
+    """Reader of ``docs/<name>`` beside the tests, for the tests that keep a reference page
+    in step with the code; it skips when the docs are absent (an installed package)."""
+
+    def read(name: str) -> str:
+        path = CHECKOUT / "docs" / name
+        if not path.is_file():
+            pytest.skip(f"docs/{name} is not beside the tests (installed package without docs)")
+        return path.read_text(encoding="utf-8")
+
+    return read
 
 
 @pytest.fixture(scope="session")

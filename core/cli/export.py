@@ -17,7 +17,7 @@ from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
 from grcim.atomic import atomic_directory
-from grcim.cli.options import CMDLINE, check_writable, console, int_option
+from grcim.cli.options import CMDLINE, add_command, check_writable, console, int_option
 from grcim.errors import SpecError
 
 __all__ = ["register", "run"]
@@ -27,11 +27,12 @@ PHASES = ("prefill", "decode")
 
 def register(subparsers: Any) -> None:
     """Add the ``export`` sub-command (``export timeloop``)."""
-    p = subparsers.add_parser(
-        "export", help="write grcim's chips and einsums for other tools (Timeloop v0.4)",
-        description="Write one layer or one einsum of a workload step on a chip as Timeloop "
-        "v0.4 specifications: architecture, problem, grcim's mapping, mapper constraints and "
-        "the ERT/ART from grcim's models (docs/timeloop.md).")
+    p = add_command(
+        subparsers, run,
+        "write grcim's chips and einsums for other tools (Timeloop v0.4)",
+        "Write one layer or one einsum of a workload step on a chip as Timeloop v0.4 "
+        "specifications: architecture, problem, grcim's mapping, mapper constraints and the "
+        "ERT/ART from grcim's models (docs/timeloop.md).")
     p.add_argument("tool", metavar="TOOL", help="timeloop")
     p.add_argument("--arch", metavar="A", help=f"bundled chip name or arch file (default "
                    f"{DEFAULT_ARCH})")
@@ -47,7 +48,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--victory", default="0", help="mapper.yaml victory_condition: 0 "
                    "(default) searches the whole pruned mapspace; e.g. 2000 for large layers")
     p.add_argument("--out", metavar="DIR", help="output folder (required)")
-    p.set_defaults(func=run)
 
 
 def _optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
-from grcim.cli.options import CMDLINE, check_writable, console, int_option
+from grcim.cli.options import CMDLINE, add_command, check_writable, console, int_option
 from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
@@ -106,11 +106,12 @@ def write_outputs(option: str, path: str, write: Callable[[], Any]) -> None:
 
 def register(subparsers: Any) -> None:
     """Add the ``map`` sub-command."""
-    p = subparsers.add_parser(
-        "map", help="energy and latency of an LLM prefill or decode step on a chip",
-        description="Map one prefill or decode step of an LLM onto a CIM chip: whole-chip "
-        "energy, latency, time to first token or per-token latency, tokens/s, J/token, "
-        "breakdowns and the bound of every op.")
+    p = add_command(
+        subparsers, run,
+        "energy and latency of an LLM prefill or decode step on a chip",
+        "Map one prefill or decode step of an LLM onto a CIM chip: whole-chip energy, latency, "
+        "time to first token or per-token latency, tokens/s, J/token, breakdowns and the bound "
+        "of every op.")
     p.add_argument("--arch", metavar="A", help=f"bundled chip name or arch file (default "
                    f"{DEFAULT_ARCH}; see 'grcim arch list')")
     p.add_argument("--phase", help="prefill or decode (required)")
@@ -119,7 +120,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--ops", action="store_true", help="include every op in the JSON")
     p.add_argument("--report", metavar="FILE", help="write a report: FILE.md (figures in "
                    "FILE_figures/) or FILE.html (self-contained)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
 from grcim.errors import CMDLINE, SpecError
 
-__all__ = ["CMDLINE", "int_option", "console", "check_writable", "check_distinct"]
+__all__ = ["CMDLINE", "add_command", "int_option", "console", "check_writable",
+           "check_distinct"]
 
+
+def add_command(subparsers: Any, run: Callable[[argparse.Namespace], int], help: str,  # noqa: A002
+                description: str) -> argparse.ArgumentParser:
+    """The parser of the sub-command that ``run``'s module implements, set to run it.
+
+    The command is named as its module (``grcim.cli.main.COMMAND_MODULES`` lists them), so
+    a module states only its help, its description and its options.
+    """
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        run.__module__.rsplit(".", 1)[-1], help=help, description=description)
+    p.set_defaults(func=run)
+    return p
 
 
 def int_option(option: str, text: str, lo: int, hi: int, why: str = "") -> int:

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from grcim.cli.options import add_command
 from grcim.cli.outputs import (
     DIRECTORY,
     check_csv_numbers,
@@ -58,12 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         NORMALIZATIONS,
     )
 
-    p = sub.add_parser(
-        "paper",
-        help="reproduce the GR-MAC paper's claims (figures, CSV, claims.json)",
-        description="Recompute, from grcim's documented models, the ADC-bound claim and the "
-        "iso-energy dynamic-range claim of Rojkov et al. (arXiv 2602.08081).",
-    )
+    p = add_command(sub, run, "reproduce the GR-MAC paper's claims (figures, CSV, claims.json)",
+                    "Recompute, from grcim's documented models, the ADC-bound claim and the "
+                    "iso-energy dynamic-range claim of Rojkov et al. (arXiv 2602.08081).")
     p.add_argument("--out", default="out/paper",
                    help="output directory (default out/paper)")
     p.add_argument("--sqnr-target", type=_number("--sqnr-target"), default=35.0,
@@ -104,7 +102,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=_positive_int("--jobs", 1, 64), default=2,
                    help="worker processes for the Monte Carlo (default 2)")
     p.add_argument("--quiet", action="store_true", help="print only the output directory")
-    p.set_defaults(func=run)
 
 
 def _write_files(files: dict[str, str | bytes], folder: Path) -> None:

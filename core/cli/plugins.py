@@ -28,6 +28,7 @@ import sysconfig
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grcim.cli.options import add_command
 from grcim.errors import GrcimError
 
 if TYPE_CHECKING:
@@ -44,15 +45,13 @@ CONFIG_NAME = "accelergy_config.yaml"
 
 def register(subparsers: Any) -> None:
     """Add the ``plugins`` sub-command."""
-    p = subparsers.add_parser(
-        "plugins",
-        help="list grcim's hwcomponents models and where the Accelergy shim lives",
-        description="List grcim's hwcomponents models with their actions and attributes, "
-        "check hwcomponents discovery, and print the classic Accelergy 0.4 plug-in folders.",
-    )
+    p = add_command(
+        subparsers, run,
+        "list grcim's hwcomponents models and where the Accelergy shim lives",
+        "List grcim's hwcomponents models with their actions and attributes, check hwcomponents "
+        "discovery, and print the classic Accelergy 0.4 plug-in folders.")
     p.add_argument("--no-discovery", action="store_true",
                    help="skip asking hwcomponents which installed models it finds")
-    p.set_defaults(func=run)
 
 
 def _data_folder(name: str, data_dir: Path) -> Path | None:

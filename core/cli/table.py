@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grcim.cli.options import add_command
 from grcim.cli.outputs import FILE, check_csv_numbers, check_json_numbers, check_outputs, writing
 from grcim.errors import CMDLINE, ModelDomainError, SpecError
 from grcim.report.component_tables import (
@@ -43,14 +44,13 @@ MAX_PLOT_LINES = 24
 
 def register(subparsers: Any) -> None:
     """Add the ``table`` sub-command."""
-    p = subparsers.add_parser(
-        "table",
-        help="energy/area table (ERT/ART) of a grcim component over a parameter grid",
-        description="Per-action energy (pJ), area (µm²), leakage (µW) and latency (ns) of "
-        "one grcim component over the grid of --sweep values, with the attributes of each "
-        "row. Components: gr_mac, conventional_fp_mac, int_cim_mac, gain_ranging_stage, "
-        "exponent_normalizer, grcim_adc, cim_dac ('grcim plugins' lists their attributes).",
-    )
+    p = add_command(
+        subparsers, run,
+        "energy/area table (ERT/ART) of a grcim component over a parameter grid",
+        "Per-action energy (pJ), area (µm²), leakage (µW) and latency (ns) of one grcim "
+        "component over the grid of --sweep values, with the attributes of each row. Components: "
+        "gr_mac, conventional_fp_mac, int_cim_mac, gain_ranging_stage, exponent_normalizer, "
+        "grcim_adc, cim_dac ('grcim plugins' lists their attributes).")
     p.add_argument("component", metavar="COMPONENT", help="component name, e.g. gr_mac")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="fix an attribute (repeatable); 'none' means unset")
@@ -70,7 +70,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--plot", metavar="FILE", help="also plot energy vs --x (png/pdf/svg)")
     p.add_argument("--x", metavar="KEY", help="swept attribute on the plot's x axis "
                    "(default: the first numeric sweep)")
-    p.set_defaults(func=run)
 
 
 def parse_value(text: str) -> Any:

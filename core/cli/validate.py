@@ -20,6 +20,7 @@ import sys
 from typing import Any, TextIO
 
 from grcim.arch import is_arch_document, load_arch
+from grcim.cli.options import add_command
 from grcim.errors import GrcimError, SpecError
 from grcim.yamlio import load_yaml_file
 
@@ -28,16 +29,12 @@ __all__ = ["register", "run", "check_file"]
 
 def register(subparsers: Any) -> None:
     """Add the ``validate`` sub-command."""
-    p = subparsers.add_parser(
-        "validate",
-        help="check arch and workload YAML files",
-        description="Check arch files (top-level key 'arch'), workload model files "
-        "(top-level key 'models') and Accelergy/Timeloop architectures that use grcim's "
-        "components (top-level key 'architecture'); one OK line per valid file, one line "
-        "per problem.",
-    )
+    p = add_command(subparsers, run, "check arch and workload YAML files",
+                    "Check arch files (top-level key 'arch'), workload model files (top-level "
+                    "key 'models') and Accelergy/Timeloop architectures that use grcim's "
+                    "components (top-level key 'architecture'); one OK line per valid file, one "
+                    "line per problem.")
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files to check")
-    p.set_defaults(func=run)
 
 
 def check_file(path: str) -> str:

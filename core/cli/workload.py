@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.table import Table
 
-from grcim.cli.options import CMDLINE, console, int_option
+from grcim.cli.options import CMDLINE, add_command, console, int_option
 from grcim.cli.outputs import FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.report.workload_summary import totals_table
@@ -50,12 +50,9 @@ PLAIN_LIST_ROWS = 500
 
 def register(subparsers: Any) -> None:
     """Add the ``workload`` sub-command."""
-    p = subparsers.add_parser(
-        "workload",
-        help="operator-graph totals of an LLM (or 'list' the models)",
-        description="Build the operator graph of one prefill or decode step of an LLM and "
-        "print its totals; 'grcim workload list' shows the available models.",
-    )
+    p = add_command(subparsers, run, "operator-graph totals of an LLM (or 'list' the models)",
+                    "Build the operator graph of one prefill or decode step of an LLM and print "
+                    "its totals; 'grcim workload list' shows the available models.")
     p.add_argument("name", metavar="NAME", help="model name (see 'grcim workload list'), "
                    "or 'list'")
     p.add_argument("--phase", help="prefill (T prompt tokens) or decode (one new token at "
@@ -76,7 +73,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--einsum", metavar="FILE", help="write an AccelForge einsum workload")
     p.add_argument("--einsum-layer", default="0", metavar="N|all",
                    help="layer to export (0-based, default 0) or 'all' (every layer + LM head)")
-    p.set_defaults(func=run)
 
 
 _LIST_COLUMNS = ("model", "d_model", "heads", "kv heads", "head dim", "d_ff", "layers",

@@ -47,7 +47,7 @@ from grcim.plugins.accelergy.adapter import (
     model_parameters,
     technology_to_metres,
 )
-from grcim.yamlio import load_yaml_text, read_text_file
+from grcim.yamlio import KeyPath, load_yaml_text, read_text_file, scalar_nodes
 
 if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
     from grcim.plugins.models.batch import CostModel
@@ -75,7 +75,7 @@ _TREE_KEYS = ("subtree", "local", "nodes")
 _CYCLE = "global_cycle_seconds"
 _QUOTING = 'Accelergy evaluates unquoted text as Python: write it in quotes ("{}")'
 
-Path = tuple[str | int, ...]
+Path = KeyPath
 
 
 class AccelergyProblems(GrcimError):
@@ -106,23 +106,8 @@ class _Scalar:
 def _scalars(text: str) -> dict[Path, _Scalar]:
     """Every scalar value by key path, with whether it was quoted and its line."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
-    out: dict[Path, _Scalar] = {}
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, Path]] = [(root, ())] if root is not None else []
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            out[path] = _Scalar(node.value, node.style in ("'", '"'), node.start_mark.line + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    stack.append((value, (*path, key.value)))
-    return out
+    return {path: _Scalar(node.value, node.style in ("'", '"'), node.start_mark.line + 1)
+            for path, node in scalar_nodes(root)}
 
 
 @dataclass

@@ -20,16 +20,19 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from hwcomponents import ActionCost, ComponentModel
+from hwcomponents import ActionCost, ComponentModel, action
 from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
 from numpy.typing import NDArray
 
 from grcim.plugins.models.technode import NodeMap
 
-__all__ = ["BatchCosts", "CostModel", "REQUIRED", "full", "sum_terms"]
+if TYPE_CHECKING:
+    from grcim.physics.technology import Technology
+
+__all__ = ["BatchCosts", "CostModel", "MacModel", "REQUIRED", "TollModel", "full", "sum_terms"]
 
 F64 = NDArray[np.float64]
 #: Marker for an attribute without a default (hwcomponents: "not a match" when missing).
@@ -99,7 +102,8 @@ class CostModel:
 
     Subclasses define ``__init__`` with explicit keyword attributes (hwcomponents and
     Accelergy match attributes by parameter name) that calls ``self._setup(dict(locals()))``,
-    one ``@action`` method per action returning ``self._cost(name)``, and ``evaluate``.
+    one ``@action`` method per action returning ``self._cost(name)``, and ``costs_at`` (or
+    ``evaluate``, when the model finds its node itself).
     """
 
     VECTOR_ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
@@ -123,7 +127,20 @@ class CostModel:
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        """Costs at ``n`` points at the serving bundled node, and the node map."""
+        """Costs at ``n`` points at the serving bundled node, and the node map.
+
+        The node is the one the ``technology`` / ``tech_node`` attributes ask for (the same
+        rule for every model, so it lives here); the costs are the model's own
+        :meth:`costs_at` on that node's technology.
+        """
+        from grcim.plugins.models.ensemble import node_of  # imports this module
+
+        node = node_of(attrs)
+        return cls.costs_at(attrs, n, node.tech), node
+
+    @classmethod
+    def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
+        """Costs at ``n`` points on the bundled technology ``tech`` (what a model defines)."""
         raise NotImplementedError
 
     @classmethod
@@ -150,3 +167,40 @@ class CostModel:
     def _cost(self, action_name: str) -> ActionCost:
         return ActionCost(energy=self._energy[action_name], latency=self._latency,
                           throughput=self._throughput)
+
+
+class TollModel(CostModel):
+    """A converter or stage that sits on a data path as an AccelForge ``Toll``.
+
+    AccelForge charges a ``Toll``'s traffic as ``read``, so such a model answers ``read`` too:
+    its ``evaluate`` prices ``read`` as its own action, and this one method serves every such
+    model instead of a copy in each.
+    """
+
+    @action
+    def read(self) -> ActionCost:
+        """Same as the component's own action (AccelForge charges a ``Toll``'s traffic as
+        ``read``)."""
+        return self._cost("read")
+
+
+class MacModel(CostModel):
+    """One MAC of a macro (conventional FP-CIM, GR-MAC, integer CIM): the three differ only in
+    their pipeline and its energy terms, which ``ensemble.mac_costs`` prices, so they share
+    ``evaluate`` and the one action, ``compute``."""
+
+    PIPELINE: ClassVar[str]
+    """Pipeline of ``ensemble.macro_breakdown``: conventional, grmac or int."""
+    TERMS: ClassVar[tuple[str, ...]]
+    """Energy terms of the pipeline's per-MAC breakdown, in its order (``include_terms``)."""
+
+    @classmethod
+    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
+        from grcim.plugins.models.ensemble import mac_costs  # imports this module
+
+        return mac_costs(attrs, n, cls.PIPELINE, cls.TERMS)
+
+    @action
+    def compute(self) -> ActionCost:
+        """One multiply-accumulate, with its shares of the periphery (J, s, MAC/s)."""
+        return self._cost("compute")

@@ -17,6 +17,7 @@ from grcim.physics.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import (
     PIPELINES,
     as_adc_law,
@@ -25,20 +26,18 @@ from grcim.plugins.models.attributes import (
     as_int,
     as_number,
 )
-from grcim.plugins.models.batch import BatchCosts, CostModel, full
+from grcim.plugins.models.batch import BatchCosts, TollModel, full
 from grcim.plugins.models.ensemble import (
     analog_rate,
     dynamic_range,
     is_auto,
     macro_breakdown,
-    node_of,
 )
-from grcim.plugins.models.technode import NodeMap
 
 __all__ = ["CIMADC"]
 
 
-class CIMADC(CostModel, ComponentModel):
+class CIMADC(TollModel, ComponentModel):
     """Column ADC priced by ``grcim.physics.energy.adc.adc_energy_j`` (Murmann-survey laws).
 
     Unlike ``hwcomponents-adc`` (ENOB >= 4), the analytic laws (two_regime, thermal,
@@ -95,28 +94,20 @@ class CIMADC(CostModel, ComponentModel):
         self._setup(dict(locals()))
 
     @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
+    def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
         law = as_adc_law(attrs.get("adc_law") or DEFAULT_ADC_LAW)
         n_adcs = as_int("n_adcs", attrs.get("n_adcs", 1), 1, 1 << 20)
         enob = as_enob("n_bits", _enob(attrs, n, tech))
         rate = analog_rate(attrs, tech, "throughput", n_adcs)
         energy = full(n, adc_energy_j(enob, law, tech, rate / n_adcs))
-        costs = BatchCosts({"convert": energy, "read": energy},
-                           n_adcs * sar_adc_area_m2(enob, tech), leakage_power_w(energy, rate),
-                           full(n, n_adcs / rate), full(n, rate), {"adc_bits": enob})
-        return costs, node
+        return BatchCosts({"convert": energy, "read": energy},
+                          n_adcs * sar_adc_area_m2(enob, tech), leakage_power_w(energy, rate),
+                          full(n, n_adcs / rate), full(n, rate), {"adc_bits": enob})
 
     @action
     def convert(self) -> ActionCost:
         """One conversion (J; latency of one ADC, s; conversions/s of all ``n_adcs``)."""
         return self._cost("convert")
-
-    @action
-    def read(self) -> ActionCost:
-        """Same as ``convert`` (AccelForge charges a ``Toll``'s traffic as ``read``)."""
-        return self._cost("read")
 
 
 def _enob(attrs: dict[str, Any], n: int, tech: Any) -> np.ndarray:

@@ -10,15 +10,15 @@ from grcim.physics.energy.analog import dac_magnitude_bits
 from grcim.physics.energy.area import dac_area_m2, leakage_power_w
 from grcim.physics.energy.macro import DAC_KINDS
 from grcim.physics.energy.per_mac import input_drive_energy_j
+from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import as_array, as_choice, as_int
-from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import analog_rate, node_of
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.batch import BatchCosts, TollModel, full
+from grcim.plugins.models.ensemble import analog_rate
 
 __all__ = ["CIMDAC"]
 
 
-class CIMDAC(CostModel, ComponentModel):
+class CIMDAC(TollModel, ComponentModel):
     """Row DAC: ``2**m`` unit capacitors switched through the analog swing (``m`` magnitude
     bits per step, ``grcim.physics.energy.analog.dac_magnitude_bits``).
 
@@ -57,9 +57,7 @@ class CIMDAC(CostModel, ComponentModel):
         self._setup(dict(locals()))
 
     @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
+    def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
         bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
@@ -67,16 +65,10 @@ class CIMDAC(CostModel, ComponentModel):
         energy = input_drive_energy_j(bits, tech, kind, steps)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
         area = n_dacs * dac_area_m2(dac_magnitude_bits(bits, steps), tech)
-        costs = BatchCosts({"convert": energy, "read": energy}, area,
-                           leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))
-        return costs, node
+        return BatchCosts({"convert": energy, "read": energy}, area,
+                          leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))
 
     @action
     def convert(self) -> ActionCost:
         """Drive one row with one input (J; latency of one DAC, s; conversions/s of all)."""
         return self._cost("convert")
-
-    @action
-    def read(self) -> ActionCost:
-        """Same as ``convert`` (AccelForge charges a ``Toll``'s traffic as ``read``)."""
-        return self._cost("read")

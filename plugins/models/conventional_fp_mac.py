@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from hwcomponents import ActionCost, ComponentModel, action
+from hwcomponents import ComponentModel
 
 from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
@@ -13,9 +11,7 @@ from grcim.physics.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.batch import MacModel
 
 __all__ = ["ConventionalFPMAC", "CONVENTIONAL_TERMS"]
 
@@ -23,7 +19,7 @@ __all__ = ["ConventionalFPMAC", "CONVENTIONAL_TERMS"]
 CONVENTIONAL_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
-class ConventionalFPMAC(CostModel, ComponentModel):
+class ConventionalFPMAC(MacModel, ComponentModel):
     """One MAC of direct-accumulation FP-CIM: inputs and weights aligned to one fixed-point
     scale (global, or each vector's max exponent), accumulated in the analog domain (the
     GR-MAC's baseline).
@@ -79,6 +75,8 @@ class ConventionalFPMAC(CostModel, ComponentModel):
     component_name = ["conventional_fp_mac", "fp_cim_mac"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
+    PIPELINE = "conventional"
+    TERMS = CONVENTIONAL_TERMS
     VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
@@ -99,11 +97,3 @@ class ConventionalFPMAC(CostModel, ComponentModel):
     ) -> None:
         self._setup(dict(locals()))
 
-    @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "conventional", CONVENTIONAL_TERMS)
-
-    @action
-    def compute(self) -> ActionCost:
-        """One multiply-accumulate, with its shares of the periphery (J, s, MAC/s)."""
-        return self._cost("compute")

@@ -21,8 +21,7 @@ from grcim.physics.settings import (
 from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import DEFAULT_CYCLE_PERIOD_S, as_choice, as_number
 from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import dynamic_range, macro_breakdown, node_of
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.ensemble import dynamic_range, macro_breakdown
 
 __all__ = ["ExponentNormalizer", "STAGES", "digital_pieces"]
 
@@ -90,9 +89,7 @@ class ExponentNormalizer(CostModel, ComponentModel):
         self._setup(dict(locals()))
 
     @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
+    def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
         stage = as_choice("stage", attrs.get("stage", "input"), STAGES)
         period = attrs.get("cycle_period")
         period = DEFAULT_CYCLE_PERIOD_S if period is None else as_number(
@@ -123,9 +120,8 @@ class ExponentNormalizer(CostModel, ComponentModel):
             area_pieces = digital_pieces(op, area_det, d, area_tech)
             area = (area_pieces["per_input"] if stage == "input" else
                     area_pieces["per_conversion"] + area_det["shift_add_energy_per_conversion_j"])
-        costs = BatchCosts(energy, full(n, area), leakage_power_w(energy["read"], 1.0 / period),
-                           full(n, period), full(n, 1.0 / period))
-        return costs, node
+        return BatchCosts(energy, full(n, area), leakage_power_w(energy["read"], 1.0 / period),
+                          full(n, period), full(n, 1.0 / period))
 
     @action
     def normalize_input(self) -> ActionCost:

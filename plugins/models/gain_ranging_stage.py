@@ -16,10 +16,10 @@ from grcim.physics.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
+from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import as_choice
-from grcim.plugins.models.batch import BatchCosts, CostModel, full
-from grcim.plugins.models.ensemble import analog_rate, dynamic_range, macro_breakdown, node_of
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.batch import BatchCosts, TollModel, full
+from grcim.plugins.models.ensemble import analog_rate, dynamic_range, macro_breakdown
 
 __all__ = ["GainRangingStage", "PLACEMENTS"]
 
@@ -27,7 +27,7 @@ __all__ = ["GainRangingStage", "PLACEMENTS"]
 PLACEMENTS = ("output", "array")
 
 
-class GainRangingStage(CostModel, ComponentModel):
+class GainRangingStage(TollModel, ComponentModel):
     """A cascade of ``ceil(octaves)`` switched-capacitor halving steps applying a gain code.
 
     ``placement="array"``: the in-array stage of ``grcim.physics.energy.per_mac`` (one per
@@ -81,9 +81,7 @@ class GainRangingStage(CostModel, ComponentModel):
         self._setup(dict(locals()))
 
     @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        node = node_of(attrs)
-        tech = node.tech
+    def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
         placement = as_choice("placement", attrs.get("placement", "output"), PLACEMENTS)
         d = dynamic_range(attrs, n)
         res = macro_breakdown({**attrs, "adc_bits": None, "adc_law": None}, "grmac", d, tech)
@@ -97,18 +95,12 @@ class GainRangingStage(CostModel, ComponentModel):
             cap = np.full_like(d, tech.c_unit_min_f)
         energy = full(n, gain_stage_energy_j(octaves, cap, tech))
         rate = analog_rate(attrs, tech)
-        costs = BatchCosts({"gain": energy, "read": energy},
-                           full(n, gain_stage_area_m2(octaves, cap, tech)),
-                           leakage_power_w(energy, rate), full(n, step_latency_s(rate)),
-                           full(n, rate))
-        return costs, node
+        return BatchCosts({"gain": energy, "read": energy},
+                          full(n, gain_stage_area_m2(octaves, cap, tech)),
+                          leakage_power_w(energy, rate), full(n, step_latency_s(rate)),
+                          full(n, rate))
 
     @action
     def gain(self) -> ActionCost:
         """Apply one gain code to one signal (J, s, applications/s)."""
         return self._cost("gain")
-
-    @action
-    def read(self) -> ActionCost:
-        """Same as ``gain`` (AccelForge charges a ``Toll``'s traffic as ``read``)."""
-        return self._cost("read")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from hwcomponents import ActionCost, ComponentModel, action
+from hwcomponents import ComponentModel
 
 from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
@@ -14,9 +12,7 @@ from grcim.physics.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.batch import MacModel
 
 __all__ = ["GainRangingMAC", "GRMAC_TERMS"]
 
@@ -24,7 +20,7 @@ __all__ = ["GainRangingMAC", "GRMAC_TERMS"]
 GRMAC_TERMS = ("dac", "mac", "array", "gain_stage", "output_gain", "adc", "digital")
 
 
-class GainRangingMAC(CostModel, ComponentModel):
+class GainRangingMAC(MacModel, ComponentModel):
     """One GR-MAC cell with its per-MAC share of DAC, gain ranging, ADC and digital logic.
 
     ``compute`` costs exactly ``grcim.physics.energy.per_mac.grmac_energy(...).total`` (or
@@ -65,6 +61,8 @@ class GainRangingMAC(CostModel, ComponentModel):
     """Names in architecture files (``component_class``)."""
     priority = 0.9
     """grcim's own component; no other model serves these names."""
+    PIPELINE = "grmac"
+    TERMS = GRMAC_TERMS
     VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
 
     def __init__(
@@ -88,11 +86,3 @@ class GainRangingMAC(CostModel, ComponentModel):
     ) -> None:
         self._setup(dict(locals()))
 
-    @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "grmac", GRMAC_TERMS)
-
-    @action
-    def compute(self) -> ActionCost:
-        """One multiply-accumulate, with its shares of the periphery (J, s, MAC/s)."""
-        return self._cost("compute")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from hwcomponents import ActionCost, ComponentModel, action
+from hwcomponents import ComponentModel
 
 from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
@@ -13,9 +11,7 @@ from grcim.physics.settings import (
     DEFAULT_N_COLS,
     DEFAULTS,
 )
-from grcim.plugins.models.batch import BatchCosts, CostModel
-from grcim.plugins.models.ensemble import mac_costs
-from grcim.plugins.models.technode import NodeMap
+from grcim.plugins.models.batch import MacModel
 
 __all__ = ["IntCIMMAC", "INT_TERMS"]
 
@@ -23,7 +19,7 @@ __all__ = ["IntCIMMAC", "INT_TERMS"]
 INT_TERMS = ("dac", "mac", "array", "adc", "digital")
 
 
-class IntCIMMAC(CostModel, ComponentModel):
+class IntCIMMAC(MacModel, ComponentModel):
     """One MAC of an integer charge-domain CIM running at its declared widths.
 
     Inputs of ``input_bits`` and weights of ``weight_bits`` (signed, calibrated per-tensor
@@ -55,6 +51,8 @@ class IntCIMMAC(CostModel, ComponentModel):
     component_name = ["int_cim_mac", "int_mac"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
+    PIPELINE = "int"
+    TERMS = INT_TERMS
     VECTOR_ATTRIBUTES = ()
 
     def __init__(
@@ -73,11 +71,3 @@ class IntCIMMAC(CostModel, ComponentModel):
     ) -> None:
         self._setup(dict(locals()))
 
-    @classmethod
-    def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "int", INT_TERMS)
-
-    @action
-    def compute(self) -> ActionCost:
-        """One integer multiply-accumulate with its shares of DAC and ADC (J, s, MAC/s)."""
-        return self._cost("compute")

@@ -34,6 +34,16 @@ def _file(tmp_path: Path, text: str, name: str = "arch.yaml") -> Path:
     return path
 
 
+def _system_file(tmp_path: Path, local: str, attributes: str | None = None) -> Path:
+    """An Accelergy 0.4 file with one container, ``system`` (with ``attributes``, YAML flow
+    text, if given), holding the list items ``local``: its first item is on line 6, or 7
+    after the attributes, as the expected messages count."""
+    head = "architecture:\n  version: 0.4\n  subtree:\n  - name: system\n"
+    if attributes is not None:
+        head += f"    attributes: {attributes}\n"
+    return _file(tmp_path, head + "    local:\n" + textwrap.indent(textwrap.dedent(local), "    "))
+
+
 GOOD_TREE = """\
 variables:
   version: 0.4
@@ -91,28 +101,22 @@ def test_good_files_pass(tmp_path: Path) -> None:
 
 
 def test_each_problem_is_one_line(tmp_path: Path) -> None:
-    path = _file(tmp_path, """\
-        architecture:
-          version: 0.4
-          subtree:
-          - name: system
-            attributes: {technology: "22nm", global_cycle_seconds: 1e-9, dynamic_rnge_bits: 2}
-            local:
-            - name: mac
-              class: gr_mac
-              attributes:
-                normalization: row
-                dynamic_range: 4
-                colour: 3
-            - name: dac
-              class: cim_dac
-              attributes: {n_dacs: 2}
-            - name: typo
-              class: gr_mak
-            - name: node
-              class: cim_dac
-              attributes: {n_bits: 4, tech_node: 28e-9}
-        """)
+    path = _system_file(tmp_path, """\
+        - name: mac
+          class: gr_mac
+          attributes:
+            normalization: row
+            dynamic_range: 4
+            colour: 3
+        - name: dac
+          class: cim_dac
+          attributes: {n_dacs: 2}
+        - name: typo
+          class: gr_mak
+        - name: node
+          class: cim_dac
+          attributes: {n_bits: 4, tech_node: 28e-9}
+        """, '{technology: "22nm", global_cycle_seconds: 1e-9, dynamic_rnge_bits: 2}')
     code, out, err = _validate(path)
     assert code == 1 and out == ""
     p = f"grcim validate: error: {path}"
@@ -135,18 +139,13 @@ def test_each_problem_is_one_line(tmp_path: Path) -> None:
 
 
 def test_missing_technology_and_cycle(tmp_path: Path) -> None:
-    path = _file(tmp_path, """\
-        architecture:
-          version: 0.4
-          subtree:
-          - name: system
-            local:
-            - name: dac
-              class: cim_dac
-              attributes: {n_bits: 4, tech_node: 22e-9}
-            - name: dac2
-              class: cim_dac
-              attributes: {n_bits: 4, technology: "22nm"}
+    path = _system_file(tmp_path, """\
+        - name: dac
+          class: cim_dac
+          attributes: {n_bits: 4, tech_node: 22e-9}
+        - name: dac2
+          class: cim_dac
+          attributes: {n_bits: 4, technology: "22nm"}
         """)
     code, _, err = _validate(path)
     default = CIMDAC.attribute_defaults()["tech_node"]
@@ -170,17 +169,11 @@ def test_missing_technology_and_cycle(tmp_path: Path) -> None:
 ])
 def test_values_outside_the_domain_name_what_the_user_wrote(tmp_path: Path, attrs: str,
                                                            expected: str) -> None:
-    path = _file(tmp_path, f"""\
-        architecture:
-          version: 0.4
-          subtree:
-          - name: system
-            attributes: {attrs}
-            local:
-            - name: dac
-              class: cim_dac
-              attributes: {{n_bits: 4, global_cycle_seconds: 1e-9}}
-        """)
+    path = _system_file(tmp_path, """\
+        - name: dac
+          class: cim_dac
+          attributes: {n_bits: 4, global_cycle_seconds: 1e-9}
+        """, attrs)
     code, _, err = _validate(path)
     assert code == 1 and len(err) == 1
     assert err[0].startswith(f"grcim validate: error: {path}:5: {expected}")
@@ -234,13 +227,8 @@ def test_cli_one_line_per_problem_no_traceback(tmp_path: Path) -> None:
 
 
 def test_an_architecture_without_grcim_components_is_ok(tmp_path: Path) -> None:
-    path = _file(tmp_path, """\
-        architecture:
-          version: 0.4
-          subtree:
-          - name: system
-            local:
-            - {name: buf, class: SRAM, attributes: {depth: 8}}
+    path = _system_file(tmp_path, """\
+        - {name: buf, class: SRAM, attributes: {depth: 8}}
         """)
     code, out, _ = _validate(path)
     assert code == 0 and "(1 components, none of grcim's)" in out

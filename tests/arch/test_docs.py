@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from grcim.arch.nodes import NODE_KEYS
 from grcim.arch.variables import VARIABLE_KEYS
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "arch.md"
-
 
 @pytest.fixture(scope="module")
-def doc() -> str:
-    if not DOC.is_file():
-        pytest.skip("docs/arch.md is not in this tree (installed package without docs)")
-    return DOC.read_text(encoding="utf-8")
+def doc(read_doc: Callable[[str], str]) -> str:
+    return read_doc("arch.md")
 
 
 @pytest.mark.parametrize("key", sorted(VARIABLE_KEYS))

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from grcim.sweep.schema import Bound, Range, Sampling, SweepSpec, Workloads
 from grcim.sweep.store import _FIXED, _TRAILER, _result_columns
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "sweep.md"
-
 
 @pytest.fixture(scope="module")
-def text() -> str:
-    if not DOC.is_file():
-        pytest.skip("docs/ is not beside the tests (installed package only)")
-    return DOC.read_text(encoding="utf-8")
+def text(read_doc: Callable[[str], str]) -> str:
+    return read_doc("sweep.md")
 
 
 @pytest.mark.parametrize("model", [SweepSpec, Workloads, Sampling, Range, Bound])
