@@ -79,7 +79,9 @@ class ConventionalFPMAC(CostModel, ComponentModel):
     component_name = ["conventional_fp_mac", "fp_cim_mac"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_format: str = DEFAULTS.input_format,
@@ -101,7 +103,7 @@ class ConventionalFPMAC(CostModel, ComponentModel):
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "conventional", CONVENTIONAL_TERMS)
+        return mac_costs(attrs, n, "conventional", CONVENTIONAL_TERMS, cls.VECTOR_ATTRIBUTES)
 
     @action
     def compute(self) -> ActionCost:

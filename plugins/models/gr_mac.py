@@ -65,7 +65,9 @@ class GainRangingMAC(CostModel, ComponentModel):
     """Names in architecture files (``component_class``)."""
     priority = 0.9
     """grcim's own component; no other model serves these names."""
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_format: str = DEFAULTS.input_format,
@@ -90,7 +92,7 @@ class GainRangingMAC(CostModel, ComponentModel):
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "grmac", GRMAC_TERMS)
+        return mac_costs(attrs, n, "grmac", GRMAC_TERMS, cls.VECTOR_ATTRIBUTES)
 
     @action
     def compute(self) -> ActionCost:

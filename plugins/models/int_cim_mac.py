@@ -55,7 +55,9 @@ class IntCIMMAC(CostModel, ComponentModel):
     component_name = ["int_cim_mac", "int_mac"]
     """Names in architecture files (``component_class``)."""
     priority = 0.9
-    VECTOR_ATTRIBUTES = ()
+    VECTOR_ATTRIBUTES = ("n_cols",)
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_bits: int, weight_bits: int, n_rows: int = DEFAULTS.n_rows,
@@ -75,7 +77,7 @@ class IntCIMMAC(CostModel, ComponentModel):
 
     @classmethod
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
-        return mac_costs(attrs, n, "int", INT_TERMS)
+        return mac_costs(attrs, n, "int", INT_TERMS, cls.VECTOR_ATTRIBUTES)
 
     @action
     def compute(self) -> ActionCost:
