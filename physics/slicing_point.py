@@ -238,6 +238,8 @@ def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStru
         need = int_widths
     else:
         need = (op.conv_input_bits, op.conv_weight_bits)
+    # the column count (one, or one per table point) only checks that a weight fits a row:
+    # the slices below, hence the Monte Carlo and its cache key, do not depend on it
     sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])
     sx, kw = int(sl.n_input_slices[0]), int(sl.conversions_per_weight[0])
     if sx * kw <= 1:

@@ -145,6 +145,22 @@ def _groups(index: NDArray[np.int_], shape: tuple[int, ...],
         yield combo, order[bounds[g]:bounds[g + 1]]
 
 
+def _column(store: dict[str, F64], key: str, n: int, fill: float | None = None) -> F64:
+    """``store[key]``, created on first use as ``n`` values (``fill``, else unset: every
+    point's group writes its own)."""
+    if key not in store:
+        store[key] = np.empty(n) if fill is None else np.full(n, fill)
+    return store[key]
+
+
+def _objects(values: Sequence[Any]) -> NDArray[np.object_]:
+    """``values`` as a 1-D object array holding the same objects (lists stay elements)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
 def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | None = None,
                 sweep: Mapping[str, Sequence[Any]] | None = None,
                 actions: Sequence[str] | None = None) -> ComponentTable:
@@ -176,6 +192,9 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
         raise ModelDomainError("sweep", f"{n} points", f"at most {MAX_POINTS} points")
     keys = list(sweep)
     index = np.indices(shape).reshape(len(keys), n) if keys else np.zeros((0, 1), dtype=int)
+    # each sweep's values as an object array: a point's value by fancy indexing, as the
+    # same object (a per-point Python loop would cost as much as the costs themselves)
+    objects = {k: _objects(v) for k, v in sweep.items()}
     vector = set(model.VECTOR_ATTRIBUTES)
     grouped = [i for i, k in enumerate(keys) if k not in vector]
     columns: dict[str, F64] = {}
@@ -187,21 +206,21 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
             attrs[keys[i]] = sweep[keys[i]][j]
         for i, key in enumerate(keys):
             if key in vector:
-                attrs[key] = [sweep[key][j] for j in index[i, points]]
+                attrs[key] = objects[key][index[i, points]].tolist()
         costs = model.evaluate_scaled(attrs, len(points))
         for action, values in costs.energy_j.items():
-            energy.setdefault(action, np.empty(n))[points] = values
+            _column(energy, action, n)[points] = values
         for col in ("area_m2", "leak_power_w", "latency_s", "throughput_hz"):
-            columns.setdefault(col, np.empty(n))[points] = getattr(costs, col)
+            _column(columns, col, n)[points] = getattr(costs, col)
         for key, values in costs.info.items():
-            info.setdefault(key, np.full(n, np.nan))[points] = values
+            _column(info, key, n, np.nan)[points] = values
     if actions:
         unknown = [a for a in actions if a not in energy]
         if unknown:
             raise ModelDomainError("action", unknown[0], f"an action of {name}: "
                                    + ", ".join(energy))
         energy = {a: energy[a] for a in actions}
-    swept = {k: [sweep[k][j] for j in index[i]] for i, k in enumerate(keys)}
+    swept = {k: objects[k][index[i]].tolist() for i, k in enumerate(keys)}
     return ComponentTable(name, model, base, swept, energy, columns["area_m2"],
                           columns["leak_power_w"], columns["latency_s"],
                           columns["throughput_hz"], info)

@@ -46,7 +46,9 @@ may be ``F`` times smaller than an unsliced cell for the same output SNR,
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,9 +88,11 @@ class MacroStructure:
         whole weight.
     n_weight_slices : int or None
         Cells per weight; None: ``ceil(weight bits / cell_bits)`` (1 for binary_weighted).
-    n_cols : int
+    n_cols : int or ndarray
         Cell columns one input row drives: bit lines for one-bit cells; a binary-weighted
-        cell, which holds a whole weight over its bitcells, counts as one column.
+        cell, which holds a whole weight over its bitcells, counts as one column. An array
+        (integer-valued, shaped like the operand grid) gives one count per grid point, so a
+        table prices many column counts in one call; such a record is not hashable.
     dac_kind : {"capacitive", "pulse"}
         How an input step reaches its row: a binary-weighted capacitor DAC setting the row
         to an analog level, or a pulse count on the word line (pulse-width / pulse-count
@@ -105,7 +109,7 @@ class MacroStructure:
     n_input_slices: int | None = None
     cell_bits: int = DEFAULT_CELL_BITS
     n_weight_slices: int | None = None
-    n_cols: int = DEFAULT_N_COLS
+    n_cols: int | F64 = DEFAULT_N_COLS
     dac_kind: str = "capacitive"
     cell_capacitance_f: float | None = None
 
@@ -120,8 +124,11 @@ class MacroStructure:
                                 ("n_weight_slices", self.n_weight_slices, 32)):
             if value is not None and not (1 <= value <= hi and int(value) == value):
                 raise ModelDomainError(name, value, f"an integer from 1 to {hi}")
-        if not 1 <= self.n_cols <= 65536 or int(self.n_cols) != self.n_cols:
-            raise ModelDomainError("n_cols", self.n_cols, "an integer from 1 to 65536")
+        cols = _as(self.n_cols)  # one count, or one per grid point
+        bad = ~((cols >= 1.0) & (cols <= 65536.0) & (cols == np.floor(cols)))
+        if np.any(bad):
+            raise ModelDomainError("n_cols", _first(self.n_cols, bad),
+                                   "an integer from 1 to 65536")
         if self.dac_kind not in DAC_KINDS:
             raise ModelDomainError("dac_kind", self.dac_kind, f"one of {', '.join(DAC_KINDS)}")
         c = self.cell_capacitance_f
@@ -181,6 +188,15 @@ def _as(v: ArrayLike) -> F64:
     return np.asarray(v, dtype=np.float64)
 
 
+def _first(n_cols: int | F64, bad: NDArray[np.bool_]) -> int | float:
+    """The column count an error names: the scalar as declared, or the first bad point's
+    (as an integer when it is one, so both read as a declared count would)."""
+    if np.ndim(n_cols) == 0:
+        return n_cols  # type: ignore[return-value]  # a 0-d count is the declared int
+    value = float(np.broadcast_to(n_cols, bad.shape).ravel()[np.argmax(bad.ravel())])
+    return int(value) if value.is_integer() else value
+
+
 def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
                     weight_bits: ArrayLike) -> Slicing:
     """Resolve a structure against the operand widths a pipeline needs (real-valued).
@@ -212,19 +228,42 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
               else np.ceil(bw / cw - 1e-9))
         hw_w = cw * sw
     conv = sw if st.cell_topology == "bit_sliced" else np.ones_like(sw)
-    per_row = np.floor(float(st.n_cols) / sw)  # whole weights; leftover columns idle
-    if np.any(per_row < 1.0):
-        raise ModelDomainError("n_cols", st.n_cols, f"at least the {int(np.max(sw))} cells of "
-                               "one weight")
+    per_row = np.floor(_as(st.n_cols) / sw)  # whole weights; leftover columns idle
+    short = per_row < 1.0
+    if np.any(short):
+        raise ModelDomainError("n_cols", _first(st.n_cols, short),
+                               f"at least the {int(np.max(sw))} cells of one weight")
     return Slicing(hw_x, hw_w, dx, sx, cw, sw, conv, per_row, st.cell_topology)
+
+
+#: Grid size from which :func:`_elementwise` looks for one repeated value (below it, the
+#: check costs about what it saves).
+_FOLD_MIN = 512
+
+
+def _elementwise(fn: Callable[..., F64], *args: F64) -> F64:
+    """``fn(*args)`` for an element-wise ``fn`` of float arrays; when every argument is one
+    contiguous array of ``_FOLD_MIN`` or more copies of one value (the widths over a
+    table's grid mostly are), ``fn`` of one element filled in: the same numbers (numpy's
+    array ``power`` and ``log2`` give an element the same result at any length) for a few
+    transcendental calls instead of thousands."""
+    shape = args[0].shape
+    if args[0].size >= _FOLD_MIN and all(
+            a.shape == shape and a.flags.c_contiguous and a.min() == a.max() for a in args):
+        return np.full(shape, fn(*(a.reshape(-1)[:1] for a in args))[0])
+    return fn(*args)
+
+
+def _lossless(n_rows: int, dac_bits: F64, cell_bits: F64) -> F64:
+    m = n_rows * (2.0**dac_bits - 1.0) * (2.0**cell_bits - 1.0)
+    return np.log2(2.0 * m + 1.0)
 
 
 def lossless_bits(n_rows: int, dac_bits: ArrayLike, cell_bits: ArrayLike) -> F64:
     """Resolution of one slice's exact column sum, ``log2(2 N (2**d_x - 1)(2**c_w - 1) + 1)``:
     slices are sign-magnitude digits (``grcim.physics.slicing_point``), so a column sums
     ``N`` signed products of magnitudes up to ``(2**d_x - 1)(2**c_w - 1)``."""
-    m = n_rows * (2.0 ** _as(dac_bits) - 1.0) * (2.0 ** _as(cell_bits) - 1.0)
-    return np.log2(2.0 * m + 1.0)
+    return _elementwise(functools.partial(_lossless, n_rows), _as(dac_bits), _as(cell_bits))
 
 
 def _full_over_top(b: F64, d: F64) -> F64:
@@ -275,9 +314,11 @@ def equivalent_full_bits(slice_bits: ArrayLike, sl: Slicing, n_rows: int) -> F64
 def slicing_noise_factor(sl: Slicing) -> F64:
     """Cell capacitance factor ``F`` of sliced sampling (module docstring)."""
 
+    def factor(b: F64, d: F64) -> F64:
+        return (2.0**d - 1.0) ** 2 * (4.0**b - 1.0) / ((4.0**d - 1.0) * (2.0**b - 1.0) ** 2)
+
     def f(b: F64, d: F64, sliced: NDArray[np.bool_]) -> F64:
-        val = (2.0**d - 1.0) ** 2 * (4.0**b - 1.0) / ((4.0**d - 1.0) * (2.0**b - 1.0) ** 2)
-        return np.where(sliced, val, 1.0)
+        return np.where(sliced, _elementwise(factor, b, d), 1.0)
 
     fx = f(sl.input_bits, sl.dac_bits, sl.n_input_slices > 1)
     fw = f(sl.weight_bits, sl.cell_bits, sl.conversions_per_weight > 1)

@@ -7,7 +7,7 @@ a model declined, and ``grcim table`` prints it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ __all__ = [
     "DEFAULT_TECH_NODE_M", "DEFAULT_SQNR_DB", "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
     "GAIN_RANGE_RULES", "PIPELINES", "as_number", "as_int", "as_choice", "as_format",
     "as_adc_law", "as_distribution", "as_normalization", "as_gain_reference", "as_array",
-    "as_int_array", "as_terms", "as_enob", "as_optional_int",
+    "as_int_array", "as_int_points", "as_terms", "as_enob", "as_optional_int",
 ]
 
 F64 = NDArray[np.float64]
@@ -119,13 +119,36 @@ def as_gain_reference(value: Any) -> str:
     return as_choice("gain_reference", value, GAIN_REFERENCES)
 
 
+def _check_points(points: list[Any], check: Callable[[Any], float], low: float,
+                  high: float, integral: bool = False) -> F64:
+    """``check`` of every point, shape ``(len(points),)``.
+
+    Plain numbers in range (a table's sweep) are checked at once; otherwise each distinct
+    value is checked once, in order of first appearance (a table repeats a few values over
+    many points), so an error names the first bad point's value as a point-by-point check
+    would.
+    """
+    try:
+        numbers = np.array(points)  # booleans, integers, floats: one numeric array
+    except (TypeError, ValueError, OverflowError):  # ragged, huge, or no numbers
+        numbers = np.empty(0, dtype=object)
+    if numbers.shape == (len(points),) and numbers.dtype.kind in "biuf":
+        out = np.asarray(numbers, dtype=np.float64)  # what float() gives each (the check)
+        ok = (out >= low) & (out <= high)
+        if np.all(ok & (out == np.floor(out)) if integral else ok):
+            return out
+    try:
+        distinct = dict.fromkeys(points)
+    except TypeError:  # an unhashable value: checked point by point
+        return np.array([check(v) for v in points], dtype=np.float64)
+    checked = {v: check(v) for v in distinct}
+    return np.fromiter(map(checked.__getitem__, points), dtype=np.float64, count=len(points))
+
+
 def as_array(name: str, values: Any, low: float, high: float) -> F64:
     """1-D float array of ``values`` (scalar or sequence), each in ``[low, high]``."""
     raw = np.atleast_1d(np.asarray(values, dtype=object)).ravel()
-    out = np.empty(raw.shape, dtype=np.float64)
-    for i, v in enumerate(raw):
-        out[i] = as_number(name, v, low, high)
-    return out
+    return _check_points(raw.tolist(), lambda v: as_number(name, v, low, high), low, high)
 
 
 def as_int_array(name: str, values: Any, low: int, high: int, n: int) -> F64:
@@ -135,6 +158,23 @@ def as_int_array(name: str, values: Any, low: int, high: int, n: int) -> F64:
     if np.any(frac):
         raise ModelDomainError(name, float(out[frac][0]), f"an integer from {low} to {high}")
     return np.broadcast_to(out, (n,)).astype(np.float64)
+
+
+def as_int_points(name: str, values: Any, low: int, high: int, default: int) -> int | F64:
+    """A model's vectorized integer attribute: one value (scalar), or one value per point
+    (sequence), each checked as :func:`as_int` checks one (``None`` meaning ``default``).
+    The integer when every point has the same (the single-query path), else a float array
+    of shape ``(len(values),)``."""
+    if isinstance(values, np.ndarray) and values.ndim == 0:
+        values = values.item()
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        return as_int(name, default if values is None else values, low, high)
+    ints = _check_points(list(values),
+                         lambda v: as_int(name, default if v is None else v, low, high),
+                         low, high, integral=True)
+    if ints.size and np.all(ints == ints[0]):
+        return int(ints[0])
+    return ints
 
 
 def as_enob(name: str, values: F64) -> F64:

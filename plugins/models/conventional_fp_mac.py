@@ -77,7 +77,9 @@ class ConventionalFPMAC(MacModel, ComponentModel):
     priority = 0.9
     PIPELINE = "conventional"
     TERMS = CONVENTIONAL_TERMS
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_format: str = DEFAULTS.input_format,

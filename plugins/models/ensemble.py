@@ -34,6 +34,7 @@ from grcim.physics.operating_point import OperatingPoint, operating_point
 from grcim.physics.settings import (
     ALIGNMENTS,
     CELL_TOPOLOGIES,
+    DEFAULT_N_COLS,
     DEFAULTS,
     GAIN_RANGE_RULES,
     GAIN_REFERENCES,
@@ -51,6 +52,7 @@ from grcim.plugins.models.attributes import (
     as_distribution,
     as_format,
     as_int,
+    as_int_points,
     as_normalization,
     as_number,
     as_optional_int,
@@ -112,8 +114,10 @@ def _or(attrs: dict[str, Any], key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def structure_of(attrs: dict[str, Any]) -> MacroStructure:
-    """The :class:`MacroStructure` named by a model's attributes."""
+def structure_of(attrs: dict[str, Any], n_cols: int | F64 | None = None) -> MacroStructure:
+    """The :class:`MacroStructure` named by a model's attributes. ``n_cols``: column counts
+    already checked, one per point (:func:`mac_costs` of a model vectorizing ``n_cols``),
+    instead of the attribute; the structure then prices every point's count in one call."""
     return MacroStructure(
         cell_topology=as_choice("cell_topology", _or(attrs, "cell_topology",
                                                      MacroStructure.cell_topology),
@@ -122,7 +126,8 @@ def structure_of(attrs: dict[str, Any]) -> MacroStructure:
         n_input_slices=as_optional_int("n_input_slices", attrs.get("n_input_slices"), 1, 32),
         cell_bits=as_int("cell_bits", _or(attrs, "cell_bits", MacroStructure.cell_bits), 1, 16),
         n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1, 32),
-        n_cols=as_int("n_cols", _or(attrs, "n_cols", MacroStructure.n_cols), 1, 65536),
+        n_cols=(as_int("n_cols", _or(attrs, "n_cols", DEFAULT_N_COLS), 1, 65536)
+                if n_cols is None else n_cols),
         dac_kind=as_choice("dac_kind", _or(attrs, "dac_kind", MacroStructure.dac_kind),
                            DAC_KINDS),
         cell_capacitance_f=(None if is_auto(attrs.get("cell_capacitance")) else as_number(
@@ -177,11 +182,12 @@ class MacroResult:
         self.options, self.delivered_sqnr_db = options, delivered_sqnr_db
 
 
-def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64,
-                    tech: Technology) -> MacroResult:
-    """Per-MAC energy breakdown of the macro the attributes describe (module docstring)."""
+def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technology,
+                    n_cols: int | F64 | None = None) -> MacroResult:
+    """Per-MAC energy breakdown of the macro the attributes describe (module docstring);
+    ``n_cols`` as for :func:`structure_of`."""
     pipeline = as_choice("pipeline", pipeline, PIPELINES)
-    st = structure_of(attrs)
+    st = structure_of(attrs, n_cols)
     opts = options_of(attrs, tech)
     ens = ensemble_of(attrs, pipeline)
     op = operating_point(ens)
@@ -253,11 +259,12 @@ def analog_rate(attrs: dict[str, Any], tech: Technology, key: str = "throughput"
     return as_number(key, value, 1.0, 1e12)
 
 
-def mac_costs(attrs: dict[str, Any], n: int, pipeline: str,
-              all_terms: tuple[str, ...]) -> tuple[Any, NodeMap]:
+def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str, ...],
+              vector: tuple[str, ...] = ()) -> tuple[Any, NodeMap]:
     """Costs of one MAC of a macro (the three MAC models): ``compute`` energy = the
     breakdown's total (or the sum of ``include_terms``), area per MAC by the same terms,
-    leakage of the active terms, and the macro-level ``info`` columns."""
+    leakage of the active terms, and the macro-level ``info`` columns. ``vector``: the
+    model's ``VECTOR_ATTRIBUTES`` (``n_cols`` among them: one column count per point)."""
     from grcim.physics.energy.area import (
         conventional_area_terms,
         grmac_area_terms,
@@ -272,7 +279,11 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str,
     tech = node.tech
     terms = as_terms(attrs.get("include_terms", "all"), all_terms)
     d = dynamic_range(attrs, n)
-    res = macro_breakdown(attrs, pipeline, d, tech)
+    # per-point columns are checked once per distinct count; the slicing Monte Carlo does
+    # not depend on them (only the weights per row drive do), so one call prices them all
+    cols = (as_int_points("n_cols", attrs.get("n_cols"), 1, 65536, DEFAULT_N_COLS)
+            if "n_cols" in vector else None)
+    res = macro_breakdown(attrs, pipeline, d, tech, cols)
     bd = res.breakdown
     if pipeline == "grmac":
         exp_bits = get_format(as_format("weight_format", _get(attrs, "weight_format"))).exp_bits

@@ -63,7 +63,9 @@ class GainRangingMAC(MacModel, ComponentModel):
     """grcim's own component; no other model serves these names."""
     PIPELINE = "grmac"
     TERMS = GRMAC_TERMS
-    VECTOR_ATTRIBUTES = ("dynamic_range_bits",)
+    VECTOR_ATTRIBUTES = ("dynamic_range_bits", "n_cols")
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_format: str = DEFAULTS.input_format,

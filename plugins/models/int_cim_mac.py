@@ -53,7 +53,9 @@ class IntCIMMAC(MacModel, ComponentModel):
     priority = 0.9
     PIPELINE = "int"
     TERMS = INT_TERMS
-    VECTOR_ATTRIBUTES = ()
+    VECTOR_ATTRIBUTES = ("n_cols",)
+    """Per-point attributes of one ``evaluate`` call: the columns only set the weights per
+    row drive (``resolve_slicing``), so a table prices every column count at once."""
 
     def __init__(
         self, input_bits: int, weight_bits: int, n_rows: int = DEFAULTS.n_rows,

@@ -44,6 +44,30 @@ def test_gr_mac_grid_order_and_rows() -> None:
     _check_rows(table, [0, 5, 11, 14, 23])
 
 
+@pytest.mark.parametrize("component", ["gr_mac", "conventional_fp_mac", "int_cim_mac"])
+def test_columns_priced_in_one_call(component: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # n_cols is per point for the MAC models: one evaluate over every column count (the
+    # slicing Monte Carlo does not depend on it), a grid large enough for the repeated
+    # widths to be computed once (physics.energy.macro._elementwise), rows still = queries
+    model = find_model(component)
+    real = model.evaluate
+    calls: list[int] = []
+
+    def counted(cls: type, attrs: dict, n: int) -> object:
+        calls.append(n)
+        return real(attrs, n)
+
+    monkeypatch.setattr(model, "evaluate", classmethod(counted))
+    fixed = {"input_bits": 8, "weight_bits": 8} if component == "int_cim_mac" else {}
+    sweep: dict[str, list] = {"n_cols": list(range(16, 528, 16))}
+    if component != "int_cim_mac":
+        sweep["dynamic_range_bits"] = [0.25 * k for k in range(20)]
+    table = build_table(component, fixed, sweep)
+    assert calls == [table.n_points]
+    monkeypatch.undo()
+    _check_rows(table, [0, 1, 31, table.n_points // 2, table.n_points - 1])
+
+
 @pytest.mark.parametrize(("component", "fixed", "sweep"), [
     ("conventional_fp_mac", {}, {"dynamic_range_bits": [0, 6]}),
     ("int_cim_mac", {"input_bits": 8}, {"weight_bits": [4, 8], "adc_bits": [3, "auto"]}),
