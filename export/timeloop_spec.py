@@ -113,13 +113,13 @@ def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
     none for a compute level)."""
     names = {lv.component.name: lv for lv in tl.levels if lv.component is not None}
     total = 0.0
-    for name, energy in result.energy_by_component.items():
+    for name, energy in result.energy_by_component_j.items():
         lv = names.get(name)
         if lv is None:
             continue
         total += energy
         if lv.kind == "compute" and not tl.mac_leak_on_cells:
-            total -= result.energy_by_action.get(f"{name}.leak", 0.0)
+            total -= result.energy_by_action_j.get(f"{name}.leak", 0.0)
     return total
 
 
@@ -127,7 +127,7 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
                     result: MappingResult) -> dict[str, Any]:
     macro = arch.macro
     exported = {lv.component.name for lv in export.levels if lv.component is not None}
-    left_out = {n: e for n, e in result.energy_by_component.items() if n not in exported and e}
+    left_out = {n: e for n, e in result.energy_by_component_j.items() if n not in exported and e}
     mac = next(lv.name for lv in export.levels if lv.kind == "compute")
     return {
         "einsum": result.workload, "arch": arch.name,
@@ -139,7 +139,7 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
         "dac_conversions": result.dac_conversions, "latency_s": result.latency_s,
         "energy_j": result.energy_j, "dynamic_energy_j": result.dynamic_energy_j,
         "timeloop_comparable_energy_j": comparable_energy_j(result, export),
-        "energy_by_component_j": dict(result.energy_by_component),
+        "energy_by_component_j": dict(result.energy_by_component_j),
         "actions": dict(result.actions),
         "timeloop_terms": {
             "word_bits": export.word_bits, "cycle_s": export.cycle_s,
@@ -149,7 +149,7 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
             "n_weight_slices": macro.n_weight_slices, "n_input_slices": macro.n_input_slices,
             "not_in_timeloop_j": {**left_out, **(
                 {} if export.mac_leak_on_cells else
-                {f"{mac}.leak": result.energy_by_action.get(f"{mac}.leak", 0.0)})}},
+                {f"{mac}.leak": result.energy_by_action_j.get(f"{mac}.leak", 0.0)})}},
     }
 
 

@@ -1,8 +1,8 @@
 """The result of mapping one workload step onto one chip (SI units throughout).
 
 Every energy is in J, time in s, area in m², bytes in bytes; display units appear only in
-``grcim.report``. Breakdowns conserve energy: each of ``energy_by_component``,
-``energy_by_action`` and ``energy_by_layer_type`` sums to ``energy_j`` (leakage is its own
+``grcim.report``. Breakdowns conserve energy: each of ``energy_by_component_j``,
+``energy_by_action_j`` and ``energy_by_layer_type_j`` sums to ``energy_j`` (leakage is its own
 ``leak`` action and ``(leakage)`` layer type).
 """
 
@@ -106,15 +106,15 @@ class MappingResult:
         Critical path of the op graph, s.
     resource_time_s : dict[str, float]
         Summed busy time of each resource, s.
-    energy_by_component, energy_by_action, energy_by_layer_type : dict[str, float]
+    energy_by_component_j, energy_by_action_j, energy_by_layer_type_j : dict[str, float]
         Energy, J, by arch node, by ``node.action`` (``node.leak`` for leakage) and by op
         role (``(leakage)`` for leakage).
-    latency_by_layer_type : dict[str, float]
+    latency_by_layer_type_s : dict[str, float]
         Summed roofline time of the ops of each role, s (parallel ops overlap, so these
         may exceed the step latency).
     bound_by_layer_type : dict[str, str]
         The resource that bounds most of the time of each role.
-    area_by_component : dict[str, float]
+    area_by_component_m2 : dict[str, float]
         Area of each node's instances, m².
     actions : dict[str, float]
         Count of every ``node.action``.
@@ -160,12 +160,12 @@ class MappingResult:
     bound: str
     critical_path_s: float
     resource_time_s: dict[str, float]
-    energy_by_component: dict[str, float]
-    energy_by_action: dict[str, float]
-    energy_by_layer_type: dict[str, float]
-    latency_by_layer_type: dict[str, float]
+    energy_by_component_j: dict[str, float]
+    energy_by_action_j: dict[str, float]
+    energy_by_layer_type_j: dict[str, float]
+    latency_by_layer_type_s: dict[str, float]
     bound_by_layer_type: dict[str, str]
-    area_by_component: dict[str, float]
+    area_by_component_m2: dict[str, float]
     actions: dict[str, float]
     action_energy_j: dict[str, float]
     peak_cim_macs_per_s: float
@@ -228,14 +228,12 @@ class MappingResult:
 
     def to_dict(self, include_ops: bool = False) -> dict[str, Any]:
         """JSON-ready dict: every field and derived metric (SI, units in the key names) in
-        :data:`JSON_KEYS` order, ``breakdown`` = ``energy_by_component``, and the ops when
-        ``include_ops``."""
+        :data:`JSON_KEYS` order, and the ops when ``include_ops``."""
         data: dict[str, Any] = {}
         for key in JSON_KEYS:
             value = getattr(self, key)
             data[key] = dict(value) if isinstance(value, dict) else value
         data["notes"] = tuple(self.notes)
-        data["breakdown"] = dict(self.energy_by_component)
         data["dram_bytes"] = self.dram_bytes
         data["units"] = {"energy": "J", "time": "s", "area": "m^2", "data": "bytes",
                          "rates": "1/s", "tops_per_w": "1e12 op/J"}
@@ -252,9 +250,9 @@ JSON_KEYS: tuple[str, ...] = (
     "mac_utilization", "array_utilization", "adc_conversions", "dac_conversions",
     "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
     "cell_bits_written", "weights_resident", "pipelined", "bound", "critical_path_s",
-    "resource_time_s", "energy_by_component", "energy_by_action", "energy_by_layer_type",
-    "latency_by_layer_type", "bound_by_layer_type", "area_by_component", "actions",
+    "resource_time_s", "energy_by_component_j", "energy_by_action_j", "energy_by_layer_type_j",
+    "latency_by_layer_type_s", "bound_by_layer_type", "area_by_component_m2", "actions",
     "action_energy_j", "peak_cim_macs_per_s", "peak_vector_ops_per_s",
     "dram_bandwidth_bytes_per_s")
 """Keys of :meth:`MappingResult.to_dict` before ``notes``, in order (fields and derived
-metrics; the JSON layout of grcim 0.1)."""
+metrics; grcim 0.1's layout with unit suffixes on the breakdowns)."""

@@ -174,8 +174,8 @@ def check_arch_prices(arch: Arch) -> None:
 
 
 #: Result fields checked first: the per-(node, action) prices, then what they add up to.
-_DICTS_FIRST = ("action_energy_j", "energy_by_action", "area_by_component",
-                "energy_by_component", "actions")
+_DICTS_FIRST = ("action_energy_j", "energy_by_action_j", "area_by_component_m2",
+                "energy_by_component_j", "actions")
 
 
 def _bad(value: Any) -> bool:
@@ -184,15 +184,15 @@ def _bad(value: Any) -> bool:
 
 
 def _where(field: str, key: str, value: Any, result: MappingResult) -> str:
-    if field in ("action_energy_j", "energy_by_action", "actions") and "." in key:
+    if field in ("action_energy_j", "energy_by_action_j", "actions") and "." in key:
         node, action = key.rsplit(".", 1)
         price = result.action_energy_j.get(key)
         count = result.actions.get(key)
         extra = (f" ({price!r} J per action x {count!r} actions)"
-                 if field == "energy_by_action" and price is not None and count is not None
+                 if field == "energy_by_action_j" and price is not None and count is not None
                  else "")
         return f"node {node!r} action {action!r}: {field} = {value!r}{extra}"
-    if field in ("area_by_component", "energy_by_component"):
+    if field in ("area_by_component_m2", "energy_by_component_j"):
         return f"node {key!r}: {field} = {value!r}"
     return f"{field}[{key!r}] = {value!r}"
 

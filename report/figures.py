@@ -42,8 +42,8 @@ def _png(fig: Any) -> bytes:
 def _energy(r: MappingResult) -> bytes:
     plt = _plt()
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2))
-    for a, data, title in ((ax[0], r.energy_by_component, "by component"),
-                           (ax[1], r.energy_by_layer_type, "by layer type")):
+    for a, data, title in ((ax[0], r.energy_by_component_j, "by component"),
+                           (ax[1], r.energy_by_layer_type_j, "by layer type")):
         items = sorted(data.items(), key=lambda kv: kv[1])
         a.barh([k for k, _ in items], [v * 1e3 for _, v in items], color="C0")
         a.set_xlabel("energy per step (mJ)")
@@ -56,7 +56,7 @@ def _energy(r: MappingResult) -> bytes:
 def _latency(r: MappingResult) -> bytes:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(8, 4.2))
-    items = sorted(r.latency_by_layer_type.items(), key=lambda kv: kv[1])
+    items = sorted(r.latency_by_layer_type_s.items(), key=lambda kv: kv[1])
     colors = [_BOUND_COLORS.get(r.bound_by_layer_type.get(k, "none"), "0.6") for k, _ in items]
     ax.barh([k for k, _ in items], [v * 1e3 for _, v in items], color=colors)
     from matplotlib.patches import Patch

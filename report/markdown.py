@@ -59,17 +59,17 @@ def result_sections(r: MappingResult) -> list[Section]:
                    tuple(summary_rows(r)))]
     out.append(Section("Energy by component", (), ("component", "energy", "share", "area"),
                        tuple((n, si(e, "J"), percent(e, r.energy_j),
-                              area_mm2(r.area_by_component.get(n, 0.0)))
-                             for n, e in sorted(r.energy_by_component.items(),
+                              area_mm2(r.area_by_component_m2.get(n, 0.0)))
+                             for n, e in sorted(r.energy_by_component_j.items(),
                                                 key=lambda kv: -kv[1])),
                        ("energy",)))
     out.append(Section(
         "By layer type", ("time = summed roofline time of the ops of that type; bound = the "
                           "resource that bounds most of that time",),
         ("layer type", "energy", "share", "time", "bound"),
-        tuple((k, si(e, "J"), percent(e, r.energy_j), si(r.latency_by_layer_type.get(k), "s"),
+        tuple((k, si(e, "J"), percent(e, r.energy_j), si(r.latency_by_layer_type_s.get(k), "s"),
                r.bound_by_layer_type.get(k, "-"))
-              for k, e in sorted(r.energy_by_layer_type.items(), key=lambda kv: -kv[1])),
+              for k, e in sorted(r.energy_by_layer_type_j.items(), key=lambda kv: -kv[1])),
         ("latency",)))
     resources = tuple((k, si(v, "s"), percent(v, r.latency_s))
                       for k, v in sorted(r.resource_time_s.items(), key=lambda kv: -kv[1]))
@@ -87,7 +87,7 @@ def result_sections(r: MappingResult) -> list[Section]:
             "time the summed roofline time)",), MAPPING_HEADER, tuple(mappings)))
     out.append(Section("Actions", (), ("component.action", "count", "energy each", "energy"),
                        tuple((k, count(v), si(r.action_energy_j.get(k), "J"),
-                              si(r.energy_by_action.get(k, 0.0), "J"))
+                              si(r.energy_by_action_j.get(k, 0.0), "J"))
                              for k, v in r.actions.items() if v)))
     return out
 
@@ -106,7 +106,7 @@ def comparison_sections(c: Comparison) -> list[Section]:
         out.append(Section(f"{phase}", (), ("quantity", *c.archs), tuple(rows)))
         for arch in c.archs:
             r = c.result(arch, phase)
-            top = sorted(r.energy_by_component.items(), key=lambda kv: -kv[1])[:4]
+            top = sorted(r.energy_by_component_j.items(), key=lambda kv: -kv[1])[:4]
             out.append(Section(f"{phase}: {arch}", (
                 "; ".join(r.notes),
                 "largest energies: " + ", ".join(f"{n} {percent(e, r.energy_j)}"

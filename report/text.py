@@ -60,18 +60,18 @@ def result_tables(r: MappingResult) -> Group:
         ("component", "left"), ("energy", "right"), ("share", "right"), ("area", "right"))
     for col, just in columns:
         comp.add_column(col, justify=just)
-    for name, e in sorted(r.energy_by_component.items(), key=lambda kv: -kv[1]):
+    for name, e in sorted(r.energy_by_component_j.items(), key=lambda kv: -kv[1]):
         comp.add_row(name, si(e, "J"), percent(e, r.energy_j),
-                     area_mm2(r.area_by_component[name]) if name in r.area_by_component
+                     area_mm2(r.area_by_component_m2[name]) if name in r.area_by_component_m2
                      else "-")
     layer = Table(title="by layer type (time = summed op roofline time)")
     columns = (("layer type", "left"), ("energy", "right"), ("share", "right"),
                ("time", "right"), ("bound", "left"))
     for col, just in columns:
         layer.add_column(col, justify=just)
-    for role, e in sorted(r.energy_by_layer_type.items(), key=lambda kv: -kv[1]):
+    for role, e in sorted(r.energy_by_layer_type_j.items(), key=lambda kv: -kv[1]):
         layer.add_row(role, si(e, "J"), percent(e, r.energy_j),
-                      si(r.latency_by_layer_type.get(role), "s"),
+                      si(r.latency_by_layer_type_s.get(role), "s"),
                       r.bound_by_layer_type.get(role, "-"))
     layer.caption = "; ".join(r.notes)
     rows = mapping_rows(r)

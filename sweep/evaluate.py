@@ -173,7 +173,7 @@ def _map_row(ctx: Context, chip: Arch, case: dict[str, Any]) -> dict[str, Any]:
         "cell_bits_written": r.cell_bits_written, "weights_resident": int(r.weights_resident),
         "bound": r.bound, "tokens_per_step": r.tokens_per_step, "batch_run": r.batch,
         "tokens_run": r.tokens, "context_run": r.context,
-        "breakdown_json": json.dumps(r.energy_by_component, sort_keys=True),
+        "breakdown_json": json.dumps(r.energy_by_component_j, sort_keys=True),
     }
 
 

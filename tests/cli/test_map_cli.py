@@ -53,9 +53,14 @@ def test_map_defaults_decode_json(capsys, tmp_path):
     assert code == 0 and err == ""
     assert "edge_grmac" in out and "llama3-8b" in out and "energy by component" in out
     data = json.loads(out_json.read_text())
-    for key in ("energy_j", "latency_s", "energy_per_token_j", "tokens_per_s", "breakdown"):
+    for key in ("energy_j", "latency_s", "energy_per_token_j", "tokens_per_s",
+                "energy_by_component_j", "latency_by_layer_type_s", "area_by_component_m2"):
         assert key in data, key
-    assert sum(data["breakdown"].values()) == pytest.approx(data["energy_j"], rel=1e-9)
+    # every breakdown carries its unit in its name (issue 10)
+    assert not [k for k, v in data.items() if isinstance(v, dict) and k not in (
+        "units", "actions", "bound_by_layer_type") and not k.endswith(("_j", "_s", "_m2"))]
+    assert sum(data["energy_by_component_j"].values()) == pytest.approx(data["energy_j"],
+                                                                        rel=1e-9)
     assert data["energy_per_token_j"] == pytest.approx(data["energy_j"])  # batch 1
     assert data["tokens_per_s"] == pytest.approx(1 / data["latency_s"])
     # Llama-3-8B does not fit in 16 macros: every weight matrix is read from DRAM each
@@ -244,12 +249,12 @@ def test_a_non_finite_result_names_node_action_and_value(tiny_arch):
     result = map_graph(tiny_arch, graph)
     check_result_numbers(result)  # the real result is clean
     key = "DRAM.read"
-    broken = dataclasses.replace(result, energy_by_action={**result.energy_by_action,
+    broken = dataclasses.replace(result, energy_by_action_j={**result.energy_by_action_j,
                                                            key: float("inf")})
     with pytest.raises(MappingError) as info:
         check_result_numbers(broken)
     text = str(info.value)
-    assert "node 'DRAM' action 'read': energy_by_action = inf" in text and "\n" not in text
+    assert "node 'DRAM' action 'read': energy_by_action_j = inf" in text and "\n" not in text
     negative = dataclasses.replace(result, latency_s=-1.0)
     with pytest.raises(MappingError, match="latency_s = -1.0"):
         check_result_numbers(negative)

@@ -237,7 +237,7 @@ def test_decode_schedule_is_cheaper_than_one_wave_per_column_tile() -> None:
     read_j, write_j = 8 * 0.35e-12, 8 * 0.35e-12 * 1.25
     new = reads * read_j + writes * write_j
     old = 128 * x * read_j + x * write_j
-    assert g.energy_by_action["GlobalBuffer.read"] + g.energy_by_action[
+    assert g.energy_by_action_j["GlobalBuffer.read"] + g.energy_by_action_j[
         "GlobalBuffer.write"] == pytest.approx(new)
     assert new < old / 3
     assert g.ops[0].bound == "dram"

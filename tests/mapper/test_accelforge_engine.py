@@ -50,13 +50,13 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
     assert r.dram_read_bytes == 2 * 8000 / 8 and r.dram_write_bytes == 2 * 800 / 8
     assert r.adc_conversions == 600 and r.dac_conversions == 200  # the row-group tolls
     assert r.cim_macs == 2000 and r.macs == 2000 + 100
-    assert sum(r.energy_by_layer_type.values()) == pytest.approx(r.energy_j)
-    assert r.energy_by_layer_type[LEAKAGE] == pytest.approx(r.leak_energy_j)
+    assert sum(r.energy_by_layer_type_j.values()) == pytest.approx(r.energy_j)
+    assert r.energy_by_layer_type_j[LEAKAGE] == pytest.approx(r.leak_energy_j)
     # the leakage inside each einsum's energy moves to (leakage): shares 5/13 and 8/13
     dynamic = r.energy_j - r.leak_energy_j
-    assert r.energy_by_layer_type["q_proj"] == pytest.approx(dynamic * 5 / 13)
-    assert r.energy_by_layer_type["ffn_down"] == pytest.approx(dynamic * 8 / 13)
-    assert sum(r.energy_by_component.values()) == pytest.approx(r.energy_j)
+    assert r.energy_by_layer_type_j["q_proj"] == pytest.approx(dynamic * 5 / 13)
+    assert r.energy_by_layer_type_j["ffn_down"] == pytest.approx(dynamic * 8 / 13)
+    assert sum(r.energy_by_component_j.values()) == pytest.approx(r.energy_j)
     # what the CLI does with it: the numbers check passes (bug: a nan array utilization
     # failed every `grcim map --engine accelforge`) and the JSON is strict (null, no NaN)
     check_result_numbers(r)

@@ -27,7 +27,7 @@ def test_vector_energy_by_hand(tiny_arch):
                            input_elements=10, output_elements=10))
     r = map_graph(tiny_arch(), g)
     assert r.actions["VectorUnit.add"] == 30 and r.actions["VectorUnit.exp"] == 10
-    assert r.energy_by_component["VectorUnit"] == pytest.approx((30 + 20 + 40) * 1e-12)
+    assert r.energy_by_component_j["VectorUnit"] == pytest.approx((30 + 20 + 40) * 1e-12)
     assert r.resource_time_s["vector"] == pytest.approx(50 / 1e9)
 
 
@@ -52,9 +52,9 @@ def test_compare_ratios(three_chips, tiny_models_file):
     assert base.workload == "tiny-llama"
     assert c.ratio("base", "decode", "energy_j") == 1.0
     # identical schedules; only the DRAM energy doubles
-    assert costly.energy_by_component["DRAM"] == pytest.approx(
-        2 * base.energy_by_component["DRAM"])
-    expected = (base.energy_j + base.energy_by_component["DRAM"]) / base.energy_j
+    assert costly.energy_by_component_j["DRAM"] == pytest.approx(
+        2 * base.energy_by_component_j["DRAM"])
+    expected = (base.energy_j + base.energy_by_component_j["DRAM"]) / base.energy_j
     assert c.ratio("costly_dram", "decode", "energy_j") == pytest.approx(expected)
     # the step is DRAM time only, so half the bandwidth doubles the latency
     assert slow.latency_s == pytest.approx(slow.resource_time_s["dram"], rel=1e-4)

@@ -14,14 +14,14 @@ def test_breakdowns_conserve_energy(tiny_arch, tiny_llama, phase):
     g = build_graph(tiny_llama, phase, batch=2, tokens=8 if phase == "prefill" else None,
                     context=16)
     r = map_graph(tiny_arch(), g)
-    for name, parts in (("component", r.energy_by_component), ("action", r.energy_by_action),
-                        ("layer type", r.energy_by_layer_type)):
+    for name, parts in (("component", r.energy_by_component_j), ("action", r.energy_by_action_j),
+                        ("layer type", r.energy_by_layer_type_j)):
         assert sum(parts.values()) == pytest.approx(r.energy_j, rel=1e-12), name
     assert sum(o.energy_j for o in r.ops) == pytest.approx(r.dynamic_energy_j, rel=1e-12)
-    assert r.energy_by_layer_type[LEAKAGE] == pytest.approx(r.leak_energy_j)
+    assert r.energy_by_layer_type_j[LEAKAGE] == pytest.approx(r.leak_energy_j)
     # every action's energy is its count times its price
     for key, n in r.actions.items():
-        assert r.energy_by_action.get(key, 0.0) == pytest.approx(
+        assert r.energy_by_action_j.get(key, 0.0) == pytest.approx(
             n * r.action_energy_j[key], rel=1e-12, abs=1e-30)
 
 

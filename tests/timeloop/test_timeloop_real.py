@@ -131,8 +131,8 @@ def _compare(stats: Any, ex: Any, arch: Any, sram_extra: int) -> None:
     # one SRAM write: 8 bits x 0.35 pJ/bit x 1.25 (the bundled chips' SRAM)
     extra_j = sram_extra * word * 0.35e-12 * 1.25
     for name, lv in stats.levels.items():
-        if name in g.energy_by_component:
-            ours = g.energy_by_component[name] - g.energy_by_action.get(f"{name}.leak", 0.0)
+        if name in g.energy_by_component_j:
+            ours = g.energy_by_component_j[name] - g.energy_by_action_j.get(f"{name}.leak", 0.0)
             if name == "GlobalBuffer":
                 ours += extra_j
             assert lv.dynamic_energy_j == pytest.approx(ours, rel=1e-6, abs=0.02 * PJ), name
