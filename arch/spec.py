@@ -25,6 +25,7 @@ from typing import Any, Literal, Self, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from grcim.arch.bindings import check_macro_attributes
 from grcim.arch.chip import ChipSpec, DramKind
 from grcim.arch.cim import MacroSpec, Pipeline
 from grcim.arch.consistency import check_chip_nodes
@@ -252,6 +253,8 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     if "extra_attributes_for_all_component_models" in block:
         key = "extra_attributes_for_all_component_models"
         attrs = r.attributes(block[key], (*path, key), r.line(block, key) or line)
+        check_macro_attributes(r, attrs, block[key], macro, (*path, key),
+                               r.line(block, key) or line)
     chip = None
     if kind == "chip":
         parts = {}

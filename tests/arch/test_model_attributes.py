@@ -1,0 +1,70 @@
+"""The models must price the macro the mapper tiles: an all-component attribute that
+disagrees with the macro variable it stands for is refused (docs/arch.md, "Model attributes
+and variables")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import grcim.arch
+from grcim.arch import load_arch_text
+from grcim.arch.bindings import MODEL_ATTRIBUTE_OF
+from grcim.errors import SpecError
+
+ARCH_DIR = Path(grcim.arch.__file__).parent
+FILES = sorted(ARCH_DIR.glob("*/*.yaml"))
+
+
+def _bound(text: str) -> dict[str, str]:
+    """``attribute: expression`` lines of the all-component block, as written."""
+    block = text.split("extra_attributes_for_all_component_models:", 1)[1]
+    out = {}
+    for line in block.splitlines()[1:]:
+        if not line.startswith("    ") or line.startswith("     ") or ":" not in line:
+            if line.strip() and not line.startswith("    "):
+                break
+            continue
+        key, value = line.strip().split(":", 1)
+        out[key] = value.split("#", 1)[0].strip()
+    return out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_bundled_files_bind_every_attribute_to_its_variable(path: Path) -> None:
+    bound = _bound(path.read_text(encoding="utf-8"))
+    for attr, variable in MODEL_ATTRIBUTE_OF.items():
+        if attr in bound:
+            assert bound[attr] == variable, (path.name, attr)
+    assert {"n_rows", "n_cols", "dac_bits", "cell_bits"} <= set(bound), path.name
+
+
+@pytest.mark.parametrize(("attr", "value", "variable"), [
+    ("n_rows", "32", "rows_per_adc"),          # models: 32 rows per conversion, mapper: 64
+    ("n_cols", "128", "cols"),
+    ("dac_bits", "3", "dac_bits"),
+    ("input_format", "'fp8_e5m2'", "input_format"),
+    ("cell_topology", "'c2c'", "cell_topology"),
+])
+def test_an_attribute_that_disagrees_with_the_macro_is_refused(attr: str, value: str,
+                                                               variable: str) -> None:
+    path = ARCH_DIR / "chips" / "edge_grmac.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = f"    {attr}: {variable}"
+    assert old in text, old
+    with pytest.raises(SpecError) as info:
+        load_arch_text(text.replace(old, f"    {attr}: {value}", 1), "bad.yaml")
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert f"extra_attributes_for_all_component_models.{attr}" in msg
+    assert f"the macro's {variable}" in msg and f"write '{attr}: {variable}'" in msg
+    line = text.splitlines().index(old) + 1
+    assert msg.startswith(f"bad.yaml:{line}:"), msg
+
+
+def test_an_equal_literal_is_accepted() -> None:
+    text = (ARCH_DIR / "chips" / "edge_grmac.yaml").read_text(encoding="utf-8")
+    rows = load_arch_text(text, "ok.yaml").macro.rows_per_adc
+    ok = text.replace("    n_rows: rows_per_adc", f"    n_rows: {rows}", 1)
+    assert load_arch_text(ok, "ok.yaml").component_attributes["n_rows"] == rows
