@@ -19,9 +19,11 @@ from typing import Any
 
 from grcim.arch.cim import MacroSpec
 from grcim.arch.fields import Attribute, Reader
+from grcim.arch.nodes import Node
 from grcim.arch.quoting import Path
 
-__all__ = ["MODEL_ATTRIBUTE_OF", "check_macro_attributes"]
+__all__ = ["MODEL_ATTRIBUTE_OF", "NODE_ATTRIBUTE_OF", "check_macro_attributes",
+           "check_node_attributes"]
 
 MODEL_ATTRIBUTE_OF: dict[str, str] = {
     "n_rows": "rows_per_adc", "n_cols": "cols", "pipeline": "pipeline",
@@ -34,6 +36,14 @@ MODEL_ATTRIBUTE_OF: dict[str, str] = {
     "n_weight_slices": "n_weight_slices",
 }
 """Model attribute -> the macro variable it stands for (the cross-boundary names)."""
+
+NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
+    "cim_dac": {"n_bits": "dac_bits"}, "grcim_dac": {"n_bits": "dac_bits"},
+    "grcim_adc": {"n_bits": "adc_bits"},
+}
+"""Per component class, the node attributes that are macro variables under another name
+(the converters' resolution), on top of :data:`MODEL_ATTRIBUTE_OF` (a node's own
+attributes override the all-component ones, so they are checked the same way)."""
 
 
 def _plain(value: Any) -> Any:
@@ -49,8 +59,10 @@ def _same(attr: Attribute, macro_value: Any) -> bool:
 
 
 def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
-                           macro: MacroSpec, path: Path, line: int | None) -> None:
-    """Refuse an all-component attribute that disagrees with the macro (module docstring).
+                           macro: MacroSpec, path: Path, line: int | None,
+                           names: dict[str, str] = MODEL_ATTRIBUTE_OF) -> None:
+    """Refuse an all-component attribute that disagrees with the macro (module docstring);
+    ``names``: attribute -> macro variable.
 
     Raises
     ------
@@ -59,7 +71,7 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
         equal with that variable's value.
     """
     for key, value in attrs.items():
-        field = MODEL_ATTRIBUTE_OF.get(key)
+        field = names.get(key)
         if field is None or value is None:
             continue
         want = _plain(getattr(macro, field))
@@ -68,3 +80,20 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
         raise r.error((*path, key), value,
                       f"the macro's {field} ({want!r}): the models must price the macro the "
                       f"mapper tiles; write '{key}: {field}'", r.line(raw, key) or line)
+
+
+def check_node_attributes(r: Reader, nodes: tuple[Node, ...], raw: Any, macro: MacroSpec,
+                          path: Path, line: int | None) -> None:
+    """The same rule for the attributes of the nodes on the arch's top-level list (the
+    macro's converters and MAC sit there in every file grcim maps)."""
+    key = "extra_attributes_for_component_model"
+    for i, node in enumerate(nodes):
+        attrs = getattr(node, key, None)
+        if not attrs:
+            continue
+        names = {**MODEL_ATTRIBUTE_OF,
+                 **NODE_ATTRIBUTE_OF.get(getattr(node, "component_class", None) or "", {})}
+        raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        raw_attrs = raw_node.get(key) if isinstance(raw_node, dict) else None
+        check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key),
+                               r.line(raw_node, key) or line, names)

@@ -68,3 +68,22 @@ def test_an_equal_literal_is_accepted() -> None:
     rows = load_arch_text(text, "ok.yaml").macro.rows_per_adc
     ok = text.replace("    n_rows: rows_per_adc", f"    n_rows: {rows}", 1)
     assert load_arch_text(ok, "ok.yaml").component_attributes["n_rows"] == rows
+
+
+@pytest.mark.parametrize(("old", "new", "where", "variable"), [
+    ("      n_bits: dac_bits", "      n_bits: 3", "extra_attributes_for_component_model.n_bits",
+     "dac_bits"),   # the DAC node converts other steps than the macro's
+    ("      n_bits: adc_bits", "      n_bits: 6", "extra_attributes_for_component_model.n_bits",
+     "adc_bits"),   # a fixed ADC width on an 'auto' macro
+    ("      n_dacs: rows_per_adc", "      n_dacs: rows_per_adc\n      n_rows: 16",
+     "extra_attributes_for_component_model.n_rows", "rows_per_adc"),  # a node override
+])
+def test_a_node_attribute_that_disagrees_with_the_macro_is_refused(old: str, new: str,
+                                                                   where: str,
+                                                                   variable: str) -> None:
+    text = (ARCH_DIR / "chips" / "edge_grmac.yaml").read_text(encoding="utf-8")
+    assert old in text, old
+    with pytest.raises(SpecError) as info:
+        load_arch_text(text.replace(old, new, 1), "bad.yaml")
+    msg = str(info.value)
+    assert "\n" not in msg and where in msg and f"the macro's {variable}" in msg, msg
