@@ -22,14 +22,13 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from grcim.arch import Arch, DynamicMatmulUnit
-from grcim.errors import MappingError, SpecError
+from grcim.errors import CMDLINE, MappingError, SpecError
 from grcim.mapper import MapOptions, MappingResult, map_graph
 from grcim.workloads import Op, OpKind
 
 __all__ = ["Einsum", "ISOLATED_OPTIONS", "cim_einsums", "select_einsums", "isolated_graph",
            "isolated_mapping"]
 
-CMDLINE = "<command line>"
 ISOLATED_OPTIONS = MapOptions(replicate=False, weights_preloaded=False)
 """grcim's mapper options for one einsum compared with Timeloop (see the module)."""
 
