@@ -324,7 +324,7 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
                            "grmac_adc_share_at_reference": float(np.interp(
                                s.reference_dynamic_range_bits, grid, gr.adc_share)),
                            **_delivered(s, op, ops[(sd, s.normalization, s.gain_reference,
-                                                        align)])}
+                                                        align)], rule)}
                     res.iso_energy.append(row)
                     here = law == s.adc_law and rule == s.gain_range_rule
                     if here and align == s.alignment and sd == s.noise_standard:
@@ -335,12 +335,15 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
     return default
 
 
-def _delivered(s: PaperSettings, gr_op: OperatingPoint,
-               conv_op: OperatingPoint) -> dict[str, float]:
+def _delivered(s: PaperSettings, gr_op: OperatingPoint, conv_op: OperatingPoint,
+               rule: str) -> dict[str, float | None]:
     """End-to-end SNR (thermal noise included) of both designs at the smallest input scale
-    of the grid, ``2**-dynamic_range_max_bits`` (``delivered_snr_db``)."""
+    of the grid, ``2**-dynamic_range_max_bits`` (``delivered_snr_db``; None where that
+    closed form does not apply: a fixed-reference GR-MAC under the ``sqnr`` gain-range
+    rule, which flushes small vectors)."""
     d = s.dynamic_range_max_bits
-    return {"grmac_delivered_snr_at_max_db": float(delivered_snr_db(gr_op, d, "grmac")[0]),
+    gr = float(delivered_snr_db(gr_op, d, "grmac", rule)[0])
+    return {"grmac_delivered_snr_at_max_db": None if np.isnan(gr) else gr,
             "conventional_delivered_snr_at_max_db":
                 float(delivered_snr_db(conv_op, d, "conventional")[0])}
 

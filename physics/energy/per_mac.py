@@ -253,17 +253,24 @@ def summing_node_sees_scale(op: OperatingPoint, pipeline: str) -> bool:
     raise ModelDomainError("pipeline", pipeline, "conventional or grmac")
 
 
-def delivered_snr_db(op: OperatingPoint, dynamic_range_bits: ArrayLike, pipeline: str) -> F64:
+def delivered_snr_db(op: OperatingPoint, dynamic_range_bits: ArrayLike, pipeline: str,
+                     gain_range_rule: str = DEFAULT_GAIN_RANGE_RULE) -> F64:
     """End-to-end SNR (dB) at the smallest input scale ``2**-D``, thermal noise included.
 
     Quantization noise stays at the standard ``T`` at every scale (widths, gains and ADC
-    follow D); the cells' kT/C noise, designed ``thermal_snr_db`` at full scale (plus
-    6.02 dB per octave under ``total``), is 6.02 dB per octave closer to a signal that
-    reaches the summing node ``D`` octaves small. Under ``total`` this is ``T`` at every D;
-    under ``sqnr`` it falls below ``T`` once D passes about ``thermal_margin_db / 6.02``
-    octaves, for both designs alike.
+    follow D: its shares' sum ``Q = share_db - 10 log10 2``); the cells' kT/C noise,
+    designed ``thermal_snr_db`` at full scale (plus 6.02 dB per octave under ``total``), is
+    6.02 dB per octave closer to a signal that reaches the summing node ``D`` octaves small:
+    ``-10 log10(10**(-Q/10) + 10**(-(S_th - 6.02 D)/10))``. Under ``total`` this is ``T`` at
+    every D; under ``sqnr`` it falls below ``T`` once D passes about ``thermal_margin_db /
+    6.02`` octaves, for both designs alike. NaN for a GR-MAC with a fixed reference under
+    the ``sqnr`` gain-range rule: its gain range stays ``G0`` and flushes vectors more than
+    about ``G0`` octaves down, which this closed form does not count.
     """
     d = _grid(dynamic_range_bits)
+    if (pipeline == "grmac" and gain_range_rule != "cover_range"
+            and op.gain_reference == "fixed"):
+        return np.full_like(d, np.nan)
     lower = DB_PER_OCTAVE * d if summing_node_sees_scale(op, pipeline) else 0.0 * d
     thermal = _thermal_snr(op, lower / DB_PER_OCTAVE) - lower
     quantization = op.share_db - 10.0 * np.log10(QUANTIZATION_SHARES)

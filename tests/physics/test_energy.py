@@ -529,3 +529,14 @@ def test_delivered_snr_at_small_scales(standard: str) -> None:
     scale_free = replace(op, gain_reference="vector_max")
     np.testing.assert_allclose(delivered_snr_db(scale_free, d, "grmac"),
                                delivered_snr_db(op, 0.0, "grmac")[0], atol=1e-9)
+
+
+def test_delivered_snr_not_claimed_where_the_gain_range_flushes() -> None:
+    # the sqnr gain-range rule keeps G0 octaves: a fixed-reference GR-MAC flushes vectors
+    # more than about G0 octaves down, which the closed form does not count
+    op = operating_point(Ensemble())
+    d = np.array([0.0, 16.0])
+    assert np.isnan(delivered_snr_db(op, d, "grmac", "sqnr")).all()
+    assert np.isfinite(delivered_snr_db(op, d, "grmac", "cover_range")).all()
+    scale_free = replace(op, gain_reference="vector_max")
+    assert np.isfinite(delivered_snr_db(scale_free, d, "grmac", "sqnr")).all()

@@ -201,9 +201,12 @@ NAME_COLUMNS = {"format", "distribution", "pipeline", "adc_law", "gain_range_rul
 
 
 def _may_be_empty(table: str, row: dict[str, str], key: str) -> bool:
-    """Blank cells with a meaning: no gain (status "never" without a crossing), and terms a
-    pipeline does not have (the conventional pipeline has no gain-ranging stages)."""
+    """Blank cells with a meaning: no gain (status "never" without a crossing), no delivered
+    SNR where the gain range flushes (docs/models.md 5.5), and terms a pipeline does not
+    have (the conventional pipeline has no gain-ranging stages)."""
     if table == "iso_energy":
+        if key == "grmac_delivered_snr_at_max_db":  # not claimed where the range flushes
+            return row["gain_range_rule"] == "sqnr" and row["gain_reference"] == "fixed"
         return key == "iso_energy_gain_bits" and row["status"] == "never"
     return (table == "energy_curves" and row["pipeline"] == "conventional"
             and key in ("gain_stage_j", "output_gain_j"))
