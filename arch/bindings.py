@@ -19,6 +19,7 @@ from typing import Any
 
 from grcim.arch.cim import MacroSpec
 from grcim.arch.fields import Attribute, Reader
+from grcim.arch.formats import parse_format
 from grcim.arch.nodes import Node
 from grcim.arch.quoting import Path
 
@@ -33,9 +34,20 @@ MODEL_ATTRIBUTE_OF: dict[str, str] = {
     "cell_topology": "cell_topology", "normalization": "normalization",
     "gain_reference": "gain_reference", "alignment": "alignment", "dac_bits": "dac_bits",
     "n_input_slices": "n_input_slices", "cell_bits": "cell_bits",
-    "n_weight_slices": "n_weight_slices",
+    "n_weight_slices": "n_weight_slices", "adc_bits": "adc_bits",
 }
 """Model attribute -> the macro variable it stands for (the cross-boundary names)."""
+
+ONLY_FOR: dict[str, str] = {"alignment": "conventional", "gain_reference": "grmac",
+                            "normalization": "grmac"}
+"""Attributes that only the named pipeline's models read (elsewhere any value is inert)."""
+
+INT_WIDTH_OF: dict[str, str] = {"input_bits": "input_format", "weight_bits": "weight_format"}
+"""``int`` pipeline: the integer MAC model's widths, which its formats' widths must equal."""
+
+FORMAT_KEYS = frozenset({"input_format", "weight_format"})
+
+DAC_CLASSES = frozenset({"cim_dac", "grcim_dac"})
 
 NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
     "cim_dac": {"n_bits": "dac_bits"}, "grcim_dac": {"n_bits": "dac_bits"},
@@ -50,12 +62,37 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _same(attr: Attribute, macro_value: Any) -> bool:
+def _layout(name: Any) -> tuple[Any, ...] | None:
+    info = parse_format(str(name))
+    return None if info is None else (info.kind, info.bits, info.exponent_bits,
+                                       info.mantissa_bits, info.signed, info.block_scaled)
+
+
+def _same(key: str, attr: Attribute, macro_value: Any) -> bool:
+    if key in FORMAT_KEYS and _layout(attr) is not None:  # spelling and aliases aside
+        return _layout(attr) == _layout(macro_value)
     if isinstance(attr, bool) or isinstance(macro_value, bool):
         return attr == macro_value
+    if isinstance(attr, str) and isinstance(macro_value, int | float):
+        try:
+            attr = float(attr)  # a quoted number
+        except ValueError:
+            return False
     if isinstance(attr, int | float) and isinstance(macro_value, int | float):
         return math.isclose(float(attr), float(macro_value), rel_tol=1e-9)
-    return str(attr) == str(macro_value)
+    return str(attr).strip().lower() == str(macro_value).strip().lower()
+
+
+def _wanted(key: str, field: str, macro: MacroSpec) -> tuple[str, Any]:
+    """The macro variable ``key`` stands for and its value (None: nothing to check)."""
+    pipeline = _plain(macro.pipeline)
+    if key in INT_WIDTH_OF and pipeline == "int":
+        fmt = getattr(macro, INT_WIDTH_OF[key])
+        info = parse_format(fmt)
+        return f"{INT_WIDTH_OF[key]} width", None if info is None else info.bits
+    if ONLY_FOR.get(key, pipeline) != pipeline:
+        return field, None
+    return field, _plain(getattr(macro, field, None))
 
 
 def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
@@ -71,29 +108,38 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
         equal with that variable's value.
     """
     for key, value in attrs.items():
-        field = names.get(key)
+        field = names.get(key) or (key if key in INT_WIDTH_OF else None)
         if field is None or value is None:
             continue
-        want = _plain(getattr(macro, field))
-        if want is None or _same(value, want):
+        field, want = _wanted(key, field, macro)
+        if want is None or _same(key, value, want):
             continue
+        fix = (f"the {field}" if key in INT_WIDTH_OF and field != key
+               else f"'{key}: {field}'")
         raise r.error((*path, key), value,
                       f"the macro's {field} ({want!r}): the models must price the macro the "
-                      f"mapper tiles; write '{key}: {field}'", r.line(raw, key) or line)
+                      f"mapper tiles; write {fix}", r.line(raw, key) or line)
 
 
 def check_node_attributes(r: Reader, nodes: tuple[Node, ...], raw: Any, macro: MacroSpec,
-                          path: Path, line: int | None) -> None:
+                          common: dict[str, Attribute], path: Path, line: int | None) -> None:
     """The same rule for the attributes of the nodes on the arch's top-level list (the
-    macro's converters and MAC sit there in every file grcim maps)."""
+    macro's converters and MAC sit there in every file grcim maps), and a DAC of a macro
+    with several input steps must be told so (``n_input_slices``, here or in ``common``,
+    the all-component attributes): without it the model prices one signed step."""
     key = "extra_attributes_for_component_model"
     for i, node in enumerate(nodes):
-        attrs = getattr(node, key, None)
+        attrs = getattr(node, key, None) or {}
+        cls = (getattr(node, "component_class", None) or "").lower()  # as pricing matches
+        raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        at = r.line(raw_node, key) or r.line(raw_node) or line
+        if (cls in DAC_CLASSES and macro.n_input_slices > 1
+                and "n_input_slices" not in {**common, **attrs}):
+            raise r.error((*path, i, key), None, "an attribute 'n_input_slices: "
+                          "n_input_slices' (here or for all component models): the macro "
+                          f"drives {macro.n_input_slices} DAC steps per input", at)
         if not attrs:
             continue
-        names = {**MODEL_ATTRIBUTE_OF,
-                 **NODE_ATTRIBUTE_OF.get(getattr(node, "component_class", None) or "", {})}
-        raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        names = {**MODEL_ATTRIBUTE_OF, **NODE_ATTRIBUTE_OF.get(cls, {})}
         raw_attrs = raw_node.get(key) if isinstance(raw_node, dict) else None
-        check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key),
-                               r.line(raw_node, key) or line, names)
+        check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key), at, names)

@@ -141,7 +141,8 @@ class MacroSpec(BaseModel):
     """GR-MAC only: ``fixed`` (design-time exponent window) | ``vector_max`` (digital max
     tree per vector)."""
     dac_bits: int = Field(gt=0, le=16)
-    """Input bits applied per DAC step (bits per input slice)."""
+    """Input bits per DAC step: with one step per input, the signed input (sign included);
+    with several, one magnitude digit each (the sign sets every step's polarity)."""
     n_input_slices: int = Field(gt=0, le=64)
     """Input slices (DAC steps) per input value: bit-serial inputs use several."""
     cell_bits: int = Field(gt=0, le=8)

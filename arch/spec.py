@@ -269,7 +269,7 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     n_path, n_line = (*path, "nodes"), r.line(block, "nodes") or line
     nodes = tuple(read_nodes(r, block["nodes"], n_path, n_line))
     _check_nodes(r, nodes, block["nodes"], macro, chip.n_macros if chip else 1, n_path, n_line)
-    check_node_attributes(r, nodes, block["nodes"], macro, n_path, n_line)
+    check_node_attributes(r, nodes, block["nodes"], macro, attrs, n_path, n_line)
     if chip is not None:
         check_chip_nodes(r, nodes, block["nodes"], chip, n_path, n_line)
 

@@ -22,9 +22,10 @@ class CIMDAC(TollModel, ComponentModel):
     """Row DAC: ``2**m`` unit capacitors switched through the analog swing (``m`` magnitude
     bits per step, ``grcim.physics.energy.analog.dac_magnitude_bits``).
 
-    ``convert`` costs ``grcim.physics.energy.analog.dac_energy_j(n_bits)`` (the row line it
-    drives is the cells' capacitance, charged by the MAC models): one drive of one row with
-    one input step, the ``dac`` term's unit in ``grcim.physics.energy.per_mac``.
+    ``convert`` costs ``grcim.physics.energy.analog.dac_energy_j`` of the step's magnitude
+    bits (the row line it drives is the cells' capacitance, charged by the MAC models): one
+    drive of one row with one input step, the ``dac`` term's unit in
+    ``grcim.physics.energy.per_mac``.
 
     Parameters
     ----------
@@ -43,7 +44,8 @@ class CIMDAC(TollModel, ComponentModel):
     technology, tech_node
         Technology file or bundled node, and/or feature size.
     n_input_slices : int
-        DAC steps per input (the macro's ``n_input_slices``), 1..16; default 1.
+        DAC steps per input (the macro's ``n_input_slices``), 1..64; default 1 (an arch
+        whose macro takes several steps must pass it: ``grcim.arch.bindings``).
     """
 
     component_name = ["cim_dac", "grcim_dac"]
@@ -61,7 +63,7 @@ class CIMDAC(TollModel, ComponentModel):
         bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
-        steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, 16)
+        steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, 64)
         energy = input_drive_energy_j(bits, tech, kind, steps)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
         area = n_dacs * dac_area_m2(dac_magnitude_bits(bits, steps), tech)

@@ -87,3 +87,52 @@ def test_a_node_attribute_that_disagrees_with_the_macro_is_refused(old: str, new
         load_arch_text(text.replace(old, new, 1), "bad.yaml")
     msg = str(info.value)
     assert "\n" not in msg and where in msg and f"the macro's {variable}" in msg, msg
+
+
+def _load(name: str, old: str, new: str) -> object:
+    text = (ARCH_DIR / name).read_text(encoding="utf-8")
+    assert old in text, old
+    return load_arch_text(text.replace(old, new, 1), "probe.yaml")
+
+
+def _refused(name: str, old: str, new: str) -> str:
+    with pytest.raises(SpecError) as info:
+        _load(name, old, new)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_integer_widths_follow_the_integer_formats() -> None:
+    # int4 formats with the MAC node still priced as int8 (about 3.7x the energy): refused
+    msg = _refused("macros/int8_cim.yaml", '    input_format: "int8"', '    input_format: "int4"')
+    assert "input_bits = 8" in msg and "the macro's input_format width (4)" in msg
+
+
+def test_adc_bits_and_class_spelling_are_checked() -> None:
+    text = (ARCH_DIR / "chips" / "edge_grmac.yaml").read_text(encoding="utf-8")
+    # an all-component ADC width on an 'auto' macro
+    assert "adc_bits" in _refused("chips/edge_grmac.yaml", "    n_rows: rows_per_adc",
+                                  "    n_rows: rows_per_adc\n    adc_bits: 12")
+    # the class is matched case-insensitively, as pricing matches it
+    assert "component_class: grcim_adc" in text
+    msg = _refused("chips/edge_grmac.yaml", "      n_bits: adc_bits", "      n_bits: 9")
+    assert "adc_bits" in msg
+    with pytest.raises(SpecError, match="adc_bits"):
+        load_arch_text(text.replace("component_class: grcim_adc", "component_class: GRCIM_ADC")
+                       .replace("      n_bits: adc_bits", "      n_bits: 9", 1), "probe.yaml")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("    input_format: input_format", '    input_format: "FP8_E4M3"'),   # spelling
+    ("    n_rows: rows_per_adc", "    n_rows: rows_per_adc\n    alignment: 'vector_max'"),
+    ("    sqnr_target_db: sqnr_target_db", "    sqnr_target_db: '35'"),   # a quoted number
+])
+def test_equal_or_inert_values_are_accepted(old: str, new: str) -> None:
+    # edge_grmac: fp8_e4m3 formats, 35 dB, and alignment is the conventional pipeline's
+    arch = _load("chips/edge_grmac.yaml", old, new)
+    assert arch.macro.input_format == "fp8_e4m3" and arch.macro.sqnr_target_db == 35
+
+
+def test_a_dac_of_a_sliced_macro_must_know_its_steps() -> None:
+    msg = _refused("macros/int8_cim.yaml", "    n_input_slices: n_input_slices\n", "")
+    assert "n_input_slices: n_input_slices" in msg and "8 DAC steps per input" in msg
