@@ -114,7 +114,7 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
         field, want = _wanted(key, field, macro)
         if want is None or _same(key, value, want):
             continue
-        fix = (f"the {field}" if key in INT_WIDTH_OF and field != key
+        fix = (f"'{key}: {want}'" if key in INT_WIDTH_OF and field != key
                else f"'{key}: {field}'")
         raise r.error((*path, key), value,
                       f"the macro's {field} ({want!r}): the models must price the macro the "

@@ -94,8 +94,9 @@ def test_macro_file_is_not_a_chip():
 
 
 def test_a_declining_model_is_one_line(tiny_arch_file):
-    # the MAC node without explicit costs asks the int_cim_mac model, which refuses
-    # weight_bits=0 (n_rows=0 is refused earlier, by the arch: it must be rows_per_adc)
+    # the MAC node without explicit costs asks the int_cim_mac model, which refuses an
+    # unknown dac_kind (n_rows=0 or weight_bits=0 are refused earlier, by the arch: they
+    # must be the macro's rows_per_adc and format width)
     text = tiny_arch_file().read_text()
     text = text.replace("""    component_class: int_cim_mac
     area: 0
@@ -105,7 +106,8 @@ def test_a_declining_model_is_one_line(tiny_arch_file):
 """, """    component_class: int_cim_mac
     extra_attributes_for_component_model:
       input_bits: 8
-      weight_bits: 0
+      weight_bits: 8
+      dac_kind: "optical"
 """)
     from grcim.arch import load_arch_text
 
@@ -118,7 +120,7 @@ def test_a_declining_model_is_one_line(tiny_arch_file):
     with pytest.raises(MappingError) as err:
         map_graph(arch, g)
     text = _one_line(err.value)
-    assert "node 'MAC'" in text and "weight_bits" in text
+    assert "node 'MAC'" in text and "dac_kind" in text
 
 
 @pytest.mark.parametrize(("attrs", "message"), [
