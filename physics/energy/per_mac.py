@@ -271,8 +271,8 @@ def delivered_snr_db(op: OperatingPoint, dynamic_range_bits: ArrayLike, pipeline
     if (pipeline == "grmac" and gain_range_rule != "cover_range"
             and op.gain_reference == "fixed"):
         return np.full_like(d, np.nan)
-    lower = DB_PER_OCTAVE * d if summing_node_sees_scale(op, pipeline) else 0.0 * d
-    thermal = _thermal_snr(op, lower / DB_PER_OCTAVE) - lower
+    seen = d if summing_node_sees_scale(op, pipeline) else 0.0 * d  # octaves the node sees
+    thermal = _thermal_snr(op, seen) - DB_PER_OCTAVE * seen
     quantization = op.share_db - 10.0 * np.log10(QUANTIZATION_SHARES)
     return -10.0 * np.log10(10.0 ** (-quantization / 10.0) + 10.0 ** (-thermal / 10.0))
 

@@ -131,16 +131,28 @@ def _aligned_blocks(
     else:
         mw, ew = _decompose(w.reshape(shape))
     if cfg.normalization == "int":
-        exb = ex.max(axis=-1, keepdims=True)
-        ewb = ew.max(axis=-1, keepdims=True)
-        step = None if cfg.int_bits is None else 2.0 ** (2 - cfg.int_bits)
-        ax = np.ldexp(mx, np.maximum(ex - exb, -1100))
-        aw = np.ldexp(mw, np.maximum(ew - ewb, -1100))
-        if step is not None:
-            ax = round_to_step(ax, step, 2.0 - step)
-            aw = round_to_step(aw, step, 2.0 - step)
-        return (ax * aw).sum(axis=-1), (exb + ewb)[..., 0]
+        ax, aw, e_blk = _int_blocks(mx, ex, mw, ew, cfg.int_bits)
+        return (ax * aw).sum(axis=-1), e_blk
     return (mx * mw)[..., 0], (ex + ew)[..., 0]
+
+
+def _int_blocks(
+    mx: NDArray[np.float64], ex: NDArray[np.int64], mw: NDArray[np.float64],
+    ew: NDArray[np.int64], int_bits: int | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """``int`` normalization of blocked mantissas/exponents (shape ``(..., N // g, g)``):
+    both operands aligned to their block's largest exponent and rounded to ``int_bits``
+    (None: exact); returns the aligned inputs, weights and block exponents ``(..., N // g)``.
+    """
+    exb = ex.max(axis=-1, keepdims=True)
+    ewb = ew.max(axis=-1, keepdims=True)
+    ax = np.ldexp(mx, np.maximum(ex - exb, -1100))
+    aw = np.ldexp(mw, np.maximum(ew - ewb, -1100))
+    if int_bits is not None:
+        step = 2.0 ** (2 - int_bits)
+        ax = round_to_step(ax, step, 2.0 - step)
+        aw = round_to_step(aw, step, 2.0 - step)
+    return ax, aw, (exb + ewb)[..., 0]
 
 
 def _reference(cfg: GRMACConfig, e: NDArray[np.int64], live: NDArray[np.bool_],
@@ -210,19 +222,13 @@ def grmac_int_codes(
     w = np.asarray(w, dtype=np.float64)
     g = _block_size(cfg, x.shape[-1])
     shape = (*x.shape[:-1], x.shape[-1] // g, g)
-    mx, ex = _decompose(x.reshape(shape))
-    mw, ew = _decompose(w.reshape(shape))
-    exb = ex.max(axis=-1, keepdims=True)
-    ewb = ew.max(axis=-1, keepdims=True)
-    step = 2.0 ** (2 - int_bits)
-    ax = round_to_step(np.ldexp(mx, np.maximum(ex - exb, -1100)), step, 2.0 - step)
-    aw = round_to_step(np.ldexp(mw, np.maximum(ew - ewb, -1100)), step, 2.0 - step)
-    e_blk = (exb + ewb)[..., 0]
+    ax, aw, e_blk = _int_blocks(*_decompose(x.reshape(shape)), *_decompose(w.reshape(shape)),
+                                int_bits)
     live = (ax * aw).sum(axis=-1) != 0.0  # as grmac_accumulate: empty blocks add nothing
     r, d = _reference(cfg, e_blk, live)
     gain = np.where(live, np.ldexp(1.0, -np.minimum(d, 1100)), 0.0)[..., None]
     a = ax * np.sign(aw) * gain
-    c = np.rint(np.abs(aw) / step).astype(np.int64)
+    c = np.rint(np.abs(aw) * 2.0 ** (int_bits - 2)).astype(np.int64)
     return a.reshape(x.shape), c.reshape(x.shape), r
 
 
