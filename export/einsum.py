@@ -23,11 +23,12 @@ import networkx as nx
 
 from grcim.arch import Arch, DynamicMatmulUnit
 from grcim.errors import CMDLINE, MappingError, SpecError
-from grcim.mapper import MapOptions, MappingResult, map_graph
+from grcim.mapper import MapOptions, MappingResult
+from grcim.mapper.mapping import MappingPlan, plan_and_map
 from grcim.workloads import Op, OpKind
 
 __all__ = ["Einsum", "ISOLATED_OPTIONS", "cim_einsums", "select_einsums", "isolated_graph",
-           "isolated_mapping"]
+           "isolated_mapping", "isolated_plan"]
 
 ISOLATED_OPTIONS = MapOptions(replicate=False, weights_preloaded=False)
 """grcim's mapper options for one einsum compared with Timeloop (see the module)."""
@@ -133,4 +134,9 @@ def isolated_graph(einsum: Einsum) -> nx.DiGraph:
 
 def isolated_mapping(arch: Arch, einsum: Einsum) -> MappingResult:
     """grcim's mapping of ``einsum`` alone (options: :data:`ISOLATED_OPTIONS`)."""
-    return map_graph(arch, isolated_graph(einsum), ISOLATED_OPTIONS, workload=einsum.name)
+    return isolated_plan(arch, einsum)[1]
+
+
+def isolated_plan(arch: Arch, einsum: Einsum) -> tuple[MappingPlan, MappingResult]:
+    """:func:`isolated_mapping` with the plan it priced (the loop nest the export reads)."""
+    return plan_and_map(arch, isolated_graph(einsum), ISOLATED_OPTIONS, workload=einsum.name)

@@ -74,7 +74,7 @@ from grcim.errors import MappingError
 from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph
 from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, divisor_at_most
 from grcim.mapper import MappingResult
-from grcim.mapper.mapping import plan_step
+from grcim.mapper.mapping import MappingPlan, plan_step
 from grcim.mapper.optable import build_optable
 
 __all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping",
@@ -130,13 +130,14 @@ class GrcimChoice:
         return self.rounds > 1 and not self.psum_in_dram
 
 
-def grcim_choice(arch: Arch, einsum: Einsum, result: MappingResult | None = None
-                 ) -> GrcimChoice:
+def grcim_choice(arch: Arch, einsum: Einsum, result: MappingResult | None = None,
+                 plan: MappingPlan | None = None) -> GrcimChoice:
     """The loop nest grcim's search picks for ``einsum`` alone on ``arch``.
 
     Runs the stages of :func:`grcim.mapper.map_graph` (``plan_step``) with
-    :data:`ISOLATED_OPTIONS`; with ``result`` (that einsum's :func:`isolated_mapping`) the
-    choice must be the one its op record describes.
+    :data:`ISOLATED_OPTIONS`, or reads ``plan`` (:func:`isolated_plan`'s, planned once);
+    with ``result`` (that einsum's :func:`isolated_mapping`) the choice must be the one its
+    op record describes.
 
     Raises
     ------
@@ -144,7 +145,8 @@ def grcim_choice(arch: Arch, einsum: Einsum, result: MappingResult | None = None
         The choice read here is not the one ``result`` reports (the mapper's stages changed
         without this reader).
     """
-    plan = plan_step(arch, build_optable(isolated_graph(einsum)), ISOLATED_OPTIONS)
+    if plan is None:
+        plan = plan_step(arch, build_optable(isolated_graph(einsum)), ISOLATED_OPTIONS)
     nest, alloc, place = plan.nest, plan.alloc, plan.place
     line = nest.describe(0, bool(place.input_in_dram[0]), bool(place.output_in_dram[0]))
     if result is not None and result.ops and result.ops[0].mapping != line:
@@ -238,13 +240,14 @@ def _sram_words(nest: Loops, below: dict[str, int], keep: tuple[str, ...]) -> in
 
 
 def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
-                  result: MappingResult | None = None) -> FixedMapping:
+                  result: MappingResult | None = None,
+                  plan: MappingPlan | None = None) -> FixedMapping:
     """grcim's mapping of ``einsum`` on ``arch`` (rules in the module docstring)."""
     macro = arch.macro
     chip = arch.chip
     assert chip is not None
     m, k, n = einsum.op.m, einsum.op.k, einsum.op.n
-    s = grcim_choice(arch, einsum, result)
+    s = grcim_choice(arch, einsum, result, plan)
     why: list[str] = []
     k_row = divisor_at_most(k, macro.rows_per_adc)
     k_rg = divisor_at_most(k // k_row, macro.n_row_groups)

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from grcim.arch import Arch
-from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_mapping
+from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_plan
 from grcim.export.timeloop_arch import DATASPACES, Quoted, Tagged, TimeloopArch, timeloop_arch
 from grcim.export.timeloop_mapping import (
     FixedMapping,
@@ -162,8 +162,8 @@ def export_timeloop(arch: Arch, einsum: Einsum, victory_condition: int = 0) -> T
         The chip or einsum cannot be described (the message says what and why).
     """
     tl = timeloop_arch(arch, einsum)
-    result = isolated_mapping(arch, einsum)
-    fixed = fixed_mapping(arch, einsum, tl, result)
+    plan, result = isolated_plan(arch, einsum)
+    fixed = fixed_mapping(arch, einsum, tl, result, plan)
     where = f"grcim export timeloop: einsum {einsum.name} on arch {arch.name}"
     files = {
         "arch.yaml": yaml_text({"architecture": tl.architecture}, f"""

@@ -36,7 +36,7 @@ from grcim.mapper.vector_ops import vector_op_counts
 from grcim.workloads import OpKind, Step
 
 __all__ = ["MapOptions", "DEFAULT_OPTIONS", "OBJECTIVES", "map_graph", "check_bits",
-           "peak_cim_macs_per_s", "fp_macro", "MappingPlan", "plan_step"]
+           "peak_cim_macs_per_s", "fp_macro", "MappingPlan", "plan_step", "plan_and_map"]
 
 
 @dataclass(frozen=True)
@@ -230,6 +230,13 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
     grcim.errors.MappingError
         The workload cannot be mapped (the message says what does not fit where).
     """
+    return plan_and_map(arch, graph, options, workload)[1]
+
+
+def plan_and_map(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIONS,
+                 workload: str | None = None) -> tuple[MappingPlan, MappingResult]:
+    """:func:`map_graph` with the plan it priced (for readers of the chosen loop nest, such
+    as the Timeloop export, so the step is not planned twice)."""
     if not 0.0 < options.sram_fraction <= 1.0:
         raise MappingError(f"sram_fraction = {options.sram_fraction!r}: must be in (0, 1]")
     if options.objective not in OBJECTIVES:
@@ -237,8 +244,8 @@ def map_graph(arch: Arch, graph: nx.DiGraph, options: MapOptions = DEFAULT_OPTIO
                            f"{', '.join(OBJECTIVES)}")
     step = Step.of(graph)
     check_bits(arch, step)
-    t = build_optable(graph, step)
-    return _result(arch, plan_step(arch, t, options), options, workload)
+    plan = plan_step(arch, build_optable(graph, step), options)
+    return plan, _result(arch, plan, options, workload)
 
 
 @dataclass(frozen=True)
