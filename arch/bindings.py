@@ -47,8 +47,6 @@ INT_WIDTH_OF: dict[str, str] = {"input_bits": "input_format", "weight_bits": "we
 
 FORMAT_KEYS = frozenset({"input_format", "weight_format"})
 
-DAC_CLASSES = frozenset({"cim_dac", "grcim_dac"})
-
 NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
     "cim_dac": {"n_bits": "dac_bits"}, "grcim_dac": {"n_bits": "dac_bits"},
     "grcim_adc": {"n_bits": "adc_bits"},
@@ -56,6 +54,9 @@ NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
 """Per component class, the node attributes that are macro variables under another name
 (the converters' resolution), on top of :data:`MODEL_ATTRIBUTE_OF` (a node's own
 attributes override the all-component ones, so they are checked the same way)."""
+
+DAC_CLASSES = frozenset(c for c, names in NODE_ATTRIBUTE_OF.items()
+                        if names.get("n_bits") == "dac_bits")
 
 
 def _plain(value: Any) -> Any:
@@ -69,8 +70,9 @@ def _layout(name: Any) -> tuple[Any, ...] | None:
 
 
 def _same(key: str, attr: Attribute, macro_value: Any) -> bool:
-    if key in FORMAT_KEYS and _layout(attr) is not None:  # spelling and aliases aside
-        return _layout(attr) == _layout(macro_value)
+    layout = _layout(attr) if key in FORMAT_KEYS else None
+    if layout is not None:  # spelling and aliases aside
+        return layout == _layout(macro_value)
     if isinstance(attr, bool) or isinstance(macro_value, bool):
         return attr == macro_value
     if isinstance(attr, str) and isinstance(macro_value, int | float):
@@ -83,16 +85,21 @@ def _same(key: str, attr: Attribute, macro_value: Any) -> bool:
     return str(attr).strip().lower() == str(macro_value).strip().lower()
 
 
-def _wanted(key: str, field: str, macro: MacroSpec) -> tuple[str, Any]:
-    """The macro variable ``key`` stands for and its value (None: nothing to check)."""
+def _wanted(key: str, names: dict[str, str], macro: MacroSpec
+            ) -> tuple[str, Any, str] | None:
+    """The macro variable ``key`` stands for, its value and the binding to write (None:
+    nothing to check)."""
     pipeline = _plain(macro.pipeline)
-    if key in INT_WIDTH_OF and pipeline == "int":
-        fmt = getattr(macro, INT_WIDTH_OF[key])
-        info = parse_format(fmt)
-        return f"{INT_WIDTH_OF[key]} width", None if info is None else info.bits
-    if ONLY_FOR.get(key, pipeline) != pipeline:
-        return field, None
-    return field, _plain(getattr(macro, field, None))
+    if key in INT_WIDTH_OF:
+        info = parse_format(getattr(macro, INT_WIDTH_OF[key]))
+        if pipeline != "int" or info is None:
+            return None
+        return f"{INT_WIDTH_OF[key]} width", info.bits, f"'{key}: {info.bits}'"
+    field = names.get(key)
+    if field is None or ONLY_FOR.get(key, pipeline) != pipeline:
+        return None
+    want = _plain(getattr(macro, field))
+    return None if want is None else (field, want, f"'{key}: {field}'")
 
 
 def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
@@ -108,14 +115,10 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
         equal with that variable's value.
     """
     for key, value in attrs.items():
-        field = names.get(key) or (key if key in INT_WIDTH_OF else None)
-        if field is None or value is None:
+        wanted = None if value is None else _wanted(key, names, macro)
+        if wanted is None or _same(key, value, wanted[1]):
             continue
-        field, want = _wanted(key, field, macro)
-        if want is None or _same(key, value, want):
-            continue
-        fix = (f"'{key}: {want}'" if key in INT_WIDTH_OF and field != key
-               else f"'{key}: {field}'")
+        field, want, fix = wanted
         raise r.error((*path, key), value,
                       f"the macro's {field} ({want!r}): the models must price the macro the "
                       f"mapper tiles; write {fix}", r.line(raw, key) or line)

@@ -55,7 +55,6 @@ einsum needs far less.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,12 +63,12 @@ from typing import Any
 import numpy as np
 
 from grcim.arch import Arch
-from grcim.arch.nodes import ContainerNode, ForkNode
+from grcim.arch.nodes import ContainerNode, walk_main_path
 from grcim.errors import MappingError
 from grcim.export.einsum import Einsum
 from grcim.mapper.actions import bits_per_action
 from grcim.mapper.components import ChipComponents, Component, bind_components
-from grcim.mapper.pricing import Prices, model_classes, price_components
+from grcim.mapper.pricing import Prices, own_model, price_components
 from grcim.mapper.tiling import tile_matrices
 
 __all__ = ["Level", "TimeloopArch", "timeloop_arch", "MvmRate", "mvm_rate", "divisor_at_most",
@@ -148,18 +147,11 @@ class TimeloopArch:
     art: dict[str, Any]
     scale: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def level(self, name: str) -> Level:
-        """The level called ``name``."""
-        return next(lv for lv in self.levels if lv.name == name)
-
     @property
     def mac_leak_on_cells(self) -> bool:
         """The MAC's leakage is charged on the cells' level (:func:`mac_leak_on_cells`)."""
         return mac_leak_on_cells(self.levels)
 
-    def ert_name(self, level: Level) -> str:
-        """The name the front-end gives ``level`` in Timeloop (ERT/ART key)."""
-        return f"{TOP}_top_level.{level.name}[1..{level.instances}]"
 
 
 class Quoted(str):
@@ -182,17 +174,13 @@ def _word_bits(einsum: Einsum) -> int:
     return next(iter(bits.values()))
 
 
-def _main_path(arch: Arch) -> list[Any]:
-    return [n for n in arch.nodes if not isinstance(n, ForkNode)]
-
-
 def _levels(arch: Arch, comps: ChipComponents) -> list[Level]:
     by_name = {c.name: c for c in comps.all()}
     macro = arch.macro
     levels: list[Level] = []
     count = 1
     dims = 0
-    for node in _main_path(arch):
+    for node in walk_main_path(arch.nodes):
         if isinstance(node, ContainerNode):
             for s in node.spatial:
                 fanout = s.fanout / (s.usage_scale or 1.0)
@@ -301,12 +289,10 @@ def _model_attributes(arch: Arch, c: Component) -> dict[str, Any]:
     """The attributes a grcim model receives for ``c`` (documentation, and what
     ``grcim validate`` checks); text quoted, unset values left out."""
     cls = c.node.component_class
-    model = next((m for m in model_classes() if cls in (
-        [m.component_name] if isinstance(m.component_name, str) else m.component_name)),
-        None) if cls else None
+    model = own_model(cls) if cls else None  # as pricing matches it
     if model is None:
         return {}
-    params = inspect.signature(model.__init__).parameters
+    params = model.attribute_defaults()
     attrs = {**arch.component_attributes, **c.node.extra_attributes_for_component_model}
     return {k: Quoted(v) if isinstance(v, str) else v for k, v in attrs.items()
             if k in params and v is not None}

@@ -345,8 +345,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     return FixedMapping(targets, exact, note, factors, s)
 
 
-def mapper_constraints(arch: Arch, einsum: Einsum, tl: TimeloopArch,
-                       fixed: FixedMapping) -> list[dict[str, Any]]:
+def mapper_constraints(tl: TimeloopArch, fixed: FixedMapping) -> list[dict[str, Any]]:
     """The ``constraints.targets`` list for ``timeloop-mapper`` (rules in the module)."""
     targets: list[dict[str, Any]] = []
     for lv in tl.levels:

@@ -178,7 +178,7 @@ Outputs[m, n] += Inputs[m, k] * Weights[k, n]; {einsum.bits['Inputs']}-bit value
 {where}
 Fixed mapping ({'exact' if fixed.exact else 'NOT exact'}): {fixed.note}"""),
         "constraints.yaml": yaml_text({"constraints": {
-            "version": 0.4, "targets": mapper_constraints(arch, einsum, tl, fixed)}}, f"""
+            "version": 0.4, "targets": mapper_constraints(tl, fixed)}}, f"""
 {where}
 Mapspace for timeloop-mapper: the array geometry, the tolls' and cells' dataspaces and
 no weight replication are fixed; loop orders, tiling above the macros, what the global

@@ -176,11 +176,7 @@ def _check_sizes(ops: list[Op]) -> None:
 
 
 def _check(t: OpTable) -> None:
-    for f in _INT_FIELDS:
-        bad = np.flatnonzero(getattr(t, f) < 0)
-        if bad.size:
-            i = int(bad[0])
-            raise MappingError(f"op {t.names[i]!r}: {f} = {int(getattr(t, f)[i])} is negative")
+    # negative sizes were refused by _check_sizes, which runs first on every path
     matmul = t.is_kind(OpKind.WEIGHT_MATMUL) | t.is_kind(OpKind.DYNAMIC_MATMUL)
     for f in ("m", "k", "n", "batch_count"):
         bad = np.flatnonzero(matmul & (getattr(t, f) <= 0))

@@ -39,7 +39,7 @@ from grcim.mapper.vector_ops import VECTOR_ACTIONS
 if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
     from grcim.plugins.models.batch import CostModel
 
-__all__ = ["Prices", "price_components", "model_classes"]
+__all__ = ["Prices", "price_components", "model_classes", "own_model"]
 
 Key = tuple[str, str]
 Frozen = tuple[tuple[str, Any], ...]
@@ -82,7 +82,7 @@ def _installed() -> tuple[Any, ...]:
     return tuple(hwcomponents.get_models(include_installed=True))
 
 
-def _own_model(component_class: str) -> type[CostModel] | None:
+def own_model(component_class: str) -> type[CostModel] | None:
     for cls in model_classes():
         names = cls.component_name
         names = [names] if isinstance(names, str) else list(names)
@@ -106,7 +106,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _check_own(component_class: str, attrs: Frozen, where: str) -> None:
-    cls = _own_model(component_class)
+    cls = own_model(component_class)
     if cls is None:
         return
     accepted = set(cls.attribute_defaults())
@@ -126,7 +126,7 @@ def _query(what: str, component_class: str, attrs: Frozen, action: str, where: s
 
     logging.getLogger("hwcomponents").setLevel(logging.CRITICAL)
     _check_own(component_class, attrs, where)
-    models = list(model_classes()) if _own_model(component_class) else list(_installed())
+    models = list(model_classes()) if own_model(component_class) else list(_installed())
     try:
         if what == "energy":
             return float(hwcomponents.get_action_cost(component_class, dict(attrs), action, {},

@@ -222,8 +222,6 @@ def _smallest_int(sqnr_of: Callable[[int], float], target_db: float, name: str,
 def _vector_bits(v: F64, target_db: float) -> float:
     """Width (sign included) of per-vector max-exponent alignment with truncation that gives
     ``v`` itself ``target_db`` SQNR (dithered grid, as the other width analyses)."""
-    from grcim.physics.sqnr import required_bits
-
     v = v[: max(1, 150_000 // v.shape[-1])]
     sig = float(np.mean(v**2))
     u = analysis_offset(v.shape) + 0.5  # grid offsets in [0, 1) of a step

@@ -118,7 +118,7 @@ def sliced_adc_bits(sl: Slices, target_db: float) -> float:
     cap = float(sl.levels.max())
     if sliced_sqnr_db(sl, cap) < target_db:  # pragma: no cover - lossless is exact
         raise ModelDomainError("sqnr_target_db", target_db, "reachable by the slices")
-    lo, hi = BITS_RANGE
+    hi = BITS_RANGE[1]
     return min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
 
 

@@ -295,15 +295,17 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
     default: dict[str, Any] = {}
     default_gr = (s.noise_standard, s.normalization, s.gain_reference)
     for law in laws:
+        # the conventional macro has no gain range: one set of curves serves both rules
+        law_opts = EnergyOptions(adc_law=law, strict=False)
+        convs = {}
+        for sd in NOISE_STANDARDS:
+            for al in ALIGNMENTS:
+                key = (sd, s.normalization, s.gain_reference, al)
+                convs[(sd, al)] = conventional_energy(
+                    ops[key], grid, tech, st,
+                    replace(law_opts, slice_adc_bits=slice_bits[("conventional", key)]))
         for rule in GAIN_RANGE_RULES:
-            opts = EnergyOptions(adc_law=law, gain_range_rule=rule, strict=False)
-            convs = {}
-            for sd in NOISE_STANDARDS:
-                for al in ALIGNMENTS:
-                    key = (sd, s.normalization, s.gain_reference, al)
-                    convs[(sd, al)] = conventional_energy(
-                        ops[key], grid, tech, st,
-                        replace(opts, slice_adc_bits=slice_bits[("conventional", key)]))
+            opts = replace(law_opts, gain_range_rule=rule)
             for (sd, nm, rf, al), op in ops.items():
                 if al != "global":
                     continue

@@ -89,7 +89,6 @@ class RunSummary:
     already: int
     todo: int
     written: int = 0
-    duplicates: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     interrupted: bool = False
@@ -177,8 +176,7 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
             for rows in executor.run(_batches(todo, size)):
                 full = [{**plan_rows(ls, by_key[r["key"]]), **r} for r in rows]
                 fresh = [r for r in full if r["key"] not in written]
-                summary.duplicates += len(full) - len(fresh)
-                summary.written += store.write(fresh, replace_failed=options.retry_failed)
+                store.write(fresh, replace_failed=options.retry_failed)
                 written.update(r["key"] for r in fresh)
                 if on_batch is not None:
                     statuses: dict[str, int] = {}

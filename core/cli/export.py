@@ -17,12 +17,13 @@ from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
 from grcim.atomic import atomic_directory
+from grcim.cli.map import optional_int
 from grcim.cli.options import CMDLINE, add_command, check_writable, console, int_option
 from grcim.errors import SpecError
+from grcim.workloads.transformer import PHASES
 
 __all__ = ["register", "run"]
 
-PHASES = ("prefill", "decode")
 
 
 def register(subparsers: Any) -> None:
@@ -50,10 +51,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (required)")
 
 
-def _optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
-    return None if text is None else int_option(option, text, lo, hi)
-
-
 def run(args: argparse.Namespace) -> int:
     """Execute ``grcim export timeloop``."""
     if args.tool != "timeloop":
@@ -64,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill or decode")
     check_writable("--out", args.out, directory=True)
     batch = int_option("--batch", args.batch, 1, 4096)
-    tokens = _optional_int("--tokens", args.tokens, 1, 2**24)
-    context = _optional_int("--context", args.context, 1, 2**24)
-    layer = _optional_int("--layer", args.layer, 0, 100_000)
+    tokens = optional_int("--tokens", args.tokens, 1, 2**24)
+    context = optional_int("--context", args.context, 1, 2**24)
+    layer = optional_int("--layer", args.layer, 0, 100_000)
     victory = int_option("--victory", args.victory, 0, 10**9)
 
     from grcim.export import export_timeloop, select_einsums

@@ -59,7 +59,7 @@ from grcim.arch.nodes import MemoryNode
 from grcim.errors import MappingError
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.mapping import check_bits, fp_macro, peak_cim_macs_per_s
-from grcim.mapper.pricing import model_classes, price_components
+from grcim.mapper.pricing import model_classes, own_model, price_components
 from grcim.mapper.result import LEAKAGE, MappingResult
 from grcim.mapper.rollup import by_component_and_action
 from grcim.workloads import Step
@@ -240,11 +240,8 @@ def _objective(metric: str) -> Any:
 def _needs_installed_models(comps: ChipComponents) -> bool:
     """Whether a node names a component class none of grcim's models serves: only then may
     AccelForge fall back on the installed hwcomponents models, so both price alike."""
-    own = {c.node.component_class for c in comps.all() if c.node.component_class}
-    served = {n.lower() for cls in model_classes()
-              for n in ([cls.component_name] if isinstance(cls.component_name, str)
-                        else cls.component_name)}
-    return any(c.lower() not in served for c in own)
+    return any(own_model(c.node.component_class) is None
+               for c in comps.all() if c.node.component_class)
 
 
 def _load_spec(af: Any, arch: Arch, workload_path: str, comps: ChipComponents,

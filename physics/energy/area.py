@@ -188,7 +188,7 @@ def _cells_area_m2(det: dict[str, F64], topology: str, tech: Technology,
         sram_bitcell_area_m2(tech)
 
 
-def _converter_share(det: dict[str, F64], n_rows: int) -> F64:
+def _converter_share(det: dict[str, F64]) -> F64:
     """ADCs (and output gain stages) per MAC: one per converted column of ``N`` rows."""
     return det["conversions_per_mac"] / det["cell_steps_per_mac"]
 
@@ -210,7 +210,7 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     exp_share = {"unit": 1.0, "row": 1.0 / op.weight_block, "int": 0.0}[op.normalization]
     gain = (gain_stage_area_m2(det["gain_octaves"], det["stage_capacitance_f"], tech)
             * det["gain_share"])
-    conv = _converter_share(det, op.n_rows)
+    conv = _converter_share(det)
     logic = grmac_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
         "dac": _dac_per_mac_m2(det, tech),
@@ -235,7 +235,7 @@ def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech
         "dac": _dac_per_mac_m2(det, tech),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
-        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, op.n_rows),
+        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det),
         "digital": logic.terms["digital"],
     }
 
@@ -251,7 +251,7 @@ def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
         "dac": _dac_per_mac_m2(det, tech),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
-        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det, n_rows),
+        "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det),
         "digital": np.where(many, logic_area_m2(tech, full_adders=acc, flops=acc), 0.0)
-        * _converter_share(det, n_rows),
+        * _converter_share(det),
     }

@@ -66,7 +66,7 @@ from grcim.physics.settings import (
 DAC_KINDS: tuple[str, ...] = ("capacitive", "pulse")
 
 __all__ = ["DAC_KINDS", "MacroStructure", "Slicing", "resolve_slicing", "slice_adc_bits",
-           "lossless_bits", "slicing_noise_factor", "equivalent_full_bits", "check_width"]
+           "lossless_bits", "slicing_noise_factor", "check_width"]
 
 F64 = NDArray[np.float64]
 
@@ -220,7 +220,7 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
     else:
         dx, sx, hw_x = bx, np.ones_like(bx), bx
     if st.cell_topology == "binary_weighted":
-        cw, sw = (bw if st.n_weight_slices is None else bw), np.ones_like(bw)
+        cw, sw = bw, np.ones_like(bw)
         hw_w = bw
     else:
         cw = np.full_like(bw, float(st.cell_bits))
@@ -296,19 +296,6 @@ def slice_adc_bits(full_bits: ArrayLike, sl: Slicing, n_rows: int,
         q = _noise_weights(sl.input_bits, wx) * _noise_weights(sl.weight_bits, ww)
         bits = full - np.log2(r) + 0.5 * np.log2(q)
     return np.where(sliced, np.minimum(bits, cap), np.minimum(full, cap))
-
-
-def equivalent_full_bits(slice_bits: ArrayLike, sl: Slicing, n_rows: int) -> F64:
-    """Full-conversion bits with the same output error as ``slice_bits`` per sliced
-    conversion (the inverse of :func:`slice_adc_bits`); ``inf`` at or above the lossless
-    resolution of a slice's column sum (the shift-and-add then recombines exact sums)."""
-    b = _as(slice_bits)
-    cap = lossless_bits(n_rows, sl.dac_bits, sl.cell_bits)
-    wx = np.where(sl.n_input_slices > 1, sl.dac_bits, sl.input_bits)
-    ww = np.where(sl.conversions_per_weight > 1, sl.cell_bits, sl.weight_bits)
-    r = _full_over_top(sl.input_bits, wx) * _full_over_top(sl.weight_bits, ww)
-    q = _noise_weights(sl.input_bits, wx) * _noise_weights(sl.weight_bits, ww)
-    return np.where(b >= cap - 1e-9, np.inf, b + np.log2(r) - 0.5 * np.log2(q))
 
 
 def slicing_noise_factor(sl: Slicing) -> F64:

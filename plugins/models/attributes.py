@@ -18,26 +18,20 @@ from grcim.physics.distributions import DISTRIBUTIONS
 from grcim.physics.energy.adc import ADC_LAWS, ENOB_RANGE, check_law
 from grcim.physics.formats import get_format
 from grcim.physics.settings import (
-    DEFAULTS,
     GAIN_RANGE_RULES,
-    GAIN_REFERENCES,
     NORMALIZATIONS,
     PIPELINES,
 )
 
 __all__ = [
-    "DEFAULT_TECH_NODE_M", "DEFAULT_SQNR_DB", "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
+    "DEFAULT_CYCLE_PERIOD_S", "ADC_LAW_ALIASES",
     "GAIN_RANGE_RULES", "PIPELINES", "as_number", "as_int", "as_choice", "as_format",
-    "as_adc_law", "as_distribution", "as_normalization", "as_gain_reference", "as_array",
-    "as_int_array", "as_int_points", "as_terms", "as_enob", "as_optional_int",
+    "as_adc_law", "as_distribution", "as_normalization", "as_array",
+    "as_int_points", "as_terms", "as_enob", "as_optional_int",
 ]
 
 F64 = NDArray[np.float64]
 
-#: Technology node used when neither ``technology`` nor ``tech_node`` is given, m.
-DEFAULT_TECH_NODE_M = 28e-9
-#: End-to-end SQNR standard, dB (Rojkov et al.).
-DEFAULT_SQNR_DB = DEFAULTS.sqnr_target_db
 #: Clock period of the digital periphery when ``cycle_period`` is not given, s (1 GHz).
 DEFAULT_CYCLE_PERIOD_S = 1e-9
 #: Extra spellings of ADC laws: "survey" is the best-case envelope of the Murmann survey.
@@ -114,11 +108,6 @@ def as_normalization(value: Any) -> str:
     return as_choice("normalization", value, NORMALIZATIONS)
 
 
-def as_gain_reference(value: Any) -> str:
-    """A GR-MAC gain reference mode (``fixed``, ``vector_max``)."""
-    return as_choice("gain_reference", value, GAIN_REFERENCES)
-
-
 def _check_points(points: list[Any], check: Callable[[Any], float], low: float,
                   high: float, integral: bool = False) -> F64:
     """``check`` of every point, shape ``(len(points),)``.
@@ -149,15 +138,6 @@ def as_array(name: str, values: Any, low: float, high: float) -> F64:
     """1-D float array of ``values`` (scalar or sequence), each in ``[low, high]``."""
     raw = np.atleast_1d(np.asarray(values, dtype=object)).ravel()
     return _check_points(raw.tolist(), lambda v: as_number(name, v, low, high), low, high)
-
-
-def as_int_array(name: str, values: Any, low: int, high: int, n: int) -> F64:
-    """Integer-valued float array of shape ``(n,)`` from ``values`` (scalar or length n)."""
-    out = as_array(name, values, low, high)
-    frac = out != np.floor(out)
-    if np.any(frac):
-        raise ModelDomainError(name, float(out[frac][0]), f"an integer from {low} to {high}")
-    return np.broadcast_to(out, (n,)).astype(np.float64)
 
 
 def as_int_points(name: str, values: Any, low: int, high: int, default: int) -> int | F64:

@@ -113,10 +113,11 @@ class ExponentNormalizer(CostModel, ComponentModel):
         energy = {k: full(n, v) for k, v in energy.items()}
         energy["read"] = energy[read_of[stage]]
         area_tech = gate_area_technology(tech)
+        at_area = grmac_energy(op, d, area_tech, res.structure, res.options)
         if stage == "mac":
-            area = grmac_energy(op, d, area_tech, res.structure, res.options).terms["digital"]
+            area = at_area.terms["digital"]
         else:
-            area_det = grmac_energy(op, d, area_tech, res.structure, res.options).details
+            area_det = at_area.details
             area_pieces = digital_pieces(op, area_det, d, area_tech)
             area = (area_pieces["per_input"] if stage == "input" else
                     area_pieces["per_conversion"] + area_det["shift_add_energy_per_conversion_j"])
