@@ -356,7 +356,8 @@ def read_nodes(r: Reader, raw: Any, path: Path, line: int | None) -> Iterator[No
         yield read_node(r, entry, (*path, i), line)
 
 
-def walk_main_path(nodes: tuple[Node, ...]) -> Iterator[Node]:
+def walk_main_path(nodes: tuple[Node, ...]
+                   ) -> Iterator[MemoryNode | TollNode | ComputeNode | ContainerNode]:
     """Nodes on the main path (Fork branches left out), top first."""
     for node in nodes:
         if not isinstance(node, ForkNode):
