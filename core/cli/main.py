@@ -6,6 +6,13 @@ ends with one line, ``grcim: interrupted`` (exit 130) or ``grcim: terminated`` (
 never a traceback, even while the command modules are still being imported. A second
 signal during that clean-up is ignored. Forked worker processes (``paper --jobs``) die by
 the signal's default action instead.
+
+A handler that fires while Python runs a weakref callback, a ``__del__`` or a garbage
+collector callback cannot raise into the program: Python prints the exception as
+"Exception ignored in ..." and carries on, so the signal would be lost behind a traceback
+(seen: SIGINT during an import's weakref clean-up ended with exit 0 and that traceback).
+``sys.unraisablehook`` catches such an interrupt silently and raises it again a moment
+later from SIGALRM, outside the callback.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ if TYPE_CHECKING:
 # Command-group modules under grcim.cli, each defining register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = ("paper", "workload", "arch", "validate", "table", "plugins",
                                     "map", "compare", "sweep", "export")
+
+
+# Delay before an interrupt lost inside a callback is raised again (s): long enough for
+# the unraisable hook to return, short enough to feel immediate.
+REDELIVERY_DELAY_S = 0.01
+_ALARM: signal.Signals | None = getattr(signal, "SIGALRM", None)  # None on Windows
 
 
 class Terminated(BaseException):
@@ -85,11 +98,36 @@ def _install_handlers() -> dict[signal.Signals, _Handler]:
     try:
         for s in (signal.SIGINT, signal.SIGTERM):
             previous[s] = signal.signal(s, handler)
+        if _ALARM is not None:  # POSIX: redeliver interrupts lost in callbacks
+            previous[_ALARM] = signal.signal(signal.SIGALRM, signal.SIG_IGN)
     except ValueError:  # not the main thread
         for s, h in previous.items():
             signal.signal(s, h)
         return {}
+    if _ALARM in previous:
+        sys.unraisablehook = _redelivering_hook(sys.unraisablehook, owner)
     return previous
+
+
+def _redelivering_hook(default: Callable[[Any], object], owner: int) -> Callable[[Any], None]:
+    """An unraisable-exception hook that takes an interrupt raised inside a callback and
+    raises it again from SIGALRM shortly after; anything else goes to ``default``."""
+
+    def hook(unraisable: Any) -> None:
+        lost = unraisable.exc_value
+        if os.getpid() != owner or not isinstance(lost, KeyboardInterrupt | Terminated):
+            default(unraisable)
+            return
+
+        def again(signum: int, frame: FrameType | None) -> None:
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            raise type(lost)  # inside another callback, this hook catches it once more
+
+        signal.signal(signal.SIGALRM, again)
+        # Later than this hook's own return, which must not be where it fires.
+        signal.setitimer(signal.ITIMER_REAL, REDELIVERY_DELAY_S)
+
+    return hook
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -110,6 +148,7 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    previous_hook = sys.unraisablehook
     previous = _install_handlers()
     try:
         # Paths and texts echoed to the terminal may hold undecodable bytes (a file name
@@ -126,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("grcim: terminated", file=sys.stderr)
         return 143
     finally:
+        if _ALARM in previous:
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a pending redelivery: dropped
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
+        sys.unraisablehook = previous_hook
         for s, h in previous.items():
             signal.signal(s, h)
 

@@ -58,6 +58,30 @@ from grcim.cli.main import main
 sys.exit(main(["arch", "list"]))
 """
 
+PATCH_CALLBACK = """
+import os, signal, sys, time, weakref
+import grcim.cli.main as cli
+
+class Thing:
+    pass
+
+def in_callback(ref):
+    os.kill(os.getpid(), signal.{sig})
+    for _ in range(100_000):  # the handler runs here, inside the weakref callback
+        pass
+
+def run(argv):
+    thing = Thing()
+    ref = weakref.ref(thing, in_callback)
+    del thing                                 # the callback runs now
+    time.sleep(5)                             # the interrupt must arrive here
+    print("finished")
+    return 0
+
+cli._run = run
+sys.exit(cli.main([]))
+"""
+
 EXPECTED = {"SIGTERM": (143, "grcim: terminated"), "SIGINT": (130, "grcim: interrupted")}
 
 
@@ -90,6 +114,15 @@ def test_signal_during_imports_is_one_line(tmp_path: Path, sig: str) -> None:
     code, line = EXPECTED[sig]
     assert proc.returncode == code, proc.stderr
     assert proc.stderr.strip() == line and proc.stdout == ""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_signal_inside_a_weakref_callback_is_not_lost(tmp_path: Path, sig: str) -> None:
+    # CI: SIGINT during an import's weakref clean-up printed "Exception ignored ...
+    # KeyboardInterrupt" with its traceback, and the run went on to exit 0
+    proc = run_script(PATCH_CALLBACK.replace("{sig}", sig), tmp_path)
+    code, line = EXPECTED[sig]
+    assert (proc.returncode, proc.stderr.strip(), proc.stdout) == (code, line, "")
 
 
 def test_real_sigterm_mid_run_leaves_whole_outputs_or_none(tmp_path: Path) -> None:
