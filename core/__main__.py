@@ -1,3 +1,3 @@
-from grcim.cli.main import main
+from grcim.cli.main import command
 
-raise SystemExit(main())
+command()

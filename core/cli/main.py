@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     import argparse
@@ -50,7 +50,6 @@ class Terminated(BaseException):
 
 def _one_line_parser() -> type[argparse.ArgumentParser]:
     import argparse
-    from typing import NoReturn
 
     class OneLineParser(argparse.ArgumentParser):
         """argparse parser whose usage errors are a single line and exit 2."""
@@ -147,7 +146,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:
+    """Run one command; ``last``: the process exits right after, so a signal arriving
+    then is ignored rather than handed back to Python's default (a shutdown traceback)."""
     previous_hook = sys.unraisablehook
     previous = _install_handlers()
     try:
@@ -170,8 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.setitimer(signal.ITIMER_REAL, 0.0)
         sys.unraisablehook = previous_hook
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_IGN if last else h)
+
+
+def command() -> NoReturn:
+    """The ``grcim`` console script."""
+    raise SystemExit(main(last=True))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    command()

@@ -82,6 +82,16 @@ cli._run = run
 sys.exit(cli.main([]))
 """
 
+PATCH_AFTER_MAIN = """
+import os, signal, sys, time
+import grcim.cli.main as cli
+
+code = cli.main(["arch", "list"], last=True)
+os.kill(os.getpid(), signal.{sig})            # after the command, before the process ends
+time.sleep(0.5)
+sys.exit(code)
+"""
+
 EXPECTED = {"SIGTERM": (143, "grcim: terminated"), "SIGINT": (130, "grcim: interrupted")}
 
 
@@ -123,6 +133,15 @@ def test_signal_inside_a_weakref_callback_is_not_lost(tmp_path: Path, sig: str) 
     proc = run_script(PATCH_CALLBACK.replace("{sig}", sig), tmp_path)
     code, line = EXPECTED[sig]
     assert (proc.returncode, proc.stderr.strip(), proc.stdout) == (code, line, "")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_signal_after_the_last_command_is_ignored(tmp_path: Path, sig: str) -> None:
+    # the console script's signal handlers used to go back to Python's: a Ctrl-C during
+    # shutdown gave a KeyboardInterrupt traceback after complete outputs
+    proc = run_script(PATCH_AFTER_MAIN.replace("{sig}", sig), tmp_path)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert "edge_conventional" in proc.stdout
 
 
 def test_real_sigterm_mid_run_leaves_whole_outputs_or_none(tmp_path: Path) -> None:
