@@ -26,12 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.physics.formats import calibrated_int_scale, quantize
+from grcim.physics.formats import calibrated_int_scale
 from grcim.physics.sqnr import make_operands, oracle_adc_sqnr_db
 
-__all__ = ["IntegerPoint", "integer_point", "combine_db"]
+__all__ = ["IntegerPoint", "integer_point", "integer_operands", "combine_db"]
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 #: ADC resolutions tabulated for the full-conversion SQNR (interpolated between), bits.
 _ADC_GRID = np.arange(1.0, 24.01, 0.25)
 
@@ -72,11 +73,29 @@ class IntegerPoint:
         return np.interp(full_bits, self.adc_grid_bits, self.adc_sqnr_db)
 
 
-def _operand(v: F64, bits: int) -> tuple[F64, float, float]:
-    fmt = f"int{bits}"
-    s = calibrated_int_scale(v, fmt)
-    q = quantize(v / s, fmt) * s
-    clip = s * (2 ** (bits - 1) - 1)
+@functools.lru_cache(maxsize=64)
+def integer_operands(distribution: str, input_bits: int, weight_bits: int, n_rows: int,
+                     n_samples: int = 3000, seed: int = 0
+                     ) -> tuple[tuple[F64, I64, float], tuple[F64, I64, float]]:
+    """``(values, codes, scale)`` of the inputs and of the weights of an ensemble, each the
+    calibrated per-tensor integer quantization of its declared width
+    (:func:`grcim.physics.formats.calibrated_int_scale`), ``values ~ scale * codes``, shapes
+    ``(n_samples, n_rows)``. Shared by this module and the bit-sliced conversions
+    (``grcim.physics.slicing_point``), which need the same codes; read-only arrays."""
+    x, w = make_operands(distribution, n_rows, n_samples, seed)
+    out = []
+    for v, bits in ((x, int(input_bits)), (w, int(weight_bits))):
+        s = calibrated_int_scale(v, f"int{bits}")
+        top = 2 ** (bits - 1) - 1
+        codes = np.clip(np.rint(v / s), -top, top).astype(np.int64)
+        v.flags.writeable = codes.flags.writeable = False
+        out.append((v, codes, s))
+    return out[0], out[1]
+
+
+def _operand(v: F64, codes: I64, scale: float, bits: int) -> tuple[F64, float, float]:
+    q = codes * scale
+    clip = scale * (2 ** (bits - 1) - 1)
     sqnr = 10.0 * np.log10(float(np.mean(v**2)) / float(np.mean((q - v) ** 2)))
     return q, float(sqnr), float(np.mean(v**2)) / clip**2
 
@@ -85,9 +104,9 @@ def _operand(v: F64, bits: int) -> tuple[F64, float, float]:
 def integer_point(distribution: str, input_bits: int, weight_bits: int, n_rows: int,
                   n_samples: int = 3000, seed: int = 0) -> IntegerPoint:
     """Operand, utilization and ADC figures of ``input_bits`` x ``weight_bits`` integers."""
-    x, w = make_operands(distribution, n_rows, n_samples, seed)
-    qx, sx, ux = _operand(x, int(input_bits))
-    qw, sw, uw = _operand(w, int(weight_bits))
+    ops = integer_operands(distribution, input_bits, weight_bits, n_rows, n_samples, seed)
+    qx, sx, ux = _operand(*ops[0], int(input_bits))
+    qw, sw, uw = _operand(*ops[1], int(weight_bits))
     y = np.einsum("...n,...n->...", qx, qw)
     adc = tuple(float(oracle_adc_sqnr_db(y, b)) for b in _ADC_GRID)
     return IntegerPoint(int(input_bits), int(weight_bits), sx, sw, ux * uw,

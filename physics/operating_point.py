@@ -248,6 +248,26 @@ def _conventional(x: F64, w: F64, share: float,
     return adc, bx, bw, float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
 
 
+def block_row_exponents(w: F64, ens: Ensemble, **dist_params: float) -> I64:
+    """``row`` normalization's exponent of each weight's row block, shape of ``w``.
+
+    The row shares one exponent among ``weight_block`` weights: the larger of the weight's
+    own and that of its ``weight_block - 1`` neighbours, whose blocks are drawn from a pool
+    of ``ROW_POOL`` rows of the same ensemble. A neighbour block that rounded to all zeros
+    has no exponent (it cannot raise the row's), so the weight keeps its own.
+    """
+    own = row_exponents(w[..., None])
+    if ens.weight_block <= 1:
+        return own
+    _, pool = make_operands(ens.distribution, int(ens.weight_block) - 1, ROW_POOL,
+                            int(ens.seed) + 1, ens.input_format, ens.weight_format,
+                            weight_distribution=None, **dist_params)
+    pick = np.random.default_rng(int(ens.seed) + 2).integers(0, ROW_POOL, size=w.shape)
+    pool_exp = row_exponents(pool[:, None, :])[:, 0]
+    return np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0, pool_exp[pick],
+                                    own))
+
+
 def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
                            ) -> OperatingPoint:
     """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
@@ -266,21 +286,8 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
     y = np.einsum("...n,...n->...", x, w)
     conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
     # GR-MAC
-    f_row: I64 | None = None
-    if normalization == "row":
-        # the other weight_block - 1 weights of each row: the row exponent is the larger of
-        # the weight's own and theirs; their maxima are drawn from a pool of rows
-        _, pool = make_operands(distribution, max(weight_block - 1, 1), ROW_POOL, seed + 1,
-                                input_format, weight_format, weight_distribution=None,
-                                **dist_params)
-        pool_exp = row_exponents(pool[:, None, :])[:, 0] if weight_block > 1 else None
-        own = row_exponents(w[..., None])
-        if pool_exp is None:
-            f_row = own
-        else:
-            pick = np.random.default_rng(seed + 2).integers(0, ROW_POOL, size=w.shape)
-            f_row = np.maximum(own, np.where(np.abs(pool).max(axis=-1)[pick] > 0,
-                                             pool_exp[pick], own))
+    f_row = (block_row_exponents(w, ens, **dist_params) if normalization == "row"
+             else None)
     g = n_rows if normalization == "int" else 1
     cfg = GRMACConfig(normalization=normalization, block_rows=g,  # type: ignore[arg-type]
                       gain_reference=gain_reference)  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from grcim.errors import ModelDomainError
 from grcim.physics.pipelines import GRMACConfig
 from grcim.physics.pipelines.conventional import vector_top
-from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes, row_exponents
+from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes
 from grcim.physics.pipelines.stages import normalizing_shift
 from grcim.physics.settings import Ensemble
 from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_bits
@@ -48,8 +48,6 @@ from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_b
 if TYPE_CHECKING:  # imported where used (they import this module's neighbours)
     from grcim.physics.energy.macro import MacroStructure
     from grcim.physics.operating_point import OperatingPoint
-
-ROW_POOL = 8192  # rows drawn for the neighbours of a weight row (as operating_point.ROW_POOL)
 
 __all__ = ["Slices", "conventional_slices", "integer_slices", "sliced_sqnr_db",
            "sliced_adc_bits", "grmac_slice_bits", "structure_slice_bits"]
@@ -161,29 +159,22 @@ def integer_slices(distribution: str, input_bits: int, weight_bits: int, n_rows:
                    dac_bits: int, n_input_slices: int, cell_bits: int,
                    converted_slices: int, seed: int = 0) -> Slices:
     """Slice sums of calibrated integer operands of the declared widths."""
-    from grcim.physics.formats import calibrated_int_scale
+    from grcim.physics.integer_point import integer_operands
 
-    x, w = make_operands(distribution, n_rows, SLICE_SAMPLES, seed)
-    codes = []
-    for v, b in ((x, input_bits), (w, weight_bits)):
-        s = calibrated_int_scale(v, f"int{b}")
-        top = 2 ** (b - 1) - 1
-        codes.append(np.clip(np.rint(v / s), -top, top).astype(np.int64))
+    (_, cx, _), (_, cw_codes, _) = integer_operands(distribution, input_bits, weight_bits,
+                                                    n_rows, SLICE_SAMPLES, seed)
     mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,
                                     cell_bits, converted_slices)
-    return Slices(codes[0], codes[1], dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
+    return Slices(cx, cw_codes, dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
 
 
 def _row_exponents(ens: Ensemble, w: F64) -> I64 | None:
-    """``row`` normalization's row exponents: the larger of the weight's own and its block
-    neighbours' (drawn from a pool of rows, as the operating point does); else None."""
+    """``row`` normalization's row exponents, as the operating point draws them; else None."""
+    from grcim.physics.operating_point import block_row_exponents
+
     if ens.normalization != "row" or ens.weight_block <= 1:
         return None
-    _, pool = make_operands(ens.distribution, ens.weight_block - 1, ROW_POOL,
-                            ens.seed + 1, ens.input_format, ens.weight_format)
-    pick = np.random.default_rng(ens.seed + 2).integers(0, ROW_POOL, size=w.shape)
-    return np.maximum(row_exponents(w[..., None]),
-                      row_exponents(pool[:, None, :])[:, 0][pick])
+    return block_row_exponents(w, ens)
 
 
 @functools.lru_cache(maxsize=256)

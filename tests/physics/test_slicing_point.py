@@ -92,3 +92,25 @@ def test_slice_bits_follow_the_formula_in_normalized_units(normalization: str,
 def test_one_converted_slice_keeps_the_normalized_bits() -> None:
     ens = Ensemble(normalization="int")
     assert grmac_slice_bits(ens, 6.0, 5, 5, 1, 0) == 6.0
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e3])
+def test_a_zero_neighbour_block_does_not_raise_the_row_exponent(monkeypatch, scale: float
+                                                                ) -> None:
+    # the slicing's own draw once gave an all-zero neighbour block the exponent 0, above a
+    # small weight's own (fp4 gaussian, weight_block 2: 4.858 -> 4.844 bits per conversion)
+    import grcim.physics.operating_point as op
+
+    ens = Ensemble(weight_block=2, weight_format="fp4_e2m1")
+    _, w = _operands(n=200)
+    real = op.make_operands
+
+    def neighbours(dist: str, n: int, samples: int, *args, **kw):  # type: ignore[no-untyped-def]
+        x, pool = real(dist, n, samples, *args, **kw)
+        return x, np.full_like(pool, scale)  # every neighbour block 0, or all above w
+
+    monkeypatch.setattr(op, "make_operands", neighbours)
+    got = _row_exponents(ens, w)
+    own = np.frexp(np.abs(w))[1] - 1
+    expected = np.where(w != 0, own, 0) if scale == 0.0 else np.full_like(own, 9)
+    assert got is not None and np.array_equal(got, expected)
