@@ -94,7 +94,7 @@ def integer_operands(distribution: str, input_bits: int, weight_bits: int, n_row
 
 
 def _operand(v: F64, codes: I64, scale: float, bits: int) -> tuple[F64, float, float]:
-    q = codes * scale
+    q = codes.astype(np.float64) * np.float64(scale)
     clip = scale * (2 ** (bits - 1) - 1)
     sqnr = 10.0 * np.log10(float(np.mean(v**2)) / float(np.mean((q - v) ** 2)))
     return q, float(sqnr), float(np.mean(v**2)) / clip**2

@@ -78,6 +78,7 @@ from grcim.physics.technology import Technology
 __all__ = [
     "EnergyBreakdown", "conventional_energy", "grmac_energy", "integer_energy",
     "grmac_digital_pieces", "EnergyOptions", "DEFAULT_STRUCTURE", "integer_adc_bits",
+    "adc_bits_per_conversion",
     "input_drive_energy_j", "delivered_snr_db", "summing_node_sees_scale",
 ]
 
@@ -283,6 +284,44 @@ def _thermal_snr(op: OperatingPoint, scale: F64) -> F64:
     return op.thermal_snr_db + grow
 
 
+def _conventional_slicing(op: OperatingPoint, d: F64, structure: MacroStructure
+                          ) -> tuple[Slicing, F64]:
+    """Slicing of the aligned operands, and the octaves the global grid grows by."""
+    grow = 0.0 * d if op.alignment == "vector_max" else d
+    need_x = op.conv_input_bits + grow
+    need_w = np.full_like(d, op.conv_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "aligned input")
+    check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    return sl, grow
+
+
+def _grmac_slicing(op: OperatingPoint, d: F64, structure: MacroStructure) -> Slicing:
+    """Slicing of the GR-MAC's normalized input mantissas and stored weights."""
+    need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
+    sl = resolve_slicing(structure, need_x, need_w)
+    check_width("input_bits", sl.input_bits, need_x, "input mantissa")
+    check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    return sl
+
+
+def adc_bits_per_conversion(
+    pipeline: str, op: OperatingPoint, dynamic_range_bits: ArrayLike,
+    structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
+) -> F64:
+    """The ADC bits per conversion :func:`conventional_energy` (``pipeline``
+    ``"conventional"``) or :func:`grmac_energy` (``"grmac"``) prices, without pricing the
+    macro: what an ``auto`` ADC resolves to, and the floor a declared one must meet."""
+    d = _grid(dynamic_range_bits)
+    if pipeline == "conventional":
+        sl, grow = _conventional_slicing(op, d, structure)
+        return _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
+    if pipeline == "grmac":
+        sl = _grmac_slicing(op, d, structure)
+        return _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
+    raise ModelDomainError("pipeline", pipeline, "conventional or grmac")
+
+
 def conventional_energy(
     op: OperatingPoint, dynamic_range_bits: ArrayLike, tech: Technology,
     structure: MacroStructure = DEFAULT_STRUCTURE, opts: EnergyOptions = EnergyOptions(),
@@ -291,12 +330,7 @@ def conventional_energy(
     check_law(opts.adc_law)
     d = _grid(dynamic_range_bits)
     vector = op.alignment == "vector_max"
-    grow = 0.0 * d if vector else d
-    need_x = op.conv_input_bits + grow
-    need_w = np.full_like(d, op.conv_weight_bits)
-    sl = resolve_slicing(structure, need_x, need_w)
-    check_width("input_bits", sl.input_bits, need_x, "aligned input")
-    check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    sl, grow = _conventional_slicing(op, d, structure)
     adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
     terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
                              op.conv_utilization, tech, opts, structure)
@@ -332,10 +366,7 @@ def grmac_energy(
     snr = _thermal_snr(op, d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
-    need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
-    sl = resolve_slicing(structure, need_x, need_w)
-    check_width("input_bits", sl.input_bits, need_x, "input mantissa")
-    check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    sl = _grmac_slicing(op, d, structure)
     adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
     terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
     # row and int: the stage sits in the row driver or block periphery, outside the cells;

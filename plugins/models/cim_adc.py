@@ -31,7 +31,7 @@ from grcim.plugins.models.ensemble import (
     analog_rate,
     dynamic_range,
     is_auto,
-    macro_breakdown,
+    macro_adc_bits,
 )
 
 __all__ = ["CIMADC"]
@@ -44,7 +44,7 @@ class CIMADC(TollModel, ComponentModel):
     walden, envelope) serve any ENOB from 0.5 to 32 bits; the ``hwcomponents`` law is flat
     below 4 bits and is evaluated at this ADC's own rate (``throughput / n_adcs``).
     ``n_bits="auto"`` takes the bits of one conversion from the same per-MAC breakdown the
-    MAC models price (``grcim.plugins.models.ensemble.macro_breakdown``): the pipeline's
+    MAC models price (``grcim.plugins.models.ensemble.macro_adc_bits``): the pipeline's
     operating point, the slicing (a sliced conversion needs fewer bits than a full one,
     never more than the lossless resolution of a slice's column sum) and the standard.
 
@@ -120,5 +120,4 @@ def _enob(attrs: dict[str, Any], n: int, tech: Any) -> np.ndarray:
                                f"pipeline = {' | '.join(PIPELINES)}")
     pipeline = as_choice("pipeline", attrs["pipeline"], PIPELINES)
     d = dynamic_range(attrs, n)
-    res = macro_breakdown({**attrs, "adc_bits": None}, pipeline, d, tech)
-    return full(n, res.breakdown.details["adc_bits"])
+    return full(n, macro_adc_bits(attrs, pipeline, d, tech))

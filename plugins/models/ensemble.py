@@ -23,6 +23,7 @@ from grcim.physics.energy.macro import DAC_KINDS, MacroStructure
 from grcim.physics.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
+    adc_bits_per_conversion,
     conventional_energy,
     grmac_energy,
     integer_adc_bits,
@@ -182,6 +183,38 @@ class MacroResult:
         self.options, self.delivered_sqnr_db = options, delivered_sqnr_db
 
 
+def _automatic(opts: EnergyOptions, ens: Ensemble, op: OperatingPoint, st: MacroStructure,
+               pipeline: str, int_widths: tuple[int, int] | None = None) -> EnergyOptions:
+    """``opts`` with an automatic ADC: sliced conversions get their resolution from the
+    Monte Carlo of the slice sums."""
+    return replace(opts, adc_bits=None,
+                   slice_adc_bits=structure_slice_bits(ens, op, st, pipeline, int_widths))
+
+
+def _int_widths(attrs: dict[str, Any]) -> tuple[int, int]:
+    return (_int_width(attrs, "input_bits", "input_format"),
+            _int_width(attrs, "weight_bits", "weight_format"))
+
+
+def macro_adc_bits(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technology
+                   ) -> F64:
+    """ADC bits per conversion that an automatic ADC of the macro the attributes describe
+    resolves to, at each dynamic range ``d`` (what :func:`macro_breakdown` prices with
+    ``adc_bits: auto``), without pricing the macro."""
+    pipeline = as_choice("pipeline", pipeline, PIPELINES)
+    st = structure_of(attrs)
+    opts = options_of(attrs, tech)
+    ens = ensemble_of(attrs, pipeline)
+    op = operating_point(ens)
+    if pipeline in ("conventional", "grmac"):
+        return adc_bits_per_conversion(pipeline, op, d, st, _automatic(opts, ens, op, st,
+                                                                       pipeline))
+    bx, bw = _int_widths(attrs)
+    bits, _ = integer_adc_bits(op, [bx], [bw], st, _automatic(opts, ens, op, st, "int",
+                                                              (bx, bw)))
+    return np.broadcast_to(bits, d.shape).astype(np.float64)
+
+
 def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technology,
                     n_cols: int | F64 | None = None) -> MacroResult:
     """Per-MAC energy breakdown of the macro the attributes describe (module docstring);
@@ -193,11 +226,9 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technolo
     op = operating_point(ens)
     if pipeline in ("conventional", "grmac"):
         energy = conventional_energy if pipeline == "conventional" else grmac_energy
-        # sliced conversions: their resolution from the Monte Carlo of the slice sums
-        auto = replace(opts, adc_bits=None,
-                       slice_adc_bits=structure_slice_bits(ens, op, st, pipeline))
+        auto = _automatic(opts, ens, op, st, pipeline)
         if opts.adc_bits is not None:
-            need = float(np.max(energy(op, d, tech, st, auto).details["adc_bits"]))
+            need = float(np.max(adc_bits_per_conversion(pipeline, op, d, st, auto)))
             if opts.adc_bits < need - 1e-6:
                 raise ModelDomainError(
                     "adc_bits", opts.adc_bits, f"at least {need:.2f} bits per conversion for "
@@ -211,11 +242,10 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technolo
                                       if ens.noise_standard == "total" else 0.0)
         delivered = combine_db(np.full_like(d, quant), bd.details["thermal_snr_db"])
         return MacroResult(bd, op, st, opts, delivered)
-    bx = _int_width(attrs, "input_bits", "input_format")
-    bw = _int_width(attrs, "weight_bits", "weight_format")
+    bx, bw = _int_widths(attrs)
     ip = integer_point(ens.distribution, bx, bw, ens.n_rows)
     if opts.adc_bits is None:
-        opts = replace(opts, slice_adc_bits=structure_slice_bits(ens, op, st, "int", (bx, bw)))
+        opts = _automatic(opts, ens, op, st, "int", (bx, bw))
     # the ADC bits per conversion do not depend on the cells: found first; a sliced ADC's
     # SQNR from the Monte Carlo of the slice sums, a whole-sum ADC's from the oracle table
     adc_bits, sl = integer_adc_bits(op, [bx], [bw], st, opts)
