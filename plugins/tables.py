@@ -80,6 +80,9 @@ class ComponentTable:
         Macro-level figures the model reports besides costs (``adc_energy_share``,
         ``adc_bits``, ``conversions_per_mac``, ``delivered_sqnr_db``,
         ``cell_capacitance_f``), empty for models without them.
+    terms_j : dict[str, ndarray]
+        A MAC model's energy per ``compute`` of each breakdown term, J (not printed; empty
+        for other models).
     """
 
     component: str
@@ -92,6 +95,7 @@ class ComponentTable:
     latency_s: F64
     throughput_hz: F64
     info: dict[str, F64] = field(default_factory=dict)
+    terms_j: dict[str, F64] = field(default_factory=dict)
 
     @property
     def n_points(self) -> int:
@@ -200,6 +204,7 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
     columns: dict[str, F64] = {}
     energy: dict[str, F64] = {}
     info: dict[str, F64] = {}
+    terms: dict[str, F64] = {}
     for combo, points in _groups(index, shape, grouped):
         attrs = dict(base)
         for i, j in zip(grouped, combo, strict=True):
@@ -214,6 +219,8 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
             _column(columns, col, n)[points] = getattr(costs, col)
         for key, values in costs.info.items():
             _column(info, key, n, np.nan)[points] = values
+        for key, values in costs.terms_j.items():
+            _column(terms, key, n, np.nan)[points] = values
     if actions:
         unknown = [a for a in actions if a not in energy]
         if unknown:
@@ -223,4 +230,4 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
     swept = {k: objects[k][index[i]].tolist() for i, k in enumerate(keys)}
     return ComponentTable(name, model, base, swept, energy, columns["area_m2"],
                           columns["leak_power_w"], columns["latency_s"],
-                          columns["throughput_hz"], info)
+                          columns["throughput_hz"], info, terms)

@@ -177,15 +177,6 @@ def _map_row(ctx: Context, chip: Arch, case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _terms(component_class: str) -> tuple[str, ...]:
-    from grcim.plugins.models.conventional_fp_mac import CONVENTIONAL_TERMS
-    from grcim.plugins.models.gr_mac import GRMAC_TERMS
-    from grcim.plugins.models.int_cim_mac import INT_TERMS
-
-    return {"gr_mac": GRMAC_TERMS, "conventional_fp_mac": CONVENTIONAL_TERMS,
-            "int_cim_mac": INT_TERMS}.get(component_class, ())
-
-
 def _model_attrs(arch: Arch, node: Any, model: type[CostModel]) -> dict[str, Any]:
     attrs = {**arch.component_attributes, **node.extra_attributes_for_component_model}
     defaults = model.attribute_defaults()
@@ -199,9 +190,7 @@ def _physics_row(arch: Arch) -> dict[str, Any]:
     model = find_model(str(compute.component_class))
     fixed = _model_attrs(arch, compute, model)
     table = build_table(model, fixed={**fixed, "include_terms": "all"}, actions=["compute"])
-    terms = {t: float(build_table(model, fixed={**fixed, "include_terms": t},
-                                  actions=["compute"]).energy_j["compute"][0])
-             for t in _terms(str(compute.component_class))}
+    terms = {t: float(e[0]) for t, e in table.terms_j.items()}
     return {"energy_per_mac_j": float(table.energy_j["compute"][0]),
             "mac_area_m2": float(table.area_m2[0]), "adc_enob_bits": _adc_bits(arch),
             "breakdown_json": json.dumps(terms, sort_keys=True)}

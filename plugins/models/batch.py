@@ -59,6 +59,10 @@ class BatchCosts:
         What else a macro-level model reports at each point (dimensionless or named by
         unit suffix): ``adc_energy_share``, ``adc_bits``, ``conversions_per_mac``,
         ``delivered_sqnr_db``, ... (``grcim table`` prints them as extra columns).
+    terms_j : dict[str, ndarray]
+        A MAC model's energy per ``compute`` of each term of its breakdown, J: what
+        ``include_terms`` set to that term alone returns (empty for other models). Lets a
+        caller read the breakdown from one evaluation instead of one per term.
     """
 
     energy_j: dict[str, F64]
@@ -67,6 +71,7 @@ class BatchCosts:
     latency_s: F64
     throughput_hz: F64
     info: dict[str, F64] = field(default_factory=dict)
+    terms_j: dict[str, F64] = field(default_factory=dict)
 
     def scaled(self, node: NodeMap) -> BatchCosts:
         """Costs at ``node.target_node_m`` (energy, area and leakage scaled)."""
@@ -75,7 +80,8 @@ class BatchCosts:
         return BatchCosts({a: e * node.energy_scale for a, e in self.energy_j.items()},
                           self.area_m2 * node.area_scale,
                           self.leak_power_w * node.leak_power_scale,
-                          self.latency_s, self.throughput_hz, info)
+                          self.latency_s, self.throughput_hz, info,
+                          {t: e * node.energy_scale for t, e in self.terms_j.items()})
 
 
 def full(n: int, value: Any) -> F64:

@@ -334,5 +334,5 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
             "delivered_sqnr_db": full(n, res.delivered_sqnr_db)}
     costs = BatchCosts({"compute": energy}, sum_terms(areas, terms, n),
                        leakage_power_w(active, rate), full(n, step_latency_s(rate)),
-                       full(n, rate), info)
+                       full(n, rate), info, {t: sum_terms(bd.terms, (t,), n) for t in terms})
     return costs, node
