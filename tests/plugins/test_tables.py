@@ -7,6 +7,7 @@ models, one query per sampled row (an independent path from the vectorized table
 from __future__ import annotations
 
 import hwcomponents
+import numpy as np
 import pytest
 
 from grcim.errors import ModelDomainError
@@ -103,3 +104,20 @@ def test_actions_filter_and_names() -> None:
 def test_bad_input_names_the_attribute(call, match: str) -> None:
     with pytest.raises(ModelDomainError, match=match):
         call()
+
+
+@pytest.mark.parametrize("component,fixed", [
+    ("gr_mac", {"dynamic_range_bits": 3.0}),
+    ("conventional_fp_mac", {"technology": "65nm"}),
+    ("int_cim_mac", {"input_bits": 4, "weight_bits": 8, "tech_node": "22nm"}),
+])
+def test_terms_are_what_each_include_terms_query_returns(component: str, fixed: dict) -> None:
+    table = build_table(component, fixed=fixed, sweep={"n_rows": [32, 64]})
+    assert table.terms_j, "a MAC model reports its breakdown"
+    for term, energy in table.terms_j.items():
+        alone = build_table(component, fixed={**fixed, "include_terms": term},
+                            sweep={"n_rows": [32, 64]})
+        np.testing.assert_allclose(energy, alone.energy_j["compute"], rtol=1e-12)
+    np.testing.assert_allclose(sum(table.terms_j.values()), table.energy_j["compute"],
+                               rtol=1e-9)
+    assert not build_table("grcim_adc", fixed={"n_bits": 6}).terms_j
