@@ -25,11 +25,9 @@ kept.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -118,27 +116,17 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@functools.lru_cache(maxsize=8)
-def _models_path(text: str | None) -> str | None:
-    """A file holding ``text`` on this machine (workers may not see the client's files)."""
-    if text is None:
-        return None
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    path = os.path.join(tempfile.gettempdir(), f"grcim-sweep-models-{digest}.yaml")
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    return path
-
-
 @functools.lru_cache(maxsize=64)
-def _graph(models_path: str | None, model: str, phase: str, batch: int, tokens: int | None,
+def _graph(models_text: str | None, model: str, phase: str, batch: int, tokens: int | None,
            context: int | None, weight_bits: int, act_bits: int) -> Any:
     from grcim.workloads import build_graph, load_model_configs
+    from grcim.workloads.config import model_configs_from_text
 
-    config = load_model_configs(models_path)[model]
+    # the models file travels as text (a worker may not see the client's files); the
+    # client has validated it, so the source named in an error is only a label
+    configs = (load_model_configs() if models_text is None
+               else model_configs_from_text(models_text, "the sweep's models file"))
+    config = configs[model]
     return build_graph(config, phase, batch=batch, tokens=tokens,  # type: ignore[arg-type]
                        context=context, weight_bits=weight_bits, act_bits=act_bits,
                        kv_bits=act_bits)
@@ -156,7 +144,7 @@ def _map_row(ctx: Context, chip: Arch, case: dict[str, Any]) -> dict[str, Any]:
 
     if chip.chip is None:
         raise MappingError(f"arch {chip.name!r} is a macro file; mapping needs a chip")
-    graph = _graph(_models_path(ctx.models_text), case["model"], case["phase"], case["batch"],
+    graph = _graph(ctx.models_text, case["model"], case["phase"], case["batch"],
                    case["tokens"], case["context"],
                    chip.macro.format_info("weight_format").bits,
                    chip.macro.format_info("input_format").bits)

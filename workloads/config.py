@@ -261,6 +261,12 @@ def load_model_configs(path: str | os.PathLike[str] | None = None) -> dict[str, 
     return _load(path)[0]
 
 
+def model_configs_from_text(text: str, source: str) -> dict[str, ModelConfig]:
+    """:func:`load_model_configs` of a models file's ``text`` (errors name ``source``):
+    for a worker that received the text rather than a path it may not see."""
+    return _parse(load_yaml_text(text, source), source)[0]
+
+
 def default_model_name(path: str | os.PathLike[str] | None = None) -> str:
     """Model named by the file's ``default`` key, else its first model."""
     configs, default = _load(path)
