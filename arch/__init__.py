@@ -8,8 +8,10 @@ Rules of this subpackage: it imports only the grcim core (``grcim.errors``, ``ya
 each an AccelForge arch file (see ``docs/arch.md``).
 
 Modules: ``formats`` (format names), ``cim`` (macro), ``chip`` (SRAM, DRAM, vector unit),
-``nodes`` (AccelForge node tree), ``variables`` (the ``arch.variables`` key table),
-``fields`` and ``quoting`` (reading values), ``spec`` (:class:`Arch`), ``loader``.
+``nodes`` (AccelForge node tree), ``roles`` (which node is the DRAM, the vector unit, ...;
+shared by the node check ``consistency`` and the mapper), ``variables`` (the
+``arch.variables`` key table), ``fields`` and ``quoting`` (reading values), ``spec``
+(:class:`Arch`), ``loader``.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ an expression of its variable, so both engines see one number; a file that write
 different literal in a node would have grcim silently ignore it. grcim therefore refuses a
 node value that disagrees with its variable (docs/arch.md, "Node values and variables").
 
-Roles follow the mapper (:mod:`grcim.mapper.components`): on the main path, the first
+Roles come from :func:`grcim.arch.roles.derive_roles`, which the mapper
+(:mod:`grcim.mapper.components`) binds its components with too, so the node checked against
+a role's variables is the node the mapper prices in that role: on the main path, the first
 ``!Memory`` above every spatial fanout is the DRAM, the second the global SRAM; the first
 ``!Memory`` below the fanouts holds one weight's cells; the first ``!Compute`` in a
-``!Fork`` is the vector unit.
+``!Fork`` (nested ``!Fork`` included) is the vector unit.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from typing import Any
 
 from grcim.arch.chip import ChipSpec
 from grcim.arch.fields import Reader
-from grcim.arch.nodes import ComputeNode, ForkNode, MemoryNode, Node, walk_all
+from grcim.arch.nodes import ComputeNode, MemoryNode, Node
 from grcim.arch.quoting import Path
+from grcim.arch.roles import Placed, derive_roles
 
 __all__ = ["check_chip_nodes", "REL_TOL"]
 
@@ -41,39 +44,17 @@ class _Placed:
     raw: Any
 
 
-def _main_memories(nodes: tuple[Node, ...], raw: Any, path: Path
-                   ) -> tuple[list[_Placed], _Placed | None]:
-    """Memories above every spatial fanout, and the first memory below them."""
-    above: list[_Placed] = []
-    below = None
-    fanouts = 0
-    for i, node in enumerate(nodes):
-        if isinstance(node, ForkNode):
-            continue
-        entry = raw[i] if isinstance(raw, list) and i < len(raw) else None
-        if isinstance(node, MemoryNode):
-            placed = _Placed(node, (*path, i), entry)
-            if fanouts == 0:
-                above.append(placed)
-            elif below is None:
-                below = placed
-        fanouts += len(getattr(node, "spatial", ()))
-    return above, below
-
-
-def _vector(nodes: tuple[Node, ...], raw: Any, path: Path) -> _Placed | None:
-    for i, node in enumerate(nodes):
-        if not isinstance(node, ForkNode):
-            continue
-        entry = raw[i] if isinstance(raw, list) and i < len(raw) else None
-        branch = entry.get("nodes") if isinstance(entry, dict) else None
-        for j, sub in enumerate(node.nodes):
-            if isinstance(sub, ComputeNode):
-                sub_raw = branch[j] if isinstance(branch, list) and j < len(branch) else None
-                return _Placed(sub, (*path, i, "nodes", j), sub_raw)
-            if any(isinstance(n, ComputeNode) for n in walk_all((sub,))):
-                return None  # nested deeper than grcim's mapper looks: not the vector unit
-    return None
+def _placed(role: Placed, raw: Any, path: Path) -> _Placed:
+    """A node in its role with its key path from the top and its YAML mapping (for lines)."""
+    entry = raw
+    for key in role.path:  # walk the same path through the YAML lists and mappings
+        if isinstance(key, int):
+            entry = entry[key] if isinstance(entry, list) and key < len(entry) else None
+        else:
+            entry = entry.get(key) if isinstance(entry, dict) else None
+    node = role.node
+    assert isinstance(node, MemoryNode | ComputeNode)  # the roles checked here hold no toll
+    return _Placed(node, (*path, *role.path), entry)
 
 
 def _close(a: float, b: float) -> bool:
@@ -189,7 +170,9 @@ def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpe
         and that variable's value.
     """
     c = _Checker(r, line)
-    above, cells = _main_memories(nodes, raw, path)
+    roles = derive_roles(nodes)
+    above = [_placed(m, raw, path) for m in roles.memories_above]
+    cells = None if roles.cells is None else _placed(roles.cells, raw, path)
     if not above:
         raise r.error(path, None, "a chip needs a !Memory above the macro fanout: the "
                       "first one is the DRAM (weights and activations live there)", line)
@@ -219,8 +202,8 @@ def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpe
             c.equal(cells, ("actions", i, "energy"), per_bit,
                     macro.weight_write_energy_per_row_j / (macro.cols * macro.cell_bits),
                     "weight_write_energy_per_row_j / (cols * cell_bits)", role, what)
-    vector = _vector(nodes, raw, path)
-    if vector is not None:
+    if roles.vector is not None:
+        vector = _placed(roles.vector, raw, path)
         role = "vector unit, the !Compute in a !Fork, whose compute is one MAC: a mul and an add"
         spec = chip.vector
         node = vector.node

@@ -14,7 +14,7 @@ from grcim.arch.fields import Reader
 from grcim.arch.quoting import quoted_paths
 from grcim.arch.spec import Arch, build_arch
 from grcim.errors import CMDLINE, SpecError
-from grcim.resources import bundled
+from grcim.resources import bundled, bundled_or_file
 from grcim.yamlio import load_yaml_text, read_text_file
 
 __all__ = ["DEFAULT_ARCH", "BUNDLED_DIRS", "list_bundled", "load_arch", "load_arch_text",
@@ -43,13 +43,23 @@ def list_bundled() -> list[str]:
     return list(_bundled_files())
 
 
-def bundled_path(name: str) -> Any:
-    """Resource handle of the bundled arch ``name``; SpecError if there is none."""
+def bundled_path(name: str | os.PathLike[str], *, file: str = CMDLINE, key: str = "arch",
+                 line: int | None = None, base: str | os.PathLike[str] | None = None,
+                 allowed: str | None = None) -> Any:
+    """The arch file ``name`` names (:func:`grcim.resources.bundled_or_file`): a
+    :class:`~pathlib.Path` for a file, else the bundled arch's resource handle.
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        ``(file, key, name, allowed, line)`` for a name that is not bundled (``allowed``
+        defaults to the bundled names or a path).
+    """
     files = _bundled_files()
-    if name not in files:
-        raise SpecError(CMDLINE, "arch", name,
-                        f"a bundled arch ({', '.join(files)}) or a path to a .yaml file")
-    return files[name]
+    if allowed is None:
+        allowed = f"a bundled arch ({', '.join(files)}) or a path to a .yaml file"
+    return bundled_or_file(name, files, file=file, key=key, line=line, base=base,
+                           allowed=allowed)
 
 
 def is_arch_document(data: Any) -> bool:
@@ -84,20 +94,16 @@ def load_arch_text(text: str, source: str = "<string>", name: str | None = None)
 def load_arch(path_or_name: str | os.PathLike[str]) -> Arch:
     """Load a bundled arch by name (``edge_grmac``) or an arch file by path.
 
-    A string without a path separator and without a ``.yaml``/``.yml`` suffix is looked
-    up among :func:`list_bundled`; anything else is read as a file.
+    A path object, or a string with a path separator or a ``.yaml``/``.yml`` suffix, is
+    read as a file; anything else is looked up among :func:`list_bundled`
+    (:func:`grcim.resources.names_a_file`).
 
     Raises
     ------
     grcim.errors.SpecError
         Unknown name, unreadable file, invalid YAML or invalid values.
     """
-    text_name = os.fspath(path_or_name)
-    is_path = (isinstance(path_or_name, os.PathLike) or os.sep in text_name
-               or "/" in text_name or text_name.endswith((".yaml", ".yml")))
-    if not is_path:
-        entry = bundled_path(text_name)
-        return load_arch_text(entry.read_text(encoding="utf-8"), str(entry), text_name)
-    p = Path(text_name)
-    text = read_text_file(p)
-    return load_arch_text(text, str(p))
+    found = bundled_path(path_or_name)
+    if isinstance(found, Path):
+        return load_arch_text(read_text_file(found), str(found))
+    return load_arch_text(found.read_text(encoding="utf-8"), str(found), os.fspath(path_or_name))

@@ -34,6 +34,7 @@ from grcim.arch.nodes import ComputeNode, Node, read_nodes, walk_all, walk_main_
 from grcim.arch.quoting import Path
 from grcim.arch.rules import RULE, rule_error
 from grcim.arch.variables import GROUP_MODELS, VARIABLE_KEYS, read_variables
+from grcim.resources import names_a_file
 
 __all__ = ["Arch", "ArchKind", "build_arch", "describe_field"]
 
@@ -233,8 +234,9 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     values = read_variables(r, block["variables"], v_path, v_line)
     v_block = block["variables"]
     tech = values.get("technology")
-    if isinstance(tech, str) and tech.endswith((".yaml", ".yml")) and not os.path.isabs(tech):
-        # a technology file is found next to the arch file that names it
+    if isinstance(tech, str) and names_a_file(tech) and not os.path.isabs(tech):
+        # a technology file is found next to the arch file that names it (a bundled node
+        # name stays as it is: the component models look it up)
         here = os.path.dirname(os.path.abspath(source)) if os.path.exists(source) else ""
         values["technology"] = r.texts["technology"] = os.path.join(here, tech)
     kind = values.get("kind")

@@ -2,13 +2,16 @@
 
 The mapper counts actions per arch node (its ``name`` is the component name in every
 breakdown) and prices them with the node's explicit actions or its hwcomponents model.
-Roles are read from the tree's structure, top first:
+Roles are read from the tree's structure by :func:`grcim.arch.roles.derive_roles`, the
+derivation the arch check (``grcim validate``) uses too, so both see the same node in each
+role; top first:
 
 - ``dram``: the first ``!Memory`` on the main path above every spatial fanout;
 - ``sram``: the second such ``!Memory`` (the global buffer), if any;
-- ``cells``: a ``!Memory`` inside the macros (below the macro fanout): the CIM cells;
+- ``cells``: the first ``!Memory`` inside the macros (below the macro fanout): the CIM cells;
 - ``mac``: the ``!Compute`` on the main path;
-- ``vector``: the first ``!Compute`` inside a ``!Fork`` (the digital vector unit);
+- ``vector``: the first ``!Compute`` inside a ``!Fork``, nested forks included (the digital
+  vector unit);
 - ``registers``: a ``!Memory`` in that ``!Fork`` above its ``!Compute`` (the vector unit's
   register file: its ``size`` bounds the operand reuse of QK^T and PV on the vector unit;
   without one, every MAC there reads its operands and partial sum from the SRAM);
@@ -34,7 +37,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from grcim.arch import Arch
-from grcim.arch.nodes import ComputeNode, ForkNode, MemoryNode, TollNode, walk_all
+from grcim.arch.nodes import ComputeNode, MemoryNode, TollNode
+from grcim.arch.roles import Placed, derive_roles
 from grcim.errors import MappingError
 
 __all__ = ["Component", "ChipComponents", "bind_components", "Role"]
@@ -116,61 +120,14 @@ def _instances(node: MemoryNode | TollNode | ComputeNode, fanout: float) -> floa
     return fanout * (node.n_parallel_instances or 1)
 
 
-@dataclass(frozen=True)
-class _MainPath:
-    """What the walk down the main path (forks skipped) finds, before any check on it.
-
-    Attributes
-    ----------
-    dims : tuple of int
-        Spatial fanouts, top first.
-    memories_above : tuple of Component
-        ``!Memory`` nodes above every fanout (DRAM, then the global buffer).
-    cells, mac : Component or None
-        The first ``!Memory`` below a fanout and the last ``!Compute``.
-    tolls : tuple of Component
-        Every toll, top first.
-    """
-
-    dims: tuple[int, ...]
-    memories_above: tuple[Component, ...]
-    cells: Component | None
-    mac: Component | None
-    tolls: tuple[Component, ...]
-
-
-def _walk_main_path(arch: Arch) -> _MainPath:
-    """Bind the main path's nodes by where they sit among the fanouts (see the module
-    docstring); a toll below the row groups is refused here, where its level is known."""
-    dims: list[int] = []
-    units: list[float] = []  # fanouts above (AccelForge's instance count; no usage_scale)
-    memories_above: list[Component] = []
-    cells = mac = None
-    tolls: list[Component] = []
-    for node in arch.nodes:
-        if isinstance(node, ForkNode):
-            continue
-        fanout = math.prod(units)
-        level = len(dims)
-        if isinstance(node, MemoryNode):
-            count = _instances(node, fanout)
-            if level == 0:
-                memories_above.append(Component(node.name, "dram", node, count, level))
-            elif cells is None:
-                cells = Component(node.name, "cells", node, count, level)
-        elif isinstance(node, TollNode):
-            if level > 2:
-                raise MappingError(f"arch {arch.name!r}: toll {node.name!r} sits below the "
-                                   "column fanout; grcim's mapper charges tolls only above "
-                                   "the columns (chip, macro or row-group level)")
-            tolls.append(Component(node.name, "toll", node, _instances(node, fanout), level,
-                                   _charges(node)))
-        elif isinstance(node, ComputeNode):
-            mac = Component(node.name, "mac", node, _instances(node, fanout), level)
-        for s in getattr(node, "spatial", ()):
-            dims.append(s.fanout)
-            units.append(float(s.fanout))
-    return _MainPath(tuple(dims), tuple(memories_above), cells, mac, tuple(tolls))
+def _component(placed: Placed, role: Role) -> Component:
+    """A main-path node as a component: AccelForge's instance count (the fanouts above
+    times ``n_parallel_instances``, no ``usage_scale``) and its level."""
+    node = placed.node
+    fanout = math.prod(float(f) for f in placed.fanouts)  # 1 (an int) at the chip level
+    return Component(node.name, role, node, _instances(node, fanout),
+                     len(placed.fanouts),
+                     _charges(node) if isinstance(node, TollNode) else frozenset())
 
 
 def _check_fanouts(arch: Arch, dims: tuple[int, ...], tolls: tuple[Component, ...]) -> None:
@@ -186,25 +143,13 @@ def _check_fanouts(arch: Arch, dims: tuple[int, ...], tolls: tuple[Component, ..
             f"fanout ({arch.macro.n_row_groups} = rows / rows_per_adc) above its tolls")
 
 
-def _vector_branch(arch: Arch) -> tuple[Component | None, Component | None]:
-    """The vector unit and its registers: the first ``!Compute`` of the first fork that has
-    one, and the ``!Memory`` closest above it in that branch (``None`` when absent)."""
-    for node in arch.nodes:
-        if not isinstance(node, ForkNode):
-            continue
-        branch = list(walk_all(node.nodes))
-        found = next(((i, n) for i, n in enumerate(branch) if isinstance(n, ComputeNode)),
-                     None)
-        if found is None:
-            continue
-        at, vec = found
-        vector = Component(vec.name, "vector", vec, vec.n_parallel_instances or 1, 0)
-        regs = [n for n in branch[:at] if isinstance(n, MemoryNode)]
-        if not regs:
-            return vector, None
-        reg = regs[-1]  # the memory next to the lanes
-        return vector, Component(reg.name, "registers", reg, reg.n_parallel_instances or 1, 0)
-    return None, None
+def _branch_component(placed: Placed | None, role: Role) -> Component | None:
+    """The vector unit or its registers: ``n_parallel_instances`` copies at the chip level
+    (a fork's nodes are charged once per chip, whatever fanouts lie above the fork)."""
+    if placed is None:
+        return None
+    node = placed.node
+    return Component(node.name, role, node, node.n_parallel_instances or 1, 0)
 
 
 def bind_components(arch: Arch) -> ChipComponents:
@@ -223,17 +168,23 @@ def bind_components(arch: Arch) -> ChipComponents:
         raise MappingError(f"arch {arch.name!r} has {arch.chip.n_macros} CIM macros: the "
                            "weight matmuls have no macro to run on (n_macros must be at "
                            "least 1)")
-    path = _walk_main_path(arch)
-    _check_fanouts(arch, path.dims, path.tolls)
-    if not path.memories_above:
+    roles = derive_roles(arch.nodes)
+    tolls = tuple(_component(t, "toll") for t in roles.tolls)
+    for toll in tolls:
+        if toll.level > 2:
+            raise MappingError(f"arch {arch.name!r}: toll {toll.name!r} sits below the "
+                               "column fanout; grcim's mapper charges tolls only above "
+                               "the columns (chip, macro or row-group level)")
+    _check_fanouts(arch, roles.fanouts, tolls)
+    if not roles.memories_above:
         raise MappingError(f"arch {arch.name!r}: no !Memory above the macro fanout (DRAM); "
                            "weights and activations have nowhere to live")
-    if path.mac is None:  # pragma: no cover - the arch loader requires one compute node
+    if roles.mac is None:  # pragma: no cover - the arch loader requires one compute node
         raise MappingError(f"arch {arch.name!r}: no !Compute node on the main path")
-    dram = path.memories_above[0]
-    sram = None
-    if len(path.memories_above) > 1:
-        s = path.memories_above[1]
-        sram = Component(s.name, "sram", s.node, s.instances, s.level)
-    vector, registers = _vector_branch(arch)
-    return ChipComponents(dram, sram, path.cells, path.mac, vector, path.tolls, registers)
+    dram = _component(roles.memories_above[0], "dram")
+    sram = (_component(roles.memories_above[1], "sram") if len(roles.memories_above) > 1
+            else None)
+    cells = None if roles.cells is None else _component(roles.cells, "cells")
+    return ChipComponents(dram, sram, cells, _component(roles.mac, "mac"),
+                          _branch_component(roles.vector, "vector"), tolls,
+                          _branch_component(roles.registers, "registers"))

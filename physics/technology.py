@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from grcim.errors import CMDLINE, SpecError
-from grcim.resources import bundled
+from grcim.resources import bundled, bundled_or_file
 from grcim.yamlio import LineDict, load_yaml_file, load_yaml_text
 
 __all__ = ["Technology", "load_technology", "BUNDLED_NODES", "DEFAULT_NODE", "BOLTZMANN_J_PER_K"]
@@ -91,11 +92,10 @@ def _from_data(data: object, source: str) -> Technology:
 def load_technology(name_or_path: str | os.PathLike[str] = DEFAULT_NODE) -> Technology:
     """Load a bundled node (``"28nm"``, ``"22nm"``, ``"7nm"``, ``"65nm"``, ``"130nm"``) or a
     technology YAML file."""
+    nodes = {node: bundled("grcim.physics.tech", f"{node}.yaml") for node in BUNDLED_NODES}
+    found = bundled_or_file(name_or_path, nodes, file=CMDLINE, key="tech",
+                            allowed=f"a technology YAML file or one of {', '.join(BUNDLED_NODES)}")
     key = str(name_or_path)
-    if key in BUNDLED_NODES:
-        res = bundled("grcim.physics.tech", f"{key}.yaml")
-        return _from_data(load_yaml_text(res.read_text(encoding="utf-8"), key), key)
-    if not (key.endswith((".yaml", ".yml")) or os.path.sep in key):
-        raise SpecError(CMDLINE, "tech", key,
-                        f"a technology YAML file or one of {', '.join(BUNDLED_NODES)}")
-    return _from_data(load_yaml_file(key), key)
+    if isinstance(found, Path):
+        return _from_data(load_yaml_file(found), key)
+    return _from_data(load_yaml_text(found.read_text(encoding="utf-8"), key), key)

@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from grcim.arch import list_bundled, load_arch_text
 from grcim.arch.loader import bundled_path
 from grcim.errors import CMDLINE, GrcimError, SpecError
-from grcim.resources import bundled
+from grcim.resources import bundled, bundled_or_file, file_path
 from grcim.sweep.schema import (
     CONSTRAINT_KEYS,
     MAP_OBJECTIVES,
@@ -139,15 +139,6 @@ def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
                      _line(data, full))
 
 
-def _resolve_file(base: Path, name: str) -> Path:
-    p = Path(name).expanduser()
-    return p if p.is_absolute() else base / p
-
-
-def _is_path(name: str) -> bool:
-    return os.sep in name or "/" in name or name.endswith((".yaml", ".yml"))
-
-
 def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                 ) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
     texts: dict[str, tuple[str, str, str]] = {}
@@ -157,20 +148,15 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
         if entry in texts:
             raise SpecError(source, f"sweep.archs.{i}", entry, "each arch once",
                             _line(data, where))
-        try:
-            if _is_path(entry):
-                path = _resolve_file(base, entry)
-                text, shown, name = read_text_file(path), str(path), path.stem
-            else:
-                handle = bundled_path(entry)
-                text, shown, name = handle.read_text(encoding="utf-8"), str(handle), entry
-            arch = load_arch_text(text, shown, name)
-        except SpecError as exc:
-            if exc.key == "arch" and exc.file == CMDLINE:
-                raise SpecError(source, f"sweep.archs.{i}", entry,
-                                f"a bundled arch ({', '.join(list_bundled())}) or a path to "
-                                "an arch .yaml file", _line(data, where)) from None
-            raise
+        found = bundled_path(entry, file=source, key=f"sweep.archs.{i}", base=base,
+                             line=_line(data, where),
+                             allowed=f"a bundled arch ({', '.join(list_bundled())}) or a path "
+                             "to an arch .yaml file")
+        if isinstance(found, Path):
+            text, shown, name = read_text_file(found), str(found), found.stem
+        else:
+            text, shown, name = found.read_text(encoding="utf-8"), str(found), entry
+        arch = load_arch_text(text, shown, name)
         if spec.mode == "map" and arch.kind != "chip":
             raise SpecError(source, f"sweep.archs.{i}", entry, "a chip (kind: \"chip\"); "
                             "map sweeps map workloads on whole chips, physics sweeps take "
@@ -264,7 +250,7 @@ def _check_workloads(spec: SweepSpec, source: str, base: Path, data: Any) -> str
     text = None
     path = None
     if w.models_file is not None:
-        path = _resolve_file(base, w.models_file)
+        path = file_path(w.models_file, base)
         text = read_text_file(path)
     try:
         configs = load_model_configs(path)
@@ -341,12 +327,11 @@ def list_bundled_specs() -> list[str]:
 
 def load_spec(path_or_name: str | os.PathLike[str]) -> LoadedSpec:
     """Load a spec file by path, or a bundled example spec by name (``edge_dse``)."""
-    name = os.fspath(path_or_name)
-    if not _is_path(name) and not Path(name).exists():
-        if name not in list_bundled_specs():
-            raise SpecError(CMDLINE, "SPEC", name, "a spec file path or a bundled "
-                            "spec (" + ", ".join(list_bundled_specs()) + ")")
-        handle = bundled("grcim.sweep", "specs", f"{name}.yaml")
-        return load_spec_text(handle.read_text(encoding="utf-8"), str(handle))
-    path = Path(name)
-    return load_spec_text(read_text_file(path), str(path), str(path.parent))
+    specs = {name: bundled("grcim.sweep", "specs", f"{name}.yaml")
+             for name in list_bundled_specs()}
+    found = bundled_or_file(path_or_name, specs, file=CMDLINE, key="SPEC",
+                            allowed="a spec file path or a bundled spec (" + ", ".join(specs)
+                            + ")", existing_file_wins=True)
+    if isinstance(found, Path):
+        return load_spec_text(read_text_file(found), str(found), str(found.parent))
+    return load_spec_text(found.read_text(encoding="utf-8"), str(found))

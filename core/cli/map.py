@@ -14,7 +14,6 @@ so an error leaves no partial output.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.mapper.mapping import OBJECTIVES
+from grcim.resources import names_a_file
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
@@ -75,9 +75,7 @@ def step_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def arch_input(arch: str | None) -> str | None:
     """The file an ``--arch`` value names, or None for a bundled name (the loader's rule)."""
-    if arch is None or not ("/" in arch or os.sep in arch or arch.endswith((".yaml", ".yml"))):
-        return None
-    return arch
+    return arch if arch is not None and names_a_file(arch) else None
 
 
 def step_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:

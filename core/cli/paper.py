@@ -15,6 +15,7 @@ from grcim.cli.outputs import (
     writing,
 )
 from grcim.errors import CMDLINE, ModelDomainError, SpecError
+from grcim.resources import names_a_file
 
 __all__ = ["register"]
 
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from grcim.report.paper import paper_files, summary_rows
     from grcim.studies.paper import run_paper
 
-    tech = args.tech if args.tech.endswith((".yaml", ".yml")) or "/" in args.tech else None
+    tech = args.tech if names_a_file(args.tech) else None  # a file to protect from --out
     protect = check_outputs([("--out", args.out, DIRECTORY)], [("--tech", tech)])
     settings = _settings(args)
     console = Console(stderr=True, quiet=args.quiet)

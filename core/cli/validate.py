@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from grcim.arch import is_arch_document, load_arch
@@ -41,8 +42,7 @@ def check_file(path: str) -> str:
     """Validate one file; return its OK description or raise :class:`GrcimError`."""
     data = load_yaml_file(path)
     if is_arch_document(data):
-        arch = load_arch(path if path.endswith((".yaml", ".yml")) or "/" in path
-                         else f"./{path}")
+        arch = load_arch(Path(path))  # a path object is always read as a file
         from grcim.errors import MappingError
         from grcim.mapper.run import check_arch_prices
 

@@ -37,6 +37,7 @@ from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_lea
 
 from grcim.errors import ModelDomainError
 from grcim.physics.technology import BUNDLED_NODES, Technology, load_technology
+from grcim.resources import names_a_file
 
 __all__ = ["NodeMap", "EXACT_TOLERANCE", "TECH_NODE_RANGE_M", "parse_tech_node",
            "resolve_node", "node_from_attributes"]
@@ -181,7 +182,7 @@ def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
         if key in BUNDLED_NODES:
             tech = next(t for t in _bundled() if t.name == key)
             return _scaled(tech, target if target is not None else tech.node_m)
-        if key.endswith((".yaml", ".yml")) or "/" in key or "\\" in key:
+        if names_a_file(key):  # the rule every bundled-or-file argument follows
             tech = _technology_file(key)
             return _scaled(tech, target if target is not None else tech.node_m)
     try:

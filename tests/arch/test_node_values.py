@@ -134,3 +134,36 @@ def test_messages_name_file_and_line() -> None:
     err = fail(text)
     assert re.match(r"bad\.yaml:\d+: arch\.nodes\.0\.size = 8", str(err))
     assert err.line == line_of(text, "    size: 8")
+
+
+_VECTOR_UNIT = """    - !Compute
+      name: VectorUnit
+      area: vector_area_m2
+      leak_power: vector_leak_power_w
+      actions:
+      - name: compute
+        energy: vector_mul_energy_j + vector_add_energy_j
+        throughput: vector_throughput_ops_per_s / 2
+"""
+
+
+def _vector_in_inner_fork(text: str) -> str:
+    """The chip with its vector unit one !Fork deeper (Fork > [registers, Fork > [unit]])."""
+    inner = "".join(f"    {line}\n" for line in _VECTOR_UNIT.splitlines())
+    return replace(text, _VECTOR_UNIT, "    - !Fork\n      nodes:\n" + inner)
+
+
+def test_a_vector_unit_nested_in_a_fork_is_checked_as_the_mapper_binds_it() -> None:
+    # validate passed a nested vector unit whose throughput disagreed with its variable,
+    # while map bound that very node as the vector unit (and priced it from the variables):
+    # the two derived the roles separately and disagreed on a !Fork inside a !Fork
+    from grcim.mapper.components import bind_components
+
+    nested = _vector_in_inner_fork(CHIP)
+    vector = bind_components(load_arch_text(nested, "ok.yaml")).vector
+    assert vector is not None and vector.name == "VectorUnit"
+    bad = replace(nested, "throughput: vector_throughput_ops_per_s / 2", "throughput: 1.0e+9")
+    err = fail(bad)
+    assert err.key == "arch.nodes.2.nodes.1.nodes.0.actions.0.throughput"
+    assert "'VectorUnit' is the vector unit" in err.allowed
+    assert err.line == line_of(bad, "throughput: 1.0e+9")
