@@ -14,6 +14,7 @@ equal (docs/arch.md, "Node values and variables").
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -24,7 +25,7 @@ from grcim.arch.nodes import Node
 from grcim.arch.quoting import Path
 
 __all__ = ["MODEL_ATTRIBUTE_OF", "NODE_ATTRIBUTE_OF", "check_macro_attributes",
-           "check_node_attributes"]
+           "check_node_attributes", "bound_attributes", "check_mac_terms"]
 
 MODEL_ATTRIBUTE_OF: dict[str, str] = {
     "n_rows": "rows_per_adc", "n_cols": "cols", "pipeline": "pipeline",
@@ -47,17 +48,29 @@ INT_WIDTH_OF: dict[str, str] = {"input_bits": "input_format", "weight_bits": "we
 
 FORMAT_KEYS = frozenset({"input_format", "weight_format"})
 
-NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
-    "cim_dac": {"n_bits": "dac_bits"}, "grcim_dac": {"n_bits": "dac_bits"},
-    "grcim_adc": {"n_bits": "adc_bits"},
+_ADC_PER_GROUP = "adcs_per_macro // (rows // rows_per_adc)"
+_ADC_GROUP_RATE = "adc_rate_hz * (adcs_per_macro // (rows // rows_per_adc))"
+DERIVED: dict[str, Callable[[MacroSpec], float]] = {
+    _ADC_PER_GROUP: lambda m: m.adcs_per_macro // (m.rows // m.rows_per_adc),
+    _ADC_GROUP_RATE: lambda m: m.adc_rate_hz * (m.adcs_per_macro // (m.rows // m.rows_per_adc)),
 }
-"""Per component class, the node attributes that are macro variables under another name
-(the converters' resolution), on top of :data:`MODEL_ATTRIBUTE_OF` (a node's own
-attributes override the all-component ones, so they are checked the same way)."""
+"""Quantities of the macro the mapper derives from its variables, by the expression a file
+binds them with: the converters of one row group (the ADC and output stage sit below the
+``rows // rows_per_adc`` fanout, so each instance serves its share of the macro's ADCs) and
+their conversion rate, which the mapper's latency counts."""
 
-DAC_CLASSES = frozenset(c for c, names in NODE_ATTRIBUTE_OF.items()
-                        if names.get("n_bits") == "dac_bits")
-
+NODE_ATTRIBUTE_OF: dict[str, dict[str, str]] = {
+    "cim_dac": {"n_bits": "dac_bits", "n_dacs": "rows_per_adc"},
+    "grcim_dac": {"n_bits": "dac_bits", "n_dacs": "rows_per_adc"},
+    "grcim_adc": {"n_bits": "adc_bits", "n_adcs": _ADC_PER_GROUP,
+                  "throughput": _ADC_GROUP_RATE},
+    "gain_ranging_stage": {"throughput": _ADC_GROUP_RATE},
+    "gain_stage": {"throughput": _ADC_GROUP_RATE},
+}
+"""Per component class, the node attributes that are macro variables (or quantities of
+:data:`DERIVED`) under another name: the converters' resolution, count and rate, on top of
+:data:`MODEL_ATTRIBUTE_OF` (a node's own attributes override the all-component ones, so
+they are checked the same way). A DAC drives the ``rows_per_adc`` rows of its conversion."""
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
@@ -98,6 +111,8 @@ def _wanted(key: str, names: dict[str, str], macro: MacroSpec
     field = names.get(key)
     if field is None or ONLY_FOR.get(key, pipeline) != pipeline:
         return None
+    if field in DERIVED:
+        return field, DERIVED[field](macro), f"'{key}: {field}'"
     want = _plain(getattr(macro, field))
     return None if want is None else (field, want, f"'{key}: {field}'")
 
@@ -124,25 +139,100 @@ def check_macro_attributes(r: Reader, attrs: dict[str, Attribute], raw: Any,
                       f"mapper tiles; write {fix}", r.line(raw, key) or line)
 
 
+def bound_attributes(attrs: dict[str, Attribute], macro: MacroSpec,
+                     variables: dict[str, Any]) -> dict[str, Attribute]:
+    """The all-component attributes, completed with every macro variable a model attribute
+    stands for that the file leaves unbound (``thermal_margin_db``, ``gain_reference``,
+    ``alignment``, ``adc_bits``, ..., and the ``technology`` / ``tech_node`` variables when
+    set): a variable is the macro's setting, so the models price it whether or not the
+    file repeats it as an attribute. (An unbound variable used to reach no model: a sweep of
+    ``thermal_margin_db`` stored identical energies, and ``adc_bits: 1`` priced a 1-bit
+    ADC beside a MAC sized for an automatic one.) Attributes of another pipeline's models
+    are left out, as :func:`check_macro_attributes` leaves them alone."""
+    out = dict(attrs)
+    pipeline = _plain(macro.pipeline)
+    for key, field in MODEL_ATTRIBUTE_OF.items():
+        if key in out or ONLY_FOR.get(key, pipeline) != pipeline:
+            continue
+        value = _plain(getattr(macro, field))
+        if value is not None:
+            out[key] = value
+    for key in ("technology", "tech_node"):
+        if key not in out and variables.get(key) is not None:
+            out[key] = variables[key]
+    return out
+
+
 def check_node_attributes(r: Reader, nodes: tuple[Node, ...], raw: Any, macro: MacroSpec,
-                          common: dict[str, Attribute], path: Path, line: int | None) -> None:
+                          path: Path, line: int | None) -> None:
     """The same rule for the attributes of the nodes on the arch's top-level list (the
-    macro's converters and MAC sit there in every file grcim maps), and a DAC of a macro
-    with several input steps must be told so (``n_input_slices``, here or in ``common``,
-    the all-component attributes): without it the model prices one signed step."""
+    macro's converters and MAC sit there in every file grcim maps). (A DAC of a macro with
+    several input steps once had to be told ``n_input_slices`` here or for all models; the
+    variable now reaches every model through :func:`bound_attributes`.)"""
     key = "extra_attributes_for_component_model"
     for i, node in enumerate(nodes):
         attrs = getattr(node, key, None) or {}
         cls = (getattr(node, "component_class", None) or "").lower()  # as pricing matches
         raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
         at = r.line(raw_node, key) or r.line(raw_node) or line
-        if (cls in DAC_CLASSES and macro.n_input_slices > 1
-                and "n_input_slices" not in {**common, **attrs}):
-            raise r.error((*path, i, key), None, "an attribute 'n_input_slices: "
-                          "n_input_slices' (here or for all component models): the macro "
-                          f"drives {macro.n_input_slices} DAC steps per input", at)
         if not attrs:
             continue
         names = {**MODEL_ATTRIBUTE_OF, **NODE_ATTRIBUTE_OF.get(cls, {})}
         raw_attrs = raw_node.get(key) if isinstance(raw_node, dict) else None
         check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key), at, names)
+
+
+MAC_CLASSES = frozenset({"gr_mac", "gain_ranging_mac", "conventional_fp_mac", "fp_cim_mac",
+                         "int_cim_mac", "int_mac"})
+"""grcim's MAC models, with their aliases (``include_terms`` selects their energy terms)."""
+
+TOLL_TERM: dict[str, str] = {"grcim_adc": "adc", "cim_dac": "dac", "grcim_dac": "dac",
+                             "gain_ranging_stage": "output_gain", "gain_stage": "output_gain"}
+"""The MAC energy term a toll of this class prices on its own (a gain-ranging stage with
+``placement: "array"`` prices the in-array ``gain_stage`` term instead)."""
+
+
+def _terms(value: Attribute) -> set[str] | None:
+    """The terms ``include_terms`` selects (None: ``all``)."""
+    parts = value if isinstance(value, list | tuple) else str(value).split(",")
+    terms = {str(p).strip().lower() for p in parts if str(p).strip()}
+    return None if terms == {"all"} else terms
+
+
+def check_mac_terms(r: Reader, nodes: tuple[Node, ...], raw: Any,
+                    common: dict[str, Attribute], path: Path, line: int | None) -> None:
+    """Refuse a MAC node whose ``include_terms`` (``all`` when not given) covers a term a
+    toll of the arch prices too (the ADC, the DAC, the output gain-ranging stage): that
+    energy would be counted twice, once inside the MAC and once at the toll."""
+    from grcim.arch.roles import derive_roles
+
+    roles = derive_roles(nodes)
+    if roles.mac is None:
+        return
+    mac = roles.mac.node
+    if (getattr(mac, "component_class", None) or "").lower() not in MAC_CLASSES:
+        return
+    key = "extra_attributes_for_component_model"
+    own = getattr(mac, key, None) or {}
+    value = own.get("include_terms", common.get("include_terms", "all"))
+    chosen = _terms(value)
+    twice: dict[str, str] = {}
+    for toll in roles.tolls:
+        cls = (getattr(toll.node, "component_class", None) or "").lower()
+        term = TOLL_TERM.get(cls)
+        attrs = {**common, **(getattr(toll.node, key, None) or {})}
+        if term == "output_gain" and str(attrs.get("placement", "output")).lower() == "array":
+            term = "gain_stage"
+        if term is not None and (chosen is None or term in chosen):
+            twice.setdefault(term, toll.node.name)
+    if not twice:
+        return
+    i = roles.mac.path[0]  # the MAC is on the main path: a top-level index
+    raw_node = raw[i] if isinstance(raw, list) and isinstance(i, int) and i < len(raw) else None
+    at = r.line(raw_node.get(key) if isinstance(raw_node, dict) else None, "include_terms")
+    shown = ", ".join(f"{t} (node {n!r})" for t, n in twice.items())
+    where = (*path, i, key, "include_terms")
+    raise r.error(where, value, f"terms that leave out what the arch's tolls price: {shown} "
+                  "would be counted twice, in the MAC and at the toll; list the MAC's own "
+                  "terms, e.g. 'mac,array,digital'",
+                  at or r.line(raw_node, key) or r.line(raw_node) or line)

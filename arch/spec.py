@@ -25,7 +25,12 @@ from typing import Any, Literal, Self, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from grcim.arch.bindings import check_macro_attributes, check_node_attributes
+from grcim.arch.bindings import (
+    bound_attributes,
+    check_mac_terms,
+    check_macro_attributes,
+    check_node_attributes,
+)
 from grcim.arch.chip import ChipSpec, DramKind
 from grcim.arch.cim import MacroSpec, Pipeline
 from grcim.arch.consistency import check_chip_nodes
@@ -257,6 +262,7 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
         attrs = r.attributes(block[key], (*path, key), r.line(block, key) or line)
         check_macro_attributes(r, attrs, block[key], macro, (*path, key),
                                r.line(block, key) or line)
+    attrs = bound_attributes(attrs, macro, values)
     chip = None
     if kind == "chip":
         parts = {}
@@ -271,7 +277,8 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     n_path, n_line = (*path, "nodes"), r.line(block, "nodes") or line
     nodes = tuple(read_nodes(r, block["nodes"], n_path, n_line))
     _check_nodes(r, nodes, block["nodes"], macro, chip.n_macros if chip else 1, n_path, n_line)
-    check_node_attributes(r, nodes, block["nodes"], macro, attrs, n_path, n_line)
+    check_node_attributes(r, nodes, block["nodes"], macro, n_path, n_line)
+    check_mac_terms(r, nodes, block["nodes"], attrs, n_path, n_line)
     if chip is not None:
         check_chip_nodes(r, nodes, block["nodes"], chip, n_path, n_line)
 

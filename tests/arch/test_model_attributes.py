@@ -133,6 +133,73 @@ def test_equal_or_inert_values_are_accepted(old: str, new: str) -> None:
     assert arch.macro.input_format == "fp8_e4m3" and arch.macro.sqnr_target_db == 35
 
 
-def test_a_dac_of_a_sliced_macro_must_know_its_steps() -> None:
-    msg = _refused("macros/int8_cim.yaml", "    n_input_slices: n_input_slices\n", "")
-    assert "n_input_slices: n_input_slices" in msg and "8 DAC steps per input" in msg
+def test_a_dac_of_a_sliced_macro_knows_its_steps_without_a_binding() -> None:
+    # once refused (the DAC model priced one signed step); the variable now reaches the
+    # models whether or not the file binds it
+    arch = _load("macros/int8_cim.yaml", "    n_input_slices: n_input_slices\n", "")
+    assert arch.component_attributes["n_input_slices"] == 8  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("variable", "value", "attribute", "expected"), [
+    ("thermal_margin_db", "0", "thermal_margin_db", 0.0),
+    ("gain_reference", '"vector_max"', "gain_reference", "vector_max"),
+    ("adc_bits", "9", "adc_bits", 9),
+    ("technology", '"65nm"', "technology", "65nm"),
+])
+def test_a_variable_the_file_leaves_unbound_reaches_the_models(variable: str, value: str,
+                                                               attribute: str,
+                                                               expected: object) -> None:
+    # a hunt found thermal_margin_db: 0 (and gain_reference, alignment, technology) in
+    # arch.variables priced exactly as the bundled file: no model received them
+    text = (ARCH_DIR / "chips" / "edge_grmac.yaml").read_text(encoding="utf-8")
+    anchor = "    sqnr_target_db: 35 "
+    assert anchor in text and f"    {attribute}: " not in text.split("nodes:")[0].replace(
+        "    adc_bits: \"auto\"", "")
+    edited = text.replace(anchor, f"    {variable}: {value}\n{anchor}", 1)
+    if variable == "adc_bits":
+        edited = text.replace('    adc_bits: "auto"', f"    adc_bits: {value}", 1).replace(
+            "      n_bits: adc_bits", "      n_bits: adc_bits", 1)
+    attrs = load_arch_text(edited, "probe.yaml").component_attributes
+    assert attrs[attribute] == expected
+    # and a pipeline's own settings only: alignment is the conventional pipeline's
+    assert "alignment" not in load_arch_text(text, "ok.yaml").component_attributes
+
+
+@pytest.mark.parametrize(("old", "new", "what"), [
+    ("      n_adcs: adcs_per_macro // (rows // rows_per_adc)", "      n_adcs: 1",
+     "n_adcs = 1"),
+    ("      throughput: adc_rate_hz * (adcs_per_macro // (rows // rows_per_adc))\n\n"
+     "  # Output gain-ranging", "      throughput: 1.0e+3\n\n  # Output gain-ranging",
+     "throughput = 1000.0"),
+    ("      n_dacs: rows_per_adc", "      n_dacs: 1", "n_dacs = 1"),
+])
+def test_converter_counts_and_rates_follow_the_variables(old: str, new: str, what: str
+                                                         ) -> None:
+    # the mapper's latency counts adcs_per_macro x adc_rate_hz; a node that said otherwise
+    # was priced at its own rate (ADC energy 45 uJ -> 2.3 uJ) with exit 0
+    msg = _refused("chips/edge_grmac.yaml", old, new)
+    assert what in msg and "the macro's" in msg, msg
+
+
+@pytest.mark.parametrize(("terms", "twice"), [
+    ('"all"', ["adc (node 'ADC')", "dac (node 'DAC')", "output_gain (node 'GainRangingStage')"]),
+    ('"mac,array,dac,digital"', ["dac (node 'DAC')"]),
+    ('"mac,array,adc,gain_stage"', ["adc (node 'ADC')"]),
+])
+def test_a_mac_that_includes_a_toll_s_term_is_refused(terms: str, twice: list[str]) -> None:
+    msg = _refused("chips/edge_grmac.yaml", '      include_terms: "mac,array,gain_stage,digital"',
+                   f"      include_terms: {terms}")
+    assert "include_terms" in msg and all(t in msg for t in twice), msg
+    assert "counted twice" in msg
+
+
+def test_mac_and_toll_class_tables_match_the_models() -> None:
+    from grcim.arch.bindings import MAC_CLASSES, NODE_ATTRIBUTE_OF, TOLL_TERM
+    from grcim.plugins.models import MODELS
+
+    names = {cls.__name__: {n.lower() for n in ([cls.component_name] if isinstance(
+        cls.component_name, str) else cls.component_name)} for cls in MODELS}
+    macs = names["GainRangingMAC"] | names["ConventionalFPMAC"] | names["IntCIMMAC"]
+    assert MAC_CLASSES == macs
+    assert set(TOLL_TERM) == names["CIMADC"] | names["CIMDAC"] | names["GainRangingStage"]
+    assert set(NODE_ATTRIBUTE_OF) == set(TOLL_TERM)
