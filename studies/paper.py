@@ -26,7 +26,7 @@ from grcim.physics.energy.per_mac import (
     delivered_snr_db,
     grmac_energy,
 )
-from grcim.physics.formats import get_format
+from grcim.physics.formats import get_format, quantize_operands
 from grcim.physics.operating_point import OperatingPoint, derive_operating_point
 from grcim.physics.settings import (
     ALIGNMENTS,
@@ -183,8 +183,11 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
     ana_conv = analytic_gaussian_oracle_sqnr_db(bits)
     ana_gr = analytic_grmac_sqnr_db(bits)
     floor_gr = grmac_guaranteed_sqnr_db(bits)
+    # make_operands draws before it rounds, and the draws do not depend on the format: one
+    # draw serves every format (the same operands as one make_operands call per format)
+    x_raw, w_raw = make_operands(dist, s.n_rows, s.n_samples, s.seed)
     for fmt in dict.fromkeys((s.default_format, *s.formats)):
-        x, w = make_operands(dist, s.n_rows, s.n_samples, s.seed, fmt, fmt)
+        x, w = quantize_operands(x_raw, fmt), quantize_operands(w_raw, fmt)
         sums = grmac_sums(x, w)  # accumulated once for both GR-MAC curves
         gr = reduced_curve(sums)
         if fmt in s.formats:
