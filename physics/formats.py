@@ -435,14 +435,33 @@ def _quantize_scalar_format(x: F64, fmt: NumberFormat, saturate: bool) -> F64:
         top = 2.0 ** (fmt.bits - 1) - 1
         n = np.rint(x / fmt.min_normal)  # min_normal is a power of two: exact division
         q = np.clip(n, -top, top) * fmt.min_normal
+        if saturate:
+            return q
         overflow = np.abs(n) > top
     else:
         mag = _round_fp_magnitude(np.abs(x), fmt)
-        overflow = mag > fmt.max_value
         q = np.copysign(np.minimum(mag, fmt.max_value), x)
-    if saturate or overflow is None:
-        return q
+        if saturate:
+            return q
+        overflow = mag > fmt.max_value
     return np.where(overflow, np.copysign(np.inf, x), q)
+
+
+#: Elements one pass of the element-wise rounding handles: its temporaries then stay in the
+#: CPU cache (Monte Carlo ensembles of millions of operands round about twice as fast).
+CHUNK_ELEMENTS = 1 << 15
+
+
+def _quantize_elementwise(x: F64, fmt: NumberFormat, saturate: bool) -> F64:
+    """:func:`_quantize_scalar_format` in cache-sized chunks (element-wise: same bits)."""
+    if x.size <= CHUNK_ELEMENTS:
+        return np.asarray(_quantize_scalar_format(x, fmt, saturate), dtype=np.float64)
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for i in range(0, flat.size, CHUNK_ELEMENTS):
+        out[i:i + CHUNK_ELEMENTS] = _quantize_scalar_format(flat[i:i + CHUNK_ELEMENTS], fmt,
+                                                            saturate)
+    return out.reshape(x.shape)
 
 
 def _blocked(x: F64, block_size: int) -> F64:
@@ -492,7 +511,7 @@ def quantize(x: ArrayLike, fmt: NumberFormat | str, *, saturate: bool = True) ->
     f = _as_format(fmt)
     arr = np.asarray(x, dtype=np.float64)
     if f.kind != "mx" or f.element is None or f.block_size is None:
-        return np.asarray(_quantize_scalar_format(arr, f, saturate), dtype=np.float64)
+        return _quantize_elementwise(arr, f, saturate)
     flat = np.atleast_1d(arr)
     n = flat.shape[-1]
     scale = mx_scale_exponents(flat, f)[..., None]

@@ -561,3 +561,20 @@ def test_bit_pattern_rounding_equals_rint_form(name: str) -> None:
     payloads = np.array([0x7FF8000000000000, 0x7FFFFFFFFFFFFFFF, 0x7FF0000000000001],
                         dtype=np.uint64).view(np.float64)
     assert np.isnan(_round_fp_magnitude(np.concatenate([[1.0], payloads]), f)[1:]).all()
+
+
+@pytest.mark.parametrize("name", ["fp8_e4m3", "fp4_e2m1", "int8", "e3m4_ftz"])
+@pytest.mark.parametrize("saturate", [True, False])
+def test_quantize_in_chunks_changes_no_bit(name: str, saturate: bool,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import grcim.physics.formats as formats
+
+    rng = np.random.default_rng(8)
+    x = (rng.standard_t(3.0, (37, 41)) * 40.0)[:, ::2]  # not contiguous
+    x[0, :3] = [np.nan, np.inf, -0.0]
+    monkeypatch.setattr(formats, "CHUNK_ELEMENTS", 50)
+    chunked = quantize(x, name, saturate=saturate)
+    monkeypatch.setattr(formats, "CHUNK_ELEMENTS", 1 << 30)
+    whole = quantize(x, name, saturate=saturate)
+    assert chunked.shape == x.shape
+    np.testing.assert_array_equal(chunked.view(np.uint64), whole.view(np.uint64))
