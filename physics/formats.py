@@ -5,11 +5,12 @@ rounds float64 arrays into a format, ``decompose`` splits numbers into sign, man
 exponent (the view the GR-MAC pipeline takes), ``exponent_range_bits`` sizes exponent logic.
 
 One generic routine rounds every FP format, named or not (``fp8_e4m3``, ``fp8_e2m5``,
-``e3m4``, ``bf16``): round to nearest even on the format's grid directly from float64 (exact
-``frexp``/``ldexp`` scalings around one ``rint``), subnormals included, then saturation or
-overflow to inf. It is bit-exact against ``ml_dtypes`` wherever ml_dtypes has the format
-(tests/plugins/test_formats.py), and unlike ml_dtypes' float64 -> float32 -> target path it
-rounds once (ml_dtypes turns ``1 + 2**-4 + 2**-40`` into 1.0 in E4M3 instead of 1.125).
+``e3m4``, ``bf16``): round to nearest even on the format's grid directly from float64 (the
+significand cut on the bit pattern; one exact addition for subnormals), subnormals included,
+then saturation or overflow to inf. It is bit-exact against ``ml_dtypes`` wherever ml_dtypes
+has the format (tests/physics/test_formats.py), and unlike ml_dtypes' float64 -> float32 ->
+target path it rounds once (ml_dtypes turns ``1 + 2**-4 + 2**-40`` into 1.0 in E4M3 instead
+of 1.125).
 
 Name grammar (:func:`get_format`): ``[fp<bits>_]e<E>m<M>[_fn|_ieee|_finite][_ftz]`` with E in
 1..8 and M in 0..10 (``bits`` must equal 1 + E + M); a bare ``e<E>m<M>`` means the named
@@ -391,19 +392,40 @@ def _round_fp_magnitude(a: F64, fmt: NumberFormat) -> F64:
     """Round magnitudes ``a >= 0`` to nearest-even on ``fmt``'s grid, exponent unbounded above.
 
     The quantum of a value in binade ``[2**e, 2**(e+1))`` is ``2**(e - M)``; subnormals share
-    the quantum of the lowest normal binade. ``ldexp`` scalings are exact, so ``rint`` (ties to
-    even) is the only rounding step.
+    the quantum of the lowest normal binade. Above the subnormals this is float64's own
+    significand cut to ``M`` bits, done on the bit pattern (the classic add-half-minus-one-
+    plus-lsb, then mask): a carry out of the significand steps the exponent up, as rounding
+    to the next binade must, and it runs several times faster than ``frexp``/``ldexp``
+    around ``rint`` (the Monte Carlo rounds millions of operands per ensemble). Subnormals of
+    ``fmt`` have the fixed quantum ``q = 2**(emin - M)``: adding and subtracting
+    ``2**52 q`` rounds to it in one correctly rounded float64 addition (ties to even, as
+    ``rint``). Both agree bit for bit with that ``rint`` form (tests/physics/test_formats.py).
     """
-    _, e = np.frexp(a)
-    exp = e.astype(np.int64) - 1
+    m = fmt.man_bits
+    sh = 52 - m  # float64 significand bits below fmt's quantum (M <= 23, fp32)
+    bits = np.asarray(a, dtype=np.float64).view(np.uint64)  # same itemsize: any layout
+    if m == 0:
+        # one significand bit: rint's ties go to 2, the even integer, i.e. always up
+        r = bits + np.uint64(1 << 51)
+    else:
+        r = bits >> np.uint64(sh)
+        r &= np.uint64(1)  # lsb kept: ties go to even
+        r += bits
+        r += np.uint64((1 << (sh - 1)) - 1)
+    r &= ~np.uint64((1 << sh) - 1)
+    q: F64 = r.view(np.float64)
     if fmt.has_subnormals:
-        exp = np.maximum(exp, fmt.emin)
-    shift = fmt.man_bits - exp
-    q = np.ldexp(np.rint(np.ldexp(a, shift)), -shift)
-    if not fmt.has_subnormals:
+        small = a < fmt.min_normal
+        if small.any():
+            c = 2.0 ** (fmt.emin - m + 52)
+            q[small] = (a[small] + c) - c
+    else:
         # Only 0 and min_normal are candidates below min_normal; a tie goes to 0 (even).
         below = np.where(a > 0.5 * fmt.min_normal, fmt.min_normal, 0.0)
         q = np.where(a < fmt.min_normal, below, q)
+    if a.size and np.isnan(np.max(a)):  # a NaN's payload would carry into other codes
+        nan = np.isnan(a)
+        q[nan] = a[nan]
     return q
 
 
@@ -413,14 +435,33 @@ def _quantize_scalar_format(x: F64, fmt: NumberFormat, saturate: bool) -> F64:
         top = 2.0 ** (fmt.bits - 1) - 1
         n = np.rint(x / fmt.min_normal)  # min_normal is a power of two: exact division
         q = np.clip(n, -top, top) * fmt.min_normal
+        if saturate:
+            return q
         overflow = np.abs(n) > top
     else:
         mag = _round_fp_magnitude(np.abs(x), fmt)
-        overflow = mag > fmt.max_value
         q = np.copysign(np.minimum(mag, fmt.max_value), x)
-    if saturate or overflow is None:
-        return q
+        if saturate:
+            return q
+        overflow = mag > fmt.max_value
     return np.where(overflow, np.copysign(np.inf, x), q)
+
+
+#: Elements one pass of the element-wise rounding handles: its temporaries then stay in the
+#: CPU cache (Monte Carlo ensembles of millions of operands round about twice as fast).
+CHUNK_ELEMENTS = 1 << 15
+
+
+def _quantize_elementwise(x: F64, fmt: NumberFormat, saturate: bool) -> F64:
+    """:func:`_quantize_scalar_format` in cache-sized chunks (element-wise: same bits)."""
+    if x.size <= CHUNK_ELEMENTS:
+        return np.asarray(_quantize_scalar_format(x, fmt, saturate), dtype=np.float64)
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=np.float64)
+    for i in range(0, flat.size, CHUNK_ELEMENTS):
+        out[i:i + CHUNK_ELEMENTS] = _quantize_scalar_format(flat[i:i + CHUNK_ELEMENTS], fmt,
+                                                            saturate)
+    return out.reshape(x.shape)
 
 
 def _blocked(x: F64, block_size: int) -> F64:
@@ -470,7 +511,7 @@ def quantize(x: ArrayLike, fmt: NumberFormat | str, *, saturate: bool = True) ->
     f = _as_format(fmt)
     arr = np.asarray(x, dtype=np.float64)
     if f.kind != "mx" or f.element is None or f.block_size is None:
-        return np.asarray(_quantize_scalar_format(arr, f, saturate), dtype=np.float64)
+        return _quantize_elementwise(arr, f, saturate)
     flat = np.atleast_1d(arr)
     n = flat.shape[-1]
     scale = mx_scale_exponents(flat, f)[..., None]

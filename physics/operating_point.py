@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,7 +52,8 @@ from grcim.physics.sqnr import (
 
 __all__ = [
     "OperatingPoint", "derive_operating_point", "operating_point", "budget",
-    "GAIN_REFERENCES", "CACHE_STEP_DB",
+    "GAIN_REFERENCES", "CACHE_STEP_DB", "DesignPart", "conventional_part", "grmac_part",
+    "combine",
 ]
 
 F64 = NDArray[np.float64]
@@ -268,24 +270,58 @@ def block_row_exponents(w: F64, ens: Ensemble, **dist_params: float) -> I64:
                                     own))
 
 
-def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
-                           ) -> OperatingPoint:
-    """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
+#: Ensemble fields the conventional part does not read, and those the GR-MAC part does not.
+_NOT_CONVENTIONAL = ("normalization", "gain_reference", "weight_block")
+_NOT_GRMAC = ("alignment",)
+
+
+def _source(ens: Ensemble, unread: tuple[str, ...]) -> Ensemble:
+    """``ens`` with the fields a part does not read set to the defaults: parts derived from
+    ensembles that differ only there are the same numbers."""
+    return replace(ens, **{k: getattr(DEFAULTS, k) for k in unread})
+
+
+@dataclass(frozen=True)
+class DesignPart:
+    """The operating-point fields one pipeline's Monte Carlo derives (:func:`conventional_part`
+    or :func:`grmac_part`) and what they were derived from, so that :func:`combine` only
+    joins parts of the same ensemble.
+
+    The conventional design (``conv_*``, ``alignment``) does not depend on the GR-MAC's
+    normalization, reference or weight block, nor the GR-MAC design on the conventional
+    alignment: a study of several ensembles derives each part once per distinct
+    ``source`` instead of once per ensemble."""
+
+    source: Ensemble
+    dist_params: tuple[tuple[str, float], ...]
+    fields: dict[str, Any]
+
+
+def _operands(ens: Ensemble, dist_params: dict[str, float]) -> tuple[F64, F64]:
+    return make_operands(ens.distribution, int(ens.n_rows), int(ens.n_samples), int(ens.seed),
+                         ens.input_format, ens.weight_format, weight_distribution=None,
+                         **dist_params)
+
+
+def _conventional_fields(ens: Ensemble, x: F64, w: F64) -> dict[str, Any]:
+    share, _ = budget(check_target(ens.sqnr_target_db), ens.noise_standard,
+                      ens.thermal_margin_db)
+    conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
+    return {"alignment": ens.alignment, "conv_adc_bits": conv_adc, "conv_input_bits": bx,
+            "conv_weight_bits": bw, "conv_utilization": u_conv}
+
+
+def _grmac_fields(ens: Ensemble, x: F64, w: F64,
+                  dist_params: dict[str, float]) -> dict[str, Any]:
+    """Every field but the conventional ones (the common ones included)."""
     from grcim.physics.formats import get_format
 
-    ens = ensemble.validated()
     n_rows, normalization = int(ens.n_rows), ens.normalization
     gain_reference, weight_block = ens.gain_reference, int(ens.weight_block)
-    seed, distribution = int(ens.seed), ens.distribution
-    input_format, weight_format = ens.input_format, ens.weight_format
+    fx, fw = get_format(ens.input_format), get_format(ens.weight_format)
     target = check_target(ens.sqnr_target_db)
-    fx, fw = get_format(input_format), get_format(weight_format)
     share, thermal = budget(target, ens.noise_standard, ens.thermal_margin_db)
-    x, w = make_operands(distribution, n_rows, int(ens.n_samples), seed, input_format,
-                         weight_format, weight_distribution=None, **dist_params)
     y = np.einsum("...n,...n->...", x, w)
-    conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
-    # GR-MAC
     f_row = (block_row_exponents(w, ens, **dist_params) if normalization == "row"
              else None)
     g = n_rows if normalization == "int" else 1
@@ -332,18 +368,60 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
     cfg = replace(cfg, gain_range_octaves=float(gain))
     s, _ = grmac_accumulate(x, w, cfg, f_row)
     u_gr = float(np.mean(s**2)) / (16.0 * n_rows)
-    return OperatingPoint(
-        sqnr_target_db=target, noise_standard=ens.noise_standard, share_db=float(share),
-        thermal_snr_db=float(thermal), n_rows=n_rows,
-        input_man_bits=fx.man_bits, weight_man_bits=fw.man_bits,
-        exponent_span=e_max - e_min + 1, alignment=ens.alignment,
-        conv_adc_bits=conv_adc, conv_input_bits=bx, conv_weight_bits=bw,
-        conv_utilization=u_conv,
-        gr_adc_bits=gr_adc, gr_input_bits=gr_in, gr_weight_bits=gr_w,
-        gr_gain_octaves=float(gain), gr_utilization=u_gr, gr_reference_exponent=window,
-        normalization=normalization, gain_reference=gain_reference, block_rows=g,
-        weight_block=weight_block,
-    )
+    return {
+        "sqnr_target_db": target, "noise_standard": ens.noise_standard,
+        "share_db": float(share), "thermal_snr_db": float(thermal), "n_rows": n_rows,
+        "input_man_bits": fx.man_bits, "weight_man_bits": fw.man_bits,
+        "exponent_span": e_max - e_min + 1,
+        "gr_adc_bits": gr_adc, "gr_input_bits": gr_in, "gr_weight_bits": gr_w,
+        "gr_gain_octaves": float(gain), "gr_utilization": u_gr,
+        "gr_reference_exponent": window, "normalization": normalization,
+        "gain_reference": gain_reference, "block_rows": g, "weight_block": weight_block,
+    }
+
+
+def conventional_part(ensemble: Ensemble = DEFAULTS, **dist_params: float) -> DesignPart:
+    """The conventional fields of ``derive_operating_point(ensemble)`` (same numbers)."""
+    ens = ensemble.validated()
+    fields = _conventional_fields(ens, *_operands(ens, dist_params))
+    return DesignPart(_source(ens, _NOT_CONVENTIONAL), tuple(sorted(dist_params.items())),
+                      fields)
+
+
+def grmac_part(ensemble: Ensemble = DEFAULTS, **dist_params: float) -> DesignPart:
+    """The GR-MAC and common fields of ``derive_operating_point(ensemble)`` (same numbers)."""
+    ens = ensemble.validated()
+    fields = _grmac_fields(ens, *_operands(ens, dist_params), dist_params)
+    return DesignPart(_source(ens, _NOT_GRMAC), tuple(sorted(dist_params.items())), fields)
+
+
+def combine(grmac: DesignPart, conventional: DesignPart) -> OperatingPoint:
+    """The operating point of the ensemble both parts were derived from.
+
+    Raises
+    ------
+    ValueError
+        If the parts come from ensembles that differ in a field both read (their operating
+        point would mix two experiments).
+    """
+    kinds_ok = "gr_adc_bits" in grmac.fields and "conv_adc_bits" in conventional.fields
+    if (not kinds_ok or grmac.dist_params != conventional.dist_params
+            or _source(replace(grmac.source, alignment=conventional.fields["alignment"]),
+                       _NOT_CONVENTIONAL) != conventional.source):
+        raise ValueError("combine: the GR-MAC and conventional parts come from different "
+                         f"ensembles ({grmac.source} vs {conventional.source})")
+    return OperatingPoint(**grmac.fields, **conventional.fields)
+
+
+def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
+                           ) -> OperatingPoint:
+    """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
+    ens = ensemble.validated()
+    x, w = _operands(ens, dist_params)  # one draw for both parts
+    key = tuple(sorted(dist_params.items()))
+    return combine(
+        DesignPart(_source(ens, _NOT_GRMAC), key, _grmac_fields(ens, x, w, dist_params)),
+        DesignPart(_source(ens, _NOT_CONVENTIONAL), key, _conventional_fields(ens, x, w)))
 
 
 #: Spacing (dB) of the SQNR targets at which cached operating points are computed.

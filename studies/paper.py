@@ -26,8 +26,14 @@ from grcim.physics.energy.per_mac import (
     delivered_snr_db,
     grmac_energy,
 )
-from grcim.physics.formats import get_format
-from grcim.physics.operating_point import OperatingPoint, derive_operating_point
+from grcim.physics.formats import get_format, quantize_operands
+from grcim.physics.operating_point import (
+    DesignPart,
+    OperatingPoint,
+    combine,
+    conventional_part,
+    grmac_part,
+)
 from grcim.physics.settings import (
     ALIGNMENTS,
     CELL_TOPOLOGIES,
@@ -183,17 +189,23 @@ def _distribution_rows(s: PaperSettings, dist: str) -> tuple[list[dict], list[di
     ana_conv = analytic_gaussian_oracle_sqnr_db(bits)
     ana_gr = analytic_grmac_sqnr_db(bits)
     floor_gr = grmac_guaranteed_sqnr_db(bits)
+    # make_operands draws before it rounds, and the draws do not depend on the format: one
+    # draw serves every format (the same operands as one make_operands call per format)
+    x_raw, w_raw = make_operands(dist, s.n_rows, s.n_samples, s.seed)
     for fmt in dict.fromkeys((s.default_format, *s.formats)):
-        x, w = make_operands(dist, s.n_rows, s.n_samples, s.seed, fmt, fmt)
+        x, w = quantize_operands(x_raw, fmt), quantize_operands(w_raw, fmt)
         sums = grmac_sums(x, w)  # accumulated once for both GR-MAC curves
         gr = reduced_curve(sums)
         if fmt in s.formats:
             f = get_format(fmt)
-            ops = np.concatenate([x.ravel(), w.ravel()])
+            # counted per operand array, not on their concatenation (a copy of both): the
+            # count is an exact integer, so count / size is the mean of the indicator
+            saturated = (np.count_nonzero(np.abs(x) >= f.max_value)
+                         + np.count_nonzero(np.abs(w) >= f.max_value))
             adc_rows.append({
                 "format": fmt, "distribution": dist,
                 "mantissa_bits": f.man_bits,
-                "saturated_fraction": float(np.mean(np.abs(ops) >= f.max_value)),
+                "saturated_fraction": float(saturated / (x.size + w.size)),
                 "conventional_adc_bits": required_bits(
                     functools.partial(oracle_adc_sqnr_db, sums.y), s.sqnr_target_db),
                 "grmac_adc_bits": required_bits(gr, s.sqnr_target_db),
@@ -239,9 +251,11 @@ def _ensemble(s: PaperSettings, standard: str, normalization: str, reference: st
                    n_samples=s.energy_samples, seed=s.seed)
 
 
-def _op(s: PaperSettings, standard: str, normalization: str, reference: str,
-        alignment: str) -> OperatingPoint:
-    return derive_operating_point(_ensemble(s, standard, normalization, reference, alignment))
+def _part(s: PaperSettings, pipeline: str, standard: str, normalization: str, reference: str,
+          alignment: str) -> DesignPart:
+    """One pipeline's part of the operating point of one ensemble (a pool task)."""
+    ens = _ensemble(s, standard, normalization, reference, alignment)
+    return grmac_part(ens) if pipeline == "grmac" else conventional_part(ens)
 
 
 def _slice_bits(s: PaperSettings, ops: dict[tuple[str, str, str, str], OperatingPoint],
@@ -265,21 +279,33 @@ def _slice_bits(s: PaperSettings, ops: dict[tuple[str, str, str, str], Operating
 def _operating_points(s: PaperSettings) -> dict[tuple[str, str, str, str], OperatingPoint]:
     """Every (standard, normalization, reference, alignment) operating point, in parallel.
 
-    The GR-MAC fields do not depend on the conventional alignment and vice versa, so each
-    standard needs one run per (normalization, reference) plus one per extra alignment."""
+    The GR-MAC fields do not depend on the conventional alignment and the conventional ones
+    not on the GR-MAC's normalization and reference, so each part is derived once per
+    distinct input (``operating_point.combine`` checks the pairs): per standard one GR-MAC
+    part per (normalization, reference) and one conventional part per alignment, where one
+    whole operating point per key re-derived the conventional design six times over."""
     keys = [(st, nm, rf, "global") for st in NOISE_STANDARDS for nm in NORMALIZATIONS
             for rf in GAIN_REFERENCES]
     keys += [(st, s.normalization, s.gain_reference, al) for st in NOISE_STANDARDS
              for al in ALIGNMENTS if al != "global"]
-    args = [(s, *k) for k in keys]
+    tasks = [("conventional", st, s.normalization, s.gain_reference, al)
+             for st in NOISE_STANDARDS for al in ALIGNMENTS]
+    tasks += [("grmac", st, nm, rf, "global") for st in NOISE_STANDARDS
+              for nm in NORMALIZATIONS for rf in GAIN_REFERENCES]
+    args = [(s, *t) for t in tasks]
     if s.jobs > 1:
         ctx = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=s.jobs, mp_context=ctx) as pool:
-            ops = list(pool.map(_op, *zip(*args, strict=True)))
+            parts = list(pool.map(_part, *zip(*args, strict=True)))
     else:
-        ops = [_op(*a) for a in args]
-    return dict(zip(keys, ops, strict=True))
+        parts = [_part(*a) for a in args]
+    conv = {(st, al): p for (pipe, st, _, _, al), p in zip(tasks, parts, strict=True)
+            if pipe == "conventional"}
+    gr = {(st, nm, rf): p for (pipe, st, nm, rf, _), p in zip(tasks, parts, strict=True)
+          if pipe == "grmac"}
+    return {(st, nm, rf, al): combine(gr[(st, nm, rf)], conv[(st, al)])
+            for st, nm, rf, al in keys}
 
 
 def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:

@@ -518,3 +518,63 @@ def test_calibrated_scale_is_mse_optimal_against_a_fine_scan() -> None:
 
     best = min(mse(c) for c in cand)
     assert mse(s) <= best * 1.002
+
+
+def _rint_round_magnitude(a: np.ndarray, man_bits: int, emin: int, subnormals: bool,
+                          min_normal: float) -> np.ndarray:
+    """The frexp/ldexp/rint form of nearest-even rounding on an fp grid (the bit-pattern
+    rounding of quantize must match it bit for bit)."""
+    _, e = np.frexp(a)
+    exp = e.astype(np.int64) - 1
+    if subnormals:
+        exp = np.maximum(exp, emin)
+    shift = man_bits - exp
+    with np.errstate(over="ignore"):
+        q = np.ldexp(np.rint(np.ldexp(a, shift)), -shift)
+    if not subnormals:
+        q = np.where(a < min_normal, np.where(a > 0.5 * min_normal, min_normal, 0.0), q)
+    return q
+
+
+@pytest.mark.parametrize("name", [*sorted(DTYPES), "e1m0", "e2m0", "e8m0", "e8m0_ftz",
+                                  "e4m0_ftz", "e1m10", "e8m10", "e3m4_ftz", "e5m2_ftz",
+                                  "e2m1_ftz"])
+def test_bit_pattern_rounding_equals_rint_form(name: str) -> None:
+    from grcim.physics.formats import _round_fp_magnitude
+
+    f = get_format(name)
+    rng = np.random.default_rng(5)
+    grid = np.abs(quantize(rng.uniform(0.0, f.max_value, 4000), f))
+    grid = np.concatenate([grid, f.min_subnormal * np.arange(200.0),
+                           np.exp2(np.arange(-160.0, 140.0))])
+    near = np.concatenate([grid, (grid[:-1] + grid[1:]) / 2, np.nextafter(grid, 0.0),
+                           np.nextafter(grid, np.inf)])
+    a = np.concatenate([
+        near, near * 1.5, near * 1.25, near * 0.75,  # ties of every binade
+        np.abs(rng.standard_normal(20_000)), np.exp2(rng.uniform(-1100.0, 1024.0, 20_000)),
+        [0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, np.inf],
+    ])
+    ref = _rint_round_magnitude(a, f.man_bits, f.emin, f.has_subnormals, f.min_normal)
+    got = _round_fp_magnitude(a, f)
+    np.testing.assert_array_equal(got.view(np.uint64), ref.view(np.uint64))
+    # NaN stays NaN, whatever its payload (a carry out of it would make it a number)
+    payloads = np.array([0x7FF8000000000000, 0x7FFFFFFFFFFFFFFF, 0x7FF0000000000001],
+                        dtype=np.uint64).view(np.float64)
+    assert np.isnan(_round_fp_magnitude(np.concatenate([[1.0], payloads]), f)[1:]).all()
+
+
+@pytest.mark.parametrize("name", ["fp8_e4m3", "fp4_e2m1", "int8", "e3m4_ftz"])
+@pytest.mark.parametrize("saturate", [True, False])
+def test_quantize_in_chunks_changes_no_bit(name: str, saturate: bool,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import grcim.physics.formats as formats
+
+    rng = np.random.default_rng(8)
+    x = (rng.standard_t(3.0, (37, 41)) * 40.0)[:, ::2]  # not contiguous
+    x[0, :3] = [np.nan, np.inf, -0.0]
+    monkeypatch.setattr(formats, "CHUNK_ELEMENTS", 50)
+    chunked = quantize(x, name, saturate=saturate)
+    monkeypatch.setattr(formats, "CHUNK_ELEMENTS", 1 << 30)
+    whole = quantize(x, name, saturate=saturate)
+    assert chunked.shape == x.shape
+    np.testing.assert_array_equal(chunked.view(np.uint64), whole.view(np.uint64))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -21,7 +21,10 @@ from scipy import optimize, stats
 from grcim.errors import ModelDomainError
 from grcim.physics.operating_point import (
     OperatingPoint,
+    combine,
+    conventional_part,
     derive_operating_point,
+    grmac_part,
     operating_point,
 )
 from grcim.physics.settings import QUANTIZATION_SHARES, TOTAL_SHARES, Ensemble
@@ -219,3 +222,33 @@ def test_truncating_alignment_by_hand() -> None:
     np.testing.assert_array_equal(align_to_vector_max(v, 4.0), [[3.0, -1.0, 0.0, 0.0]])
     # 6 bits: step 0.125: 3.0, -1.25 (1.3 truncated), 0.25 (0.26 truncated)
     np.testing.assert_array_equal(align_to_vector_max(v, 6.0), [[3.0, -1.25, 0.25, 0.0]])
+
+
+def test_parts_shared_across_ensembles_equal_whole_operating_points() -> None:
+    # the conventional part reads neither normalization, reference nor weight block, the
+    # GR-MAC part not the alignment: one part of each serves ensembles differing only there
+    base = Ensemble(n_samples=1000, normalization="unit", gain_reference="vector_max")
+    conv = {al: conventional_part(replace(base, alignment=al, normalization="int"))
+            for al in ("global", "vector_max")}
+    for nm, rf in (("unit", "vector_max"), ("row", "fixed"), ("int", "fixed")):
+        gr = grmac_part(replace(base, normalization=nm, gain_reference=rf,
+                                alignment="vector_max"))
+        for al in ("global", "vector_max"):
+            whole = derive_operating_point(replace(base, normalization=nm, gain_reference=rf,
+                                                   alignment=al))
+            assert combine(gr, conv[al]) == whole
+
+
+def test_combine_refuses_parts_of_different_ensembles() -> None:
+    base = Ensemble(n_samples=1000, normalization="unit", gain_reference="vector_max")
+    gr = grmac_part(base)
+    with pytest.raises(ValueError, match="different ensembles"):
+        combine(gr, conventional_part(replace(base, sqnr_target_db=40.0)))
+    with pytest.raises(ValueError, match="different ensembles"):
+        combine(gr, conventional_part(replace(base, seed=1)))
+    t = replace(base, distribution="student_t")
+    with pytest.raises(ValueError, match="different ensembles"):
+        combine(grmac_part(t, nu=5.0), conventional_part(t, nu=6.0))
+    with pytest.raises(ValueError, match="different ensembles"):
+        combine(conventional_part(base), gr)  # arguments swapped
+    combine(grmac_part(t, nu=5.0), conventional_part(t, nu=5.0))  # same ensemble: fine

@@ -403,3 +403,30 @@ def test_conventional_is_deterministic_and_noise_has_its_rms() -> None:
     assert not np.array_equal(a, c)
     clean = conventional_dot(x, w, cfg)  # no generator: noise-free
     assert float(np.std(a - clean)) == pytest.approx(0.2, rel=0.03)
+
+
+@pytest.mark.parametrize("cfg", [
+    GRMACConfig(),
+    GRMACConfig(gain_reference="fixed", reference_exponent=1, gain_range_octaves=5.0),
+    GRMACConfig(normalization="row", weight_frac_bits=4),
+    GRMACConfig(normalization="int", block_rows=8, int_bits=6),
+])
+def test_accumulate_in_chunks_changes_no_bit(cfg: GRMACConfig,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # grmac_accumulate runs ensembles in cache-sized chunks of dot products; each result
+    # belongs to one dot product, so the whole-ensemble pass gives the same bits
+    import grcim.physics.pipelines.grmac as grmac
+
+    rng = np.random.default_rng(9)
+    x = quantize(sample("student_t", (3, 700, 16), rng), "fp8_e4m3")
+    w = quantize(sample("gaussian", (3, 700, 16), rng), "fp8_e5m2")
+    x[0, :5] = 0.0
+    f_row = grmac.row_exponents(np.abs(w)[..., None] * 3.0) if cfg.normalization == "row" \
+        else None
+    monkeypatch.setattr(grmac, "CHUNK_ELEMENTS", 100)  # 6 dot products per chunk
+    s, r = grmac.grmac_accumulate(x, w, cfg, f_row)
+    monkeypatch.setattr(grmac, "CHUNK_ELEMENTS", 1 << 30)  # one pass
+    s1, r1 = grmac.grmac_accumulate(x, w, cfg, f_row)
+    assert s.shape == r.shape == (3, 700) and r.dtype == np.int64
+    np.testing.assert_array_equal(s.view(np.uint64), s1.view(np.uint64))
+    np.testing.assert_array_equal(r, r1)
