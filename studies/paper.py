@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
 from grcim.physics.distributions import CONTINUOUS
@@ -345,12 +346,10 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
                            "gain_range_rule": rule, "normalization": nm, "gain_reference": rf,
                            "iso_energy_gain_bits": iso.gain_bits, "status": iso.status,
                            "reference_energy_j": iso.reference_energy_j,
-                           "grmac_energy_at_reference_j": float(np.interp(
-                               s.reference_dynamic_range_bits, grid, gr.total)),
-                           "conventional_adc_share_at_reference": float(np.interp(
-                               s.reference_dynamic_range_bits, grid, conv.adc_share)),
-                           "grmac_adc_share_at_reference": float(np.interp(
-                               s.reference_dynamic_range_bits, grid, gr.adc_share)),
+                           "grmac_energy_at_reference_j": _at(s, grid, gr.total),
+                           "conventional_adc_share_at_reference": _at(s, grid,
+                                                                      conv.adc_share),
+                           "grmac_adc_share_at_reference": _at(s, grid, gr.adc_share),
                            **_delivered(s, op, ops[(sd, s.normalization, s.gain_reference,
                                                         align)], rule)}
                     res.iso_energy.append(row)
@@ -439,6 +438,14 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         "definitions": DEFINITIONS,
         "settings": asdict(s),
     }
+
+
+def _at(s: PaperSettings, grid: NDArray[np.float64], values: NDArray[np.float64]
+        ) -> float | None:
+    """``values`` at the reference dynamic range; None where the design is infeasible
+    there (its energy is NaN past the cells' capacitance ceiling)."""
+    x = float(np.interp(s.reference_dynamic_range_bits, grid, values))
+    return x if np.isfinite(x) else None
 
 
 def run_paper(settings: PaperSettings = PaperSettings(), progress=None) -> PaperResult:

@@ -180,7 +180,13 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
 NULL_KEYS = frozenset({"time_to_first_token_s", "per_token_latency_s", "layer",
                        "iso_energy_dynamic_range_gain_bits", "iso_energy_gain_bits",
                        "array_utilization",  # the AccelForge engine does not report it
-                       "grmac_delivered_snr_at_max_db"})  # not modelled for every design
+                       "grmac_delivered_snr_at_max_db",  # not modelled for every design
+                       # a design infeasible at the reference dynamic range has no energy
+                       "reference_energy_j", "iso_energy_reference_energy_per_mac_j",
+                       "grmac_energy_at_reference_j",
+                       "iso_energy_grmac_energy_per_mac_at_reference_j",
+                       "conventional_adc_share_at_reference", "grmac_adc_share_at_reference",
+                       "adc_energy_share_conventional", "adc_energy_share_grmac"})
 NULL_SECTIONS = frozenset({"attributes", "fixed"})
 _BAD_CELLS = frozenset({"nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
                         "-infinity"})

@@ -9,7 +9,9 @@ Both curves are non-decreasing in ``D``. Status ``bounded``: the GR-MAC curve cr
 reference energy inside the grid (linear interpolation at the crossing); ``unbounded``: the
 GR-MAC stays below it over the whole grid (the gain is at least ``grid_max - D_ref``);
 ``never``: the GR-MAC already costs more at ``D = 0`` (the gain is reported as the negative
-distance ``D_ref - D'`` with ``E_conv(D') = E_gr(0)``, or None if even that does not exist).
+distance ``D_ref - D'`` with ``E_conv(D') = E_gr(0)``, or None if even that does not exist);
+``reference_infeasible``: the conventional design cannot be built at ``D_ref`` (its cells
+exceed the capacitance ceiling), so there is no reference energy and no gain (None).
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ class IsoEnergyGain:
     ----------
     gain_bits : float or None
         Iso-energy dynamic-range gain, octaves (a lower bound when ``unbounded``).
-    status : {"bounded", "unbounded", "never"}
+    status : {"bounded", "unbounded", "never", "reference_infeasible"}
         See the module docstring.
-    reference_energy_j : float
-        ``E_conv(D_ref)``, J per MAC.
+    reference_energy_j : float or None
+        ``E_conv(D_ref)``, J per MAC (None: the reference design is infeasible).
     """
 
     gain_bits: float | None
     status: str
-    reference_energy_j: float
+    reference_energy_j: float | None
 
 
 def _crossing(d: NDArray[np.float64], e: NDArray[np.float64], level: float) -> float:
@@ -70,8 +72,8 @@ def iso_energy_gain(
                                                  nan=np.inf))
     e_gr = np.maximum.accumulate(np.nan_to_num(np.asarray(e_gr, dtype=np.float64), nan=np.inf))
     ref = float(np.interp(reference_bits, d, e_conv))
-    if not np.isfinite(ref):
-        return IsoEnergyGain(None, "never", ref)
+    if not np.isfinite(ref):  # was reported as "never" with an infinite reference energy
+        return IsoEnergyGain(None, "reference_infeasible", None)
     if e_gr[0] > ref:
         if e_conv[-1] < e_gr[0]:
             return IsoEnergyGain(None, "never", ref)

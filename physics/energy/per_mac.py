@@ -157,9 +157,12 @@ class EnergyBreakdown:
 
     @property
     def adc_share(self) -> F64:
-        """The ADC's share of the energy per MAC (0..1)."""
+        """The ADC's share of the energy per MAC (0..1; NaN where the design is infeasible
+        and its energy NaN, rather than a share of 0 it does not have)."""
         adc = np.broadcast_to(self.terms.get("adc", 0.0), self.dynamic_range_bits.shape)
-        return np.where(self.total > 0, adc / np.where(self.total > 0, self.total, 1.0), 0.0)
+        total = self.total
+        share = np.where(total > 0, adc / np.where(total > 0, total, 1.0), 0.0)
+        return np.where(np.isnan(total), np.nan, share)
 
 
 def _grid(dynamic_range_bits: ArrayLike) -> F64:

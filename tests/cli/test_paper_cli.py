@@ -7,6 +7,7 @@ claims.json, the five CSV tables and four PNG figures.
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -150,3 +151,33 @@ def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     header = (out / "adc_bits.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",")[:2] == ["format", "distribution"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary directory left
+
+
+def test_a_reference_the_conventional_design_cannot_reach_is_reported_not_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 3.5 octaves on the global grid, thermal noise in the standard: the conventional
+    # macro's cells exceed the capacitance ceiling; `--reference-dr 2` (and 65 nm C-2C
+    # cells) once stopped the run on "reference_energy_j = inf" / "= None", with no files
+    # and exit 1
+    def fewer_samples(original):  # type: ignore[no-untyped-def]
+        def part(ensemble, **kwargs: object):  # type: ignore[no-untyped-def]
+            return original(ensemble.with_(n_samples=min(ensemble.n_samples, 1000)), **kwargs)
+        return part
+
+    for name in ("grmac_part", "conventional_part"):
+        monkeypatch.setattr(paper_module, name, fewer_samples(getattr(paper_module, name)))
+    out = tmp_path / "out"
+    code, _, err = run(["paper", "--samples", "2000", "--max-dr", "4", "--jobs", "1",
+                        "--reference-dr", "3.5", "--noise-standard", "total",
+                        "--out", str(out),
+                        "--quiet"], capsys)
+    assert code == 0, err
+    claims = json.loads((out / "claims.json").read_text(encoding="utf-8"))
+    assert claims["iso_energy_status"] == "reference_infeasible"
+    assert claims["iso_energy_dynamic_range_gain_bits"] is None
+    assert claims["iso_energy_reference_energy_per_mac_j"] is None
+    assert claims["adc_energy_share_conventional"] is None  # not a share of 0
+    rows = list(csv.DictReader((out / "iso_energy.csv").open(encoding="utf-8")))
+    lost = [r for r in rows if r["status"] == "reference_infeasible"]
+    assert lost and all(r["reference_energy_j"] == "" for r in lost)

@@ -540,3 +540,14 @@ def test_delivered_snr_not_claimed_where_the_gain_range_flushes() -> None:
     assert np.isfinite(delivered_snr_db(op, d, "grmac", "cover_range")).all()
     scale_free = replace(op, gain_reference="vector_max")
     assert np.isfinite(delivered_snr_db(scale_free, d, "grmac", "sqnr")).all()
+
+
+def test_iso_energy_with_an_infeasible_reference_has_no_gain() -> None:
+    # the conventional design is infeasible (NaN energy) from D = 1.5: a reference there has
+    # no energy; `grcim paper --reference-dr 2` once wrote an infinite reference energy,
+    # which the output check then refused (no files, exit 1)
+    e_conv = np.where(D < 1.5, 1.0 + D, np.nan)
+    res = iso_energy_gain(D, e_conv, 0.25 * (1.0 + D), reference_bits=2.0)
+    assert (res.status, res.gain_bits, res.reference_energy_j) == (
+        "reference_infeasible", None, None)
+    assert iso_energy_gain(D, e_conv, 0.25 * (1.0 + D), reference_bits=1.0).status == "bounded"
