@@ -95,6 +95,19 @@ def test_missing_chip_key() -> None:
     assert "missing" in err.allowed
 
 
+def test_kv_cache_in_cim_needs_cim_dynamic_matmuls() -> None:
+    new = '    kv_cache_placement: "cim"'
+    text = replace(CHIP, '    kv_cache_placement: "dram"', new)
+    err = fail(text)
+    assert err.key == "arch.variables.kv_cache_placement" and err.value == "cim"
+    assert err.line == line_of(text, new)
+    assert 'unless dynamic_matmul_unit is "cim" (it is "vector_unit")' in err.allowed
+    assert "\n" not in str(err)
+    # with the dynamic matmuls in CIM as well, the file loads
+    load_arch_text(replace(text, '    dynamic_matmul_unit: "vector_unit"',
+                           '    dynamic_matmul_unit: "cim"'), "ok.yaml")
+
+
 def test_chip_key_in_macro_file() -> None:
     text = replace(MACRO, "    rows: 256 ", "    n_macros: 4\n    rows: 256 ")
     err = fail(text)
