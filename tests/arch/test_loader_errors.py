@@ -57,7 +57,7 @@ def fail(text: str) -> SpecError:
         ("    adcs_per_macro: 128 ", "    adcs_per_macro: 130 ",
          "arch.variables.adcs_per_macro", "multiple"),
         ("    input_format: \"fp8_e4m3\"", "    input_format: \"fp8_e4m4\"",
-         "arch.variables.input_format", "fp<N>_e<E>m<M>"),
+         "arch.variables.input_format", "[fp<bits>_]e<E>m<M>"),
         ("    normalization: \"unit\"", "    normalization: null",
          "arch.variables.normalization", "required for pipeline 'grmac'"),
         ("    adc_bits: \"auto\"", "    adc_bits: \"many\"", "arch.variables.adc_bits",
