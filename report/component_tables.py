@@ -23,6 +23,11 @@ __all__ = ["FORMATS", "render", "row_costs", "display", "plot_lines", "energy_pl
 FORMATS = ("text", "csv", "yaml", "json")
 PJ, UM2, UW, NS = 1e12, 1e12, 1e6, 1e9
 
+RESULT_NAMES = {"adc_bits": "adc_bits_per_conversion"}
+"""Output names of model results whose ``info`` key is also an attribute name: the MAC
+models report the ADC resolution they size as ``adc_bits``, the attribute that may declare
+it; two ``adc_bits`` columns in one CSV row would be ambiguous."""
+
 
 def display(value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
@@ -40,7 +45,7 @@ def row_costs(table: ComponentTable, i: int) -> dict[str, float]:
         if key.endswith("_f"):
             out[key[:-2] + "_ff"] = float(values[i]) * 1e15
         else:
-            out[key] = float(values[i])
+            out[RESULT_NAMES.get(key, key)] = float(values[i])
     return out
 
 
