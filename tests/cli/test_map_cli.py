@@ -309,3 +309,13 @@ def test_compare_names_the_two_inputs_whose_names_clash(capsys, tmp_path):
     assert f"arch 1 (edge_grmac) and arch 2 ({copy}) are both named 'edge_grmac'" in line
     assert "file stems" in line
 
+
+def test_report_figures_folder_clash_names_json_and_its_value(capsys, tmp_path):
+    # --report x.md writes x_figures/; the error named --report with the value 'x_figures'
+    report, clash = tmp_path / "x.md", tmp_path / "x_figures"
+    code, _, err = run(capsys, "map", "--phase", "decode", "--report", str(report),
+                       "--json", str(clash))
+    line = one_line_error(err)
+    assert code == 1
+    assert f"--json = '{clash}': a different path from the folder --report writes" in line
+    assert list(tmp_path.iterdir()) == []
