@@ -8,11 +8,12 @@ file reference these very numbers through ``arch.variables``).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grcim.arch.cim import MacroSpec
+from grcim.arch.rules import rule_error
 
 __all__ = [
     "DramKind",
@@ -144,6 +145,19 @@ class ChipSpec(BaseModel):
     """Where the KV cache lives: ``sram`` | ``dram`` | ``cim``."""
     dynamic_matmul_unit: DynamicMatmulUnit
     """Where QK^T and PV run: ``vector_unit`` | ``cim``."""
+
+    @model_validator(mode="after")
+    def _kv_in_cim_read_in_cim(self) -> Self:
+        # K and V held in the macros are operands only there: QK^T and PV cannot run on the
+        # vector unit. Checked here so that validate refuses the file as map does, with the
+        # file, line and key (the mapper keeps its own check for specs built in code).
+        if (self.kv_cache_placement is KvCachePlacement.CIM
+                and self.dynamic_matmul_unit is not DynamicMatmulUnit.CIM):
+            raise rule_error("kv_cache_placement", '"sram" or "dram" unless '
+                             'dynamic_matmul_unit is "cim" (it is '
+                             f'"{self.dynamic_matmul_unit.value}"): K and V kept in the '
+                             "macros are read there, so QK^T and PV must run in CIM")
+        return self
 
     @property
     def total_weights(self) -> int:

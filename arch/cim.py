@@ -16,7 +16,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from grcim.arch.formats import FORMAT_GRAMMAR, FormatInfo, parse_format
+from grcim.arch.formats import FormatInfo, format_problem, parse_format
 from grcim.arch.rules import rule_error
 
 __all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS", "CellTopology",
@@ -157,8 +157,9 @@ class MacroSpec(BaseModel):
     @field_validator("input_format", "weight_format")
     @classmethod
     def _known_format(cls, value: str) -> str:
-        if parse_format(value) is None:
-            raise ValueError(f"must be {FORMAT_GRAMMAR}")
+        problem = format_problem(value)  # the physics' reason and grammar, one source
+        if problem is not None:
+            raise ValueError(f"must be {problem}")
         return value
 
     @field_validator("adc_bits", mode="before")
@@ -195,8 +196,14 @@ class MacroSpec(BaseModel):
                              f"{self.n_weight_slices} exceeds cols={self.cols}")
         if self.pipeline is Pipeline.INT:
             for field in ("input_format", "weight_format"):
-                if self.format_info(field).kind != "int":
+                info = self.format_info(field)
+                if info.kind != "int":
                     raise rule_error(field, "pipeline 'int' needs an integer format")
+                if info.block_scaled:
+                    # the int models price plain integers only (their widths come from
+                    # int<N>); refused here, with the line, rather than by a node's model
+                    raise rule_error(field, "pipeline 'int' needs a plain integer format "
+                                     "int<2..16>: its models do not price MX block scales")
         return self
 
     def format_info(self, field: Literal["input_format", "weight_format"]) -> FormatInfo:

@@ -120,6 +120,8 @@ def allocate(t: OpTable, chip: ChipSpec, clock_hz: float, replicate: bool = True
     dynamic = t.is_kind(OpKind.DYNAMIC_MATMUL)
     dyn_cim = dynamic & (chip.dynamic_matmul_unit is DynamicMatmulUnit.CIM)
     kv_cim = chip.kv_cache_placement is KvCachePlacement.CIM
+    # ChipSpec refuses this combination when an arch is loaded; a spec changed in code
+    # (model_copy skips validation) still reaches this point, so the mapper says it too
     if kv_cim and chip.dynamic_matmul_unit is not DynamicMatmulUnit.CIM:
         raise MappingError("kv_cache_placement 'cim' keeps K and V in the macros, so "
                            "dynamic_matmul_unit must be 'cim' too (it is 'vector_unit')")

@@ -9,6 +9,7 @@ phase, so ``energy_per_token_j`` 0.8 means 20 % less energy per token than the b
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,11 @@ class Comparison:
                 "results": [r.to_dict() for r in self.results]}
 
 
+def _shown(arch: ArchLike) -> str:
+    """How an arch was given: its path or bundled name, or its name and source."""
+    return str(arch) if isinstance(arch, str | os.PathLike) else f"{arch.name} from {arch.source}"
+
+
 def compare_archs(archs: Sequence[ArchLike] | None = None, workload: str | None = None,
                   phases: Sequence[str] = ("prefill", "decode"), batch: int = 1,
                   tokens: int | None = None, context: int | None = None,
@@ -101,12 +107,22 @@ def compare_archs(archs: Sequence[ArchLike] | None = None, workload: str | None 
     grcim.errors.MappingError
         Fewer than one arch, a repeated arch name, or a step that does not fit.
     """
-    chosen = [resolve_arch(a) for a in (archs or BUNDLED_COMPARISON)]
+    given = list(archs or BUNDLED_COMPARISON)
+    chosen = [resolve_arch(a) for a in given]
     names = [a.name for a in chosen]
     if not chosen:
         raise MappingError("compare needs at least one arch")
-    if len(set(names)) != len(names):
-        raise MappingError(f"each arch may appear once; got {', '.join(names)}")
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        j = first.setdefault(name, i)
+        if j != i:
+            # the names label the columns and rows of every output, so they must differ;
+            # a file's name is its stem, so a copy of a bundled arch clashes with it
+            raise MappingError(
+                f"each arch needs a distinct name: arch {j + 1} ({_shown(given[j])}) and "
+                f"arch {i + 1} ({_shown(given[i])}) are both named {name!r} (names are the "
+                f"bundled names and the file stems; save a file under another stem to "
+                f"compare it)")
     keep = dataclasses.replace(options, keep_ops=False)
     results = []
     for phase in phases:

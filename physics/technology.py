@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,7 +27,8 @@ Pos = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 class Technology(BaseModel):
     """Technology constants in SI units; each file documents the source of every value."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
+                              use_attribute_docstrings=True)
 
     name: str
     node_m: Annotated[float, Field(gt=1e-9, lt=1e-6)]
@@ -73,20 +77,88 @@ class Technology(BaseModel):
         return BOLTZMANN_J_PER_K * self.temperature_k
 
 
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+"""A plain decimal number. PyYAML (YAML 1.1) reads ``9e-1`` (no dot) and ``1E3`` as text,
+which YAML 1.2 and the arch files (whose numbers are expressions) read as numbers."""
+
+
+def _numeric(value: Any) -> Any:
+    """``value``, with a string spelling a decimal number read as that float (one too large,
+    ``1e999``, becomes inf, which the error then calls not finite; other text stays text)."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+def _unknown_key(body: Any, source: str) -> SpecError | None:
+    """An error for the first key of ``body`` that Technology does not have (checked before
+    the values, so a misspelt key is not reported as its correct spelling missing)."""
+    if not isinstance(body, dict):
+        return None
+    fields = list(Technology.model_fields)
+    for key in body:
+        if key not in Technology.model_fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            line = body.line_of(key) if isinstance(body, LineDict) else None
+            return SpecError(source, f"technology.{key}", key, f"unknown key; {hint}allowed "
+                             f"keys: {', '.join(fields)}", line)
+    return None
+
+
+def _allowed(field: str) -> str:
+    """What ``field`` accepts, from its type, bounds and docstring (``a finite number > 0.3,
+    < 2 (Digital supply voltage, V.)``)."""
+    info = Technology.model_fields[field]
+    if info.annotation is not float:
+        return "text"
+    bounds = [f"{sign} {getattr(meta, attr):g}" for meta in info.metadata
+              for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
+              if getattr(meta, attr, None) is not None]
+    what = f" ({info.description.strip()})" if info.description else ""
+    return f"a finite number {', '.join(bounds)}{what}".replace("  ", " ")
+
+
+def _error(exc: ValidationError, body: Any, source: str) -> SpecError:
+    """The first problem of ``exc`` as one line: the key, its value, what it accepts."""
+    err = exc.errors()[0]
+    path = [str(p) for p in err["loc"]]
+    line = body.line_of(err["loc"][0]) if isinstance(body, LineDict) and err["loc"] else None
+    key = ".".join(["technology", *path])
+    field = path[0] if path else ""
+    if field not in Technology.model_fields:
+        return SpecError(source, key, err.get("input"), err["msg"], line)
+    allowed = _allowed(field)
+    if err["type"] == "missing":
+        return SpecError(source, key, "<missing>", f"missing required key: {allowed}", line)
+    number = err.get("input")
+    # shown as written ('1e999', not the inf it was read as)
+    value = body[field] if isinstance(body, dict) and field in body else number
+    if isinstance(number, float) and not math.isfinite(number):
+        # a bound check would say 'less than 2' of NaN: name the real problem
+        return SpecError(source, key, value, f"not a finite number; allowed: {allowed}", line)
+    return SpecError(source, key, value, allowed, line)
+
+
 def _from_data(data: object, source: str) -> Technology:
     if not isinstance(data, dict) or "technology" not in data:
         found = sorted(map(str, data))[:5] if isinstance(data, dict) else type(data).__name__
         raise SpecError(source, "technology", found,
                         "a top-level mapping with a 'technology' key")
     body = data["technology"]
+    unknown = _unknown_key(body, source)
+    if unknown is not None:
+        raise unknown
+    if isinstance(body, dict):
+        # the line numbers stay with ``body``; the validated copy has its numbers read
+        floats = {k for k, f in Technology.model_fields.items() if f.annotation is float}
+        values = {k: _numeric(v) if k in floats else v for k, v in body.items()}
+    else:
+        values = body
     try:
-        return Technology.model_validate(body)
+        return Technology.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        path = [str(p) for p in err["loc"]]
-        line = body.line_of(err["loc"][0]) if isinstance(body, LineDict) and err["loc"] else None
-        value = "<missing>" if err["type"] == "missing" else err.get("input")
-        raise SpecError(source, ".".join(["technology", *path]), value, err["msg"], line) from None
+        raise _error(exc, body, source) from None
 
 
 def load_technology(name_or_path: str | os.PathLike[str] = DEFAULT_NODE) -> Technology:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ __all__ = ["FORMATS", "render", "row_costs", "display", "plot_lines", "energy_pl
 
 FORMATS = ("text", "csv", "yaml", "json")
 PJ, UM2, UW, NS = 1e12, 1e12, 1e6, 1e9
+
+RESULT_NAMES = {"adc_bits": "adc_bits_per_conversion"}
+"""Output names of model results whose ``info`` key is also an attribute name: the MAC
+models report the ADC resolution they size as ``adc_bits``, the attribute that may declare
+it; two ``adc_bits`` columns in one CSV row would be ambiguous."""
 
 
 def display(value: Any) -> Any:
@@ -39,7 +45,7 @@ def row_costs(table: ComponentTable, i: int) -> dict[str, float]:
         if key.endswith("_f"):
             out[key[:-2] + "_ff"] = float(values[i]) * 1e15
         else:
-            out[key] = float(values[i])
+            out[RESULT_NAMES.get(key, key)] = float(values[i])
     return out
 
 
@@ -47,18 +53,20 @@ def _text(table: ComponentTable) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=200, color_system=None)
     fixed = ", ".join(f"{k}={display(v)}" for k, v in table.fixed.items())
-    console.print(f"{table.component} ({table.model.__name__}), {table.n_points} point(s); "
-                  f"energy pJ per action, area µm², leakage µW, latency ns")
-    console.print(f"fixed: {fixed}")
+    # Attribute values (--set text, file paths) and names are user text; rich reads '[...]'
+    # as markup, so they are escaped to print as written.
+    console.print(escape(f"{table.component} ({table.model.__name__}), {table.n_points} "
+                         f"point(s); energy pJ per action, area µm², leakage µW, latency ns"))
+    console.print(escape(f"fixed: {fixed}"))
     grid = Table(show_header=True, header_style="bold")
     for key in table.swept:
-        grid.add_column(key)
+        grid.add_column(escape(key))
     cost_keys = list(row_costs(table, 0)) if table.n_points else []
     for key in cost_keys:
-        grid.add_column(key, justify="right")
+        grid.add_column(escape(key), justify="right")
     for i in range(table.n_points):
         costs = row_costs(table, i)
-        grid.add_row(*[str(display(v[i])) for v in table.swept.values()],
+        grid.add_row(*[escape(str(display(v[i]))) for v in table.swept.values()],
                      *[f"{costs[k]:.6g}" for k in cost_keys])
     console.print(grid)
     return buf.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import urllib.parse
 from dataclasses import dataclass, field
 
 from grcim.mapper.compare import Comparison
@@ -114,24 +115,34 @@ def comparison_sections(c: Comparison) -> list[Section]:
     return out
 
 
+def _md_text(text: str) -> str:
+    """Text as Markdown shows it literally: Markdown renders inline HTML, so the user text
+    in a report (workload, arch and component names, descriptions) would otherwise run as
+    markup (``<script>``); ``&``, ``<`` and ``>`` become entities, which render as written."""
+    return html.escape(text, quote=False)
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def to_markdown(title: str, sections: list[Section], figure_dir: str) -> str:
     """Markdown text; figure ``name`` is linked as ``{figure_dir}/{name}.png``."""
-    lines = [f"# {title}", ""]
+    lines = [f"# {_md_text(title)}", ""]
+    # the folder is named after the report file: percent-encoded, a space or a parenthesis
+    # in it cannot end the link
+    folder = urllib.parse.quote(figure_dir)
     for s in sections:
-        lines += [f"## {s.heading}", ""]
+        lines += [f"## {_md_text(s.heading)}", ""]
         for p in s.paragraphs:
-            lines += [p, ""]
+            lines += [_md_text(p), ""]
         if s.header:
             lines.append("| " + " | ".join(_md_cell(h) for h in s.header) + " |")
             lines.append("|" + "|".join("---" for _ in s.header) + "|")
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in s.rows]
             lines.append("")
         for name in s.figures:
-            lines += [f"![{name}]({figure_dir}/{name}.png)", ""]
+            lines += [f"![{_md_text(name)}]({folder}/{urllib.parse.quote(name)}.png)", ""]
     return "\n".join(lines)
 
 

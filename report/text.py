@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.console import Group, JustifyMethod
+from rich.markup import escape
 from rich.table import Table
 
 from grcim.mapper.compare import Comparison
@@ -21,7 +22,7 @@ __all__ = ["summary_rows", "result_tables", "comparison_table"]
 def _title(r: MappingResult) -> str:
     shape = (f"{r.tokens} prompt tokens" if r.phase == "prefill"
              else f"1 token at context {r.context}")
-    return f"{r.workload} {r.phase} on {r.arch}: batch {r.batch}, {shape} ({r.engine})"
+    return escape(f"{r.workload} {r.phase} on {r.arch}: batch {r.batch}, {shape} ({r.engine})")
 
 
 def summary_rows(r: MappingResult) -> list[tuple[str, str]]:
@@ -54,14 +55,14 @@ def result_tables(r: MappingResult) -> Group:
     summary.add_column("quantity")
     summary.add_column("value", justify="right")
     for label, value in summary_rows(r):
-        summary.add_row(label, value)
+        summary.add_row(label, escape(value))
     comp = Table(title="energy by component")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("component", "left"), ("energy", "right"), ("share", "right"), ("area", "right"))
     for col, just in columns:
         comp.add_column(col, justify=just)
     for name, e in sorted(r.energy_by_component_j.items(), key=lambda kv: -kv[1]):
-        comp.add_row(name, si(e, "J"), percent(e, r.energy_j),
+        comp.add_row(escape(name), si(e, "J"), percent(e, r.energy_j),
                      area_mm2(r.area_by_component_m2[name]) if name in r.area_by_component_m2
                      else "-")
     layer = Table(title="by layer type (time = summed op roofline time)")
@@ -70,10 +71,10 @@ def result_tables(r: MappingResult) -> Group:
     for col, just in columns:
         layer.add_column(col, justify=just)
     for role, e in sorted(r.energy_by_layer_type_j.items(), key=lambda kv: -kv[1]):
-        layer.add_row(role, si(e, "J"), percent(e, r.energy_j),
+        layer.add_row(escape(role), si(e, "J"), percent(e, r.energy_j),
                       si(r.latency_by_layer_type_s.get(role), "s"),
                       r.bound_by_layer_type.get(role, "-"))
-    layer.caption = "; ".join(r.notes)
+    layer.caption = escape("; ".join(r.notes))
     rows = mapping_rows(r)
     if not rows:
         return Group(summary, comp, layer)
@@ -81,7 +82,7 @@ def result_tables(r: MappingResult) -> Group:
     for col in MAPPING_HEADER:
         maps.add_column(col, justify="right" if col in ("ops", "energy", "time") else "left")
     for row in rows:
-        maps.add_row(*row)
+        maps.add_row(*map(escape, row))
     return Group(summary, comp, layer, maps)
 
 
@@ -113,15 +114,15 @@ def comparison_cell(c: Comparison, arch: str, phase: str, metric: str,
 
 def comparison_table(c: Comparison) -> Table:
     """Metrics per (phase, arch) with ratios to the baseline (the first arch)."""
-    t = Table(title=f"{c.results[0].workload}: {', '.join(c.archs)} "
-              f"(ratios vs {c.baseline})")
+    t = Table(title=escape(f"{c.results[0].workload}: {', '.join(c.archs)} "
+                           f"(ratios vs {c.baseline})"))
     t.add_column("quantity")
     for phase in c.phases:
         for arch in c.archs:
-            t.add_column(f"{phase}\n{arch}", justify="right", overflow="fold")
+            t.add_column(escape(f"{phase}\n{arch}"), justify="right", overflow="fold")
     for label, metric, fmt in COMPARISON_METRICS:
         t.add_row(label, *(comparison_cell(c, arch, phase, metric, fmt)
                            for phase in c.phases for arch in c.archs))
-    t.add_row("bound", *(c.result(a, p).bound for p in c.phases for a in c.archs))
+    t.add_row("bound", *(escape(c.result(a, p).bound) for p in c.phases for a in c.archs))
     t.caption = "ratio = value / baseline value of the same phase"
     return t

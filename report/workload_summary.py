@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from grcim.workloads import ModelConfig
@@ -12,8 +13,9 @@ __all__ = ["totals_table"]
 
 
 def totals_table(totals: dict[str, Any], config: ModelConfig) -> Table:
-    table = Table(title=f"{config.label}: {totals['phase']}, batch {totals['batch']}, "
-                  f"{totals['tokens']} new token(s), context {totals['context']}")
+    # the label comes from the models file: escaped, rich prints '[...]' in it as written
+    table = Table(title=escape(f"{config.label}: {totals['phase']}, batch {totals['batch']}, "
+                               f"{totals['tokens']} new token(s), context {totals['context']}"))
     table.add_column("quantity")
     table.add_column("value", justify="right")
     table.add_column("unit")

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from grcim.arch import DEFAULT_ARCH, list_bundled, load_arch
@@ -45,7 +46,8 @@ def run_list(args: argparse.Namespace, console: Console | None = None) -> int:
     for column in LIST_COLUMNS:
         table.add_column(column, no_wrap=True)
     for name in list_bundled():
-        table.add_row(*list_row(name, load_arch(name), name == DEFAULT_ARCH))
+        # rich reads '[...]' in a cell as markup: arch text is escaped to print as written
+        table.add_row(*map(escape, list_row(name, load_arch(name), name == DEFAULT_ARCH)))
     console.print(table)
     return 0
 
@@ -54,10 +56,12 @@ def run_show(args: argparse.Namespace, console: Console | None = None) -> int:
     """Print a summary of one arch."""
     arch = load_arch(args.name)
     console = console or Console(soft_wrap=False)
-    table = Table(title=f"arch {arch.name}", show_header=False)
+    # The arch's own text (name, description, node names, path) goes through rich, which
+    # reads '[...]' as markup: escaped, it prints as written and '[/bold]' cannot crash it.
+    table = Table(title=f"arch {escape(arch.name)}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
     for label, value in summary_rows(arch):
-        table.add_row(label, value)
+        table.add_row(label, escape(value))
     console.print(table)
     return 0

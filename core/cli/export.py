@@ -15,6 +15,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from grcim.arch import DEFAULT_ARCH
 from grcim.atomic import atomic_directory
 from grcim.cli.map import optional_int
@@ -82,15 +84,16 @@ def run(args: argparse.Namespace) -> int:
             for name, text in ex.files.items():
                 (tmp / name).write_text(text, encoding="utf-8")
     con = console()
-    con.print(f"grcim export timeloop: {arch.name}, {graph.graph.get('model')} "
-              f"{args.phase}: {len(exports)} einsum(s) -> {out}")
+    # arch, model and path are user text; rich would read '[...]' in them as markup
+    con.print(escape(f"grcim export timeloop: {arch.name}, {graph.graph.get('model')} "
+                     f"{args.phase}: {len(exports)} einsum(s) -> {out}"))
     for ex in exports:
         s = ex.einsum.shape
         where = out if single else out / ex.einsum.name
         mapping = "exact" if ex.mapping.exact else "NOT exact"
-        con.print(f"  {ex.einsum.name}: M={s['M']} K={s['K']} N={s['N']}, grcim "
-                  f"{ex.grcim.energy_j * 1e6:.4g} uJ, {ex.grcim.latency_s * 1e6:.4g} us; "
-                  f"mapping {mapping}; {where}", highlight=False, soft_wrap=True)
+        con.print(escape(f"  {ex.einsum.name}: M={s['M']} K={s['K']} N={s['N']}, grcim "
+                         f"{ex.grcim.energy_j * 1e6:.4g} uJ, {ex.grcim.latency_s * 1e6:.4g} "
+                         f"us; mapping {mapping}; {where}"), highlight=False, soft_wrap=True)
         if not ex.mapping.exact:
-            con.print(f"    {ex.mapping.note}", highlight=False, soft_wrap=True)
+            con.print(escape(f"    {ex.mapping.note}"), highlight=False, soft_wrap=True)
     return 0

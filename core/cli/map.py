@@ -133,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--report", args.report, "a file ending in .md or .html")
     outputs = [("--json", args.json, FILE), ("--report", args.report, FILE)]
     if args.report and Path(args.report).suffix.lower() == ".md":
-        outputs.append(("--report", _figures_dir(args.report), DIRECTORY))
+        # checked first: a path the user typed that collides with the folder --report
+        # derives is then the one named, with its own option and value
+        outputs.insert(0, ("--report", _figures_dir(args.report), DIRECTORY))
     protect = check_outputs(outputs, step_inputs(args))
     options = map_options(args)
     result = map_workload(args.arch, args.workload, args.phase, options=options,

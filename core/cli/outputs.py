@@ -132,8 +132,11 @@ def check_outputs(outputs: Sequence[OutputArg], inputs: Sequence[InputArg] = ()
                                     f"{what} (it would be overwritten)")
         for other_option, other_shown, other_kind, other in checked:
             if target == other:
-                raise SpecError(CMDLINE, option, shown, f"a different path from "
-                                f"{other_option} {other_shown}")
+                # a folder may be derived from its option's value (map --report x.md writes
+                # x_figures/): say which folder, not '--report x_figures'
+                other_text = (f"the folder {other_option} writes ({other_shown})"
+                              if other_kind == DIRECTORY else f"{other_option} {other_shown}")
+                raise SpecError(CMDLINE, option, shown, f"a different path from {other_text}")
             inner = None
             if other_kind == DIRECTORY and target.is_relative_to(other):
                 inner = (option, shown, other_option)

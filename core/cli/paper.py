@@ -117,6 +117,7 @@ def _write_files(files: dict[str, str | bytes], folder: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from grcim.report.paper import paper_files, summary_rows
@@ -127,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     console = Console(stderr=True, quiet=args.quiet)
     start = time.perf_counter()
-    result = run_paper(settings, progress=lambda step: console.print(f"[dim]… {step}[/dim]"))
+    result = run_paper(settings,
+                       progress=lambda step: console.print(f"[dim]… {escape(step)}[/dim]"))
     files = paper_files(result)
     for name, data in files.items():  # before anything is written: a bad number, no files
         if name.endswith(".json"):
@@ -140,14 +142,14 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("quantity")
     table.add_column("value")
     for k, v in summary_rows(result):
-        table.add_row(k, v)
+        table.add_row(k, escape(v))  # the technology's name or path is user text
     out = Console()
     if not args.quiet:
         out.print(table)
-        out.print(f"wrote {len(files)} files to {args.out} in "
-                  f"{time.perf_counter() - start:.1f} s")
+        out.print(escape(f"wrote {len(files)} files to {args.out} in "
+                         f"{time.perf_counter() - start:.1f} s"))
     else:
-        out.print(str(args.out))
+        out.print(escape(str(args.out)))
     return 0
 
 

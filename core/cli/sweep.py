@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from grcim.atomic import atomic_directory, atomic_write_text
 from grcim.cli.map import check_output, write_outputs
 from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
@@ -133,9 +135,9 @@ def _run(args: argparse.Namespace) -> int:
 
     def on_start(summary: Any) -> None:
         if show:
-            err.print(f"sweep: {summary.planned} points, {summary.already} already stored, "
-                      f"{summary.todo} to compute on {summary.executor}; store "
-                      f"{summary.store}", highlight=False)
+            err.print(escape(f"sweep: {summary.planned} points, {summary.already} already "
+                             f"stored, {summary.todo} to compute on {summary.executor}; store "
+                             f"{summary.store}"), highlight=False)
         progress.start()
         task.append(progress.add_task("sweep", total=summary.todo, rate="", states=""))
 
@@ -153,11 +155,14 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         progress.stop()
     c = summary.counts
-    console().print(f"store {summary.store}: {c.get('done', 0)} done, "
-                    f"{c.get('infeasible', 0)} infeasible, {c.get('failed', 0)} failed, "
-                    f"{c.get('pending', 0)} pending; this run stored {summary.written} of "
-                    f"{summary.todo} points in {summary.elapsed_s:.1f} s "
-                    f"({summary.already} were already stored)", highlight=False)
+    # store paths, spec values and failure reasons are user text: escaped, rich prints
+    # '[...]' in them as written instead of reading it as markup
+    console().print(escape(f"store {summary.store}: {c.get('done', 0)} done, "
+                           f"{c.get('infeasible', 0)} infeasible, {c.get('failed', 0)} "
+                           f"failed, {c.get('pending', 0)} pending; this run stored "
+                           f"{summary.written} of {summary.todo} points in "
+                           f"{summary.elapsed_s:.1f} s ({summary.already} were already "
+                           f"stored)"), highlight=False)
     if summary.interrupted:
         print(f"grcim sweep: interrupted; {summary.written} points of this run are stored, "
               "run the same command again to resume", file=sys.stderr)
@@ -179,8 +184,9 @@ def _status(args: argparse.Namespace) -> int:
     finally:
         store.close()
     out = console()
-    out.print(f"{args.store}: {meta.get('mode')} sweep, grcim {meta.get('grcim_version')}, "
-              f"spec {specs[-1]['spec_hash'] if specs else '-'}", highlight=False)
+    out.print(escape(f"{args.store}: {meta.get('mode')} sweep, grcim "
+                     f"{meta.get('grcim_version')}, spec "
+                     f"{specs[-1]['spec_hash'] if specs else '-'}"), highlight=False)
     t = Table()
     t.add_column("status")
     t.add_column("rows", justify="right")
@@ -188,7 +194,7 @@ def _status(args: argparse.Namespace) -> int:
         t.add_row(k, str(counts[k]))
     out.print(t)
     for reason, n in reasons:
-        out.print(f"{n} x {reason}", highlight=False)
+        out.print(escape(f"{n} x {reason}"), highlight=False)
     return 0
 
 
@@ -203,8 +209,9 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         store.close()
     write_outputs("--out", args.out, lambda: _write(Path(args.out), files))
-    console().print(f"wrote {len(files)} files to {args.out} (report.md, report.html, "
-                    "pareto.csv, best.csv, effects.csv, spec.yaml, figures/)", highlight=False)
+    console().print(escape(f"wrote {len(files)} files to {args.out} (report.md, report.html, "
+                           "pareto.csv, best.csv, effects.csv, spec.yaml, figures/)"),
+                    highlight=False)
     return 0
 
 

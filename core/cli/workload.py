@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from grcim.cli.options import CMDLINE, add_command, console, int_option
@@ -95,7 +96,7 @@ def _list_models(models: str | None) -> int:
         table.add_column(column, no_wrap=column == "model",
                          justify="left" if column in _LEFT else "right")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*map(escape, row))  # a models file's names: printed as written
     console().print(table)
     return 0
 

@@ -209,10 +209,16 @@ class _Checker:
         self.data = data
         self.problems: list[SpecError] = []
         self.reported: set[str] = set()
+        self.distinct: set[str] = set()  # the problems' one-line texts
         self.variables = self._variables()
 
     def problem(self, key: str, value: Any, allowed: str, line: int | None) -> None:
-        self.problems.append(SpecError(self.source, key, value, allowed, line))
+        error = SpecError(self.source, key, value, allowed, line)
+        # An attribute inherited from a container is checked once per component that
+        # inherits it, with the same key, value and line: report each distinct error once.
+        if str(error) not in self.distinct:
+            self.distinct.add(str(error))
+            self.problems.append(error)
 
     def line(self, path: Path, default: int | None = None) -> int | None:
         s = self.scalars.get(path)

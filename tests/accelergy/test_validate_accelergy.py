@@ -232,3 +232,20 @@ def test_an_architecture_without_grcim_components_is_ok(tmp_path: Path) -> None:
         """)
     code, out, _ = _validate(path)
     assert code == 0 and "(1 components, none of grcim's)" in out
+
+
+def test_an_inherited_bad_attribute_is_reported_once(tmp_path: Path) -> None:
+    # 'technology' set on the container is inherited by every grcim component below it:
+    # the same error (file, line, key, value) was printed once per component
+    from grcim.cli.main import main as grcim_main
+
+    out_dir = tmp_path / "tl"
+    assert grcim_main(["export", "timeloop", "--arch", "large_grmac", "--workload", "gpt2",
+                       "--op", "q_proj", "--out", str(out_dir)]) == 0
+    arch = out_dir / "arch.yaml"
+    text = arch.read_text(encoding="utf-8")
+    assert text.count('technology: "7nm"') == 1
+    arch.write_text(text.replace('technology: "7nm"', 'technology: "3nm"'), encoding="utf-8")
+    code, out, err = _validate(arch)
+    assert code == 1 and out == ""
+    assert len(err) == 1 and "technology = '3nm'" in err[0], err

@@ -57,7 +57,7 @@ def fail(text: str) -> SpecError:
         ("    adcs_per_macro: 128 ", "    adcs_per_macro: 130 ",
          "arch.variables.adcs_per_macro", "multiple"),
         ("    input_format: \"fp8_e4m3\"", "    input_format: \"fp8_e4m4\"",
-         "arch.variables.input_format", "fp<N>_e<E>m<M>"),
+         "arch.variables.input_format", "[fp<bits>_]e<E>m<M>"),
         ("    normalization: \"unit\"", "    normalization: null",
          "arch.variables.normalization", "required for pipeline 'grmac'"),
         ("    adc_bits: \"auto\"", "    adc_bits: \"many\"", "arch.variables.adc_bits",
@@ -93,6 +93,19 @@ def test_missing_chip_key() -> None:
     err = fail(text)
     assert err.key == "arch.variables.dram_write_energy_per_bit_j"
     assert "missing" in err.allowed
+
+
+def test_kv_cache_in_cim_needs_cim_dynamic_matmuls() -> None:
+    new = '    kv_cache_placement: "cim"'
+    text = replace(CHIP, '    kv_cache_placement: "dram"', new)
+    err = fail(text)
+    assert err.key == "arch.variables.kv_cache_placement" and err.value == "cim"
+    assert err.line == line_of(text, new)
+    assert 'unless dynamic_matmul_unit is "cim" (it is "vector_unit")' in err.allowed
+    assert "\n" not in str(err)
+    # with the dynamic matmuls in CIM as well, the file loads
+    load_arch_text(replace(text, '    dynamic_matmul_unit: "vector_unit"',
+                           '    dynamic_matmul_unit: "cim"'), "ok.yaml")
 
 
 def test_chip_key_in_macro_file() -> None:

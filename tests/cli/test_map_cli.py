@@ -146,7 +146,8 @@ def test_compare_tiny_chips_writes_every_file(capsys, tiny_files, tmp_path):
 
 
 @pytest.mark.parametrize("argv,expected", [
-    (("--phase", "both", "--arch", "edge_grmac", "--arch", "edge_grmac"), "once"),
+    (("--phase", "both", "--arch", "edge_grmac", "--arch", "edge_grmac"),
+     "both named 'edge_grmac'"),
     (("--phase", "sideways"), "--phase = 'sideways'"),
 ])
 def test_compare_bad_arguments_one_line(capsys, argv, expected):
@@ -292,3 +293,29 @@ def _leaves(x, path=""):
             yield from _leaves(v, f"{path}[{i}]")
     else:
         yield path, x
+
+
+def test_compare_names_the_two_inputs_whose_names_clash(capsys, tmp_path):
+    # a copy of a bundled arch is named after its file stem: the same name as the original
+    import grcim.arch
+
+    copy = tmp_path / "edge_grmac.yaml"
+    copy.write_text((Path(grcim.arch.__file__).parent / "chips" / "edge_grmac.yaml")
+                    .read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run(capsys, "compare", "--arch", "edge_grmac", "--arch", str(copy),
+                       "--phase", "decode")
+    line = one_line_error(err)
+    assert code == 1
+    assert f"arch 1 (edge_grmac) and arch 2 ({copy}) are both named 'edge_grmac'" in line
+    assert "file stems" in line
+
+
+def test_report_figures_folder_clash_names_json_and_its_value(capsys, tmp_path):
+    # --report x.md writes x_figures/; the error named --report with the value 'x_figures'
+    report, clash = tmp_path / "x.md", tmp_path / "x_figures"
+    code, _, err = run(capsys, "map", "--phase", "decode", "--report", str(report),
+                       "--json", str(clash))
+    line = one_line_error(err)
+    assert code == 1
+    assert f"--json = '{clash}': a different path from the folder --report writes" in line
+    assert list(tmp_path.iterdir()) == []

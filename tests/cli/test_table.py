@@ -125,3 +125,20 @@ def test_value_and_sweep_parsing() -> None:
     assert parse_sweep("d=0:1:0.25") == ("d", [0.0, 0.25, 0.5, 0.75, 1.0])
     assert parse_sweep("n=1:7:3") == ("n", [1, 4, 7])
     assert parse_sweep("law=thermal,walden") == ("law", ["thermal", "walden"])
+
+
+@pytest.mark.parametrize("argv", [["gr_mac"], ["gr_mac", "--set", "adc_bits=8"],
+                                  ["int_cim_mac", "--set", "input_bits=8", "--set",
+                                   "weight_bits=8"], ["grcim_adc", "--set", "n_bits=6"]])
+def test_column_names_are_unique(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # the attribute adc_bits and the model's result (info) were both called adc_bits
+    code, out, err = run(["table", *argv, "--format", "csv"], capsys)
+    assert code == 0 and err == []
+    header = next(csv.reader(io.StringIO(out)))
+    assert len(header) == len(set(header)), header
+    assert "adc_bits_per_conversion" in header
+    code, out, err = run(["table", *argv, "--format", "json"], capsys)
+    row = json.loads(out)["rows"][0]
+    assert "adc_bits_per_conversion" in row and "adc_bits" not in row
+    if argv[0] != "grcim_adc":
+        assert "adc_bits" in row["attributes"] and "adc_bits" in header

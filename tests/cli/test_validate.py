@@ -115,6 +115,9 @@ MAP_REFUSES = {
     "leak_power_inf": (_edit("    leak_power: sram_leak_power_w", "    leak_power: inf"),
                        "leak_power"),
     "dram_without_actions": (_without_dram_actions(), "actions"),
+    # map refused it without file, line or key; the arch refuses it now for both
+    "kv_cim_on_vector_unit": (_edit('    kv_cache_placement: "dram"',
+                                    '    kv_cache_placement: "cim"'), "kv_cache_placement"),
 }
 
 

@@ -77,5 +77,5 @@ def test_compare_both_phases_orders_results(three_chips, tiny_models_file):
 
 
 def test_compare_refuses_duplicates(three_chips):
-    with pytest.raises(MappingError, match="once"):
+    with pytest.raises(MappingError, match="each arch needs a distinct name"):
         compare_archs([three_chips[0], three_chips[0]], phases=("decode",))

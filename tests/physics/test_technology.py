@@ -176,3 +176,58 @@ def test_missing_file_directory_and_unknown_node(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_technology("5nm")
     assert info.value.key == "tech" and "28nm" in info.value.allowed
+
+
+# ---------------------------------------------------------------- numbers and messages
+
+@pytest.mark.parametrize(("written", "value"), [("9e-1", 0.9), ("1E0", 1.0), ("+8e-1", 0.8),
+                                                ('"0.95"', 0.95)])
+def test_numbers_pyyaml_reads_as_text_are_numbers(tmp_path: Path, written: str,
+                                                  value: float) -> None:
+    # PyYAML (YAML 1.1) reads 9e-1 (no dot) as the string '9e-1'; it was refused with
+    # "Input should be a valid number"
+    path = _write(tmp_path, BASE.replace("vdd_v: 0.9", f"vdd_v: {written}"))
+    assert load_technology(path).vdd_v == value
+
+
+@pytest.mark.parametrize(("new", "value", "fragments"), [
+    ("vdd_v: 5", 5, ["a finite number > 0.3, < 2", "supply voltage"]),
+    ("vdd_v: high", "'high'", ["a finite number > 0.3, < 2"]),
+    ("vdd_v: .nan", "nan", ["not a finite number", "> 0.3, < 2"]),
+    ("vdd_v: 1e999", "'1e999'", ["not a finite number"]),
+    ("vdd_v: -.inf", "-inf", ["not a finite number"]),
+    ("e_mux_bit_j: .inf", "inf", ["not a finite number", "> 0"]),
+])
+def test_a_refused_value_gets_the_allowed_range(tmp_path: Path, new: str, value: object,
+                                                fragments: list[str]) -> None:
+    key = new.split(":")[0]
+    old = next(ln.strip().split("#")[0].strip() for ln in BASE.splitlines()
+               if ln.strip().startswith(f"{key}:"))
+    text = BASE.replace(old, new)
+    path = _write(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        load_technology(path)
+    _check(info.value, path, f"technology.{key}", _line_of(text, key))
+    msg = str(info.value)
+    assert f"technology.{key} = {value}:" in msg and "Input should" not in msg
+    for fragment in fragments:
+        assert fragment in info.value.allowed, (fragment, msg)
+
+
+def test_unknown_key_suggests_the_closest_and_lists_the_keys(tmp_path: Path) -> None:
+    text = BASE.replace("vdd_v: 0.9", "vdd_vv: 1.1")
+    path = _write(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        load_technology(path)
+    _check(info.value, path, "technology.vdd_vv", _line_of(text, "vdd_vv"))
+    assert "did you mean 'vdd_v'" in info.value.allowed
+    assert "allowed keys: name, node_m, vdd_v," in info.value.allowed
+
+
+def test_table_prices_a_technology_with_a_yaml11_exponent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grcim.cli.main import main
+
+    path = _write(tmp_path, BASE.replace("vdd_v: 0.9", "vdd_v: 9e-1"))
+    assert main(["table", "gr_mac", "--set", f"technology={path}", "--format", "csv"]) == 0
+    assert capsys.readouterr().err == ""
