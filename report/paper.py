@@ -96,7 +96,11 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
     ax.set_title(f"Energy per MAC at {c['sqnr_target_db']:g} dB, ADC law '{c['adc_law']}', "
                  f"{cfg['technology']}")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    if result.energy_curves:
+        ax.legend(fontsize=8)
+    else:  # every design infeasible at this standard (its curves end before D = 0)
+        ax.text(0.5, 0.5, "no feasible design point: see claims.json", ha="center",
+                va="center", transform=ax.transAxes)
     paths["energy_vs_dynamic_range.png"] = _png(fig)
     # 4. iso-energy gain by ADC law and assumption
     fig, ax = plt.subplots(figsize=(9, 4.2))

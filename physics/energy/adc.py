@@ -107,6 +107,10 @@ def adc_energy_j(enob: ArrayLike, law: str, tech: Technology,
         raise ModelDomainError("adc_rate", rate_hz, f"a conversion rate from "
                                f"{RATE_RANGE_HZ[0]:g} to {RATE_RANGE_HZ[1]:g} Hz")
     b = np.asarray(enob, dtype=np.float64)
+    if np.any(np.isnan(b)):  # an infeasible point (no resolution): no energy either
+        out = np.full(b.shape, np.nan)
+        out[~np.isnan(b)] = adc_energy_j(b[~np.isnan(b)], law, tech, rate_hz)
+        return out
     if np.any((b < ENOB_RANGE[0]) | (b > ENOB_RANGE[1])):
         bad = float(b[(b < ENOB_RANGE[0]) | (b > ENOB_RANGE[1])].flat[0])
         raise ModelDomainError("enob", bad, f"between {ENOB_RANGE[0]} and {ENOB_RANGE[1]} bits")

@@ -115,7 +115,8 @@ class EnergyOptions:
         clipping for every slice), which can be optimistic by bits for small-magnitude
         operands: every command passes the Monte Carlo value.
     strict : bool
-        True: a design point whose cells exceed the technology's capacitance ceiling raises
+        True: a design point whose cells exceed the technology's capacitance ceiling, or
+        whose conversions need more bits than the ADC laws cover, raises
         ``ModelDomainError`` (plug-ins, tables, map). False: its energies are NaN
         (infeasible), so a curve over a dynamic-range grid ends where the design does.
     """
@@ -184,6 +185,8 @@ def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
                         slice_adc_bits(full, sl, op.n_rows, normalized))
     else:
         bits = slice_adc_bits(full, sl, op.n_rows, normalized)
+    if np.any(bits > ADC_ENOB_MAX) and not opts.strict:  # beyond any ADC law: infeasible
+        return np.where(bits > ADC_ENOB_MAX, np.nan, bits)
     if np.any(bits > ADC_ENOB_MAX):
         grows = np.any(np.asarray(grow) > 0)
         raise ModelDomainError(

@@ -551,3 +551,19 @@ def test_iso_energy_with_an_infeasible_reference_has_no_gain() -> None:
     assert (res.status, res.gain_bits, res.reference_energy_j) == (
         "reference_infeasible", None, None)
     assert iso_energy_gain(D, e_conv, 0.25 * (1.0 + D), reference_bits=1.0).status == "bounded"
+
+
+def test_conversions_beyond_the_adc_laws_are_infeasible_points_when_not_strict() -> None:
+    # a global grid adds one ADC bit per octave: past 32 bits no law prices the converter;
+    # `grcim paper --sqnr-target 100` once stopped on that instead of ending the curve
+    op = operating_point(Ensemble())
+    d = np.array([0.0, 4.0, 30.0])
+    loose = conventional_energy(op, d, HAND, opts=EnergyOptions(adc_law="walden",
+                                                                  strict=False))
+    assert np.isfinite(loose.total[:2]).all() and np.isnan(loose.total[2])
+    assert np.isnan(loose.adc_share[2]) and 0.0 < loose.adc_share[0] < 1.0
+    with pytest.raises(ModelDomainError, match="32 ADC bits"):
+        conventional_energy(op, d, HAND, opts=EnergyOptions(adc_law="walden"))
+    for law in ("two_regime", "hwcomponents"):  # NaN resolutions price as NaN, no error
+        e = adc_energy_j(np.array([6.0, np.nan]), law, HAND)
+        assert np.isfinite(e[0]) and np.isnan(e[1])
