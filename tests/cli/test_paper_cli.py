@@ -112,18 +112,23 @@ def test_console_entry_point_bad_input(tmp_path: Path) -> None:
         assert not out.exists()
 
 
-def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    # This test checks the command's plumbing, not numbers: the operating points of the
-    # energy stage are derived on 1000 instead of 6000 dot products to save time (the paper
-    # derives each operating point from a GR-MAC and a conventional part).
-    def fewer_samples(original):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def fewer_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operating points of the energy stage derived on 1000 instead of 6000 dot
+    products, to save time (the paper derives each from a GR-MAC and a conventional part):
+    for tests of the command's plumbing, not of its numbers."""
+    def fewer(original):  # type: ignore[no-untyped-def]
         def part(ensemble, **kwargs: object):  # type: ignore[no-untyped-def]
             return original(ensemble.with_(n_samples=min(ensemble.n_samples, 1000)), **kwargs)
         return part
 
     for name in ("grmac_part", "conventional_part"):
-        monkeypatch.setattr(paper_module, name, fewer_samples(getattr(paper_module, name)))
+        monkeypatch.setattr(paper_module, name, fewer(getattr(paper_module, name)))
+
+
+@pytest.mark.usefixtures("fewer_samples")
+def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                     ) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("unrelated\n", encoding="utf-8")
@@ -153,20 +158,13 @@ def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary directory left
 
 
+@pytest.mark.usefixtures("fewer_samples")
 def test_a_reference_the_conventional_design_cannot_reach_is_reported_not_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # 3.5 octaves on the global grid, thermal noise in the standard: the conventional
     # macro's cells exceed the capacitance ceiling; `--reference-dr 2` (and 65 nm C-2C
     # cells) once stopped the run on "reference_energy_j = inf" / "= None", with no files
     # and exit 1
-    def fewer_samples(original):  # type: ignore[no-untyped-def]
-        def part(ensemble, **kwargs: object):  # type: ignore[no-untyped-def]
-            return original(ensemble.with_(n_samples=min(ensemble.n_samples, 1000)), **kwargs)
-        return part
-
-    for name in ("grmac_part", "conventional_part"):
-        monkeypatch.setattr(paper_module, name, fewer_samples(getattr(paper_module, name)))
     out = tmp_path / "out"
     code, _, err = run(["paper", "--samples", "2000", "--max-dr", "4", "--jobs", "1",
                         "--reference-dr", "3.5", "--noise-standard", "total",
