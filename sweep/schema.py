@@ -84,6 +84,14 @@ class Workloads(BaseModel):
     phases: list[Literal["prefill", "decode"]] = Field(
         default_factory=_both_phases, min_length=1)
     """Steps to map."""
+
+    @field_validator("models", "phases", "batch", "tokens", "context")
+    @classmethod
+    def _distinct(cls, v: list[Any] | None) -> list[Any] | None:
+        # a repeated value is the same case: it made "stored 2 of 2 points" for one row
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("each value once")
+        return v
     batch: list[int] = Field(default_factory=lambda: [1], min_length=1)
     """Sequences per step (1..2**20)."""
     tokens: list[int] | None = Field(default=None, min_length=1)
@@ -115,10 +123,29 @@ class Bound(BaseModel):
 
     model_config = _STRICT
 
-    min: float | None = None
-    """Smallest allowed value."""
-    max: float | None = None
-    """Largest allowed value."""
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    """Smallest allowed value (a finite number)."""
+    max: float | None = Field(default=None, allow_inf_nan=False)
+    """Largest allowed value (a finite number, >= min)."""
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _a_number(cls, v: Any) -> Any:
+        # a NaN bound compares false and silently disables the constraint; text ("inf")
+        # and booleans (true = 1.0) are not numbers either
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise ValueError("a finite number (not text or a boolean)")
+        if v is not None and v < 0:  # every constrainable column is >= 0
+            raise ValueError("a number >= 0 (the result columns are never negative)")
+        return v
+
+    @field_validator("max")
+    @classmethod
+    def _ordered(cls, v: float | None, info: Any) -> float | None:
+        lo = info.data.get("min")
+        if v is not None and lo is not None and v < lo:
+            raise ValueError(f"max must be >= min = {lo:g} (no point could satisfy both)")
+        return v
 
 
 class SweepSpec(BaseModel):

@@ -38,9 +38,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from grcim.arch import list_bundled, load_arch_text
+from grcim.arch.bindings import ONLY_FOR
 from grcim.arch.loader import bundled_path
 from grcim.errors import CMDLINE, GrcimError, SpecError
-from grcim.resources import bundled, bundled_or_file, file_path
+from grcim.resources import bundled, bundled_or_file, file_path, names_a_file
 from grcim.sweep.schema import (
     CONSTRAINT_KEYS,
     MAP_OBJECTIVES,
@@ -140,9 +141,11 @@ def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
 
 
 def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
-                ) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+                ) -> tuple[dict[str, tuple[str, str, str]], dict[str, str], set[str]]:
+    """Each arch's (name, source, text) and kind, and the pipelines of them all."""
     texts: dict[str, tuple[str, str, str]] = {}
     kinds: dict[str, str] = {}
+    pipelines: set[str] = set()
     for i, entry in enumerate(spec.archs):
         where = ("sweep", "archs", i)
         if entry in texts:
@@ -161,13 +164,32 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
             raise SpecError(source, f"sweep.archs.{i}", entry, "a chip (kind: \"chip\"); "
                             "map sweeps map workloads on whole chips, physics sweeps take "
                             "macros too (mode: physics)", _line(data, where))
-        texts[entry] = (name, shown, text)
+        clash = next((e for e, (n, _, _) in texts.items() if n == name), None)
+        if clash is not None:  # rows, reports and Pareto fronts name archs by this name
+            raise SpecError(source, f"sweep.archs.{i}", entry, f"an arch with a name of its "
+                            f"own: {clash!r} is also named {name!r} (names are the bundled "
+                            "names and the file stems; save the file under another stem)",
+                            _line(data, where))
+        texts[entry] = (name, shown, _with_technology_digest(text, arch.variables))
         kinds[entry] = arch.kind
-    return texts, kinds
+        pipelines.add(str(getattr(arch.macro.pipeline, "value", arch.macro.pipeline)))
+    return texts, kinds, pipelines
 
 
-def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, str]
-                     ) -> dict[str, list[Any] | Range]:
+def _with_technology_digest(text: str, variables: dict[str, Any]) -> str:
+    """The arch text, with the digest of the technology file it names appended as a YAML
+    comment: a point's key and the spec's hash hash the arch text, so an edited technology
+    file makes new points instead of leaving rows priced with the old one as done (which
+    `grcim map` would then contradict)."""
+    tech = variables.get("technology")
+    if not (isinstance(tech, str) and names_a_file(tech) and os.path.isfile(tech)):
+        return text
+    digest = hashlib.sha256(Path(tech).read_bytes()).hexdigest()
+    return f"{text.rstrip()}\n# grcim sweep: technology file {tech} sha256 {digest}\n"
+
+
+def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, str],
+                     pipelines: set[str]) -> dict[str, list[Any] | Range]:
     out: dict[str, list[Any] | Range] = {}
     for key, values in spec.variables.items():
         where = ("sweep", "variables", key)
@@ -177,11 +199,20 @@ def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, s
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise SpecError(source, dotted, key, f"unknown arch variable; {hint}valid: "
                             + ", ".join(SWEEPABLE), _line(data, where))
+        only = ONLY_FOR.get(key)
+        if only is not None and only not in pipelines:
+            raise SpecError(source, dotted, key, f"a variable that changes a {only!r} "
+                            f"macro: the archs here are {', '.join(sorted(pipelines))} "
+                            "(their models never read it)", _line(data, where))
         if key in CHIP_ONLY:
             macros = [a for a, k in kinds.items() if k != "chip"]
             if macros:
                 raise SpecError(source, dotted, key, f"a macro variable: {macros[0]!r} is a "
                                 "macro file and has no chip keys", _line(data, where))
+        if key in CHIP_ONLY and spec.mode == "physics":
+            raise SpecError(source, dotted, key, "a macro variable: a physics point prices "
+                            "one MAC of the macro, which chip variables do not change "
+                            "(sweep them with mode: map)", _line(data, where))
         if isinstance(values, Range):
             out[key] = _check_range(key, values, spec, source, dotted, data, where)
             continue
@@ -309,8 +340,8 @@ def load_spec_text(text: str, source: str = "<string>", base_dir: str | None = N
         raise _pydantic_error(source, data, exc) from None
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     _check_rest(spec, source, data)
-    archs, kinds = _read_archs(spec, source, base, data)
-    variables = _check_variables(spec, source, data, kinds)
+    archs, kinds, pipelines = _read_archs(spec, source, base, data)
+    variables = _check_variables(spec, source, data, kinds, pipelines)
     models_text = _check_workloads(spec, source, base, data)
     workloads = spec.workloads if spec.mode == "physics" else (spec.workloads or Workloads())
     spec = spec.model_copy(update={"variables": variables, "workloads": workloads})

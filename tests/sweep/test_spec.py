@@ -134,3 +134,85 @@ def test_bundled_specs_load() -> None:
         assert ls.spec.archs and ls.spec_hash
     with pytest.raises(SpecError, match="edge_dse"):
         load_spec("no_such_spec")
+
+
+@pytest.mark.parametrize(("bound", "fragment"), [
+    ("{max: .nan}", "finite"),        # NaN compares false: the constraint was off
+    ('{max: "inf"}', "not text"),
+    ("{max: true}", "not text"),      # was read as 1.0
+    ("{min: 2.0e-5, max: 1.0e-5}", "max must be >= min"),  # every point infeasible
+    ("{max: -1}", ">= 0"),
+])
+def test_constraint_bounds_are_finite_ordered_numbers(write_spec: Callable[..., Path],
+                                                      spec_text: Callable[..., str],
+                                                      bound: str, fragment: str) -> None:
+    err = _error(write_spec(spec_text(extra=f"  constraints:\n    area_m2: {bound}\n")))
+    assert err.key.startswith("sweep.constraints.area_m2"), err.key
+    assert fragment in err.allowed, err.allowed
+
+
+@pytest.mark.parametrize("workloads", ["context: [16, 16]", "phases: [decode, decode]",
+                                       "models: [tiny-llama, tiny-llama]"])
+def test_a_workload_value_given_twice_is_refused(write_spec: Callable[..., Path],
+                                                 workloads: str) -> None:
+    # one row, reported as "stored 2 of 2 points"
+    key = workloads.split(":")[0]
+    err = _error(write_spec("sweep:\n  archs: [tiny.yaml]\n  workloads:\n"
+                            "    models_file: models.yaml\n    models: [tiny-llama]\n"
+                            f"    {workloads}\n".replace("    models: [tiny-llama]\n    models:",
+                                                        "    models:")))
+    assert err.key.startswith(f"sweep.workloads.{key}") and "each value once" in err.allowed
+
+
+def test_two_archs_with_one_name_are_refused(write_spec: Callable[..., Path],
+                                             tiny_files: Path) -> None:
+    # rows and reports name archs by their stem: two different chips were merged as one
+    (tiny_files / "other").mkdir()
+    (tiny_files / "other" / "tiny.yaml").write_text(
+        (tiny_files / "tiny.yaml").read_text(encoding="utf-8").replace("n_macros: 4",
+                                                                       "n_macros: 2"),
+        encoding="utf-8")
+    err = _error(write_spec("sweep:\n  archs: [tiny.yaml, other/tiny.yaml]\n"
+                            "  workloads: {models_file: models.yaml, models: [tiny-llama]}\n"))
+    assert err.key == "sweep.archs.1" and "also named 'tiny'" in err.allowed
+
+
+def test_an_edited_technology_file_makes_new_points(write_spec: Callable[..., Path],
+                                                    tiny_files: Path) -> None:
+    # the keys hashed the arch text only: after an edit of the technology file it names,
+    # a re-run kept the old rows as done, which `grcim map` then contradicted
+    from grcim.resources import bundled
+    from grcim.sweep.space import points
+
+    tech = tiny_files / "t.yaml"
+    tech.write_text(bundled("grcim.physics", "tech", "22nm.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    chip = tiny_files / "tiny.yaml"
+    chip.write_text(chip.read_text(encoding="utf-8").replace(
+        "  variables:\n", '  variables:\n    technology: "t.yaml"\n', 1), encoding="utf-8")
+    spec = write_spec("sweep:\n  archs: [tiny.yaml]\n  workloads: {models_file: models.yaml, "
+                      "models: [tiny-llama], phases: [decode], context: [16]}\n")
+    before = load_spec(spec)
+    tech.write_text(tech.read_text(encoding="utf-8").replace("adc_walden_fom_j: 2",
+                                                             "adc_walden_fom_j: 3"),
+                    encoding="utf-8")
+    after = load_spec(spec)
+    assert before.spec_hash != after.spec_hash
+    assert {p.key for p in points(before)}.isdisjoint(p.key for p in points(after))
+
+
+def test_variables_no_model_of_the_sweep_reads_are_refused(write_spec: Callable[..., Path]
+                                                           ) -> None:
+    # each stored identical rows as distinct design points, exit 0
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [edge_grmac]\n"
+                            "  variables: {n_macros: [8, 16]}\n"))
+    assert err.key == "sweep.variables.n_macros" and "mode: map" in err.allowed
+    err = _error(write_spec("sweep:\n  archs: [edge_grmac]\n"
+                            "  variables: {alignment: [global, vector_max]}\n"))
+    assert err.key == "sweep.variables.alignment" and "'conventional'" in err.allowed
+    err = _error(write_spec("sweep:\n  archs: [edge_conventional]\n"
+                            "  variables: {gain_reference: [fixed, vector_max]}\n"))
+    assert err.key == "sweep.variables.gain_reference" and "'grmac'" in err.allowed
+    both = load_spec(write_spec("sweep:\n  archs: [edge_conventional, edge_grmac]\n"
+                                "  variables: {alignment: [global, vector_max]}\n"))
+    assert both.spec.variables["alignment"] == ["global", "vector_max"]
