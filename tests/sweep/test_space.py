@@ -95,6 +95,26 @@ def test_continuous_range_only_when_sampling(write_spec: Callable[..., Path],
     assert all(isinstance(v, int) and 8 <= v <= 64 for v in got)
 
 
+def test_random_sampling_of_an_integer_range_gives_n_distinct_integers(
+        write_spec: Callable[..., Path], spec_text: Callable[..., str]) -> None:
+    # drawing reals and rounding returned 51 of n = 100 points with no word, and gave the
+    # range's end points half the weight
+    variables = "n_macros: {min: 4, max: 32}, sqnr_target_db: [30, 35]"  # 29 x 2 = 58
+    ls = load_spec(write_spec(spec_text(variables, extra="  sampling: {method: random, "
+                                                         "n: 50, seed: 0}")))
+    got = [dict(d.overrides) for d in designs(ls)]
+    assert len(got) == 50 and len({tuple(sorted(g.items())) for g in got}) == 50
+    assert all(isinstance(g["n_macros"], int) and 4 <= g["n_macros"] <= 32 for g in got)
+    every = load_spec(write_spec(spec_text(variables, extra="  sampling: {method: random, "
+                                                           "n: 58, seed: 0}")))
+    assert {g["n_macros"] for g in (dict(d.overrides) for d in designs(every))} == set(
+        range(4, 33))
+    too_many = load_spec(write_spec(spec_text(variables, extra="  sampling: {method: "
+                                                              "random, n: 100, seed: 0}")))
+    with pytest.raises(SpecError, match="at most the 58 combinations"):
+        designs(too_many)
+
+
 def test_arch_overrides_equal_the_edited_file(chip_text: Callable[..., str]) -> None:
     base = chip_text()
     a = arch_with("tiny", "<tiny>", base, (("n_macros", 8), ("rows_per_adc", 2)))
