@@ -212,7 +212,15 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
         for i, key in enumerate(keys):
             if key in vector:
                 attrs[key] = objects[key][index[i, points]].tolist()
-        costs = model.evaluate_scaled(attrs, len(points))
+        try:
+            costs = model.evaluate_scaled(attrs, len(points))
+        except ModelDomainError as exc:  # say which point of the sweep the model declines
+            at = ", ".join(f"{keys[i]}={sweep[keys[i]][j]}"
+                           for i, j in zip(grouped, combo, strict=True))
+            if not at:
+                raise
+            raise ModelDomainError(exc.item, exc.value,
+                                   f"{exc.allowed} (at the swept point {at})") from None
         for action, values in costs.energy_j.items():
             _column(energy, action, n)[points] = values
         for col in ("area_m2", "leak_power_w", "latency_s", "throughput_hz"):

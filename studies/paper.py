@@ -129,7 +129,7 @@ class PaperSettings:
     gain_range_rule: str = "cover_range"
     reference_dynamic_range_bits: float = 0.0
     dynamic_range_max_bits: float = 16.0
-    energy_samples: int = 6000
+    energy_samples: int = DEFAULTS.n_samples  # the plug-ins' ensembles: one design
     jobs: int = 2
 
     def validated(self) -> PaperSettings:

@@ -121,3 +121,10 @@ def test_terms_are_what_each_include_terms_query_returns(component: str, fixed: 
     np.testing.assert_allclose(sum(table.terms_j.values()), table.energy_j["compute"],
                                rtol=1e-9)
     assert not build_table("grcim_adc", fixed={"n_bits": 6}).terms_j
+
+
+def test_a_declined_point_of_a_sweep_is_named() -> None:
+    # the whole table stops on an infeasible point; the error once named only the model's
+    # reason, so the user bisected the sweep by hand
+    with pytest.raises(ModelDomainError, match=r"at the swept point sqnr_target_db=40"):
+        build_table("gr_mac", sweep={"sqnr_target_db": [30, 35, 40, 45]})
