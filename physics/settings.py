@@ -98,7 +98,7 @@ class Ensemble:
     alignment : {"global", "vector_max"}
         Conventional FP-CIM alignment (one design-time grid, or each vector's max exponent).
     n_samples : int
-        Dot products drawn for the Monte Carlo: 6000, the paper's energy stage too, so the
+        Dot products drawn for the Monte Carlo: 3000, the paper's energy stage too, so the
         plug-ins, tables, ``map`` and ``paper`` price one design. The conventional macro's
         energy rests on its oracle clipping level, the argument of a flat minimum: it moves
         by about +-10 % with the seed or the sample count (docs/models.md §4); the GR-MAC's
@@ -118,7 +118,7 @@ class Ensemble:
     gain_reference: str = "fixed"
     weight_block: int = 32
     alignment: str = "global"
-    n_samples: int = 6000
+    n_samples: int = 3000
     seed: int = 0
 
     def validated(self) -> Ensemble:

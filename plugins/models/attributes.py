@@ -40,7 +40,9 @@ ADC_LAW_ALIASES: dict[str, str] = {"survey": "envelope"}
 
 
 def as_number(name: str, value: Any, low: float, high: float) -> float:
-    """``value`` as a float in ``[low, high]`` (numeric strings accepted)."""
+    """``value`` as a float in ``[low, high]`` (numeric strings accepted; not booleans)."""
+    if isinstance(value, bool | np.bool_):
+        raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}")
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -51,7 +53,10 @@ def as_number(name: str, value: Any, low: float, high: float) -> float:
 
 
 def as_int(name: str, value: Any, low: int, high: int) -> int:
-    """``value`` as an integer in ``[low, high]`` (integral floats and strings accepted)."""
+    """``value`` as an integer in ``[low, high]`` (integral floats and strings accepted; not
+    booleans)."""
+    if isinstance(value, bool | np.bool_):
+        raise ModelDomainError(name, value, f"an integer from {low} to {high}")
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -118,10 +123,12 @@ def _check_points(points: list[Any], check: Callable[[Any], float], low: float,
     would.
     """
     try:
-        numbers = np.array(points)  # booleans, integers, floats: one numeric array
+        numbers = np.array(points)  # integers, floats: one numeric array
     except (TypeError, ValueError, OverflowError):  # ragged, huge, or no numbers
         numbers = np.empty(0, dtype=object)
-    if numbers.shape == (len(points),) and numbers.dtype.kind in "biuf":
+    # a boolean is no number (True would price 1 row): refused by the point-by-point check
+    if (numbers.shape == (len(points),) and numbers.dtype.kind in "iuf"
+            and not any(isinstance(v, bool | np.bool_) for v in points)):
         out = np.asarray(numbers, dtype=np.float64)  # what float() gives each (the check)
         ok = (out >= low) & (out <= high)
         if np.all(ok & (out == np.floor(out)) if integral else ok):

@@ -114,7 +114,7 @@ def test_console_entry_point_bad_input(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fewer_samples(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The operating points of the energy stage derived on 1000 instead of 6000 dot
+    """The operating points of the energy stage derived on 1000 instead of 3000 dot
     products, to save time (the paper derives each from a GR-MAC and a conventional part):
     for tests of the command's plumbing, not of its numbers."""
     def fewer(original):  # type: ignore[no-untyped-def]

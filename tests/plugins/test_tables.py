@@ -128,3 +128,12 @@ def test_a_declined_point_of_a_sweep_is_named() -> None:
     # reason, so the user bisected the sweep by hand
     with pytest.raises(ModelDomainError, match=r"at the swept point sqnr_target_db=40"):
         build_table("gr_mac", sweep={"sqnr_target_db": [30, 35, 40, 45]})
+
+
+@pytest.mark.parametrize(("fixed", "sweep"), [({"n_rows": True}, None),
+                                              ({}, {"n_rows": [64, True]}),
+                                              ({"sqnr_target_db": False}, None)])
+def test_a_boolean_is_not_a_number(fixed: dict, sweep: dict | None) -> None:
+    # the Python API priced n_rows = True as one row (1.83 pJ); the CLI refused it already
+    with pytest.raises(ModelDomainError, match="n_rows|sqnr_target_db"):
+        build_table("gr_mac", fixed=fixed, sweep=sweep)

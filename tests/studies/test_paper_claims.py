@@ -15,7 +15,7 @@ of them heavy-tailed (student_t with nu = 3 has no fourth moment, llm_activation
 outliers), whose SQNR estimates rest on a few large samples. Measured FP8 spreads: 0.02 to
 0.12 bit over seeds 0-4 at 20 000 samples, 0.02 to 0.13 at 40 000 (seeds 1, 3, 4), 0.01 to
 0.09 at 60 000 (seeds 0, 1, 3); the reduction ranged 1.25 to 1.48 bits. Only the energy
-part is reduced (1500 samples per operating point instead of 6000): it feeds nothing but
+part is reduced (1500 samples per operating point instead of 3000): it feeds nothing but
 the iso-energy consistency checks. Two worker processes: about 25 s on 2 cores.
 """
 
