@@ -72,8 +72,11 @@ class Comparison:
         for phase in self.phases:
             for arch in self.archs:
                 r = self.result(arch, phase)
+                # the step's shape, so a CSV row says what it measured (compare applies
+                # --context to prefill too, unlike map)
                 row: dict[str, Any] = {"phase": phase, "arch": arch, "workload": r.workload,
-                                       "bound": r.bound}
+                                       "batch": r.batch, "tokens": r.tokens,
+                                       "context": r.context, "bound": r.bound}
                 for m in COMPARED_METRICS:
                     row[m] = float(getattr(r, m))
                     row[f"{m}_ratio"] = self.ratio(arch, phase, m)

@@ -104,6 +104,9 @@ def comparison_sections(c: Comparison) -> list[Section]:
             rows.append((label, *(comparison_cell(c, arch, phase, metric, fmt)
                                   for arch in c.archs)))
         rows.append(("bound", *(c.result(a, phase).bound for a in c.archs)))
+        rows.append(("batch x tokens per sequence, context",
+                     *(f"{r.batch} x {r.tokens}, {r.context}"
+                       for r in (c.result(a, phase) for a in c.archs))))
         out.append(Section(f"{phase}", (), ("quantity", *c.archs), tuple(rows)))
         for arch in c.archs:
             r = c.result(arch, phase)

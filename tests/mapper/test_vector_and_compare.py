@@ -79,3 +79,18 @@ def test_compare_both_phases_orders_results(three_chips, tiny_models_file):
 def test_compare_refuses_duplicates(three_chips):
     with pytest.raises(MappingError, match="each arch needs a distinct name"):
         compare_archs([three_chips[0], three_chips[0]], phases=("decode",))
+
+
+def test_a_comparison_says_which_step_it_measured() -> None:
+    # comparison.csv and .md recorded no batch, tokens or context, although compare applies
+    # --context to prefill too (map does not)
+    from grcim.mapper import compare_archs
+    from grcim.report.markdown import comparison_sections
+
+    c = compare_archs(["edge_grmac", "edge_int8"], "gpt2", batch=2, tokens=8, context=64)
+    rows = c.rows()
+    assert {(r["phase"], r["batch"], r["tokens"], r["context"]) for r in rows} == {
+        ("prefill", 2, 8, 64), ("decode", 2, 1, 64)}
+    cells = [row for s in comparison_sections(c) for row in s.rows
+             if row and row[0].startswith("batch x")]
+    assert cells and cells[0][1:] == ("2 x 8, 64", "2 x 8, 64")
