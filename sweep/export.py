@@ -1,9 +1,11 @@
 """Export the ``points`` table of a store to CSV or Parquet (every column, SI units).
 
-Parquet column types follow the stored values: integers -> int64, numbers -> float64,
-anything else (text, a variable mixing numbers and text such as ``adc_bits``) -> string;
-missing values are nulls. Files are written to a temporary sibling and renamed, so a
-failed export leaves no partial file.
+Parquet column types follow the columns' declared types (``INTEGER`` -> int64, ``REAL`` ->
+float64, ``TEXT`` -> string, also when every value is null); a column without a declared
+type (a variable mixing numbers and text such as ``adc_bits``) follows its values:
+integers -> int64, numbers -> float64, anything else -> string. Missing values are nulls.
+Files are written to a temporary sibling and renamed, so a failed export leaves no
+partial file.
 """
 
 from __future__ import annotations
@@ -28,8 +30,16 @@ def store_csv(store: Store) -> str:
     return rows_to_csv(rows)
 
 
-def _column_type(values: list[Any]) -> str:
+_DECLARED = {"INTEGER": "int", "REAL": "float", "TEXT": "string"}
+
+
+def _column_type(values: list[Any], declared: str = "") -> str:
     present = [v for v in values if v is not None]
+    kind = _DECLARED.get(declared)
+    if kind == "int" and all(float(v).is_integer() for v in present):
+        return "int"  # SQLite may hand back 64.0 for an integer column
+    if kind in ("float", "string"):
+        return kind
     if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
         return "int"
     if present and all(isinstance(v, int | float) and not isinstance(v, bool)
@@ -44,12 +54,14 @@ def write_parquet(store: Store, path: str | os.PathLike[str]) -> Path:
     import pyarrow.parquet as pq
 
     rows = list(store.rows())
+    declared = store.declared_types()
     arrays, names = [], []
     for col in store.columns:
         values = [r.get(col) for r in rows]
-        kind = _column_type(values)
+        kind = _column_type(values, declared.get(col, ""))
         if kind == "int":
-            arrays.append(pa.array(values, type=pa.int64()))
+            arrays.append(pa.array([None if v is None else int(v) for v in values],
+                                   type=pa.int64()))
         elif kind == "float":
             arrays.append(pa.array([None if v is None else float(v) for v in values],
                                    type=pa.float64()))

@@ -232,6 +232,11 @@ class Store:
         """Columns of ``points``, in table order."""
         return list(self._columns)
 
+    def declared_types(self) -> dict[str, str]:
+        """Column -> its declared SQLite type (``INTEGER``, ``REAL``, ``TEXT``, ...)."""
+        return {r[1]: str(r[2]).split()[0].upper() if r[2] else ""
+                for r in self.conn.execute("PRAGMA table_info(points)")}
+
     def ensure_variables(self, keys: Sequence[str]) -> None:
         """Add a column for each swept variable the table lacks."""
         missing = [k for k in keys if k not in self._columns]

@@ -97,6 +97,11 @@ def test_report_status_export(write_spec: Callable[..., Path], spec_text: Callab
         [float(r["energy_j"]) if r["energy_j"] else None for r in table],
         key=lambda x: (x is None, x))
     assert str(t.schema.field("n_macros").type) == "int64"
+    # declared types hold with nulls and when every value is null (infeasible rows have no
+    # energy; a map sweep has no energy_per_mac_j): int64 / float64, not float64 / string
+    assert str(t.schema.field("tokens").type) == "int64"
+    assert str(t.schema.field("energy_per_mac_j").type) == "double"
+    assert str(t.schema.field("energy_j").type) == "double"
 
 
 def test_cli_errors_for_status_and_export(tmp_path: Path,
