@@ -322,7 +322,11 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
         areas = conventional_area_terms(res.op, bd, tech, res.structure, res.options)
     else:
         areas = integer_area_terms(bd, tech, res.structure, res.op.n_rows)
-    rate = analog_rate(attrs, tech)
+    # one MAC step per conversion: a declared throughput, else the macro's ADC rate (as the
+    # ADC node is priced at it), else the technology's; the leakage below is a share of the
+    # active power at this rate (it once ignored adc_rate while the ADC node followed it)
+    rate = (res.options.adc_rate_hz if attrs.get("throughput") is None
+            and res.options.adc_rate_hz is not None else analog_rate(attrs, tech))
     # all terms: the core's own total, so a query returns exactly what it computes
     energy = full(n, bd.total) if terms == all_terms else sum_terms(bd.terms, terms, n)
     # leakage of the transistor logic only: cells (mac) and wires (array) are capacitors

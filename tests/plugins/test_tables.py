@@ -137,3 +137,18 @@ def test_a_boolean_is_not_a_number(fixed: dict, sweep: dict | None) -> None:
     # the Python API priced n_rows = True as one row (1.83 pJ); the CLI refused it already
     with pytest.raises(ModelDomainError, match="n_rows|sqnr_target_db"):
         build_table("gr_mac", fixed=fixed, sweep=sweep)
+
+
+def test_a_mac_steps_at_the_macro_s_adc_rate() -> None:
+    # its leakage and latency followed the technology's rate while the ADC node, given the
+    # same adc_rate, followed that: at adc_rate 1 Hz the MAC leaked as at 100 MHz
+    base = build_table("gr_mac", fixed={"technology": "28nm"})
+    slow = build_table("gr_mac", fixed={"technology": "28nm", "adc_rate": 2.0e8})
+    assert slow.leak_power_w[0] == pytest.approx(2.0 * base.leak_power_w[0], rel=1e-12)
+    assert slow.latency_s[0] == pytest.approx(base.latency_s[0] / 2.0, rel=1e-12)
+    assert slow.energy_j["compute"][0] == pytest.approx(
+        build_table("gr_mac", fixed={"technology": "28nm", "adc_rate": 2.0e8,
+                                     "throughput": 1.0e8}).energy_j["compute"][0])
+    told = build_table("gr_mac", fixed={"technology": "28nm", "adc_rate": 2.0e8,
+                                        "throughput": 1.0e8})
+    assert told.leak_power_w[0] == pytest.approx(base.leak_power_w[0], rel=1e-12)
