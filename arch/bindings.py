@@ -23,6 +23,7 @@ from grcim.arch.fields import Attribute, Reader
 from grcim.arch.formats import parse_format
 from grcim.arch.nodes import Node
 from grcim.arch.quoting import Path
+from grcim.arch.roles import Roles
 
 __all__ = ["MODEL_ATTRIBUTE_OF", "NODE_ATTRIBUTE_OF", "check_macro_attributes",
            "check_node_attributes", "bound_attributes", "check_mac_terms"]
@@ -51,8 +52,8 @@ FORMAT_KEYS = frozenset({"input_format", "weight_format"})
 _ADC_PER_GROUP = "adcs_per_macro // (rows // rows_per_adc)"
 _ADC_GROUP_RATE = "adc_rate_hz * (adcs_per_macro // (rows // rows_per_adc))"
 DERIVED: dict[str, Callable[[MacroSpec], float]] = {
-    _ADC_PER_GROUP: lambda m: m.adcs_per_macro // (m.rows // m.rows_per_adc),
-    _ADC_GROUP_RATE: lambda m: m.adc_rate_hz * (m.adcs_per_macro // (m.rows // m.rows_per_adc)),
+    _ADC_PER_GROUP: lambda m: m.adcs_per_row_group,
+    _ADC_GROUP_RATE: lambda m: m.adc_rate_hz * m.adcs_per_row_group,
 }
 """Quantities of the macro the mapper derives from its variables, by the expression a file
 binds them with: the converters of one row group (the ADC and output stage sit below the
@@ -173,10 +174,10 @@ def check_node_attributes(r: Reader, nodes: tuple[Node, ...], raw: Any, macro: M
     for i, node in enumerate(nodes):
         attrs = getattr(node, key, None) or {}
         cls = (getattr(node, "component_class", None) or "").lower()  # as pricing matches
-        raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
-        at = r.line(raw_node, key) or r.line(raw_node) or line
         if not attrs:
             continue
+        raw_node = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        at = r.line(raw_node, key) or r.line(raw_node) or line
         names = {**MODEL_ATTRIBUTE_OF, **NODE_ATTRIBUTE_OF.get(cls, {})}
         raw_attrs = raw_node.get(key) if isinstance(raw_node, dict) else None
         check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key), at, names)
@@ -199,14 +200,11 @@ def _terms(value: Attribute) -> set[str] | None:
     return None if terms == {"all"} else terms
 
 
-def check_mac_terms(r: Reader, nodes: tuple[Node, ...], raw: Any,
-                    common: dict[str, Attribute], path: Path, line: int | None) -> None:
+def check_mac_terms(r: Reader, roles: Roles, raw: Any, common: dict[str, Attribute],
+                    path: Path, line: int | None) -> None:
     """Refuse a MAC node whose ``include_terms`` (``all`` when not given) covers a term a
     toll of the arch prices too (the ADC, the DAC, the output gain-ranging stage): that
     energy would be counted twice, once inside the MAC and once at the toll."""
-    from grcim.arch.roles import derive_roles
-
-    roles = derive_roles(nodes)
     if roles.mac is None:
         return
     mac = roles.mac.node

@@ -224,6 +224,11 @@ class MacroSpec(BaseModel):
         return self.rows // self.rows_per_adc
 
     @property
+    def adcs_per_row_group(self) -> int:
+        """ADCs serving one row group: ``adcs_per_macro // n_row_groups``."""
+        return self.adcs_per_macro // self.n_row_groups
+
+    @property
     def weights_per_macro(self) -> int:
         """Weight values the array holds: ``rows * floor(cols / n_weight_slices)``."""
         return self.rows * (self.cols // self.n_weight_slices)

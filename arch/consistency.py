@@ -26,9 +26,9 @@ from typing import Any
 
 from grcim.arch.chip import ChipSpec
 from grcim.arch.fields import Reader
-from grcim.arch.nodes import ComputeNode, MemoryNode, Node
+from grcim.arch.nodes import ComputeNode, MemoryNode
 from grcim.arch.quoting import Path
-from grcim.arch.roles import Placed, derive_roles
+from grcim.arch.roles import Placed, Roles
 
 __all__ = ["check_chip_nodes", "REL_TOL"]
 
@@ -159,7 +159,7 @@ def _memory(c: _Checker, at: _Placed, role: str, prefix: str, size_bits: float,
                     "throughput * bits_per_action" if bits != 1.0 else "")
 
 
-def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpec,
+def check_chip_nodes(r: Reader, roles: Roles, raw: Any, chip: ChipSpec,
                      path: Path, line: int | None) -> None:
     """Refuse a chip whose node values disagree with the variables (module docstring).
 
@@ -170,7 +170,6 @@ def check_chip_nodes(r: Reader, nodes: tuple[Node, ...], raw: Any, chip: ChipSpe
         and that variable's value.
     """
     c = _Checker(r, line)
-    roles = derive_roles(nodes)
     above = [_placed(m, raw, path) for m in roles.memories_above]
     cells = None if roles.cells is None else _placed(roles.cells, raw, path)
     if not above:

@@ -37,6 +37,7 @@ from grcim.arch.consistency import check_chip_nodes
 from grcim.arch.fields import Attribute, Reader
 from grcim.arch.nodes import ComputeNode, Node, read_nodes, walk_all, walk_main_path
 from grcim.arch.quoting import Path
+from grcim.arch.roles import derive_roles
 from grcim.arch.rules import RULE, rule_error
 from grcim.arch.variables import GROUP_MODELS, VARIABLE_KEYS, read_variables
 from grcim.resources import names_a_file
@@ -278,9 +279,10 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     nodes = tuple(read_nodes(r, block["nodes"], n_path, n_line))
     _check_nodes(r, nodes, block["nodes"], macro, chip.n_macros if chip else 1, n_path, n_line)
     check_node_attributes(r, nodes, block["nodes"], macro, n_path, n_line)
-    check_mac_terms(r, nodes, block["nodes"], attrs, n_path, n_line)
+    roles = derive_roles(nodes)  # one placement of the nodes for both checks
+    check_mac_terms(r, roles, block["nodes"], attrs, n_path, n_line)
     if chip is not None:
-        check_chip_nodes(r, nodes, block["nodes"], chip, n_path, n_line)
+        check_chip_nodes(r, roles, block["nodes"], chip, n_path, n_line)
 
     common, key_of = _group(values, "common")
     key_of.update({"tech_node_m": "tech_node", "clock_hz": "clock_hz",

@@ -110,7 +110,7 @@ def tile_matrices(k: I64, n: I64, count: I64, macro: MacroSpec, clock_hz: float)
     slots = tiles.astype(np.float64) * macro.rows * c_w
     used = count.astype(np.float64) * k * n
     util = np.divide(used, slots, out=np.zeros_like(used), where=slots > 0)
-    adcs_per_group = macro.adcs_per_macro // macro.n_row_groups
+    adcs_per_group = macro.adcs_per_row_group
     converted = np.minimum(n, c_w) * macro.converted_slices  # columns a conversion reads
     slots_per_adc = _ceil_div(converted * macro.n_input_slices, adcs_per_group)
     adc_time = slots_per_adc / macro.adc_rate_hz

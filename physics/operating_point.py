@@ -418,10 +418,9 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
     """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
     ens = ensemble.validated()
     x, w = _operands(ens, dist_params)  # one draw for both parts
-    key = tuple(sorted(dist_params.items()))
-    return combine(
-        DesignPart(_source(ens, _NOT_GRMAC), key, _grmac_fields(ens, x, w, dist_params)),
-        DesignPart(_source(ens, _NOT_CONVENTIONAL), key, _conventional_fields(ens, x, w)))
+    # both parts of one draw: nothing for combine() to check (the paper mixes parts)
+    return OperatingPoint(**_grmac_fields(ens, x, w, dist_params),
+                          **_conventional_fields(ens, x, w))
 
 
 #: Spacing (dB) of the SQNR targets at which cached operating points are computed.

@@ -55,6 +55,7 @@ from grcim.sweep.schema import (
 )
 from grcim.sweep.variables import CHIP_ONLY, SWEEPABLE, check_value, is_integer
 from grcim.workloads import load_model_configs
+from grcim.workloads.config import model_configs_from_text
 from grcim.yamlio import LineDict, load_yaml_text, read_text_file
 
 __all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "LoadedSpec",
@@ -172,7 +173,7 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                             _line(data, where))
         texts[entry] = (name, shown, _with_technology_digest(text, arch.variables))
         kinds[entry] = arch.kind
-        pipelines.add(str(getattr(arch.macro.pipeline, "value", arch.macro.pipeline)))
+        pipelines.add(arch.macro.pipeline.value)
     return texts, kinds, pipelines
 
 
@@ -283,8 +284,9 @@ def _check_workloads(spec: SweepSpec, source: str, base: Path, data: Any) -> str
     if w.models_file is not None:
         path = file_path(w.models_file, base)
         text = read_text_file(path)
-    try:
-        configs = load_model_configs(path)
+    try:  # the text the workers receive is the text validated here (read once)
+        configs = (load_model_configs() if text is None
+                   else model_configs_from_text(text, str(path)))
     except GrcimError as exc:
         raise SpecError(source, "sweep.workloads.models_file", w.models_file,
                         f"a readable models file ({exc})",

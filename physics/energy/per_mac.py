@@ -185,9 +185,10 @@ def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
                         slice_adc_bits(full, sl, op.n_rows, normalized))
     else:
         bits = slice_adc_bits(full, sl, op.n_rows, normalized)
-    if np.any(bits > ADC_ENOB_MAX) and not opts.strict:  # beyond any ADC law: infeasible
-        return np.where(bits > ADC_ENOB_MAX, np.nan, bits)
-    if np.any(bits > ADC_ENOB_MAX):
+    over = bits > ADC_ENOB_MAX
+    if np.any(over) and not opts.strict:  # beyond any ADC law: infeasible
+        return np.where(over, np.nan, bits)
+    if np.any(over):
         grows = np.any(np.asarray(grow) > 0)
         raise ModelDomainError(
             "dynamic_range_bits" if grows else "sqnr_target_db",
@@ -290,25 +291,29 @@ def _thermal_snr(op: OperatingPoint, scale: F64) -> F64:
     return op.thermal_snr_db + grow
 
 
-def _conventional_slicing(op: OperatingPoint, d: F64, structure: MacroStructure
-                          ) -> tuple[Slicing, F64]:
-    """Slicing of the aligned operands, and the octaves the global grid grows by."""
+def _conventional_design(op: OperatingPoint, d: F64, structure: MacroStructure,
+                         opts: EnergyOptions) -> tuple[Slicing, F64, F64]:
+    """Slicing of the aligned operands, the octaves the global grid grows by, and the ADC
+    bits per conversion (one rule for the energy and :func:`adc_bits_per_conversion`)."""
     grow = 0.0 * d if op.alignment == "vector_max" else d
     need_x = op.conv_input_bits + grow
     need_w = np.full_like(d, op.conv_weight_bits)
     sl = resolve_slicing(structure, need_x, need_w)
     check_width("input_bits", sl.input_bits, need_x, "aligned input")
     check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
-    return sl, grow
+    return sl, grow, _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional",
+                               grow)
 
 
-def _grmac_slicing(op: OperatingPoint, d: F64, structure: MacroStructure) -> Slicing:
-    """Slicing of the GR-MAC's normalized input mantissas and stored weights."""
+def _grmac_design(op: OperatingPoint, d: F64, structure: MacroStructure,
+                  opts: EnergyOptions) -> tuple[Slicing, F64]:
+    """Slicing of the GR-MAC's normalized input mantissas and stored weights, and the ADC
+    bits per conversion."""
     need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
     sl = resolve_slicing(structure, need_x, need_w)
     check_width("input_bits", sl.input_bits, need_x, "input mantissa")
     check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
-    return sl
+    return sl, _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
 
 
 def adc_bits_per_conversion(
@@ -320,11 +325,9 @@ def adc_bits_per_conversion(
     macro: what an ``auto`` ADC resolves to, and the floor a declared one must meet."""
     d = _grid(dynamic_range_bits)
     if pipeline == "conventional":
-        sl, grow = _conventional_slicing(op, d, structure)
-        return _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
+        return _conventional_design(op, d, structure, opts)[2]
     if pipeline == "grmac":
-        sl = _grmac_slicing(op, d, structure)
-        return _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
+        return _grmac_design(op, d, structure, opts)[1]
     raise ModelDomainError("pipeline", pipeline, "conventional or grmac")
 
 
@@ -336,8 +339,7 @@ def conventional_energy(
     check_law(opts.adc_law)
     d = _grid(dynamic_range_bits)
     vector = op.alignment == "vector_max"
-    sl, grow = _conventional_slicing(op, d, structure)
-    adc_bits = _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional", grow)
+    sl, grow, adc_bits = _conventional_design(op, d, structure, opts)
     terms, details = _common(sl, op, adc_bits, _thermal_snr(op, grow),
                              op.conv_utilization, tech, opts, structure)
     span = op.exponent_span + d
@@ -372,8 +374,7 @@ def grmac_energy(
     snr = _thermal_snr(op, d if scale_seen else zero)
     cover = opts.gain_range_rule == "cover_range"
     octaves = op.gr_gain_octaves + (d if (cover and fixed) else zero)
-    sl = _grmac_slicing(op, d, structure)
-    adc_bits = _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
+    sl, adc_bits = _grmac_design(op, d, structure, opts)
     terms, details = _common(sl, op, adc_bits, snr, op.gr_utilization, tech, opts, structure)
     # row and int: the stage sits in the row driver or block periphery, outside the cells;
     # unit: one stage per weight inside the array, its capacitor spread over the weight's

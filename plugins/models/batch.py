@@ -204,7 +204,7 @@ class MacModel(CostModel):
     def evaluate(cls, attrs: dict[str, Any], n: int) -> tuple[BatchCosts, NodeMap]:
         from grcim.plugins.models.ensemble import mac_costs  # imports this module
 
-        return mac_costs(attrs, n, cls.PIPELINE, cls.TERMS, cls.VECTOR_ATTRIBUTES)
+        return mac_costs(attrs, n, cls.PIPELINE, cls.TERMS)
 
     @action
     def compute(self) -> ActionCost:

@@ -289,12 +289,12 @@ def analog_rate(attrs: dict[str, Any], tech: Technology, key: str = "throughput"
     return as_number(key, value, 1.0, 1e12)
 
 
-def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str, ...],
-              vector: tuple[str, ...] = ()) -> tuple[Any, NodeMap]:
+def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str, ...]
+              ) -> tuple[Any, NodeMap]:
     """Costs of one MAC of a macro (the three MAC models): ``compute`` energy = the
     breakdown's total (or the sum of ``include_terms``), area per MAC by the same terms,
-    leakage of the active terms, and the macro-level ``info`` columns. ``vector``: the
-    model's ``VECTOR_ATTRIBUTES`` (``n_cols`` among them: one column count per point)."""
+    leakage of the active terms, and the macro-level ``info`` columns. ``n_cols`` is one
+    of their ``VECTOR_ATTRIBUTES``: one column count per point."""
     from grcim.physics.energy.area import (
         conventional_area_terms,
         grmac_area_terms,
@@ -311,8 +311,7 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
     d = dynamic_range(attrs, n)
     # per-point columns are checked once per distinct count; the slicing Monte Carlo does
     # not depend on them (only the weights per row drive do), so one call prices them all
-    cols = (as_int_points("n_cols", attrs.get("n_cols"), 1, 65536, DEFAULT_N_COLS)
-            if "n_cols" in vector else None)
+    cols = as_int_points("n_cols", attrs.get("n_cols"), 1, 65536, DEFAULT_N_COLS)
     res = macro_breakdown(attrs, pipeline, d, tech, cols)
     bd = res.breakdown
     if pipeline == "grmac":
