@@ -32,7 +32,6 @@ from grcim.physics.op_disk_cache import load_or_compute
 from grcim.physics.pipelines import GRMACConfig, grmac_accumulate
 from grcim.physics.pipelines.conventional import align_to_vector_max, vector_top
 from grcim.physics.pipelines.grmac import row_exponents
-from grcim.physics.pipelines.stages import round_to_step
 from grcim.physics.settings import (
     DEFAULTS,
     GAIN_REFERENCES,
@@ -53,7 +52,7 @@ from grcim.physics.sqnr import (
 __all__ = [
     "OperatingPoint", "derive_operating_point", "operating_point", "budget",
     "GAIN_REFERENCES", "CACHE_STEP_DB", "DesignPart", "conventional_part", "grmac_part",
-    "combine",
+    "combine", "conventional_operands",
 ]
 
 F64 = NDArray[np.float64]
@@ -160,38 +159,76 @@ def oracle_operand_full_scale(v: F64, bits: float) -> float:
     return _operand_fit(v)(bits)[1]
 
 
-def _operand_bits(v: F64, target_db: float) -> tuple[float, float]:
+def _operand_bits(v: F64, target_db: float,
+                  best: Callable[[float], tuple[float, float]] | None = None
+                  ) -> tuple[float, float]:
     """Signed fixed-point width (oracle clipping) giving ``v`` itself ``target_db`` SQNR.
 
     The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
     zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
     """
-    best = _operand_fit(v)
-    sig = float(np.mean(v.ravel()[:150_000] ** 2))
+    best = best or _operand_fit(v)
+    sig = float(np.mean(np.asarray(v, dtype=np.float64) ** 2))
     b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
     return b, best(b)[1]
 
 
+def dithered_grid_mse(v: F64) -> Callable[[float, float], float]:
+    """``mse(bits, f)``: expected square error of rounding ``v`` to a signed ``bits``-bit
+    grid of full scale ``f`` (step ``D = f / 2**(bits - 1)``, outputs clipped to ``+-f``)
+    whose level grid is offset by a uniform random fraction of a step (the analyses' dither).
+
+    Exact expectation over the offset, per sample ``|v|`` with ``t = f - |v|``: ``D**2/12``
+    inside (``t >= D/2``), ``t**2`` clipped (``t <= -D/2``), and between them
+    ``g(t) = (-(2/3) t**3 + (D/2) t**2 + D**3/24) / D`` (the rounding error ``e`` is uniform on
+    ``[-D/2, D/2]`` and the clip replaces ``e > t`` by ``t``); ``g`` is a cubic in ``|v|``,
+    so sums over every band come from prefix sums of ``|v|**k`` over the sorted magnitudes.
+    The dithered average of :func:`round_to_step` over many offsets converges to it
+    (tests/physics/test_operating_point_scatter.py). A Rao-Blackwellized estimate: smooth in
+    ``f``, so the oracle's clipping level does not jump with the sample's dither draws.
+    """
+    # format-rounded operands take few distinct magnitudes: sums over them with counts
+    a, counts = np.unique(np.abs(np.asarray(v, dtype=np.float64)).ravel(), return_counts=True)
+    n = int(counts.sum())
+    # p[k][i] = sum of |v|**k over the magnitudes below a[i]
+    p = [np.concatenate([[0.0], np.cumsum(counts * a**k)]) for k in range(4)]
+
+    def band(lo: int, hi: int, k: int) -> float:
+        return float(p[k][hi] - p[k][lo])
+
+    def mse(bits: float, f: float) -> float:
+        d = f / 2.0 ** (bits - 1.0)
+        i = int(np.searchsorted(a, f - d / 2.0, side="right"))  # [0, i): inside
+        j = int(np.searchsorted(a, f + d / 2.0, side="left"))   # [j, end): clipped
+        inside, m, clipped_n = p[0][i], p[0][j] - p[0][i], n - p[0][j]
+        # edge band: sums of t**2 and t**3 with t = f - a
+        t2 = m * f * f - 2.0 * f * band(i, j, 1) + band(i, j, 2)
+        t3 = m * f**3 - 3.0 * f * f * band(i, j, 1) + 3.0 * f * band(i, j, 2) - band(i, j, 3)
+        edge = (-2.0 / 3.0 * t3 + d / 2.0 * t2 + m * d**3 / 24.0) / d
+        end = a.size
+        clipped = band(j, end, 2) - 2.0 * f * band(j, end, 1) + clipped_n * f * f
+        return (inside * d * d / 12.0 + edge + clipped) / n
+
+    return mse
+
+
 def _operand_fit(v: F64) -> Callable[[float], tuple[float, float]]:
     """``best(bits) -> (mse, full scale)`` of the oracle-clipped grid for ``v``."""
-    v = v.ravel()[:150_000]
+    v = np.asarray(v, dtype=np.float64).ravel()
+    mse = dithered_grid_mse(v)
     rms = float(np.sqrt(np.mean(v**2)))
     peak = float(np.max(np.abs(v)))
-    u = analysis_offset(v.shape)  # dither: FP operands sit on a dyadic lattice
-
-    def err(bits: float, f: float) -> float:
-        return float(np.mean((round_to_step(v, f / 2.0 ** (bits - 1), f, u) - v) ** 2))
 
     def best(bits: float) -> tuple[float, float]:
-        fs = np.geomspace(rms, max(peak, rms * 1.0001), 16)
-        mse = [err(bits, f) for f in fs]
-        i = int(np.argmin(mse))
+        fs = np.geomspace(rms, max(peak, rms * 1.0001), 48)
+        m = [mse(bits, float(f)) for f in fs]
+        i = int(np.argmin(m))
         lo, hi = np.log(fs[max(i - 1, 0)]), np.log(fs[min(i + 1, len(fs) - 1)])
-        res = optimize.minimize_scalar(lambda lf: err(bits, float(np.exp(lf))), bounds=(lo, hi),
-                                       method="bounded", options={"xatol": 1e-3})
-        if res.fun < mse[i]:
+        res = optimize.minimize_scalar(lambda lf: mse(bits, float(np.exp(lf))), bounds=(lo, hi),
+                                       method="bounded", options={"xatol": 1e-4})
+        if res.fun < m[i]:
             return float(res.fun), float(np.exp(res.x))
-        return mse[i], float(fs[i])
+        return m[i], float(fs[i])
 
     return best
 
@@ -235,18 +272,19 @@ def _vector_bits(v: F64, target_db: float) -> float:
     return required_bits(sqnr, target_db)
 
 
-def _conventional(x: F64, w: F64, share: float,
+def _conventional(pool: OperandPool, share: float,
                   alignment: str) -> tuple[float, float, float, float]:
     """Conventional ``(adc_bits, input_bits, weight_bits, utilization)`` at ``share`` dB."""
+    x, w = pool.x, pool.w
     if alignment == "vector_max":
         xn, wn = x / vector_top(x), w / vector_top(w)
-        adc = conventional_required_adc_bits(xn, wn, share)
+        adc = conventional_required_adc_bits(xn, wn, share, CONVENTIONAL_PAIRINGS)
         bx = _vector_bits(x, share + _HALF_DB)
         bw = _vector_bits(w, share + _HALF_DB)
         return adc, bx, bw, float(np.mean(xn**2) * np.mean(wn**2))
-    adc = conventional_required_adc_bits(x, w, share)
-    bx, fs_x = _operand_bits(x, share + _HALF_DB)
-    bw, fs_w = _operand_bits(w, share + _HALF_DB)
+    adc = conventional_required_adc_bits(x, w, share, CONVENTIONAL_PAIRINGS)
+    bx, fs_x = _operand_bits(x, share + _HALF_DB, pool.x_fit)
+    bw, fs_w = _operand_bits(w, share + _HALF_DB, pool.w_fit)
     return adc, bx, bw, float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
 
 
@@ -303,10 +341,53 @@ def _operands(ens: Ensemble, dist_params: dict[str, float]) -> tuple[F64, F64]:
                          **dist_params)
 
 
-def _conventional_fields(ens: Ensemble, x: F64, w: F64) -> dict[str, Any]:
+#: Operand values per operand the conventional part draws at least (16 x 3000 x 64), and
+#: the weight vectors each input vector is paired with for its outputs: the conventional
+#: design rests on tail statistics (the oracle clipping levels of its operands and of its
+#: ADC, which clip about 4 rms out), and the GR-MAC ensemble's 3000 x 64 draw leaves a few
+#: samples there (utilization and energy moved +-10 % with the seed). docs/models.md §4.
+CONVENTIONAL_POOL_VALUES = 16 * 3000 * 64
+CONVENTIONAL_PAIRINGS = 16
+
+
+class OperandPool:
+    """The conventional part's operands ``x, w`` (read-only) and their oracle grid fits,
+    each fitted once (the operating point and the bit-slice analysis both read them)."""
+
+    def __init__(self, x: F64, w: F64) -> None:
+        x.flags.writeable = False
+        w.flags.writeable = False
+        self.x, self.w = x, w
+
+    @functools.cached_property
+    def x_fit(self) -> Callable[[float], tuple[float, float]]:
+        return _operand_fit(self.x)
+
+    @functools.cached_property
+    def w_fit(self) -> Callable[[float], tuple[float, float]]:
+        return _operand_fit(self.w)
+
+
+@functools.lru_cache(maxsize=4)
+def _pool(distribution: str, n_rows: int, vectors: int, seed: int, input_format: str,
+          weight_format: str, dist_items: tuple[tuple[str, float], ...]) -> OperandPool:
+    return OperandPool(*make_operands(distribution, n_rows, vectors, seed, input_format,
+                                      weight_format, weight_distribution=None,
+                                      **dict(dist_items)))
+
+
+def conventional_operands(ens: Ensemble, dist_params: dict[str, float]) -> OperandPool:
+    """The conventional part's own draw: ``max(n_samples, POOL / n_rows)`` vectors."""
+    n_rows = int(ens.n_rows)
+    vectors = max(int(ens.n_samples), -(-CONVENTIONAL_POOL_VALUES // n_rows))
+    return _pool(ens.distribution, n_rows, vectors, int(ens.seed), ens.input_format,
+                 ens.weight_format, tuple(sorted(dist_params.items())))
+
+
+def _conventional_fields(ens: Ensemble, pool: OperandPool) -> dict[str, Any]:
     share, _ = budget(check_target(ens.sqnr_target_db), ens.noise_standard,
                       ens.thermal_margin_db)
-    conv_adc, bx, bw, u_conv = _conventional(x, w, share, ens.alignment)
+    conv_adc, bx, bw, u_conv = _conventional(pool, share, ens.alignment)
     return {"alignment": ens.alignment, "conv_adc_bits": conv_adc, "conv_input_bits": bx,
             "conv_weight_bits": bw, "conv_utilization": u_conv}
 
@@ -383,7 +464,7 @@ def _grmac_fields(ens: Ensemble, x: F64, w: F64,
 def conventional_part(ensemble: Ensemble = DEFAULTS, **dist_params: float) -> DesignPart:
     """The conventional fields of ``derive_operating_point(ensemble)`` (same numbers)."""
     ens = ensemble.validated()
-    fields = _conventional_fields(ens, *_operands(ens, dist_params))
+    fields = _conventional_fields(ens, conventional_operands(ens, dist_params))
     return DesignPart(_source(ens, _NOT_CONVENTIONAL), tuple(sorted(dist_params.items())),
                       fields)
 
@@ -417,10 +498,9 @@ def derive_operating_point(ensemble: Ensemble = DEFAULTS, **dist_params: float
                            ) -> OperatingPoint:
     """Monte Carlo design quantities for one ensemble (same seed, same numbers)."""
     ens = ensemble.validated()
-    x, w = _operands(ens, dist_params)  # one draw for both parts
-    # both parts of one draw: nothing for combine() to check (the paper mixes parts)
-    return OperatingPoint(**_grmac_fields(ens, x, w, dist_params),
-                          **_conventional_fields(ens, x, w))
+    # one ensemble for both parts: nothing for combine() to check (the paper mixes parts)
+    return OperatingPoint(**_grmac_fields(ens, *_operands(ens, dist_params), dist_params),
+                          **_conventional_fields(ens, conventional_operands(ens, dist_params)))
 
 
 #: Spacing (dB) of the SQNR targets at which cached operating points are computed.

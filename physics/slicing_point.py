@@ -31,6 +31,7 @@ Results are cached per (ensemble, slicing).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ from grcim.physics.pipelines.conventional import vector_top
 from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes
 from grcim.physics.pipelines.stages import normalizing_shift
 from grcim.physics.settings import Ensemble
-from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse, required_bits
+from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse_curve, required_bits
 
 if TYPE_CHECKING:  # imported where used (they import this module's neighbours)
     from grcim.physics.energy.macro import MacroStructure
@@ -88,9 +89,16 @@ class Slices:
                  mag_x_bits: int, mag_w_bits: int) -> None:
         n = x_int.shape[-1]
         sign = np.sign(x_int) * np.sign(w_int)
-        xd = _digits(np.abs(x_int), sx, dx) if sx > 1 else np.abs(x_int)[None]
-        wd = _digits(np.abs(w_int), kw, cw) if kw > 1 else np.abs(w_int)[None]
-        self.sums = np.einsum("isn,jsn,sn->ijs", xd, wd, sign).astype(np.float64)
+        xd = (_digits(np.abs(x_int), sx, dx) if sx > 1 else np.abs(x_int)[None]).astype(
+            np.float64)  # small integers, exact in float64 (whose einsum is faster)
+        # one weight digit at a time: all of them at once is kw x the operands' memory
+        m, mask = np.abs(w_int), (1 << cw) - 1
+        sums = np.empty((sx, kw, x_int.shape[0]), dtype=np.float64)
+        for j in range(kw):
+            wd = (m >> (j * cw)) & mask if kw > 1 else m
+            sums[:, j] = np.einsum("isn,sn->is", xd, (wd * sign).astype(np.float64))
+        self.sums = sums
+        self._curves: dict[tuple[int, int], Callable[[float], float]] = {}
         ix = np.arange(sx)[:, None] * (dx if sx > 1 else 0)
         jw = np.arange(kw)[None, :] * (cw if kw > 1 else 0)
         self.significance = (ix + jw).astype(np.float64)
@@ -100,6 +108,12 @@ class Slices:
         y = np.einsum("ij,ijs->s", 2.0 ** self.significance, self.sums)
         self.signal = float(np.mean(y**2))
 
+    def oracle_mse(self, i: int, j: int, bits: float) -> float:
+        """Oracle-calibrated quantization MSE of pair ``(i, j)``'s sums at ``bits``."""
+        if (i, j) not in self._curves:  # sorted once per pair, not once per bits
+            self._curves[(i, j)] = oracle_mse_curve(self.sums[i, j])
+        return self._curves[(i, j)](bits)
+
 
 def sliced_sqnr_db(sl: Slices, bits: float) -> float:
     """Output SQNR (dB) of the sliced conversions at ``bits`` per conversion."""
@@ -107,7 +121,7 @@ def sliced_sqnr_db(sl: Slices, bits: float) -> float:
     for i in range(sl.sums.shape[0]):
         for j in range(sl.sums.shape[1]):
             if bits < sl.levels[i, j] - 1e-9:
-                mse += 4.0 ** sl.significance[i, j] * oracle_mse(sl.sums[i, j], bits)
+                mse += 4.0 ** sl.significance[i, j] * sl.oracle_mse(i, j, bits)
     return float("inf") if mse == 0.0 else 10.0 * np.log10(sl.signal / mse)
 
 
@@ -138,10 +152,11 @@ def conventional_slices(ens: Ensemble, input_bits: float, weight_bits: float,
                         dac_bits: int, n_input_slices: int, cell_bits: int,
                         converted_slices: int) -> Slices:
     """Slice sums of the conventional pipeline's ensemble on the hardware grids."""
-    from grcim.physics.operating_point import oracle_operand_full_scale
+    from grcim.physics.operating_point import conventional_operands
 
-    x, w = make_operands(ens.distribution, ens.n_rows, SLICE_SAMPLES, ens.seed,
-                         ens.input_format, ens.weight_format)
+    # the conventional design's own draw: its oracle clipping levels are tail statistics
+    pool = conventional_operands(ens, {})
+    x, w = pool.x, pool.w
     mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,
                                     cell_bits, converted_slices)
     if ens.alignment == "vector_max":
@@ -149,8 +164,8 @@ def conventional_slices(ens: Ensemble, input_bits: float, weight_bits: float,
         x_int = np.trunc(xs * 2.0**mag_x).astype(np.int64)
         w_int = np.trunc(ws * 2.0**mag_w).astype(np.int64)
     else:
-        x_int = _grid(x, mag_x + 1.0, oracle_operand_full_scale(x, input_bits))
-        w_int = _grid(w, mag_w + 1.0, oracle_operand_full_scale(w, weight_bits))
+        x_int = _grid(x, mag_x + 1.0, pool.x_fit(input_bits)[1])
+        w_int = _grid(w, mag_w + 1.0, pool.w_fit(weight_bits)[1])
     return Slices(x_int, w_int, dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
 
 

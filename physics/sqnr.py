@@ -20,6 +20,7 @@ Definitions (docs/models.md, "SQNR"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,6 +36,8 @@ __all__ = [
     "make_operands",
     "oracle_adc_sqnr_db",
     "oracle_mse",
+    "oracle_mse_curve",
+    "paired_outputs",
     "grmac_adc_sqnr_db",
     "grmac_adc_curve",
     "grmac_sums",
@@ -129,34 +132,52 @@ def analysis_offset(shape: tuple[int, ...]) -> F64:
     return np.random.default_rng(ANALYSIS_OFFSET_SEED).uniform(-0.5, 0.5, size=shape)
 
 
-def _oracle_mse(y: F64, n_bits: float) -> float:
-    """Smallest quantization MSE of ``y`` over ADC full scales (oracle calibration).
+def oracle_mse_curve(y: F64) -> Callable[[float], float]:
+    """``mse(n_bits)``: smallest quantization MSE of ``y`` over ADC full scales (oracle).
 
     With the dithered ADC (module docstring) a sample inside the range has error power
     ``D**2 / 12`` exactly and a clipped one ``(|y| - top)**2`` with ``top = FS - D/2``; the
     MSE for a full scale is therefore computed exactly from sorted magnitudes and prefix
     sums (a Rao-Blackwellized Monte Carlo over the operands), which is fast and smooth in FS.
+    The magnitudes are sorted once for every ``n_bits``.
     """
     a = np.sort(np.abs(np.asarray(y, dtype=np.float64)).ravel())
     n = a.size
     rms = float(np.sqrt(np.mean(a**2))) or 1.0
     s1 = np.concatenate([[0.0], np.cumsum(a[::-1])])  # sums of the largest k magnitudes
     s2 = np.concatenate([[0.0], np.cumsum(a[::-1] ** 2)])
-
-    def mse(log_fs: float) -> float:
-        fs = float(np.exp(log_fs)) * rms
-        step = 2.0 * fs / 2.0**n_bits
-        top = fs - step / 2.0
-        k = n - int(np.searchsorted(a, top, side="right"))  # clipped samples
-        over = s2[k] - 2.0 * top * s1[k] + k * top * top
-        return float(((n - k) * step * step / 12.0 + over) / n)
-
     peak = float(np.log(a[-1] / rms + 1e-12))
     grid = np.linspace(np.log(0.5), max(peak, np.log(2.0)) + 0.1, 96)
-    best = grid[int(np.argmin([mse(g) for g in grid]))]
-    res = optimize.minimize_scalar(mse, bounds=(best - 0.05, best + 0.05), method="bounded",
-                                   options={"xatol": 1e-5})
-    return float(min(res.fun, mse(best)))
+
+    def curve(n_bits: float) -> float:
+        def mse(log_fs: float) -> float:
+            fs = float(np.exp(log_fs)) * rms
+            step = 2.0 * fs / 2.0**n_bits
+            top = fs - step / 2.0
+            k = n - int(np.searchsorted(a, top, side="right"))  # clipped samples
+            over = s2[k] - 2.0 * top * s1[k] + k * top * top
+            return float(((n - k) * step * step / 12.0 + over) / n)
+
+        best = grid[int(np.argmin([mse(g) for g in grid]))]
+        res = optimize.minimize_scalar(mse, bounds=(best - 0.05, best + 0.05),
+                                       method="bounded", options={"xatol": 1e-5})
+        return float(min(res.fun, mse(best)))
+
+    return curve
+
+
+def _oracle_mse(y: F64, n_bits: float) -> float:
+    return oracle_mse_curve(y)(n_bits)
+
+
+def paired_outputs(x: F64, w: F64, pairings: int) -> F64:
+    """Dot products of every input vector with ``pairings`` weight vectors, shape
+    ``(pairings * n_samples,)``: row ``i`` of ``x`` with rows ``i, i+1, ...`` of ``w``
+    (cyclically). Inputs and weights are drawn independently, so each pair is a draw of the
+    ensemble's output: a cheap way to many more outputs for tail statistics."""
+    k = max(1, min(int(pairings), x.shape[0]))
+    return np.concatenate([np.einsum("...n,...n->...", x, np.roll(w, -j, axis=0)).ravel()
+                           for j in range(k)])
 
 
 def oracle_mse(y: F64, n_bits: float) -> float:
@@ -249,10 +270,15 @@ def required_bits(sqnr_of_bits, target_db: float) -> float:
     return float(optimize.brentq(f, lo, hi, xtol=1e-3))
 
 
-def conventional_required_adc_bits(x: F64, w: F64, target_db: float) -> float:
-    """ADC bits the conventional pipeline needs (oracle full scale, other stages ideal)."""
-    y = np.einsum("...n,...n->...", x, w)
-    return required_bits(lambda b: oracle_adc_sqnr_db(y, b), check_share(target_db))
+def conventional_required_adc_bits(x: F64, w: F64, target_db: float,
+                                   pairings: int = 1) -> float:
+    """ADC bits the conventional pipeline needs (oracle full scale, other stages ideal),
+    over the outputs of each input vector with ``pairings`` weight vectors
+    (:func:`paired_outputs`)."""
+    y = paired_outputs(x, w, pairings)
+    sig = float(np.mean(y**2))
+    curve = oracle_mse_curve(y)
+    return required_bits(lambda b: 10.0 * np.log10(sig / curve(b)), check_share(target_db))
 
 
 def grmac_required_adc_bits(

@@ -121,24 +121,25 @@ def test_large_numbers_match_their_sources() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "slices", "mvm_ns", "weights", "columns"),
+    ("name", "slices", "mvm_ns", "weights", "columns", "bit_lines"),
     [
         # conversions = bit columns holding weights x row groups x input slices (bit-sliced
         # cells: every bit column is converted); per ADC: / 128 ADCs; time = per-ADC
         # conversions / 200 MS/s. grmac_unit: 51 weights of 5 cells = 255 columns.
-        ("grmac_unit", 1, 8 / 200e6 * 1e9, 256 * (256 // 5), 255),
-        ("conventional_fp_cim", 3, 24 / 200e6 * 1e9, 256 * (256 // 8), 256),
-        ("int8_cim", 8, 64 / 200e6 * 1e9, 256 * (256 // 8), 256),
+        ("grmac_unit", 1, 8 / 200e6 * 1e9, 256 * (256 // 5), 255, 256),
+        # conventional_fp_cim: 32 weights of 9 cells = 288 columns, 3456 / 128 ADCs = 27
+        ("conventional_fp_cim", 3, 27 / 200e6 * 1e9, 256 * 32, 288, 288),
+        ("int8_cim", 8, 64 / 200e6 * 1e9, 256 * (256 // 8), 256, 256),
     ],
 )
 def test_macro_derived_quantities(name: str, slices: int, mvm_ns: float, weights: int,
-                                  columns: int) -> None:
+                                  columns: int, bit_lines: int) -> None:
     m = load_arch(name).macro
     assert m.n_row_groups == 4
     assert m.conversions_per_input_vector == columns * 4 * slices
     assert m.mvm_time_s * 1e9 == pytest.approx(mvm_ns)
     assert m.weights_per_macro == weights
-    assert m.weight_load_energy_j == pytest.approx(256 * 256 * 0.1e-12)
+    assert m.weight_load_energy_j == pytest.approx(256 * bit_lines * 0.1e-12)
     assert m.weight_load_time_s == pytest.approx(256 * 2e-9)
 
 

@@ -173,11 +173,11 @@ def test_bundled_comparison(capsys, tmp_path):
     rows = {(r["phase"], r["arch"]): r for r in data["rows"]}
     assert len(rows) == 6
     # Conversions per MAC: cell columns per weight x input slices, over rows per ADC. The
-    # three macros differ only there (8 x 3 conventional, 8 x 1 GR-MAC, 8 x 8 INT8;
-    # docs/arch.md), so the ratios are 8/24 and 64/24 in both phases.
+    # three macros differ only there (9 x 3 conventional, 8 x 1 GR-MAC, 8 x 8 INT8;
+    # docs/arch.md), so the ratios are 8/27 and 64/27 in both phases.
     for phase in ("prefill", "decode"):
-        assert rows[phase, "edge_grmac"]["adc_conversions_ratio"] == pytest.approx(1 / 3)
-        assert rows[phase, "edge_int8"]["adc_conversions_ratio"] == pytest.approx(8 / 3)
+        assert rows[phase, "edge_grmac"]["adc_conversions_ratio"] == pytest.approx(8 / 27)
+        assert rows[phase, "edge_int8"]["adc_conversions_ratio"] == pytest.approx(64 / 27)
         # same DRAM, same weights: decode moves the same bytes on every chip
         assert rows[phase, "edge_grmac"]["dram_bytes_ratio"] == pytest.approx(1.0)
 
