@@ -26,11 +26,11 @@ from typing import Any
 
 from grcim.arch.chip import ChipSpec
 from grcim.arch.fields import Reader
-from grcim.arch.nodes import ComputeNode, MemoryNode
+from grcim.arch.nodes import ComputeNode, MemoryNode, Node
 from grcim.arch.quoting import Path
-from grcim.arch.roles import Placed, Roles
+from grcim.arch.roles import Placed, Roles, unplaced
 
-__all__ = ["check_chip_nodes", "REL_TOL"]
+__all__ = ["check_chip_nodes", "check_every_node_priced", "REL_TOL"]
 
 REL_TOL = 1e-9
 """Relative tolerance of the comparison (both sides are the same expression, evaluated in
@@ -157,6 +157,53 @@ def _memory(c: _Checker, at: _Placed, role: str, prefix: str, size_bits: float,
             c.equal(at, ("actions", i, "throughput"), action.throughput * bits,
                     bandwidth[name] * 8, f"{variable} * 8", role,
                     "throughput * bits_per_action" if bits != 1.0 else "")
+
+
+def _costs_something(node: Node) -> bool:
+    """A node some engine would charge: a priced component class, area, leakage or an
+    action energy (``component_class: Dummy`` and all-zero nodes cost nothing)."""
+    cls = (getattr(node, "component_class", None) or "").strip().lower()
+    if cls and cls != "dummy":
+        return True
+    if (getattr(node, "area", None) or 0.0) > 0.0 or (getattr(node, "leak_power", None)
+                                                       or 0.0) > 0.0:
+        return True
+    return any((a.energy or 0.0) > 0.0 for a in getattr(node, "actions", None) or ())
+
+
+def check_every_node_priced(r: Reader, roles: Roles, nodes: tuple[Node, ...], raw: Any,
+                            path: Path, line: int | None) -> None:
+    """Refuse a node that costs something but plays no role grcim's mapper prices.
+
+    The mapper binds the roles of :mod:`grcim.arch.roles` (DRAM, global SRAM, tolls, cells,
+    MAC, vector unit, registers); any other node with a cost (a third memory above the
+    fanouts, a memory below the cells, a second compute in a fork, ...) would be left out
+    of energy, area and leakage with exit 0, where AccelForge charges it.
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        Naming the node's key path, line and name.
+    """
+    for at, node in unplaced(nodes, roles):
+        if not _costs_something(node):
+            continue
+        entry = raw
+        for key in at:  # the same walk as _placed, for the node's line
+            if isinstance(key, int):
+                entry = entry[key] if isinstance(entry, list) and key < len(entry) else None
+            else:
+                entry = entry.get(key) if isinstance(entry, dict) else None
+        kind = type(node).__name__.removesuffix("Node")
+        raise r.error((*path, *at, "name"), node.name,
+                      f"a node grcim's mapper prices; this !{kind} plays no role it binds "
+                      "(the first two !Memory above the fanouts: DRAM, global SRAM; the "
+                      "main-path !Toll nodes; the first !Memory below the fanouts: the "
+                      "cells; the main-path !Compute: the MAC; the first !Compute in a "
+                      "!Fork and the !Memory before it: vector unit and registers), so its "
+                      "energy, area and leakage would be left out: remove it, or give it "
+                      "component_class: Dummy and no costs (docs/arch.md)",
+                      r.line(entry, "name") or r.line(entry) or line)
 
 
 def check_chip_nodes(r: Reader, roles: Roles, raw: Any, chip: ChipSpec,

@@ -67,6 +67,17 @@ def is_arch_document(data: Any) -> bool:
     return isinstance(data, dict) and "arch" in data
 
 
+#: Top-level keys of grcim's other YAML files, to say which file was given instead.
+_OTHER_FILES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"models"}), "; this looks like a workload models file (top-level "
+     "'models'): pass it with --models"),
+    (frozenset({"sweep"}), "; this looks like a sweep spec (top-level 'sweep'): run it "
+     "with `grcim sweep run`"),
+    (frozenset({"architecture"}), "; this looks like a classic Accelergy architecture "
+     "(top-level 'architecture'): check it with `grcim validate`, price it with accelergy"),
+)
+
+
 def load_arch_text(text: str, source: str = "<string>", name: str | None = None) -> Arch:
     """Parse and validate arch YAML ``text``; ``source`` names it in errors.
 
@@ -83,8 +94,10 @@ def load_arch_text(text: str, source: str = "<string>", name: str | None = None)
     for key in data:
         if key != "arch":
             line = data.line_of(key) if hasattr(data, "line_of") else None
+            other = next((what for keys, what in _OTHER_FILES if keys & set(data)), "")
             raise SpecError(source, str(key), key, "unknown top-level key; an arch file has "
-                            "only 'arch' (AccelForge refuses other keys next to it)", line)
+                            "only 'arch' (AccelForge refuses other keys next to it)" + other,
+                            line)
     if "arch" not in data:
         raise SpecError(source, "arch", None, "missing top-level key 'arch'", 1)
     stem = name or Path(source).stem or "arch"

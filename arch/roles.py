@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from grcim.arch.nodes import ComputeNode, ForkNode, MemoryNode, Node, TollNode
+from grcim.arch.nodes import ComputeNode, ContainerNode, ForkNode, MemoryNode, Node, TollNode
 from grcim.arch.quoting import Path
 
-__all__ = ["Placed", "Roles", "derive_roles"]
+__all__ = ["Placed", "Roles", "derive_roles", "unplaced"]
 
 
 @dataclass(frozen=True)
@@ -137,3 +137,19 @@ def derive_roles(nodes: tuple[Node, ...]) -> Roles:
     vector, registers = _vector_branch(nodes, above)
     return Roles(tuple(dims), tuple(memories_above), cells, mac, tuple(tolls), vector,
                  registers)
+
+
+def _priced(roles: Roles) -> tuple[Placed, ...]:
+    """The placed nodes the mapper prices (the DRAM and SRAM: the first two memories)."""
+    one = (roles.cells, roles.mac, roles.vector, roles.registers)
+    return (*roles.memories_above[:2], *roles.tolls, *(p for p in one if p is not None))
+
+
+def unplaced(nodes: tuple[Node, ...], roles: Roles) -> Iterator[tuple[Path, Node]]:
+    """Every ``!Memory``, ``!Toll`` and ``!Compute`` of the tree (forks included) that plays
+    no role, with its key path: nodes grcim's mapper would leave out of energy and area."""
+    priced = {id(p.node) for p in _priced(roles)}
+    for path, node in _walk_branch(nodes, ()):
+        if isinstance(node, ForkNode | ContainerNode) or id(node) in priced:
+            continue
+        yield path, node

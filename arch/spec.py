@@ -33,7 +33,7 @@ from grcim.arch.bindings import (
 )
 from grcim.arch.chip import ChipSpec, DramKind
 from grcim.arch.cim import MacroSpec, Pipeline
-from grcim.arch.consistency import check_chip_nodes
+from grcim.arch.consistency import check_chip_nodes, check_every_node_priced
 from grcim.arch.fields import Attribute, Reader
 from grcim.arch.nodes import ComputeNode, Node, read_nodes, walk_all, walk_main_path
 from grcim.arch.quoting import Path
@@ -281,6 +281,7 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     check_node_attributes(r, nodes, block["nodes"], macro, n_path, n_line)
     roles = derive_roles(nodes)  # one placement of the nodes for both checks
     check_mac_terms(r, roles, block["nodes"], attrs, n_path, n_line)
+    check_every_node_priced(r, roles, nodes, block["nodes"], n_path, n_line)
     if chip is not None:
         check_chip_nodes(r, roles, block["nodes"], chip, n_path, n_line)
 

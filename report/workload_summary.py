@@ -7,6 +7,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from grcim.report.display import si
 from grcim.workloads import ModelConfig
 
 __all__ = ["totals_table"]
@@ -18,26 +19,26 @@ def totals_table(totals: dict[str, Any], config: ModelConfig) -> Table:
                                f"{totals['tokens']} new token(s), context {totals['context']}"))
     table.add_column("quantity")
     table.add_column("value", justify="right")
-    table.add_column("unit")
-    g, mb = 1e9, 1e6
+    # SI prefixes keep small models and small steps readable: a fixed GMACs / MB scale
+    # printed GPT-2's 18 kB of decode KV writes as "0.0 MB"
     rows = (
-        ("parameters", totals["parameters"] / g, "B params", 3),
-        ("weight MACs per token", totals["weight_macs_per_token"] / g, "GMACs", 3),
-        ("weight MACs (step)", totals["weight_macs"] / g, "GMACs", 3),
-        ("attention MACs (step)", totals["attention_macs"] / g, "GMACs", 3),
-        ("total MACs (step)", totals["total_macs"] / g, "GMACs", 3),
-        ("vector ops (step)", totals["vector_ops"] / g, "G ops", 3),
-        ("ops (graph nodes)", totals["ops"], "", 0),
-        (f"weights stored ({totals['weight_bits']} b)", totals["weight_bytes"] / mb, "MB", 1),
-        ("weights read", totals["weight_read_bytes"] / mb, "MB", 1),
-        (f"KV cache after step ({totals['kv_bits']} b)", totals["kv_cache_bytes"] / mb, "MB", 1),
-        ("KV cache read", totals["kv_read_bytes"] / mb, "MB", 1),
-        ("KV cache written", totals["kv_write_bytes"] / mb, "MB", 1),
-        (f"activations read ({totals['act_bits']} b)", totals["activation_read_bytes"] / mb,
-         "MB", 1),
-        ("activations written", totals["activation_write_bytes"] / mb, "MB", 1),
+        ("parameters", totals["parameters"], "params"),
+        ("weight MACs per token", totals["weight_macs_per_token"], "MACs"),
+        ("weight MACs (step)", totals["weight_macs"], "MACs"),
+        ("attention MACs (step)", totals["attention_macs"], "MACs"),
+        ("total MACs (step)", totals["total_macs"], "MACs"),
+        ("vector ops (step)", totals["vector_ops"], "ops"),
+        (f"weights stored ({totals['weight_bits']} b)", totals["weight_bytes"], "B"),
+        ("weights read", totals["weight_read_bytes"], "B"),
+        (f"KV cache after step ({totals['kv_bits']} b)", totals["kv_cache_bytes"], "B"),
+        ("KV cache read", totals["kv_read_bytes"], "B"),
+        ("KV cache written", totals["kv_write_bytes"], "B"),
+        (f"activations read ({totals['act_bits']} b)", totals["activation_read_bytes"], "B"),
+        ("activations written", totals["activation_write_bytes"], "B"),
     )
-    for label, value, unit, digits in rows:
-        table.add_row(label, f"{value:,.{digits}f}", unit)
-    table.caption = "MB = 10^6 bytes; G = 10^9; MACs exclude causally masked products"
+    table.add_row("ops (graph nodes)", f"{totals['ops']:,}")
+    for label, value, unit in rows:
+        table.add_row(label, si(float(value), unit, digits=4))
+    table.caption = ("SI prefixes: k = 10^3, M = 10^6, G = 10^9, T = 10^12; B = bytes; MACs "
+                     "exclude causally masked products")
     return table

@@ -72,7 +72,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--models", metavar="FILE", help="models YAML (default: the bundled one)")
     p.add_argument("--json", metavar="FILE", help="write the totals as JSON")
     p.add_argument("--einsum", metavar="FILE", help="write an AccelForge einsum workload")
-    p.add_argument("--einsum-layer", default="0", metavar="N|all",
+    p.add_argument("--einsum-layer", default=None, metavar="N|all",
                    help="layer to export (0-based, default 0) or 'all' (every layer + LM head)")
 
 
@@ -152,7 +152,10 @@ def run(args: argparse.Namespace) -> int:
                               f" (at least --tokens; max_context of {config.name})")
     bits = {name: int_option(f"--{name.replace('_', '-')}", getattr(args, name), 1, MAX_BITS)
             for name in ("weight_bits", "act_bits", "kv_bits")}
-    layer = _einsum_layer(args.einsum_layer, config) if args.einsum else 0
+    if args.einsum_layer is not None and not args.einsum:  # it would be silently ignored
+        raise SpecError(CMDLINE, "--einsum-layer", args.einsum_layer,
+                        "used only with --einsum FILE (the einsum export it selects)")
+    layer = _einsum_layer(args.einsum_layer or "0", config) if args.einsum else 0
     graph = build_graph(config, phase, batch=batch, tokens=tokens, context=context,
                         lm_head_all_tokens=args.lm_head_all_tokens, **bits)
     totals = graph_totals(graph)

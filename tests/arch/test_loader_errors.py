@@ -207,3 +207,15 @@ def test_alias_expansion_is_bounded() -> None:
         nodes.append(f"  - &f{i} !Fork {{nodes: [" + ", ".join([f"*f{i - 1}"] * 10) + "]}")
     err = fail(head + "\n  nodes:\n" + "\n".join(nodes) + "\n")
     assert "at most" in err.allowed and err.key.startswith("arch.nodes")
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("default: tiny\nmodels:\n  tiny: {d_model: 8}\n", "workload models file"),
+    ("sweep:\n  name: x\n", "sweep spec"),
+    ("architecture:\n  version: 0.4\n", "classic Accelergy architecture"),
+])
+def test_another_grcim_file_given_as_an_arch_is_named(text: str, hint: str) -> None:
+    # `grcim arch show models.yaml` said only "unknown top-level key 'default'"
+    with pytest.raises(SpecError) as info:
+        load_arch_text(text, "given.yaml")
+    assert "unknown top-level key" in info.value.allowed and hint in info.value.allowed

@@ -167,3 +167,47 @@ def test_a_vector_unit_nested_in_a_fork_is_checked_as_the_mapper_binds_it() -> N
     assert err.key == "arch.nodes.2.nodes.1.nodes.0.actions.0.throughput"
     assert "'VectorUnit' is the vector unit" in err.allowed
     assert err.line == line_of(bad, "throughput: 1.0e+9")
+
+
+_L2 = """  - !Memory
+    name: L2
+    size: 1024 * 8
+    leak_power: 0.5
+    tensors: {may_keep: All}
+    actions:
+    - {name: read, energy: 1.0e-9, throughput: 1.0e+12, bits_per_action: 1}
+    - {name: write, energy: 1.0e-9, throughput: 1.0e+12, bits_per_action: 1}
+"""
+
+
+def _insert_before(text: str, marker: str, block: str) -> str:
+    at = text.index(marker)
+    start = text.rindex("\n", 0, at) + 1
+    return text[:start] + block + text[start:]
+
+
+@pytest.mark.parametrize("costs", ["    leak_power: 0.5\n", "    area: 1.0e-6\n",
+                                   "    component_class: grcim_adc\n", ""])
+def test_a_third_memory_above_the_fanouts_is_refused_when_it_costs(costs: str) -> None:
+    # it passed validate and map left its 0.5 W and its read energy out, exit 0
+    block = _L2.replace("    leak_power: 0.5\n", costs)
+    text = _insert_before(CHIP, "# Digital vector unit", block)
+    err = fail(text)
+    assert err.value == "L2" and err.key.endswith(".name") and "plays no role" in err.allowed
+    assert err.line == line_of(text, "name: L2")
+
+
+def test_a_costless_dummy_node_is_allowed() -> None:
+    block = ("  - !Memory\n    name: Spare\n    component_class: Dummy\n    size: 8\n"
+             "    tensors: {may_keep: All}\n")
+    text = _insert_before(CHIP, "# Digital vector unit", block)
+    assert load_arch_text(text, "ok.yaml").name
+
+
+def test_a_second_compute_in_a_fork_is_refused() -> None:
+    block = ("  - !Fork\n    nodes:\n    - !Compute\n      name: SecondUnit\n"
+             "      leak_power: 1.0\n      area: 1.0e-5\n"
+             "      actions: [{name: compute, energy: 1.0e-12}]\n")
+    text = _insert_before(CHIP, "# n_macros identical macros", block)  # after the vector's
+    err = fail(text)
+    assert err.value == "SecondUnit" and ".nodes.0.name" in err.key

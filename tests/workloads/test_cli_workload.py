@@ -33,7 +33,7 @@ def test_prefill_table_and_json(capsys, tmp_path):
     code, out, err = run(capsys, "gpt2", "--phase", "prefill", "--tokens", "16",
                          "--json", str(out_json))
     assert code == 0 and err == ""
-    assert "GMACs" in out and "B params" in out and "MB" in out
+    assert "124.4 Mparams" in out and "MACs" in out and "MB" in out
     data = json.loads(out_json.read_text())
     for key in ("parameters", "weight_macs_per_token", "attention_macs", "ops", "total_macs",
                 "kv_cache_bytes", "weight_bytes", "vector_ops"):
@@ -91,6 +91,8 @@ def test_custom_models_file(capsys, tmp_path):
     (["gpt2", "--phase", "decode", "--kv-bits", "65"], ["--kv-bits", "1..64"]),
     (["gpt2", "--phase", "decode", "--einsum", "e.yaml", "--einsum-layer", "12"],
      ["--einsum-layer", "0..11"]),
+    # without --einsum it selected nothing and was silently ignored
+    (["gpt2", "--phase", "decode", "--einsum-layer", "3"], ["--einsum-layer", "--einsum"]),
 ])
 def test_bad_input_is_one_line_error(capsys, tmp_path, monkeypatch, argv, fragments):
     monkeypatch.chdir(tmp_path)
