@@ -185,6 +185,16 @@ def check_every_node_priced(r: Reader, roles: Roles, nodes: tuple[Node, ...], ra
     grcim.errors.SpecError
         Naming the node's key path, line and name.
     """
+    inside = (*roles.tolls, *(p for p in (roles.cells, roles.mac) if p is not None))
+    for placed in inside:
+        copies = placed.node.n_parallel_instances
+        if placed.fanouts and copies not in (None, 1):
+            raise r.error((*path, *placed.path, "n_parallel_instances"), copies,
+                          "1 or absent inside a macro: its variables set how many there are "
+                          "(adcs_per_macro through the ADC node's n_adcs, rows and cols); "
+                          "copies here would multiply the node's area and leakage but not "
+                          "the conversion rate or timing the mapper derives from them",
+                          line)
     for at, node in unplaced(nodes, roles):
         if not _costs_something(node):
             continue

@@ -211,3 +211,11 @@ def test_a_second_compute_in_a_fork_is_refused() -> None:
     text = _insert_before(CHIP, "# n_macros identical macros", block)  # after the vector's
     err = fail(text)
     assert err.value == "SecondUnit" and ".nodes.0.name" in err.key
+
+
+def test_copies_of_a_node_inside_a_macro_are_refused() -> None:
+    # n_parallel_instances: 2 on the ADC doubled its area and leakage but not its rate
+    text = replace(CHIP, "    name: ADC\n", "    name: ADC\n    n_parallel_instances: 2\n")
+    err = fail(text)
+    assert err.key.endswith(".n_parallel_instances") and err.value == 2
+    assert "adcs_per_macro" in err.allowed
