@@ -101,11 +101,14 @@ class MappingResult:
     pipelined : bool
         The pipelined latency model applied.
     bound : str
-        What set the step latency (``critical_path``, ``pipeline``, ``resource:<name>``).
+        What set the step latency (``critical_path``, ``serialized``, ``pipeline``,
+        ``resource:<name>``).
     critical_path_s : float
-        Critical path of the op graph, s.
+        Critical path of the op graph: of one token row's stage times when pipelined, else
+        of the op times (a lower bound of the latency), s.
     resource_time_s : dict[str, float]
-        Summed busy time of each resource, s.
+        Summed busy time of each resource over all ops (ops on resident weights run side by
+        side, so their ADC and array times may add up to more than the step), s.
     energy_by_component_j, energy_by_action_j, energy_by_layer_type_j : dict[str, float]
         Energy, J, by arch node, by ``node.action`` (``node.leak`` for leakage) and by op
         role (``(leakage)`` for leakage).

@@ -16,21 +16,59 @@ busiest resource, every resource overlapping the others perfectly):
 with no work). Weight writes overlapping computation assume the macros of a wave are
 written while the previous wave computes (ping-pong across macros).
 
-**Step latency.** Two lower bounds of any schedule hold at once: the critical path of the
-graph with node weights ``t_op`` (networkx ``dag_longest_path``), and the busiest shared
-resource, ``max_r sum_ops busy_r`` (ops that could run in parallel still share DRAM, SRAM,
-the vector unit and, when weights stream, the macros). When weights stream, every weight op
-occupies all macros and vector ops the vector unit, so such ops also cannot overlap one
-another: a greedy list schedule in topological order (an op starts when its predecessors
-are done and its unit is free) gives a feasible makespan, ``serialized``.
-``latency = max(critical path, busiest resource, serialized)``, and the step's bound names
-which term won.
+**Stage times for one token row.** The step has ``R = batch x tokens`` token rows. Op
+``i`` works on ``n_i`` of them: a weight matmul on its ``m`` rows, an op whose outputs feed
+only weight matmuls on the rows those read (the final norm before an LM head that projects
+only the last token of each sequence works on ``batch`` rows), every other op on all ``R``
+(attention, softmax, residuals: every token row passes through them). Its time for ONE
+token row, ``lambda_i = max_r lambda_ir``, splits each busy time into what one row needs:
 
-**Pipelining across macros.** When every weight matrix is resident (each op owns its
-macros) and the step has ``R > 1`` token rows (batch x new tokens), ops work on row chunks
-as in a pipeline: with per-row stage times ``tau = t_op / R``, the graph takes
-``critical path(tau) + (R - 1) * max(tau)``, still bounded below by the busiest *shared*
-resource (DRAM, SRAM, vector unit).
+| resource | ``lambda_ir`` |
+|---|---|
+| ``adc``, ``array`` | ``busy / k_i``, ``k_i = max(1, min(c ceil(ceil(v / c) / r), m))`` |
+| ``weight_write`` | its stationary operand's rows (once) ``+`` KV rows ``/ n_i``, per ``t_row`` |
+| ``dram`` | fixed bits (weights, norm gains) ``+`` the rest ``/ n_i``, at the bandwidth |
+| ``sram``, ``vector`` | ``busy / n_i`` |
+
+``k_i`` counts MVM rounds (``v`` rows per stationary matrix, ``r`` copies of its tiles,
+``c`` row chunks, ``m`` token rows per matrix): with ``r >= v`` copies the op's one round,
+``ceil(v / r) = 1``, already IS one row's time, so it is not divided again; attention in
+CIM (one matrix per sequence and KV head, sequences side by side) takes ``m = tokens``
+rounds, not ``batch x tokens``.
+With one row (``R = 1``) every ``lambda_i = t_op``. Assumed: an op's per-row costs do not
+shrink as rows are added (true of the roofline above unless the mapping search or the
+activation placement changes its choice), so ``lambda_i`` and ``t_op - lambda_i`` never
+decrease when tokens or batch grow.
+
+**Step latency.** ``S(w)`` is the makespan of a greedy list schedule of the graph with node
+times ``w`` in topological order: an op starts when its predecessors are done and, if it
+needs a unit every such op shares, when that unit is free. Shared units: the vector unit
+(every vector op), and the streaming macros (every CIM op whose stationary operand is
+written during the step: all weight matmuls when the weights do not fit; QK^T/PV in CIM
+with K/V outside the macros). Ops on resident weights own their macros and share none. As
+each op waits for a fixed set of earlier ops (its predecessors and the previous op on its
+unit), ``S`` is a longest path and never decreases when a node time grows; it is at least
+the critical path ``CP(w)`` (networkx ``dag_longest_path``).
+
+- **Not pipelined** (weights stream, ``R = 1``, or pipelining off): every op processes all
+  its rows before its successors start, ``graph = S(t_op)``.
+- **Pipelined** (every weight matrix resident and ``R > 1``): ops pass token rows on as
+  soon as they are done, the first row reaches the end after ``S(lambda)`` and the slowest
+  stage then still has the rest of its work::
+
+      graph = S(lambda) + max_i (t_op_i - lambda_i)
+
+  (a chain of ``N`` stages of equal per-row time ``tau`` gives ``N tau + (R - 1) tau``).
+  Since ``t_op_i >= lambda_i``, ``graph >= CP(lambda) >= CP`` of one token row, and
+  ``graph >= max_i t_op_i``. With ``R = 1`` it equals the unpipelined ``S(t_op)``.
+
+Every schedule is also bounded by the busiest shared resource: ``sum_ops busy_r`` over all
+ops for DRAM, SRAM and the vector unit, and over the streaming ops only for ``adc``,
+``array`` and ``weight_write`` (resident ops run side by side on their own macros, so their
+ADC time does not add up). ``latency = max(graph, busiest shared resource)``; the step's
+bound names the term that won (``critical_path`` when ``S`` equals the critical path,
+``serialized`` when unit sharing lengthened it, ``pipeline``, or ``resource:<name>``).
+:attr:`Schedule.resource_time_s` reports each resource's busy time summed over all ops.
 """
 
 from __future__ import annotations
@@ -44,20 +82,24 @@ from numpy.typing import NDArray
 
 from grcim.arch import ChipSpec
 from grcim.mapper.actions import ActionCounts
-from grcim.mapper.allocation import Allocation
+from grcim.mapper.allocation import Allocation, ceil_div
 from grcim.mapper.optable import OpTable
-from grcim.mapper.traffic import Traffic
+from grcim.mapper.traffic import Traffic, second_operand
+from grcim.workloads import OpKind
 
 if TYPE_CHECKING:
     from grcim.mapper.search import LoopNest
 
-__all__ = ["Schedule", "schedule", "busy_times", "RESOURCES", "SHARED_RESOURCES"]
+__all__ = ["Schedule", "schedule", "busy_times", "token_rows", "RESOURCES", "SHARED_RESOURCES",
+           "MACRO_RESOURCES"]
 
 F64 = NDArray[np.float64]
 RESOURCES: tuple[str, ...] = ("adc", "array", "weight_write", "dram", "sram", "vector")
 """Resources of the roofline, in the column order of :attr:`Schedule.busy_s`."""
 SHARED_RESOURCES: tuple[str, ...] = ("dram", "sram", "vector")
 """Resources every op shares even when each op owns its macros."""
+MACRO_RESOURCES: tuple[str, ...] = ("adc", "array", "weight_write")
+"""Resources of the macros: shared only by the ops whose stationary operand streams."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,15 +114,19 @@ class Schedule:
         ``max`` of each op's busy times, s.
     op_bound : tuple of str
         Resource that bounds each op (``none`` without work).
+    row_latency_s : ndarray of float64
+        Each op's time for one token row, ``lambda`` (equal to ``op_latency_s`` when the
+        step is not pipelined), s.
     latency_s : float
         Step latency, s.
     bound : str
         What set the step latency: ``critical_path``, ``pipeline``, ``serialized`` or
         ``resource:<name>``.
     critical_path_s : float
-        Critical path (or pipelined graph time), s.
+        Critical path of the graph with the stage times used: of one token row
+        (``row_latency_s``) when pipelined, else of the op times, s.
     resource_time_s : dict[str, float]
-        Summed busy time of each resource over the step, s.
+        Summed busy time of each resource over all ops of the step, s.
     critical_path : tuple of str
         Op names on the critical path.
     pipelined : bool
@@ -90,6 +136,7 @@ class Schedule:
     busy_s: F64
     op_latency_s: F64
     op_bound: tuple[str, ...]
+    row_latency_s: F64
     latency_s: float
     bound: str
     critical_path_s: float
@@ -112,7 +159,8 @@ def _longest_path(t: OpTable, weight: F64) -> tuple[float, tuple[str, ...]]:
 def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
                    on_vector: NDArray[np.bool_]) -> float:
     """Makespan of a greedy schedule (rows are topological): an op starts when its
-    predecessors have finished and the unit it needs (all macros / the vector unit) is free."""
+    predecessors have finished and the unit it needs (the streaming macros / the vector
+    unit) is free."""
     finish = np.zeros(len(t))
     free = {"macros": 0.0, "vector": 0.0}
     for i, preds in enumerate(t.predecessors):
@@ -142,6 +190,52 @@ def busy_times(slots: F64, adc_time_s: F64, array_time_s: F64, rows_written: F64
     return np.stack(parts, axis=-1)
 
 
+def token_rows(t: OpTable) -> NDArray[np.int64]:
+    """Token rows ``n_i`` each op works on (module docstring): ``m`` of a weight matmul,
+    the rows its weight-matmul readers take for an op feeding only those, else the step's
+    ``batch x tokens``."""
+    weight = t.is_kind(OpKind.WEIGHT_MATMUL)
+    matmul = weight | t.is_kind(OpKind.DYNAMIC_MATMUL)
+    rows = np.where(weight, t.m * t.batch_count, t.step.rows).astype(np.int64)
+    readers: list[list[int]] = [[] for _ in range(len(t))]
+    for i, preds in enumerate(t.predecessors):
+        for p in preds:
+            readers[p].append(i)
+    for i, succ in enumerate(readers):
+        # e.g. the final norm before an LM head that projects only the last token of each
+        # sequence: it normalizes only the rows the head reads
+        if not matmul[i] and succ and all(weight[j] for j in succ):
+            rows[i] = max(int(rows[j]) for j in succ)
+    return np.maximum(rows, 1)
+
+
+def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
+              chip: ChipSpec, busy: F64, kv_rows: F64, vector_ops: F64) -> F64:
+    """Each op's busy time of every resource for ONE token row, ``lambda_ir`` (the second
+    table of the module docstring), s."""
+    rows = token_rows(t).astype(np.float64)
+    # MVM rounds: r copies take r rows at once, each of c chunks runs ceil(v_c / r) rounds;
+    # attention in CIM has one matrix per sequence, so a round there is per token (m)
+    v = np.maximum(alloc.vectors, 1)
+    chunks = np.maximum(nest.chunks, 1)
+    rounds = chunks * ceil_div(ceil_div(v, chunks), np.maximum(nest.replicas, 1))
+    rounds = np.where(alloc.cim, np.maximum(1, np.minimum(rounds, np.maximum(t.m, 1))), 1)
+    # what does not grow with the rows is needed in full by the first row: the cell
+    # writes of the op's stationary operand, weights and norm gains read from DRAM
+    # (embedding rows are looked up per token, K/V per sequence and row)
+    s_bits, s_dram = second_operand(t, alloc, chip)
+    per_row_operand = t.is_kind(OpKind.DYNAMIC_MATMUL) | t.is_kind(OpKind.EMBEDDING)
+    fixed_dram = np.where(s_dram & ~per_row_operand, s_bits * nest.operand_reads, 0.0)
+    dram = traffic.dram_read_bits + traffic.dram_write_bits
+    fixed_dram = np.minimum(fixed_dram, dram)
+    row = busy_times(nest.mvm_slots / rounds, alloc.tiling.adc_time_s,
+                     alloc.tiling.array_time_s, nest.cell_rows_written + kv_rows / rows,
+                     nest.macros_used, fixed_dram + (dram - fixed_dram) / rows,
+                     traffic.sram_read_bits / rows, traffic.sram_write_bits / rows,
+                     vector_ops / rows, chip)
+    return np.minimum(row, busy)  # one row never takes longer than all of them
+
+
 def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
              counts: ActionCounts, chip: ChipSpec, pipeline: bool = True) -> Schedule:
     """Roofline per op and the step latency (rules in the module docstring)."""
@@ -149,35 +243,33 @@ def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
     til = alloc.tiling
     kv_rows = (counts.cell_bits_written - nest.cell_bits_written) / (macro.cols
                                                                      * macro.cell_bits)
+    vector_ops = counts.vector_ops.sum(axis=1)
     busy = busy_times(nest.mvm_slots, til.adc_time_s, til.array_time_s,
                       nest.cell_rows_written + kv_rows, nest.macros_used,
                       traffic.dram_read_bits + traffic.dram_write_bits,
-                      traffic.sram_read_bits, traffic.sram_write_bits,
-                      counts.vector_ops.sum(axis=1), chip)
+                      traffic.sram_read_bits, traffic.sram_write_bits, vector_ops, chip)
     op_latency = busy.max(axis=1)
     idx = busy.argmax(axis=1)
     op_bound = tuple(RESOURCES[j] if op_latency[i] > 0 else "none"
                      for i, j in enumerate(idx))
-    totals = busy.sum(axis=0)
-    resource_time = {r: float(v) for r, v in zip(RESOURCES, totals, strict=True)}
-    rows_per_step = t.step.rows
-    pipelined = pipeline and alloc.resident and rows_per_step > 1
+    resource_time = {r: float(v) for r, v in zip(RESOURCES, busy.sum(axis=0), strict=True)}
+    pipelined = pipeline and alloc.resident and t.step.rows > 1
+    row_latency = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows,
+                             vector_ops).max(axis=1) if pipelined else op_latency)
+    # ops that stream their stationary operand take the streaming macros in turn; ops on
+    # resident weights (or K/V kept in CIM) own theirs and run side by side
+    on_macros = alloc.streams & (nest.mvm_slots > 0)
+    on_vector = busy[:, RESOURCES.index("vector")] > 0
+    path_s, path = _longest_path(t, row_latency)
+    one_row = _list_schedule(t, row_latency, on_macros, on_vector)
     if pipelined:
-        tau = op_latency / rows_per_step
-        path_s, path = _longest_path(t, tau)
-        graph_s = path_s + (rows_per_step - 1) * float(tau.max(initial=0.0))
-        candidates = {"pipeline": graph_s}
-        candidates.update({f"resource:{r}": resource_time[r] for r in SHARED_RESOURCES})
+        candidates = {"pipeline": one_row + float((op_latency - row_latency).max(initial=0.0))}
     else:
-        graph_s, path = _longest_path(t, op_latency)
-        candidates = {"critical_path": graph_s}
-        candidates.update({f"resource:{r}": resource_time[r] for r in RESOURCES})
-        # Ops that stream weights each take every macro, and vector ops the vector unit, so
-        # such ops cannot overlap each other: a list schedule in topological order gives a
-        # feasible makespan, which the two lower bounds above may underestimate.
-        on_macros = (nest.mvm_slots > 0) & (not alloc.resident)  # resident ops own macros
-        candidates["serialized"] = _list_schedule(t, op_latency, on_macros,
-                                                  busy[:, RESOURCES.index("vector")] > 0)
+        candidates = {"critical_path": path_s, "serialized": one_row}
+    shared = busy.sum(axis=0, where=on_macros[:, None])
+    candidates.update({f"resource:{r}": float(shared[RESOURCES.index(r)])
+                       for r in MACRO_RESOURCES})
+    candidates.update({f"resource:{r}": resource_time[r] for r in SHARED_RESOURCES})
     bound = max(candidates, key=lambda k: candidates[k])
-    return Schedule(busy, op_latency, op_bound, float(candidates[bound]), bound, graph_s,
-                    resource_time, path, pipelined)
+    return Schedule(busy, op_latency, op_bound, row_latency, float(candidates[bound]), bound,
+                    path_s, resource_time, path, pipelined)

@@ -1,0 +1,165 @@
+"""Step latency over token rows: resident ops share only genuinely shared resources, a
+pipeline stage is an op's time for ONE token row (its own rows, its copies), and more tokens
+or a larger batch never make a step faster or cheaper.
+
+Hand cases use the tiny chip (tests/mapper/conftest.py) with DRAM and SRAM fast enough to
+vanish: one MVM of a 1-tile op of 4 weights per row takes 4 weights x 2 cells x 2 input
+slices = 16 conversions on the 2 ADCs of a row group at 100 MS/s = 80 ns (a second row
+group has its own ADCs, so 8 rows of K cost the same).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grcim.arch import Arch, load_arch, load_arch_text
+from grcim.arch.loader import bundled_path
+from grcim.mapper import MapOptions, map_graph, map_workload, step_graph
+from grcim.mapper.optable import build_optable
+from grcim.mapper.schedule import token_rows
+
+FAST = dict(dram_bw=1.0e15, sram_bw=1.0e15)
+MVM = 80e-9  # one MVM of a 1-tile op (module docstring)
+REL = 1e-6  # DRAM and SRAM at 1e15 B/s add ~1e-14 s
+TINY_MODEL = """\
+default: tiny
+models:
+  tiny: {d_model: 256, n_heads: 4, n_kv_heads: 2, head_dim: 64, d_ff: 512, n_layers: 2,
+         vocab: 1000, ffn: swiglu, norm: rmsnorm, tied_embeddings: false, positional: rope,
+         biases: false, max_context: 4096}
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The tester's small Llama-style model (2 layers, d 256): resident on large chips."""
+    path = tmp_path_factory.mktemp("models") / "tiny.yaml"
+    path.write_text(TINY_MODEL, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def large_32k() -> Arch:
+    """large_grmac with 32768 macros: every weight matrix has more copies than rows."""
+    text = Path(bundled_path("large_grmac")).read_text(encoding="utf-8")
+    assert "\n    n_macros: 1024\n" in text
+    return load_arch_text(text.replace("\n    n_macros: 1024\n", "\n    n_macros: 32768\n"),
+                          "<large_grmac, 32768 macros>", "large32k")
+
+
+# -- hand cases ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("m, expected", [(1, 2 * MVM), (2, 2 * MVM), (4, 2 * MVM),
+                                         (5, 2 * MVM + MVM), (8, 2 * MVM + MVM),
+                                         (9, 2 * MVM + 2 * MVM)])
+def test_copies_covering_the_rows_take_one_row_time(tiny_arch, graph_of, m, expected):
+    # Two chained 1-tile ops on 8 macros: 2 tiles held, floor(8 / 2) = 4 copies of each, so
+    # an op runs ceil(m / 4) rounds of one MVM. One round is one row's time (lambda = 80 ns),
+    # not 80 ns / m: the first row leaves after 2 x 80 ns, then the slowest op runs its
+    # remaining ceil(m / 4) - 1 rounds. (The old tau = t_op / m gave 120 ns at m = 2.)
+    g = graph_of(("x", m, 8, 4), ("y", m, 4, 4))
+    r = map_graph(tiny_arch(n_macros=8, **FAST), g, MapOptions(objective="latency"))
+    assert r.weights_resident
+    if m > 1:
+        assert r.pipelined and r.bound == "pipeline"
+    assert r.latency_s == pytest.approx(expected, rel=REL)
+    assert r.latency_s >= 2 * MVM * (1 - REL)  # never below one row's critical path
+
+
+def test_an_op_on_fewer_rows_waits_for_the_last_row(tiny_arch, graph_of):
+    # x works on 4 token rows (4 MVMs, no copies), "head" on 1 (as an LM head that projects
+    # only the last token): the head's one row is 80 ns, not 80 ns / 4, and it needs x's last
+    # row: 4 x 80 + 80 = 400 ns. (The old tau = t_op / 4 gave 100 + 3 x 80 = 340 ns.)
+    g = graph_of(("x", 4, 8, 4), ("head", 1, 4, 4))
+    r = map_graph(tiny_arch(n_macros=8, **FAST), g, MapOptions(replicate=False))
+    assert r.pipelined
+    assert r.latency_s == pytest.approx(5 * MVM, rel=REL)
+
+
+def test_resident_ops_side_by_side_do_not_add_their_adc_time(tiny_arch, graph_of):
+    # Two independent ops of 4 tiles each on 8 macros: both resident, each owning its 4
+    # macros, each 3 rows x 80 ns. Unpipelined they run side by side: 240 ns (the old
+    # schedule added their ADC times, 480 ns, as if they shared the macros).
+    g = graph_of(("a", 3, 10, 6), ("b", 3, 10, 6), chain=False)
+    serial = MapOptions(replicate=False, pipeline=False)
+    r = map_graph(tiny_arch(n_macros=8, **FAST), g, serial)
+    assert r.weights_resident and not r.pipelined
+    assert r.bound == "critical_path"
+    assert r.latency_s == pytest.approx(3 * MVM, rel=REL)
+    assert r.resource_time_s["adc"] == pytest.approx(2 * 3 * MVM)  # still reported, summed
+    # one row each (R = 1, nothing to pipeline): 80 ns, not 160 ns
+    one = map_graph(tiny_arch(n_macros=8, **FAST),
+                    graph_of(("a", 1, 10, 6), ("b", 1, 10, 6), chain=False),
+                    MapOptions(replicate=False))
+    assert not one.pipelined and one.latency_s == pytest.approx(MVM, rel=REL)
+    # on 4 macros the weights stream: the two ops take every macro in turn
+    streamed = map_graph(tiny_arch(n_macros=4, **FAST), g, serial)
+    assert not streamed.weights_resident
+    assert streamed.latency_s >= 2 * 3 * MVM
+
+
+def test_token_rows_of_the_final_norm_and_lm_head():
+    # lm_head projects only the last token of each sequence, and the final norm feeding it
+    # normalizes only those rows: batch, not batch x tokens.
+    arch = load_arch("large_grmac")
+    t = build_optable(step_graph(arch, "gpt2", "prefill", batch=2, tokens=3))
+    rows = dict(zip(t.names, token_rows(t), strict=True))
+    assert rows["lm_head"] == rows["final_norm"] == 2
+    assert rows["L0.q_proj"] == rows["L0.attn_qk"] == rows["L0.softmax"] == 6
+    assert rows["L0.attn_norm"] == rows["L0.ffn_residual"] == 6
+
+
+# -- the tester's configurations, small model --------------------------------------------
+
+
+def _series(arch, models: str, key: str, values, **kw) -> list:
+    return [map_workload(arch, "tiny", models_file=models, options=MapOptions(),
+                         **{key: v}, **kw) for v in values]
+
+
+def _assert_never_faster_nor_cheaper(results) -> None:
+    one_row = results[0].critical_path_s  # critical path of one token row
+    for a, b in zip(results, results[1:], strict=False):
+        assert b.latency_s >= a.latency_s * (1 - 1e-12), (a.tokens, a.batch, b.tokens, b.batch)
+        assert b.energy_j >= a.energy_j * (1 - 1e-12), (a.tokens, a.batch, b.tokens, b.batch)
+    for r in results:
+        assert r.latency_s >= one_row * (1 - 1e-12)
+        assert r.latency_s >= r.critical_path_s * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("arch", ["large_grmac", "large32k"])
+def test_more_prompt_tokens_never_faster_nor_cheaper(arch, tiny_model, large_32k):
+    # tokens 1 -> 4 used to fall from 600 ns to 128 ns on large_grmac, below the 1-token
+    # critical path; 6 tokens exceed large_grmac's 5 copies (two MVM rounds)
+    chip = large_32k if arch == "large32k" else arch
+    results = _series(chip, tiny_model, "tokens", [1, 2, 3, 4, 5, 6, 8, 16], phase="prefill")
+    assert all(r.weights_resident for r in results)
+    assert [r.pipelined for r in results] == [False] + [True] * 7
+    _assert_never_faster_nor_cheaper(results)
+
+
+@pytest.mark.parametrize("arch", ["large_grmac", "large32k"])
+def test_larger_decode_batch_never_faster_nor_cheaper(arch, tiny_model, large_32k):
+    # batch 2 used to take 271 ns against 600 ns at batch 1
+    chip = large_32k if arch == "large32k" else arch
+    results = _series(chip, tiny_model, "batch", [1, 2, 3, 4, 8], phase="decode", context=64)
+    assert all(r.weights_resident for r in results)
+    _assert_never_faster_nor_cheaper(results)
+
+
+def test_larger_prefill_batch_never_faster_nor_cheaper(tiny_model):
+    results = _series("large_grmac", tiny_model, "batch", [1, 2, 3], phase="prefill", tokens=4)
+    _assert_never_faster_nor_cheaper(results)
+
+
+def test_resident_batch_one_is_not_bound_by_summed_adc_time(tiny_model):
+    # Every op owns its macros, so the ops' ADC times do not add up: batch-1 decode is set by
+    # the graph (critical path, or the vector unit serializing its ops), not resource:adc.
+    r = map_workload("large_grmac", "tiny", models_file=tiny_model, phase="decode",
+                     context=64, options=MapOptions())
+    assert r.weights_resident and not r.pipelined
+    assert r.bound in ("critical_path", "serialized")
+    assert r.latency_s < r.resource_time_s["adc"]
