@@ -251,8 +251,9 @@ def test_colliding_outputs_are_refused(tmp_path: Path, capsys, argv: list[str],
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_replaced_output_folder_never_holds_an_input(tmp_path: Path, capsys) -> None:
-    # compare --out DIR replaces DIR/figures/ whole: an input inside it must stop the commit
+def test_an_input_inside_an_output_folder_is_kept(tmp_path: Path, capsys) -> None:
+    # compare --out DIR replaced DIR/figures/ whole (an input inside it stopped the commit);
+    # the folder is now merged file by file, so the input is simply left where it is
     out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
     import yaml
@@ -262,9 +263,9 @@ def test_a_replaced_output_folder_never_holds_an_input(tmp_path: Path, capsys) -
                   positional="rope", biases=False, max_context=64)
     models = out / "figures" / "m.yaml"
     models.write_text(yaml.safe_dump({"models": {"tiny": fields}}), encoding="utf-8")
+    before = models.read_bytes()
     code = main(["compare", "--models", str(models), "--phase", "decode", "--arch",
                  "edge_grmac", "--out", str(out)])
-    assert code == 1 and "would replace the input --models" in one_line(
-        capsys.readouterr().err)
-    assert models.is_file() and sorted(p.name for p in out.rglob("*")) == ["figures",
-                                                                            "m.yaml"]
+    assert code == 0, capsys.readouterr().err
+    assert models.read_bytes() == before and (out / "figures" / "comparison.png").is_file()
+    assert no_temporaries(tmp_path)
