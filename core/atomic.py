@@ -262,6 +262,17 @@ class Staging:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
         return tmp
 
+    def shown_path(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
+        """``(option's path, user's path)`` of a path inside a staged folder (an error
+        while the command fills it must not name the temporary folder), else None."""
+        real = Path(os.path.realpath(path))
+        for staged in self._dirs:
+            if real == staged.tmp or real.is_relative_to(staged.tmp):
+                rel = real.relative_to(staged.tmp).as_posix()
+                return staged.shown, staged.shown if rel == "." else os.path.join(
+                    staged.shown, rel)
+        return None
+
     @staticmethod
     def _old_manifest(staged: _StagedDir) -> dict[str, str]:
         """The files grcim wrote into the folder last time (empty when it never did)."""

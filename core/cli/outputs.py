@@ -170,6 +170,7 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
     ``options`` maps each output path to its option, so that a failure to write names the
     option: ``--json = 'x.json': a writable path (No space left on device)``.
     """
+    stage: Staging | None = None
     try:
         with staging() as stage:
             yield stage
@@ -179,6 +180,11 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
         raise SpecError(CMDLINE, option, exc.filename, exc.allowed) from None
     except OSError as exc:
         option, path = _option_of(exc.filename, options)
+        inside = stage.shown_path(exc.filename) if stage is not None and isinstance(
+            exc.filename, str | os.PathLike) else None
+        if inside is not None:  # failed while filling a staged folder: the user's path
+            root, path = inside
+            option = options.get(root) or _option_of(root, options)[0]
         raise SpecError(CMDLINE, option, path, f"a writable path ({exc.strerror})") from None
     except UnicodeEncodeError:
         raise SpecError(CMDLINE, "<output>", "", "text that is valid UTF-8") from None
