@@ -12,6 +12,22 @@ Rules (the writing half of the output policy; the CLI checks paths before any wo
   through first (they can fail, e.g. ``/dev/full``), then the renames. On any exception,
   ``KeyboardInterrupt`` and the CLI's SIGTERM exception included, every temporary file and
   folder is removed.
+
+Directory outputs (``compare --out DIR``, ``paper --out DIR``, ``map``'s ``FILE_figures/``,
+``export timeloop --out DIR``, ``sweep report --out DIR``) are merged file by file into
+what is already there, never replaced whole:
+
+- a file grcim writes replaces a regular file of the same name; anything else in the
+  folder (the user's notes, plots, sub-folders) is left alone;
+- a directory, a symbolic link or a special file where grcim writes a file, a file where
+  it needs a folder, or an input of the command where it writes a file is refused
+  (:class:`OutputConflict`, naming the user's path) before anything moves;
+- the folder's :data:`MANIFEST` lists what grcim wrote there last, with a SHA-256 of each
+  file. A listed file the new run does not write is stale and removed, but only while it
+  still holds exactly what grcim wrote (a file the user edited or put in its place is
+  theirs and kept), and folders emptied by that are removed. So ``export timeloop --out``
+  for one einsum after a whole layer leaves that einsum's files, not the layer's old
+  folders, while the user's files survive every run.
 """
 
 from __future__ import annotations
@@ -19,6 +35,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -26,13 +44,34 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_directory", "output_kind",
-           "write_through", "Staging", "staging", "file_ids", "PROC"]
+           "write_through", "Staging", "staging", "file_ids", "PROC", "MANIFEST",
+           "OutputConflict"]
 
 PROC = "/proc/"
 """Paths resolving under here are process views (``/dev/stdout``): written through."""
+
+MANIFEST = ".grcim-manifest.json"
+"""In every folder grcim writes: the files it wrote there last (``files``: relative path ->
+SHA-256), so a later run removes its own stale files and nothing else."""
+
+_MANIFEST_FORMAT = "grcim output manifest 1"
+
+
+class OutputConflict(OSError):
+    """Something in a directory output that grcim may not replace.
+
+    ``filename`` is the path as the user would write it (the option's value joined with
+    the entry's relative path, never a temporary path), ``root`` the option's value and
+    ``allowed`` what would have been accepted there.
+    """
+
+    def __init__(self, root: str, relative: str, allowed: str) -> None:
+        shown = os.path.join(root, relative) if relative else root
+        super().__init__(errno.EEXIST, allowed, shown)
+        self.root, self.allowed = root, allowed
 
 
 def _umask() -> int:
@@ -133,14 +172,66 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _what(mode: int) -> str:
+    """What an entry found where grcim wants to write is, for messages."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return "a special file"
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _clean_relative(name: object) -> bool:
+    """A manifest entry that stays inside its folder (a hand-edited manifest must not make
+    grcim remove anything elsewhere)."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    parts = name.split("/")
+    return not name.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+@dataclass
+class _StagedDir:
+    """One directory output: its temporary folder, its real target and the user's path."""
+
+    tmp: Path
+    target: Path
+    shown: str
+    protect: Mapping[tuple[int, int], str]
+
+
+@dataclass
+class _DirPlan:
+    """What committing one directory output does, decided before anything moves."""
+
+    moves: list[tuple[Path, Path]]
+    stale: list[Path]
+
+
 @dataclass
 class Staging:
     """Outputs staged for one commit (see :func:`staging`)."""
 
     _renames: list[tuple[Path, Path]] = field(default_factory=list)
     _through: list[tuple[Path, bytes]] = field(default_factory=list)
-    _dirs: list[tuple[Path, Path, Mapping[tuple[int, int], str]]] = field(
-        default_factory=list)
+    _dirs: list[_StagedDir] = field(default_factory=list)
 
     def file(self, path: str | os.PathLike[str], data: bytes | str) -> None:
         """Stage ``data`` for ``path`` (text is written as UTF-8)."""
@@ -155,46 +246,128 @@ class Staging:
 
     def directory(self, path: str | os.PathLike[str],
                   protect: Mapping[tuple[int, int], str] | None = None) -> Path:
-        """A temporary folder whose files move into directory ``path`` on commit.
+        """A temporary folder whose files are merged into directory ``path`` on commit.
 
-        Files already in ``path`` with other names are kept. ``protect`` maps the
-        ``(st_dev, st_ino)`` of files that must not be replaced (the command's inputs) to
-        what they are; the commit refuses, before moving anything, to replace one of them,
-        a symbolic link, or anything but a regular file or folder.
+        Files already in ``path`` with other names are kept; the module docstring has the
+        rules (and :data:`MANIFEST`'s). ``protect`` maps the ``(st_dev, st_ino)`` of files
+        that must not be replaced (the command's inputs) to what they are; the commit
+        refuses, before moving anything, to replace one of them or anything but a regular
+        file (:class:`OutputConflict`).
         """
         target = Path(os.path.realpath(path))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
                                     suffix=".tmp"))
-        self._dirs.append((tmp, target, dict(protect or {})))
+        self._dirs.append(_StagedDir(tmp, target, os.fspath(path), dict(protect or {})))
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
         return tmp
 
-    def _check_directory(self, tmp: Path, target: Path,
-                         protect: Mapping[tuple[int, int], str]) -> None:
-        if target.exists() and not target.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(target))
-        for item in tmp.iterdir():
-            dest = target / item.name
-            try:
-                info = os.lstat(dest)
-            except FileNotFoundError:
+    def shown_path(self, path: str | os.PathLike[str]) -> tuple[str, str] | None:
+        """``(option's path, user's path)`` of a path inside a staged folder (an error
+        while the command fills it must not name the temporary folder), else None."""
+        real = Path(os.path.realpath(path))
+        for staged in self._dirs:
+            if real == staged.tmp or real.is_relative_to(staged.tmp):
+                rel = real.relative_to(staged.tmp).as_posix()
+                return staged.shown, staged.shown if rel == "." else os.path.join(
+                    staged.shown, rel)
+        return None
+
+    @staticmethod
+    def _old_manifest(staged: _StagedDir) -> dict[str, str]:
+        """The files grcim wrote into the folder last time (empty when it never did)."""
+        path = staged.target / MANIFEST
+        info = _lstat(path)
+        if info is None:
+            return {}
+        allowed = "grcim's list of the files it wrote in this folder"
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputConflict(staged.shown, MANIFEST, f"{allowed} (this is "
+                                 f"{_what(info.st_mode)})")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if not (isinstance(data, dict) and data.get("format") == _MANIFEST_FORMAT
+                and isinstance(data.get("files"), dict)):
+            # a file of that name grcim did not write: it is not grcim's to replace
+            raise OutputConflict(staged.shown, MANIFEST, f"{allowed} (this file is not one; "
+                                 "move it away)")
+        return {k: v for k, v in data["files"].items() if isinstance(v, str)}
+
+    def _plan_directory(self, staged: _StagedDir) -> _DirPlan:
+        """Check one directory output against what is on disk; refuse before any move."""
+        target, shown, protect = staged.target, staged.shown, staged.protect
+        info = _lstat(target)
+        if info is not None and not stat.S_ISDIR(info.st_mode):
+            raise OutputConflict(shown, "", f"a directory (this is {_what(info.st_mode)})")
+        written: list[str] = []
+        for folder, _, names in os.walk(staged.tmp):
+            rel_folder = Path(folder).relative_to(staged.tmp)
+            written.extend((rel_folder / n).as_posix() for n in names)
+        if MANIFEST in written:  # pragma: no cover - a command bug, not a user's
+            raise ValueError(f"{MANIFEST} is grcim's own file in every output folder")
+        checked: set[str] = set()
+        for rel in sorted(written):
+            parts = PurePosixPath(rel).parts
+            for i in range(1, len(parts)):  # each folder on the way must be a real folder
+                sub = "/".join(parts[:i])
+                if sub in checked:
+                    continue
+                checked.add(sub)
+                found = _lstat(target / sub)
+                if found is not None and not stat.S_ISDIR(found.st_mode):
+                    raise OutputConflict(shown, sub, f"a directory (this is "
+                                         f"{_what(found.st_mode)})")
+            found = _lstat(target / rel)
+            if found is None:
                 continue
-            inside = [dest] if not stat.S_ISDIR(info.st_mode) else [dest, *dest.rglob("*")]
-            for entry in inside:  # a folder is replaced whole: nothing in it may be an input
-                entry_info = os.lstat(entry)
-                what = protect.get((entry_info.st_dev, entry_info.st_ino))
-                if what is not None:
-                    raise OSError(errno.EEXIST, f"would replace the input {what}", str(entry))
-            if stat.S_ISLNK(info.st_mode) or not (stat.S_ISREG(info.st_mode)
-                                                  or stat.S_ISDIR(info.st_mode)):
-                raise OSError(errno.EEXIST, "not a regular file grcim may replace",
-                              str(dest))
+            if not stat.S_ISREG(found.st_mode):
+                raise OutputConflict(shown, rel, f"a file path, not {_what(found.st_mode)} "
+                                     f"(grcim writes its {parts[-1]} here and replaces only "
+                                     "regular files)")
+            what = protect.get((found.st_dev, found.st_ino))
+            if what is not None:
+                raise OutputConflict(shown, rel, f"a path that is not an input (it would "
+                                     f"replace the input {what})")
+        digests = {rel: _sha256(staged.tmp / rel) for rel in written}
+        stale = [target / rel for rel, digest in self._old_manifest(staged).items()
+                 if rel not in digests and self._still_grcims(staged, rel, digest)]
+        manifest = {"format": _MANIFEST_FORMAT,
+                    "about": "the files grcim wrote in this folder last; the next grcim "
+                             "run here removes those it does not write again, unless they "
+                             "were changed since",
+                    "files": dict(sorted(digests.items()))}
+        (staged.tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n",
+                                           encoding="utf-8")
+        moves = [(staged.tmp / rel, target / rel) for rel in [*sorted(written), MANIFEST]]
+        return _DirPlan(moves, stale)
+
+    @staticmethod
+    def _still_grcims(staged: _StagedDir, rel: str, digest: str) -> bool:
+        """Whether a stale manifest entry is still a file exactly as grcim wrote it, reached
+        through real folders only (a link could lead out of the output folder)."""
+        if not _clean_relative(rel) or rel == MANIFEST:
+            return False
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            found = _lstat(staged.target.joinpath(*parts[:i]))
+            if found is None or not stat.S_ISDIR(found.st_mode):
+                return False
+        path = staged.target / rel
+        found = _lstat(path)
+        if found is None or not stat.S_ISREG(found.st_mode):
+            return False
+        if (found.st_dev, found.st_ino) in staged.protect:
+            return False
+        try:
+            return _sha256(path) == digest
+        except OSError:
+            return False
 
     def commit(self) -> None:
         """Check, write through, then rename everything into place."""
-        for tmp, target, protect in self._dirs:
-            self._check_directory(tmp, target, protect)
+        plans = [self._plan_directory(staged) for staged in self._dirs]
         for target, data in self._through:
             write_through(target, data)
         # The renames are quick: hold SIGINT/SIGTERM until they are done, so an interrupted
@@ -204,13 +377,14 @@ class Staging:
         try:
             for tmp, target in self._renames:
                 os.replace(tmp, target)
-            for tmp, target, _ in self._dirs:
-                target.mkdir(parents=True, exist_ok=True)
-                for item in tmp.iterdir():
-                    dest = target / item.name
-                    if dest.is_dir() and not dest.is_symlink():
-                        shutil.rmtree(dest)
-                    os.replace(item, dest)
+            for staged, plan in zip(self._dirs, plans, strict=True):
+                for src, dest in plan.moves:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dest)
+                for path in plan.stale:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                    _prune_empty(path.parent, staged.target)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
@@ -219,8 +393,19 @@ class Staging:
         for tmp, _ in self._renames:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        for tmp, _, _ in self._dirs:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for staged in self._dirs:
+            shutil.rmtree(staged.tmp, ignore_errors=True)
+
+
+def _prune_empty(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents below ``top`` while they are empty (folders that
+    held only stale grcim files; one with anything else in it stays)."""
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 @contextlib.contextmanager
@@ -241,10 +426,10 @@ def staging() -> Iterator[Staging]:
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike[str],
                      protect: Mapping[tuple[int, int], str] | None = None) -> Iterator[Path]:
-    """Yield a temporary directory; on success its files are moved into ``path``.
+    """Yield a temporary directory; on success its files are merged into ``path``.
 
-    Files already in ``path`` with other names are kept; on failure nothing in ``path``
-    changes and the temporary directory is removed.
+    Files already in ``path`` with other names are kept (the module docstring has the
+    rules); on failure nothing in ``path`` changes and the temporary directory is removed.
     """
     with staging() as stage:
         yield stage.directory(path, protect)

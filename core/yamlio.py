@@ -73,8 +73,15 @@ class LineDict(dict[Any, Any]):
         return self.lines.get(key, self.line)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _mapping(loader: Any, node: yaml.MappingNode, tag: str | None = None) -> LineDict:
     loader.flatten_mapping(node)
+    # flatten_mapping puts the merged (<<) pairs first; a key written in this mapping may
+    # override one of them (YAML's merge rule), but a key written here twice is a mistake
+    explicit = _explicit_keys(loader, node)
+    written: set[Any] = set()
     out = LineDict()
     out.line = node.start_mark.line + 1
     out.tag = tag
@@ -87,11 +94,33 @@ def _mapping(loader: Any, node: yaml.MappingNode, tag: str | None = None) -> Lin
             raise SpecError(
                 loader.source, "<key>", key, "mapping keys must be scalars", line
             ) from None
-        if key in out:
-            raise SpecError(loader.source, str(key), key, "duplicate key", line)
+        if id(key_node) in explicit:
+            if key in written:
+                raise SpecError(loader.source, str(key), key, "duplicate key", line)
+            written.add(key)
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = line
     return out
+
+
+def _flatten_mapping(loader: Any, node: yaml.MappingNode) -> None:
+    """``SafeConstructor.flatten_mapping``, first noting the keys written in ``node`` itself.
+
+    ``flatten_mapping`` inlines ``<<`` merges in place, and a node merged into another one
+    is flattened then, before it is constructed itself (``c: {<<: &b {<<: *a, x: 2}}`` and
+    later ``d: *b``): noting them at the first flatten keeps a node's own keys apart from
+    the merged ones whatever the order.
+    """
+    seen: dict[int, frozenset[int]] = loader.__dict__.setdefault("_explicit", {})
+    if id(node) not in seen:
+        seen[id(node)] = frozenset(id(k) for k, _ in node.value if k.tag != _MERGE_TAG)
+    yaml.constructor.SafeConstructor.flatten_mapping(loader, node)
+
+
+def _explicit_keys(loader: Any, node: yaml.MappingNode) -> frozenset[int]:
+    """``id`` of the key nodes written in ``node`` itself (not merged into it)."""
+    explicit: frozenset[int] = loader.__dict__["_explicit"][id(node)]
+    return explicit
 
 
 def _string(loader: Any, node: yaml.ScalarNode) -> str:
@@ -127,6 +156,7 @@ if LIBYAML:
     _LOADERS.insert(0, _CLoader)
 
 for _cls in _LOADERS:
+    _cls.flatten_mapping = _flatten_mapping  # type: ignore[method-assign,assignment]
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     _cls.add_constructor("tag:yaml.org,2002:str", _string)
     _cls.add_multi_constructor("!", _tagged)

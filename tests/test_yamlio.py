@@ -175,3 +175,42 @@ def test_models_file_is_parsed_once_per_command(tmp_path: Path, monkeypatch) -> 
         constructed.clear()
         assert main(argv) == 0
         assert len(constructed) == 1, argv
+
+
+# ---------------------------------------------------------------------------------------
+# A key written after ``<<: *anchor`` overrides the merged one (YAML's merge rule); only a
+# key written twice in the mapping itself is a duplicate. The check ran after the merge
+# was inlined, so every override was refused as "duplicate key".
+
+MERGES = [  # (text, expected data)
+    ("b: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n", {"x": 1, "y": 3}),
+    ("b: &b {x: 1, y: 2}\nd:\n  y: 3\n  <<: *b\n", {"x": 1, "y": 3}),  # order irrelevant
+    ("a: &a {x: 1}\nb: &b {x: 2, z: 0}\nd:\n  <<: [*a, *b]\n  z: 5\n", {"x": 1, "z": 5}),
+    # an anchor that merges and overrides, first flattened inside another merge, then
+    # aliased: its own keys are still told apart from the merged ones
+    ("a: &a {x: 1}\nc: {<<: &b {<<: *a, x: 2}, y: 1}\nd: *b\n", {"x": 2}),
+]
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize(("text", "expected"), MERGES)
+def test_explicit_keys_override_merged_ones(text: str, expected: dict, pure: bool) -> None:
+    data = load_yaml_text(text, "f.yaml", pure=pure)
+    assert data["d"] == expected
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_override_keeps_the_line_of_the_explicit_key(pure: bool) -> None:
+    data = load_yaml_text("b: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n", "f.yaml", pure=pure)
+    assert data["d"].lines == {"x": 1, "y": 4}
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize("text", [
+    "b: &b {x: 1}\nd:\n  <<: *b\n  y: 3\n  y: 4\n",   # twice after a merge
+    "b: &b {x: 1}\nd:\n  y: 3\n  <<: *b\n  y: 4\n",   # twice around a merge
+])
+def test_a_key_written_twice_is_still_a_duplicate(text: str, pure: bool) -> None:
+    with pytest.raises(SpecError) as info:
+        load_yaml_text(text, "f.yaml", pure=pure)
+    assert str(info.value) == "f.yaml:5: y = 'y': duplicate key"

@@ -6,7 +6,9 @@ With ``--op`` (a graph op such as ``L0.q_proj``, or a role of ``--layer``) the f
 that einsum go into ``DIR``; otherwise every einsum the chip runs on its macros in decoder
 layer ``--layer`` (default 0) gets ``DIR/<op>/``. Files and their meaning:
 :mod:`grcim.export.timeloop_spec` and ``docs/timeloop.md``. Everything is computed before
-anything is written; each folder is written atomically.
+anything is written, and all folders are committed together. ``DIR`` keeps the user's
+other files; the files an earlier export wrote there and this one does not (other
+einsums' folders) are removed unless changed since (:mod:`grcim.atomic`'s manifest).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 from rich.markup import escape
 
 from grcim.arch import DEFAULT_ARCH
-from grcim.atomic import atomic_directory
-from grcim.cli.map import optional_int
-from grcim.cli.options import CMDLINE, add_command, check_writable, console, int_option
+from grcim.cli.map import optional_int, step_inputs
+from grcim.cli.options import CMDLINE, add_command, console, int_option
+from grcim.cli.outputs import DIRECTORY, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.workloads.transformer import PHASES
 
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--out", "<missing>", "required: an output folder")
     if args.phase not in PHASES:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill or decode")
-    check_writable("--out", args.out, directory=True)
+    protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
     batch = int_option("--batch", args.batch, 1, 4096)
     tokens = optional_int("--tokens", args.tokens, 1, 2**24)
     context = optional_int("--context", args.context, 1, 2**24)
@@ -79,10 +81,13 @@ def run(args: argparse.Namespace) -> int:
     exports = [export_timeloop(arch, e, victory) for e in chosen]
     single = args.op is not None
     out = Path(args.out)
-    for ex in exports:
-        with atomic_directory(out if single else out / ex.einsum.name) as tmp:
+    with writing({args.out: "--out"}) as stage:  # every einsum's folder, or none
+        folder = stage.directory(args.out, protect)
+        for ex in exports:
+            where = folder if single else folder / ex.einsum.name
+            where.mkdir(exist_ok=True)
             for name, text in ex.files.items():
-                (tmp / name).write_text(text, encoding="utf-8")
+                (where / name).write_text(text, encoding="utf-8")
     con = console()
     # arch, model and path are user text; rich would read '[...]' in them as markup
     con.print(escape(f"grcim export timeloop: {arch.name}, {graph.graph.get('model')} "

@@ -13,12 +13,15 @@ everything is rendered. Refused, with one line naming the option and the path:
 - two outputs naming the same path, or a file output inside a directory output;
 - an output that is one of the command's input files (same device and inode, so hard links
   and symbolic links count), and, at commit time, a directory output that would replace
-  an input.
+  an input or anything but a regular file (a folder where a file goes, a file where a
+  folder goes: the error names the option and the user's path inside the folder).
 
 Writing (:mod:`grcim.atomic`): regular files atomically, symbolic links followed (the
-file they point to is replaced, never the link), devices and FIFOs written through; all
-outputs are committed together and temporary files are removed on any error, Ctrl-C and
-SIGTERM alike.
+file they point to is replaced, never the link), devices and FIFOs written through;
+directory outputs merged file by file into what is there (the user's other files are
+kept; grcim's own stale files, listed in the folder's ``.grcim-manifest.json``, are
+removed); all outputs are committed together and temporary files are removed on any
+error, Ctrl-C and SIGTERM alike.
 
 Numbers: before a JSON or CSV output is written, :func:`check_json_numbers` and
 :func:`check_csv_numbers` refuse NaN, infinities, and null where a number belongs.
@@ -32,7 +35,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from grcim.atomic import Staging, file_ids, output_kind, staging
+from grcim.atomic import OutputConflict, Staging, file_ids, output_kind, staging
 from grcim.errors import CMDLINE, SpecError
 
 __all__ = ["FILE", "DIRECTORY", "check_outputs", "writing", "input_paths",
@@ -167,11 +170,21 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
     ``options`` maps each output path to its option, so that a failure to write names the
     option: ``--json = 'x.json': a writable path (No space left on device)``.
     """
+    stage: Staging | None = None
     try:
         with staging() as stage:
             yield stage
+    except OutputConflict as exc:
+        # the user's path inside the folder (never the temporary one), under its option
+        option = options.get(exc.root) or _option_of(exc.root, options)[0]
+        raise SpecError(CMDLINE, option, exc.filename, exc.allowed) from None
     except OSError as exc:
         option, path = _option_of(exc.filename, options)
+        inside = stage.shown_path(exc.filename) if stage is not None and isinstance(
+            exc.filename, str | os.PathLike) else None
+        if inside is not None:  # failed while filling a staged folder: the user's path
+            root, path = inside
+            option = options.get(root) or _option_of(root, options)[0]
         raise SpecError(CMDLINE, option, path, f"a writable path ({exc.strerror})") from None
     except UnicodeEncodeError:
         raise SpecError(CMDLINE, "<output>", "", "text that is valid UTF-8") from None

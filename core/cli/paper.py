@@ -109,6 +109,7 @@ def _write_files(files: dict[str, str | bytes], folder: Path) -> None:
     """The rendered files into the staged (temporary) output folder."""
     for name, data in files.items():
         target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)  # a name may hold a sub-folder
         if isinstance(data, bytes):
             target.write_bytes(data)
         else:

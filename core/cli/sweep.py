@@ -18,9 +18,10 @@ from typing import Any
 
 from rich.markup import escape
 
-from grcim.atomic import atomic_directory, atomic_write_text
+from grcim.atomic import atomic_write_text
 from grcim.cli.map import check_output, write_outputs
 from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
+from grcim.cli.outputs import DIRECTORY, check_outputs, writing
 from grcim.errors import SpecError
 
 __all__ = ["register", "run"]
@@ -202,28 +203,29 @@ def _report(args: argparse.Namespace) -> int:
     from grcim.sweep import Store
     from grcim.sweep.report import build_report
 
-    check_writable("--out", args.out, directory=True)
+    protect = check_outputs([("--out", args.out, DIRECTORY)], [("STORE", args.store)])
     store = Store.open(args.store)
     try:
         files = build_report(store)
     finally:
         store.close()
-    write_outputs("--out", args.out, lambda: _write(Path(args.out), files))
+    with writing({args.out: "--out"}) as stage:
+        _write(stage.directory(args.out, protect), files)
     console().print(escape(f"wrote {len(files)} files to {args.out} (report.md, report.html, "
                            "pareto.csv, best.csv, effects.csv, spec.yaml, figures/)"),
                     highlight=False)
     return 0
 
 
-def _write(out: Path, files: dict[str, str | bytes]) -> None:
-    with atomic_directory(out) as tmp:
-        for name, data in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                path.write_bytes(data)
-            else:
-                path.write_text(data, encoding="utf-8")
+def _write(folder: Path, files: dict[str, str | bytes]) -> None:
+    """The report's files into the staged (temporary) output folder."""
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
 
 
 def _export(args: argparse.Namespace) -> int:

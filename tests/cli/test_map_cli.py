@@ -136,8 +136,8 @@ def test_compare_tiny_chips_writes_every_file(capsys, tiny_files, tmp_path):
     assert code == 0 and err == ""
     assert "tiny" in text and "other" in text and "ratio" in text
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert names == ["comparison.csv", "comparison.html", "comparison.json",
-                     "comparison.md", "figures/comparison.png"]
+    assert names == [".grcim-manifest.json", "comparison.csv", "comparison.html",
+                     "comparison.json", "comparison.md", "figures/comparison.png"]
     data = json.loads((out / "comparison.json").read_text())
     assert data["baseline"] == "tiny" and [r["arch"] for r in data["rows"]] == ["tiny",
                                                                                 "other"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -251,8 +252,9 @@ def test_colliding_outputs_are_refused(tmp_path: Path, capsys, argv: list[str],
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_replaced_output_folder_never_holds_an_input(tmp_path: Path, capsys) -> None:
-    # compare --out DIR replaces DIR/figures/ whole: an input inside it must stop the commit
+def test_an_input_inside_an_output_folder_is_kept(tmp_path: Path, capsys) -> None:
+    # compare --out DIR replaced DIR/figures/ whole (an input inside it stopped the commit);
+    # the folder is now merged file by file, so the input is simply left where it is
     out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
     import yaml
@@ -262,9 +264,220 @@ def test_a_replaced_output_folder_never_holds_an_input(tmp_path: Path, capsys) -
                   positional="rope", biases=False, max_context=64)
     models = out / "figures" / "m.yaml"
     models.write_text(yaml.safe_dump({"models": {"tiny": fields}}), encoding="utf-8")
+    before = models.read_bytes()
     code = main(["compare", "--models", str(models), "--phase", "decode", "--arch",
                  "edge_grmac", "--out", str(out)])
-    assert code == 1 and "would replace the input --models" in one_line(
-        capsys.readouterr().err)
-    assert models.is_file() and sorted(p.name for p in out.rglob("*")) == ["figures",
-                                                                            "m.yaml"]
+    assert code == 0, capsys.readouterr().err
+    assert models.read_bytes() == before and (out / "figures" / "comparison.png").is_file()
+    assert no_temporaries(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------
+# Directory outputs are merged file by file: the user's files are kept, a folder where a
+# file goes (or a file where a folder goes) is refused with one line naming the option
+# and the user's path, and grcim's own stale files (its manifest) are removed. The old
+# commit replaced every existing sub-folder whole (shutil.rmtree).
+
+COMPARE = ["compare", "--phase", "decode", "--arch", "edge_grmac", "--arch", "edge_int8"]
+EXPORT_LAYER = ["export", "timeloop", "--workload", "gpt2", "--tokens", "16", "--layer", "1"]
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every entry under ``folder``: a file's bytes, None for a folder."""
+    return {p.relative_to(folder).as_posix(): (None if p.is_dir() else p.read_bytes())
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_compare_keeps_the_users_files_in_its_folder(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "o2"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "my_plot.png").write_text("mine\n", encoding="utf-8")
+    (out / "notes.txt").write_text("notes\n", encoding="utf-8")
+    (out / "figures" / "comparison.png").write_text("old grcim output\n", encoding="utf-8")
+    assert main([*COMPARE, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert (out / "figures" / "my_plot.png").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "notes\n"
+    assert (out / "figures" / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "comparison.json").is_file() and no_temporaries(tmp_path)
+
+
+@pytest.mark.parametrize(("make", "bad", "allowed"), [
+    # a folder where the report writes a file: it (and what is in it) was deleted, exit 0
+    ("comparison.md/data.txt", "comparison.md", "a file path, not a directory"),
+    # a file where the figures folder goes: the error named the temporary path, <output>
+    ("figures", "figures", "a directory (this is a file)"),
+])
+def test_compare_refuses_an_entry_of_the_wrong_kind(tmp_path: Path, capsys, monkeypatch,
+                                                    make: str, bad: str, allowed: str
+                                                    ) -> None:
+    monkeypatch.chdir(tmp_path)  # relative paths, as typed (long ones are shortened)
+    out = Path("o3")
+    (out / make).parent.mkdir(parents=True, exist_ok=True)
+    (out / make).write_text("precious\n", encoding="utf-8")
+    (out / "keep.txt").write_text("keep\n", encoding="utf-8")
+    before = tree(out)
+    assert main([*COMPARE, "--out", str(out)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"grcim compare: error: <command line>: --out = '{out / bad}': "
+                           f"{allowed}") and ".tmp" not in line, line
+    assert tree(out) == before and no_temporaries(tmp_path)
+
+
+def test_map_figures_folder_follows_the_same_rule(tmp_path: Path, capsys, monkeypatch
+                                                  ) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = Path("rep.md")
+    figures = Path("rep_figures")
+    figures.mkdir()
+    (figures / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert main(["map", "--phase", "decode", "--report", str(report)]) == 0
+    capsys.readouterr()
+    written = {p.name for p in figures.iterdir()} - {"notes.txt", ".grcim-manifest.json"}
+    assert written and (figures / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    victim = sorted(written)[0]
+    (figures / victim).unlink()
+    (figures / victim).mkdir()  # a folder where a figure goes
+    report.unlink()
+    assert main(["map", "--phase", "decode", "--report", str(report)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert f"--report = '{figures / victim}': a file path, not a directory" in line
+    assert not report.exists() and no_temporaries(tmp_path)
+
+
+def test_export_replaces_its_own_stale_files_and_keeps_the_users(tmp_path: Path,
+                                                                  capsys) -> None:
+    out = tmp_path / "tl"
+    assert main([*EXPORT_LAYER, "--out", str(out)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    layer = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(layer) == 6 and all(n.startswith("L1.") for n in layer)
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (out / layer[0] / "my_run.log").write_text("timeloop output\n", encoding="utf-8")
+    edited = next(p for p in (out / layer[1]).iterdir() if p.suffix == ".yaml")
+    edited.write_text(edited.read_text(encoding="utf-8") + "# tuned by hand\n",
+                      encoding="utf-8")
+    # one einsum into the same folder: the earlier export's files go, unless the user
+    # wrote into them or next to them
+    assert main(["export", "timeloop", "--workload", "gpt2", "--tokens", "16", "--op",
+                 "ffn_down", "--out", str(out)]) == 0, capsys.readouterr().err
+    names = tree(out)
+    assert names["notes.txt"] == b"mine\n"
+    assert names[f"{layer[0]}/my_run.log"] == b"timeloop output\n"
+    assert edited.relative_to(out).as_posix() in names  # changed since: the user's now
+    assert set(names) == {"notes.txt", layer[0], f"{layer[0]}/my_run.log", layer[1],
+                          edited.relative_to(out).as_posix(), ".grcim-manifest.json",
+                          *(n for n in names if "/" not in n and n.endswith(".yaml"))}
+    assert [n for n in names if "/" not in n and n.endswith(".yaml")]  # the einsum's files
+    manifest = json.loads(names[".grcim-manifest.json"] or b"")
+    assert sorted(manifest["files"]) == sorted(n for n in names if "/" not in n
+                                               and n.endswith(".yaml"))
+
+
+def test_export_refuses_a_file_where_an_einsum_folder_goes(tmp_path: Path, capsys,
+                                                           monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Path("tl")
+    out.mkdir()
+    (out / "L1.ffn_up").write_text("mine\n", encoding="utf-8")
+    assert main([*EXPORT_LAYER, "--out", str(out)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert f"--out = '{out / 'L1.ffn_up'}': a directory (this is a file)" in line
+    assert tree(out) == {"L1.ffn_up": b"mine\n"} and no_temporaries(tmp_path)
+
+
+def test_a_manifest_grcim_did_not_write_is_not_replaced(tmp_path: Path, capsys,
+                                                        monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Path("o")
+    out.mkdir()
+    (out / ".grcim-manifest.json").write_text("my own notes\n", encoding="utf-8")
+    assert main([*COMPARE, "--out", str(out)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert f"--out = '{out / '.grcim-manifest.json'}'" in line and "move it away" in line
+    assert tree(out) == {".grcim-manifest.json": b"my own notes\n"}
+
+
+def test_a_hand_edited_manifest_cannot_remove_files_elsewhere(tmp_path: Path,
+                                                              capsys) -> None:
+    import hashlib
+
+    out = tmp_path / "o"
+    out.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    digest = hashlib.sha256(b"keep\n").hexdigest()
+    (out / "link").symlink_to(tmp_path)
+    (out / ".grcim-manifest.json").write_text(json.dumps({
+        "format": "grcim output manifest 1",
+        "files": {"../outside.txt": digest, str(outside): digest,
+                  "link/outside.txt": digest}}), encoding="utf-8")
+    assert main([*COMPARE, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert outside.read_text(encoding="utf-8") == "keep\n" and (out / "link").is_symlink()
+
+
+FAKE_FILES: dict[str, str | bytes] = {"report.md": "# r\n", "figures/pareto_1.png": b"png"}
+
+
+@pytest.fixture
+def fake_folder_commands(monkeypatch) -> None:
+    """``paper`` and ``sweep report`` with their computation replaced by fixed files: only
+    the writing of the folder is under test here (the real runs take minutes)."""
+    import grcim.report.paper
+    import grcim.studies.paper
+    import grcim.sweep
+    import grcim.sweep.report
+
+    class FakeStore:
+        @staticmethod
+        def open(path: str) -> FakeStore:
+            return FakeStore()
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(grcim.studies.paper, "run_paper", lambda settings, progress: None)
+    monkeypatch.setattr(grcim.report.paper, "paper_files", lambda result: dict(FAKE_FILES))
+    monkeypatch.setattr(grcim.report.paper, "summary_rows", lambda result: [])
+    monkeypatch.setattr(grcim.sweep, "Store", FakeStore)
+    monkeypatch.setattr(grcim.sweep.report, "build_report", lambda store: dict(FAKE_FILES))
+
+
+@pytest.mark.parametrize("argv", [["paper", "--quiet", "--out", "{out}"],
+                                  ["sweep", "report", "s.sqlite", "--out", "{out}"]],
+                         ids=["paper", "sweep-report"])
+def test_every_folder_command_merges_and_refuses_alike(tmp_path: Path, capsys, monkeypatch,
+                                                       fake_folder_commands,
+                                                       argv: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Path("out")
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "mine.png").write_text("mine\n", encoding="utf-8")
+    args = [a.format(out=out) for a in argv]
+    assert main(args) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert (out / "figures" / "mine.png").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "figures" / "pareto_1.png").read_bytes() == b"png"
+    (out / "report.md").unlink()
+    (out / "report.md").mkdir()  # a folder where a file goes
+    (out / "report.md" / "keep.txt").write_text("keep\n", encoding="utf-8")
+    before = tree(out)
+    assert main(args) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "--out = 'out/report.md': a file path, not a directory" in line
+    assert tree(out) == before and no_temporaries(tmp_path)
+
+
+def test_a_failure_inside_a_staged_folder_names_the_users_path(tmp_path: Path, capsys,
+                                                               monkeypatch,
+                                                               fake_folder_commands) -> None:
+    # an error while the command filled its temporary folder named '<output>' and the
+    # temporary path
+    import grcim.report.paper
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(grcim.report.paper, "paper_files", lambda result: {"x" * 300: "x"})
+    assert main(["paper", "--quiet", "--out", "out"]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "--out = 'out/xxx" in line and "File name too long" in line
+    assert ".tmp" not in line and not (tmp_path / "out").exists()
+    assert no_temporaries(tmp_path)

@@ -137,7 +137,8 @@ def test_small_run_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, err
     assert stdout == [str(out)]  # --quiet prints only the output directory
     names = {p.name for p in out.iterdir()}
-    want = {"claims.json", "keep.txt"} | {f"{t}.csv" for t in CSV_TABLES} | {
+    want = {"claims.json", "keep.txt", ".grcim-manifest.json"} | {
+        f"{t}.csv" for t in CSV_TABLES} | {
         f"{f}.png" for f in FIGURES}
     assert names == want
     for f in FIGURES:

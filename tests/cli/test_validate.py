@@ -180,3 +180,43 @@ def test_large_models_file_lists_as_plain_columns(tmp_path: Path, capsys) -> Non
     # params of the tiny entry, by hand: embedding 50*16 + LM head 16*50 + final norm 16 +
     # 2 layers x (2 norms 2*16 + q 16*16 + k,v 2*16*8 + o 16*16 + FFN 3*16*24) = 5,520
     assert out[3].split()[-1] == "0.000" and all(len(line.split()) == 11 for line in out[4:])
+
+
+MERGED_MODELS = """\
+models:
+  base: &b {d_model: 256, n_heads: 4, n_kv_heads: 2, head_dim: 64, d_ff: 512, n_layers: 2,
+            vocab: 1000, ffn: swiglu, norm: rmsnorm, tied_embeddings: false,
+            positional: rope, biases: false, max_context: 4096}
+  deeper:
+    <<: *b
+    n_layers: 4
+"""
+
+
+def test_merge_key_overrides_validate(tmp_path: Path, capsys) -> None:
+    # an explicit key after '<<: *b' overrides the merged one; it was a "duplicate key"
+    models = tmp_path / "m.yaml"
+    models.write_text(MERGED_MODELS, encoding="utf-8")
+    assert main(["validate", str(models)]) == 0, capsys.readouterr()
+    from grcim.workloads.config import load_model_configs
+
+    configs = load_model_configs(models)
+    assert (configs["deeper"].n_layers, configs["base"].n_layers) == (4, 2)
+
+
+def test_merge_key_overrides_in_an_arch_file(tmp_path: Path, capsys) -> None:
+    # an action merged from another ('<<: *dram_read') with its own energy
+    text = (Path(grcim.arch.__file__).parent / "chips" / "edge_grmac.yaml").read_text(
+        encoding="utf-8")
+    old = ("    - name: read\n      energy: dram_read_energy_per_bit_j\n"
+           "      throughput: dram_bandwidth_bytes_per_s * 8\n      bits_per_action: 1\n"
+           "    - name: write\n      energy: dram_write_energy_per_bit_j\n"
+           "      throughput: dram_bandwidth_bytes_per_s * 8\n      bits_per_action: 1\n")
+    new = ("    - &dram_read\n      name: read\n      energy: dram_read_energy_per_bit_j\n"
+           "      throughput: dram_bandwidth_bytes_per_s * 8\n      bits_per_action: 1\n"
+           "    - <<: *dram_read\n      name: write\n"
+           "      energy: dram_write_energy_per_bit_j\n")
+    assert text.count(old) == 1
+    arch = tmp_path / "chip.yaml"
+    arch.write_text(text.replace(old, new), encoding="utf-8")
+    assert main(["validate", str(arch)]) == 0, capsys.readouterr()

@@ -403,7 +403,8 @@ def test_cli_writes_one_einsum_or_a_layer(tmp_path: Path) -> None:
     code, out, err = _cli(["export", "timeloop", "--workload", "gpt2", "--tokens", "16",
                            "--op", "ffn_down", "--out", str(tmp_path / "one")])
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(
+        [*FILES, ".grcim-manifest.json"])
     # 12 x 24 tiles in waves of 2 x 8: 6 reduction rounds, partial sums in SRAM, so
     # Timeloop also writes the 16 x 768 final sums there
     assert "L0.ffn_down: M=16 K=3072 N=768" in out and "mapping NOT exact" in out
@@ -418,7 +419,7 @@ def test_cli_writes_one_einsum_or_a_layer(tmp_path: Path) -> None:
     code, out, err = _cli(["export", "timeloop", "--workload", "gpt2", "--tokens", "16",
                            "--layer", "1", "--out", str(tmp_path / "layer")])
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "layer").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "layer").iterdir()) == [".grcim-manifest.json"] + [
         f"L1.{r}" for r in sorted(("q_proj", "k_proj", "v_proj", "o_proj", "ffn_up",
                                    "ffn_down"))]
     assert "mapping NOT exact" in out and "do not split into waves" in out

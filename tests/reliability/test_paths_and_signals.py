@@ -241,3 +241,127 @@ def _signal_problem(code: int, err: str, folder: Path, out: Path) -> str | None:
     if written and len(written) != 3:
         return f"a partial set of outputs: {written}"
     return None
+
+
+# ------------------------------------------------------------------------ output folders
+# Every command that writes a folder, into folders that already hold things: the user's
+# files beside grcim's are kept; a folder, link or FIFO where grcim writes a file, or a
+# file where it needs a folder, is refused with one line and nothing in the folder changes.
+# (The old commit replaced every existing sub-folder whole, and named a temporary path.)
+FOLDER_COMMANDS = [
+    ("compare", ["compare", "--arch", "edge_grmac", "--arch", "edge_int8", "--phase",
+                 "decode", "--out", "{out}"], "{out}"),
+    ("map-report", ["map", "--arch", "edge_int8", "--phase", "decode", "--report",
+                    "{out}.md"], "{out}_figures"),
+    ("export-timeloop", ["export", "timeloop", "--workload", "gpt2", "--tokens", "16",
+                         "--layer", "1", "--out", "{out}"], "{out}"),
+]
+
+
+def _contents(folder: Path) -> dict[str, tuple[int, bytes | str | None]]:
+    """Every entry under ``folder``, links not followed: its type and its bytes (a file),
+    its target (a link) or nothing."""
+    out: dict[str, tuple[int, bytes | str | None]] = {}
+    for p in sorted(folder.rglob("*")):
+        mode = os.lstat(p).st_mode
+        data: bytes | str | None = None
+        if stat.S_ISREG(mode):
+            data = p.read_bytes()
+        elif stat.S_ISLNK(mode):
+            data = os.readlink(p)
+        out[p.relative_to(folder).as_posix()] = (stat.S_IFMT(mode), data)
+    return out
+
+
+def _layouts(written: list[str]) -> list[tuple[str, Callable[[Path], None], bool]]:
+    """(name, how to prepare the folder, whether the run must succeed)."""
+    top = next((n for n in written if "/" not in n), None)
+    nested = next((n for n in written if "/" in n), None)
+
+    def beside(d: Path) -> None:
+        (d / "notes.txt").write_text("mine\n", encoding="utf-8")
+        sub = d / (nested.split("/")[0] if nested else "sub")
+        sub.mkdir()
+        (sub / "mine.png").write_bytes(b"mine")
+
+    def folder_at(name: str) -> Callable[[Path], None]:
+        def make(d: Path) -> None:
+            (d / name).mkdir(parents=True)
+            (d / name / "data.txt").write_text("precious\n", encoding="utf-8")
+        return make
+
+    def link_at(name: str) -> Callable[[Path], None]:
+        def make(d: Path) -> None:
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d.parent / "elsewhere.txt").write_text("mine\n", encoding="utf-8")
+            (d / name).symlink_to(d.parent / "elsewhere.txt")
+        return make
+
+    def fifo_at(name: str) -> Callable[[Path], None]:
+        def make(d: Path) -> None:
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(d / name)
+        return make
+
+    def file_at(name: str) -> Callable[[Path], None]:
+        def make(d: Path) -> None:
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d / name).write_text("mine\n", encoding="utf-8")
+        return make
+
+    cases = [("user-files-beside", beside, True)]
+    for name in filter(None, (top, nested)):
+        cases += [(f"folder-at-{name}", folder_at(name), False),
+                  (f"link-at-{name}", link_at(name), False),
+                  (f"fifo-at-{name}", fifo_at(name), False)]
+    if nested:
+        cases.append((f"file-at-{nested.split('/')[0]}", file_at(nested.split("/")[0]),
+                      False))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "argv", "folder"), FOLDER_COMMANDS,
+                         ids=[c[0] for c in FOLDER_COMMANDS])
+def test_output_folders_keep_what_they_hold(tmp_path: Path, capsys, monkeypatch, harness,
+                                            tally, name: str, argv: list[str], folder: str
+                                            ) -> None:
+    monkeypatch.chdir(tmp_path)  # short relative paths: errors show them whole
+    fresh = Path("fresh")
+    fresh.mkdir()
+    run = harness.cli([a.format(out=fresh / "o") for a in argv])
+    assert run.code == 0, run.err
+    manifest = Path(folder.format(out=fresh / "o")) / ".grcim-manifest.json"
+    written = sorted(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+    cases = _layouts(written)
+    for i, (case, prepare, succeeds) in enumerate(cases):
+        work = Path(f"case{i}")
+        work.mkdir()
+        out = work / "o"
+        target = Path(folder.format(out=out))
+        target.mkdir()
+        prepare(target)
+        before = _contents(work)
+        run = harness.cli([a.format(out=out) for a in argv])
+        after = _contents(work)
+        problem = None
+        if succeeds:
+            problem = harness.error_problem(run) if run.code else None
+            lost = {k: v for k, v in before.items() if after.get(k) != v}
+            problem = problem or (f"the user's entries changed: {sorted(lost)}" if lost
+                                  else None)
+            problem = problem or (None if all((target / n).is_file() for n in written)
+                                  else "not every file written")
+        elif run.code == 0:
+            problem = f"exit 0 although {case} must be refused"
+        else:
+            problem = harness.error_problem(run)
+            shown = case.split("-at-", 1)[1]
+            problem = problem or (None if f"'{target / shown}'" in run.err
+                                  else f"the error does not name {target / shown}")
+            problem = problem or (".tmp in the error" if ".tmp" in run.err else None)
+            problem = problem or (None if before == after else "the folder changed")
+        left = harness.temporaries(work)
+        problem = problem or (f"temporary files left: {left}" if left else None)
+        tally.record("written" if run.code == 0 else "refused", problem,
+                     f"{name} -> {case}\n{run.err}")
+    tally.finish(capsys, minimum=len(cases))
