@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from grcim.arch.nodes import ComputeNode, ContainerNode, ForkNode, MemoryNode, Node, TollNode
+from grcim.arch.nodes import ComputeNode, ForkNode, MemoryNode, Node, TollNode
 from grcim.arch.quoting import Path
 
 __all__ = ["Placed", "Roles", "derive_roles", "unplaced"]
@@ -145,11 +145,11 @@ def _priced(roles: Roles) -> tuple[Placed, ...]:
     return (*roles.memories_above[:2], *roles.tolls, *(p for p in one if p is not None))
 
 
-def unplaced(nodes: tuple[Node, ...], roles: Roles) -> Iterator[tuple[Path, Node]]:
+def unplaced(nodes: tuple[Node, ...], roles: Roles
+             ) -> Iterator[tuple[Path, MemoryNode | TollNode | ComputeNode]]:
     """Every ``!Memory``, ``!Toll`` and ``!Compute`` of the tree (forks included) that plays
     no role, with its key path: nodes grcim's mapper would leave out of energy and area."""
     priced = {id(p.node) for p in _priced(roles)}
     for path, node in _walk_branch(nodes, ()):
-        if isinstance(node, ForkNode | ContainerNode) or id(node) in priced:
-            continue
-        yield path, node
+        if isinstance(node, MemoryNode | TollNode | ComputeNode) and id(node) not in priced:
+            yield path, node
