@@ -108,10 +108,19 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     if len(parts) != 3 or not all(isinstance(v, (int, float)) for v in parts) or parts[2] <= 0:
         raise SpecError(CMDLINE, "--sweep", text, allowed)
     start, stop, step = parts
+    if all(isinstance(v, int) for v in parts):  # exact, at any size (no float, no int64)
+        n = (stop - start) // step + 1
+        if not 1 <= n <= MAX_SWEEP_VALUES:
+            raise SpecError(CMDLINE, "--sweep", text,
+                            f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP)")
+        return key, list(range(start, start + step * n, step))
     # in floats, checked before int(): a range wider than a float (-1e308:1e308) or a step
     # below its resolution gives inf or a count no grid could hold
-    with np.errstate(over="ignore", invalid="ignore"):
-        span = (float(stop) - float(start)) / float(step)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            span = (float(stop) - float(start)) / float(step)
+    except OverflowError:  # an integer end beyond any float (10**400) next to a float step
+        span = float("inf")
     if not (np.isfinite(span) and -1.0 < span + 1e-9 < MAX_SWEEP_VALUES):
         raise SpecError(CMDLINE, "--sweep", text,
                         f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP, "
@@ -120,8 +129,6 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     if count < 1 or count > MAX_SWEEP_VALUES:
         raise SpecError(CMDLINE, "--sweep", text,
                         f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP)")
-    if all(isinstance(v, int) for v in parts):  # exact, at any size (no int64 overflow)
-        return key, list(range(start, start + step * count, step))
     values = start + step * np.arange(count)
     if not np.all(np.isfinite(values)) or (count > 1 and np.any(np.diff(values) <= 0)):
         # a step below the values' float resolution repeats one value

@@ -196,19 +196,17 @@ def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
             i = int(np.argmax(over))
             is_sliced = bool(np.broadcast_to(sliced, bits.shape)[i])
             # bits = min(base + D, lossless cap), base the D = 0 need: every D up to
-            # ADC_ENOB_MAX - base is served (the cap may serve some beyond it)
-            if is_sliced and opts.slice_adc_bits is not None:
-                base = float(opts.slice_adc_bits)
-            elif is_sliced:  # first-order estimate (direct calls): as found at this point
-                base = float(bits[i] - g[i])
-            else:
-                base = float(full[i] - g[i])
+            # ADC_ENOB_MAX - base is served (the cap may serve some beyond it); the
+            # first-order slice estimate (direct calls only) has no such base
+            base = (float(opts.slice_adc_bits) if is_sliced and opts.slice_adc_bits is not None
+                    else None if is_sliced else float(full[i] - g[i]))
+            reach = ("a smaller range" if base is None else
+                     f"a range up to {max(ADC_ENOB_MAX - base, 0.0):.2f} octaves")
+            need = "" if base is None else f"; {base:.2f} at 0 octaves, one more per octave"
             raise ModelDomainError(
                 "dynamic_range_bits", float(g[i]),
-                f"a range up to {max(ADC_ENOB_MAX - base, 0.0):.2f} octaves, where the "
-                f"{what} conversions need at most {ADC_ENOB_MAX:g} ADC bits (the ADC laws' "
-                f"range; {base:.2f} at 0 octaves, one more per octave): here they need "
-                f"{float(bits[i]):.1f}")
+                f"{reach}, where the {what} conversions need at most {ADC_ENOB_MAX:g} ADC "
+                f"bits (the ADC laws' range{need}): here they need {float(bits[i]):.1f}")
         raise ModelDomainError(
             "sqnr_target_db", op.sqnr_target_db,
             f"a standard whose {what} conversions need at most {ADC_ENOB_MAX:g} ADC bits "
