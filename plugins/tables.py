@@ -188,9 +188,9 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
             raise ModelDomainError(key, [], "a non-empty list of values")
     # 'none' (None) means unset for every attribute: the default, shown as used
     base = model.with_defaults({k: v for k, v in defaults.items() if k not in sweep} | fixed)
-    for key, values in sweep.items():
-        if any(v is None for v in values):
-            sweep[key] = [defaults[key] if v is None else v for v in values]
+    for key, given in sweep.items():
+        if any(v is None for v in given):
+            sweep[key] = [defaults[key] if v is None else v for v in given]
     for key, value in [*base.items(), *((k, REQUIRED) for k, v in sweep.items()
                                         if any(x is REQUIRED for x in v))]:
         if value is REQUIRED or (value is None and defaults[key] is REQUIRED):
