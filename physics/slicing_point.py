@@ -233,7 +233,7 @@ def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStru
     """Monte Carlo bits per conversion of ``structure`` for ``pipeline`` at ``D = 0`` (None
     when one conversion covers a whole MAC); the value ``EnergyOptions.slice_adc_bits``
     carries into the per-MAC model."""
-    from grcim.physics.energy.macro import resolve_slicing
+    from grcim.physics.energy.macro import check_idle_slices, resolve_slicing
 
     need: tuple[float, float]
     if pipeline == "grmac":
@@ -247,6 +247,8 @@ def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStru
     # the column count (one, or one per table point) only checks that a weight fits a row:
     # the slices below, hence the Monte Carlo and its cache key, do not depend on it
     sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])
+    if pipeline == "int":  # before the Monte Carlo: all-zero slices are no design
+        check_idle_slices(structure, sl, [float(need[0])], [float(need[1])])
     sx, kw = int(sl.n_input_slices[0]), int(sl.conversions_per_weight[0])
     if sx * kw <= 1:
         return None

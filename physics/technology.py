@@ -15,13 +15,18 @@ from grcim.errors import CMDLINE, SpecError
 from grcim.resources import bundled, bundled_or_file
 from grcim.yamlio import LineDict, load_yaml_file, load_yaml_text
 
-__all__ = ["Technology", "load_technology", "BUNDLED_NODES", "DEFAULT_NODE", "BOLTZMANN_J_PER_K"]
+__all__ = ["Technology", "load_technology", "BUNDLED_NODES", "DEFAULT_NODE", "BOLTZMANN_J_PER_K",
+           "ADC_RATE_RANGE_HZ"]
 
 BOLTZMANN_J_PER_K = 1.380649e-23
 BUNDLED_NODES: tuple[str, ...] = ("28nm", "22nm", "7nm", "65nm", "130nm")
 DEFAULT_NODE = "28nm"
 
-Pos = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+#: Conversion rates an ADC may run at, Hz (``grcim.physics.energy.adc.RATE_RANGE_HZ``).
+ADC_RATE_RANGE_HZ = (1.0, 1e12)
+#: Energies of one gate or ADC operation: positive and at most 1 nJ (the bundled files hold
+#: 1e-19 to 3e-13 J; 1e-9 J is far above any published value, a typo caught at load).
+Energy = Annotated[float, Field(gt=0.0, le=1e-9, allow_inf_nan=False)]
 
 
 class Technology(BaseModel):
@@ -43,19 +48,19 @@ class Technology(BaseModel):
     """Smallest matched unit capacitor, F."""
     activity: Annotated[float, Field(gt=0.0, le=1.0)]
     """Average fraction of a capacitor's full charge drawn per operation."""
-    e_full_adder_j: Pos
+    e_full_adder_j: Energy
     """Energy of one full-adder operation, J."""
-    e_mux_bit_j: Pos
+    e_mux_bit_j: Energy
     """Energy of one 2:1 multiplexer bit, J."""
-    e_flop_bit_j: Pos
+    e_flop_bit_j: Energy
     """Energy of writing one flip-flop bit, J."""
     adc_schreier_fom_db: Annotated[float, Field(gt=120.0, lt=200.0)]
     """Schreier figure of merit of the ADC, dB."""
-    adc_walden_fom_j: Pos
+    adc_walden_fom_j: Energy
     """Walden figure of merit, J per conversion step."""
-    adc_envelope_floor_j: Pos
+    adc_envelope_floor_j: Energy
     """Energy floor of the ADC survey envelope, J."""
-    adc_envelope_k_j: Pos
+    adc_envelope_k_j: Energy
     """Coefficient of the 4**ENOB term of the survey envelope, J."""
     c_wire_per_m: Annotated[float, Field(gt=1e-12, lt=1e-8)]
     """Capacitance of a minimum-pitch on-chip wire per length, F/m (row and column lines)."""
@@ -68,7 +73,8 @@ class Technology(BaseModel):
     """Width of a CIM cell's access / switch transistor, m."""
     c_cell_max_f: Annotated[float, Field(gt=1e-18, lt=1e-9)]
     """Largest capacitor one CIM cell may carry, F (thermal sizing beyond it is infeasible)."""
-    adc_rate_hz: Pos
+    adc_rate_hz: Annotated[float, Field(ge=ADC_RATE_RANGE_HZ[0], le=ADC_RATE_RANGE_HZ[1],
+                                        allow_inf_nan=False)]
     """Conversion rate of one column ADC, Hz."""
 
     @property

@@ -186,9 +186,14 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
             raise ModelDomainError(key, "set and swept", "either a fixed value or a sweep")
         if not sweep[key]:
             raise ModelDomainError(key, [], "a non-empty list of values")
-    base = {k: v for k, v in defaults.items() if k not in sweep} | fixed
-    for key, value in base.items():
-        if value is REQUIRED:
+    # 'none' (None) means unset for every attribute: the default, shown as used
+    base = model.with_defaults({k: v for k, v in defaults.items() if k not in sweep} | fixed)
+    for key, given in sweep.items():
+        if any(v is None for v in given):
+            sweep[key] = [defaults[key] if v is None else v for v in given]
+    for key, value in [*base.items(), *((k, REQUIRED) for k, v in sweep.items()
+                                        if any(x is REQUIRED for x in v))]:
+        if value is REQUIRED or (value is None and defaults[key] is REQUIRED):
             raise ModelDomainError(key, "missing", f"a required attribute of {name}")
     shape = tuple(len(v) for v in sweep.values())
     n = math.prod(shape)

@@ -40,6 +40,9 @@ __all__ = ["register", "run", "parse_value", "parse_sweep", "render"]
 
 _INT = re.compile(r"^[+-]?\d+$")
 MAX_PLOT_LINES = 24
+#: Most values one ``START:STOP:STEP`` range may expand to (the table's own grid limit,
+#: ``grcim.plugins.tables.MAX_POINTS``, caps the product of all sweeps).
+MAX_SWEEP_VALUES = 1_000_000
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +56,8 @@ def register(subparsers: Any) -> None:
         "grcim_adc, cim_dac ('grcim plugins' lists their attributes).")
     p.add_argument("component", metavar="COMPONENT", help="component name, e.g. gr_mac")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="fix an attribute (repeatable); 'none' means unset")
+                   help="fix an attribute (repeatable); 'none' means unset: the "
+                   "attribute's default, which the table shows")
     p.add_argument("--sweep", dest="sweeps", action="append", default=[],
                    metavar="KEY=V1,V2,...|KEY=START:STOP:STEP",
                    help="sweep an attribute over a list or an inclusive numeric range "
@@ -64,9 +68,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", metavar="FILE", help="write the table to FILE instead of stdout")
     p.add_argument("--cycle-seconds", default="1e-9", metavar="S",
                    help="global cycle for the ERT leak action, s (yaml; default 1e-9)")
-    p.add_argument("--name", metavar="NAME", help="yaml: ERT/ART entry name (default the "
-                   "component; a grid appends _0, _1, ...), e.g. the flattened name "
-                   "Timeloop gives the component: 'system_top_level.ADC[1..64]'")
+    p.add_argument("--name", metavar="NAME", help="yaml, one-point tables: ERT/ART entry "
+                   "name (default the component; a grid's entries are <component>_0, _1, "
+                   "...), e.g. the flattened name Timeloop gives the component: "
+                   "'system_top_level.ADC[1..64]'")
     p.add_argument("--plot", metavar="FILE", help="also plot energy vs --x (png/pdf/svg)")
     p.add_argument("--x", metavar="KEY", help="swept attribute on the plot's x axis "
                    "(default: the first numeric sweep)")
@@ -103,20 +108,44 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     if len(parts) != 3 or not all(isinstance(v, (int, float)) for v in parts) or parts[2] <= 0:
         raise SpecError(CMDLINE, "--sweep", text, allowed)
     start, stop, step = parts
-    count = int(np.floor((stop - start) / step + 1e-9)) + 1
-    if count < 1 or count > 1_000_000:
-        raise SpecError(CMDLINE, "--sweep", text, "a range of 1 to 1000000 values")
+    if all(isinstance(v, int) for v in parts):  # exact, at any size (no float, no int64)
+        n = (stop - start) // step + 1
+        if not 1 <= n <= MAX_SWEEP_VALUES:
+            raise SpecError(CMDLINE, "--sweep", text,
+                            f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP)")
+        return key, list(range(start, start + step * n, step))
+    # in floats, checked before int(): a range wider than a float (-1e308:1e308) or a step
+    # below its resolution gives inf or a count no grid could hold
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            span = (float(stop) - float(start)) / float(step)
+    except OverflowError:  # an integer end beyond any float (10**400) next to a float step
+        span = float("inf")
+    if not (np.isfinite(span) and -1.0 < span + 1e-9 < MAX_SWEEP_VALUES):
+        raise SpecError(CMDLINE, "--sweep", text,
+                        f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP, "
+                        "(STOP - START) / STEP below the limit)")
+    count = int(np.floor(span + 1e-9)) + 1
+    if count < 1 or count > MAX_SWEEP_VALUES:
+        raise SpecError(CMDLINE, "--sweep", text,
+                        f"a range of 1 to {MAX_SWEEP_VALUES} values (START <= STOP)")
     values = start + step * np.arange(count)
-    if all(isinstance(v, int) for v in parts):
-        return key, [int(v) for v in values]
+    if not np.all(np.isfinite(values)) or (count > 1 and np.any(np.diff(values) <= 0)):
+        # a step below the values' float resolution repeats one value
+        raise SpecError(CMDLINE, "--sweep", text, "a range of distinct finite values "
+                        "(STEP above the float resolution of START and STOP)")
     return key, [float(v) for v in values]
 
 
 def _plot(table: ComponentTable, path: str, x_key: str | None) -> bytes:
     numeric = [k for k, v in table.swept.items()
                if all(isinstance(display(x), (int, float)) for x in v)]
-    key = x_key or (numeric[0] if numeric else None)
-    if key is None or key not in numeric:
+    if x_key is None and not numeric:  # nothing to put on the x axis: say what is needed
+        swept = ", ".join(table.swept) or "none"
+        raise SpecError(CMDLINE, "--plot", path, "a table with a numeric --sweep to plot "
+                        f"energy against (swept here: {swept})")
+    key = x_key or numeric[0]
+    if key not in numeric:
         raise SpecError(CMDLINE, "--x", x_key, "a numerically swept attribute: "
                         + (", ".join(numeric) or "none (add a numeric --sweep)"))
     _, groups = plot_lines(table, key)
@@ -167,6 +196,12 @@ def run(args: argparse.Namespace) -> int:
     if args.name is not None and (fmt != "yaml" or not args.name.strip()):
         raise SpecError(CMDLINE, "--name", args.name, "a non-empty ERT/ART entry name, "
                         "with --format yaml")
+    if args.name is not None and table.n_points > 1:
+        # a name is one component's (Timeloop's 'system_top_level.DAC[1..64]'): suffixing
+        # it per point would break the instance range it carries
+        raise SpecError(CMDLINE, "--name", args.name, f"a name for a one-point table; this "
+                        f"grid has {table.n_points} points (without --name its entries are "
+                        f"{table.component}_0, _1, ...)")
     _check_costs(table)
     text = render(table, fmt, float(cycle), args.name)
     if fmt == "json":

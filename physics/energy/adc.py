@@ -39,15 +39,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from grcim.errors import ModelDomainError
 from grcim.physics.settings import DEFAULT_ADC_LAW
-from grcim.physics.technology import Technology
+from grcim.physics.technology import ADC_RATE_RANGE_HZ, Technology
 
 __all__ = ["ADC_LAWS", "DEFAULT_ADC_LAW", "adc_energy_j", "check_law",
            "hwcomponents_adc_available", "RATE_RANGE_HZ"]
 
 ADC_LAWS: tuple[str, ...] = ("two_regime", "thermal", "walden", "envelope", "hwcomponents")
 ENOB_RANGE = (0.5, 32.0)
-#: Conversion rates one ADC may be asked for, Hz.
-RATE_RANGE_HZ = (1.0, 1e12)
+#: Conversion rates one ADC may be asked for, Hz (a technology file's own rate is checked
+#: against the same range when it is loaded).
+RATE_RANGE_HZ = ADC_RATE_RANGE_HZ
 
 
 def check_law(law: str) -> str:
@@ -104,7 +105,10 @@ def adc_energy_j(enob: ArrayLike, law: str, tech: Technology,
     check_law(law)
     rate = tech.adc_rate_hz if rate_hz is None else float(rate_hz)
     if not (np.isfinite(rate) and RATE_RANGE_HZ[0] <= rate <= RATE_RANGE_HZ[1]):
-        raise ModelDomainError("adc_rate", rate_hz, f"a conversion rate from "
+        # the rate used (the technology's when none is given), not the argument: None named
+        # neither the value nor where it came from
+        source = "adc_rate" if rate_hz is not None else f"adc_rate_hz of technology {tech.name}"
+        raise ModelDomainError(source, rate, f"a conversion rate from "
                                f"{RATE_RANGE_HZ[0]:g} to {RATE_RANGE_HZ[1]:g} Hz")
     b = np.asarray(enob, dtype=np.float64)
     if np.any(np.isnan(b)):  # an infeasible point (no resolution): no energy either

@@ -64,9 +64,14 @@ from grcim.physics.settings import (
 
 #: How an input step reaches its row (``MacroStructure.dac_kind``).
 DAC_KINDS: tuple[str, ...] = ("capacitive", "pulse")
+#: Most bits one DAC step applies, sign included: a declared ``dac_bits`` and the
+#: ``cim_dac`` model's ``n_bits`` take 1..16, and a step the structure leaves free is held
+#: to the same (``check_dac_step``).
+MAX_DAC_BITS = 16
 
-__all__ = ["DAC_KINDS", "MacroStructure", "Slicing", "resolve_slicing", "slice_adc_bits",
-           "lossless_bits", "slicing_noise_factor", "check_width"]
+__all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MacroStructure", "Slicing", "resolve_slicing",
+           "slice_adc_bits", "lossless_bits", "slicing_noise_factor", "check_width",
+           "check_dac_step", "check_idle_slices"]
 
 F64 = NDArray[np.float64]
 
@@ -118,7 +123,7 @@ class MacroStructure:
         if self.cell_topology not in CELL_TOPOLOGIES:
             raise ModelDomainError("cell_topology", self.cell_topology,
                                    f"one of {', '.join(CELL_TOPOLOGIES)}")
-        for name, value, hi in (("dac_bits", self.dac_bits, 16),
+        for name, value, hi in (("dac_bits", self.dac_bits, MAX_DAC_BITS),
                                 ("n_input_slices", self.n_input_slices, 32),
                                 ("cell_bits", self.cell_bits, 16),
                                 ("n_weight_slices", self.n_weight_slices, 32)):
@@ -322,3 +327,69 @@ def check_width(name: str, declared: F64, needed: F64, what: str) -> None:
                                f"at least {math.ceil(float(need.ravel()[i]) - 1e-6)} {what} "
                                "bits for the SQNR standard, sqnr_target_db (the declared "
                                "slicing holds fewer)")
+
+
+def check_dac_step(structure: MacroStructure, sl: Slicing, input_bits: ArrayLike,
+                   dynamic_range_bits: ArrayLike | None = None) -> None:
+    """Raise when a DAC step would apply more than ``MAX_DAC_BITS`` bits.
+
+    A declared ``dac_bits`` is already held to it; a free step follows the input width the
+    pipeline needs (one step of all of it, or ``ceil(bits / n_input_slices)`` bits per
+    step), which an ``fp32`` GR-MAC input (25 bits) or a conventional input on a wide
+    dynamic range exceeds: such a step was priced as a 25-bit capacitor DAC. The error
+    says how to slice the input instead (the docs leave slicing to the declaration).
+    """
+    step, need = np.broadcast_arrays(_as(sl.dac_bits), _as(input_bits))
+    wide = step > MAX_DAC_BITS + 1e-9
+    if not np.any(wide):
+        return
+    i = int(np.argmax(wide.ravel()))
+    bits = float(need.ravel()[i])
+    steps = math.ceil(bits / MAX_DAC_BITS - 1e-9)  # fewest steps of at most 16 bits
+    per = math.ceil(bits / steps - 1e-9)
+    at = ""
+    if dynamic_range_bits is not None:
+        d = float(np.broadcast_to(_as(dynamic_range_bits), wide.shape).ravel()[i])
+        at = f" at dynamic_range_bits = {d:g}" if d > 0 else ""
+    width = f"the {bits:.3g}-bit input{at}"
+    how = (f"slice it: n_input_slices={steps} ({per} bits per step) or more, or "
+           f"dac_bits <= {MAX_DAC_BITS}")
+    if structure.n_input_slices is None:
+        raise ModelDomainError(
+            "dac_bits", "auto", f"at most {MAX_DAC_BITS} bits per DAC step; one step of "
+            f"{width} would need {float(step.ravel()[i]):.3g}: {how}")
+    raise ModelDomainError(
+        "n_input_slices", structure.n_input_slices,
+        f"at least {steps} steps for {width} (at most {MAX_DAC_BITS} bits per DAC step, "
+        f"not {float(step.ravel()[i]):.3g}): {how}")
+
+
+def check_idle_slices(structure: MacroStructure, sl: Slicing, input_bits: ArrayLike,
+                      weight_bits: ArrayLike) -> None:
+    """Raise when a declared slicing of integer operands holds more slices than the
+    operand has digits.
+
+    An integer macro's operands keep their declared widths: cells (or DAC steps) beyond
+    ``ceil(bits / bits per slice)`` would hold only zeros, yet each was priced as a
+    converted slice, and the Monte Carlo of the slice sums charged every all-zero column
+    one ADC bit more per slice (8-bit weights on 24 one-bit cells: 14 ADC bits, 400x the
+    energy, a lower delivered SQNR; on 32 cells a negative one). The FP pipelines put
+    their operands on the hardware width the slices hold, so their extra cells carry
+    precision; an integer weight has no bits to put there.
+    """
+    checks = (("n_weight_slices", structure.n_weight_slices, sl.n_weight_slices,
+               sl.cell_bits, weight_bits, "weight_bits", "cell_bits", "cells"),
+              ("n_input_slices", structure.n_input_slices, sl.n_input_slices,
+               sl.dac_bits, input_bits, "input_bits", "dac_bits", "DAC steps"))
+    for name, declared, slices, per, bits, bits_name, per_name, what in checks:
+        if declared is None:
+            continue
+        s, p, b = np.broadcast_arrays(_as(slices), _as(per), _as(bits))
+        need = np.maximum(np.ceil(b / p - 1e-9), 1.0)
+        idle = s > need
+        if np.any(idle):
+            i = int(np.argmax(idle.ravel()))
+            raise ModelDomainError(
+                name, declared, f"at most {int(need.ravel()[i])} {what} for {bits_name} = "
+                f"{b.ravel()[i]:g} at {per_name} = {p.ravel()[i]:g} (ceil of their "
+                f"ratio); more {what} would hold no bits of the integer operand")

@@ -61,6 +61,8 @@ from grcim.physics.energy.digital import (
 from grcim.physics.energy.macro import (
     MacroStructure,
     Slicing,
+    check_dac_step,
+    check_idle_slices,
     check_width,
     lossless_bits,
     resolve_slicing,
@@ -189,12 +191,26 @@ def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
     if np.any(over) and not opts.strict:  # beyond any ADC law: infeasible
         return np.where(over, np.nan, bits)
     if np.any(over):
-        grows = np.any(np.asarray(grow) > 0)
+        g = np.broadcast_to(np.asarray(grow, dtype=np.float64), bits.shape)
+        if np.any(g[over] > 0):  # the range adds the bits: name its value and its limit
+            i = int(np.argmax(over))
+            is_sliced = bool(np.broadcast_to(sliced, bits.shape)[i])
+            # bits = min(base + D, lossless cap), base the D = 0 need: every D up to
+            # ADC_ENOB_MAX - base is served (the cap may serve some beyond it); the
+            # first-order slice estimate (direct calls only) has no such base
+            base = (float(opts.slice_adc_bits) if is_sliced and opts.slice_adc_bits is not None
+                    else None if is_sliced else float(full[i] - g[i]))
+            reach = ("a smaller range" if base is None else
+                     f"a range up to {max(ADC_ENOB_MAX - base, 0.0):.2f} octaves")
+            need = "" if base is None else f"; {base:.2f} at 0 octaves, one more per octave"
+            raise ModelDomainError(
+                "dynamic_range_bits", float(g[i]),
+                f"{reach}, where the {what} conversions need at most {ADC_ENOB_MAX:g} ADC "
+                f"bits (the ADC laws' range{need}): here they need {float(bits[i]):.1f}")
         raise ModelDomainError(
-            "dynamic_range_bits" if grows else "sqnr_target_db",
-            what if grows else op.sqnr_target_db,
-            f"a {'range' if grows else 'standard'} whose {what} conversions need at most "
-            f"{ADC_ENOB_MAX:g} ADC bits (the ADC laws' range), not {float(bits.max()):.1f}")
+            "sqnr_target_db", op.sqnr_target_db,
+            f"a standard whose {what} conversions need at most {ADC_ENOB_MAX:g} ADC bits "
+            f"(the ADC laws' range), not {float(bits.max()):.1f}")
     return bits
 
 
@@ -301,6 +317,8 @@ def _conventional_design(op: OperatingPoint, d: F64, structure: MacroStructure,
     sl = resolve_slicing(structure, need_x, need_w)
     check_width("input_bits", sl.input_bits, need_x, "aligned input")
     check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    if opts.strict:  # the paper's curves (not strict) keep extrapolating one wide step
+        check_dac_step(structure, sl, need_x, d)
     return sl, grow, _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional",
                                grow)
 
@@ -313,6 +331,8 @@ def _grmac_design(op: OperatingPoint, d: F64, structure: MacroStructure,
     sl = resolve_slicing(structure, need_x, need_w)
     check_width("input_bits", sl.input_bits, need_x, "input mantissa")
     check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    if opts.strict:
+        check_dac_step(structure, sl, need_x)
     return sl, _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
 
 
@@ -429,7 +449,7 @@ def integer_energy(
     bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
     bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
     d = np.zeros_like(bx)
-    sl = resolve_slicing(structure, bx, bw)
+    sl = _integer_slicing(structure, bx, bw, opts)
     check_width("input_bits", sl.input_bits, bx, "integer input")
     check_width("weight_bits", sl.weight_bits, bw, "integer weight")
     adc_bits = _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int")
@@ -446,8 +466,19 @@ def integer_adc_bits(op: OperatingPoint, input_bits: ArrayLike, weight_bits: Arr
     structure), and the resolved slicing."""
     bx = np.atleast_1d(np.asarray(input_bits, dtype=np.float64))
     bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
-    sl = resolve_slicing(structure, bx, bw)
+    sl = _integer_slicing(structure, bx, bw, opts)
     return _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int"), sl
+
+
+def _integer_slicing(structure: MacroStructure, bx: F64, bw: F64,
+                     opts: EnergyOptions) -> Slicing:
+    """The slicing of declared integer widths: no slice without a bit of its operand, and
+    (strict) no DAC step wider than ``MAX_DAC_BITS``, as for the FP pipelines."""
+    sl = resolve_slicing(structure, bx, bw)
+    check_idle_slices(structure, sl, bx, bw)
+    if opts.strict:
+        check_dac_step(structure, sl, bx)
+    return sl
 
 
 def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64,

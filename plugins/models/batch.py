@@ -125,6 +125,25 @@ class CostModel:
         return dict(_signature_defaults(cls.__init__))
 
     @classmethod
+    def with_defaults(cls, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``attrs`` with every ``None`` of an attribute that has a default replaced by that
+        default (each ``None`` point of a vector attribute too), so ``None`` means "unset"
+        for every attribute alike and a table shows the value used. Attributes whose
+        default is ``None`` (derived: ``adc_bits``, ``dac_bits``, ...) and required ones
+        keep ``None``."""
+        defaults = cls.attribute_defaults()
+        out = dict(attrs)
+        for key, value in attrs.items():
+            default = defaults.get(key, REQUIRED)
+            if default is REQUIRED or default is None:
+                continue
+            if value is None:
+                out[key] = default
+            elif key in cls.VECTOR_ATTRIBUTES and isinstance(value, list | tuple):
+                out[key] = [default if v is None else v for v in value]
+        return out
+
+    @classmethod
     def action_names(cls) -> list[str]:
         """Names of the ``@action`` methods."""
         names = {n for base in cls.__mro__ for n, f in vars(base).items()
@@ -157,6 +176,7 @@ class CostModel:
 
     def _setup(self, attrs: dict[str, Any]) -> None:
         attrs.pop("self", None)
+        attrs = type(self).with_defaults(attrs)
         point = {k: ([v] if k in self.VECTOR_ATTRIBUTES else v) for k, v in attrs.items()}
         costs, node = type(self).evaluate(point, 1)
         self.attributes = attrs

@@ -6,12 +6,13 @@ from typing import Any
 
 from hwcomponents import ActionCost, ComponentModel, action
 
+from grcim.errors import ModelDomainError
 from grcim.physics.energy.analog import dac_magnitude_bits
 from grcim.physics.energy.area import dac_area_m2, leakage_power_w
 from grcim.physics.energy.macro import DAC_KINDS
 from grcim.physics.energy.per_mac import input_drive_energy_j
 from grcim.physics.technology import Technology
-from grcim.plugins.models.attributes import as_array, as_choice, as_int
+from grcim.plugins.models.attributes import as_choice, as_int, as_int_points
 from grcim.plugins.models.batch import BatchCosts, TollModel, full
 from grcim.plugins.models.ensemble import analog_rate
 
@@ -60,7 +61,11 @@ class CIMDAC(TollModel, ComponentModel):
 
     @classmethod
     def costs_at(cls, attrs: dict[str, Any], n: int, tech: Technology) -> BatchCosts:
-        bits = full(n, as_array("n_bits", attrs["n_bits"], 1, 16))
+        # an integer resolution (a DAC has whole capacitor bits), checked per point
+        if attrs["n_bits"] is None or (isinstance(attrs["n_bits"], list)
+                                       and any(v is None for v in attrs["n_bits"])):
+            raise ModelDomainError("n_bits", None, "an integer from 1 to 16 (required)")
+        bits = full(n, as_int_points("n_bits", attrs["n_bits"], 1, 16, 1))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
         steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, 64)

@@ -331,7 +331,11 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
     # leakage of the transistor logic only: cells (mac) and wires (array) are capacitors
     active = sum_terms(bd.terms, tuple(t for t in terms if t not in ("mac", "array")), n)
     det = bd.details
-    info = {"adc_energy_share": full(n, bd.adc_share), "adc_bits": full(n, det["adc_bits"]),
+    # the ADC's share of what this row prices (include_terms), not of the whole macro: a
+    # 'mac'-only row has no ADC energy in it; the other columns describe the macro itself
+    adc = sum_terms(bd.terms, ("adc",) if "adc" in terms else (), n)
+    share = np.where(energy > 0, adc / np.where(energy > 0, energy, 1.0), 0.0)
+    info = {"adc_energy_share": share, "adc_bits": full(n, det["adc_bits"]),
             "conversions_per_mac": full(n, det["conversions_per_mac"]),
             "cell_capacitance_f": full(n, det["cell_capacitance_f"]),
             "delivered_sqnr_db": full(n, res.delivered_sqnr_db)}

@@ -8,9 +8,11 @@
 - neither: the default technology (28 nm);
 - a technology file or bundled name alone: its constants as they are;
 - a node size (either attribute) alone: the bundled files' constants at that node (below);
-- a technology file and a ``tech_node`` that differs from its ``node_m``: the file's energies,
-  areas and leakage scaled to ``tech_node`` with ``hwcomponents.scaling`` (Stillmaker & Baas,
-  Integration 58, 2017; logic scaling, applied to the whole component).
+  a ``technology`` spelling a bundled node's size in any form (``"28nm"``, ``"28 nm"``,
+  ``28``, ``2.8e-8``) is that bundled file;
+- a ``technology`` (file, bundled name or size) and a ``tech_node`` that differs from its
+  node: its energies, areas and leakage scaled to ``tech_node`` with ``hwcomponents.scaling``
+  (Stillmaker & Baas, Integration 58, 2017; logic scaling, applied to the whole component).
 
 Node sizes:
 
@@ -192,4 +194,9 @@ def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
             "technology", technology, "a bundled node (" + ", ".join(BUNDLED_NODES) + "), a "
             "node size from 7nm to 130nm (a number: nm if >= 1, else m), or a technology "
             "YAML file") from None
-    return resolve_node(target if target is not None else node)
+    # a size names the technology at that size (the bundled file itself for a bundled
+    # size, however spelt: "28nm", "28 nm", 28, 2.8e-8), which a tech_node that differs
+    # scales like any technology; tech_node once replaced it, so "28 nm" and "28nm" with
+    # tech_node 65e-9 priced different nodes
+    tech = resolve_node(node).tech
+    return _scaled(tech, target if target is not None else tech.node_m)

@@ -100,7 +100,7 @@ def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["table", "warp_core"], "component = 'warp_core': one of gr_mac"),
     (["table", "gr_mac", "--action", "write"], "action = 'write': an action of gr_mac"),
     (["table", "cim_dac"], "n_bits = 'missing': a required attribute of cim_dac"),
-    (["table", "cim_dac", "--set", "n_bits=40"], "n_bits = 40: a number from 1 to 16"),
+    (["table", "cim_dac", "--set", "n_bits=40"], "n_bits = 40: an integer from 1 to 16"),
     (["table", "gr_mac", "--set", "tech_node=180e-9"], "tech_node = 1.8e-07: a feature size"),
     (["table", "gr_mac", "--set", "colour=red"], "attribute = 'colour': an attribute of"),
     (["table", "gr_mac", "--sweep", "n_cols=1:4:0"], "--sweep = 'n_cols=1:4:0'"),
@@ -108,6 +108,31 @@ def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["table", "gr_mac", "--format", "xml"], "--format = 'xml': one of text, csv"),
     (["table", "gr_mac", "--set", "n_rows=8", "--set", "n_rows=9"], "n_rows given once"),
     (["table", "gr_mac", "--plot", "x.gif"], "--plot = 'x.gif': a .png, .pdf or .svg"),
+    # ranges a float cannot count (once an OverflowError traceback) or no grid could hold
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=0:1:5e-324"],
+     "a range of 1 to 1000000 values"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=0:1e308:1e-10"],
+     "a range of 1 to 1000000 values"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=-1e308:1e308:1e300"],
+     "a range of 1 to 1000000 values"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=0:2:1e-6"],
+     "a range of 1 to 1000000 values"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=1e16:1.0000000000000002e16:1"],
+     "a range of distinct finite values"),
+    # --plot without a numeric sweep said '--x = None' though --x was never given
+    (["table", "gr_mac", "--plot", "p.png"], "--plot = 'p.png': a table with a numeric "
+     "--sweep to plot energy against (swept here: none)"),
+    (["table", "gr_mac", "--sweep", "normalization=unit,row", "--plot", "p.png"],
+     "(swept here: normalization)"),
+    # a Timeloop name on a grid became 'system_top_level.DAC[1..64]_0'
+    (["table", "gr_mac", "--sweep", "n_cols=8,16", "--format", "yaml", "--name",
+      "system_top_level.DAC[1..64]"], "a name for a one-point table; this grid has 2 points"),
+    # an automatic DAC step of an fp32 input (25 bits) was priced at 94 pJ/MAC
+    (["table", "gr_mac", "--sweep", "input_format=fp16,fp32"],
+     "dac_bits = 'auto': at most 16 bits per DAC step"),
+    (["table", "int_cim_mac", "--set", "input_bits=8", "--set", "weight_bits=8", "--sweep",
+      "n_weight_slices=8:32:8"], "n_weight_slices = 16: at most 8 cells for weight_bits = 8"),
+    (["table", "cim_dac", "--sweep", "n_bits=1,1.5"], "n_bits = 1.5: an integer from 1 to 16"),
 ])
 def test_bad_input_is_one_line_and_no_file(argv: list[str], needle: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
@@ -117,6 +142,33 @@ def test_bad_input_is_one_line_and_no_file(argv: list[str], needle: str, tmp_pat
     assert len(err) == 1 and err[0].startswith("grcim table: error: ")
     assert needle in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_none_shows_the_default_used(capsys: pytest.CaptureFixture[str]) -> None:
+    # 'none' means unset for every attribute, and the row shows the value used (n_rows was
+    # an empty cell; dynamic_range_bits and include_terms were refused as 'X = None')
+    code, out, err = run(["table", "gr_mac", "--set", "n_rows=none", "--set",
+                          "dynamic_range_bits=none", "--set", "include_terms=none",
+                          "--format", "csv"], capsys)
+    assert code == 0 and err == []
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert (row["n_rows"], row["dynamic_range_bits"], row["include_terms"]) == ("64", "0.0",
+                                                                                "all")
+    code, ref, _ = run(["table", "gr_mac", "--format", "csv"], capsys)
+    assert next(csv.DictReader(io.StringIO(ref)))["compute_energy_pj"] == row[
+        "compute_energy_pj"]
+
+
+def test_name_still_names_a_one_point_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["table", "cim_dac", "--set", "n_bits=4", "--format", "yaml",
+                          "--name", "system_top_level.DAC[1..64]"], capsys)
+    assert code == 0 and err == []
+    assert yaml.safe_load(out)["ERT"]["tables"][0]["name"] == "system_top_level.DAC[1..64]"
+
+
+def test_large_integer_ranges_are_exact() -> None:
+    assert parse_sweep("n=100000000000000000000:100000000000000000002:1") == (
+        "n", [10**20, 10**20 + 1, 10**20 + 2])
 
 
 def test_value_and_sweep_parsing() -> None:

@@ -10,6 +10,7 @@ gain is checked on hand-made curves with known crossing points.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -370,8 +371,9 @@ def test_sqnr_standard_keeps_the_cells_fixed(tech28: Technology) -> None:
 
 def test_ceiling_makes_a_design_infeasible(tech28: Technology) -> None:
     op = _op(conv_utilization=0.001)
+    # two input steps: one step of the 18-bit input is refused first (over 16 DAC bits)
     with pytest.raises(ModelDomainError, match="capacitance_per_stored_bit"):
-        conventional_energy(op, [12.0], tech28)
+        conventional_energy(op, [12.0], tech28, MacroStructure(n_input_slices=2))
     br = conventional_energy(op, [0.0, 12.0], tech28, opts=EnergyOptions(strict=False))
     assert np.isfinite(br.total[0]) and np.isnan(br.total[1])
 
@@ -458,10 +460,18 @@ def test_conventional_energy_error_names_the_callers_parameter(tech28: Technolog
     # conventional_energy accepts D in 0..40 octaves; the conventional ADC then needs more
     # bits than the ADC laws' 32-bit range: the model refuses the parameter the caller gave
     # (not an internal "enob" the caller never set)
-    try:
-        conventional_energy(_op(noise_standard="sqnr"), np.arange(0.0, 41.0), tech28)
-    except ModelDomainError as exc:
-        assert exc.item == "dynamic_range_bits", str(exc)
+    # (the input sliced and the cells wide enough that the ADC, not the 16-bit DAC step or
+    # a slice's lossless resolution, is the first limit)
+    st = MacroStructure(n_input_slices=4, cell_bits=16)
+    with pytest.raises(ModelDomainError) as info:
+        conventional_energy(_op(noise_standard="sqnr"), np.arange(0.0, 41.0), tech28, st)
+    assert info.value.item == "dynamic_range_bits", str(info.value)
+    # its value is the range, not the pipeline's name ('conventional')
+    assert re.match(r"dynamic_range_bits = \d+\.0: a smaller range, where the conventional "
+                    r"conversions need at most 32 ADC bits", str(info.value)), str(info.value)
+    # one step of all input bits: the DAC is refused first, saying how to slice
+    with pytest.raises(ModelDomainError, match=r"dac_bits = 'auto'.*n_input_slices=2"):
+        conventional_energy(_op(), [12.0], tech28)
 
 
 # ---------------------------------------------------------------- iso-energy definition
@@ -562,8 +572,9 @@ def test_conversions_beyond_the_adc_laws_are_infeasible_points_when_not_strict()
                                                                   strict=False))
     assert np.isfinite(loose.total[:2]).all() and np.isnan(loose.total[2])
     assert np.isnan(loose.adc_share[2]) and 0.0 < loose.adc_share[0] < 1.0
-    with pytest.raises(ModelDomainError, match="32 ADC bits"):
-        conventional_energy(op, d, HAND, opts=EnergyOptions(adc_law="walden"))
+    with pytest.raises(ModelDomainError, match="32 ADC bits"):  # an input sliced to 16 bits
+        conventional_energy(op, d, HAND, MacroStructure(n_input_slices=3, cell_bits=16),
+                            EnergyOptions(adc_law="walden"))
     for law in ("two_regime", "hwcomponents"):  # NaN resolutions price as NaN, no error
         e = adc_energy_j(np.array([6.0, np.nan]), law, HAND)
         assert np.isfinite(e[0]) and np.isnan(e[1])

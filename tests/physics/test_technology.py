@@ -127,6 +127,11 @@ BASE = _text("28nm")
     ("c_junction_per_m: 0.536e-9", "c_junction_per_m: 0.0", "technology.c_junction_per_m"),
     ("w_switch_m: 56.0e-9", "w_switch_m: 56.0", "technology.w_switch_m"),  # nm, not m
     ("w_switch_m: 56.0e-9", "w_switch_m: wide", "technology.w_switch_m"),
+    # out of range, refused at load (a rate of 1e300 was reported later, at pricing, as
+    # 'adc_rate = None' naming neither the file nor the key)
+    ("adc_rate_hz: 1.0e+8", "adc_rate_hz: 1e300", "technology.adc_rate_hz"),
+    ("adc_rate_hz: 1.0e+8", "adc_rate_hz: 0.5", "technology.adc_rate_hz"),
+    ("e_full_adder_j: 2.3e-15", "e_full_adder_j: 2.3", "technology.e_full_adder_j"),  # J
 ])
 def test_bad_value_names_file_key_and_line(tmp_path: Path, old: str, new: str,
                                            key: str) -> None:
