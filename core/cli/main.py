@@ -136,14 +136,33 @@ def _run(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except GrcimError as exc:
-        print(f"grcim {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # an output the user named could not be written
-        where = exc.filename or ""
-        print(f"grcim {args.command}: error: {where}: cannot write ({exc.strerror})",
-              file=sys.stderr)
-        return 1
+    except Exception as exc:
+        # an interrupt that code between us and the signal wrapped in its own error (a
+        # library that re-raises whatever it catches `from` it) is still the interrupt
+        interrupt = _interrupt_in_chain(exc)
+        if interrupt is not None:
+            raise interrupt from None
+        if isinstance(exc, GrcimError):
+            print(f"grcim {args.command}: error: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError):  # an output the user named could not be written
+            where = exc.filename or ""
+            print(f"grcim {args.command}: error: {where}: cannot write ({exc.strerror})",
+                  file=sys.stderr)
+            return 1
+        raise
+
+
+def _interrupt_in_chain(exc: BaseException) -> KeyboardInterrupt | Terminated | None:
+    """The ``KeyboardInterrupt`` / ``Terminated`` among ``exc``'s causes and contexts."""
+    seen: set[int] = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        if isinstance(at, KeyboardInterrupt | Terminated):
+            return at
+        seen.add(id(at))
+        at = at.__cause__ or at.__context__
+    return None
 
 
 def main(argv: Sequence[str] | None = None, *, last: bool = False) -> int:

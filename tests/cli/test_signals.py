@@ -92,6 +92,28 @@ time.sleep(0.5)
 sys.exit(code)
 """
 
+PATCH_WRAPPED = """
+import os, signal, sys
+import grcim.cli.arch as arch_cli
+
+class LibraryError(Exception):
+    pass
+
+def run_list(args):
+    try:
+        os.kill(os.getpid(), signal.{sig})
+        for _ in range(10_000_000):  # the handler raises in here
+            pass
+    except BaseException as exc:  # a library that wraps whatever it catches
+        raise LibraryError("wrapped") from exc
+    print("finished")
+    return 0
+
+arch_cli.run_list = run_list
+from grcim.cli.main import main
+sys.exit(main(["arch", "list"]))
+"""
+
 EXPECTED = {"SIGTERM": (143, "grcim: terminated"), "SIGINT": (130, "grcim: interrupted")}
 
 
@@ -131,6 +153,16 @@ def test_signal_inside_a_weakref_callback_is_not_lost(tmp_path: Path, sig: str) 
     # CI: SIGINT during an import's weakref clean-up printed "Exception ignored ...
     # KeyboardInterrupt" with its traceback, and the run went on to exit 0
     proc = run_script(PATCH_CALLBACK.replace("{sig}", sig), tmp_path)
+    code, line = EXPECTED[sig]
+    assert (proc.returncode, proc.stderr.strip(), proc.stdout) == (code, line, "")
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_wrapped_in_another_error_is_still_the_interrupt(tmp_path: Path,
+                                                                      sig: str) -> None:
+    # CI (reliability harness): SIGTERM while the mapper priced its components ended in
+    # "Terminated ... was the direct cause of the following exception" and exit 1
+    proc = run_script(PATCH_WRAPPED.replace("{sig}", sig), tmp_path)
     code, line = EXPECTED[sig]
     assert (proc.returncode, proc.stderr.strip(), proc.stdout) == (code, line, "")
 

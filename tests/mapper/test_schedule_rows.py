@@ -163,3 +163,15 @@ def test_resident_batch_one_is_not_bound_by_summed_adc_time(tiny_model):
     assert r.weights_resident and not r.pipelined
     assert r.bound in ("critical_path", "serialized")
     assert r.latency_s < r.resource_time_s["adc"]
+
+
+def test_attention_in_cim_never_faster_with_more_prompt_tokens(tiny_model):
+    # QK^T and PV in CIM with K/V outside the macros: a causal mask scaled PV's one MVM round
+    # at 2 tokens to 0.75 of a round (slots x density), so 2 tokens ran ~2 % faster than 1
+    text = Path(bundled_path("large_grmac")).read_text(encoding="utf-8")
+    old = 'dynamic_matmul_unit: "vector_unit"'
+    assert old in text
+    chip = load_arch_text(text.replace(old, 'dynamic_matmul_unit: "cim"'),
+                          "<large_grmac, attention in CIM>", "large_cim_attention")
+    results = _series(chip, tiny_model, "tokens", [1, 2, 3, 4, 8], phase="prefill")
+    _assert_never_faster_nor_cheaper(results)
