@@ -105,6 +105,13 @@ def select_einsums(arch: Arch, graph: nx.DiGraph, layer: int | None, op: str | N
         raise SpecError(CMDLINE, "--layer", layer,
                         f"a decoder layer 0..{layers[-1]}" if layers else "no layers here")
     if op is not None:
+        if op in ops and layer is not None and ops[op].layer != layer:
+            # a full op name carries its own layer: a different --layer would be ignored
+            own = ("no decoder layer" if ops[op].layer is None
+                   else f"layer {ops[op].layer}")
+            raise SpecError(CMDLINE, "--layer", layer,
+                            f"no --layer with --op {op}: a full op name already names its "
+                            f"layer ({own})")
         name = op if op in ops else f"L{layer or 0}.{op}"
         if name not in ops:
             roles = sorted({o.role for o in ops.values() if o.kind is OpKind.WEIGHT_MATMUL})

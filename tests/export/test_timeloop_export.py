@@ -366,6 +366,12 @@ def test_a_layer_selects_its_weight_matmuls() -> None:
                                          "ffn_gate", "ffn_down")]
     assert [e.name for e in select_einsums(EDGE, graph, 3, "ffn_down")] == ["L3.ffn_down"]
     assert [e.name for e in select_einsums(EDGE, graph, None, "lm_head")] == ["lm_head"]
+    assert [e.name for e in select_einsums(EDGE, graph, 3, "L3.q_proj")] == ["L3.q_proj"]
+    # a full op name with another --layer: the layer was silently ignored
+    with pytest.raises(SpecError, match="--layer = 5: no --layer with --op L0.q_proj"):
+        select_einsums(EDGE, graph, 5, "L0.q_proj")
+    with pytest.raises(SpecError, match="no decoder layer"):
+        select_einsums(EDGE, graph, 0, "lm_head")
 
 
 def _cli(args: list[str]) -> tuple[int, str, str]:
