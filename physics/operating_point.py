@@ -153,12 +153,6 @@ def budget(sqnr_target_db: float, noise_standard: str,
     raise ModelDomainError("noise_standard", noise_standard, "one of sqnr, total")
 
 
-def oracle_operand_full_scale(v: F64, bits: float) -> float:
-    """Clipping level of a signed ``bits``-bit fixed-point grid that minimizes the rounding
-    MSE of ``v`` (the oracle calibration of the conventional pipeline's widths)."""
-    return _operand_fit(v)(bits)[1]
-
-
 def _operand_bits(v: F64, target_db: float,
                   best: Callable[[float], tuple[float, float]] | None = None
                   ) -> tuple[float, float]:
@@ -173,6 +167,10 @@ def _operand_bits(v: F64, target_db: float,
     return b, best(b)[1]
 
 
+#: Clipped tails of at most this many distinct magnitudes are summed directly.
+_DIRECT_TAIL = 4096
+
+
 def dithered_grid_mse(v: F64) -> Callable[[float, float], float]:
     """``mse(bits, f)``: expected square error of rounding ``v`` to a signed ``bits``-bit
     grid of full scale ``f`` (step ``D = f / 2**(bits - 1)``, outputs clipped to ``+-f``)
@@ -181,33 +179,37 @@ def dithered_grid_mse(v: F64) -> Callable[[float, float], float]:
     Exact expectation over the offset, per sample ``|v|`` with ``t = f - |v|``: ``D**2/12``
     inside (``t >= D/2``), ``t**2`` clipped (``t <= -D/2``), and between them
     ``g(t) = (-(2/3) t**3 + (D/2) t**2 + D**3/24) / D`` (the rounding error ``e`` is uniform on
-    ``[-D/2, D/2]`` and the clip replaces ``e > t`` by ``t``); ``g`` is a cubic in ``|v|``,
-    so sums over every band come from prefix sums of ``|v|**k`` over the sorted magnitudes.
+    ``[-D/2, D/2]`` and the clip replaces ``e > t`` by ``t``). Over the sorted distinct
+    magnitudes with their counts: the inside band is a count; the edge band (one step wide)
+    and short clipped tails are summed directly; long tails from sums taken from the top.
     The dithered average of :func:`round_to_step` over many offsets converges to it
-    (tests/physics/test_operating_point_scatter.py). A Rao-Blackwellized estimate: smooth in
+    (tests/physics/test_conventional_statistics.py). A Rao-Blackwellized estimate: smooth in
     ``f``, so the oracle's clipping level does not jump with the sample's dither draws.
     """
     # format-rounded operands take few distinct magnitudes: sums over them with counts
     a, counts = np.unique(np.abs(np.asarray(v, dtype=np.float64)).ravel(), return_counts=True)
-    n = int(counts.sum())
-    # p[k][i] = sum of |v|**k over the magnitudes below a[i]
-    p = [np.concatenate([[0.0], np.cumsum(counts * a**k)]) for k in range(4)]
-
-    def band(lo: int, hi: int, k: int) -> float:
-        return float(p[k][hi] - p[k][lo])
+    w = counts.astype(np.float64)
+    n = float(w.sum())
+    cum = np.concatenate([[0.0], np.cumsum(w)])  # samples below a[i]
+    # sums over the largest magnitudes, from the top: a tail's sums without the
+    # cancellation of (total - prefix)
+    top1 = np.concatenate([[0.0], np.cumsum((w * a)[::-1])])
+    top2 = np.concatenate([[0.0], np.cumsum((w * a * a)[::-1])])
 
     def mse(bits: float, f: float) -> float:
         d = f / 2.0 ** (bits - 1.0)
         i = int(np.searchsorted(a, f - d / 2.0, side="right"))  # [0, i): inside
         j = int(np.searchsorted(a, f + d / 2.0, side="left"))   # [j, end): clipped
-        inside, m, clipped_n = p[0][i], p[0][j] - p[0][i], n - p[0][j]
-        # edge band: sums of t**2 and t**3 with t = f - a
-        t2 = m * f * f - 2.0 * f * band(i, j, 1) + band(i, j, 2)
-        t3 = m * f**3 - 3.0 * f * f * band(i, j, 1) + 3.0 * f * band(i, j, 2) - band(i, j, 3)
-        edge = (-2.0 / 3.0 * t3 + d / 2.0 * t2 + m * d**3 / 24.0) / d
-        end = a.size
-        clipped = band(j, end, 2) - 2.0 * f * band(j, end, 1) + clipped_n * f * f
-        return (inside * d * d / 12.0 + edge + clipped) / n
+        # the edge band, one step wide, directly
+        t = f - a[i:j]
+        edge = float(w[i:j] @ ((-2.0 / 3.0 * t + d / 2.0) * t * t + d**3 / 24.0)) / d
+        k = a.size - j
+        if k <= _DIRECT_TAIL:  # short tails directly: (a - f)**2 >= D**2 / 4 would cancel
+            over = a[j:] - f
+            clipped = float(w[j:] @ (over * over))
+        else:
+            clipped = top2[k] - 2.0 * f * top1[k] + (n - cum[j]) * f * f
+        return (cum[i] * d * d / 12.0 + edge + clipped) / n
 
     return mse
 
@@ -368,7 +370,7 @@ class OperandPool:
         return _operand_fit(self.w)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # ~50 MB of operands each
 def _pool(distribution: str, n_rows: int, vectors: int, seed: int, input_format: str,
           weight_format: str, dist_items: tuple[tuple[str, float], ...]) -> OperandPool:
     return OperandPool(*make_operands(distribution, n_rows, vectors, seed, input_format,

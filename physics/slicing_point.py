@@ -155,6 +155,7 @@ def conventional_slices(ens: Ensemble, input_bits: float, weight_bits: float,
     from grcim.physics.operating_point import conventional_operands
 
     # the conventional design's own draw: its oracle clipping levels are tail statistics
+    # (the distribution's default parameters, as every slice analysis draws them)
     pool = conventional_operands(ens, {})
     x, w = pool.x, pool.w
     mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,

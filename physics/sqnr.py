@@ -166,13 +166,10 @@ def oracle_mse_curve(y: F64) -> Callable[[float], float]:
     return curve
 
 
-def _oracle_mse(y: F64, n_bits: float) -> float:
-    return oracle_mse_curve(y)(n_bits)
-
-
 def paired_outputs(x: F64, w: F64, pairings: int) -> F64:
-    """Dot products of every input vector with ``pairings`` weight vectors, shape
-    ``(pairings * n_samples,)``: row ``i`` of ``x`` with rows ``i, i+1, ...`` of ``w``
+    """Dot products of every input vector with ``pairings`` weight vectors (at most every
+    one: ``min(pairings, n_samples)``), shape ``(k * n_samples,)``: row ``i`` of ``x`` with
+    rows ``i, i+1, ...`` of ``w``
     (cyclically). Inputs and weights are drawn independently, so each pair is a draw of the
     ensemble's output: a cheap way to many more outputs for tail statistics."""
     k = max(1, min(int(pairings), x.shape[0]))
@@ -182,12 +179,12 @@ def paired_outputs(x: F64, w: F64, pairings: int) -> F64:
 
 def oracle_mse(y: F64, n_bits: float) -> float:
     """Smallest quantization MSE of ``y`` with an ``n_bits`` ADC over full scales (oracle)."""
-    return _oracle_mse(y, n_bits)
+    return oracle_mse_curve(y)(n_bits)
 
 
 def oracle_adc_sqnr_db(y: F64, n_bits: float) -> float:
     """Conventional ADC-only SQNR of outputs ``y`` with an oracle-chosen full scale (dB)."""
-    return 10.0 * np.log10(float(np.mean(y**2)) / _oracle_mse(y, n_bits))
+    return 10.0 * np.log10(float(np.mean(y**2)) / oracle_mse(y, n_bits))
 
 
 def grmac_adc_sqnr_db(

@@ -94,3 +94,18 @@ def test_conventional_energy_is_stable_over_seeds() -> None:
     assert max(adc_bits) - min(adc_bits) < 0.12, adc_bits
     # 7.17-7.35 when the slices came from the 3000-vector ensemble
     assert max(slice_bits) - min(slice_bits) < 0.12, slice_bits
+
+
+@pytest.mark.parametrize("bits", [8.0, 16.0, 24.0, 32.0])
+def test_grid_error_holds_at_high_resolution_on_continuous_data(bits: float) -> None:
+    """Against the per-sample formula on 200 000 distinct magnitudes: expanded over prefix
+    sums the edge band's terms cancelled to 0.11 relative error at 24 bits (3.4 at 32)."""
+    v = np.random.default_rng(5).normal(size=200_000)
+    a = np.abs(v)
+    for f in (1.0, 2.5, 4.0):
+        d = f / 2.0 ** (bits - 1.0)
+        t = f - a
+        direct = np.where(t >= d / 2, d * d / 12,
+                          np.where(t <= -d / 2, t * t, ((-2 / 3 * t + d / 2) * t * t
+                                                        + d**3 / 24) / d)).mean()
+        assert dithered_grid_mse(v)(bits, f) == pytest.approx(direct, rel=1e-9)
