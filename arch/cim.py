@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from grcim.arch.formats import FormatInfo, format_problem, parse_format
 from grcim.arch.rules import rule_error
+from grcim.physics.energy.adc import ENOB_RANGE
 
 __all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS", "CellTopology",
            "NoiseStandard", "Alignment", "GainReference"]
@@ -169,8 +170,9 @@ class MacroSpec(BaseModel):
             return value
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
-            raise ValueError("must be 1..20 bits or 'auto'")
+        top = int(ENOB_RANGE[1])  # what the ADC laws price
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+            raise ValueError(f"must be 1..{top} bits or 'auto'")
         return int(value)
 
     @model_validator(mode="after")

@@ -490,8 +490,11 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     slots, extra, used = _replication(ops, w, v_c, cap, spare, stationary, valid.shape)
     # a causal mask skips products (density < 1), but a wave still takes at least one MVM
     # round: 0.75 of one round made two prefill tokens of attention in CIM faster than one
-    waves = sum(mult for _, mult in w.kinds)
-    slots = chunks * np.maximum(slots * ops.density, np.where(v_c > 0, waves, 0))
+    waves = np.zeros(np.shape(slots))
+    for _, mult in w.kinds:
+        waves = waves + mult
+    floor = np.where(v_c > 0, waves, 0.0)
+    slots = chunks.astype(np.float64) * np.maximum(slots * ops.density, floor)
     cell_rows, cell_bits = _cell_writes(ops, extra, chunks, chip.macro, stationary,
                                         alloc.weights_preloaded)
     psum = psum_dram & (w.g_k > 1)

@@ -45,7 +45,11 @@ __all__ = ["ADC_LAWS", "DEFAULT_ADC_LAW", "adc_energy_j", "check_law",
            "hwcomponents_adc_available", "RATE_RANGE_HZ"]
 
 ADC_LAWS: tuple[str, ...] = ("two_regime", "thermal", "walden", "envelope", "hwcomponents")
-ENOB_RANGE = (0.5, 32.0)
+#: Resolutions the laws price, bits. 20: above the best converter among the survey rows
+#: grcim ships (17.2 ENOB; 16.0 at 10 MS/s or more; physics/energy/adc_survey.py) with
+#: margin; further out the laws extrapolate to converters nobody has built (a 23.6-bit
+#: conversion priced 11 µJ at 28 nm). The arch files' ``adc_bits`` use the same bound.
+ENOB_RANGE = (0.5, 20.0)
 #: Conversion rates one ADC may be asked for, Hz (a technology file's own rate is checked
 #: against the same range when it is loaded).
 RATE_RANGE_HZ = ADC_RATE_RANGE_HZ

@@ -458,7 +458,7 @@ def test_dynamic_range_grid_bounds(tech28: Technology) -> None:
 
 def test_conventional_energy_error_names_the_callers_parameter(tech28: Technology) -> None:
     # conventional_energy accepts D in 0..40 octaves; the conventional ADC then needs more
-    # bits than the ADC laws' 32-bit range: the model refuses the parameter the caller gave
+    # bits than the ADC laws' 20-bit range: the model refuses the parameter the caller gave
     # (not an internal "enob" the caller never set)
     # (the input sliced and the cells wide enough that the ADC, not the 16-bit DAC step or
     # a slice's lossless resolution, is the first limit)
@@ -468,7 +468,7 @@ def test_conventional_energy_error_names_the_callers_parameter(tech28: Technolog
     assert info.value.item == "dynamic_range_bits", str(info.value)
     # its value is the range, not the pipeline's name ('conventional')
     assert re.match(r"dynamic_range_bits = \d+\.0: a smaller range, where the conventional "
-                    r"conversions need at most 32 ADC bits", str(info.value)), str(info.value)
+                    r"conversions need at most 20 ADC bits", str(info.value)), str(info.value)
     # one step of all input bits: the DAC is refused first, saying how to slice
     with pytest.raises(ModelDomainError, match=r"dac_bits = 'auto'.*n_input_slices=2"):
         conventional_energy(_op(), [12.0], tech28)
@@ -564,7 +564,7 @@ def test_iso_energy_with_an_infeasible_reference_has_no_gain() -> None:
 
 
 def test_conversions_beyond_the_adc_laws_are_infeasible_points_when_not_strict() -> None:
-    # a global grid adds one ADC bit per octave: past 32 bits no law prices the converter;
+    # a global grid adds one ADC bit per octave: past 20 bits no law prices the converter;
     # `grcim paper --sqnr-target 100` once stopped on that instead of ending the curve
     op = operating_point(Ensemble())
     d = np.array([0.0, 4.0, 30.0])
@@ -572,7 +572,7 @@ def test_conversions_beyond_the_adc_laws_are_infeasible_points_when_not_strict()
                                                                   strict=False))
     assert np.isfinite(loose.total[:2]).all() and np.isnan(loose.total[2])
     assert np.isnan(loose.adc_share[2]) and 0.0 < loose.adc_share[0] < 1.0
-    with pytest.raises(ModelDomainError, match="32 ADC bits"):  # an input sliced to 16 bits
+    with pytest.raises(ModelDomainError, match="20 ADC bits"):  # an input sliced to 16 bits
         conventional_energy(op, d, HAND, MacroStructure(n_input_slices=3, cell_bits=16),
                             EnergyOptions(adc_law="walden"))
     for law in ("two_regime", "hwcomponents"):  # NaN resolutions price as NaN, no error

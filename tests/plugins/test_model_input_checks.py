@@ -18,7 +18,7 @@ import pytest
 from hwcomponents.scaling import tech_node_energy
 
 from grcim.errors import ModelDomainError
-from grcim.physics.energy.adc import adc_energy_j
+from grcim.physics.energy.adc import ENOB_RANGE, adc_energy_j
 from grcim.physics.energy.per_mac import EnergyOptions, conventional_energy
 from grcim.physics.operating_point import operating_point
 from grcim.physics.settings import DEFAULTS
@@ -161,7 +161,7 @@ def test_a_range_beyond_the_adc_laws_names_its_value_and_limit() -> None:
     assert re.search(r"dynamic_range_bits = 30\.0: a range up to (\d+\.\d\d) octaves", msg)
     limit = float(re.search(r"up to (\d+\.\d\d)", msg).group(1))  # type: ignore[union-attr]
     ok = build_table("conventional_fp_mac", {**fixed, "dynamic_range_bits": limit - 0.01})
-    assert ok.info["adc_bits"][0] <= 32.0
+    assert ok.info["adc_bits"][0] <= ENOB_RANGE[1]
     assert "'conventional'" not in msg
 
 

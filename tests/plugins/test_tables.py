@@ -99,7 +99,7 @@ def test_actions_filter_and_names() -> None:
     (lambda: build_table("gr_mac", actions=["write"]), "action = 'write': an action of gr_mac"),
     (lambda: build_table("gr_mac", {}, {"n_cols": [8, 0]}),
      "n_cols = 0: an integer from 1 to 65536"),
-    (lambda: build_table("grcim_adc", {"n_bits": 40}), "n_bits = 40: a number from 0.5 to 32"),
+    (lambda: build_table("grcim_adc", {"n_bits": 40}), "n_bits = 40: a number from 0.5 to 20"),
 ])
 def test_bad_input_names_the_attribute(call, match: str) -> None:
     with pytest.raises(ModelDomainError, match=match):
