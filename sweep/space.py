@@ -230,8 +230,13 @@ def points(ls: LoadedSpec) -> list[Point]:
     out: list[Point] = []
     all_cases = cases(ls)
     for d in designs(ls):
+        # a swept file (technology) enters the key with its content: an edited file makes
+        # new points instead of leaving the rows priced with the old content as done
+        files = {v: ls.file_digests[v] for _, v in d.overrides
+                 if isinstance(v, str) and v in ls.file_digests}
         design = {"mode": ls.spec.mode, "arch": arch_ids[d.arch],
-                  "overrides": sorted([k, v] for k, v in d.overrides), **extra}
+                  "overrides": sorted([k, v] for k, v in d.overrides), **extra,
+                  **({"files": files} if files else {})}
         dkey = _digest(design)
         for c in all_cases:
             case = None if c is None else {**c.__dict__, "models": models}

@@ -216,3 +216,45 @@ def test_variables_no_model_of_the_sweep_reads_are_refused(write_spec: Callable[
     both = load_spec(write_spec("sweep:\n  archs: [edge_conventional, edge_grmac]\n"
                                 "  variables: {alignment: [global, vector_max]}\n"))
     assert both.spec.variables["alignment"] == ["global", "vector_max"]
+
+
+def _tech_copy(folder: Path, name: str = "mytech.yaml") -> Path:
+    from grcim.resources import bundled
+
+    path = folder / name
+    path.write_text(bundled("grcim.physics", "tech", "28nm.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_swept_technology_file_is_keyed_by_its_content(write_spec: Callable[..., Path],
+                                                         tiny_files: Path) -> None:
+    # a technology file swept as a variable entered the key as a bare path: after an edit
+    # a re-run stored 0 of 0 points and kept the energy priced with the old file
+    from grcim.sweep.space import points
+
+    tech = _tech_copy(tiny_files)
+    spec = write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                      f"  variables: {{technology: [{tech}]}}\n")
+    before = load_spec(spec)
+    tech.write_text(tech.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    after = load_spec(spec)
+    assert before.spec_hash != after.spec_hash
+    assert {p.key for p in points(before)}.isdisjoint(p.key for p in points(after))
+
+
+def test_a_relative_technology_path_is_relative_to_the_spec(write_spec: Callable[..., Path],
+                                                            tiny_files: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    # it resolved against the bundled arch file (inside site-packages): every point
+    # infeasible with "No such file", exit 0
+    tech = _tech_copy(tiny_files)
+    monkeypatch.chdir(tiny_files.parent)
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {technology: [28nm, mytech.yaml]}\n"))
+    assert ls.spec.variables["technology"] == ["28nm", str(tech.resolve())]
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  variables: {technology: [28nm, nothere.yaml]}\n"))
+    assert err.key == "sweep.variables.technology.1" and err.value == "nothere.yaml"
+    assert "relative to the spec file" in err.allowed
