@@ -58,6 +58,7 @@ _FIXED = (
 )
 _TRAILER = (("breakdown_json", "TEXT"), ("inputs_json", "TEXT NOT NULL"),
             ("elapsed_s", "REAL"), ("finished_at", "REAL"), ("worker", "TEXT"))
+_INT64 = (-(2**63), 2**63 - 1)
 _TEXT_RESULTS = {"bound"}
 _INT_RESULTS = {"weights_resident", "tokens_per_step", "batch_run", "tokens_run",
                 "context_run"}
@@ -292,6 +293,12 @@ class Store:
         if not rows:
             return 0
         cols = self._columns
+        for r in rows:  # before the transaction: SQLite raised OverflowError mid-batch
+            for c in cols:
+                v = r.get(c)
+                if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]:
+                    raise StoreError(str(self.path), c, v, "an integer SQLite can store "
+                                     f"(-2**63 .. 2**63-1); point {r.get('key')}")
         sql = (f"INSERT INTO points ({', '.join(map(_quote, cols))}) VALUES "
                f"({', '.join('?' for _ in cols)}) ON CONFLICT(key) DO NOTHING")
         before = self.conn.total_changes

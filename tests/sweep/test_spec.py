@@ -258,3 +258,19 @@ def test_a_relative_technology_path_is_relative_to_the_spec(write_spec: Callable
                             "  variables: {technology: [28nm, nothere.yaml]}\n"))
     assert err.key == "sweep.variables.technology.1" and err.value == "nothere.yaml"
     assert "relative to the spec file" in err.allowed
+
+
+@pytest.mark.parametrize("bad", [100000000000000000000, 0, -3, 64, "aut"])
+def test_adc_bits_outside_the_models_range_fail_the_spec(write_spec: Callable[..., Path],
+                                                         bad: object) -> None:
+    # only the type was checked: 10**20 crashed every run in the SQLite insert (traceback,
+    # batch rolled back), 0 / -3 / 64 became infeasible rows
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            f"  variables: {{adc_bits: [8, {bad}]}}\n"))
+    assert err.key == "sweep.variables.adc_bits.1" and "1..20" in err.allowed
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  variables: {adc_bits: {min: 4, max: 64, steps: 3}}\n"))
+    assert err.key == "sweep.variables.adc_bits.max" and "1..20" in err.allowed
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {adc_bits: [1, 20, auto]}\n"))
+    assert ls.spec.variables["adc_bits"] == [1, 20, "auto"]
