@@ -216,6 +216,8 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     spec = specs[-1] if specs else None
     counts = store.counts()
     swept = ["arch", *variables]
+    # the tables show the pipeline in a column of their own, swept or not
+    shown = [v for v in variables if v != "pipeline"]
     done = list(store.rows("status = 'done'"))
     filled = _fill_unswept(done, variables)
     title = "grcim sweep: " + (json.loads(spec["spec_json"]).get("name") or spec["source"]
@@ -258,9 +260,9 @@ def build_report(store: Store) -> dict[str, str | bytes]:
         fig = f"pareto_{gi}"
         if ok:
             figures[fig] = _front_figure(ok, front, obj_cols, name)
-        header = ("arch", "pipeline", *variables, *(_label(c) for c in obj_cols))
+        header = ("arch", "pipeline", *shown, *(_label(c) for c in obj_cols))
         table = tuple((r["arch"], PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
-                       *(str(r.get(v)) for v in variables),
+                       *(str(r.get(v)) for v in shown),
                        *(_show(c, r[c]) for c in obj_cols)) for r in on)
         pipes = sorted({PIPELINE_LABELS.get(r.get("pipeline") or "", "?") for r in on})
         sections.append(Section(
@@ -272,10 +274,10 @@ def build_report(store: Store) -> dict[str, str | bytes]:
         bests = best_rows(ok, objectives)
         sections.append(Section(
             f"Best design per objective: {name}", (),
-            ("objective", "arch", "pipeline", *variables, *(_label(c) for c in obj_cols)),
+            ("objective", "arch", "pipeline", *shown, *(_label(c) for c in obj_cols)),
             tuple((f"{o} ({dict(objectives)[o]})", r["arch"],
                    PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
-                   *(str(r.get(v)) for v in variables), *(_show(c, r[c]) for c in obj_cols))
+                   *(str(r.get(v)) for v in shown), *(_show(c, r[c]) for c in obj_cols))
                   for o, r in bests.items())))
         for o, r in bests.items():
             best_csv.append({"group": name, "objective": o, "sense": dict(objectives)[o],

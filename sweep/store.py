@@ -341,9 +341,14 @@ class Store:
             yield dict(r)
 
     def variable_columns(self) -> list[str]:
-        """Columns holding swept variables."""
+        """Columns holding swept variables (``pipeline`` too when a spec swept it: it has a
+        column of its own, so the specs say whether it is a variable)."""
         fixed = {n for n, _ in (*_FIXED, *_result_columns(), *_TRAILER)}
-        return [c for c in self._columns if c not in fixed]
+        swept: set[str] = set()
+        for spec in self.specs():
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                swept.update(json.loads(spec["spec_json"] or "{}").get("variables") or {})
+        return [c for c in self._columns if c not in fixed or c in swept]
 
 
 def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:

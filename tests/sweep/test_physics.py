@@ -103,3 +103,20 @@ def test_an_edited_swept_technology_file_is_priced_again(write_spec: Callable[..
     s.close()
     f.close()
     assert len(energies) == 2 and energies[0] != new and energies[1] == new
+
+
+def test_a_swept_pipeline_is_stored_in_infeasible_rows(write_spec: Callable[..., Path],
+                                                       tmp_path: Path, op_cache: Path
+                                                       ) -> None:
+    # the result row's pipeline (None: the arch was never built) overwrote the planned
+    # value, and the report's variable columns left pipeline out
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {pipeline: [grmac, conventional, int]}\n"))
+    run_sweep(ls, tmp_path / "p.sqlite", RunOptions(workers=1, op_cache_dir=str(op_cache)))
+    s = Store.open(tmp_path / "p.sqlite")
+    rows = list(s.rows())
+    columns = s.variable_columns()
+    s.close()
+    assert "pipeline" in columns
+    assert sorted(r["pipeline"] for r in rows) == ["conventional", "grmac", "int"]
+    assert any(r["status"] == "infeasible" for r in rows)
