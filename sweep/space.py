@@ -92,9 +92,11 @@ def _values(r: Range, key: str) -> list[Value]:
     assert r.steps is not None
     grid = (np.geomspace(r.min, r.max, r.steps) if r.log
             else np.linspace(r.min, r.max, r.steps))
+    # equal values are one point, not several identical rows: integers that round alike,
+    # and any range with min == max (30..30 in 3 steps ran 30 three times)
     if is_integer(key):
         return list(dict.fromkeys(int(round(v)) for v in grid))
-    return [float(v) for v in grid]
+    return list(dict.fromkeys(float(v) for v in grid))
 
 
 def _from_unit(r: Range, key: str, u: float) -> Value:
