@@ -63,7 +63,8 @@ from grcim.physics.sqnr import (
 )
 from grcim.physics.technology import load_technology
 
-__all__ = ["PaperSettings", "PaperResult", "run_paper", "DEFINITIONS", "SATURATION_LIMIT"]
+__all__ = ["PaperSettings", "PaperResult", "run_paper", "DEFINITIONS", "SATURATION_LIMIT",
+           "dynamic_range_grid", "DR_GRID_STEP"]
 
 #: Largest fraction of operands a format may saturate at its maximum for the ensemble to
 #: still count as a continuous distribution in the GR-MAC spread statistic.
@@ -162,12 +163,30 @@ class PaperSettings:
             raise ModelDomainError("dynamic_range_max_bits", self.dynamic_range_max_bits,
                                    "from 1 to 24 octaves (the conventional ADC would need "
                                    "more than 32 bits beyond)")
-        if not 0.0 <= self.reference_dynamic_range_bits < self.dynamic_range_max_bits:
+        grid = dynamic_range_grid(self.dynamic_range_max_bits)
+        # against the grid the energy stage uses, so a bad value fails before the Monte Carlo
+        if not grid[0] <= self.reference_dynamic_range_bits < grid[-1]:
             raise ModelDomainError("reference_dynamic_range_bits",
                                    self.reference_dynamic_range_bits,
                                    f"from 0 to below {self.dynamic_range_max_bits:g}")
         load_technology(self.tech)
         return self
+
+
+#: Spacing of the dynamic-range grid of the energy stage, octaves.
+DR_GRID_STEP = 0.05
+
+
+def dynamic_range_grid(max_bits: float) -> NDArray[np.float64]:
+    """Input dynamic ranges the energy stage evaluates: 0 to ``max_bits`` every
+    ``DR_GRID_STEP`` octaves, ending exactly at ``max_bits`` (a last, shorter step when it
+    is not a multiple): the grid stopped at the multiple below, so ``--max-dr 1.13``
+    reported 1.13 in the claims while nothing past 1.10 was priced."""
+    n = int(np.floor(max_bits / DR_GRID_STEP + 1e-9))
+    grid = np.round(np.arange(n + 1) * DR_GRID_STEP, 4)
+    if grid[-1] < max_bits - 1e-9:
+        grid = np.append(grid, max_bits)
+    return grid
 
 
 @dataclass
@@ -313,7 +332,7 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
     """Energy per MAC vs D for every (standard, alignment, normalization, reference, law,
     rule); iso-energy gains; curves of the defaults."""
     tech = load_technology(s.tech)
-    grid = np.round(np.arange(0.0, s.dynamic_range_max_bits + 1e-9, 0.05), 4)
+    grid = dynamic_range_grid(s.dynamic_range_max_bits)
     laws = [law for law in ADC_LAWS if law != "hwcomponents" or hwcomponents_adc_available()]
     st = MacroStructure(cell_topology=s.cell_topology, n_cols=s.n_cols)
     ops = _operating_points(s)

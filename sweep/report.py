@@ -21,18 +21,25 @@ Files: ``report.md`` (figures in ``figures/``), ``report.html`` (self-contained)
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
+from grcim import __version__
+from grcim.arch import list_bundled
+from grcim.arch.loader import bundled_path
+from grcim.errors import GrcimError
 from grcim.report.display import area_mm2, si
 from grcim.report.markdown import Section, to_html, to_markdown
 from grcim.report.tables import rows_to_csv
 from grcim.sweep.pareto import Effect, best_rows, group_rows, pareto_mask, variable_effects
 from grcim.sweep.spec import MAP_OBJECTIVES, PHYSICS_OBJECTIVES
 from grcim.sweep.store import Store
+from grcim.sweep.variables import field_of
 
 __all__ = ["build_report", "PIPELINE_LABELS"]
 
@@ -140,6 +147,59 @@ def _effects_figure(effects: list[Effect], objective: str, title: str) -> bytes 
     return _png(fig)
 
 
+@functools.lru_cache(maxsize=64)
+def _arch_values(entry: str, overrides: str) -> dict[str, Any] | None:
+    """Every variable value of the bundled arch ``entry`` with ``overrides`` (JSON), or None
+    when it cannot be rebuilt."""
+    from grcim.sweep.archload import arch_with
+
+    try:
+        handle = bundled_path(entry)
+        arch = arch_with(entry, str(handle), handle.read_text(encoding="utf-8"),
+                         tuple(json.loads(overrides).items()))
+    except (GrcimError, OSError, ValueError):
+        return None
+    out = {k: v.value if isinstance(v, Enum) else v for k, v in arch.variables.items()}
+    return {"__arch__": arch, **out}
+
+
+def _fill_unswept(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, int]:
+    """Give a done row without a value of a swept column the value its arch used.
+
+    A store appended to with ``--force-append`` holds rows of specs that did not sweep
+    a column another spec sweeps (NULL there); as a Pareto objective that left them out of
+    every front without a word. The value is read back only when it is certain: a bundled
+    arch at this grcim version (the text the row was priced with), rebuilt with the row's
+    own overrides. Returns column -> rows filled.
+    """
+    filled: dict[str, int] = {}
+    bundled_names = set(list_bundled())
+    for r in rows:
+        missing = [c for c in columns if r.get(c) is None]
+        if not missing or r.get("grcim_version") != __version__:
+            continue
+        inputs = json.loads(r.get("inputs_json") or "{}")
+        entry = inputs.get("arch")
+        if entry not in bundled_names:
+            continue
+        values = _arch_values(entry, json.dumps(inputs.get("variables") or {},
+                                                sort_keys=True))
+        if values is None:
+            continue
+        for c in missing:
+            v = values.get(c)
+            if v is None:  # not set in the file: the field's default in the built arch
+                model, name = field_of(c)
+                arch = values["__arch__"]
+                owner = {"Arch": arch, "ChipSpec": arch.chip}.get(model.__name__, arch.macro)
+                v = getattr(owner, name, None)
+                v = v.value if isinstance(v, Enum) else v
+            if isinstance(v, int | float | str) and not isinstance(v, bool):
+                r[c] = v
+                filled[c] = filled.get(c, 0) + 1
+    return filled
+
+
 def build_report(store: Store) -> dict[str, str | bytes]:
     """Every report file (name -> text or PNG bytes), rendered in memory."""
     meta = store.meta()
@@ -156,7 +216,10 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     spec = specs[-1] if specs else None
     counts = store.counts()
     swept = ["arch", *variables]
+    # the tables show the pipeline in a column of their own, swept or not
+    shown = [v for v in variables if v != "pipeline"]
     done = list(store.rows("status = 'done'"))
+    filled = _fill_unswept(done, variables)
     title = "grcim sweep: " + (json.loads(spec["spec_json"]).get("name") or spec["source"]
                                if spec else str(store.path))
     sections = [Section("Summary", (
@@ -164,6 +227,8 @@ def build_report(store: Store) -> dict[str, str | bytes]:
         f"spec {spec['spec_hash'] if spec else '-'} ({spec['source'] if spec else '-'}).",
         "Objectives: " + ", ".join(f"{o} ({s})" for o, s in objectives) + ". Fronts, effects "
         "and bests use the done rows only.",
+        *(f"{n} done rows had no {c} (their spec did not sweep it): they take the value "
+          "of their bundled arch." for c, n in filled.items()),
     ), ("status", "rows"), tuple((k, str(v)) for k, v in counts.items()))]
     reasons = store.failures(8)
     if reasons:
@@ -184,27 +249,35 @@ def build_report(store: Store) -> dict[str, str | bytes]:
         front = pareto_mask(values, senses)
         on = [r for r, f in zip(ok, front, strict=True) if f]
         on.sort(key=lambda r: r[obj_cols[0]])
+        lacking = {c: sum(1 for r in rows if r.get(c) is None or not np.isfinite(r[c]))
+                   for c in obj_cols}
+        # never silently: a done row without an objective is on no front, say how many
+        excluded = (f" {len(rows) - len(ok)} done rows are left out: no value of "
+                    + ", ".join(f"{c} ({n} rows)" for c, n in lacking.items() if n)
+                    + " (a spec that did not sweep it, on an arch file whose value the "
+                    "report cannot read back; run them with it swept)."
+                    if len(ok) < len(rows) else "")
         fig = f"pareto_{gi}"
         if ok:
             figures[fig] = _front_figure(ok, front, obj_cols, name)
-        header = ("arch", "pipeline", *variables, *(_label(c) for c in obj_cols))
+        header = ("arch", "pipeline", *shown, *(_label(c) for c in obj_cols))
         table = tuple((r["arch"], PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
-                       *(str(r.get(v)) for v in variables),
+                       *(str(r.get(v)) for v in shown),
                        *(_show(c, r[c]) for c in obj_cols)) for r in on)
         pipes = sorted({PIPELINE_LABELS.get(r.get("pipeline") or "", "?") for r in on})
         sections.append(Section(
             f"Pareto front: {name}",
             (f"{len(on)} of {len(ok)} done design points are non-dominated; pipelines on the "
-             f"front: {', '.join(pipes) or '-'}.",), header, table, (fig,) if ok else ()))
+             f"front: {', '.join(pipes) or '-'}.{excluded}",), header, table, (fig,) if ok else ()))
         for r in on:
             pareto_csv.append({"group": name, **_csv_row(r, variables, obj_cols)})
         bests = best_rows(ok, objectives)
         sections.append(Section(
             f"Best design per objective: {name}", (),
-            ("objective", "arch", "pipeline", *variables, *(_label(c) for c in obj_cols)),
+            ("objective", "arch", "pipeline", *shown, *(_label(c) for c in obj_cols)),
             tuple((f"{o} ({dict(objectives)[o]})", r["arch"],
                    PIPELINE_LABELS.get(r.get("pipeline") or "", "-"),
-                   *(str(r.get(v)) for v in variables), *(_show(c, r[c]) for c in obj_cols))
+                   *(str(r.get(v)) for v in shown), *(_show(c, r[c]) for c in obj_cols))
                   for o, r in bests.items())))
         for o, r in bests.items():
             best_csv.append({"group": name, "objective": o, "sense": dict(objectives)[o],

@@ -174,7 +174,7 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
         written: set[str] = set()
         try:
             for rows in executor.run(_batches(todo, size)):
-                full = [{**plan_rows(ls, by_key[r["key"]]), **r} for r in rows]
+                full = [_merged(plan_rows(ls, by_key[r["key"]]), r) for r in rows]
                 fresh = [r for r in full if r["key"] not in written]
                 store.write(fresh, replace_failed=options.retry_failed)
                 written.update(r["key"] for r in fresh)
@@ -200,6 +200,13 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
     store.close()
     summary.elapsed_s = time.perf_counter() - start
     return summary
+
+
+def _merged(plan: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """A point's row: its planned inputs, then its results. A result that is None (an
+    infeasible point's ``pipeline``: the arch was never built) keeps the planned input, or
+    a swept ``pipeline`` was NULL in exactly the rows that need it to read the reason."""
+    return {**plan, **{k: v for k, v in result.items() if v is not None or k not in plan}}
 
 
 def _batches(todo: list[Point], size: int) -> Iterator[list[dict[str, Any]]]:

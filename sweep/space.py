@@ -92,9 +92,11 @@ def _values(r: Range, key: str) -> list[Value]:
     assert r.steps is not None
     grid = (np.geomspace(r.min, r.max, r.steps) if r.log
             else np.linspace(r.min, r.max, r.steps))
+    # equal values are one point, not several identical rows: integers that round alike,
+    # and any range with min == max (30..30 in 3 steps ran 30 three times)
     if is_integer(key):
         return list(dict.fromkeys(int(round(v)) for v in grid))
-    return [float(v) for v in grid]
+    return list(dict.fromkeys(float(v) for v in grid))
 
 
 def _from_unit(r: Range, key: str, u: float) -> Value:
@@ -230,8 +232,13 @@ def points(ls: LoadedSpec) -> list[Point]:
     out: list[Point] = []
     all_cases = cases(ls)
     for d in designs(ls):
+        # a swept file (technology) enters the key with its content: an edited file makes
+        # new points instead of leaving the rows priced with the old content as done
+        files = {v: ls.file_digests[v] for _, v in d.overrides
+                 if isinstance(v, str) and v in ls.file_digests}
         design = {"mode": ls.spec.mode, "arch": arch_ids[d.arch],
-                  "overrides": sorted([k, v] for k, v in d.overrides), **extra}
+                  "overrides": sorted([k, v] for k, v in d.overrides), **extra,
+                  **({"files": files} if files else {})}
         dkey = _digest(design)
         for c in all_cases:
             case = None if c is None else {**c.__dict__, "models": models}

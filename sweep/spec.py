@@ -31,7 +31,7 @@ import difflib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,9 @@ class LoadedSpec:
     models_text : str or None
         Text of the workloads' models file (None: the bundled one).
     spec_hash : str
-        Hash of the canonical spec, the arch texts and the models text.
+        Hash of the canonical spec, the arch texts, the models text and the swept files.
+    file_digests : dict[str, str]
+        Each file a swept variable names (absolute path) -> sha256 of its content.
     """
 
     spec: SweepSpec
@@ -91,6 +93,9 @@ class LoadedSpec:
     arch_kinds: dict[str, str]
     models_text: str | None
     spec_hash: str
+    file_digests: dict[str, str] = field(default_factory=dict)
+    """Absolute path of each file a swept variable names (``technology``) -> sha256 of its
+    bytes: a point's key includes it, so an edited file makes new points."""
 
     @property
     def objectives(self) -> tuple[tuple[str, str], ...]:
@@ -189,8 +194,35 @@ def _with_technology_digest(text: str, variables: dict[str, Any]) -> str:
     return f"{text.rstrip()}\n# grcim sweep: technology file {tech} sha256 {digest}\n"
 
 
+FILE_KEYS = ("technology",)
+"""Swept variables whose value may name a file (a path, read by the component models)."""
+
+
+def _swept_file(key: str, value: Any, base: Path, source: str, dotted: str,
+                line: int | None, digests: dict[str, str]) -> Any:
+    """A swept value that names a file, as an absolute path (digest recorded in
+    ``digests``); any other value unchanged.
+
+    Resolved here, not by the arch loader: the loader resolves a relative path against the
+    *arch* file, which for a bundled arch is inside the installed package, while the docs
+    promise paths relative to the spec file. A missing file fails the spec at once instead
+    of making every point infeasible.
+    """
+    if not (key in FILE_KEYS and isinstance(value, str) and names_a_file(value)):
+        return value
+    path = file_path(value, base).resolve()
+    try:
+        digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise SpecError(source, dotted, value, f"an existing, readable {key} file "
+                        f"(relative paths are relative to the spec file's folder; {path}: "
+                        f"{exc.strerror}) or a bundled name", line) from None
+    return str(path)
+
+
 def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, str],
-                     pipelines: set[str]) -> dict[str, list[Any] | Range]:
+                     pipelines: set[str], base: Path, digests: dict[str, str]
+                     ) -> dict[str, list[Any] | Range]:
     out: dict[str, list[Any] | Range] = {}
     for key, values in spec.variables.items():
         where = ("sweep", "variables", key)
@@ -226,6 +258,8 @@ def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, s
             if problem is not None:
                 raise SpecError(source, f"{dotted}.{i}", v, problem,
                                 _line(data, (*where, i)))
+            canon = _swept_file(key, canon, base, source, f"{dotted}.{i}",
+                                _line(data, (*where, i)), digests)
             if canon in checked:
                 raise SpecError(source, f"{dotted}.{i}", v, "each value once",
                                 _line(data, (*where, i)))
@@ -305,8 +339,9 @@ def _check_workloads(spec: SweepSpec, source: str, base: Path, data: Any) -> str
     return text
 
 
-def _hash(spec: SweepSpec, archs: dict[str, tuple[str, str, str]], models: str | None) -> str:
-    canon = {"spec": spec.model_dump(mode="json"),
+def _hash(spec: SweepSpec, archs: dict[str, tuple[str, str, str]], models: str | None,
+          files: dict[str, str]) -> str:
+    canon = {"spec": spec.model_dump(mode="json"), **({"files": files} if files else {}),
              "archs": {k: hashlib.sha256(t.encode()).hexdigest() for k, (_, _, t) in
                        archs.items()},
              "models": None if models is None else hashlib.sha256(models.encode()).hexdigest()}
@@ -343,12 +378,13 @@ def load_spec_text(text: str, source: str = "<string>", base_dir: str | None = N
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     _check_rest(spec, source, data)
     archs, kinds, pipelines = _read_archs(spec, source, base, data)
-    variables = _check_variables(spec, source, data, kinds, pipelines)
+    digests: dict[str, str] = {}
+    variables = _check_variables(spec, source, data, kinds, pipelines, base, digests)
     models_text = _check_workloads(spec, source, base, data)
     workloads = spec.workloads if spec.mode == "physics" else (spec.workloads or Workloads())
     spec = spec.model_copy(update={"variables": variables, "workloads": workloads})
     return LoadedSpec(spec, source, text, archs, kinds, models_text,
-                      _hash(spec, archs, models_text))
+                      _hash(spec, archs, models_text, digests), digests)
 
 
 def list_bundled_specs() -> list[str]:

@@ -58,6 +58,7 @@ _FIXED = (
 )
 _TRAILER = (("breakdown_json", "TEXT"), ("inputs_json", "TEXT NOT NULL"),
             ("elapsed_s", "REAL"), ("finished_at", "REAL"), ("worker", "TEXT"))
+_INT64 = (-(2**63), 2**63 - 1)
 _TEXT_RESULTS = {"bound"}
 _INT_RESULTS = {"weights_resident", "tokens_per_step", "batch_run", "tokens_run",
                 "context_run"}
@@ -292,6 +293,12 @@ class Store:
         if not rows:
             return 0
         cols = self._columns
+        for r in rows:  # before the transaction: SQLite raised OverflowError mid-batch
+            for c in cols:
+                v = r.get(c)
+                if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]:
+                    raise StoreError(str(self.path), c, v, "an integer SQLite can store "
+                                     f"(-2**63 .. 2**63-1); point {r.get('key')}")
         sql = (f"INSERT INTO points ({', '.join(map(_quote, cols))}) VALUES "
                f"({', '.join('?' for _ in cols)}) ON CONFLICT(key) DO NOTHING")
         before = self.conn.total_changes
@@ -334,9 +341,14 @@ class Store:
             yield dict(r)
 
     def variable_columns(self) -> list[str]:
-        """Columns holding swept variables."""
+        """Columns holding swept variables (``pipeline`` too when a spec swept it: it has a
+        column of its own, so the specs say whether it is a variable)."""
         fixed = {n for n, _ in (*_FIXED, *_result_columns(), *_TRAILER)}
-        return [c for c in self._columns if c not in fixed]
+        swept: set[str] = set()
+        for spec in self.specs():
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                swept.update(json.loads(spec["spec_json"] or "{}").get("variables") or {})
+        return [c for c in self._columns if c not in fixed or c in swept]
 
 
 def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:

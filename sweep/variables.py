@@ -15,7 +15,7 @@ from enum import Enum
 from functools import cache
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, TypeAdapter, ValidationError
 
 from grcim.arch import Arch
 from grcim.arch.chip import ChipSpec
@@ -74,9 +74,26 @@ def _adapter(key: str) -> TypeAdapter[Any]:
     model, name = field_of(key)
     info = model.model_fields[name]
     ann: Any = info.annotation  # any type expression (pydantic says type[Any] | None)
-    if not info.metadata:
+    # the model's own field validators too: a bound there (adc_bits 1..20) is not in the
+    # annotation, and without it 0, -3 or 10**20 passed the spec and 10**20 then crashed
+    # the SQLite insert of every run
+    checks: list[Any] = []
+    for dec in model.__pydantic_decorators__.field_validators.values():
+        if name in dec.info.fields and dec.info.mode in ("before", "after"):
+            wrap = BeforeValidator if dec.info.mode == "before" else AfterValidator
+            checks.append(wrap(dec.func))
+    if not info.metadata and not checks:
         return TypeAdapter(ann)
-    return TypeAdapter(Annotated[ann, *info.metadata])
+    return TypeAdapter(Annotated[ann, *info.metadata, *checks])
+
+
+def _problem(key: str, exc: ValidationError) -> str:
+    """What is allowed: the field's own words when one of its validators refused the value
+    (``must be 1..20 bits or 'auto'``), else its type and bounds."""
+    for err in exc.errors():
+        if err["type"] == "value_error":
+            return str(err["msg"]).removeprefix("Value error, ")
+    return allowed_text(key)
 
 
 def check_value(key: str, value: Any) -> tuple[Any, str | None]:
@@ -92,8 +109,8 @@ def check_value(key: str, value: Any) -> tuple[Any, str | None]:
             return (value, None) if parse_format(value) else (value, allowed_text(key))
         try:
             out = _adapter(key).validate_python(value)
-        except ValidationError:
-            return value, allowed_text(key)
+        except ValidationError as exc:
+            return value, _problem(key, exc)
         return (out.value if isinstance(out, Enum) else out), None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value, f"a number: {allowed_text(key)}"
@@ -107,6 +124,6 @@ def check_value(key: str, value: Any) -> tuple[Any, str | None]:
         value = float(value)
     try:
         _adapter(key).validate_python(value)
-    except ValidationError:
-        return value, allowed_text(key)
+    except ValidationError as exc:
+        return value, _problem(key, exc)
     return value, None

@@ -74,3 +74,49 @@ def test_physics_sweep_on_a_macro(write_spec: Callable[..., Path], tmp_path: Pat
     expected = {r["key"] for r, d in zip(rows, dominated, strict=True) if not d}
     got = {r["key"] for r in csv.DictReader(io.StringIO(str(files["pareto.csv"])))}
     assert got == expected and "figures/pareto_1.png" in files
+
+
+def test_an_edited_swept_technology_file_is_priced_again(write_spec: Callable[..., Path],
+                                                         tmp_path: Path, op_cache: Path
+                                                         ) -> None:
+    # the swept path alone keyed the point: after an edit of the file the re-run stored
+    # "0 of 0 points (1 were already stored)" and kept the energy of the old file
+    from grcim.resources import bundled
+
+    tech = tmp_path / "mytech.yaml"
+    text = bundled("grcim.physics", "tech", "28nm.yaml").read_text(encoding="utf-8")
+    tech.write_text(text, encoding="utf-8")
+    spec = write_spec(f"sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                      f"  variables: {{technology: [{tech}]}}\n")
+    store, opts = tmp_path / "t.sqlite", RunOptions(workers=1, op_cache_dir=str(op_cache))
+    run_sweep(load_spec(spec), store, opts)
+    tech.write_text(text.replace("analog_swing_v: ", "analog_swing_v: 0.6 # was ", 1),
+                    encoding="utf-8")
+    second = run_sweep(load_spec(spec), store, RunOptions(workers=1, force_append=True,
+                                                          op_cache_dir=str(op_cache)))
+    assert second.written == 1
+    fresh = run_sweep(load_spec(spec), tmp_path / "fresh.sqlite", opts)
+    assert fresh.written == 1
+    s, f = Store.open(store), Store.open(tmp_path / "fresh.sqlite")
+    energies = [r["energy_per_mac_j"] for r in s.rows()]
+    (new,) = [r["energy_per_mac_j"] for r in f.rows()]
+    s.close()
+    f.close()
+    assert len(energies) == 2 and energies[0] != new and energies[1] == new
+
+
+def test_a_swept_pipeline_is_stored_in_infeasible_rows(write_spec: Callable[..., Path],
+                                                       tmp_path: Path, op_cache: Path
+                                                       ) -> None:
+    # the result row's pipeline (None: the arch was never built) overwrote the planned
+    # value, and the report's variable columns left pipeline out
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {pipeline: [grmac, conventional, int]}\n"))
+    run_sweep(ls, tmp_path / "p.sqlite", RunOptions(workers=1, op_cache_dir=str(op_cache)))
+    s = Store.open(tmp_path / "p.sqlite")
+    rows = list(s.rows())
+    columns = s.variable_columns()
+    s.close()
+    assert "pipeline" in columns
+    assert sorted(r["pipeline"] for r in rows) == ["conventional", "grmac", "int"]
+    assert any(r["status"] == "infeasible" for r in rows)

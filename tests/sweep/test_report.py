@@ -118,3 +118,36 @@ def test_cli_errors_for_status_and_export(tmp_path: Path,
     assert junk.read_bytes() == b"hello" and not (tmp_path / "r").exists()
     assert main(["sweep", "export", str(junk)]) == 1
     assert "at least one output file" in capsys.readouterr().err
+
+
+def test_rows_of_a_spec_that_did_not_sweep_an_objective_are_never_dropped_silently(
+        write_spec: Callable[..., Path], tmp_path: Path, op_cache: Path) -> None:
+    # a second spec sweeping sqnr_target_db (then a Pareto objective) appended with
+    # --force-append: the first spec's rows (NULL there) vanished from the report,
+    # "0 of 0 done design points are non-dominated" with 6 done rows
+    from grcim.resources import bundled
+    from grcim.sweep.report import build_report
+
+    (tmp_path / "conv2.yaml").write_text(bundled("grcim.arch", "macros",
+                                                 "conventional_fp_cim.yaml").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    fa1 = write_spec(f"sweep:\n  mode: physics\n  archs: [grmac_unit, {tmp_path}/conv2.yaml]\n"
+                     "  variables: {rows_per_adc: [32, 64]}\n", "fa1.yaml")
+    fa2 = write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                     "  variables: {sqnr_target_db: [30, 35]}\n", "fa2.yaml")
+    store = tmp_path / "fa.sqlite"
+    run_sweep(load_spec(fa1), store, RunOptions(workers=1, op_cache_dir=str(op_cache)))
+    run_sweep(load_spec(fa2), store, RunOptions(workers=1, op_cache_dir=str(op_cache),
+                                                force_append=True))
+    s = Store.open(store)
+    assert s.counts()["done"] == 6
+    report = build_report(s)
+    s.close()
+    md = str(report["report.md"])
+    # grmac_unit's own SQNR target (35 dB) for the 2 rows of fa1 on the bundled macro; the
+    # 2 rows on the copied file cannot be read back, and the report says so
+    assert "2 done rows had no sqnr_target_db" in md
+    assert "of 4 done design points are non-dominated" in md
+    assert "2 done rows are left out: no value of sqnr_target_db (2 rows)" in md
+    pareto = list(csv.DictReader(io.StringIO(str(report["pareto.csv"]))))
+    assert pareto and all(r["sqnr_target_db"] for r in pareto)

@@ -200,3 +200,16 @@ def test_points_are_stored_once_and_keys_match(write_spec: Callable[..., Path],
     keys = [r["key"] for r in s.rows()]
     s.close()
     assert sorted(keys) == sorted(p.key for p in points(ls))
+
+
+def test_an_integer_sqlite_cannot_hold_is_refused_before_the_batch(tmp_path: Path) -> None:
+    # sqlite3 raised OverflowError inside the transaction: a traceback, on every re-run
+    s = Store.create(tmp_path / "s.sqlite", "physics")
+    s.ensure_variables(["rows_per_adc"])
+    row = {"key": "k", "design_key": "d", "spec_hash": "h", "grcim_version": "v",
+           "status": "done", "arch": "a", "inputs_json": "{}", "rows_per_adc": 10**20}
+    with pytest.raises(SpecError) as info:
+        s.write([row])
+    assert info.value.key == "rows_per_adc" and "\n" not in str(info.value)
+    assert s.counts()["done"] == 0
+    s.close()

@@ -143,3 +143,11 @@ def test_infeasible_combination_names_the_key(chip_text: Callable[..., str]) -> 
     with pytest.raises(SpecError) as info:
         arch_with("tiny", "<tiny>", chip_text(), (("rows_per_adc", 3),))
     assert "rows_per_adc" in info.value.key and "must divide rows" in info.value.allowed
+
+
+def test_a_float_range_gives_each_value_once(write_spec: Callable[..., Path]) -> None:
+    # only integer ranges dropped repeated values: 30..30 in 3 steps stored 3 identical rows
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {sqnr_target_db: {min: 30, max: 30, steps: 3}}\n"))
+    assert [d.overrides for d in designs(ls)] == [(("sqnr_target_db", 30.0),)]
+    assert len(points(ls)) == 1

@@ -216,3 +216,61 @@ def test_variables_no_model_of_the_sweep_reads_are_refused(write_spec: Callable[
     both = load_spec(write_spec("sweep:\n  archs: [edge_conventional, edge_grmac]\n"
                                 "  variables: {alignment: [global, vector_max]}\n"))
     assert both.spec.variables["alignment"] == ["global", "vector_max"]
+
+
+def _tech_copy(folder: Path, name: str = "mytech.yaml") -> Path:
+    from grcim.resources import bundled
+
+    path = folder / name
+    path.write_text(bundled("grcim.physics", "tech", "28nm.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_swept_technology_file_is_keyed_by_its_content(write_spec: Callable[..., Path],
+                                                         tiny_files: Path) -> None:
+    # a technology file swept as a variable entered the key as a bare path: after an edit
+    # a re-run stored 0 of 0 points and kept the energy priced with the old file
+    from grcim.sweep.space import points
+
+    tech = _tech_copy(tiny_files)
+    spec = write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                      f"  variables: {{technology: [{tech}]}}\n")
+    before = load_spec(spec)
+    tech.write_text(tech.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    after = load_spec(spec)
+    assert before.spec_hash != after.spec_hash
+    assert {p.key for p in points(before)}.isdisjoint(p.key for p in points(after))
+
+
+def test_a_relative_technology_path_is_relative_to_the_spec(write_spec: Callable[..., Path],
+                                                            tiny_files: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    # it resolved against the bundled arch file (inside site-packages): every point
+    # infeasible with "No such file", exit 0
+    tech = _tech_copy(tiny_files)
+    monkeypatch.chdir(tiny_files.parent)
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {technology: [28nm, mytech.yaml]}\n"))
+    assert ls.spec.variables["technology"] == ["28nm", str(tech.resolve())]
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  variables: {technology: [28nm, nothere.yaml]}\n"))
+    assert err.key == "sweep.variables.technology.1" and err.value == "nothere.yaml"
+    assert "relative to the spec file" in err.allowed
+
+
+@pytest.mark.parametrize("bad", [100000000000000000000, 0, -3, 64, "aut"])
+def test_adc_bits_outside_the_models_range_fail_the_spec(write_spec: Callable[..., Path],
+                                                         bad: object) -> None:
+    # only the type was checked: 10**20 crashed every run in the SQLite insert (traceback,
+    # batch rolled back), 0 / -3 / 64 became infeasible rows
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            f"  variables: {{adc_bits: [8, {bad}]}}\n"))
+    assert err.key == "sweep.variables.adc_bits.1" and "1..20" in err.allowed
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            "  variables: {adc_bits: {min: 4, max: 64, steps: 3}}\n"))
+    assert err.key == "sweep.variables.adc_bits.max" and "1..20" in err.allowed
+    ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                              "  variables: {adc_bits: [1, 20, auto]}\n"))
+    assert ls.spec.variables["adc_bits"] == [1, 20, "auto"]
