@@ -11,8 +11,11 @@ import pytest
 
 from grcim.arch import DynamicMatmulUnit, load_arch, load_arch_text
 from grcim.cli.outputs import check_json_numbers
+from grcim.errors import MappingError
 from grcim.mapper.components import bind_components
+from grcim.mapper.engines import run_engine
 from grcim.mapper.engines.accelforge import AccelForgeRun, _apply_missing, _to_result, _unit
+from grcim.mapper.mapping import MapOptions
 from grcim.mapper.pricing import price_components
 from grcim.mapper.result import LEAKAGE
 from grcim.mapper.run import check_result_numbers
@@ -184,3 +187,14 @@ def test_bundled_files_need_no_engine_patch(tiny_arch):
     assert spec.nodes["ADC"].values_per_action == {"output": 1 / 4}
     assert spec.nodes["DAC"].values_per_action == {"input": 1 / 2}
     assert spec.nodes["CimCells"].bits_per_value == {"weight": 8}
+
+
+@pytest.mark.parametrize("options,expected", [
+    (MapOptions(objective="latency"), "objective = 'latency': energy with the accelforge"),
+    (MapOptions(replicate=False), "replicate = False: the accelforge engine takes no"),
+])
+def test_engine_refuses_options_it_would_drop(tiny_arch, tiny_llama, options, expected):
+    """run_engine passed neither option to AccelForge (bug): refused before it runs."""
+    graph = build_graph(tiny_llama, "decode", context=8)
+    with pytest.raises(MappingError, match=expected):
+        run_engine("accelforge", tiny_arch(), graph, options)
