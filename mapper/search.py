@@ -491,7 +491,9 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     # a causal mask skips products (density < 1), but a wave still takes at least one MVM
     # round: 0.75 of one round made two prefill tokens of attention in CIM faster than one
     waves = sum(mult for _, mult in w.kinds)
-    slots = chunks * np.maximum(slots * ops.density, np.where(v_c > 0, waves, 0))
+    # float already (slots is); asarray states it for mypy, which infers int64 from chunks
+    slots = np.asarray(chunks * np.maximum(slots * ops.density, np.where(v_c > 0, waves, 0)),
+                       dtype=np.float64)
     cell_rows, cell_bits = _cell_writes(ops, extra, chunks, chip.macro, stationary,
                                         alloc.weights_preloaded)
     psum = psum_dram & (w.g_k > 1)
