@@ -40,8 +40,9 @@ level, so the MAC's leakage is charged on the cells' storage level (the same arr
 
 Bandwidths (words per cycle) give Timeloop grcim's roofline: DRAM shared by reads and
 writes, SRAM read and write, the cells at one row write per
-``weight_write_latency_per_row_s`` per macro, and a row group's matrix-vector products
-(MVMs): one every ``t_mvm = max(t_adc, t_array)`` of this einsum's tiles
+``weight_write_latency_per_row_s`` per macro over the rows a tile of this einsum uses
+(``Row`` x ``RowGroup``: grcim writes only those, not all ``rows``), and a row group's
+matrix-vector products (MVMs): one every ``t_mvm = max(t_adc, t_array)`` of this einsum's tiles
 (:mod:`grcim.mapper.tiling`: the row group's ``adcs_per_macro / row groups`` ADCs at
 ``adc_rate_hz`` converting the used columns, and the DAC steps at the clock). An MVM drives
 each of its rows once, so the rate is the read bandwidth of the row-group toll that charges
@@ -246,6 +247,9 @@ class MvmRate:
     ----------
     rows : int
         Rows of a row group the einsum drives (Timeloop's ``Row`` factor).
+    tile_rows : int
+        Rows of a macro tile the einsum uses (Timeloop's ``Row`` x ``RowGroup`` factors):
+        grcim writes only these rows when it loads a tile, not all of the macro's.
     mvm_cycles : float
         Clock cycles of one MVM, ``max(t_adc, t_array) * clock_hz``
         (:mod:`grcim.mapper.tiling`).
@@ -254,6 +258,7 @@ class MvmRate:
     """
 
     rows: int
+    tile_rows: int
     mvm_cycles: float
     on_inputs: bool
 
@@ -263,7 +268,10 @@ def mvm_rate(arch: Arch, einsum: Einsum, levels: list[Level]) -> MvmRate:
     op = einsum.op
     one = np.ones(1, dtype=np.int64)
     til = tile_matrices(one * op.k, one * op.n, one, arch.macro, arch.clock_hz)
-    return MvmRate(divisor_at_most(op.k, arch.macro.rows_per_adc),
+    rows = divisor_at_most(op.k, arch.macro.rows_per_adc)
+    # the row groups the mapping uses (as fixed_mapping splits K), times their rows
+    tile_rows = rows * divisor_at_most(op.k // rows, arch.macro.n_row_groups)
+    return MvmRate(rows, tile_rows,
                    float(til.mvm_time_s[0]) * arch.clock_hz,
                    any(lv.toll_level == 2 and "Inputs" in lv.keeps for lv in levels
                        if lv.role == "toll"))
@@ -340,8 +348,10 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str, rate: MvmRate) -> 
         node["class"] = "storage"
         attrs["depth"] = 1
         if macro.weight_write_latency_per_row_s > 0:
+            # a cell is written once per tile load, which takes one row write per row the
+            # tile uses (grcim writes only those): per-macro rows would overstate the time
             attrs["write_bandwidth"] = _per_cycle(
-                1.0 / (macro.rows * macro.weight_write_latency_per_row_s), clock)
+                1.0 / (rate.tile_rows * macro.weight_write_latency_per_row_s), clock)
     else:
         node["class"] = "compute"
         if cls:

@@ -253,8 +253,14 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     k_rg = divisor_at_most(k // k_row, macro.n_row_groups)
     c_w = macro.cols // macro.n_weight_slices
     n_col = divisor_at_most(n, c_w)
-    if k_row != min(k, macro.rows_per_adc) or k_rg != min(k // k_row, macro.n_row_groups):
+    if k_row != min(k, macro.rows_per_adc):
         why.append(f"K = {k} does not split into full row groups of {macro.rows_per_adc} rows")
+    elif k_rg != min(k // k_row, macro.n_row_groups):
+        # the rows split evenly, but Timeloop needs equal tiles: the groups must divide
+        # evenly over a macro's row groups too (320 = 5 x 64 on 4 per macro does not)
+        why.append(f"K = {k} is {k // k_row} row groups of {k_row} rows, which do not "
+                   f"split evenly over the {macro.n_row_groups} row groups of a macro "
+                   f"(Timeloop: {k_rg} per macro tile)")
     if n_col != min(n, c_w):
         why.append(f"N = {n} is not a multiple of the {c_w} weights per row")
     t_k, t_n = k // (k_row * k_rg), n // n_col

@@ -60,6 +60,15 @@ def map_options(args: argparse.Namespace) -> MapOptions:
     if args.objective not in OBJECTIVES:
         raise SpecError(CMDLINE, "--objective", args.objective,
                         ", ".join(OBJECTIVES[:-1]) + " or " + OBJECTIVES[-1])
+    # AccelForge's engine maps with its own mapper, which takes neither option: refused
+    # here so no result claims an objective or setting its mapper never saw
+    if args.engine == "accelforge" and args.objective != "energy":
+        raise SpecError(CMDLINE, "--objective", args.objective,
+                        "energy with --engine accelforge (latency and edp are objectives "
+                        "of the grcim engine)")
+    if args.engine == "accelforge" and args.no_replicate:
+        raise SpecError(CMDLINE, "--no-replicate", True,
+                        "left out with --engine accelforge (a grcim engine option)")
     return MapOptions(replicate=not args.no_replicate, objective=args.objective)
 
 

@@ -87,11 +87,22 @@ def accelergy_config_path(cwd: Path | None = None) -> Path | None:
     return None
 
 
+def _listed(entries: Any) -> list[str]:
+    """The folders a config value names: a list's items, or one text (Accelergy's estimator
+    search takes a single path too); anything else names none."""
+    if isinstance(entries, str):
+        return [entries]
+    return [str(e) for e in entries] if isinstance(entries, list) else []
+
+
 def _covers(entries: Any, folder: Path) -> bool:
-    """Accelergy searches each listed folder recursively: is ``folder`` inside one?"""
-    for entry in entries if isinstance(entries, list) else []:
+    """Accelergy searches each listed folder recursively: is ``folder`` inside one?
+
+    Paths are taken as Accelergy takes them: ``~`` is not expanded (Accelergy 0.4 opens
+    ``~/x`` as a folder named ``~``), relative paths are from the working directory."""
+    for entry in _listed(entries):
         try:
-            root = Path(str(entry)).expanduser().resolve()
+            root = Path(entry).resolve()
         except (OSError, RuntimeError):
             continue
         if folder == root or root in folder.parents:
@@ -136,16 +147,24 @@ def config_advice(where: dict[str, Path | None], config: Path | None
                                      ("primitive_components", library,
                                       share / "primitive_component_libs")):
             entries = content.get(key)
-            if _covers(entries, folder):
+            listed = _listed(entries)
+            # Accelergy iterates primitive_components, so one text is read character by
+            # character; the estimator search accepts one path as text
+            if isinstance(entries, str) and key == "primitive_components":
+                missing.append(f"{key} is one text, not a list of folders (Accelergy reads "
+                               "each character as a folder)")
+            elif _covers(listed, folder):
                 continue
-            missing.append(f"{key} lists no folder holding {folder}")
+            else:
+                tilde = [e for e in listed if e.startswith("~")]
+                missing.append(f"{key} lists no folder holding {folder}" + (
+                    f" (Accelergy does not expand ~ in {', '.join(tilde)})" if tilde else ""))
             # this environment's default folder (it also holds Accelergy's own table
             # plug-in, without which Accelergy 0.4 crashes), then grcim's if elsewhere
             added = [p for p in (default, folder) if p.is_dir()]
             if _covers([str(default)], folder) and default.is_dir():
                 added = [default]
-            content[key] = [*(entries if isinstance(entries, list) else []),
-                            *[str(p) for p in added if not _covers(entries, p)]]
+            content[key] = [*listed, *[str(p) for p in added if not _covers(listed, p)]]
         if not missing:
             return ([f"accelergy config: {config} lists the folders of grcim's shim and "
                      "primitive library: nothing to add"], None)

@@ -28,11 +28,21 @@ def run_engine(engine: str, arch: Arch, graph: nx.DiGraph,
     Raises
     ------
     grcim.errors.MappingError
-        Unknown engine, AccelForge not installed, or the workload does not fit.
+        Unknown engine, AccelForge not installed, an option the accelforge engine does not
+        take (objective other than energy, no replication), or the workload does not fit.
     """
     if engine == "grcim":
         return map_graph(arch, graph, options)
     if engine == "accelforge":
+        # its mapper minimizes energy and decides copies itself: an option it would drop
+        # must not yield a result that looks like it honoured it
+        if options.objective != DEFAULT_OPTIONS.objective:
+            raise MappingError(f"objective = {options.objective!r}: "
+                               f"{DEFAULT_OPTIONS.objective} with the accelforge engine "
+                               "(other objectives are the grcim engine's)")
+        if options.replicate != DEFAULT_OPTIONS.replicate:
+            raise MappingError("replicate = False: the accelforge engine takes no "
+                               "replication option (the grcim engine's)")
         from grcim.mapper.engines.accelforge import map_with_accelforge
 
         return map_with_accelforge(arch, graph)

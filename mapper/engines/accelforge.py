@@ -57,6 +57,7 @@ import yaml
 from grcim.arch import Arch, DynamicMatmulUnit
 from grcim.arch.nodes import MemoryNode
 from grcim.errors import MappingError
+from grcim.mapper.actions import bits_per_action
 from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.mapping import check_bits, fp_macro, peak_cim_macs_per_s
 from grcim.mapper.pricing import model_classes, own_model, price_components
@@ -431,6 +432,14 @@ def _count(acts: dict[tuple[str, str], float], comp: Component | None, action: s
     return acts.get((comp.name, action), 0.0) if comp is not None else 0.0
 
 
+def _bits(acts: dict[tuple[str, str], float], comp: Component | None, action: str) -> float:
+    """Bits ``comp``'s ``action`` moved: AccelForge counts one action per
+    ``bits_per_action`` bits (1 in the bundled files, but a file may say 64)."""
+    if comp is None:
+        return 0.0
+    return _count(acts, comp, action) * bits_per_action(comp.node, action)
+
+
 def _leak_by_component(energy: dict[tuple[str, str], float]) -> dict[str, float]:
     """Leakage energy of each component: AccelForge reports it as the ``leak`` action."""
     leak: dict[str, float] = defaultdict(float)
@@ -528,11 +537,11 @@ def _to_result(arch: Arch, graph: nx.DiGraph, run: AccelForgeRun, scale: int,
         array_utilization=None,  # AccelForge reports no loaded-slot count
         adc_conversions=_count(acts, adc_toll, "read"),
         dac_conversions=_count(acts, dac_toll, "read"),
-        dram_read_bytes=_count(acts, comps.dram, "read") / 8,
-        dram_write_bytes=_count(acts, comps.dram, "write") / 8,
-        sram_read_bytes=_count(acts, comps.sram, "read") / 8,
-        sram_write_bytes=_count(acts, comps.sram, "write") / 8,
-        cell_bits_written=_count(acts, comps.cells, "write"), weights_resident=False,
+        dram_read_bytes=_bits(acts, comps.dram, "read") / 8,
+        dram_write_bytes=_bits(acts, comps.dram, "write") / 8,
+        sram_read_bytes=_bits(acts, comps.sram, "read") / 8,
+        sram_write_bytes=_bits(acts, comps.sram, "write") / 8,
+        cell_bits_written=_bits(acts, comps.cells, "write"), weights_resident=False,
         pipelined=False, bound="accelforge", critical_path_s=latency, resource_time_s={},
         energy_by_component_j=by_component, energy_by_action_j=by_action,
         energy_by_layer_type_j=_energy_by_role(run, scale, leak, total),

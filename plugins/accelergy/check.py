@@ -18,8 +18,12 @@ containers above it:
   it is close to, but not, a model attribute;
 - **missing technology**: Accelergy 0.4 requires ``technology`` (and
   ``global_cycle_seconds``) on every component, set on it or a container above, and stops
-  without them; a ``tech_node`` that disagrees with ``technology`` is reported too, since
-  ``technology`` wins;
+  without them (it also takes ``TECHNOLOGY`` / ``GLOBAL_CYCLE_SECONDS``, all capitals); a
+  ``tech_node`` that disagrees with ``technology`` is reported too, since ``technology``
+  wins. A top-level ``variables`` section must hold both keys itself: Accelergy parses it
+  first and stops ("Required key ... not found in variables.") whatever the components set;
+- **class names in another case** (``GR_MAC``): Accelergy's class lookup is case-sensitive
+  and finds no estimator;
 - **values outside the models' domains** (``technology: 65``): the model is built exactly as
   the shim builds it (:mod:`grcim.plugins.accelergy.adapter`) and its one-line reason is
   reported under the attribute the user wrote; a missing required attribute is named.
@@ -58,6 +62,8 @@ __all__ = ["GENERIC_ATTRIBUTES", "AccelergyProblems", "is_accelergy_document",
 GENERIC_ATTRIBUTES = frozenset({
     # Accelergy's own
     "technology", "global_cycle_seconds", "cycle_seconds", "action_latency_cycles",
+    # the two required keys Accelergy 0.4 also takes in capitals (it copies them over)
+    "TECHNOLOGY", "GLOBAL_CYCLE_SECONDS",
     "n_instances", "plug_in", "min_accuracy", "minimum_accuracy", "version", "area_scale",
     "energy_scale", "latency",
     # Timeloop's storage, compute and spatial attributes
@@ -262,6 +268,7 @@ class _Checker:
 
     def check(self, comp: _Component, model: type[CostModel]) -> None:
         params = model_parameters(model)
+        _alias_capitals(comp.attrs)
         where = f"{comp.name}.attributes"
         values: dict[str, Any] = {}
         bad = False
@@ -296,8 +303,14 @@ class _Checker:
                              f"{comp.cls} (inherited by {comp.name}): did you mean "
                              f"{close[0]}?", line)
         if TECHNOLOGY not in comp.attrs:
+            node_default = params.get("tech_node")
+            if not isinstance(node_default, (int, float)):
+                # tech_node defaults to None: the models then serve their default node
+                from grcim.plugins.models.technode import node_from_attributes
+
+                node_default = node_from_attributes(None, None).target_node_m
             default = (f"; with tech_node alone Accelergy stops, and without either grcim's "
-                       f"models would use tech_node = {params['tech_node']!r} m"
+                       f"models would use tech_node = {node_default:g} m"
                        if "tech_node" in params else "")
             self.problem(f"{where}.{TECHNOLOGY}", None, "missing: Accelergy 0.4 requires "
                          'technology (e.g. "22nm") on the component or a container above it'
@@ -331,14 +344,40 @@ class _Checker:
             build_model(model.__name__, values)
         except ModelDomainError as exc:
             given = comp.attrs.get(exc.item)
-            key = f"{where}.{exc.item}" if given is None or given.own else \
-                f"{given.owner}.attributes.{exc.item}"
+            written = str(given.path[-1]) if given else exc.item  # TECHNOLOGY as written
+            key = f"{where}.{written}" if given is None or given.own else \
+                f"{given.owner}.attributes.{written}"
             line = self.line(given.path, comp.line) if given else comp.line
             self.problem(key, exc.value, exc.allowed, line)
 
 
 _UNKNOWN = object()
 _BAD = object()
+
+
+def _alias_capitals(attrs: dict[str, _Attr]) -> None:
+    """Accelergy 0.4 takes ``TECHNOLOGY`` / ``GLOBAL_CYCLE_SECONDS`` for the lower-case
+    keys (a component's own key before an inherited one): check them as those."""
+    for key in (TECHNOLOGY, _CYCLE):
+        upper, lower = attrs.get(key.upper()), attrs.get(key)
+        if upper is not None and (lower is None or (upper.own and not lower.own)):
+            attrs[key] = _Attr(key, upper.raw, upper.path, upper.owner, upper.own)
+
+
+def _check_variables(checker: _Checker) -> None:
+    """Accelergy 0.4 parses a top-level ``variables`` section with the keys every component
+    needs and stops when it lacks one, even if the components set it (exit 255)."""
+    raw = checker.data.get("variables")
+    if not isinstance(raw, dict):
+        return
+    line = getattr(raw, "line", None) or next(
+        (s.line for p, s in checker.scalars.items() if p[:1] == ("variables",)), None)
+    for key, example in ((_CYCLE, "1e-9"), (TECHNOLOGY, '"22nm"')):
+        if key not in raw and key.upper() not in raw:
+            checker.problem(f"variables.{key}", None, f"missing: Accelergy 0.4 requires "
+                            f"{key} (e.g. {example}) in a top-level variables section, "
+                            "whatever the components set (it stops: required key not found "
+                            "in variables)", line)
 
 
 def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
@@ -353,17 +392,24 @@ def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
     if "nodes" in arch:
         _walk_nodes(arch["nodes"], ("architecture", "nodes"), {}, comps)
     else:
+        _check_variables(checker)  # classic Accelergy reads this file's variables itself
         _walk_tree(arch, ("architecture",), "", {}, comps)
     models = _grcim_models()
     used: Counter[str] = Counter()
     for comp in comps:
         model = models.get(comp.cls)
         if model is None:
-            close = difflib.get_close_matches(comp.cls, list(models), n=1, cutoff=0.8)
+            # Accelergy matches class names case-sensitively: GR_MAC finds no estimator
+            lower = {m.lower(): m for m in models}
+            close = ([lower[comp.cls.lower()]] if comp.cls.lower() in lower else
+                     [lower[c] for c in difflib.get_close_matches(
+                         comp.cls.lower(), list(lower), n=1, cutoff=0.8)])
             if close:
                 key = "subclass" if (*comp.path, "subclass") in checker.scalars else "class"
-                checker.problem(f"{comp.name}.{key}", comp.cls, f"no such component class: "
-                                f"did you mean {close[0]}?",
+                case = (" (Accelergy matches class names case-sensitively)"
+                        if close[0].lower() == comp.cls.lower() else "")
+                checker.problem(f"{comp.name}.{key}", comp.cls, f"no such component "
+                                f"class{case}: did you mean {close[0]}?",
                                 checker.line((*comp.path, key), comp.line))
             continue
         used[comp.cls] += 1

@@ -179,6 +179,35 @@ def test_unquoted_text_crashes_accelergy_and_validate_names_it(accelergy: Any, t
         'text: Accelergy evaluates unquoted text as Python: write it in quotes ("row")']
 
 
+def test_validate_agrees_with_accelergy_on_variables_case_and_capitals(accelergy: Any,
+                                                                      tmp_path: Path) -> None:
+    """validate said OK on the first two files, which Accelergy rejects, and refused the
+    third, which Accelergy prices as the lower-case one."""
+    head = "architecture:\n  version: 0.4\n  subtree:\n  - name: system\n"
+    local = "    local:\n    - {name: x, class: %s, attributes: {}}\n"
+    lower = '    attributes: {technology: "22nm", global_cycle_seconds: 1e-9}\n'
+    cases = {
+        "variables": ("variables:\n  version: 0.4\n  n: 4\n" + head + lower
+                      + local % "gr_mac", 'Required key "global_cycle_seconds" not found'),
+        "capital_class": (head + lower + local % "GR_MAC", "Can not find an area estimator"),
+        "capital_keys": (head + '    attributes: {TECHNOLOGY: "22nm", '
+                         "GLOBAL_CYCLE_SECONDS: 1e-9}\n" + local % "gr_mac", None)}
+    for name, (text, failure) in cases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        path = _one(folder, {}, raw=text)
+        run = accelergy.run([path], cwd=folder)
+        code, _, err = _grcim(["validate", str(path)])
+        if failure is None:
+            assert run.returncode == 0, run.log[-1500:]
+            assert _energy(run, "compute") == pytest.approx(
+                _table("gr_mac", {"tech_node": 22e-9})["actions"]["compute"], rel=1e-9)
+            assert (code, err) == (0, ""), err
+        else:
+            assert run.returncode != 0 and failure in run.log, (name, run.log[-800:])
+            assert code == 1 and err.count("\n") >= 1, name
+
+
 def test_misspelled_attribute_is_silent_in_accelergy_and_caught_by_validate(
         accelergy: Any, tmp_path: Path) -> None:
     typo = accelergy.run([_one(tmp_path, {"dynamic_range": 4})], cwd=tmp_path)

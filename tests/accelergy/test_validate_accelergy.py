@@ -47,6 +47,8 @@ def _system_file(tmp_path: Path, local: str, attributes: str | None = None) -> P
 GOOD_TREE = """\
 variables:
   version: 0.4
+  technology: "22nm"
+  global_cycle_seconds: 1e-9
   bits: 4
 architecture:
   version: 0.4
@@ -148,14 +150,14 @@ def test_missing_technology_and_cycle(tmp_path: Path) -> None:
           attributes: {n_bits: 4, technology: "22nm"}
         """)
     code, _, err = _validate(path)
-    default = CIMDAC.attribute_defaults()["tech_node"]
+    assert CIMDAC.attribute_defaults()["tech_node"] is None  # the models' 28nm serves
     assert code == 1
     p = f"grcim validate: error: {path}"
     assert err == [
         f"{p}:6: system.dac.attributes.technology = None: missing: Accelergy 0.4 requires "
         'technology (e.g. "22nm") on the component or a container above it; with tech_node '
-        f"alone Accelergy stops, and without either grcim's models would use tech_node = "
-        f"{default!r} m",
+        "alone Accelergy stops, and without either grcim's models would use tech_node = "
+        "2.8e-08 m",
         f"{p}:9: system.dac2.attributes.global_cycle_seconds = None: missing: Accelergy 0.4 "
         "requires global_cycle_seconds (e.g. 1e-9) on every component, set on it or a "
         "container above it (usually the top one)"]
@@ -191,6 +193,8 @@ def test_variables_and_expressions_are_not_text(tmp_path: Path) -> None:
     path = _file(tmp_path, """\
         variables:
           version: 0.4
+          technology: "7nm"
+          global_cycle_seconds: 1e-9
           norm: "unit"
           rows: 128
         architecture:
@@ -249,3 +253,61 @@ def test_an_inherited_bad_attribute_is_reported_once(tmp_path: Path) -> None:
     code, out, err = _validate(arch)
     assert code == 1 and out == ""
     assert len(err) == 1 and "technology = '3nm'" in err[0], err
+
+
+# Checked against the vendored Accelergy 0.4 (test_accelergy_real.py runs it on these).
+VARIABLES_WITHOUT_KEYS = """\
+variables:
+  version: 0.4
+  bits: 4
+architecture:
+  version: 0.4
+  subtree:
+  - name: system
+    attributes: {technology: "22nm", global_cycle_seconds: 1e-9}
+    local:
+    - name: dac
+      class: cim_dac
+      attributes: {n_bits: bits}
+"""
+
+
+def test_variables_section_needs_technology_and_cycle(tmp_path: Path) -> None:
+    # Accelergy: 'Required key "global_cycle_seconds" not found in variables.', exit 255
+    path = _file(tmp_path, VARIABLES_WITHOUT_KEYS)
+    code, _, err = _validate(path)
+    assert code == 1
+    p = f"grcim validate: error: {path}:2: variables"
+    assert [e.split(" = ")[0] for e in err] == [f"{p}.global_cycle_seconds",
+                                               f"{p}.technology"]
+    assert "missing: Accelergy 0.4 requires global_cycle_seconds (e.g. 1e-9) in a " \
+        "top-level variables section" in err[0]
+
+
+def test_class_in_capitals_is_named(tmp_path: Path) -> None:
+    # Accelergy: "Can not find an area estimator for GR_MAC(...)"
+    path = _system_file(tmp_path, "- {name: mac, class: GR_MAC, attributes: {}}\n",
+                        '{technology: "22nm", global_cycle_seconds: 1e-9}')
+    code, _, err = _validate(path)
+    assert code == 1 and err == [
+        f"grcim validate: error: {path}:7: system.mac.class = 'GR_MAC': no such component "
+        "class (Accelergy matches class names case-sensitively): did you mean gr_mac?"]
+
+
+def test_required_keys_in_capitals_are_accepted(tmp_path: Path) -> None:
+    # Accelergy copies TECHNOLOGY / GLOBAL_CYCLE_SECONDS to the lower-case keys (same ERT)
+    path = _system_file(tmp_path, "- {name: mac, class: gr_mac, attributes: {}}\n",
+                        '{TECHNOLOGY: "22nm", GLOBAL_CYCLE_SECONDS: 1e-9}')
+    code, out, err = _validate(path)
+    assert (code, err) == (0, []) and "grcim: gr_mac" in out
+    bad = _system_file(tmp_path, "- {name: mac, class: gr_mac, attributes: {}}\n",
+                       '{TECHNOLOGY: "3nm", GLOBAL_CYCLE_SECONDS: 1e-9}')
+    code, _, err = _validate(bad)
+    assert code == 1 and "system.attributes.TECHNOLOGY = '3nm'" in err[0], err
+
+
+def test_missing_technology_never_says_none_m(tmp_path: Path) -> None:
+    path = _system_file(tmp_path, "- {name: mac, class: gr_mac, attributes: {}}\n",
+                        "{global_cycle_seconds: 1e-9}")
+    code, _, err = _validate(path)
+    assert code == 1 and "None m" not in err[0]

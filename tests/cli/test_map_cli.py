@@ -93,6 +93,11 @@ def test_map_reports(capsys, tiny_files, tmp_path):
     (("--phase", "decode", "--arch", "no_such_chip"), "arch = 'no_such_chip'"),
     (("--phase", "decode", "--workload", "gpt5"), "workload = 'gpt5'"),
     (("--phase", "decode", "--tokens", "4"), "tokens = 4"),
+    # the accelforge engine ran and silently ignored these two (bug)
+    (("--phase", "decode", "--engine", "accelforge", "--objective", "latency"),
+     "--objective = 'latency': energy with --engine accelforge"),
+    (("--phase", "decode", "--engine", "accelforge", "--no-replicate"),
+     "--no-replicate = True: left out with --engine accelforge"),
 ])
 def test_map_bad_arguments_one_line(capsys, argv, expected):
     code, out, err = run(capsys, "map", *argv)

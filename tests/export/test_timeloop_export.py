@@ -279,6 +279,21 @@ def test_a_schedule_timeloop_cannot_express_says_why() -> None:
     assert _factors(ex)["Macro"] == {"M": 1, "K": 3, "N": 4}
 
 
+@pytest.mark.parametrize(("k", "reason"), [
+    # 320 = 5 x 64 rows: full row groups, but 5 do not split over 4 per macro (the note
+    # said 320 "does not split into full row groups of 64 rows")
+    (320, "K = 320 is 5 row groups of 64 rows, which do not split evenly over the 4 row "
+          "groups of a macro (Timeloop: 1 per macro tile)"),
+    (96, "K = 96 does not split into full row groups of 64 rows"),
+])
+def test_row_group_note_names_the_real_reason(k: int, reason: str) -> None:
+    ex = export_timeloop(EDGE, einsum(4, k, 64))
+    assert not ex.mapping.exact
+    assert reason in ex.mapping.note
+    if k == 320:
+        assert "does not split into full row groups" not in ex.mapping.note
+
+
 def test_row_chunks_and_k_outer_input_slices() -> None:
     """Timeloop's SRAM tile spans every loop at and below the SRAM."""
     # 768 x 14336 x 4096 (a Llama-3-8B FFN down projection of 768 tokens): 56 x 128 tiles,

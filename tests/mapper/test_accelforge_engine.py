@@ -5,13 +5,17 @@ the leakage and causal-mask notes, and the patches only files lacking them get."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from grcim.arch import DynamicMatmulUnit, load_arch
+from grcim.arch import DynamicMatmulUnit, load_arch, load_arch_text
 from grcim.cli.outputs import check_json_numbers
+from grcim.errors import MappingError
 from grcim.mapper.components import bind_components
+from grcim.mapper.engines import run_engine
 from grcim.mapper.engines.accelforge import AccelForgeRun, _apply_missing, _to_result, _unit
+from grcim.mapper.mapping import MapOptions
 from grcim.mapper.pricing import price_components
 from grcim.mapper.result import LEAKAGE
 from grcim.mapper.run import check_result_numbers
@@ -63,6 +67,29 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
     text = json.dumps(r.to_dict(), allow_nan=False)
     assert json.loads(text)["array_utilization"] is None
     check_json_numbers("--json", text)  # the --json writer's check accepts that null
+
+
+def test_bytes_follow_bits_per_action(tiny_llama):
+    """A file whose DRAM actions move 64 bits each: AccelForge's action counts are per 64
+    bits, so bytes are counts x 64 / 8 (bug: counts / 8, 64x too few bytes)."""
+    text = Path(load_arch("edge_grmac").source).read_text(encoding="utf-8")
+    for action, var in (("read", "dram_read"), ("write", "dram_write")):
+        old = (f"    - name: {action}\n      energy: {var}_energy_per_bit_j\n"
+               "      throughput: dram_bandwidth_bytes_per_s * 8\n      bits_per_action: 1\n")
+        assert text.count(old) == 1
+        text = text.replace(old, f"    - name: {action}\n"
+                            f"      energy: {var}_energy_per_bit_j * 64\n"
+                            "      throughput: dram_bandwidth_bytes_per_s * 8 / 64\n"
+                            "      bits_per_action: 64\n")
+    arch = load_arch_text(text, "edge_grmac_64.yaml")
+    graph = build_graph(tiny_llama, "decode", context=8)
+    run = _run({("DRAM", "read"): 1e-6}, {("DRAM", "read"): 553.0, ("DRAM", "write"): 9.0,
+                                          ("GlobalBuffer", "read"): 80.0,
+                                          ("CimCells", "write"): 1024.0})
+    r = _to_result(arch, graph, run, scale=1)
+    assert (r.dram_read_bytes, r.dram_write_bytes) == (553 * 8, 9 * 8)
+    assert r.sram_read_bytes == 10  # bits_per_action 1 there
+    assert r.cell_bits_written == 1024
 
 
 def _run(energy, actions, einsum_actions=None, einsum_energy=None, latency=1e-3):
@@ -160,3 +187,14 @@ def test_bundled_files_need_no_engine_patch(tiny_arch):
     assert spec.nodes["ADC"].values_per_action == {"output": 1 / 4}
     assert spec.nodes["DAC"].values_per_action == {"input": 1 / 2}
     assert spec.nodes["CimCells"].bits_per_value == {"weight": 8}
+
+
+@pytest.mark.parametrize("options,expected", [
+    (MapOptions(objective="latency"), "objective = 'latency': energy with the accelforge"),
+    (MapOptions(replicate=False), "replicate = False: the accelforge engine takes no"),
+])
+def test_engine_refuses_options_it_would_drop(tiny_arch, tiny_llama, options, expected):
+    """run_engine passed neither option to AccelForge (bug): refused before it runs."""
+    graph = build_graph(tiny_llama, "decode", context=8)
+    with pytest.raises(MappingError, match=expected):
+        run_engine("accelforge", tiny_arch(), graph, options)

@@ -98,6 +98,11 @@ CASES = {
     # which Timeloop counts as grcim does
     "edge_grmac 16 KiB SRAM 256x1024x1024 (partial sums in DRAM)": (
         "small_sram", (256, 1024, 1024), 0),
+    # fewer rows than a macro's 256: grcim writes only the K rows a tile uses, so the
+    # cells' write bandwidth is per used row (it was per macro row: 513 cycles, not 160)
+    "edge_grmac 4x64x64 (one row group of 64 rows)": ("edge_grmac", (4, 64, 64), 0),
+    "edge_grmac 1x128x128 (decode, two row groups)": ("edge_grmac", (1, 128, 128), 0),
+    "edge_grmac 1x192x64 (decode, three row groups)": ("edge_grmac", (1, 192, 64), 0),
 }
 
 
