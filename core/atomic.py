@@ -22,11 +22,13 @@ what is already there, never replaced whole:
 - a directory, a symbolic link or a special file where grcim writes a file, a file where
   it needs a folder, or an input of the command where it writes a file is refused
   (:class:`OutputConflict`, naming the user's path) before anything moves;
-- the folder's :data:`MANIFEST` lists what grcim wrote there last, with a SHA-256 of each
-  file. A listed file the new run does not write is stale and removed, but only while it
-  still holds exactly what grcim wrote (a file the user edited or put in its place is
-  theirs and kept), and folders emptied by that are removed. So ``export timeloop --out``
-  for one einsum after a whole layer leaves that einsum's files, not the layer's old
+- the folder's :data:`MANIFEST` lists what grcim wrote there, with a SHA-256 of each
+  file and the command that wrote it. A file of the same command that the new run does not
+  write is stale and removed, but only while it still holds exactly what grcim wrote (a
+  file the user edited or put in its place is theirs and kept), and folders emptied by that
+  are removed; other commands' files in the folder are kept and stay listed. So
+  ``export timeloop --out`` for one einsum after a whole layer leaves that einsum's files,
+  not the layer's old
   folders, while the user's files survive every run.
 """
 
@@ -57,7 +59,8 @@ MANIFEST = ".grcim-manifest.json"
 """In every folder grcim writes: the files it wrote there last (``files``: relative path ->
 SHA-256), so a later run removes its own stale files and nothing else."""
 
-_MANIFEST_FORMAT = "grcim output manifest 1"
+_MANIFEST_FORMAT = "grcim output manifest 2"
+_OLD_FORMATS = ("grcim output manifest 1",)  # entries without a writer: never removed
 
 
 class OutputConflict(OSError):
@@ -215,6 +218,7 @@ class _StagedDir:
     target: Path
     shown: str
     protect: Mapping[tuple[int, int], str]
+    writer: str
 
 
 @dataclass
@@ -245,20 +249,24 @@ class Staging:
             raise _refuse(kind, path)
 
     def directory(self, path: str | os.PathLike[str],
-                  protect: Mapping[tuple[int, int], str] | None = None) -> Path:
+                  protect: Mapping[tuple[int, int], str] | None = None,
+                  writer: str = "grcim") -> Path:
         """A temporary folder whose files are merged into directory ``path`` on commit.
 
         Files already in ``path`` with other names are kept; the module docstring has the
         rules (and :data:`MANIFEST`'s). ``protect`` maps the ``(st_dev, st_ino)`` of files
         that must not be replaced (the command's inputs) to what they are; the commit
         refuses, before moving anything, to replace one of them or anything but a regular
-        file (:class:`OutputConflict`).
+        file (:class:`OutputConflict`). ``writer`` names the command in the manifest: a
+        run removes only its own command's stale files (``compare`` and ``export
+        timeloop`` into one folder keep each other's).
         """
         target = Path(os.path.realpath(path))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.",
                                     suffix=".tmp"))
-        self._dirs.append(_StagedDir(tmp, target, os.fspath(path), dict(protect or {})))
+        self._dirs.append(_StagedDir(tmp, target, os.fspath(path), dict(protect or {}),
+                                     writer))
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
         return tmp
 
@@ -274,8 +282,9 @@ class Staging:
         return None
 
     @staticmethod
-    def _old_manifest(staged: _StagedDir) -> dict[str, str]:
-        """The files grcim wrote into the folder last time (empty when it never did)."""
+    def _old_manifest(staged: _StagedDir) -> dict[str, tuple[str, str | None]]:
+        """The files grcim wrote into the folder, ``rel -> (sha256, writer)`` (empty when it
+        never did; ``None`` writer for a format-1 entry)."""
         path = staged.target / MANIFEST
         info = _lstat(path)
         if info is None:
@@ -288,12 +297,19 @@ class Staging:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
-        if not (isinstance(data, dict) and data.get("format") == _MANIFEST_FORMAT
-                and isinstance(data.get("files"), dict)):
+        if not (isinstance(data, dict) and isinstance(data.get("files"), dict)
+                and data.get("format") in (_MANIFEST_FORMAT, *_OLD_FORMATS)):
             # a file of that name grcim did not write: it is not grcim's to replace
             raise OutputConflict(staged.shown, MANIFEST, f"{allowed} (this file is not one; "
                                  "move it away)")
-        return {k: v for k, v in data["files"].items() if isinstance(v, str)}
+        out: dict[str, tuple[str, str | None]] = {}
+        for k, v in data["files"].items():
+            if isinstance(v, str):  # format 1: a digest, no writer
+                out[k] = (v, None)
+            elif (isinstance(v, dict) and isinstance(v.get("sha256"), str)
+                  and isinstance(v.get("by"), str)):
+                out[k] = (v["sha256"], v["by"])
+        return out
 
     def _plan_directory(self, staged: _StagedDir) -> _DirPlan:
         """Check one directory output against what is on disk; refuse before any move."""
@@ -331,13 +347,20 @@ class Staging:
                 raise OutputConflict(shown, rel, f"a path that is not an input (it would "
                                      f"replace the input {what})")
         digests = {rel: _sha256(staged.tmp / rel) for rel in written}
-        stale = [target / rel for rel, digest in self._old_manifest(staged).items()
-                 if rel not in digests and self._still_grcims(staged, rel, digest)]
+        old = self._old_manifest(staged)
+        stale = [target / rel for rel, (digest, by) in old.items()
+                 if rel not in digests and by == staged.writer
+                 and self._still_grcims(staged, rel, digest)]
+        # other commands' files stay listed while they are still theirs
+        kept = {rel: {"sha256": digest, "by": by} for rel, (digest, by) in old.items()
+                if rel not in digests and by is not None and by != staged.writer
+                and self._still_grcims(staged, rel, digest)}
+        mine = {rel: {"sha256": d, "by": staged.writer} for rel, d in digests.items()}
         manifest = {"format": _MANIFEST_FORMAT,
-                    "about": "the files grcim wrote in this folder last; the next grcim "
-                             "run here removes those it does not write again, unless they "
-                             "were changed since",
-                    "files": dict(sorted(digests.items()))}
+                    "about": "the files grcim wrote in this folder, by command; the next "
+                             "run of a command here removes those of its files it does not "
+                             "write again, unless they were changed since",
+                    "files": dict(sorted({**kept, **mine}.items()))}
         (staged.tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n",
                                            encoding="utf-8")
         moves = [(staged.tmp / rel, target / rel) for rel in [*sorted(written), MANIFEST]]
@@ -425,14 +448,15 @@ def staging() -> Iterator[Staging]:
 
 @contextlib.contextmanager
 def atomic_directory(path: str | os.PathLike[str],
-                     protect: Mapping[tuple[int, int], str] | None = None) -> Iterator[Path]:
+                     protect: Mapping[tuple[int, int], str] | None = None,
+                     writer: str = "grcim") -> Iterator[Path]:
     """Yield a temporary directory; on success its files are merged into ``path``.
 
     Files already in ``path`` with other names are kept (the module docstring has the
     rules); on failure nothing in ``path`` changes and the temporary directory is removed.
     """
     with staging() as stage:
-        yield stage.directory(path, protect)
+        yield stage.directory(path, protect, writer)
 
 
 def file_ids(paths: Iterable[str | os.PathLike[str]]) -> dict[tuple[int, int], str]:

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     console().print(comparison_table(comparison))
     if args.out is not None:
         with writing({args.out: "--out"}) as stage:
-            _fill(stage.directory(args.out, protect), files)
+            _fill(stage.directory(args.out, protect, "compare"), files)
     return 0
 
 

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     single = args.op is not None
     out = Path(args.out)
     with writing({args.out: "--out"}) as stage:  # every einsum's folder, or none
-        folder = stage.directory(args.out, protect)
+        folder = stage.directory(args.out, protect, "export timeloop")
         for ex in exports:
             where = folder if single else folder / ex.einsum.name
             where.mkdir(exist_ok=True)

@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         if report is not None:
             text, figures = report
             if figures:
-                folder = stage.directory(_figures_dir(args.report), protect)
+                folder = stage.directory(_figures_dir(args.report), protect, "map")
                 for name, data in figures.items():
                     (folder / f"{name}.png").write_bytes(data)
             stage.file(args.report, text)

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         elif name.endswith(".csv"):
             check_csv_numbers("--out", str(data))
     with writing({args.out: "--out"}) as stage:
-        _write_files(files, stage.directory(args.out, protect))
+        _write_files(files, stage.directory(args.out, protect, "paper"))
     table = Table(title="GR-MAC paper claims, recomputed", show_header=True)
     table.add_column("quantity")
     table.add_column("value")

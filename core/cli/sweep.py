@@ -210,7 +210,7 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         store.close()
     with writing({args.out: "--out"}) as stage:
-        _write(stage.directory(args.out, protect), files)
+        _write(stage.directory(args.out, protect, "sweep report"), files)
     console().print(escape(f"wrote {len(files)} files to {args.out} (report.md, report.html, "
                            "pareto.csv, best.csv, effects.csv, spec.yaml, figures/)"),
                     highlight=False)

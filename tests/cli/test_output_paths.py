@@ -407,12 +407,30 @@ def test_a_hand_edited_manifest_cannot_remove_files_elsewhere(tmp_path: Path,
     outside.write_text("keep\n", encoding="utf-8")
     digest = hashlib.sha256(b"keep\n").hexdigest()
     (out / "link").symlink_to(tmp_path)
+    entry = {"sha256": digest, "by": "compare"}
     (out / ".grcim-manifest.json").write_text(json.dumps({
-        "format": "grcim output manifest 1",
-        "files": {"../outside.txt": digest, str(outside): digest,
-                  "link/outside.txt": digest}}), encoding="utf-8")
+        "format": "grcim output manifest 2",
+        "files": {"../outside.txt": entry, str(outside): entry,
+                  "link/outside.txt": entry}}), encoding="utf-8")
     assert main([*COMPARE, "--out", str(out)]) == 0, capsys.readouterr().err
     assert outside.read_text(encoding="utf-8") == "keep\n" and (out / "link").is_symlink()
+
+
+def test_two_commands_in_one_folder_keep_each_others_files(tmp_path: Path, capsys) -> None:
+    # `export timeloop --out D` after `compare --out D` removed comparison.* and figures/:
+    # the manifest listed them, and every listed file a run did not write counted as stale
+    out = tmp_path / "shared"
+    assert main([*COMPARE, "--out", str(out)]) == 0, capsys.readouterr().err
+    compared = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert main([*EXPORT_LAYER, "--out", str(out)]) == 0, capsys.readouterr().err
+    after = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert compared <= after and any(n.startswith("L1.") for n in after)
+    # a second export, of one einsum (its files in the folder itself), still removes the
+    # layer export's einsum folders: those were the same command's
+    assert main(["export", "timeloop", "--workload", "gpt2", "--tokens", "16", "--op",
+                 "L1.q_proj", "--out", str(out)]) == 0, capsys.readouterr().err
+    last = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert compared <= last and not any(n.startswith("L1.") for n in last)
 
 
 FAKE_FILES: dict[str, str | bytes] = {"report.md": "# r\n", "figures/pareto_1.png": b"png"}
