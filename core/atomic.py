@@ -28,8 +28,7 @@ what is already there, never replaced whole:
   file the user edited or put in its place is theirs and kept), and folders emptied by that
   are removed; other commands' files in the folder are kept and stay listed. So
   ``export timeloop --out`` for one einsum after a whole layer leaves that einsum's files,
-  not the layer's old
-  folders, while the user's files survive every run.
+  not the layer's old folders, while the user's files survive every run.
 """
 
 from __future__ import annotations
