@@ -180,8 +180,18 @@ def check_node_attributes(r: Reader, nodes: tuple[Node, ...], raw: Any, macro: M
         at = r.line(raw_node, key) or r.line(raw_node) or line
         names = {**MODEL_ATTRIBUTE_OF, **NODE_ATTRIBUTE_OF.get(cls, {})}
         raw_attrs = raw_node.get(key) if isinstance(raw_node, dict) else None
+        if cls in _DAC_CLASSES and "throughput" in attrs:
+            # no variable stands for it: the mapper times the DAC steps by the clock and
+            # the ADCs, so the attribute would only rescale the model's leakage (1e3 cut
+            # the decode DAC energy 66x, exit 0)
+            raise r.error((*path, i, key, "throughput"), attrs["throughput"],
+                          "absent on a DAC node: its rate follows the macro (n_input_slices "
+                          "steps per MVM at clock_hz, held while the ADCs convert), which "
+                          "no attribute here can change", at)
         check_macro_attributes(r, attrs, raw_attrs, macro, (*path, i, key), at, names)
 
+
+_DAC_CLASSES = frozenset({"cim_dac", "grcim_dac"})
 
 MAC_CLASSES = frozenset({"gr_mac", "gain_ranging_mac", "conventional_fp_mac", "fp_cim_mac",
                          "int_cim_mac", "int_mac"})

@@ -219,3 +219,12 @@ def test_copies_of_a_node_inside_a_macro_are_refused() -> None:
     err = fail(text)
     assert err.key.endswith(".n_parallel_instances") and err.value == 2
     assert "adcs_per_macro" in err.allowed
+
+
+def test_a_dac_throughput_is_refused() -> None:
+    # no variable stands for it; 1e3 only rescaled the DAC's leakage (decode DAC energy 66x
+    # lower, exit 0)
+    text = replace(CHIP, "      n_dacs: rows_per_adc\n",
+                   "      n_dacs: rows_per_adc\n      throughput: 1.0e+3\n")
+    err = fail(text)
+    assert err.key.endswith(".throughput") and "DAC" in err.allowed
