@@ -350,10 +350,10 @@ class Staging:
         stale = [target / rel for rel, (digest, by) in old.items()
                  if rel not in digests and by == staged.writer
                  and self._still_grcims(staged, rel, digest)]
-        # other commands' files stay listed while they are still theirs
+        # other commands' files stay listed as they were (their own next run checks them;
+        # hashing them here would read every other command's output on each run)
         kept = {rel: {"sha256": digest, "by": by} for rel, (digest, by) in old.items()
-                if rel not in digests and by is not None and by != staged.writer
-                and self._still_grcims(staged, rel, digest)}
+                if rel not in digests and by is not None and by != staged.writer}
         mine = {rel: {"sha256": d, "by": staged.writer} for rel, d in digests.items()}
         manifest = {"format": _MANIFEST_FORMAT,
                     "about": "the files grcim wrote in this folder, by command; the next "

@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from grcim.arch import Arch
+from grcim.arch.cim import MacroSpec
 from grcim.arch.nodes import ContainerNode, walk_main_path
 from grcim.errors import MappingError
 from grcim.export.einsum import Einsum
@@ -239,6 +240,13 @@ def divisor_at_most(n: int, cap: int) -> int:
     return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
 
 
+def k_split(k: int, macro: MacroSpec) -> tuple[int, int]:
+    """How the export splits an einsum's ``K`` over a macro: rows of one row group, and
+    the row groups used (each the largest divisor that fits)."""
+    k_row = divisor_at_most(k, macro.rows_per_adc)
+    return k_row, divisor_at_most(k // k_row, macro.n_row_groups)
+
+
 @dataclass(frozen=True)
 class MvmRate:
     """How fast a row group does one matrix-vector product (MVM) of this einsum's tiles.
@@ -268,10 +276,8 @@ def mvm_rate(arch: Arch, einsum: Einsum, levels: list[Level]) -> MvmRate:
     op = einsum.op
     one = np.ones(1, dtype=np.int64)
     til = tile_matrices(one * op.k, one * op.n, one, arch.macro, arch.clock_hz)
-    rows = divisor_at_most(op.k, arch.macro.rows_per_adc)
-    # the row groups the mapping uses (as fixed_mapping splits K), times their rows
-    tile_rows = rows * divisor_at_most(op.k // rows, arch.macro.n_row_groups)
-    return MvmRate(rows, tile_rows,
+    rows, groups = k_split(op.k, arch.macro)  # as fixed_mapping splits K
+    return MvmRate(rows, rows * groups,
                    float(til.mvm_time_s[0]) * arch.clock_hz,
                    any(lv.toll_level == 2 and "Inputs" in lv.keeps for lv in levels
                        if lv.role == "toll"))

@@ -72,7 +72,7 @@ from typing import Any
 from grcim.arch import Arch
 from grcim.errors import MappingError
 from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph
-from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, divisor_at_most
+from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, divisor_at_most, k_split
 from grcim.mapper import MappingResult
 from grcim.mapper.mapping import MappingPlan, plan_step
 from grcim.mapper.optable import build_optable
@@ -249,8 +249,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     m, k, n = einsum.op.m, einsum.op.k, einsum.op.n
     s = grcim_choice(arch, einsum, result, plan)
     why: list[str] = []
-    k_row = divisor_at_most(k, macro.rows_per_adc)
-    k_rg = divisor_at_most(k // k_row, macro.n_row_groups)
+    k_row, k_rg = k_split(k, macro)
     c_w = macro.cols // macro.n_weight_slices
     n_col = divisor_at_most(n, c_w)
     if k_row != min(k, macro.rows_per_adc):

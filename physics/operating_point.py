@@ -153,18 +153,16 @@ def budget(sqnr_target_db: float, noise_standard: str,
     raise ModelDomainError("noise_standard", noise_standard, "one of sqnr, total")
 
 
-def _operand_bits(v: F64, target_db: float,
-                  best: Callable[[float], tuple[float, float]] | None = None
-                  ) -> tuple[float, float]:
-    """Signed fixed-point width (oracle clipping) giving ``v`` itself ``target_db`` SQNR.
+def _operand_bits(fit: OperandFit, target_db: float) -> tuple[float, float]:
+    """Signed fixed-point width (oracle clipping) giving the operand itself ``target_db``
+    SQNR, and its full scale.
 
     The dot-product error from rounding one operand is ``sum(e_i w_i)`` with ``e_i``
     zero-mean and independent of ``w``, so its SQNR equals the operand's own SQNR.
     """
-    best = best or _operand_fit(v)
-    sig = float(np.mean(np.asarray(v, dtype=np.float64) ** 2))
-    b = required_bits(lambda bits: 10.0 * np.log10(sig / max(best(bits)[0], 1e-300)), target_db)
-    return b, best(b)[1]
+    b = required_bits(lambda bits: 10.0 * np.log10(fit.signal / max(fit.best(bits)[0],
+                                                                     1e-300)), target_db)
+    return b, fit.best(b)[1]
 
 
 #: Clipped tails of at most this many distinct magnitudes are summed directly.
@@ -186,8 +184,13 @@ def dithered_grid_mse(v: F64) -> Callable[[float, float], float]:
     (tests/physics/test_conventional_statistics.py). A Rao-Blackwellized estimate: smooth in
     ``f``, so the oracle's clipping level does not jump with the sample's dither draws.
     """
-    # format-rounded operands take few distinct magnitudes: sums over them with counts
-    a, counts = np.unique(np.abs(np.asarray(v, dtype=np.float64)).ravel(), return_counts=True)
+    return _grid_mse(*np.unique(np.abs(np.asarray(v, dtype=np.float64)).ravel(),
+                                return_counts=True))
+
+
+def _grid_mse(a: F64, counts: NDArray[np.int64]) -> Callable[[float, float], float]:
+    """:func:`dithered_grid_mse` over sorted distinct magnitudes ``a`` with their counts
+    (format-rounded operands take few distinct magnitudes)."""
     w = counts.astype(np.float64)
     n = float(w.sum())
     cum = np.concatenate([[0.0], np.cumsum(w)])  # samples below a[i]
@@ -214,15 +217,26 @@ def dithered_grid_mse(v: F64) -> Callable[[float, float], float]:
     return mse
 
 
-def _operand_fit(v: F64) -> Callable[[float], tuple[float, float]]:
-    """``best(bits) -> (mse, full scale)`` of the oracle-clipped grid for ``v``."""
-    v = np.asarray(v, dtype=np.float64).ravel()
-    mse = dithered_grid_mse(v)
-    rms = float(np.sqrt(np.mean(v**2)))
-    peak = float(np.max(np.abs(v)))
+class OperandFit:
+    """The oracle-clipped grid of one operand: ``best(bits) -> (mse, full scale)``, each
+    ``bits`` searched once, and the operand's mean square ``signal``."""
 
-    def best(bits: float) -> tuple[float, float]:
-        fs = np.geomspace(rms, max(peak, rms * 1.0001), 48)
+    def __init__(self, v: F64) -> None:
+        v = np.asarray(v, dtype=np.float64).ravel()
+        self.signal = float(np.mean(v**2))
+        a, counts = np.unique(np.abs(v), return_counts=True)
+        self._mse = _grid_mse(a, counts)
+        self._rms, self._peak = float(np.sqrt(self.signal)), float(a[-1])
+        self._best: dict[float, tuple[float, float]] = {}
+
+    def best(self, bits: float) -> tuple[float, float]:
+        if bits not in self._best:
+            self._best[bits] = self._search(bits)
+        return self._best[bits]
+
+    def _search(self, bits: float) -> tuple[float, float]:
+        mse, rms = self._mse, self._rms
+        fs = np.geomspace(rms, max(self._peak, rms * 1.0001), 48)
         m = [mse(bits, float(f)) for f in fs]
         i = int(np.argmin(m))
         lo, hi = np.log(fs[max(i - 1, 0)]), np.log(fs[min(i + 1, len(fs) - 1)])
@@ -231,8 +245,6 @@ def _operand_fit(v: F64) -> Callable[[float], tuple[float, float]]:
         if res.fun < m[i]:
             return float(res.fun), float(np.exp(res.x))
         return m[i], float(fs[i])
-
-    return best
 
 
 def _saturate(v: F64, r: int) -> F64:
@@ -285,8 +297,8 @@ def _conventional(pool: OperandPool, share: float,
         bw = _vector_bits(w, share + _HALF_DB)
         return adc, bx, bw, float(np.mean(xn**2) * np.mean(wn**2))
     adc = conventional_required_adc_bits(x, w, share, CONVENTIONAL_PAIRINGS)
-    bx, fs_x = _operand_bits(x, share + _HALF_DB, pool.x_fit)
-    bw, fs_w = _operand_bits(w, share + _HALF_DB, pool.w_fit)
+    bx, fs_x = _operand_bits(pool.x_fit, share + _HALF_DB)
+    bw, fs_w = _operand_bits(pool.w_fit, share + _HALF_DB)
     return adc, bx, bw, float(np.mean(x**2) * np.mean(w**2)) / (fs_x * fs_w) ** 2
 
 
@@ -362,12 +374,12 @@ class OperandPool:
         self.x, self.w = x, w
 
     @functools.cached_property
-    def x_fit(self) -> Callable[[float], tuple[float, float]]:
-        return _operand_fit(self.x)
+    def x_fit(self) -> OperandFit:
+        return OperandFit(self.x)
 
     @functools.cached_property
-    def w_fit(self) -> Callable[[float], tuple[float, float]]:
-        return _operand_fit(self.w)
+    def w_fit(self) -> OperandFit:
+        return OperandFit(self.w)
 
 
 @functools.lru_cache(maxsize=2)  # ~50 MB of operands each

@@ -165,8 +165,8 @@ def conventional_slices(ens: Ensemble, input_bits: float, weight_bits: float,
         x_int = np.trunc(xs * 2.0**mag_x).astype(np.int64)
         w_int = np.trunc(ws * 2.0**mag_w).astype(np.int64)
     else:
-        x_int = _grid(x, mag_x + 1.0, pool.x_fit(input_bits)[1])
-        w_int = _grid(w, mag_w + 1.0, pool.w_fit(weight_bits)[1])
+        x_int = _grid(x, mag_x + 1.0, pool.x_fit.best(input_bits)[1])
+        w_int = _grid(w, mag_w + 1.0, pool.w_fit.best(weight_bits)[1])
     return Slices(x_int, w_int, dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
 
 

@@ -163,9 +163,8 @@ class PaperSettings:
             raise ModelDomainError("dynamic_range_max_bits", self.dynamic_range_max_bits,
                                    "from 1 to 24 octaves (the conventional ADC would need "
                                    "more than 32 bits beyond)")
-        grid = dynamic_range_grid(self.dynamic_range_max_bits)
-        # against the grid the energy stage uses, so a bad value fails before the Monte Carlo
-        if not grid[0] <= self.reference_dynamic_range_bits < grid[-1]:
+        # the energy stage's grid runs from 0 to exactly dynamic_range_max_bits
+        if not 0.0 <= self.reference_dynamic_range_bits < self.dynamic_range_max_bits:
             raise ModelDomainError("reference_dynamic_range_bits",
                                    self.reference_dynamic_range_bits,
                                    f"from 0 to below {self.dynamic_range_max_bits:g}")

@@ -69,6 +69,12 @@ def _label(col: str) -> str:
     return _SHOW[col][0] if col in _SHOW else col
 
 
+def _has(row: dict[str, Any], column: str) -> bool:
+    """Whether ``row`` holds a finite value of ``column``."""
+    value = row.get(column)
+    return value is not None and bool(np.isfinite(value))
+
+
 def _group_name(mode: str, key: tuple[Any, ...]) -> str:
     if mode != "map":
         return "per-MAC models"
@@ -242,15 +248,13 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     keys = _CASE if mode == "map" else ()
     for gi, (gkey, rows) in enumerate(group_rows(done, keys).items(), start=1):
         name = _group_name(mode, gkey)
-        ok = [r for r in rows if all(r.get(c) is not None and np.isfinite(r[c])
-                                     for c in obj_cols)]
+        ok = [r for r in rows if all(_has(r, c) for c in obj_cols)]
         values = np.array([[r[c] for c in obj_cols] for r in ok], dtype=float).reshape(
             len(ok), len(obj_cols))
         front = pareto_mask(values, senses)
         on = [r for r, f in zip(ok, front, strict=True) if f]
         on.sort(key=lambda r: r[obj_cols[0]])
-        lacking = {c: sum(1 for r in rows if r.get(c) is None or not np.isfinite(r[c]))
-                   for c in obj_cols}
+        lacking = {c: sum(1 for r in rows if not _has(r, c)) for c in obj_cols}
         # never silently: a done row without an objective is on no front, say how many
         excluded = (f" {len(rows) - len(ok)} done rows are left out: no value of "
                     + ", ".join(f"{c} ({n} rows)" for c, n in lacking.items() if n)

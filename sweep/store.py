@@ -293,12 +293,6 @@ class Store:
         if not rows:
             return 0
         cols = self._columns
-        for r in rows:  # before the transaction: SQLite raised OverflowError mid-batch
-            for c in cols:
-                v = r.get(c)
-                if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]:
-                    raise StoreError(str(self.path), c, v, "an integer SQLite can store "
-                                     f"(-2**63 .. 2**63-1); point {r.get('key')}")
         sql = (f"INSERT INTO points ({', '.join(map(_quote, cols))}) VALUES "
                f"({', '.join('?' for _ in cols)}) ON CONFLICT(key) DO NOTHING")
         before = self.conn.total_changes
@@ -310,11 +304,23 @@ class Store:
             deleted = self.conn.total_changes - before
             self.conn.executemany(sql, ([r.get(c) for c in cols] for r in rows))
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("ROLLBACK")  # the batch is stored whole or not at all
+            if isinstance(exc, OverflowError):  # name the value SQLite cannot hold
+                raise self._too_large(rows) from None
             raise
         return self.conn.total_changes - before - deleted
+
+    def _too_large(self, rows: Sequence[dict[str, Any]]) -> StoreError:
+        """The first integer of ``rows`` outside SQLite's 64-bit range, as an error."""
+        for r in rows:
+            for c in self._columns:
+                v = r.get(c)
+                if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]:
+                    return StoreError(str(self.path), c, v, "an integer SQLite can store "
+                                      f"(-2**63 .. 2**63-1); point {r.get('key')}")
+        return StoreError(str(self.path), "<row>", None, "values SQLite can store")
 
     def counts(self) -> dict[str, int]:
         """``done``, ``infeasible``, ``failed``, ``pending`` (planned, not stored), and
