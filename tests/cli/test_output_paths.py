@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -104,8 +105,10 @@ def test_fifo_is_written_through_to_its_reader(tmp_path: Path, capsys) -> None:
             time.sleep(0.05)
     finally:
         if reader.is_alive():  # release the reader if the command never wrote
-            with open(fifo, "wb"):
-                pass
+            # non-blocking: a reader that has just finished (the command wrote) leaves no
+            # partner, and a plain open then waited forever (a CI run hung here)
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         reader.join(30)
     assert code == 0 and stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert received and received[0].startswith(b"component,n_bits")
