@@ -169,6 +169,15 @@ def _arch_values(entry: str, overrides: str) -> dict[str, Any] | None:
     return {"__arch__": arch, **out}
 
 
+def _owner(arch: Any, model: type) -> Any:
+    """The part of the built ``arch`` that ``model`` describes (the arch itself, its chip,
+    macro, SRAM, DRAM or vector unit), or None when the arch has no such part (a macro
+    arch has no chip)."""
+    chip = arch.chip
+    parts = (arch, chip, arch.macro, *((chip.sram, chip.dram, chip.vector) if chip else ()))
+    return next((p for p in parts if isinstance(p, model)), None)
+
+
 def _fill_unswept(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, int]:
     """Give a done row without a value of a swept column the value its arch used.
 
@@ -197,8 +206,7 @@ def _fill_unswept(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, i
             if v is None:  # not set in the file: the field's default in the built arch
                 model, name = field_of(c)
                 arch = values["__arch__"]
-                owner = {"Arch": arch, "ChipSpec": arch.chip}.get(model.__name__, arch.macro)
-                v = getattr(owner, name, None)
+                v = getattr(_owner(arch, model), name, None)
                 v = v.value if isinstance(v, Enum) else v
             if isinstance(v, int | float | str) and not isinstance(v, bool):
                 r[c] = v

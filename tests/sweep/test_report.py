@@ -151,3 +151,22 @@ def test_rows_of_a_spec_that_did_not_sweep_an_objective_are_never_dropped_silent
     assert "2 done rows are left out: no value of sqnr_target_db (2 rows)" in md
     pareto = list(csv.DictReader(io.StringIO(str(report["pareto.csv"]))))
     assert pareto and all(r["sqnr_target_db"] for r in pareto)
+
+
+def test_an_unswept_chip_part_value_is_read_from_that_part() -> None:
+    # the owner of a field was picked by its model's class name, and every model other than
+    # Arch and ChipSpec fell back to the macro: an SRAM, DRAM or vector-unit default was
+    # looked up on the macro and never filled back
+    from grcim.arch.chip import ChipSpec
+    from grcim.arch.variables import GROUP_MODELS
+    from grcim.sweep.report import _arch_values, _owner
+
+    arch = _arch_values("edge_grmac", "{}")["__arch__"]  # type: ignore[index]
+    chip = arch.chip
+    assert _owner(arch, GROUP_MODELS["sram"]) is chip.sram
+    assert _owner(arch, GROUP_MODELS["dram"]) is chip.dram
+    assert _owner(arch, GROUP_MODELS["vector"]) is chip.vector
+    assert _owner(arch, GROUP_MODELS["macro"]) is arch.macro
+    assert _owner(arch, ChipSpec) is chip
+    macro_only = _arch_values("grmac_row", "{}")["__arch__"]  # type: ignore[index]
+    assert _owner(macro_only, GROUP_MODELS["sram"]) is None
