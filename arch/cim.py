@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grcim.arch.formats import FormatInfo, format_problem, parse_format
 from grcim.arch.rules import rule_error
 from grcim.physics.energy.adc import ENOB_RANGE
+from grcim.physics.energy.macro import MAX_SLICES
 
 __all__ = ["Pipeline", "Normalization", "AdcLaw", "MacroSpec", "COMPUTE_CLASS", "CellTopology",
            "NoiseStandard", "Alignment", "GainReference"]
@@ -144,11 +145,11 @@ class MacroSpec(BaseModel):
     dac_bits: int = Field(gt=0, le=16)
     """Input bits per DAC step: with one step per input, the signed input (sign included);
     with several, one magnitude digit each (the sign sets every step's polarity)."""
-    n_input_slices: int = Field(gt=0, le=64)
+    n_input_slices: int = Field(gt=0, le=MAX_SLICES)
     """Input slices (DAC steps) per input value: bit-serial inputs use several."""
     cell_bits: int = Field(gt=0, le=8)
     """Weight bits stored per cell, bits."""
-    n_weight_slices: int = Field(gt=0, le=64)
+    n_weight_slices: int = Field(gt=0, le=MAX_SLICES)
     """Cells (adjacent columns) holding one weight value."""
     weight_write_energy_per_row_j: float = Field(ge=0, le=1e-3)
     """Energy to write one cell row (``cols`` cells), J."""

@@ -68,10 +68,13 @@ DAC_KINDS: tuple[str, ...] = ("capacitive", "pulse")
 #: ``cim_dac`` model's ``n_bits`` take 1..16, and a step the structure leaves free is held
 #: to the same (``check_dac_step``).
 MAX_DAC_BITS = 16
+#: Most input steps or weight slices per value (``n_input_slices``, ``n_weight_slices``):
+#: one bit each covers a 32-bit operand. The arch files and the ``cim_dac`` model take the same.
+MAX_SLICES = 32
 
-__all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MacroStructure", "Slicing", "resolve_slicing",
-           "slice_adc_bits", "lossless_bits", "slicing_noise_factor", "check_width",
-           "check_dac_step", "check_idle_slices"]
+__all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MAX_SLICES", "MacroStructure", "Slicing",
+           "resolve_slicing", "slice_adc_bits", "lossless_bits", "slicing_noise_factor",
+           "check_width", "check_dac_step", "check_idle_slices"]
 
 F64 = NDArray[np.float64]
 
@@ -124,9 +127,9 @@ class MacroStructure:
             raise ModelDomainError("cell_topology", self.cell_topology,
                                    f"one of {', '.join(CELL_TOPOLOGIES)}")
         for name, value, hi in (("dac_bits", self.dac_bits, MAX_DAC_BITS),
-                                ("n_input_slices", self.n_input_slices, 32),
+                                ("n_input_slices", self.n_input_slices, MAX_SLICES),
                                 ("cell_bits", self.cell_bits, 16),
-                                ("n_weight_slices", self.n_weight_slices, 32)):
+                                ("n_weight_slices", self.n_weight_slices, MAX_SLICES)):
             if value is not None and not (1 <= value <= hi and int(value) == value):
                 raise ModelDomainError(name, value, f"an integer from 1 to {hi}")
         cols = _as(self.n_cols)  # one count, or one per grid point

@@ -9,7 +9,7 @@ from hwcomponents import ActionCost, ComponentModel, action
 from grcim.errors import ModelDomainError
 from grcim.physics.energy.analog import dac_magnitude_bits
 from grcim.physics.energy.area import dac_area_m2, leakage_power_w
-from grcim.physics.energy.macro import DAC_KINDS
+from grcim.physics.energy.macro import DAC_KINDS, MAX_SLICES
 from grcim.physics.energy.per_mac import input_drive_energy_j
 from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import as_choice, as_int, as_int_points
@@ -45,7 +45,7 @@ class CIMDAC(TollModel, ComponentModel):
     technology, tech_node
         Technology file or bundled node, and/or feature size.
     n_input_slices : int
-        DAC steps per input (the macro's ``n_input_slices``), 1..64; default 1 (an arch
+        DAC steps per input (the macro's ``n_input_slices``), 1..32; default 1 (an arch
         whose macro takes several steps must pass it: ``grcim.arch.bindings``).
     """
 
@@ -68,7 +68,7 @@ class CIMDAC(TollModel, ComponentModel):
         bits = full(n, as_int_points("n_bits", attrs["n_bits"], 1, 16, 1))
         n_dacs = as_int("n_dacs", attrs.get("n_dacs", 1), 1, 1 << 20)
         kind = as_choice("dac_kind", attrs.get("dac_kind") or "capacitive", DAC_KINDS)
-        steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, 64)
+        steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, MAX_SLICES)
         energy = input_drive_energy_j(bits, tech, kind, steps)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
         area = n_dacs * dac_area_m2(dac_magnitude_bits(bits, steps), tech)

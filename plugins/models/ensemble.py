@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
-from grcim.physics.energy.macro import DAC_KINDS, MacroStructure
+from grcim.physics.energy.macro import DAC_KINDS, MAX_SLICES, MacroStructure
 from grcim.physics.energy.per_mac import (
     EnergyBreakdown,
     EnergyOptions,
@@ -124,9 +124,11 @@ def structure_of(attrs: dict[str, Any], n_cols: int | F64 | None = None) -> Macr
                                                      MacroStructure.cell_topology),
                                 CELL_TOPOLOGIES),
         dac_bits=as_optional_int("dac_bits", attrs.get("dac_bits"), 1, 16),
-        n_input_slices=as_optional_int("n_input_slices", attrs.get("n_input_slices"), 1, 32),
+        n_input_slices=as_optional_int("n_input_slices", attrs.get("n_input_slices"), 1,
+                                           MAX_SLICES),
         cell_bits=as_int("cell_bits", _or(attrs, "cell_bits", MacroStructure.cell_bits), 1, 16),
-        n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1, 32),
+        n_weight_slices=as_optional_int("n_weight_slices", attrs.get("n_weight_slices"), 1,
+                                            MAX_SLICES),
         n_cols=(as_int("n_cols", _or(attrs, "n_cols", DEFAULT_N_COLS), 1, 65536)
                 if n_cols is None else n_cols),
         dac_kind=as_choice("dac_kind", _or(attrs, "dac_kind", MacroStructure.dac_kind),

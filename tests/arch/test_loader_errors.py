@@ -66,6 +66,12 @@ def fail(text: str) -> SpecError:
          "1..20 bits or 'auto'"),
         ("    kind: \"macro\"", "    kind: \"board\"", "arch.variables.kind",
          '"macro" or "chip"'),
+        # the MAC models price at most 32 steps or slices per value: the file says so at the
+        # variable (it once allowed 64 and the node's model refused)
+        ("    n_input_slices: 1 ", "    n_input_slices: 33 ", "arch.variables.n_input_slices",
+         "integer > 0, <= 32"),
+        ("    n_weight_slices: 5 ", "    n_weight_slices: 33 ",
+         "arch.variables.n_weight_slices", "integer > 0, <= 32"),
         ("    sqnr_target_db: 35 ", "    sqnr_target_db: unknown_name ",
          "arch.variables.sqnr_target_db", "unknown name"),
     ],

@@ -143,6 +143,16 @@ def test_dac_bits_are_whole(bits: object) -> None:
             CIMDAC(n_bits=bits)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("component", "fixed"), [
+    ("cim_dac", {"n_bits": 1}), ("int_cim_mac", {**INT8, "dac_bits": 1}),
+    ("gr_mac", {"dac_bits": 1})])
+def test_input_steps_per_value_have_one_bound(component: str, fixed: dict) -> None:
+    # cim_dac took 64 steps per input, which no MAC model (32) nor arch file (now 32) prices
+    for key in ("n_input_slices", *(() if component == "cim_dac" else ("n_weight_slices",))):
+        with pytest.raises(ModelDomainError, match=rf"{key} = 33: an integer from 1 to 32"):
+            build_table(component, {**fixed, key: 33}, None)
+
+
 def test_integral_dac_bits_price_as_before() -> None:
     table = build_table("cim_dac", None, {"n_bits": [1, 2.0, "3"]})
     e = table.energy_j["convert"]
