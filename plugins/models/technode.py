@@ -179,14 +179,22 @@ def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
         technology = technology.strip().strip("\"'")
     if technology is None or (isinstance(technology, str) and not technology):
         return resolve_node(target if target is not None else 28e-9)
+    tech = _named_technology(technology)
+    return _scaled(tech, target if target is not None else tech.node_m)
+
+
+def _named_technology(technology: Any) -> Technology:
+    """The technology a non-empty ``technology`` attribute names: a bundled node, a file, or
+    a node size (the bundled file itself for a bundled size, however spelt: "28nm",
+    "28 nm", 28, 2.8e-8), which a ``tech_node`` that differs scales like any technology;
+    tech_node once replaced it, so "28 nm" and "28nm" with tech_node 65e-9 priced
+    different nodes."""
     if isinstance(technology, str):
         key = technology.strip()
         if key in BUNDLED_NODES:
-            tech = next(t for t in _bundled() if t.name == key)
-            return _scaled(tech, target if target is not None else tech.node_m)
+            return next(t for t in _bundled() if t.name == key)
         if names_a_file(key):  # the rule every bundled-or-file argument follows
-            tech = _technology_file(key)
-            return _scaled(tech, target if target is not None else tech.node_m)
+            return _technology_file(key)
     try:
         node = _technology_size(technology)
     except ModelDomainError:
@@ -194,9 +202,4 @@ def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
             "technology", technology, "a bundled node (" + ", ".join(BUNDLED_NODES) + "), a "
             "node size from 7nm to 130nm (a number: nm if >= 1, else m), or a technology "
             "YAML file") from None
-    # a size names the technology at that size (the bundled file itself for a bundled
-    # size, however spelt: "28nm", "28 nm", 28, 2.8e-8), which a tech_node that differs
-    # scales like any technology; tech_node once replaced it, so "28 nm" and "28nm" with
-    # tech_node 65e-9 priced different nodes
-    tech = resolve_node(node).tech
-    return _scaled(tech, target if target is not None else tech.node_m)
+    return resolve_node(node).tech
