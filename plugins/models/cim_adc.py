@@ -41,8 +41,9 @@ class CIMADC(TollModel, ComponentModel):
     """Column ADC priced by ``grcim.physics.energy.adc.adc_energy_j`` (Murmann-survey laws).
 
     Unlike ``hwcomponents-adc`` (ENOB >= 4), the analytic laws (two_regime, thermal,
-    walden, envelope) serve any ENOB from 0.5 to 32 bits; the ``hwcomponents`` law is flat
-    below 4 bits and is evaluated at this ADC's own rate (``throughput / n_adcs``).
+    walden, envelope) serve any ENOB from 0.5 to 20 bits (``ENOB_RANGE``); the
+    ``hwcomponents`` law is flat below 4 bits and is evaluated at this ADC's own rate
+    (``throughput / n_adcs``).
     ``n_bits="auto"`` takes the bits of one conversion from the same per-MAC breakdown the
     MAC models price (``grcim.plugins.models.ensemble.macro_adc_bits``): the pipeline's
     operating point, the slicing (a sliced conversion needs fewer bits than a full one,
