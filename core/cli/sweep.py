@@ -53,7 +53,8 @@ def register(subparsers: Any) -> None:
     r.add_argument("--batch-size", metavar="K", help="points per task and per commit "
                    "(default: automatic, at most 32)")
     r.add_argument("--op-cache", metavar="DIR", help="operating-point cache directory "
-                   "(default $GRCIM_OP_CACHE_DIR, else ~/.cache/grcim/operating-points)")
+                   "(default $GRCIM_OP_CACHE_DIR, else $XDG_CACHE_HOME/grcim/"
+                   "operating-points, else ~/.cache/grcim/operating-points)")
     r.add_argument("--no-op-cache", action="store_true", help="no operating-point disk "
                    "cache")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")

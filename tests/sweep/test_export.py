@@ -1,6 +1,6 @@
 """``grcim sweep export``: the Parquet file follows the output policy as the CSV does (links
 followed, FIFOs written through or refused, both files committed together, the umask's
-mode)."""
+mode); ``sweep run --help`` names every default of the cache directory."""
 
 from __future__ import annotations
 
@@ -137,3 +137,10 @@ def test_an_export_is_never_the_store(store: Path, tmp_path: Path,
     assert main(["sweep", "export", str(store), "--parquet", str(link)]) == 1
     assert "--parquet" in _one_line(capsys) and store.read_bytes() == before
 
+
+def test_run_help_names_the_xdg_cache_fallback(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", "run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "$XDG_CACHE_HOME/grcim/operating-points" in help_text
+    assert "$GRCIM_OP_CACHE_DIR" in help_text and "~/.cache/grcim/operating-points" in help_text
