@@ -52,11 +52,11 @@ def register(subparsers: Any) -> None:
                    "another spec or grcim version")
     r.add_argument("--batch-size", metavar="K", help="points per task and per commit "
                    "(default: automatic, at most 32)")
-    r.add_argument("--op-cache", metavar="DIR", help="operating-point cache directory "
+    r.add_argument("--op-cache", metavar="DIR", help="Monte Carlo cache directory (operating "
+                   "points, sliced ADC bits, integer operands) "
                    "(default $GRCIM_OP_CACHE_DIR, else $XDG_CACHE_HOME/grcim/"
                    "operating-points, else ~/.cache/grcim/operating-points)")
-    r.add_argument("--no-op-cache", action="store_true", help="no operating-point disk "
-                   "cache")
+    r.add_argument("--no-op-cache", action="store_true", help="no Monte Carlo disk cache")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=run)
     s = sub.add_parser("status", help="done / infeasible / failed / pending counts")
