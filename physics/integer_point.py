@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.physics.formats import calibrated_int_scale
+from grcim.physics.mc_disk_cache import disk_cached
 from grcim.physics.sqnr import make_operands, oracle_adc_sqnr_db
 
 __all__ = ["IntegerPoint", "integer_point", "integer_operands", "combine_db"]
@@ -101,6 +102,7 @@ def _operand(v: F64, codes: I64, scale: float, bits: int) -> tuple[F64, float, f
 
 
 @functools.lru_cache(maxsize=256)
+@disk_cached(IntegerPoint)  # and the --op-cache directory (grcim.physics.mc_disk_cache)
 def integer_point(distribution: str, input_bits: int, weight_bits: int, n_rows: int,
                   n_samples: int = 3000, seed: int = 0) -> IntegerPoint:
     """Operand, utilization and ADC figures of ``input_bits`` x ``weight_bits`` integers."""

@@ -17,6 +17,10 @@ not once per process.
 - **Off by default**: only a process that sets a directory (:func:`set_cache_dir`, or the
   environment variable ``GRCIM_OP_CACHE_DIR``) uses it; ``grcim sweep`` does, for itself
   and its workers.
+
+:mod:`grcim.physics.mc_disk_cache` keeps the slicing and integer Monte Carlo results in the
+same directory, with the same entries (:func:`entry_path`, :func:`read_entry`,
+:func:`write_entry`) under its own code fingerprint.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ENV_VAR", "set_cache_dir", "cache_dir", "load_or_compute", "code_fingerprint",
-           "default_cache_dir"]
+           "default_cache_dir", "entry_path", "read_entry", "write_entry", "SOURCES"]
 
 ENV_VAR = "GRCIM_OP_CACHE_DIR"
 """Environment variable naming the cache directory (unset or empty: no disk cache)."""
 #: Modules (relative to grcim.physics) whose source decides an operating point's numbers.
-_SOURCES = ("operating_point.py", "settings.py", "sqnr.py", "formats.py", "distributions.py",
+SOURCES = ("operating_point.py", "settings.py", "sqnr.py", "formats.py", "distributions.py",
             "pipelines/__init__.py", "pipelines/conventional.py", "pipelines/grmac.py",
             "pipelines/stages.py")
 _UNSET = object()
@@ -77,7 +81,7 @@ def code_fingerprint() -> str:
     from grcim.resources import bundled
 
     h = hashlib.sha256(f"numpy {np.__version__}".encode())
-    for name in _SOURCES:
+    for name in SOURCES:
         node = bundled("grcim.physics", *name.split("/"))
         h.update(name.encode())
         h.update(node.read_bytes())  # a source missing is a packaging bug: fail loudly
@@ -89,28 +93,31 @@ def _canonical(settings: dict[str, Any]) -> str:
     return json.dumps(settings, sort_keys=True, default=str)
 
 
-def _entry(directory: Path, settings: dict[str, Any]) -> Path:
-    text = json.dumps({"settings": _canonical(settings), "code": code_fingerprint()},
-                      sort_keys=True)
+def entry_path(directory: Path, settings: dict[str, Any], code: str) -> Path:
+    """The file of the entry ``settings`` under code fingerprint ``code``."""
+    text = json.dumps({"settings": _canonical(settings), "code": code}, sort_keys=True)
     return directory / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
 
-def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
+def read_entry(path: Path, settings: dict[str, Any], code: str) -> tuple[bool, Any]:
+    """``(True, value)`` when ``path`` holds the entry of ``settings`` and ``code`` (its
+    stored JSON value), else ``(False, None)``: missing, damaged or another entry."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if (_canonical(data.get("settings")) != _canonical(settings)
-                or data.get("code") != code_fingerprint()):
-            return None
-        return cls(**data["value"])
+                or data.get("code") != code or "value" not in data):
+            return False, None
+        return True, data["value"]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # missing, half-copied by hand or from another layout: recompute
+        return False, None  # missing, half-copied by hand or from another layout: recompute
 
 
-def _write(path: Path, settings: dict[str, Any], value: Any) -> None:
+def write_entry(path: Path, settings: dict[str, Any], code: str, value: Any) -> None:
+    """Store the JSON ``value`` of ``settings``: a temporary sibling renamed into place; a
+    value that is not JSON or a directory that cannot be written is skipped silently."""
     try:
-        text = json.dumps({"settings": json.loads(_canonical(settings)),
-                           "code": code_fingerprint(), "value": dataclasses.asdict(value)},
-                          sort_keys=True)
+        text = json.dumps({"settings": json.loads(_canonical(settings)), "code": code,
+                           "value": value}, sort_keys=True)
     except (TypeError, ValueError):
         return  # a field that is not a JSON value: keep it in memory only
     try:
@@ -126,6 +133,24 @@ def _write(path: Path, settings: dict[str, Any], value: Any) -> None:
             raise
     except OSError:
         pass  # a read-only or full cache only costs the recomputation next time
+
+
+def _entry(directory: Path, settings: dict[str, Any]) -> Path:
+    return entry_path(directory, settings, code_fingerprint())
+
+
+def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
+    found, value = read_entry(path, settings, code_fingerprint())
+    if not found:
+        return None
+    try:
+        return cls(**value)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None  # another layout: recompute
+
+
+def _write(path: Path, settings: dict[str, Any], value: Any) -> None:
+    write_entry(path, settings, code_fingerprint(), dataclasses.asdict(value))
 
 
 def load_or_compute[T](settings: dict[str, Any], compute: Callable[[], T], cls: type[T]) -> T:

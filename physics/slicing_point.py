@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
+from grcim.physics.mc_disk_cache import disk_cached
 from grcim.physics.pipelines import GRMACConfig
 from grcim.physics.pipelines.conventional import vector_top
 from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes
@@ -228,6 +229,7 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
     return float(gr_adc_bits + 0.5 * np.log2(parts / whole)) if whole > 0 else gr_adc_bits
 
 
+@disk_cached(float)  # memory and --op-cache directory (grcim.physics.mc_disk_cache)
 def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStructure,
                          pipeline: str, int_widths: tuple[int, int] | None = None
                          ) -> float | None:

@@ -73,8 +73,8 @@ class Context:
     replicate : bool
         Map option.
     op_cache_dir : str or None
-        Operating-point cache directory; ``""`` = the worker's default directory, None =
-        no disk cache.
+        Monte Carlo cache directory (operating points, slicing and integer results);
+        ``""`` = the worker's default directory, None = no disk cache.
     client_version : str
         grcim version of the client (a worker with another version fails its points).
     """

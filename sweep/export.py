@@ -4,22 +4,19 @@ Parquet column types follow the columns' declared types (``INTEGER`` -> int64, `
 float64, ``TEXT`` -> string, also when every value is null); a column without a declared
 type (a variable mixing numbers and text such as ``adc_bits``) follows its values:
 integers -> int64, numbers -> float64, anything else -> string. Missing values are nulls.
-Files are written to a temporary sibling and renamed, so a failed export leaves no
-partial file.
+Both render in memory; ``grcim sweep export`` writes them with grcim's output policy
+(:mod:`grcim.atomic`: links followed, FIFOs and devices written through, both files
+committed together), as every command writes its files.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from grcim.report.tables import rows_to_csv
 from grcim.sweep.store import Store
 
-__all__ = ["store_csv", "write_parquet"]
+__all__ = ["store_csv", "store_parquet"]
 
 
 def store_csv(store: Store) -> str:
@@ -48,8 +45,8 @@ def _column_type(values: list[Any], declared: str = "") -> str:
     return "string"
 
 
-def write_parquet(store: Store, path: str | os.PathLike[str]) -> Path:
-    """Write every row to ``path`` as Parquet (pyarrow)."""
+def store_parquet(store: Store) -> bytes:
+    """Parquet file (pyarrow) of every row, as bytes (header = the table's columns)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -70,15 +67,6 @@ def write_parquet(store: Store, path: str | os.PathLike[str]) -> Path:
                                    type=pa.string()))
         names.append(col)
     table = pa.Table.from_arrays(arrays, names=names)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return bytes(sink.getvalue().to_pybytes())

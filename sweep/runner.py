@@ -61,8 +61,9 @@ class RunOptions:
     batch_size : int or None
         Points per batch (one task, one transaction); None: automatic.
     op_cache_dir : str or None
-        Operating-point disk cache: a directory, ``""`` for the default
-        (``~/.cache/grcim/operating-points``), None for none.
+        Monte Carlo disk cache (operating points, slicing and integer results): a
+        directory, ``""`` for each worker's default
+        (:func:`grcim.physics.op_disk_cache.default_cache_dir`), None for none.
     connect_timeout_s : float
         How long to wait for the scheduler.
     inline : bool

@@ -18,10 +18,9 @@ from typing import Any
 
 from rich.markup import escape
 
-from grcim.atomic import atomic_write_text
-from grcim.cli.map import check_output, write_outputs
-from grcim.cli.options import CMDLINE, check_distinct, check_writable, console, int_option
-from grcim.cli.outputs import DIRECTORY, check_outputs, writing
+from grcim.cli.map import check_output
+from grcim.cli.options import CMDLINE, check_writable, console, int_option
+from grcim.cli.outputs import DIRECTORY, FILE, check_outputs, writing
 from grcim.errors import SpecError
 
 __all__ = ["register", "run"]
@@ -53,10 +52,11 @@ def register(subparsers: Any) -> None:
                    "another spec or grcim version")
     r.add_argument("--batch-size", metavar="K", help="points per task and per commit "
                    "(default: automatic, at most 32)")
-    r.add_argument("--op-cache", metavar="DIR", help="operating-point cache directory "
-                   "(default $GRCIM_OP_CACHE_DIR, else ~/.cache/grcim/operating-points)")
-    r.add_argument("--no-op-cache", action="store_true", help="no operating-point disk "
-                   "cache")
+    r.add_argument("--op-cache", metavar="DIR", help="Monte Carlo cache directory (operating "
+                   "points, sliced ADC bits, integer operands) "
+                   "(default $GRCIM_OP_CACHE_DIR, else $XDG_CACHE_HOME/grcim/"
+                   "operating-points, else ~/.cache/grcim/operating-points)")
+    r.add_argument("--no-op-cache", action="store_true", help="no Monte Carlo disk cache")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=run)
     s = sub.add_parser("status", help="done / infeasible / failed / pending counts")
@@ -230,21 +230,25 @@ def _write(folder: Path, files: dict[str, str | bytes]) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     from grcim.sweep import Store
-    from grcim.sweep.export import store_csv, write_parquet
+    from grcim.sweep.export import store_csv, store_parquet
 
     if args.csv is None and args.parquet is None:
         raise SpecError(CMDLINE, "--csv/--parquet", None, "at least one output file")
     check_output("--csv", args.csv, (".csv",))
     check_output("--parquet", args.parquet, (".parquet",))
-    check_distinct([("--csv", args.csv), ("--parquet", args.parquet)])
+    outputs = [("--csv", args.csv, FILE), ("--parquet", args.parquet, FILE)]
+    check_outputs(outputs, [("STORE", args.store)])
     store = Store.open(args.store)
     try:
         text = store_csv(store) if args.csv else None
-        if args.parquet:
-            write_outputs("--parquet", args.parquet, lambda: write_parquet(store,
-                                                                           args.parquet))
+        data = store_parquet(store) if args.parquet else None
     finally:
         store.close()
-    if text is not None:
-        write_outputs("--csv", args.csv, lambda: atomic_write_text(args.csv, text))
+    # both files with the output policy and in one commit: links followed, FIFOs and
+    # devices written through (one without a reader refused), nothing written on error
+    with writing({p: o for o, p, _ in outputs if p}) as stage:
+        if text is not None:
+            stage.file(args.csv, text)
+        if data is not None:
+            stage.file(args.parquet, data)
     return 0
