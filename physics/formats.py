@@ -47,6 +47,7 @@ __all__ = [
     "quantize_operands",
     "calibrated_int_scale",
     "mx_scale_exponents",
+    "MX_NAN_SCALE",
     "decompose",
     "exponent_range_bits",
 ]
@@ -473,11 +474,18 @@ def _blocked(x: F64, block_size: int) -> F64:
     return x.reshape(x.shape[:-1] + (x.shape[-1] // block_size, block_size))
 
 
+#: :func:`mx_scale_exponents` of a block holding inf or NaN: the E8M0 code 0xFF (255 = 128 +
+#: bias 127), which encodes NaN, not a power of two.
+MX_NAN_SCALE = 128
+
+
 def mx_scale_exponents(x: ArrayLike, fmt: NumberFormat | str) -> NDArray[np.int64]:
     """Shared E8M0 scale exponent of each MX block along the last axis.
 
     ``floor(log2(amax)) - element.emax`` clamped to [-127, 127] (OCP MX v1.0, section 6.3);
-    an all-zero block gets -127, a block holding inf or NaN gets 127.
+    an all-zero block gets -127. A block holding inf or NaN gets ``MX_NAN_SCALE`` (128: the
+    E8M0 code 0xFF, NaN), and a NaN scale makes every element of its block NaN (section
+    5.3): :func:`quantize` returns such a block all NaN.
 
     Returns
     -------
@@ -490,8 +498,8 @@ def mx_scale_exponents(x: ArrayLike, fmt: NumberFormat | str) -> NDArray[np.int6
     _, e = np.frexp(amax)  # amax = m * 2**e with m in [0.5, 1): floor(log2 amax) = e - 1
     shared = e.astype(np.int64) - 1 - f.element.emax
     shared = np.where(amax > 0, shared, -127)
-    shared = np.where(np.isfinite(amax), shared, 127)
-    return np.clip(shared, -127, 127)
+    shared = np.clip(shared, -127, 127)
+    return np.where(np.isfinite(amax), shared, MX_NAN_SCALE)
 
 
 def quantize(x: ArrayLike, fmt: NumberFormat | str, *, saturate: bool = True) -> F64:
@@ -506,7 +514,9 @@ def quantize(x: ArrayLike, fmt: NumberFormat | str, *, saturate: bool = True) ->
       always clamped to the element range, as the OCP MX conversion prescribes, so
       ``saturate`` has no effect for MX.
 
-    NaN stays NaN; ``±inf`` saturates like any large value.
+    fp, int: NaN stays NaN; ``±inf`` saturates like any large value. mx: a block holding
+    inf or NaN has a NaN scale (:data:`MX_NAN_SCALE`) and becomes all NaN, its finite
+    elements too (OCP MX v1.0: a NaN scale makes the whole block NaN).
     """
     f = _as_format(fmt)
     arr = np.asarray(x, dtype=np.float64)
@@ -516,7 +526,10 @@ def quantize(x: ArrayLike, fmt: NumberFormat | str, *, saturate: bool = True) ->
     n = flat.shape[-1]
     scale = mx_scale_exponents(flat, f)[..., None]
     blocks = _blocked(flat, f.block_size)
+    nan_scale = scale == MX_NAN_SCALE
+    scale = np.where(nan_scale, 0, scale)
     elements = _quantize_scalar_format(np.ldexp(blocks, -scale), f.element, saturate=True)
+    elements = np.where(nan_scale, np.nan, elements)
     out = np.ldexp(elements, scale).reshape(flat.shape[:-1] + (blocks.shape[-2] * f.block_size,))
     out = out[..., :n]
     return out.reshape(arr.shape)

@@ -528,20 +528,25 @@ def _cached(ensemble: Ensemble) -> OperatingPoint:
                            OperatingPoint)
 
 
-_INTERPOLATED = ("share_db", "thermal_snr_db", "conv_adc_bits", "conv_input_bits",
-                 "conv_weight_bits", "gr_adc_bits", "gr_input_bits", "gr_weight_bits",
-                 "gr_gain_octaves")
+#: Conventional fields interpolated between grid points: continuous required widths and ADC
+#: bits (consumers round them up), so the interpolated requirement is rounded, not a blend.
+_INTERPOLATED = ("conv_adc_bits", "conv_input_bits", "conv_weight_bits")
 
 
 def operating_point(ensemble: Ensemble = DEFAULTS) -> OperatingPoint:
     """Fast operating point for plug-ins and tables (cached Monte Carlo, interpolated).
 
-    Monte Carlo runs at the two SQNR targets on a ``CACHE_STEP_DB`` grid around the standard
-    are cached per ensemble; bit widths, shares and gain octaves are interpolated linearly in
-    the target (every quantizer gains 6.02 dB per bit, so they are close to linear) and
-    utilizations geometrically. tests/plugins/test_operating_point.py bounds the error
-    against a direct run. Rows longer than 64 use proportionally fewer vectors (at least
-    500), keeping each query's Monte Carlo near ``n_samples x 64`` MAC-samples.
+    Monte Carlo runs at SQNR targets on a ``CACHE_STEP_DB`` grid are cached per ensemble.
+    Between grid points the conventional half is interpolated from the two neighbours: its
+    widths and ADC bits are continuous requirements (every quantizer gains 6.02 dB per bit,
+    so they are close to linear in the target; consumers round the interpolated requirement
+    up), its utilization geometrically. The GR-MAC half is derived at the target itself: its
+    widths and gain range are integer searches (the smallest whole bits or octaves meeting a
+    share) and its fixed window a power of two, steps that a blend of neighbours would
+    round up into a false extra bit or octave; that half costs 0.1-1 s, once per target.
+    tests/physics/test_operating_point.py bounds the conventional error against a direct run.
+    Rows longer than 64 use proportionally fewer vectors (at least 500), keeping each
+    query's Monte Carlo near ``n_samples x 64`` MAC-samples.
     """
     ens = ensemble.validated()
     t = check_target(ens.sqnr_target_db)
@@ -551,14 +556,28 @@ def operating_point(ensemble: Ensemble = DEFAULTS) -> OperatingPoint:
     n = int(ens.n_samples)
     n_samples = max(500, min(n, n * 64 // n_rows))
     lo = float(np.clip(np.floor(t / CACHE_STEP_DB) * CACHE_STEP_DB, 5.0, 95.0))
-    hi = lo + CACHE_STEP_DB
-    base = replace(ens, n_samples=n_samples, n_rows=n_rows, weight_block=int(ens.weight_block))
-    a = _cached(replace(base, sqnr_target_db=max(lo, 6.0)))
+    base = replace(ens, n_samples=n_samples, n_rows=n_rows, weight_block=int(ens.weight_block),
+                   sqnr_target_db=t)
     if np.isclose(t, lo):
-        return replace(a, sqnr_target_db=t)
-    b = _cached(replace(base, sqnr_target_db=hi))
-    f = (t - max(lo, 6.0)) / (hi - max(lo, 6.0))
-    vals = {k: (1.0 - f) * getattr(a, k) + f * getattr(b, k) for k in _INTERPOLATED}
-    for k in ("conv_utilization", "gr_utilization"):
-        vals[k] = float(np.exp((1.0 - f) * np.log(getattr(a, k)) + f * np.log(getattr(b, k))))
-    return replace(a, sqnr_target_db=t, **vals)
+        return replace(_cached(replace(base, sqnr_target_db=max(lo, 6.0))), sqnr_target_db=t)
+    return _between(base, max(lo, 6.0), lo + CACHE_STEP_DB)
+
+
+@functools.lru_cache(maxsize=1024)
+def _between(ensemble: Ensemble, lo: float, hi: float) -> OperatingPoint:
+    # its own disk entry: the key of a grid point's run plus the neighbours it reads
+    return load_or_compute({**asdict(ensemble), "between_db": [lo, hi]},
+                           lambda: _blend(ensemble, lo, hi), OperatingPoint)
+
+
+def _blend(ens: Ensemble, lo: float, hi: float) -> OperatingPoint:
+    """:func:`operating_point` at ``ens.sqnr_target_db`` strictly between grid points."""
+    a = _cached(replace(ens, sqnr_target_db=lo))
+    b = _cached(replace(ens, sqnr_target_db=hi))
+    f = (float(ens.sqnr_target_db) - lo) / (hi - lo)
+    conv: dict[str, Any] = {k: (1.0 - f) * getattr(a, k) + f * getattr(b, k)
+                            for k in _INTERPOLATED}
+    conv["conv_utilization"] = float(np.exp((1.0 - f) * np.log(a.conv_utilization)
+                                            + f * np.log(b.conv_utilization)))
+    return OperatingPoint(**_grmac_fields(ens, *_operands(ens, {}), {}),
+                          alignment=a.alignment, **conv)

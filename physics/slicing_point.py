@@ -19,11 +19,13 @@ itself:
   design time); with one resolution ``B`` for every conversion the output error is
   ``sum_ij 4**(significance_ij) MSE_ij(B)``, exact when ``B`` reaches the lossless resolution
   of the slice's column sum. ``B`` is the smallest real value meeting the ADC share.
-- **GR-MAC**: every weight slice's column sum is gain-ranged to full scale before its
-  conversion, so each conversion has relative precision; with the dithered ADC the error of
-  a value normalized by ``2**k`` has power ``4**-k D**2 / 12`` (``grcim.physics.sqnr``), and
-  ``B_slice = B_gr + 1/2 log2(sum_j 4**(j c_w) E[4**(R - k_j)] / E[4**(R - k)])`` against
-  one conversion of the whole sum.
+- **GR-MAC**: every (input slice, weight slice) column sum is gain-ranged to full scale
+  before its conversion, so each conversion has relative precision; with the dithered ADC
+  the error of a value normalized by ``2**k`` has power ``4**-k D**2 / 12``
+  (``grcim.physics.sqnr``), and ``B_slice = B_gr + 1/2 log2(sum_ij 4**(i d_x + j c_w)
+  E[4**(R - k_ij)] / E[4**(R - k)])`` against one conversion of the whole sum. The input
+  digits are those of the input's magnitude on the DAC's grid (the row's gain and sign
+  applied to each step), as the conventional and integer macros slice theirs.
 
 Results are cached per (ensemble, slicing).
 """
@@ -42,7 +44,11 @@ from grcim.errors import ModelDomainError
 from grcim.physics.mc_disk_cache import disk_cached
 from grcim.physics.pipelines import GRMACConfig
 from grcim.physics.pipelines.conventional import vector_top
-from grcim.physics.pipelines.grmac import grmac_int_codes, grmac_weight_codes
+from grcim.physics.pipelines.grmac import (
+    grmac_input_magnitudes,
+    grmac_int_codes,
+    grmac_weight_codes,
+)
 from grcim.physics.pipelines.stages import normalizing_shift
 from grcim.physics.settings import Ensemble
 from grcim.physics.sqnr import BITS_RANGE, make_operands, oracle_mse_curve, required_bits
@@ -196,11 +202,14 @@ def _row_exponents(ens: Ensemble, w: F64) -> I64 | None:
 
 @functools.lru_cache(maxsize=256)
 def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_bits: int,
-                     converted_slices: int, reference_exponent: int) -> float:
-    """Bits per conversion of a weight-sliced GR-MAC (module docstring); ``int``
-    normalization slices its block-aligned integer weight codes (one block of all rows, as
-    the operating point designs it)."""
-    if converted_slices <= 1:
+                     converted_slices: int, reference_exponent: int, input_bits: int = 0,
+                     dac_bits: int = 0, input_slices: int = 1) -> float:
+    """Bits per conversion of a sliced GR-MAC (module docstring): ``converted_slices``
+    weight digits of ``cell_bits``, ``input_slices`` input digits of ``dac_bits`` (the
+    ``input_bits - 1`` magnitude bits of the input on the DAC's grid, sign included in
+    ``input_bits``); ``int`` normalization slices its block-aligned integer codes (one
+    block of all rows, as the operating point designs it)."""
+    if converted_slices <= 1 and input_slices <= 1:
         return gr_adc_bits
     x, w = make_operands(ens.distribution, ens.n_rows, SLICE_SAMPLES, ens.seed,
                          ens.input_format, ens.weight_format)
@@ -212,7 +221,20 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
         a, c, r = grmac_int_codes(x, w, cfg, weight_bits)
     else:
         a, c, r = grmac_weight_codes(x, w, cfg, _row_exponents(ens, w), weight_bits)
-    digits = _digits(c, converted_slices, cell_bits)
+    inputs = [a]  # the input digits' analog factors, least significant first
+    if input_slices > 1:
+        # a = (sign and gain of the row) x m, m the input's magnitude; on the DAC's grid of
+        # input_bits - 1 magnitude bits m is an integer code, applied a digit per step
+        m = grmac_input_magnitudes(x, cfg, weight_bits if ens.normalization == "int"
+                                   else None)
+        step = 2.0 ** -(input_bits - 2)
+        code = np.minimum(np.rint(m / step), 2 ** (input_bits - 1) - 1).astype(np.int64)
+        g = np.where(m > 0.0, a / np.where(m > 0.0, m, 1.0), 0.0) * step
+        a = g * code  # a itself when the input fits the grid (always but int re-rounded)
+        inputs = list(g * _digits(code, input_slices, dac_bits))
+    weights = (_digits(c, converted_slices, cell_bits) if converted_slices > 1
+               else c[None]).astype(np.float64)
+    dx = dac_bits if input_slices > 1 else 0
     k_lo = -float(np.ceil(np.log2(4.0 * ens.n_rows)))
     scale = 4.0 ** r.astype(np.float64)
 
@@ -224,8 +246,9 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
     # units the output gain-ranging stage's range [k_lo, ...) is set in
     unit = 2.0 ** -(weight_bits - 2)
     whole = error_weight(unit * np.einsum("sn,sn->s", a, c.astype(np.float64)))
-    parts = sum(4.0 ** (j * cell_bits) * error_weight(unit * np.einsum("sn,sn->s", a, d))
-                for j, d in enumerate(digits.astype(np.float64)))
+    parts = sum(4.0 ** (i * dx + j * cell_bits)
+                * error_weight(unit * np.einsum("sn,sn->s", ai, d))
+                for i, ai in enumerate(inputs) for j, d in enumerate(weights))
     return float(gr_adc_bits + 0.5 * np.log2(parts / whole)) if whole > 0 else gr_adc_bits
 
 
@@ -259,7 +282,7 @@ def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStru
     bx, bw = float(sl.input_bits[0]), float(sl.weight_bits[0])
     if pipeline == "grmac":
         return grmac_slice_bits(ens, op.gr_adc_bits, int(round(bw)), cw, kw,
-                                int(op.gr_reference_exponent))
+                                int(op.gr_reference_exponent), int(round(bx)), dx, sx)
     if pipeline == "int":
         slices = integer_slices(ens.distribution, int(need[0]), int(need[1]), ens.n_rows,
                                 dx, sx, cw, kw, ens.seed)

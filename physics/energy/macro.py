@@ -16,8 +16,9 @@ A MAC of a ``b_x``-bit input and a ``b_w``-bit weight (sign included) runs on:
   c2c            one C-2C ladder over the weight's cells  1 (analog recombination)
   ============== ======================================== ============================
 
-Per MAC, with ``N`` rows per conversion and ``W = n_cols / s_w`` weights per row (one input
-row drive is shared by the ``W`` weights it meets):
+A weight is stored in whole bits: ``ceil(b_w / c_w)`` cells, or one binary-weighted array
+of ``ceil(b_w)`` bits. Per MAC, with ``N`` rows per conversion and ``W = n_cols / s_w``
+weights per row (one input row drive is shared by the ``W`` weights it meets):
 
 - DAC drives: ``s_x / W``; conversions: ``s_x k_w / N`` with ``k_w`` the conversions per
   weight above; cell steps: ``s_x`` (each switches its cells' capacitance once).
@@ -212,7 +213,7 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
     Declared slices fix the hardware widths (``dac_bits x n_input_slices``, ``cell_bits x
     n_weight_slices``); free ones follow the need: one DAC step of ``input_bits`` (real, so
     energy curves over a dynamic-range grid stay smooth) and ``ceil(weight_bits /
-    cell_bits)`` cells.
+    cell_bits)`` cells; a ``binary_weighted`` cell holds ``ceil(weight_bits)`` bits.
     """
     st = structure.validated()
     bx, bw = _as(input_bits), _as(weight_bits)
@@ -228,8 +229,10 @@ def resolve_slicing(structure: MacroStructure, input_bits: ArrayLike,
     else:
         dx, sx, hw_x = bx, np.ones_like(bx), bx
     if st.cell_topology == "binary_weighted":
-        cw, sw = bw, np.ones_like(bw)
-        hw_w = bw
+        # one array of the weight's whole bits: a weight is stored in whole bitcells (a
+        # real width once sized an 8.06-bit weight's array at 2**7.06 units, not 2**8)
+        cw, sw = np.ceil(bw - 1e-9), np.ones_like(bw)
+        hw_w = cw
     else:
         cw = np.full_like(bw, float(st.cell_bits))
         sw = (np.full_like(bw, float(st.n_weight_slices)) if st.n_weight_slices is not None

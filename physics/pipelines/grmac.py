@@ -45,6 +45,7 @@ from grcim.physics.pipelines.stages import (
 __all__ = [
     "GRMACConfig", "grmac_accumulate", "grmac_output", "grmac_dot", "row_exponents",
     "Normalization", "NORMALIZATIONS", "grmac_weight_codes", "grmac_int_codes",
+    "grmac_input_magnitudes",
 ]
 
 Normalization = Literal["unit", "row", "int"]
@@ -144,15 +145,21 @@ def _int_blocks(
     both operands aligned to their block's largest exponent and rounded to ``int_bits``
     (None: exact); returns the aligned inputs, weights and block exponents ``(..., N // g)``.
     """
-    exb = ex.max(axis=-1, keepdims=True)
-    ewb = ew.max(axis=-1, keepdims=True)
-    ax = np.ldexp(mx, np.maximum(ex - exb, -1100))
-    aw = np.ldexp(mw, np.maximum(ew - ewb, -1100))
+    ax, exb = _int_align(mx, ex, int_bits)
+    aw, ewb = _int_align(mw, ew, int_bits)
+    return ax, aw, (exb + ewb)[..., 0]
+
+
+def _int_align(m: NDArray[np.float64], e: NDArray[np.int64], int_bits: int | None,
+               ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """One operand of :func:`_int_blocks`: aligned to its block's largest exponent, rounded
+    to ``int_bits``; and that exponent (kept dimension)."""
+    eb = e.max(axis=-1, keepdims=True)
+    a = np.ldexp(m, np.maximum(e - eb, -1100))
     if int_bits is not None:
         step = 2.0 ** (2 - int_bits)
-        ax = round_to_step(ax, step, 2.0 - step)
-        aw = round_to_step(aw, step, 2.0 - step)
-    return ax, aw, (exb + ewb)[..., 0]
+        a = round_to_step(a, step, 2.0 - step)
+    return a, eb
 
 
 def _reference(cfg: GRMACConfig, e: NDArray[np.int64], live: NDArray[np.bool_],
@@ -230,6 +237,20 @@ def grmac_int_codes(
     a = ax * np.sign(aw) * gain
     c = np.rint(np.abs(aw) * 2.0 ** (int_bits - 2)).astype(np.int64)
     return a.reshape(x.shape), c.reshape(x.shape), r
+
+
+def grmac_input_magnitudes(x: NDArray[np.float64], cfg: GRMACConfig,
+                           int_bits: int | None = None) -> NDArray[np.float64]:
+    """Magnitude in ``[0, 2)`` of each input as its row's DAC applies it, before the gain and
+    the sign: ``|a| = m 2**-d`` of :func:`grmac_weight_codes` / :func:`grmac_int_codes`
+    (``unit``, ``row``: the input's mantissa ``|m_x|``; ``int``: the block-aligned input
+    rounded to ``int_bits``, as :func:`grmac_int_codes` rounds it). Shape of ``x``."""
+    x = np.asarray(x, dtype=np.float64)
+    if cfg.normalization != "int":
+        return np.abs(_decompose(x)[0])
+    g = _block_size(cfg, x.shape[-1])
+    ax, _ = _int_align(*_decompose(x.reshape(*x.shape[:-1], x.shape[-1] // g, g)), int_bits)
+    return np.abs(ax).reshape(x.shape)
 
 
 def row_exponents(w_block: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -67,7 +67,10 @@ class ConventionalFPMAC(MacModel, ComponentModel):
     technology, tech_node
         Technology file or bundled node, and/or feature size (``technode``).
     throughput : float or None
-        MACs per second of one cell; default: the technology's conversion rate.
+        MACs per second of one cell; default: one DAC step per conversion period
+        (``adc_rate``, else the technology's conversion rate) and ``n_input_slices`` steps
+        per MAC. Latency is one MAC (``1 / throughput``); leakage is a share of the active
+        power at this rate.
     include_terms : str
         ``"all"`` or a comma-separated subset of dac, mac, array, adc, digital.
     """

@@ -3,11 +3,12 @@ the one per-MAC breakdown every macro-level model reads.
 
 The operating point (ADC bits, operand widths, utilizations, gain octaves) comes from the
 cached Monte Carlo of ``grcim.physics.operating_point``: the first query per ensemble takes
-a second or so, later ones microseconds; SQNR targets between cached 5 dB grid points are
-interpolated. :func:`macro_breakdown` is the single place that turns a macro's attributes
-into its :class:`~grcim.physics.energy.per_mac.EnergyBreakdown`: the MAC models price its
-terms, the ADC model its ADC bits per conversion, the gain stage its octaves and the
-normalizer its digital pieces, so every component of one macro agrees by construction.
+a second or so, later ones microseconds; between its cached 5 dB grid of SQNR targets the
+conventional half is interpolated and the GR-MAC half derived at the target.
+:func:`macro_breakdown` is the single place that turns a macro's attributes into its
+:class:`~grcim.physics.energy.per_mac.EnergyBreakdown`: the MAC models price its terms,
+the ADC model its ADC bits per conversion, the gain stage its octaves and the normalizer
+its digital pieces, so every component of one macro agrees by construction.
 """
 
 from __future__ import annotations
@@ -323,11 +324,17 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
         areas = conventional_area_terms(res.op, bd, tech, res.structure, res.options)
     else:
         areas = integer_area_terms(bd, tech, res.structure, res.op.n_rows)
-    # one MAC step per conversion: a declared throughput, else the macro's ADC rate (as the
-    # ADC node is priced at it), else the technology's; the leakage below is a share of the
-    # active power at this rate (it once ignored adc_rate while the ADC node followed it)
-    rate = (res.options.adc_rate_hz if attrs.get("throughput") is None
-            and res.options.adc_rate_hz is not None else analog_rate(attrs, tech))
+    # MACs/s of one cell: a declared throughput, else one DAC step per conversion period
+    # (the macro's ADC rate, as the ADC node is priced at it, else the technology's) and
+    # s_x = n_input_slices steps per MAC (as the mapper times a tile's array step); the
+    # latency is one MAC and the leakage a share of the active power at this rate (it once
+    # took one step per MAC: an s_x-step MAC's latency and leakage were off by s_x)
+    if attrs.get("throughput") is None:
+        step_rate = (res.options.adc_rate_hz if res.options.adc_rate_hz is not None
+                     else analog_rate(attrs, tech))
+        rate = step_rate / full(n, bd.details["n_input_slices"])
+    else:
+        rate = full(n, analog_rate(attrs, tech))
     # all terms: the core's own total, so a query returns exactly what it computes
     energy = full(n, bd.total) if terms == all_terms else sum_terms(bd.terms, terms, n)
     # leakage of the transistor logic only: cells (mac) and wires (array) are capacitors
@@ -342,6 +349,6 @@ def mac_costs(attrs: dict[str, Any], n: int, pipeline: str, all_terms: tuple[str
             "cell_capacitance_f": full(n, det["cell_capacitance_f"]),
             "delivered_sqnr_db": full(n, res.delivered_sqnr_db)}
     costs = BatchCosts({"compute": energy}, sum_terms(areas, terms, n),
-                       leakage_power_w(active, rate), full(n, step_latency_s(rate)),
-                       full(n, rate), info, {t: sum_terms(bd.terms, (t,), n) for t in terms})
+                       leakage_power_w(active, rate), step_latency_s(rate), rate, info,
+                       {t: sum_terms(bd.terms, (t,), n) for t in terms})
     return costs, node

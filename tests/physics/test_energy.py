@@ -320,6 +320,21 @@ def test_binary_weighted_cost_is_exponential_in_weight_bits() -> None:
     np.testing.assert_allclose(macs, [8e-15 * PER_F, 32e-15 * PER_F, 128e-15 * PER_F])
 
 
+def test_binary_weighted_array_holds_whole_bits() -> None:
+    # a weight needing 8.06 bits (the aligned E4M3 weight) is stored in 9 bits, as it is in
+    # 9 one-bit cells: a 9-bit signed array of 2**8 unit capacitors (256 fF at 1 fF), not
+    # 2**7.06 (133 fF); widths already whole stay as they are
+    st = MacroStructure(cell_topology="binary_weighted", n_cols=256)
+    sl = resolve_slicing(st, [5.0], [8.064])
+    assert float(sl.weight_bits[0]) == 9.0 == float(sl.cell_bits[0])
+    assert float(resolve_slicing(MacroStructure(), [5.0], [8.064]).n_weight_slices[0]) == 9.0
+    assert float(cell_capacitance_f(sl, 40.0, 0.25, HAND)[0]) == pytest.approx(256e-15)
+    mac = conventional_energy(_op(conv_weight_bits=8.064, conv_utilization=1.0), [0.0], HAND,
+                              st).terms["mac"][0]
+    assert mac == pytest.approx(256e-15 * PER_F)
+    assert float(resolve_slicing(st, [5.0], [8.0]).weight_bits[0]) == 8.0
+
+
 def test_declared_slicing_counts_steps_drives_and_conversions() -> None:
     # 12-bit inputs as 3 steps of 4 bits, 8 one-bit weight cells, 64 rows, 256 bit lines
     st = MacroStructure(dac_bits=4, n_input_slices=3, cell_bits=1, n_weight_slices=8)

@@ -420,6 +420,28 @@ def test_mx_scale_clamped_to_e8m0_range_and_zero_blocks() -> None:
     assert q[0, 0] == 0.0 and q[1, 0] == 448.0 * 2.0**127 and not q[2].any()
 
 
+@pytest.mark.parametrize("name", ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp4", "mxint8"])
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_mx_block_with_inf_or_nan_is_all_nan(name: str, special: float) -> None:
+    # OCP MX v1.0: a block whose largest magnitude is inf or NaN gets the NaN scale (E8M0
+    # code 0xFF = exponent 128 + bias 127), and a NaN scale makes every element of the block
+    # NaN, its finite neighbours too (they were flushed to 0 under a 2**127 scale); the
+    # next block, finite, keeps its own scale
+    x = np.ones((2, 64))
+    x[:, 1:4] = [3.0, 1.0, -2.0]
+    x[0, 0] = special
+    x[1, 40] = special
+    el = get_format(name).element
+    assert el is not None
+    # finite blocks: floor(log2 amax) - emax, amax 1 (all ones) and 3
+    assert mx_scale_exponents(x, name).tolist() == [[128, -el.emax], [1 - el.emax, 128]]
+    q = quantize(x, name)
+    assert np.isnan(q[0, :32]).all() and np.isnan(q[1, 32:]).all()
+    np.testing.assert_array_equal(q[0, 32:], np.ones(32))
+    np.testing.assert_array_equal(q[1, :32], quantize(x[1, :32], name))
+    assert not np.isnan(q[1, :32]).any()
+
+
 @pytest.mark.parametrize("name", sorted(MX))
 def test_mx_blocks_are_element_values_times_power_of_two(name: str) -> None:
     dtype, emax = MX[name]

@@ -89,6 +89,68 @@ def test_slice_bits_follow_the_formula_in_normalized_units(normalization: str,
     assert got != pytest.approx(b_gr, abs=1e-3)  # int is sliced too, not left at B_gr
 
 
+@pytest.mark.parametrize(("normalization", "in_bits", "dac", "steps"), [
+    ("row", 5, 1, 5), ("unit", 5, 2, 3), ("int", 8, 2, 4)])
+def test_input_slices_are_converted_like_weight_slices(normalization: str, in_bits: int,
+                                                       dac: int, steps: int) -> None:
+    # B_slice = B_gr + 1/2 log2(sum_ij 4**(i d_x + j c_w) E[4**(R - k_ij)] / E[4**(R - k)]):
+    # each input step applies one d_x-bit digit of the input's magnitude code (in_bits - 1
+    # bits: the E4M3 mantissa |m_x| 2**(in_bits - 2); int: the block-aligned code, which
+    # grmac_int_codes returns for the operands swapped, its alignment being symmetric) with
+    # the row's gain and sign, a_i = a digit_i / code, as the conventional analysis slices
+    ens = Ensemble(normalization=normalization)
+    bits, cell, slices, b_gr, r_fixed = 8, 1, 8, 6.0, 2
+    got = grmac_slice_bits(ens, b_gr, bits, cell, slices, r_fixed, in_bits, dac, steps)
+    x, w = make_operands(ens.distribution, N, SLICE_SAMPLES, ens.seed, ens.input_format,
+                         ens.weight_format)
+    cfg = GRMACConfig(normalization=normalization,  # type: ignore[arg-type]
+                      gain_reference="fixed", reference_exponent=r_fixed)
+    if normalization == "int":
+        a, c, r = grmac_int_codes(x, w, cfg, bits)
+        code = grmac_int_codes(w, x, cfg, bits)[1]
+    else:
+        a, c, r = grmac_weight_codes(x, w, cfg, _row_exponents(ens, w), bits)
+        code = np.rint(np.abs(2.0 * np.frexp(x)[0]) * 2.0 ** (in_bits - 2)).astype(np.int64)
+    assert code.max() < 2 ** (in_bits - 1)
+    k_lo = -np.ceil(np.log2(4.0 * N))
+
+    def weight(sums: np.ndarray) -> float:
+        s = sums * 2.0 ** -(bits - 2)
+        k = normalizing_shift(s, k_lo, 1e6)
+        return float(np.mean(np.where(s != 0.0, 4.0 ** (r - k), 0.0)))
+
+    per_code = np.where(code > 0, a / np.maximum(code, 1), 0.0)
+    mask = (1 << dac) - 1
+    whole = weight(np.einsum("sn,sn->s", a, c))
+    parts = sum(4.0 ** (i * dac + j)
+                * weight(np.einsum("sn,sn->s", per_code * ((code >> (i * dac)) & mask),
+                                   (c >> j) & 1))
+                for i in range(steps) for j in range(slices))
+    assert got == pytest.approx(b_gr + 0.5 * np.log2(parts / whole), abs=1e-9)
+    # the input digits' conversions enter with their significance: fewer bits than one
+    # input step needs (5.79 -> 5.48 at the defaults for bit-serial inputs)
+    assert got < grmac_slice_bits(ens, b_gr, bits, cell, slices, r_fixed) - 0.01
+
+
+def test_structure_slice_bits_passes_the_input_slicing() -> None:
+    from grcim.physics.energy.macro import MacroStructure
+    from grcim.physics.operating_point import operating_point
+    from grcim.physics.slicing_point import structure_slice_bits
+
+    ens = Ensemble()
+    op = operating_point(ens)
+    # E4M3 inputs (5 bits) in 1-bit steps: 5 steps of the 4 magnitude bits; 8 one-bit cells
+    got = structure_slice_bits(ens, op, MacroStructure(dac_bits=1), "grmac")
+    assert got == grmac_slice_bits(ens, op.gr_adc_bits, 8, 1, 8, op.gr_reference_exponent,
+                                   5, 1, 5)
+    assert got != structure_slice_bits(ens, op, MacroStructure(), "grmac")
+    # input slices alone (one binary-weighted cell per weight) are converted sliced too
+    only_x = structure_slice_bits(ens, op, MacroStructure(dac_bits=1,
+                                                          cell_topology="binary_weighted"),
+                                  "grmac")
+    assert only_x is not None and only_x != op.gr_adc_bits
+
+
 def test_one_converted_slice_keeps_the_normalized_bits() -> None:
     ens = Ensemble(normalization="int")
     assert grmac_slice_bits(ens, 6.0, 5, 5, 1, 0) == 6.0

@@ -142,6 +142,29 @@ def test_latency_and_throughput_follow_the_rate() -> None:
     assert math.isclose(default.latency, 1e-8, rel_tol=1e-15)
 
 
+@pytest.mark.parametrize(("name", "attrs", "steps"), [
+    ("gr_mac", {"dac_bits": 1, "n_input_slices": 5}, 5),
+    ("conventional_fp_mac", {"dac_bits": 3, "n_input_slices": 3}, 3),
+    ("int_cim_mac", {"input_bits": 8, "weight_bits": 8, "dac_bits": 2,
+                     "n_input_slices": 4}, 4),
+])
+def test_a_mac_of_several_input_steps_takes_them_all(name: str, attrs: dict,
+                                                      steps: int) -> None:
+    # One MAC applies its input in s_x DAC steps, one per conversion period (the 28 nm
+    # file's 1e8 /s, or adc_rate): it takes s_x periods, s_x times fewer MACs/s, and its
+    # logic leaks f/(1-f) = 0.25 of the active power at that MAC rate (once one step each).
+    got = cost(name, attrs, "compute")
+    assert got.latency == pytest.approx(steps * 1e-8, rel=1e-12)
+    assert got.throughput == pytest.approx(1e8 / steps, rel=1e-12)
+    e_cap = cost(name, {**attrs, "include_terms": "mac,array"}, "compute").energy
+    leak = hwcomponents.get_leak_power(name, attrs, models=M)
+    assert leak == pytest.approx(0.25 * (got.energy - e_cap) * 1e8 / steps, rel=1e-9)
+    at_rate = cost(name, {**attrs, "adc_rate": 4e8}, "compute")
+    assert at_rate.latency == pytest.approx(steps / 4e8, rel=1e-12)
+    declared = cost(name, {**attrs, "throughput": 2.5e7}, "compute")  # MACs/s as given
+    assert declared.throughput == 2.5e7 and declared.latency == pytest.approx(4e-8)
+
+
 def test_vectorized_and_single_queries_agree() -> None:
     from grcim.plugins.models import GainRangingMAC
 
