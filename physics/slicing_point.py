@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # imported where used (they import this module's neighbours)
     from grcim.physics.operating_point import OperatingPoint
 
 __all__ = ["Slices", "conventional_slices", "integer_slices", "sliced_sqnr_db",
-           "sliced_adc_bits", "grmac_slice_bits", "structure_slice_bits"]
+           "integer_sliced_sqnr_db", "sliced_adc_bits", "grmac_slice_bits", "structure_slice_bits"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -189,6 +189,18 @@ def integer_slices(distribution: str, input_bits: int, weight_bits: int, n_rows:
     mag_x, mag_w, dx, cw = _slicing(input_bits, weight_bits, dac_bits, n_input_slices,
                                     cell_bits, converted_slices)
     return Slices(cx, cw_codes, dx, n_input_slices, cw, converted_slices, mag_x, mag_w)
+
+
+@disk_cached(float)  # memory and --op-cache directory (grcim.physics.mc_disk_cache)
+def integer_sliced_sqnr_db(distribution: str, input_bits: int, weight_bits: int, n_rows: int,
+                           dac_bits: int, n_input_slices: int, cell_bits: int,
+                           converted_slices: int, bits: float, seed: int = 0) -> float:
+    """:func:`sliced_sqnr_db` of :func:`integer_slices` at ``bits`` per conversion: an
+    integer macro's sliced ADC SQNR, kept with the other Monte Carlo results (a sweep's
+    integer points otherwise redo the slice sums in every process)."""
+    return sliced_sqnr_db(integer_slices(distribution, input_bits, weight_bits, n_rows,
+                                         dac_bits, n_input_slices, cell_bits,
+                                         converted_slices, seed), bits)
 
 
 def _row_exponents(ens: Ensemble, w: F64) -> I64 | None:

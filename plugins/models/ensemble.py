@@ -45,7 +45,7 @@ from grcim.physics.settings import (
     SQNR_RANGE_DB,
     Ensemble,
 )
-from grcim.physics.slicing_point import integer_slices, sliced_sqnr_db, structure_slice_bits
+from grcim.physics.slicing_point import integer_sliced_sqnr_db, structure_slice_bits
 from grcim.physics.technology import Technology
 from grcim.plugins.models.attributes import (
     as_adc_law,
@@ -254,11 +254,10 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technolo
     adc_bits, sl = integer_adc_bits(op, [bx], [bw], st, opts)
     sliced = int(sl.n_input_slices[0] * sl.conversions_per_weight[0]) > 1
     if sliced:
-        slices = integer_slices(ens.distribution, bx, bw, ens.n_rows,
-                                int(round(float(sl.dac_bits[0]))), int(sl.n_input_slices[0]),
-                                int(sl.cell_bits[0]), int(sl.conversions_per_weight[0]),
-                                ens.seed)
-        s_adc = np.array([sliced_sqnr_db(slices, float(adc_bits[0]))])
+        s_adc = np.array([integer_sliced_sqnr_db(
+            ens.distribution, bx, bw, ens.n_rows, int(round(float(sl.dac_bits[0]))),
+            int(sl.n_input_slices[0]), int(sl.cell_bits[0]),
+            int(sl.conversions_per_weight[0]), float(adc_bits[0]), ens.seed)])
     else:
         s_adc = ip.adc_sqnr_at(adc_bits)
     q = combine_db(ip.input_sqnr_db, ip.weight_sqnr_db, s_adc)

@@ -32,6 +32,7 @@ INT_SLICED = MacroStructure(cell_topology="bit_sliced", dac_bits=4, cell_bits=4,
 def _forget() -> None:
     """Empty the in-memory caches (what a new process starts with)."""
     spm.structure_slice_bits.cache_clear()  # type: ignore[attr-defined]
+    spm.integer_sliced_sqnr_db.cache_clear()  # type: ignore[attr-defined]
     ipm.integer_point.cache_clear()
     ipm.integer_point.__wrapped__.cache_clear()  # type: ignore[attr-defined]
 
@@ -82,7 +83,7 @@ if sys.argv[2] == "forbid":  # any recomputation of the slicing or integer Monte
     def forbidden(*args, **kwargs):
         raise AssertionError("recomputed instead of read from the cache")
     for name in ("sliced_adc_bits", "grmac_slice_bits", "conventional_slices",
-                 "integer_slices"):
+                 "integer_slices", "sliced_sqnr_db"):
         setattr(spm, name, forbidden)
     ipm.integer_operands = forbidden
 sliced = MacroStructure(cell_topology="bit_sliced", cell_bits=4, n_cols=64)
@@ -90,7 +91,8 @@ int_sliced = MacroStructure(cell_topology="bit_sliced", dac_bits=4, cell_bits=4,
 out = [spm.structure_slice_bits(ens, op, sliced, "conventional"),
        spm.structure_slice_bits(ens, op, sliced, "grmac"),
        spm.structure_slice_bits(ens, op, int_sliced, "int", (8, 8)),
-       list(ipm.integer_point("gaussian", 8, 8, 16).adc_sqnr_db)]
+       list(ipm.integer_point("gaussian", 8, 8, 16).adc_sqnr_db),
+       spm.integer_sliced_sqnr_db("gaussian", 8, 8, 16, 4, 2, 4, 2, 6.0)]
 print(json.dumps(out))
 """
 
@@ -107,14 +109,17 @@ def test_a_second_process_reads_the_results_from_disk(tmp_path: Path, op: Operat
 
     first = run("compute")
     files = _entries(tmp_path)
-    assert len(files) == 4  # three slicing results and one integer point
+    # three slicing results, one integer point and an integer macro's sliced SQNR (the
+    # integer points of a sweep redid their slice sums in every process)
+    assert len(files) == 5
     assert run("forbid") == first and _entries(tmp_path) == files
     # the numbers are the computation's, to the last bit
     direct = [spm.structure_slice_bits.__wrapped__(ENS, op, SLICED, "conventional"),
               spm.structure_slice_bits.__wrapped__(ENS, op, SLICED, "grmac"),
               spm.structure_slice_bits.__wrapped__(ENS, op, INT_SLICED, "int", (8, 8)),
               list(ipm.integer_point.__wrapped__.__wrapped__("gaussian", 8, 8, 16)
-                   .adc_sqnr_db)]
+                   .adc_sqnr_db),
+              spm.integer_sliced_sqnr_db.__wrapped__("gaussian", 8, 8, 16, 4, 2, 4, 2, 6.0)]
     assert first == direct
 
 
