@@ -103,7 +103,16 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     allowed = "KEY=V1,V2,... or KEY=START:STOP:STEP with STEP > 0"
     key, value = _key_value("--sweep", text, allowed)
     if ":" not in value:
-        return key, [parse_value(v) for v in value.split(",") if v.strip()]
+        texts = [v.strip() for v in value.split(",") if v.strip()]
+        values = [parse_value(v) for v in texts]
+        first: dict[Any, str] = {}
+        for t, v in zip(texts, values, strict=True):
+            if v in first:  # 4 and 4.0, none and null are one value: one row, twice
+                same = f"{first[v]} repeats" if first[v] == t else \
+                    f"{first[v]} and {t} are the same value"
+                raise SpecError(CMDLINE, "--sweep", text, f"each value once ({same})")
+            first[v] = t
+        return key, values
     parts = [parse_value(v) for v in value.split(":")]
     if len(parts) != 3 or not all(isinstance(v, (int, float)) for v in parts) or parts[2] <= 0:
         raise SpecError(CMDLINE, "--sweep", text, allowed)
