@@ -166,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
                              "8" if getattr(args, name) is None else getattr(args, name),
                              1, MAX_BITS)
             for name in ("weight_bits", "act_bits", "kv_bits")}
+    if args.lm_head_all_tokens and phase == "decode":  # one token: nothing would change
+        raise SpecError(CMDLINE, "--lm-head-all-tokens", True, "used only with --phase "
+                        "prefill (decode has one new token per sequence, which the LM head "
+                        "projects either way)")
     if args.einsum_layer is not None and not args.einsum:  # it would be silently ignored
         raise SpecError(CMDLINE, "--einsum-layer", args.einsum_layer,
                         "used only with --einsum FILE (the einsum export it selects)")

@@ -108,3 +108,48 @@ def test_workload_defaults_still_apply(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny["models"],
                        "--phase", "decode", "--batch", "")
     assert code == 1 and "--batch = '': an integer 1.." in one_line_error(err)
+
+
+# --- the other combinations that ran and dropped an option -----------------------------
+
+@pytest.mark.parametrize(("argv", "line"), [
+    # --ops adds every op to the JSON: without --json it did nothing
+    (["map", "--phase", "decode", "--ops"],
+     "--ops = True: used only with --json FILE (it adds every op to the JSON)"),
+    (["map", "--phase", "decode", "--ops", "--report", "{d}/r.md"],
+     "--ops = True: used only with --json FILE"),
+    # the leak action's cycle exists only in the ERT (yaml); the others give leakage power
+    (["table", "cim_dac", "--set", "n_bits=4", "--cycle-seconds", "2e-9"],
+     "--cycle-seconds = '2e-9': used only with --format yaml (the ERT's leak action; the "
+     "other formats give leakage power)"),
+    (["table", "cim_dac", "--set", "n_bits=4", "--format", "csv", "--out", "{d}/t.csv",
+      "--cycle-seconds", "1e-9"], "--cycle-seconds = '1e-9': used only with --format yaml"),
+    # --x picks the plot's axis: without --plot it did nothing
+    (["table", "cim_dac", "--sweep", "n_bits=2,4", "--x", "n_bits"],
+     "--x = 'n_bits': used only with --plot FILE (the plot's x axis)"),
+    # decode has one new token per sequence: the LM head projects it either way
+    (["workload", "gpt2", "--phase", "decode", "--lm-head-all-tokens", "--json", "{d}/w.json"],
+     "--lm-head-all-tokens = True: used only with --phase prefill (decode has one new token "
+     "per sequence, which the LM head projects either way)"),
+])
+def test_an_option_that_would_do_nothing_is_refused(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path, argv: list[str],
+                                                    line: str) -> None:
+    code, out, err = run(capsys, *(a.format(d=tmp_path) for a in argv))
+    assert code == 1 and out == "" and list(tmp_path.iterdir()) == []
+    command = argv[0]
+    assert one_line_error(err).startswith(f"grcim {command}: error: <command line>: {line}")
+
+
+def test_the_same_options_where_they_act(capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path, tiny: dict[str, str]) -> None:
+    code, out, err = run(capsys, "table", "cim_dac", "--set", "n_bits=4", "--format", "yaml",
+                         "--cycle-seconds", "2e-9")
+    assert (code, err) == (0, "") and "global_cycle_seconds: 2.0e-09" in out
+    plot = tmp_path / "p.png"
+    code, _, err = run(capsys, "table", "cim_dac", "--sweep", "n_bits=2,4", "--plot",
+                       str(plot), "--x", "n_bits")
+    assert (code, err) == (0, "") and plot.stat().st_size > 0
+    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny["models"], "--phase",
+                       "prefill", "--tokens", "4", "--lm-head-all-tokens")
+    assert (code, err) == (0, "")
