@@ -165,6 +165,20 @@ def _objects(values: Sequence[Any]) -> NDArray[np.object_]:
     return out
 
 
+def _repeated(values: Sequence[Any]) -> int | None:
+    """Index of the first value equal to an earlier one (``4`` and ``4.0`` are equal)."""
+    seen: set[Any] = set()
+    for i, v in enumerate(values):
+        try:
+            if v in seen:
+                return i
+            seen.add(v)
+        except TypeError:  # unhashable (a list): compared one by one
+            if any(v == w for w in values[:i]):
+                return i
+    return None
+
+
 def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | None = None,
                 sweep: Mapping[str, Sequence[Any]] | None = None,
                 actions: Sequence[str] | None = None) -> ComponentTable:
@@ -174,7 +188,8 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
     ------
     ModelDomainError
         Unknown component, attribute or action; a required attribute missing; an empty or
-        oversized sweep; any attribute value the model does not serve.
+        oversized sweep, or one with a value twice (``4`` and ``4.0``, or ``None`` and the
+        default: the same row twice); any attribute value the model does not serve.
     """
     model = find_model(component) if isinstance(component, str) else component
     name = _primary(model)
@@ -191,6 +206,12 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
     for key, given in sweep.items():
         if any(v is None for v in given):
             sweep[key] = [defaults[key] if v is None else v for v in given]
+        repeated = _repeated(sweep[key])
+        if repeated is not None:  # the same point twice: a duplicate row
+            value = sweep[key][repeated]
+            why = (f"none means the default, {defaults[key]!r}, also given"
+                   if None in given and value == defaults[key] else f"{value!r} repeats")
+            raise ModelDomainError(key, given, f"each value once ({why})")
     for key, value in [*base.items(), *((k, REQUIRED) for k, v in sweep.items()
                                         if any(x is REQUIRED for x in v))]:
         if value is REQUIRED or (value is None and defaults[key] is REQUIRED):

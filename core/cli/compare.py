@@ -25,7 +25,7 @@ from grcim.cli.outputs import (
     check_outputs,
     writing,
 )
-from grcim.errors import SpecError
+from grcim.errors import ModelDomainError, SpecError
 from grcim.mapper import BUNDLED_COMPARISON, compare_archs
 from grcim.workloads.transformer import PHASES
 
@@ -60,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill, decode or both")
     phases = PHASES if args.phase == "both" else (args.phase,)
     kwargs = step_kwargs(args)
+    if phases == ("decode",) and kwargs["tokens"] not in (None, 1):
+        # compare passes --tokens to prefill only: refused as map refuses it for decode,
+        # instead of being dropped without a word
+        raise ModelDomainError("tokens", kwargs["tokens"], "an integer 1..1 (decode "
+                               "processes one token per sequence)")
     options = map_options(args)
     protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
     comparison = compare_archs(args.arch, args.workload, phases, options=options,

@@ -137,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         value = "<missing>" if args.phase is None else args.phase
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
     kwargs = step_kwargs(args)
+    if args.ops and args.json is None:  # it would be silently ignored
+        raise SpecError(CMDLINE, "--ops", True, "used only with --json FILE (it adds every "
+                        "op to the JSON)")
     if args.report is not None and args.report != "" and \
             Path(args.report).suffix.lower() not in (".md", ".html"):
         raise SpecError(CMDLINE, "--report", args.report, "a file ending in .md or .html")

@@ -5,6 +5,8 @@ Every command passes its outputs (option, path, file or directory) and its input
 everything is rendered. Refused, with one line naming the option and the path:
 
 - an empty path, or one that is not valid UTF-8 (it is written into reports and messages);
+- ``-``, which would otherwise create a file named ``-`` where the user meant standard
+  output (``/dev/stdout`` is written through; ``./-`` names such a file);
 - a directory where a file is expected, a file where a directory is expected;
 - a block device, a socket or another special file as a file output (character devices
   such as ``/dev/null`` and FIFOs are written through, never replaced);
@@ -54,6 +56,9 @@ def _text(option: str, path: str | os.PathLike[str]) -> str:
         text = os.fsdecode(text)
     if text == "":
         raise SpecError(CMDLINE, option, text, "a non-empty path")
+    if text == "-":  # the shell convention for stdout, which no grcim output follows
+        raise SpecError(CMDLINE, option, text, "a path ('-' is not standard output here: "
+                        "name /dev/stdout to write there, ./- for a file named -)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

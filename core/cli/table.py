@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
                    help="only these actions (repeatable; default all)")
     p.add_argument("--format", default="text", help="text (default), csv, yaml or json")
     p.add_argument("--out", metavar="FILE", help="write the table to FILE instead of stdout")
-    p.add_argument("--cycle-seconds", default="1e-9", metavar="S",
+    p.add_argument("--cycle-seconds", metavar="S",
                    help="global cycle for the ERT leak action, s (yaml; default 1e-9)")
     p.add_argument("--name", metavar="NAME", help="yaml, one-point tables: ERT/ART entry "
                    "name (default the component; a grid's entries are <component>_0, _1, "
@@ -103,7 +103,16 @@ def parse_sweep(text: str) -> tuple[str, list[Any]]:
     allowed = "KEY=V1,V2,... or KEY=START:STOP:STEP with STEP > 0"
     key, value = _key_value("--sweep", text, allowed)
     if ":" not in value:
-        return key, [parse_value(v) for v in value.split(",") if v.strip()]
+        texts = [v.strip() for v in value.split(",") if v.strip()]
+        values = [parse_value(v) for v in texts]
+        first: dict[Any, str] = {}
+        for t, v in zip(texts, values, strict=True):
+            if v in first:  # 4 and 4.0, none and null are one value: one row, twice
+                same = f"{first[v]} repeats" if first[v] == t else \
+                    f"{first[v]} and {t} are the same value"
+                raise SpecError(CMDLINE, "--sweep", text, f"each value once ({same})")
+            first[v] = t
+        return key, values
     parts = [parse_value(v) for v in value.split(":")]
     if len(parts) != 3 or not all(isinstance(v, (int, float)) for v in parts) or parts[2] <= 0:
         raise SpecError(CMDLINE, "--sweep", text, allowed)
@@ -174,9 +183,18 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format.strip().lower()
     if fmt not in FORMATS:
         raise SpecError(CMDLINE, "--format", args.format, "one of " + ", ".join(FORMATS))
-    cycle = parse_value(args.cycle_seconds)
+    # options of one format or of the plot: refused where they would be silently ignored
+    if args.cycle_seconds is not None and fmt != "yaml":
+        raise SpecError(CMDLINE, "--cycle-seconds", args.cycle_seconds, "used only with "
+                        "--format yaml (the ERT's leak action; the other formats give "
+                        "leakage power)")
+    if args.x is not None and not args.plot:
+        raise SpecError(CMDLINE, "--x", args.x, "used only with --plot FILE (the plot's x "
+                        "axis)")
+    text_cycle = "1e-9" if args.cycle_seconds is None else args.cycle_seconds
+    cycle = parse_value(text_cycle)
     if not isinstance(cycle, (int, float)) or not 0 < cycle <= 1:
-        raise SpecError(CMDLINE, "--cycle-seconds", args.cycle_seconds, "seconds in (0, 1]")
+        raise SpecError(CMDLINE, "--cycle-seconds", text_cycle, "seconds in (0, 1]")
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise SpecError(CMDLINE, "--plot", args.plot, "a .png, .pdf or .svg file")
     check_outputs([("--out", args.out, FILE), ("--plot", args.plot, FILE)])

@@ -58,14 +58,14 @@ def register(subparsers: Any) -> None:
                    "or 'list'")
     p.add_argument("--phase", help="prefill (T prompt tokens) or decode (one new token at "
                    "context L); required unless NAME is list")
-    p.add_argument("--batch", default="1", help=f"sequences per step, 1..{MAX_BATCH} (default 1)")
+    p.add_argument("--batch", help=f"sequences per step, 1..{MAX_BATCH} (default 1)")
     p.add_argument("--tokens", help="new tokens per sequence: prefill 1..max_context "
                    "(default min(2048, max_context)); decode only 1")
     p.add_argument("--context", help="tokens per sequence after the step, new ones included: "
                    "tokens..max_context (default: tokens for prefill, min(2048, "
                    "max_context) for decode)")
     for name, what in (("weight", "weights"), ("act", "activations"), ("kv", "KV cache")):
-        p.add_argument(f"--{name}-bits", default="8", help=f"bits per element of {what}, "
+        p.add_argument(f"--{name}-bits", help=f"bits per element of {what}, "
                        f"1..{MAX_BITS} (default 8)")
     p.add_argument("--lm-head-all-tokens", action="store_true",
                    help="project every new token to logits (default: last token only)")
@@ -126,9 +126,21 @@ def _einsum_layer(text: str, config: ModelConfig) -> int | None:
     return int_option("--einsum-layer", text, 0, config.n_layers - 1, " or all")
 
 
+#: The options of one step (everything but --models), in the order --help lists them:
+#: ``workload list`` uses none of them and refuses them rather than ignore them.
+_STEP_OPTIONS = ("phase", "batch", "tokens", "context", "weight_bits", "act_bits", "kv_bits",
+                 "lm_head_all_tokens", "json", "einsum", "einsum_layer")
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``grcim workload``."""
     if args.name == "list":
+        for name in _STEP_OPTIONS:
+            value = getattr(args, name)
+            if value not in (None, False):
+                raise SpecError(CMDLINE, "--" + name.replace("_", "-"), value, "left out "
+                                "with 'workload list' (it lists the models; only --models "
+                                "applies)")
         return _list_models(args.models)
     outputs = [("--json", args.json, FILE), ("--einsum", args.einsum, FILE)]
     check_outputs(outputs, [("--models", args.models)])
@@ -138,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(CMDLINE, "--phase", value, "required: prefill or decode")
     phase = args.phase
     ctx_why = f" (max_context of {config.name})"
-    batch = int_option("--batch", args.batch, 1, MAX_BATCH)
+    batch = int_option("--batch", "1" if args.batch is None else args.batch, 1, MAX_BATCH)
     if args.tokens is None:
         tokens = default_tokens(config, phase)
     elif phase == "decode":
@@ -150,8 +162,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         context = int_option("--context", args.context, tokens, config.max_context,
                               f" (at least --tokens; max_context of {config.name})")
-    bits = {name: int_option(f"--{name.replace('_', '-')}", getattr(args, name), 1, MAX_BITS)
+    bits = {name: int_option(f"--{name.replace('_', '-')}",
+                             "8" if getattr(args, name) is None else getattr(args, name),
+                             1, MAX_BITS)
             for name in ("weight_bits", "act_bits", "kv_bits")}
+    if args.lm_head_all_tokens and phase == "decode":  # one token: nothing would change
+        raise SpecError(CMDLINE, "--lm-head-all-tokens", True, "used only with --phase "
+                        "prefill (decode has one new token per sequence, which the LM head "
+                        "projects either way)")
     if args.einsum_layer is not None and not args.einsum:  # it would be silently ignored
         raise SpecError(CMDLINE, "--einsum-layer", args.einsum_layer,
                         "used only with --einsum FILE (the einsum export it selects)")

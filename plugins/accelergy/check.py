@@ -26,17 +26,27 @@ containers above it:
   and finds no estimator;
 - **values outside the models' domains** (``technology: 65``): the model is built exactly as
   the shim builds it (:mod:`grcim.plugins.accelergy.adapter`) and its one-line reason is
-  reported under the attribute the user wrote; a missing required attribute is named.
+  reported under the attribute the user wrote; a missing required attribute is named;
+  ``global_cycle_seconds`` (the ``leak`` action's argument) must be a positive number;
+- **expressions that are not arithmetic**: Accelergy 0.4 evaluates every unquoted
+  attribute and variable with Python's ``eval``. Attribute access, subscripts, names
+  beginning with ``_``, lambdas, comprehensions and calls of anything but Accelergy's own
+  math functions are refused wherever they appear under ``attributes`` or ``variables``
+  (grcim never evaluates them); an expression the models receive that grcim's evaluator
+  cannot compute (``pow(2, 6)``, an unknown name) is reported as not checkable.
 
 Attribute names, defaults and domains come from the model classes themselves. Expressions
-are evaluated with :func:`grcim.expressions.evaluate` (never ``eval``); a value that needs
-more than that (Accelergy's other functions) is not range-checked.
+are evaluated with :func:`grcim.expressions.evaluate` (never ``eval``); their shape is read
+with :mod:`ast` (parsed, never run).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import inspect
+import math
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -44,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from grcim.errors import GrcimError, ModelDomainError, SpecError
-from grcim.expressions import evaluate
+from grcim.expressions import ALLOWED, evaluate
 from grcim.plugins.accelergy.adapter import (
     TECHNOLOGY,
     build_model,
@@ -77,9 +87,26 @@ GENERIC_ATTRIBUTES = frozenset({
     "per_dataspace_bandwidth_consumption_scale",
 })
 """Attributes Accelergy and Timeloop themselves read; never reported as unknown."""
+ACCELERGY_FUNCTIONS = frozenset({
+    "ceil", "comb", "copysign", "fabs", "factorial", "floor", "fmod", "frexp", "fsum", "gcd",
+    "isclose", "isfinite", "isinf", "isnan", "isqrt", "ldexp", "modf", "perm", "prod",
+    "remainder", "trunc", "exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sqrt",
+    "acos", "asin", "atan", "atan2", "cos", "dist", "hypot", "sin", "tan", "degrees",
+    "radians", "acosh", "asinh", "atanh", "cosh", "sinh", "tanh", "erf", "erfc", "gamma",
+    "lgamma", "abs", "round", "sum", "range", "len", "min", "max", "float", "int", "str",
+    "bool", "list", "tuple", "enumerate", "getcwd", "map",
+})
+"""The functions Accelergy 0.4 binds for its ``eval`` (``accelergy.parsing_utils.MATH_FUNCS``);
+a call of any other name is refused."""
 _TREE_KEYS = ("subtree", "local", "nodes")
 _CYCLE = "global_cycle_seconds"
 _QUOTING = 'Accelergy evaluates unquoted text as Python: write it in quotes ("{}")'
+_REFUSED = ("refused, never evaluated: {} (Accelergy runs unquoted values as Python); "
+            "allowed: a number, quoted text, or arithmetic over numbers and variables with "
+            "Accelergy's math functions (min, max, ceil, log2, ...)")
+_UNCHECKABLE = ("not checkable by grcim ({}); grcim's models receive this value: write a "
+                "number, quoted text, or " + ALLOWED)
+_CYCLE_ALLOWED = "a positive finite number of seconds (e.g. 1e-9)"
 
 Path = KeyPath
 
@@ -109,11 +136,96 @@ class _Scalar:
     line: int
 
 
-def _scalars(text: str) -> dict[Path, _Scalar]:
-    """Every scalar value by key path, with whether it was quoted and its line."""
+def _scalar(node: yaml.ScalarNode) -> _Scalar:
+    return _Scalar(node.value, node.style in ("'", '"'), node.start_mark.line + 1)
+
+
+def _scalars(text: str) -> tuple[yaml.Node | None, dict[Path, _Scalar]]:
+    """The composed document and every scalar value by key path (first place only, for
+    content an alias repeats), with whether it was quoted and its line."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
-    return {path: _Scalar(node.value, node.style in ("'", '"'), node.start_mark.line + 1)
-            for path, node in scalar_nodes(root)}
+    return root, {path: _scalar(node) for path, node in scalar_nodes(root)}
+
+
+def _child(node: yaml.Node, key: Any, seen: set[int] | None = None) -> yaml.Node | None:
+    """The value node under ``key`` (a mapping key, merged ``<<`` keys included, or a list
+    index) of a composed node."""
+    if isinstance(node, yaml.SequenceNode):
+        return node.value[key] if isinstance(key, int) and 0 <= key < len(node.value) else None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    seen = seen if seen is not None else set()
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    merged: list[yaml.Node] = []
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode):
+            if k.value == str(key):
+                return v
+            if k.value == "<<":
+                merged += v.value if isinstance(v, yaml.SequenceNode) else [v]
+    for m in merged:
+        found = _child(m, key, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def _is_plain_expression(s: _Scalar | None) -> bool:
+    return s is not None and not s.quoted and isinstance(s.value, str)
+
+
+def _not_arithmetic(text: str) -> str | None:
+    """Why Python text is refused unevaluated (attribute access, ``_`` names, calls of
+    unknown functions, ...), or None: its shape is arithmetic. Only parsed, never run."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # not Python: unquoted text (Accelergy stops), reported as such
+    found: dict[int, str] = {}  # by priority: the most telling reason is given
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            found.setdefault(0, f"name {node.id!r} (names beginning with _ are not arithmetic)")
+        elif isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
+            found.setdefault(2, "a call of something other than a function name")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id not in ACCELERGY_FUNCTIONS:
+            found.setdefault(2, f"call of {node.func.id!r} (not one of Accelergy's math "
+                             "functions)")
+        elif not isinstance(node, _ARITHMETIC):
+            found.setdefault(1 if isinstance(node, ast.Attribute) else 3,
+                             f"{_KINDS.get(type(node), type(node).__name__)} not allowed")
+    return found[min(found)] if found else None
+
+
+_ARITHMETIC = (ast.Expression, ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp,
+               ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword, ast.List,
+               ast.Tuple, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+_KINDS: dict[type, str] = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.NamedExpr: "assignment",
+    ast.Starred: "starred arguments", ast.Dict: "dicts", ast.Set: "sets", ast.Slice: "slices",
+    ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+}
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A value refused unevaluated; ``why`` says what in it is not arithmetic."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class _Unchecked:
+    """A value grcim cannot compute (``pow(2, 6)``, an unknown name); ``why`` says why."""
+
+    why: str
 
 
 @dataclass
@@ -201,21 +313,23 @@ def _grcim_models() -> dict[str, type[CostModel]]:
 
 
 def _numeric(text: str) -> Any:
-    """Accelergy's own cast of unquoted text: true/false and numbers (``1e-9`` included)."""
+    """Accelergy's own cast of unquoted text: true/false and numbers (``1e-9``, ``inf``
+    included)."""
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     x = float(text)
-    return int(x) if x == int(x) else x
+    return int(x) if math.isfinite(x) and x == int(x) else x
 
 
 class _Checker:
     def __init__(self, source: str, text: str, data: dict) -> None:
         self.source = source
-        self.scalars = _scalars(text)
+        self.root, self.scalars = _scalars(text)
         self.data = data
         self.problems: list[SpecError] = []
         self.reported: set[str] = set()
         self.distinct: set[str] = set()  # the problems' one-line texts
+        self.unchecked: dict[str, str] = {}  # variables grcim cannot compute, and why
         self.variables = self._variables()
 
     def problem(self, key: str, value: Any, allowed: str, line: int | None) -> None:
@@ -226,9 +340,38 @@ class _Checker:
             self.distinct.add(str(error))
             self.problems.append(error)
 
-    def line(self, path: Path, default: int | None = None) -> int | None:
+    def scalar(self, path: Path) -> _Scalar | None:
+        """The scalar at ``path``, also where an alias repeats it (the data's path)."""
         s = self.scalars.get(path)
+        if s is not None or self.root is None:
+            return s
+        node: yaml.Node | None = self.root
+        for key in path:
+            node = _child(node, key) if node is not None else None
+        return _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+    def line(self, path: Path, default: int | None = None) -> int | None:
+        s = self.scalar(path)
         return s.line if s else default
+
+    def refuse_non_arithmetic(self, comps: list[_Component]) -> None:
+        """Every unquoted value Accelergy evaluates (under ``attributes`` or ``variables``)
+        whose Python shape is not arithmetic, in any component or container: one problem
+        each, named as :meth:`check` names it (``<owner>.attributes.<name>``)."""
+        owners = {a.path[:-2]: a.owner for c in comps for a in c.attrs.values()}
+        for path, s in self.scalars.items():
+            evaluated = path[:1] == ("variables",) or "attributes" in path[:-1]
+            if not evaluated or not _is_plain_expression(s) or _is_number(s.value):
+                continue
+            why = _not_arithmetic(s.value)
+            if why is None:
+                continue
+            key = _dotted(path)
+            for i, part in enumerate(path[:-1]):
+                if part == "attributes" and path[:i] in owners:
+                    key = f"{owners[path[:i]]}.attributes.{_dotted(path[i + 1:])}"
+                    break
+            self.problem(key, s.value, _REFUSED.format(why), s.line)
 
     def _variables(self) -> dict[str, Any]:
         raw = self.data.get("variables")
@@ -239,13 +382,20 @@ class _Checker:
             if k == "version":
                 continue
             value = self.value(v, ("variables", k), out)
-            if value is not _UNKNOWN:
+            if isinstance(value, _Unchecked):
+                self.unchecked[str(k)] = value.why
+            elif not isinstance(value, _Refused) and value is not _BAD:
                 out[str(k)] = value
+        if _CYCLE in out:
+            self.check_cycle(out[_CYCLE], f"variables.{_CYCLE}",
+                             self.line(("variables", _CYCLE)))
         return out
 
     def value(self, raw: Any, path: Path, names: dict[str, Any]) -> Any:
-        """The value Accelergy would compute, or ``_UNKNOWN`` (``_BAD`` for bare text)."""
-        s = self.scalars.get(path)
+        """The value Accelergy would compute; ``_BAD`` for bare text, a :class:`_Refused`
+        for text that is not arithmetic, an :class:`_Unchecked` for arithmetic that
+        grcim's evaluator cannot compute."""
+        s = self.scalar(path)
         if not isinstance(raw, str) or s is None or s.quoted:
             return raw
         try:
@@ -254,36 +404,69 @@ class _Checker:
             pass
         text = raw.strip()
         if text.isidentifier():
-            return names.get(text, _BAD)
+            if text in names:
+                return names[text]
+            if text in self.unchecked:
+                return _Unchecked(f"variable {text}: {self.unchecked[text]}")
+            return _BAD
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)
+                compile(text, "<attribute>", "eval", ast.PyCF_ONLY_AST)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return _BAD
+        why = _not_arithmetic(text)
+        if why is not None:
+            return _Refused(why)
         numbers = {k: v for k, v in names.items()
                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
         try:
-            compile(text, "<attribute>", "eval")
-        except SyntaxError:
-            return _BAD
-        try:
             return evaluate(text, numbers)
-        except SpecError:
-            return _UNKNOWN
+        except SpecError as exc:
+            used = sorted(n.id for n in ast.walk(ast.parse(text, mode="eval"))
+                          if isinstance(n, ast.Name) and n.id in self.unchecked)
+            if used:
+                return _Unchecked(f"variable {used[0]}: {self.unchecked[used[0]]}")
+            return _Unchecked(exc.allowed.split("; allowed: ")[0])
+
+    def check_cycle(self, value: Any, key: str, line: int | None) -> None:
+        """``global_cycle_seconds`` (the shim's ``leak`` argument): a positive number."""
+        if isinstance(value, (_Refused, _Unchecked)) or value is _BAD:
+            return  # reported as such
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value <= 0:
+            self.problem(key, value, _CYCLE_ALLOWED, line)
 
     def check(self, comp: _Component, model: type[CostModel]) -> None:
         params = model_parameters(model)
         _alias_capitals(comp.attrs)
         where = f"{comp.name}.attributes"
         values: dict[str, Any] = {}
-        bad = False
+        unusable: set[str] = set()  # given, but bare text, refused or not checkable
         names = dict(self.variables)
+        received = {*params, TECHNOLOGY, _CYCLE, TECHNOLOGY.upper(), _CYCLE.upper()}
         for name, a in comp.attrs.items():
             v = self.value(a.raw, a.path, names)
+            written = str(a.path[-1])  # TECHNOLOGY as written
+            key = f"{where}.{written}" if a.own else f"{a.owner}.attributes.{written}"
             if v is _BAD:
-                bad = True
-                key = f"{where}.{name}" if a.own else f"{a.owner}.attributes.{name}"
+                unusable.add(name)
                 self.problem(key, a.raw, "unquoted text: " + _QUOTING.format(a.raw),
                              self.line(a.path))
                 continue
+            if isinstance(v, _Refused):
+                # the same line as refuse_non_arithmetic's (once), unless an alias brought
+                # the value from outside an attributes or variables section
+                unusable.add(name)
+                self.problem(key, a.raw, _REFUSED.format(v.why), self.line(a.path))
+                continue
+            if isinstance(v, _Unchecked):
+                if name in received:
+                    unusable.add(name)
+                    self.problem(key, a.raw, _UNCHECKABLE.format(v.why), self.line(a.path))
+                continue
             values[name] = v
-            if v is not _UNKNOWN:
-                names[name] = v
+            names[name] = v
         known = set(params) | GENERIC_ATTRIBUTES
         for name, a in comp.attrs.items():
             if name in known:
@@ -321,10 +504,14 @@ class _Checker:
             self.problem(f"{where}.{_CYCLE}", None, "missing: Accelergy 0.4 requires "
                          "global_cycle_seconds (e.g. 1e-9) on every component, set on it or "
                          "a container above it (usually the top one)", comp.line)
+        elif _CYCLE in values:
+            cycle = comp.attrs[_CYCLE]
+            written = str(cycle.path[-1])  # GLOBAL_CYCLE_SECONDS as written
+            self.check_cycle(values[_CYCLE], f"{where}.{written}" if cycle.own
+                             else f"{cycle.owner}.attributes.{written}", self.line(cycle.path))
         tech, node = comp.attrs[TECHNOLOGY], comp.attrs.get("tech_node")
         if (node is not None and "tech_node" in params and TECHNOLOGY not in params
-                and values.get(TECHNOLOGY) is not _UNKNOWN
-                and values.get("tech_node") is not _UNKNOWN):
+                and TECHNOLOGY in values and "tech_node" in values):
             try:
                 same = technology_to_metres(values[TECHNOLOGY]) == float(values["tech_node"])
             except (GrcimError, TypeError, ValueError):
@@ -333,12 +520,12 @@ class _Checker:
                 self.problem(f"{where}.tech_node", values["tech_node"], "disagrees with "
                              f"technology = {tech.raw!r} (from {tech.owner}), which wins in "
                              "Accelergy: give one of them", self.line(node.path, comp.line))
-        missing = [n for n, d in params.items()
-                   if d is inspect.Parameter.empty and values.get(n) is None]
+        missing = [n for n, d in params.items() if d is inspect.Parameter.empty
+                   and values.get(n) is None and n not in unusable]
         for n in missing:
             self.problem(f"{where}.{n}", None, f"missing: {comp.cls} requires it (Accelergy "
                          "would find no estimator)", comp.line)
-        if bad or missing or any(v is _UNKNOWN for v in values.values()):
+        if unusable or missing:
             return
         try:
             build_model(model.__name__, values)
@@ -351,8 +538,19 @@ class _Checker:
             self.problem(key, exc.value, exc.allowed, line)
 
 
-_UNKNOWN = object()
 _BAD = object()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        _numeric(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
 
 
 def _alias_capitals(attrs: dict[str, _Attr]) -> None:
@@ -414,6 +612,7 @@ def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
             continue
         used[comp.cls] += 1
         checker.check(comp, model)
+    checker.refuse_non_arithmetic(comps)
     checker.problems.sort(key=lambda p: p.line or 0)  # file order (stable within a line)
     parts = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in used.items())
     what = (f"Accelergy architecture ({len(comps)} components; grcim: {parts})" if used

@@ -311,3 +311,117 @@ def test_missing_technology_never_says_none_m(tmp_path: Path) -> None:
                         "{global_cycle_seconds: 1e-9}")
     code, _, err = _validate(path)
     assert code == 1 and "None m" not in err[0]
+
+
+# Accelergy 0.4 evaluates every unquoted attribute and variable with Python's eval: grcim
+# refuses (never evaluates) any that is not arithmetic, and reports values its models
+# receive that it cannot compute, instead of saying OK.
+NOT_ARITHMETIC = """\
+variables:
+  version: 0.4
+  technology: "22nm"
+  global_cycle_seconds: 1e-9
+  evil: ().__class__
+architecture:
+  version: 0.4
+  subtree:
+  - name: system
+    attributes: {technology: "22nm", global_cycle_seconds: 1e-9}
+    local:
+    - name: adc
+      class: grcim_adc
+      attributes:
+        n_bits: 6
+        n_adcs: __import__("os").getpid()
+        pipeline: __import__("builtins").open("{marker}", "w")
+        throughput: foo.bar
+        sqnr_target_db: open("{marker}")
+    - name: buf
+      class: SRAM
+      attributes:
+        depth: __builtins__
+        width: "[1][0]"
+        datawidth: (lambda:8)()
+"""
+
+
+def test_expressions_that_are_not_arithmetic_are_refused_unevaluated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    marker = "evaluated"  # what open() would create, were anything evaluated
+    path = _file(tmp_path, NOT_ARITHMETIC.replace("{marker}", marker))
+    code, out, err = _validate(path)
+    assert code == 1 and out == "" and not (tmp_path / marker).exists()
+    p = f"grcim validate: error: {path}"
+    refused = "refused, never evaluated: "
+    assert [e.split(" (Accelergy runs")[0] for e in err] == [
+        f"{p}:5: variables.evil = '().__class__': {refused}attribute access not allowed",
+        f"{p}:16: system.adc.attributes.n_adcs = '__import__(\"os\").getpid()': {refused}"
+        "name '__import__' (names beginning with _ are not arithmetic)",
+        f"{p}:17: system.adc.attributes.pipeline = '__import__(\"builtins\").open(\"{marker}\", "
+        f"\"w\")': {refused}name '__import__' (names beginning with _ are not arithmetic)",
+        f"{p}:18: system.adc.attributes.throughput = 'foo.bar': {refused}attribute access not "
+        "allowed",
+        f"{p}:19: system.adc.attributes.sqnr_target_db = 'open(\"{marker}\")': {refused}call "
+        "of 'open' (not one of Accelergy's math functions)",
+        f"{p}:23: system.buf.attributes.depth = '__builtins__': {refused}name '__builtins__' "
+        "(names beginning with _ are not arithmetic)",
+        f"{p}:25: system.buf.attributes.datawidth = '(lambda:8)()': {refused}a call of "
+        "something other than a function name",
+    ]
+    assert all("allowed: a number, quoted text, or arithmetic over numbers and variables "
+               "with Accelergy's math functions" in e for e in err)
+
+
+def test_an_alias_does_not_hide_an_expression(tmp_path: Path) -> None:
+    # the anchor sits outside 'attributes'; the alias puts the plain scalar there, where
+    # Accelergy evaluates it (it was read as quoted text, never checked)
+    path = _system_file(tmp_path, """\
+        - name: adc
+          class: grcim_adc
+          attributes: {n_bits: 6, pipeline: *evil}
+        """, '{technology: "22nm", global_cycle_seconds: 1e-9}')
+    path.write_text("hidden: &evil ().__class__.__subclasses__()\n" + path.read_text())
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 1
+    assert "system.adc.attributes.pipeline = '().__class__.__subclasses__()': refused, never " \
+        "evaluated: attribute access not allowed" in err[0]
+
+
+def test_values_the_models_receive_must_be_checkable(tmp_path: Path) -> None:
+    # int() is Accelergy's, not grcim's evaluator's: the model's n_cols cannot be checked;
+    # Timeloop's datawidth is not grcim's, so the same expression there is fine
+    path = _file(tmp_path, GOOD_TREE.replace("n_cols: 32", "n_cols: int(32.5)")
+                 .replace("datawidth: 8", "datawidth: int(8.5)"))
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 1, err
+    assert err[0].startswith(f"grcim validate: error: {path}:19: system.mac.attributes.n_cols "
+                             "= 'int(32.5)': not checkable by grcim (call of 'int' not allowed")
+    assert "grcim's models receive this value" in err[0]
+    # through a variable: named
+    path.write_text(GOOD_TREE.replace("bits: 4", "bits: int(4.5)"))
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 2, err
+    assert "system.dac.attributes.n_bits = 'bits': not checkable by grcim (variable bits: " \
+        "call of 'int' not allowed" in err[0]
+    assert "system.dac.attributes.n_dacs = '2 * bits': not checkable by grcim (variable " \
+        "bits:" in err[1]
+
+
+@pytest.mark.parametrize("cycle", ["-1", "0", "-1e-9", "inf", "nan", '"1ns"', "true"])
+def test_global_cycle_seconds_is_a_positive_number(tmp_path: Path, cycle: str) -> None:
+    path = _system_file(tmp_path, "- {name: dac, class: cim_dac, attributes: {n_bits: 4}}\n",
+                        f'{{technology: "22nm", global_cycle_seconds: {cycle}}}')
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 1, err
+    assert err[0].startswith(f"grcim validate: error: {path}:5: system.attributes."
+                             "global_cycle_seconds = ")
+    assert err[0].endswith(": a positive finite number of seconds (e.g. 1e-9)")
+    # in capitals, and in the variables section Accelergy reads first
+    path.write_text(path.read_text().replace("global_cycle_seconds", "GLOBAL_CYCLE_SECONDS"))
+    code, _, err = _validate(path)
+    assert code == 1 and "system.attributes.GLOBAL_CYCLE_SECONDS = " in err[0]
+    path = _file(tmp_path, GOOD_TREE.replace("  global_cycle_seconds: 1e-9\n  bits",
+                                             f"  global_cycle_seconds: {cycle}\n  bits"))
+    code, _, err = _validate(path)
+    assert code == 1 and len(err) == 1 and ":4: variables.global_cycle_seconds = " in err[0]

@@ -220,6 +220,60 @@ def test_empty_paths_are_refused_before_any_work(tmp_path: Path, capsys, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
+# '-' made a file named '-' (workload --json -, map --json -, table --out -, ...): no
+# grcim output writes standard output for '-', so every output option refuses it, before
+# any work (/dev/stdout is written through; ./- still names such a file).
+STDOUT_REFUSED = "'-' is not standard output here: name /dev/stdout to write there"
+
+
+@pytest.mark.parametrize("argv", [
+    ["workload", "gpt2", "--phase", "decode", "--json", "-"],
+    ["workload", "gpt2", "--phase", "decode", "--einsum", "-"],
+    ["map", "--phase", "decode", "--json", "-"],
+    [*TABLE, "--out", "-"],
+    ["compare", "--out", "-"],
+    ["export", "timeloop", "--out", "-"],
+    ["paper", "--out", "-"],
+    ["sweep", "run", "edge_dse", "--store", "-"],
+    ["sweep", "run", "edge_dse", "--op-cache", "-"],
+    ["sweep", "report", "store.sqlite", "--out", "-"],
+])
+def test_dash_is_refused_not_a_file_named_dash(tmp_path: Path, capsys, monkeypatch,
+                                               argv: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and f"{argv[-2]} = '-': a path ({STDOUT_REFUSED}" in one_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [
+    # refused by their suffix rule first: still no file named '-'
+    ["map", "--phase", "decode", "--report", "-"],
+    [*TABLE, "--plot", "-"],
+    ["sweep", "export", "store.sqlite", "--csv", "-"],
+    ["sweep", "export", "store.sqlite", "--parquet", "-"],
+])
+def test_dash_with_a_suffix_rule_is_refused_too(tmp_path: Path, capsys, monkeypatch,
+                                                argv: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    one_line(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dev_stdout_and_dot_dash_still_work(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([*TABLE, "--out", "./-"]) == 0
+    assert (tmp_path / "-").read_text(encoding="utf-8").startswith("component,")
+    (tmp_path / "-").unlink()
+    run = subprocess.run([sys.executable, "-m", "grcim", "workload", "gpt2", "--phase",
+                          "decode", "--json", "/dev/stdout"], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0 and '"parameters": 124439808' in run.stdout, run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_non_utf8_report_path_is_refused_and_leaves_nothing(tmp_path: Path, capsys,
                                                              monkeypatch) -> None:
     # R11: --report $'\xffrep.md' ended in a UnicodeEncodeError traceback and left the

@@ -133,6 +133,16 @@ def test_out_and_plot_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["table", "int_cim_mac", "--set", "input_bits=8", "--set", "weight_bits=8", "--sweep",
       "n_weight_slices=8:32:8"], "n_weight_slices = 16: at most 8 cells for weight_bits = 8"),
     (["table", "cim_dac", "--sweep", "n_bits=1,1.5"], "n_bits = 1.5: an integer from 1 to 16"),
+    # one value twice made the same row twice; refused as a sweep spec refuses it
+    (["table", "cim_dac", "--sweep", "n_bits=4,4"],
+     "<command line>: --sweep = 'n_bits=4,4': each value once (4 repeats)"),
+    (["table", "cim_dac", "--sweep", "n_bits=4,6,4.0"],
+     "--sweep = 'n_bits=4,6,4.0': each value once (4 and 4.0 are the same value)"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=none,null"],
+     "each value once (none and null are the same value)"),
+    (["table", "gr_mac", "--sweep", "dynamic_range_bits=none,0"],
+     "dynamic_range_bits = [None, 0]: each value once (none means the default, 0.0, also "
+     "given)"),
 ])
 def test_bad_input_is_one_line_and_no_file(argv: list[str], needle: str, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:

@@ -100,6 +100,12 @@ def test_actions_filter_and_names() -> None:
     (lambda: build_table("gr_mac", {}, {"n_cols": [8, 0]}),
      "n_cols = 0: an integer from 1 to 65536"),
     (lambda: build_table("grcim_adc", {"n_bits": 40}), "n_bits = 40: a number from 0.5 to 20"),
+    # the same point twice made duplicate rows
+    (lambda: build_table("cim_dac", {}, {"n_bits": [4, 6, 4.0]}),
+     "n_bits = \\[4, 6, 4.0\\]: each value once \\(4.0 repeats\\)"),
+    (lambda: build_table("gr_mac", {}, {"dynamic_range_bits": [0, None]}),
+     "dynamic_range_bits = \\[0, None\\]: each value once \\(none means the default, 0.0, "
+     "also given\\)"),
 ])
 def test_bad_input_names_the_attribute(call, match: str) -> None:
     with pytest.raises(ModelDomainError, match=match):
