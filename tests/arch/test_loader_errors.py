@@ -225,3 +225,28 @@ def test_another_grcim_file_given_as_an_arch_is_named(text: str, hint: str) -> N
     with pytest.raises(SpecError) as info:
         load_arch_text(text, "given.yaml")
     assert "unknown top-level key" in info.value.allowed and hint in info.value.allowed
+
+
+# ---------------------------------------------------------------------------------------
+# A key holding control characters is shown escaped (an ESC sequence reached the terminal).
+
+def test_control_characters_of_a_key_are_escaped() -> None:
+    text = replace(MACRO, "    rows: 256 ", '    "n_mac\\nros\\e[2J": 1\n    rows: 256 ')
+    err = fail(text)
+    message = str(err)
+    assert err.key == "arch.variables.n_mac\nros\x1b[2J"  # the field keeps the real text
+    assert all(c.isprintable() for c in message)
+    assert "arch.variables.n_mac\\nros\\x1b[2J = " in message
+
+
+def test_the_cli_prints_one_printable_line(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from grcim.cli.main import main
+
+    path = tmp_path / "esc.yaml"
+    path.write_text(replace(MACRO, "    rows: 256 ", '    "ro\\ews": 1\n    rows: 256 '),
+                    encoding="utf-8")
+    assert main(["validate", str(path)]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "\x1b" not in captured.err and "ro\\x1bws" in captured.err
