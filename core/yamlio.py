@@ -44,7 +44,8 @@ from grcim.errors import CMDLINE, GrcimError, SpecError
 
 __all__ = [
     "LineDict", "load_yaml_file", "load_yaml_text", "read_text_file", "MAX_BYTES", "MAX_DEPTH",
-    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE", "KeyPath", "scalar_nodes",
+    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE", "KeyPath", "scalar_nodes", "every_scalar_path",
+    "dotted",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -71,6 +72,10 @@ class LineDict(dict[Any, Any]):
     def line_of(self, key: Any) -> int | None:
         """1-based line of ``key`` (or of the mapping itself when the key is absent)."""
         return self.lines.get(key, self.line)
+
+
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in a document: mapping keys as text, list indices as ints."""
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -229,6 +234,11 @@ def _check_shape(source: str, text: str, loader_class: type) -> None:
             loader.dispose()
 
 
+def dotted(path: KeyPath) -> str:
+    """``("arch", "nodes", 3, "size")`` -> ``"arch.nodes.3.size"``."""
+    return ".".join(str(p) for p in path)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _parse(text: str, source: str, pure: bool) -> Any:
     loader_class = _loader_class(pure)
@@ -349,19 +359,10 @@ def load_yaml_file(path: str | os.PathLike[str], allow_special: bool = False) ->
     return load_yaml_text(read_text_file(path, allow_special), str(Path(path)))
 
 
-KeyPath = tuple[str | int, ...]
-"""Where a value sits in a document: mapping keys as text, list indices as ints."""
-
-
-def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
-                 ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
-    """Every scalar value of a composed document (``yaml.compose``) with its key path.
-
-    The node graph keeps what constructed data forgets (quoting style, line), so readers of
-    how a value was written (``grcim.arch.quoting``, ``grcim.plugins.accelergy.check``)
-    walk it here. Each node is visited once: content reached again through an alias is
-    skipped; ``merge_keys=False`` also skips values merged with ``<<``.
-    """
+def _walk_once(root: yaml.Node | None, merge_keys: bool = True, keys: bool = False
+               ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Scalars of a node graph, each once, in document order (so an anchor is reached at
+    its own place before any alias of it); ``keys``: scalar mapping keys too."""
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
     while stack:
@@ -372,8 +373,87 @@ def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
         if isinstance(node, yaml.ScalarNode):
             yield path, node
         elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed([(child, (*path, i)) for i, child in enumerate(node.value)]))
+        elif isinstance(node, yaml.MappingNode):
+            pending: list[tuple[yaml.Node, KeyPath]] = []
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                if keys:
+                    pending.append((key, (*path, key.value)))
+                if merge_keys or key.value != "<<":
+                    pending.append((value, (*path, key.value)))
+            stack.extend(reversed(pending))
+
+
+def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
+                 ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Every scalar value of a composed document (``yaml.compose``) with its key path.
+
+    The node graph keeps what constructed data forgets (quoting style, line), so readers of
+    how a value was written (``grcim.plugins.accelergy.check``) walk it here. Each node is
+    visited once, at the first path that reaches it in document order (an anchor's own
+    place): content reached again through an alias is skipped; ``merge_keys=False`` also
+    skips values merged with ``<<``. :func:`every_scalar_path` gives every path instead.
+    """
+    return _walk_once(root, merge_keys)
+
+
+def _merged_pairs(node: yaml.MappingNode, memo: dict[int, list[tuple[str, yaml.Node]]],
+                  active: set[int]) -> list[tuple[str, yaml.Node]]:
+    """The (key text, value node) pairs of a mapping as loading sees them: ``<<`` merges
+    inlined, a key written in the mapping overriding a merged one, among merged mappings
+    the earlier one winning (PyYAML's ``flatten_mapping``, without changing the node)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    if id(node) in active:  # a merge of itself: nothing more to add
+        return []
+    active.add(id(node))
+    merged: list[tuple[str, yaml.Node]] = []
+    own: list[tuple[str, yaml.Node]] = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if key.tag != _MERGE_TAG:
+            own.append((key.value, value))
+            continue
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for source in reversed(sources):  # later entries first: earlier ones override them
+            if isinstance(source, yaml.MappingNode):
+                merged.extend(_merged_pairs(source, memo, active))
+    active.discard(id(node))
+    table = dict(merged)
+    table.update(own)  # explicit keys override merged ones
+    memo[id(node)] = list(table.items())
+    return memo[id(node)]
+
+
+def every_scalar_path(root: yaml.Node | None, source: str, limit: int
+                      ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Every key path of every scalar value, as the loaded data has it: a scalar (or a
+    collection holding it) reached through an alias, or merged with ``<<``, is yielded at
+    each path that reaches it, so how it was written (its quoting) holds at all of them.
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        When the walk passes ``limit`` nodes (aliases can describe exponentially many
+        paths in a small file), naming the path it had reached.
+    """
+    memo: dict[int, list[tuple[str, yaml.Node]]] = {}
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
+    count = 0
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > limit:
+            raise SpecError(source, dotted(path) or "<document>", f"more than {limit} values",
+                            f"at most {limit} YAML nodes, aliases expanded (each alias "
+                            "repeats its anchor's content)", node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            yield path, node
+        elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
         elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and (merge_keys or key.value != "<<"):
-                    stack.append((value, (*path, key.value)))
+            stack.extend((value, (*path, key))
+                         for key, value in _merged_pairs(node, memo, set()))

@@ -214,3 +214,34 @@ def test_a_key_written_twice_is_still_a_duplicate(text: str, pure: bool) -> None
     with pytest.raises(SpecError) as info:
         load_yaml_text(text, "f.yaml", pure=pure)
     assert str(info.value) == "f.yaml:5: y = 'y': duplicate key"
+
+
+# ---------------------------------------------------------------------------------------
+# every_scalar_path: a scalar reached through an alias or a merge is at every path that
+# reaches it (arch quoting reads how each was written from it).
+
+@pytest.mark.parametrize("text", [
+    "a: &m {x: 1, y: [2, 3]}\nb: *m\nc: {<<: *m, y: 4}\n",
+    *(t for t, _ in MERGES),
+])
+def test_every_scalar_path_matches_the_loaded_data(text: str) -> None:
+    def leaves(data: object, path: tuple) -> set[tuple]:
+        if isinstance(data, dict):
+            return set().union(*(leaves(v, (*path, k)) for k, v in data.items()))
+        if isinstance(data, list):
+            return set().union(*(leaves(v, (*path, i)) for i, v in enumerate(data)))
+        return {path}
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    paths = [p for p, _ in yamlio.every_scalar_path(root, "f.yaml", 1000)]
+    assert len(paths) == len(set(paths))
+    assert set(paths) == leaves(load_yaml_text(text, "f.yaml"), ())
+
+
+def test_every_scalar_path_is_bounded() -> None:
+    text = "a: &a [1, 1, 1, 1]\n" + "".join(
+        f"{k}: &{k} [*{p}, *{p}, *{p}, *{p}]\n" for p, k in zip("abcdefg", "bcdefgh", strict=True))
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # 4**8 = 65536 leaves under h
+    with pytest.raises(SpecError) as info:
+        list(yamlio.every_scalar_path(root, "f.yaml", 1000))
+    assert "at most 1000" in info.value.allowed and info.value.file == "f.yaml"

@@ -228,6 +228,40 @@ def test_another_grcim_file_given_as_an_arch_is_named(text: str, hint: str) -> N
 
 
 # ---------------------------------------------------------------------------------------
+# Quoting belongs to the scalar: the walk marked a node seen at the first path it reached
+# (an alias, popped before its anchor), so `&ns "sqnr"` lost its quotes at the anchor.
+
+def test_an_anchored_quoted_value_is_text_at_the_anchor_and_the_alias() -> None:
+    text = replace(MACRO, '    noise_standard: "sqnr" ', '    noise_standard: &ns "sqnr" ')
+    text = replace(text, "    noise_standard: noise_standard", "    noise_standard: *ns")
+    arch = load_arch_text(text, "ok.yaml")
+    assert arch.variables["noise_standard"] == "sqnr"
+    assert arch.component_attributes["noise_standard"] == "sqnr"
+
+
+def test_an_anchored_auto_reaches_a_node_attribute() -> None:
+    text = replace(MACRO, '    adc_bits: "auto" ', '    adc_bits: &ab "auto" ')
+    text = replace(text, "      n_bits: adc_bits", "      n_bits: *ab")
+    arch = load_arch_text(text, "ok.yaml")
+    assert arch.macro.adc_bits == "auto"
+    assert arch.node("ADC").extra_attributes_for_component_model["n_bits"] == "auto"
+
+
+def test_a_quoted_value_merged_with_a_merge_key_stays_quoted() -> None:
+    old = '    pipeline: "grmac" '
+    text = replace(MACRO, "  variables:\n", '  variables:\n    <<: {pipeline: "grmac"}\n')
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(old))
+    assert load_arch_text(text, "ok.yaml").macro.pipeline.value == "grmac"
+
+
+def test_an_unquoted_alias_of_an_unquoted_anchor_is_still_an_expression() -> None:
+    text = replace(MACRO, "    rows: 256 ", "    rows: &r 128 * 2 ")
+    text = replace(text, "    cols: 256 ", "    cols: *r ")
+    arch = load_arch_text(text, "ok.yaml")
+    assert (arch.macro.rows, arch.macro.cols) == (256, 256)
+
+
+# ---------------------------------------------------------------------------------------
 # A key holding control characters is shown escaped (an ESC sequence reached the terminal).
 
 def test_control_characters_of_a_key_are_escaped() -> None:
