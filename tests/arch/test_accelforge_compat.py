@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import grcim.arch
+import grcim.errors
 from grcim.arch import load_arch
 from grcim.arch.nodes import walk_all
 
@@ -109,3 +110,10 @@ def test_an_aliased_quoted_value_is_text_in_both(pairs: tuple, where: str,
         other = node.shallow_model_dump()[key]
     assert mine == other == pairs[0][1].split('"')[1]
 
+
+def test_accelforge_reads_a_leading_zero_as_decimal(tmp_path: Path) -> None:
+    # the reason grcim refuses `rows: 0400`: PyYAML (YAML 1.1) read 256, AccelForge 400
+    text = _edit(MACRO, ("    rows: 256 ", "    rows: 0400 "))
+    assert _evaluated(text, tmp_path).variables.shallow_model_dump()["rows"] == 400
+    with pytest.raises(grcim.errors.SpecError, match="arch.variables.rows = '0400'"):
+        grcim.arch.load_arch_text(text, "arch.yaml")

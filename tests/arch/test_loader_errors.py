@@ -228,6 +228,45 @@ def test_another_grcim_file_given_as_an_arch_is_named(text: str, hint: str) -> N
 
 
 # ---------------------------------------------------------------------------------------
+# YAML 1.1 numbers: grcim (PyYAML) and AccelForge (ruamel.yaml, YAML 1.2) read the same file
+# differently, so `--engine accelforge` priced another chip. Refused with the key and line.
+
+@pytest.mark.parametrize(("old", "new", "key", "advice"), [
+    ("    rows: 256 ", "    rows: 0400 ", "arch.variables.rows", "write 400, or 256"),
+    ("    cols: 256 ", "    cols: 4:16 ", "arch.variables.cols", "write 256 if"),
+    ("    rows: 256 ", "    rows: !!int 0400 ", "arch.variables.rows", "write 400"),
+])
+def test_a_number_yaml_versions_read_differently_is_refused(old: str, new: str, key: str,
+                                                            advice: str) -> None:
+    text = replace(MACRO, old, new)
+    err = fail(text)
+    assert (err.key, err.line) == (key, line_of(text, new.strip()))
+    assert advice in err.allowed and "YAML 1.2" in err.allowed
+
+
+def test_a_chip_count_with_a_leading_zero_is_refused() -> None:
+    text = replace(CHIP, "    n_macros: 16\n", "    n_macros: 016\n")
+    err = fail(text)
+    assert (err.key, err.line) == ("arch.variables.n_macros", line_of(text, "n_macros: 016"))
+
+
+# 256 = 0o400 = 0x100 = 0b100000000 = 2_56: spellings both YAML versions (and the
+# expression grammar, for 0o400, which YAML 1.1 leaves as text) read as 256
+@pytest.mark.parametrize("spelling", ["0o400", "0x100", "0b100000000", "2_56", "0o400 * 1"])
+def test_number_spellings_both_read_alike_load(spelling: str) -> None:
+    arch = load_arch_text(replace(MACRO, "    rows: 256 ", f"    rows: {spelling} "), "ok.yaml")
+    assert arch.macro.rows == 256
+
+
+@pytest.mark.parametrize("expression", ["0400 * 1", "4:16 * 1", "010 + 0"])
+def test_expressions_refuse_leading_zeros_too(expression: str) -> None:
+    # a plain scalar with an operator is text to YAML, then an expression: Python's grammar
+    # refuses a leading zero as AccelForge's eval does (no third reading)
+    err = fail(replace(MACRO, "    rows: 256 ", f"    rows: {expression} "))
+    assert err.key == "arch.variables.rows" and "not a valid expression" in err.allowed
+
+
+# ---------------------------------------------------------------------------------------
 # Quoting belongs to the scalar: the walk marked a node seen at the first path it reached
 # (an alias, popped before its anchor), so `&ns "sqnr"` lost its quotes at the anchor.
 
