@@ -111,8 +111,17 @@ class Reader:
                                  self.line(value))
 
     # ----------------------------------------------------------------- scalars
+    def no_binary(self, value: Any, path: Path, line: int | None) -> None:
+        """Refuse a ``!!binary`` value (bytes): neither text nor a number. (A text field
+        passed it on, and validation turned the bytes into text, so ``description: !!binary
+        ...`` loaded and ``input_format: !!binary ...`` failed later as an unknown name.)"""
+        if isinstance(value, bytes | bytearray):
+            raise self.error(path, value, "text in quotes or a number, not a !!binary value "
+                             "(arch files hold no binary data)", line)
+
     def number(self, value: Any, path: Path, line: int | None) -> Number:
         """A number or unquoted expression, evaluated against :attr:`symbols`."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if isinstance(value, bool):
             raise self.error(path, value, "a number, not true/false", line)
@@ -131,7 +140,9 @@ class Reader:
         raise self.error(path, value, "a number or an arithmetic expression", line)
 
     def text(self, value: Any, path: Path, line: int | None) -> str | None:
-        """Quoted text (or null); other values go on to type validation unchanged."""
+        """Quoted text (or null); other values go on to type validation unchanged (a
+        ``!!binary`` value is refused here: validation would turn it into text)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if isinstance(value, str) and path not in self.quoted:
             raise self.error(path, value, f'quoted text, e.g. "{value}" (AccelForge '
@@ -140,6 +151,7 @@ class Reader:
 
     def name(self, value: Any, path: Path, line: int | None) -> str:
         """Non-empty text without spaces (node and class names)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, str) or not value or not value.isidentifier():
             raise self.error(path, value, "a name: letters, digits and _ , not starting "
@@ -148,6 +160,7 @@ class Reader:
 
     def boolean(self, value: Any, path: Path, line: int | None) -> bool:
         """``true`` or ``false``."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, bool):
             raise self.error(path, value, "true or false", line)
@@ -155,6 +168,7 @@ class Reader:
 
     def tensor_set(self, value: Any, path: Path, line: int | None) -> str:
         """An AccelForge tensor-set expression (checked, kept as text)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, str):
             raise self.error(path, value, "a tensor-set expression such as 'input | output'",
@@ -164,6 +178,7 @@ class Reader:
 
     def attribute(self, value: Any, path: Path, line: int | None) -> Attribute:
         """A component-model attribute: number, bool, null, quoted text or expression."""
+        self.no_binary(value, path, line)
         if isinstance(value, float):
             return self.number(value, path, line)
         if value is None or isinstance(value, bool | int):

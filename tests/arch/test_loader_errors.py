@@ -323,3 +323,23 @@ def test_the_cli_prints_one_printable_line(tmp_path: Path,
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
     assert "\x1b" not in captured.err and "ro\\x1bws" in captured.err
+
+
+# ---------------------------------------------------------------------------------------
+# !!binary values are bytes: a text field passed them on (validation turned them into text)
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("    description: \"GR-MAC", "    description: !!binary R1I= \n    x_: \"GR-MAC",
+     "arch.variables.description"),
+    ('    input_format: "fp8_e4m3" ', "    input_format: !!binary ZnA4X2U0bTM= ",
+     "arch.variables.input_format"),
+    ("      n_bits: adc_bits", "      n_bits: !!binary YXV0bw==",
+     "arch.nodes.1.extra_attributes_for_component_model.n_bits"),
+])
+def test_binary_values_are_refused(old: str, new: str, key: str) -> None:
+    text = replace(MACRO, old, new)
+    if "x_:" in new:  # drop the rest of the old description line
+        text = "\n".join(line for line in text.splitlines() if "x_:" not in line)
+    err = fail(text)
+    assert err.key == key and "!!binary" in err.allowed
+    assert err.line == line_of(text, "!!binary")
