@@ -13,6 +13,7 @@ Kinds (the same rules AccelForge applies, minus ``eval``):
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from grcim.arch.quoting import Path
 from grcim.errors import SpecError
 from grcim.expressions import Number, check_set_expression, evaluate
+from grcim.resources import file_path, names_a_file
 from grcim.yamlio import LineDict
 
 __all__ = ["Reader", "MAX_VALUES"]
@@ -77,6 +79,18 @@ class Reader:
         if self._count > MAX_VALUES:
             raise self.error(path, self._count, f"at most {MAX_VALUES} values per arch file "
                              "(YAML aliases expand)", line)
+
+    def technology(self, value: Any) -> Any:
+        """A ``technology`` value (the variable or a component attribute) as the models must
+        read it: a technology file named by a relative path is the file next to the arch
+        file (docs/arch.md), so the path is made absolute here, whatever folder grcim runs
+        in; a bundled node name, a size, or text not read from a file stays as it is."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().strip("\"'").strip()  # as the models normalize it (technode)
+        if not (name and names_a_file(name)) or not os.path.isfile(self.file):
+            return value
+        return str(file_path(name, os.path.dirname(os.path.abspath(self.file))))
 
     # ----------------------------------------------------------------- containers
     def mapping(self, value: Any, path: Path, line: int | None, what: str) -> Mapping[Any, Any]:
@@ -196,7 +210,11 @@ class Reader:
                          "expression (no lists or mappings)", line)
 
     def attributes(self, value: Any, path: Path, line: int | None) -> dict[str, Attribute]:
-        """A mapping of component-model attributes."""
+        """A mapping of component-model attributes (a ``technology`` file path made
+        absolute, :meth:`technology`)."""
         attrs = self.mapping(value, path, line, "attribute names to values")
-        return {k: self.attribute(v, (*path, k), self.line(attrs, k) or line)
-                for k, v in attrs.items()}
+        out = {k: self.attribute(v, (*path, k), self.line(attrs, k) or line)
+               for k, v in attrs.items()}
+        if "technology" in out:
+            out["technology"] = self.technology(out["technology"])
+        return out
