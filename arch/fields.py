@@ -13,6 +13,7 @@ Kinds (the same rules AccelForge applies, minus ``eval``):
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from grcim.arch.quoting import Path
 from grcim.errors import SpecError
 from grcim.expressions import Number, check_set_expression, evaluate
+from grcim.resources import file_path, names_a_file
 from grcim.yamlio import LineDict
 
 __all__ = ["Reader", "MAX_VALUES"]
@@ -78,6 +80,18 @@ class Reader:
             raise self.error(path, self._count, f"at most {MAX_VALUES} values per arch file "
                              "(YAML aliases expand)", line)
 
+    def technology(self, value: Any) -> Any:
+        """A ``technology`` value (the variable or a component attribute) as the models must
+        read it: a technology file named by a relative path is the file next to the arch
+        file (docs/arch.md), so the path is made absolute here, whatever folder grcim runs
+        in; a bundled node name, a size, or text not read from a file stays as it is."""
+        if not isinstance(value, str):
+            return value
+        name = value.strip().strip("\"'").strip()  # as the models normalize it (technode)
+        if not (name and names_a_file(name)) or not os.path.isfile(self.file):
+            return value
+        return str(file_path(name, os.path.dirname(os.path.abspath(self.file))))
+
     # ----------------------------------------------------------------- containers
     def mapping(self, value: Any, path: Path, line: int | None, what: str) -> Mapping[Any, Any]:
         """``value`` as a mapping with string keys, else an error naming ``what``."""
@@ -111,8 +125,17 @@ class Reader:
                                  self.line(value))
 
     # ----------------------------------------------------------------- scalars
+    def no_binary(self, value: Any, path: Path, line: int | None) -> None:
+        """Refuse a ``!!binary`` value (bytes): neither text nor a number. (A text field
+        passed it on, and validation turned the bytes into text, so ``description: !!binary
+        ...`` loaded and ``input_format: !!binary ...`` failed later as an unknown name.)"""
+        if isinstance(value, bytes | bytearray):
+            raise self.error(path, value, "text in quotes or a number, not a !!binary value "
+                             "(arch files hold no binary data)", line)
+
     def number(self, value: Any, path: Path, line: int | None) -> Number:
         """A number or unquoted expression, evaluated against :attr:`symbols`."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if isinstance(value, bool):
             raise self.error(path, value, "a number, not true/false", line)
@@ -131,7 +154,9 @@ class Reader:
         raise self.error(path, value, "a number or an arithmetic expression", line)
 
     def text(self, value: Any, path: Path, line: int | None) -> str | None:
-        """Quoted text (or null); other values go on to type validation unchanged."""
+        """Quoted text (or null); other values go on to type validation unchanged (a
+        ``!!binary`` value is refused here: validation would turn it into text)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if isinstance(value, str) and path not in self.quoted:
             raise self.error(path, value, f'quoted text, e.g. "{value}" (AccelForge '
@@ -140,6 +165,7 @@ class Reader:
 
     def name(self, value: Any, path: Path, line: int | None) -> str:
         """Non-empty text without spaces (node and class names)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, str) or not value or not value.isidentifier():
             raise self.error(path, value, "a name: letters, digits and _ , not starting "
@@ -148,6 +174,7 @@ class Reader:
 
     def boolean(self, value: Any, path: Path, line: int | None) -> bool:
         """``true`` or ``false``."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, bool):
             raise self.error(path, value, "true or false", line)
@@ -155,6 +182,7 @@ class Reader:
 
     def tensor_set(self, value: Any, path: Path, line: int | None) -> str:
         """An AccelForge tensor-set expression (checked, kept as text)."""
+        self.no_binary(value, path, line)
         self.tick(path, line)
         if not isinstance(value, str):
             raise self.error(path, value, "a tensor-set expression such as 'input | output'",
@@ -164,6 +192,7 @@ class Reader:
 
     def attribute(self, value: Any, path: Path, line: int | None) -> Attribute:
         """A component-model attribute: number, bool, null, quoted text or expression."""
+        self.no_binary(value, path, line)
         if isinstance(value, float):
             return self.number(value, path, line)
         if value is None or isinstance(value, bool | int):
@@ -181,7 +210,11 @@ class Reader:
                          "expression (no lists or mappings)", line)
 
     def attributes(self, value: Any, path: Path, line: int | None) -> dict[str, Attribute]:
-        """A mapping of component-model attributes."""
+        """A mapping of component-model attributes (a ``technology`` file path made
+        absolute, :meth:`technology`)."""
         attrs = self.mapping(value, path, line, "attribute names to values")
-        return {k: self.attribute(v, (*path, k), self.line(attrs, k) or line)
-                for k, v in attrs.items()}
+        out = {k: self.attribute(v, (*path, k), self.line(attrs, k) or line)
+               for k, v in attrs.items()}
+        if "technology" in out:
+            out["technology"] = self.technology(out["technology"])
+        return out

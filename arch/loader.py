@@ -87,7 +87,7 @@ def load_arch_text(text: str, source: str = "<string>", name: str | None = None)
         For unreadable YAML or any invalid value (file, line, key path, value, allowed).
     """
     data = load_yaml_text(text, source)
-    reader = Reader(file=source, quoted=quoted_paths(text))
+    reader = Reader(file=source, quoted=quoted_paths(text, source))
     if not isinstance(data, dict):
         raise SpecError(source, "<top>", type(data).__name__,
                         "a mapping with the single top-level key 'arch'", 1)

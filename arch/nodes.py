@@ -332,6 +332,25 @@ def _validation_error(r: Reader, exc: ValidationError, raw: Any, path: Path,
     return r.error(sub, node if sub != path else None, first["msg"], line)
 
 
+def _check_action_names(r: Reader, data: dict[str, Any], entry: Any, path: Path,
+                        line: int | None) -> None:
+    """Refuse a node that lists one action twice: AccelForge refuses it ('Multiple elements
+    with name ...'), and grcim's pricing would take the first and drop the other."""
+    seen: dict[str, int] = {}
+    raw = entry.get("actions") if isinstance(entry, dict) else None
+    for i, action in enumerate(data.get("actions") or ()):
+        name = action.get("name")
+        if name not in seen:
+            seen[name] = i
+            continue
+        item = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        raise r.error((*path, "actions", i, "name"), name,
+                      f"an action name not yet used in node {data.get('name')!r}: "
+                      f"actions.{seen[name]} is {name!r} too (one entry per action; "
+                      "AccelForge refuses the file)",
+                      r.line(item, "name") or r.line(entry, "actions") or line)
+
+
 def read_node(r: Reader, raw: Any, path: Path, line: int | None) -> Node:
     """One tagged node mapping -> typed node (numbers evaluated)."""
     line = r.line(raw) or line
@@ -344,6 +363,7 @@ def read_node(r: Reader, raw: Any, path: Path, line: int | None) -> Node:
     r.check_keys(entry, path, NODE_KEYS[tag], required=_REQUIRED[tag])
     data = {k: _read_value(r, k, v, (*path, k), r.line(entry, k) or line)
             for k, v in entry.items()}
+    _check_action_names(r, data, entry, path, line)
     try:
         return _MODELS[tag].model_validate(data)  # type: ignore[return-value]
     except ValidationError as exc:

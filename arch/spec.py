@@ -19,7 +19,6 @@ chip, the node values grcim's mapper takes from the variables agree with them
 from __future__ import annotations
 
 import math
-import os
 from enum import Enum
 from typing import Any, Literal, Self, get_args, get_origin
 
@@ -70,7 +69,8 @@ class Arch(BaseModel):
     technology: str | None = None
     """Technology of the component models (YAML key ``technology``): a bundled node name
     (``28nm``, ``65nm``, ...) or a technology YAML file (a relative path is relative to the
-    arch file). At least one of ``tech_node`` and ``technology`` is given."""
+    arch file, and stored absolute). At least one of ``tech_node`` and ``technology`` is
+    given. Component attributes may name other files: :attr:`technology_files`."""
     clock_hz: float = Field(gt=0, le=1e11)
     """Digital clock frequency, Hz."""
     macro: MacroSpec
@@ -113,6 +113,25 @@ class Arch(BaseModel):
     def dram_kind(self) -> DramKind | None:
         """DRAM technology, or None for a macro file."""
         return self.chip.dram.kind if self.chip else None
+
+    @property
+    def technology_files(self) -> tuple[str, ...]:
+        """Every technology file the component models of this arch read, in order: the
+        ``technology`` variable, then the ``technology`` attribute of
+        ``extra_attributes_for_all_component_models``, then each node's own (Fork branches
+        included); each once. Paths are absolute (resolved against the arch file's folder)
+        when the arch was read from a file. Bundled node names and sizes are not files and
+        are left out. (A result computed with the arch depends on these files' contents.)"""
+        found: list[str] = []
+        values = [self.technology, self.component_attributes.get("technology")]
+        values += [getattr(n, "extra_attributes_for_component_model", {}).get("technology")
+                   for n in walk_all(self.nodes)]
+        for value in values:
+            if isinstance(value, str):
+                name = value.strip().strip("\"'").strip()
+                if name and names_a_file(name) and name not in found:
+                    found.append(name)
+        return tuple(found)
 
     def node(self, name: str) -> Node:
         """The node called ``name`` (Fork branches included); KeyError if absent."""
@@ -239,12 +258,11 @@ def build_arch(r: Reader, raw: Any, name: str, source: str) -> Arch:
     v_path, v_line = (*path, "variables"), r.line(block, "variables") or line
     values = read_variables(r, block["variables"], v_path, v_line)
     v_block = block["variables"]
-    tech = values.get("technology")
-    if isinstance(tech, str) and names_a_file(tech) and not os.path.isabs(tech):
+    if isinstance(values.get("technology"), str):
         # a technology file is found next to the arch file that names it (a bundled node
-        # name stays as it is: the component models look it up)
-        here = os.path.dirname(os.path.abspath(source)) if os.path.exists(source) else ""
-        values["technology"] = r.texts["technology"] = os.path.join(here, tech)
+        # name stays as it is: the component models look it up); component attributes
+        # naming a file follow the same rule (Reader.attributes)
+        values["technology"] = r.texts["technology"] = r.technology(values["technology"])
     kind = values.get("kind")
     if kind not in ("macro", "chip"):
         raise r.error((*v_path, "kind"), kind, '"macro" or "chip"', r.line(v_block, "kind")

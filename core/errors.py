@@ -6,24 +6,48 @@ without a traceback. Anything that is not a ``GrcimError`` is a bug and keeps it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError", "CMDLINE"]
+
+_SPACES = re.compile("[ \t\r\n]+")
 
 CMDLINE = "<command line>"
 """``SpecError.file`` of a value given on the command line (or by a library caller)."""
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = repr(value)  # repr escapes every character str.isprintable() refuses
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped as Python writes it (``\\n``,
+    ``\\x1b``, ``\\u2028``), so a message never carries a raw control character.
+
+    Error messages quote user text (a YAML key, a file name, a value); an ESC sequence there
+    would reach the terminal (``\\x1b[2J`` clears it) and a newline would split the one line
+    every error is.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def one_line(text: str) -> str:
+    """A message as one line: runs of spaces, tabs and line breaks become one space (the
+    program's own wrapping), then anything else non-printable is escaped
+    (:func:`printable`)."""
+    return printable(_SPACES.sub(" ", text).strip(" "))
+
+
 class GrcimError(Exception):
-    """Base class of user-caused errors; ``str()`` is a single line."""
+    """Base class of user-caused errors; ``str()`` is a single, printable line."""
 
     def __str__(self) -> str:
-        return " ".join(str(self.args[0]).split()) if self.args else type(self).__name__
+        return one_line(str(self.args[0])) if self.args else type(self).__name__
 
 
 class SpecError(GrcimError, ValueError):
@@ -50,9 +74,12 @@ class SpecError(GrcimError, ValueError):
         self.file, self.key, self.value, self.allowed, self.line = file, key, value, allowed, line
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        msg = f"{where}: {self.key} = {_show(self.value)}: {self.allowed}"
-        return " ".join(msg.split())
+        # file and key are user text: every control character is escaped, line breaks
+        # included (a key "a\\nb" is shown so, not as "a b")
+        where = f"{printable(str(self.file))}:{self.line}" if self.line else printable(
+            str(self.file))
+        return f"{where}: {printable(str(self.key))} = {_show(self.value)}: " + one_line(
+            str(self.allowed))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.file, self.key, self.value, self.allowed, self.line))
@@ -76,7 +103,7 @@ class ModelDomainError(GrcimError, ValueError):
         self.item, self.value, self.allowed = item, value, allowed
 
     def __str__(self) -> str:
-        return " ".join(f"{self.item} = {_show(self.value)}: {self.allowed}".split())
+        return f"{printable(str(self.item))} = {_show(self.value)}: {one_line(str(self.allowed))}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.item, self.value, self.allowed))

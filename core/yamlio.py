@@ -18,6 +18,13 @@ Input policy (:func:`read_text_file`, used for every file grcim reads):
 - UTF-8 text; strings may not hold lone surrogates (a ``"\\udc80"`` escape), which no
   output encoding can write.
 
+Spellings YAML 1.1 and YAML 1.2 read differently are refused (:data:`YAML11_ONLY`): PyYAML
+follows YAML 1.1, AccelForge's ruamel.yaml YAML 1.2, and both read grcim's arch files, so
+``010`` (1.1: octal 8, 1.2: 10), ``4:16`` (1.1: base 60, 256; 1.2: text) or ``yes`` (1.1:
+true; 1.2: text) would price two different chips. The error names the key path and says
+what to write instead; ``0x1F``, ``0b101``, ``1_000`` and ``0`` read the same in both and
+stay numbers.
+
 Bounds (why): a YAML alias can make a small file expand exponentially once traversed
 ("billion laughs"), and deep nesting can exhaust the recursion limit of validators.
 
@@ -44,7 +51,8 @@ from grcim.errors import CMDLINE, GrcimError, SpecError
 
 __all__ = [
     "LineDict", "load_yaml_file", "load_yaml_text", "read_text_file", "MAX_BYTES", "MAX_DEPTH",
-    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE", "KeyPath", "scalar_nodes",
+    "MAX_ALIASES", "LIBYAML", "CACHE_SIZE", "KeyPath", "scalar_nodes", "every_scalar_path",
+    "YAML11_ONLY", "dotted",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -73,7 +81,62 @@ class LineDict(dict[Any, Any]):
         return self.lines.get(key, self.line)
 
 
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in a document: mapping keys as text, list indices as ints."""
+
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+YAML11_ONLY = "tag:grcim.invalid,2026:yaml-1.1-only"
+"""Tag the loaders give a plain scalar that YAML 1.1 and 1.2 read differently (refused)."""
+
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+"""An integer with a leading zero: YAML 1.1 octal (``010`` = 8, ``08`` text), YAML 1.2
+decimal (10, 8)."""
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+"""``a:b`` (``4:16`` = 256, ``1:30.5`` = 90.5): YAML 1.1 base 60, YAML 1.2 text."""
+_YES_NO = re.compile(r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF")
+"""YAML 1.1 booleans that YAML 1.2 reads as text."""
+_YAML11_RESOLVED = re.compile(r"^(?:[-+]?0[0-9_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+"
+                              r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
+                              r"|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
+"""The plain scalars the resolver tags :data:`YAML11_ONLY`: PyYAML's own 1.1 patterns for
+octal and base-60 numbers (plus ``08``, ``09``: text in 1.1, 8 and 9 in 1.2) and for the
+booleans 1.2 reads as text."""
+
+
+def yaml11_problem(value: str, tag: str) -> str | None:
+    """Why a scalar's text reads differently in YAML 1.1 and 1.2, and what to write, or None.
+
+    ``tag`` is the node's resolved tag: an implicit one (:data:`YAML11_ONLY`) or an explicit
+    ``!!int`` / ``!!float`` (``!!int 010`` is 8 in PyYAML, 10 in ruamel.yaml).
+    """
+    text = value.strip()
+    if tag not in (YAML11_ONLY, _INT_TAG, _FLOAT_TAG):
+        return None
+    sign = "-" if text.startswith("-") else ""
+    digits = text.lstrip("+-").replace("_", "")
+    both = "; YAML 1.1 (grcim's loader) and YAML 1.2 (AccelForge) read it differently"
+    if _LEADING_ZERO.fullmatch(text):
+        if all(c in "01234567" for c in digits):
+            octal = int(digits, 8)
+            return (f"a decimal number without leading zeros{both} (1.1: octal, "
+                    f"{sign}{octal}; 1.2: {sign}{int(digits)}): write {sign}{int(digits)}, "
+                    f"or {sign}{octal} if octal was meant")
+        return (f"a decimal number without leading zeros{both} (1.1: text; 1.2: "
+                f"{sign}{int(digits)}): write {sign}{int(digits)}")
+    if _SEXAGESIMAL.fullmatch(text):
+        total: float = 0
+        for part in digits.split(":"):
+            total = total * 60 + (float(part) if "." in part else int(part))
+        return (f"a plain decimal number{both} (1.1: base 60, {sign}{total}; 1.2: the text "
+                f"'{text}'): write {sign}{total} if that number was meant, or quote the text")
+    if tag == YAML11_ONLY and _YES_NO.fullmatch(text):
+        return (f"true or false, or quoted text (\"{text}\"){both} (1.1: a boolean; 1.2: "
+                "text)")
+    return None
 
 
 def _mapping(loader: Any, node: yaml.MappingNode, tag: str | None = None) -> LineDict:
@@ -155,11 +218,30 @@ if LIBYAML:
 
     _LOADERS.insert(0, _CLoader)
 
+
+def _yaml11_only(loader: Any, node: yaml.ScalarNode) -> Any:
+    # reached only for a scalar _check_scalars did not see (it reports the key path first)
+    raise SpecError(loader.source, "<value>", node.value,
+                    yaml11_problem(node.value, YAML11_ONLY) or "a YAML 1.2 scalar",
+                    node.start_mark.line + 1)
+
+
+def _with_yaml11_resolver(cls: Any) -> None:
+    """Tag the plain scalars of :data:`_YAML11_RESOLVED` :data:`YAML11_ONLY`, ahead of
+    PyYAML's int, float and bool resolvers (a resolver is picked by the first character)."""
+    table = {first: list(entries) for first, entries in cls.yaml_implicit_resolvers.items()}
+    for first in "0123456789+-yYnNoO":
+        table[first] = [(YAML11_ONLY, _YAML11_RESOLVED), *table.get(first, [])]
+    cls.yaml_implicit_resolvers = table
+
+
 for _cls in _LOADERS:
     _cls.flatten_mapping = _flatten_mapping  # type: ignore[method-assign,assignment]
     _cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     _cls.add_constructor("tag:yaml.org,2002:str", _string)
+    _cls.add_constructor(YAML11_ONLY, _yaml11_only)
     _cls.add_multi_constructor("!", _tagged)
+    _with_yaml11_resolver(_cls)
 
 
 def _loader_class(pure: bool) -> type:
@@ -229,6 +311,21 @@ def _check_shape(source: str, text: str, loader_class: type) -> None:
             loader.dispose()
 
 
+def dotted(path: KeyPath) -> str:
+    """``("arch", "nodes", 3, "size")`` -> ``"arch.nodes.3.size"``."""
+    return ".".join(str(p) for p in path)
+
+
+def _check_scalars(source: str, root: yaml.Node | None) -> None:
+    """Refuse the scalars YAML 1.1 and 1.2 read differently (:func:`yaml11_problem`),
+    keys included, naming the first key path that reaches each."""
+    for path, node in _walk_once(root, keys=True):
+        problem = yaml11_problem(node.value, node.tag)
+        if problem is not None:
+            raise SpecError(source, dotted(path) or "<value>", node.value, problem,
+                            node.start_mark.line + 1)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _parse(text: str, source: str, pure: bool) -> Any:
     loader_class = _loader_class(pure)
@@ -236,7 +333,9 @@ def _parse(text: str, source: str, pure: bool) -> Any:
     loader = loader_class(text)
     loader.source = source
     try:
-        return loader.get_single_data()
+        root = loader.get_single_node()
+        _check_scalars(source, root)
+        return None if root is None else loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise _yaml_error(source, exc, text) from None
     except GrcimError:
@@ -349,19 +448,10 @@ def load_yaml_file(path: str | os.PathLike[str], allow_special: bool = False) ->
     return load_yaml_text(read_text_file(path, allow_special), str(Path(path)))
 
 
-KeyPath = tuple[str | int, ...]
-"""Where a value sits in a document: mapping keys as text, list indices as ints."""
-
-
-def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
-                 ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
-    """Every scalar value of a composed document (``yaml.compose``) with its key path.
-
-    The node graph keeps what constructed data forgets (quoting style, line), so readers of
-    how a value was written (``grcim.arch.quoting``, ``grcim.plugins.accelergy.check``)
-    walk it here. Each node is visited once: content reached again through an alias is
-    skipped; ``merge_keys=False`` also skips values merged with ``<<``.
-    """
+def _walk_once(root: yaml.Node | None, merge_keys: bool = True, keys: bool = False
+               ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Scalars of a node graph, each once, in document order (so an anchor is reached at
+    its own place before any alias of it); ``keys``: scalar mapping keys too."""
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
     while stack:
@@ -372,8 +462,87 @@ def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
         if isinstance(node, yaml.ScalarNode):
             yield path, node
         elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed([(child, (*path, i)) for i, child in enumerate(node.value)]))
+        elif isinstance(node, yaml.MappingNode):
+            pending: list[tuple[yaml.Node, KeyPath]] = []
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                if keys:
+                    pending.append((key, (*path, key.value)))
+                if merge_keys or key.value != "<<":
+                    pending.append((value, (*path, key.value)))
+            stack.extend(reversed(pending))
+
+
+def scalar_nodes(root: yaml.Node | None, merge_keys: bool = True
+                 ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Every scalar value of a composed document (``yaml.compose``) with its key path.
+
+    The node graph keeps what constructed data forgets (quoting style, line), so readers of
+    how a value was written (``grcim.plugins.accelergy.check``) walk it here. Each node is
+    visited once, at the first path that reaches it in document order (an anchor's own
+    place): content reached again through an alias is skipped; ``merge_keys=False`` also
+    skips values merged with ``<<``. :func:`every_scalar_path` gives every path instead.
+    """
+    return _walk_once(root, merge_keys)
+
+
+def _merged_pairs(node: yaml.MappingNode, memo: dict[int, list[tuple[str, yaml.Node]]],
+                  active: set[int]) -> list[tuple[str, yaml.Node]]:
+    """The (key text, value node) pairs of a mapping as loading sees them: ``<<`` merges
+    inlined, a key written in the mapping overriding a merged one, among merged mappings
+    the earlier one winning (PyYAML's ``flatten_mapping``, without changing the node)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    if id(node) in active:  # a merge of itself: nothing more to add
+        return []
+    active.add(id(node))
+    merged: list[tuple[str, yaml.Node]] = []
+    own: list[tuple[str, yaml.Node]] = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if key.tag != _MERGE_TAG:
+            own.append((key.value, value))
+            continue
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for source in reversed(sources):  # later entries first: earlier ones override them
+            if isinstance(source, yaml.MappingNode):
+                merged.extend(_merged_pairs(source, memo, active))
+    active.discard(id(node))
+    table = dict(merged)
+    table.update(own)  # explicit keys override merged ones
+    memo[id(node)] = list(table.items())
+    return memo[id(node)]
+
+
+def every_scalar_path(root: yaml.Node | None, source: str, limit: int
+                      ) -> Iterator[tuple[KeyPath, yaml.ScalarNode]]:
+    """Every key path of every scalar value, as the loaded data has it: a scalar (or a
+    collection holding it) reached through an alias, or merged with ``<<``, is yielded at
+    each path that reaches it, so how it was written (its quoting) holds at all of them.
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        When the walk passes ``limit`` nodes (aliases can describe exponentially many
+        paths in a small file), naming the path it had reached.
+    """
+    memo: dict[int, list[tuple[str, yaml.Node]]] = {}
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
+    count = 0
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > limit:
+            raise SpecError(source, dotted(path) or "<document>", f"more than {limit} values",
+                            f"at most {limit} YAML nodes, aliases expanded (each alias "
+                            "repeats its anchor's content)", node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            yield path, node
+        elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
         elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and (merge_keys or key.value != "<<"):
-                    stack.append((value, (*path, key.value)))
+            stack.extend((value, (*path, key))
+                         for key, value in _merged_pairs(node, memo, set()))

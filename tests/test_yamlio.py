@@ -214,3 +214,107 @@ def test_a_key_written_twice_is_still_a_duplicate(text: str, pure: bool) -> None
     with pytest.raises(SpecError) as info:
         load_yaml_text(text, "f.yaml", pure=pure)
     assert str(info.value) == "f.yaml:5: y = 'y': duplicate key"
+
+
+# ---------------------------------------------------------------------------------------
+# Spellings YAML 1.1 (PyYAML, grcim) and YAML 1.2 (ruamel.yaml, AccelForge) read
+# differently are refused: `n_macros: 010` was 8 chips in grcim and 10 in AccelForge.
+
+# (token, what to write, counted by hand): 010 octal = 8; 0400 octal = 4 * 64 = 256;
+# 4:16 base 60 = 4 * 60 + 16 = 256; 1:30.5 = 60 + 30.5 = 90.5
+AMBIGUOUS = [
+    ("010", "write 10, or 8 if octal was meant"),
+    ("0400", "write 400, or 256 if octal was meant"),
+    ("-010", "write -10, or -8 if octal was meant"),
+    ("08", "write 8"),                 # 1.1: text (no octal 8), 1.2: 8
+    ("00", "write 0"),                 # the same 0 in both, refused with every leading zero
+    ("4:16", "write 256 if"),
+    ("1:30.5", "write 90.5 if"),
+    ("yes", "true or false"),
+    ("Off", "true or false"),
+    ("!!int 010", "write 10"),         # explicit tag: 8 in PyYAML, 10 in ruamel.yaml
+]
+SAME_IN_BOTH = [("0", 0), ("-0", 0), ("12", 12), ("0x1F", 31), ("-0x1F", -31), ("0b101", 5),
+                ("1_000", 1000), ("0.5", 0.5), ("01.5", 1.5), ("true", True), ("y", "y"),
+                ("'010'", "010"), ('"4:16"', "4:16"), ('"yes"', "yes"), ("1:60", "1:60")]
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize(("token", "advice"), AMBIGUOUS)
+def test_a_spelling_yaml_1_1_and_1_2_read_differently_is_refused(token: str, advice: str,
+                                                                  pure: bool) -> None:
+    with pytest.raises(SpecError) as info:
+        load_yaml_text(f"arch:\n  variables:\n    n_macros: {token}\n", "f.yaml", pure=pure)
+    err = info.value
+    assert (err.file, err.line, err.key) == ("f.yaml", 3, "arch.variables.n_macros")
+    assert err.value == token.removeprefix("!!int ") and advice in err.allowed
+    assert "YAML 1.2" in err.allowed and "\n" not in str(err)
+
+
+@pytest.mark.parametrize(("text", "key", "line"), [
+    ("010: a\n", "010", 1),                      # a key
+    ("a:\n- 1\n- 4:16\n", "a.1", 3),             # a list item
+    ("a: &x yes\nb: *x\n", "a", 1),              # named where the anchor is
+])
+def test_the_refusal_names_the_key_path(text: str, key: str, line: int) -> None:
+    with pytest.raises(SpecError) as info:
+        load_yaml_text(text, "f.yaml")
+    assert (info.value.key, info.value.line) == (key, line)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@pytest.mark.parametrize(("token", "value"), SAME_IN_BOTH)
+def test_spellings_both_versions_read_alike_stay(token: str, value: object, pure: bool) -> None:
+    got = load_yaml_text(f"v: {token}\n", "f.yaml", pure=pure)["v"]
+    assert got == value and type(got) is type(value)
+
+
+def test_the_two_lists_match_what_ruamel_yaml_reads() -> None:
+    # The reference: AccelForge's loader (ruamel.yaml, YAML 1.2) against plain PyYAML
+    ruamel = pytest.importorskip("ruamel.yaml", reason="ruamel.yaml comes with accelforge")
+    rt = ruamel.YAML(typ="rt")
+
+    def kind(v: object) -> tuple[str, object]:
+        if isinstance(v, bool) or v is None:
+            return ("const", v)
+        if isinstance(v, int | float):
+            return ("number", float(v))
+        return ("text", str(v))
+
+    for token, _ in AMBIGUOUS:
+        if token == "00":
+            continue
+        assert kind(yaml.safe_load(f"v: {token}\n")["v"]) != kind(rt.load(f"v: {token}\n")["v"])
+    for token, value in SAME_IN_BOTH:
+        assert kind(rt.load(f"v: {token}\n")["v"]) == kind(value), token
+
+
+# ---------------------------------------------------------------------------------------
+# every_scalar_path: a scalar reached through an alias or a merge is at every path that
+# reaches it (arch quoting reads how each was written from it).
+
+@pytest.mark.parametrize("text", [
+    "a: &m {x: 1, y: [2, 3]}\nb: *m\nc: {<<: *m, y: 4}\n",
+    *(t for t, _ in MERGES),
+])
+def test_every_scalar_path_matches_the_loaded_data(text: str) -> None:
+    def leaves(data: object, path: tuple) -> set[tuple]:
+        if isinstance(data, dict):
+            return set().union(*(leaves(v, (*path, k)) for k, v in data.items()))
+        if isinstance(data, list):
+            return set().union(*(leaves(v, (*path, i)) for i, v in enumerate(data)))
+        return {path}
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    paths = [p for p, _ in yamlio.every_scalar_path(root, "f.yaml", 1000)]
+    assert len(paths) == len(set(paths))
+    assert set(paths) == leaves(load_yaml_text(text, "f.yaml"), ())
+
+
+def test_every_scalar_path_is_bounded() -> None:
+    text = "a: &a [1, 1, 1, 1]\n" + "".join(
+        f"{k}: &{k} [*{p}, *{p}, *{p}, *{p}]\n" for p, k in zip("abcdefg", "bcdefgh", strict=True))
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # 4**8 = 65536 leaves under h
+    with pytest.raises(SpecError) as info:
+        list(yamlio.every_scalar_path(root, "f.yaml", 1000))
+    assert "at most 1000" in info.value.allowed and info.value.file == "f.yaml"

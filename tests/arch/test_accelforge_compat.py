@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import grcim.arch
+import grcim.errors
 from grcim.arch import load_arch
 from grcim.arch.nodes import walk_all
 
@@ -64,3 +65,55 @@ def test_accelforge_parses_and_agrees(path: Path, tmp_path: Path) -> None:
         assert set(theirs) == set(attrs), node.name
         for key, value in attrs.items():
             assert _same(theirs[key], value), (node.name, key)
+
+
+MACRO = (ARCH_DIR / "macros" / "grmac_row.yaml").read_text(encoding="utf-8")
+
+
+def _edit(text: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def _evaluated(text: str, tmp_path: Path) -> object:
+    path, workload = tmp_path / "arch.yaml", tmp_path / "workload.yaml"
+    path.write_text(text, encoding="utf-8")
+    workload.write_text(WORKLOAD, encoding="utf-8")
+    spec = af.Spec.from_yaml(str(path), str(workload))
+    if not hasattr(spec, "_spec_eval_expressions"):
+        pytest.skip("this accelforge has no expression evaluation entry point")
+    return spec._spec_eval_expressions().arch
+
+
+@pytest.mark.parametrize(("pairs", "where"), [
+    ((('    noise_standard: "sqnr" ', '    noise_standard: &ns "sqnr" '),
+      ("    noise_standard: noise_standard", "    noise_standard: *ns")), "all"),
+    ((('    adc_bits: "auto" ', '    adc_bits: &ab "auto" '),
+      ("      n_bits: adc_bits", "      n_bits: *ab")), "ADC"),
+])
+def test_an_aliased_quoted_value_is_text_in_both(pairs: tuple, where: str,
+                                                 tmp_path: Path) -> None:
+    # grcim refused these files ("quoted text, e.g. "sqnr"", "unknown name 'auto'")
+    text = _edit(MACRO, *pairs)
+    theirs = _evaluated(text, tmp_path)
+    ours = grcim.arch.load_arch_text(text, str(tmp_path / "arch.yaml"))
+    if where == "all":
+        key = "noise_standard"
+        mine = ours.component_attributes[key]
+        other = theirs.extra_attributes_for_all_component_models.shallow_model_dump()[key]
+    else:
+        key = "n_bits"
+        mine = ours.node(where).extra_attributes_for_component_model[key]
+        node = theirs.find(where).extra_attributes_for_component_model
+        other = node.shallow_model_dump()[key]
+    assert mine == other == pairs[0][1].split('"')[1]
+
+
+def test_accelforge_reads_a_leading_zero_as_decimal(tmp_path: Path) -> None:
+    # the reason grcim refuses `rows: 0400`: PyYAML (YAML 1.1) read 256, AccelForge 400
+    text = _edit(MACRO, ("    rows: 256 ", "    rows: 0400 "))
+    assert _evaluated(text, tmp_path).variables.shallow_model_dump()["rows"] == 400
+    with pytest.raises(grcim.errors.SpecError, match="arch.variables.rows = '0400'"):
+        grcim.arch.load_arch_text(text, "arch.yaml")

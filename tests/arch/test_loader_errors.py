@@ -225,3 +225,121 @@ def test_another_grcim_file_given_as_an_arch_is_named(text: str, hint: str) -> N
     with pytest.raises(SpecError) as info:
         load_arch_text(text, "given.yaml")
     assert "unknown top-level key" in info.value.allowed and hint in info.value.allowed
+
+
+# ---------------------------------------------------------------------------------------
+# YAML 1.1 numbers: grcim (PyYAML) and AccelForge (ruamel.yaml, YAML 1.2) read the same file
+# differently, so `--engine accelforge` priced another chip. Refused with the key and line.
+
+@pytest.mark.parametrize(("old", "new", "key", "advice"), [
+    ("    rows: 256 ", "    rows: 0400 ", "arch.variables.rows", "write 400, or 256"),
+    ("    cols: 256 ", "    cols: 4:16 ", "arch.variables.cols", "write 256 if"),
+    ("    rows: 256 ", "    rows: !!int 0400 ", "arch.variables.rows", "write 400"),
+])
+def test_a_number_yaml_versions_read_differently_is_refused(old: str, new: str, key: str,
+                                                            advice: str) -> None:
+    text = replace(MACRO, old, new)
+    err = fail(text)
+    assert (err.key, err.line) == (key, line_of(text, new.strip()))
+    assert advice in err.allowed and "YAML 1.2" in err.allowed
+
+
+def test_a_chip_count_with_a_leading_zero_is_refused() -> None:
+    text = replace(CHIP, "    n_macros: 16\n", "    n_macros: 016\n")
+    err = fail(text)
+    assert (err.key, err.line) == ("arch.variables.n_macros", line_of(text, "n_macros: 016"))
+
+
+# 256 = 0o400 = 0x100 = 0b100000000 = 2_56: spellings both YAML versions (and the
+# expression grammar, for 0o400, which YAML 1.1 leaves as text) read as 256
+@pytest.mark.parametrize("spelling", ["0o400", "0x100", "0b100000000", "2_56", "0o400 * 1"])
+def test_number_spellings_both_read_alike_load(spelling: str) -> None:
+    arch = load_arch_text(replace(MACRO, "    rows: 256 ", f"    rows: {spelling} "), "ok.yaml")
+    assert arch.macro.rows == 256
+
+
+@pytest.mark.parametrize("expression", ["0400 * 1", "4:16 * 1", "010 + 0"])
+def test_expressions_refuse_leading_zeros_too(expression: str) -> None:
+    # a plain scalar with an operator is text to YAML, then an expression: Python's grammar
+    # refuses a leading zero as AccelForge's eval does (no third reading)
+    err = fail(replace(MACRO, "    rows: 256 ", f"    rows: {expression} "))
+    assert err.key == "arch.variables.rows" and "not a valid expression" in err.allowed
+
+
+# ---------------------------------------------------------------------------------------
+# Quoting belongs to the scalar: the walk marked a node seen at the first path it reached
+# (an alias, popped before its anchor), so `&ns "sqnr"` lost its quotes at the anchor.
+
+def test_an_anchored_quoted_value_is_text_at_the_anchor_and_the_alias() -> None:
+    text = replace(MACRO, '    noise_standard: "sqnr" ', '    noise_standard: &ns "sqnr" ')
+    text = replace(text, "    noise_standard: noise_standard", "    noise_standard: *ns")
+    arch = load_arch_text(text, "ok.yaml")
+    assert arch.variables["noise_standard"] == "sqnr"
+    assert arch.component_attributes["noise_standard"] == "sqnr"
+
+
+def test_an_anchored_auto_reaches_a_node_attribute() -> None:
+    text = replace(MACRO, '    adc_bits: "auto" ', '    adc_bits: &ab "auto" ')
+    text = replace(text, "      n_bits: adc_bits", "      n_bits: *ab")
+    arch = load_arch_text(text, "ok.yaml")
+    assert arch.macro.adc_bits == "auto"
+    assert arch.node("ADC").extra_attributes_for_component_model["n_bits"] == "auto"
+
+
+def test_a_quoted_value_merged_with_a_merge_key_stays_quoted() -> None:
+    old = '    pipeline: "grmac" '
+    text = replace(MACRO, "  variables:\n", '  variables:\n    <<: {pipeline: "grmac"}\n')
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(old))
+    assert load_arch_text(text, "ok.yaml").macro.pipeline.value == "grmac"
+
+
+def test_an_unquoted_alias_of_an_unquoted_anchor_is_still_an_expression() -> None:
+    text = replace(MACRO, "    rows: 256 ", "    rows: &r 128 * 2 ")
+    text = replace(text, "    cols: 256 ", "    cols: *r ")
+    arch = load_arch_text(text, "ok.yaml")
+    assert (arch.macro.rows, arch.macro.cols) == (256, 256)
+
+
+# ---------------------------------------------------------------------------------------
+# A key holding control characters is shown escaped (an ESC sequence reached the terminal).
+
+def test_control_characters_of_a_key_are_escaped() -> None:
+    text = replace(MACRO, "    rows: 256 ", '    "n_mac\\nros\\e[2J": 1\n    rows: 256 ')
+    err = fail(text)
+    message = str(err)
+    assert err.key == "arch.variables.n_mac\nros\x1b[2J"  # the field keeps the real text
+    assert all(c.isprintable() for c in message)
+    assert "arch.variables.n_mac\\nros\\x1b[2J = " in message
+
+
+def test_the_cli_prints_one_printable_line(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from grcim.cli.main import main
+
+    path = tmp_path / "esc.yaml"
+    path.write_text(replace(MACRO, "    rows: 256 ", '    "ro\\ews": 1\n    rows: 256 '),
+                    encoding="utf-8")
+    assert main(["validate", str(path)]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "\x1b" not in captured.err and "ro\\x1bws" in captured.err
+
+
+# ---------------------------------------------------------------------------------------
+# !!binary values are bytes: a text field passed them on (validation turned them into text)
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("    description: \"GR-MAC", "    description: !!binary R1I= \n    x_: \"GR-MAC",
+     "arch.variables.description"),
+    ('    input_format: "fp8_e4m3" ', "    input_format: !!binary ZnA4X2U0bTM= ",
+     "arch.variables.input_format"),
+    ("      n_bits: adc_bits", "      n_bits: !!binary YXV0bw==",
+     "arch.nodes.1.extra_attributes_for_component_model.n_bits"),
+])
+def test_binary_values_are_refused(old: str, new: str, key: str) -> None:
+    text = replace(MACRO, old, new)
+    if "x_:" in new:  # drop the rest of the old description line
+        text = "\n".join(line for line in text.splitlines() if "x_:" not in line)
+    err = fail(text)
+    assert err.key == key and "!!binary" in err.allowed
+    assert err.line == line_of(text, "!!binary")

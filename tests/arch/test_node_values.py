@@ -228,3 +228,26 @@ def test_a_dac_throughput_is_refused() -> None:
                    "      n_dacs: rows_per_adc\n      throughput: 1.0e+3\n")
     err = fail(text)
     assert err.key.endswith(".throughput") and "DAC" in err.allowed
+
+
+# A node listing one action twice passed validate; the mapper took the first entry, and
+# AccelForge refuses the file ('Multiple elements with name "read"').
+
+def test_an_action_listed_twice_is_refused() -> None:
+    old = ("      bits_per_action: 1\n    - name: write\n"
+           "      energy: dram_write_energy_per_bit_j\n")
+    text = replace(CHIP, old, "      bits_per_action: 1\n    - name: read\n      energy: 0\n"
+                   + old.removeprefix("      bits_per_action: 1\n"))
+    err = fail(text)
+    assert (err.key, err.value) == ("arch.nodes.0.actions.1.name", "read")
+    assert err.line == line_of(text, "    - name: read", line_of(text, "name: DRAM") + 9)
+    assert "'DRAM'" in err.allowed and "actions.0" in err.allowed
+
+
+def test_an_action_listed_twice_in_a_fork_branch_is_refused() -> None:
+    old = "      - {name: write, energy: 0, throughput: inf, bits_per_action: 1}\n"
+    text = replace(CHIP, old, old + old)
+    err = fail(text)
+    assert (err.key, err.value) == ("arch.nodes.2.nodes.0.actions.2.name", "write")
+    assert err.line == line_of(text, old.strip()) + 1
+    assert "'VectorRegisters'" in err.allowed and "actions.1" in err.allowed
