@@ -7,7 +7,9 @@ busiest resource, every resource overlapping the others perfectly):
 |---|---|
 | ``adc`` | ``mvm_slots * t_adc`` (sequential MVMs per macro times one MVM's conversions) |
 | ``array`` | ``mvm_slots * t_array`` (DAC steps at the clock) |
-| ``weight_write`` | ``rows_written / macros_used * t_row`` (macros write their rows in parallel) |
+| ``weight_write`` | ``max(rows_written / macros_used, c min(K, R)) * t_row`` (macros write |
+| | their rows in parallel; a macro writes its own tile's rows: the tallest, ``min(K, R)`` |
+| | rows, once per row chunk ``c``, whatever the average) |
 | ``dram`` | ``(read + write bits) / (8 * dram bandwidth)`` |
 | ``sram`` | ``max(read bits / (8 * read bandwidth), write bits / (8 * write bandwidth))`` |
 | ``vector`` | ``(adds + muls + exps + divs) / vector throughput`` |
@@ -90,8 +92,8 @@ from grcim.workloads import OpKind
 if TYPE_CHECKING:
     from grcim.mapper.search import LoopNest
 
-__all__ = ["Schedule", "schedule", "busy_times", "token_rows", "RESOURCES", "SHARED_RESOURCES",
-           "MACRO_RESOURCES"]
+__all__ = ["Schedule", "schedule", "busy_times", "tile_rows", "token_rows", "RESOURCES",
+           "SHARED_RESOURCES", "MACRO_RESOURCES"]
 
 F64 = NDArray[np.float64]
 RESOURCES: tuple[str, ...] = ("adc", "array", "weight_write", "dram", "sram", "vector")
@@ -174,15 +176,27 @@ def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
     return float(finish.max(initial=0.0))
 
 
+def tile_rows(k: F64 | NDArray[np.int64], rows_written: F64, chunks: F64 | NDArray[np.int64],
+              macro_rows: int) -> F64:
+    """Row writes of the busiest macro at least: its tile's rows, ``min(K, R)`` (the tallest
+    tile of a ``K``-row matrix), once per row chunk that rewrites the tiles; 0 when nothing
+    is written."""
+    tallest = np.minimum(np.asarray(k, dtype=np.float64), float(macro_rows))
+    return np.where(np.asarray(rows_written) > 0, np.maximum(chunks, 1) * tallest, 0.0)
+
+
 def busy_times(slots: F64, adc_time_s: F64, array_time_s: F64, rows_written: F64,
-               writers: F64 | NDArray[np.int64], dram_bits: F64, sram_read_bits: F64,
-               sram_write_bits: F64, vector_ops: F64, chip: ChipSpec) -> F64:
+               writers: F64 | NDArray[np.int64], min_rows: F64, dram_bits: F64,
+               sram_read_bits: F64, sram_write_bits: F64, vector_ops: F64, chip: ChipSpec
+               ) -> F64:
     """Busy time of each :data:`RESOURCES` entry (last axis), elementwise over the inputs
-    (the roofline table of the module docstring), s."""
+    (the roofline table of the module docstring), s. ``min_rows``: the row writes no macro
+    can share with another (:func:`tile_rows`)."""
     macro = chip.macro
     parts = np.broadcast_arrays(
         slots * adc_time_s, slots * array_time_s,
-        rows_written / np.maximum(writers, 1) * macro.weight_write_latency_per_row_s,
+        np.maximum(rows_written / np.maximum(writers, 1), min_rows)
+        * macro.weight_write_latency_per_row_s,
         dram_bits / (8.0 * chip.dram.bandwidth_bytes_per_s),
         np.maximum(sram_read_bits / (8.0 * chip.sram.read_bandwidth_bytes_per_s),
                    sram_write_bits / (8.0 * chip.sram.write_bandwidth_bytes_per_s)),
@@ -209,6 +223,11 @@ def token_rows(t: OpTable) -> NDArray[np.int64]:
     return np.maximum(rows, 1)
 
 
+def _tile_rows(t: OpTable, nest: LoopNest, chip: ChipSpec) -> F64:
+    """:func:`tile_rows` of every op's stationary operand under its loop nest."""
+    return tile_rows(t.k, nest.cell_rows_written, nest.chunks, chip.macro.rows)
+
+
 def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
               chip: ChipSpec, busy: F64, kv_rows: F64, vector_ops: F64) -> F64:
     """Each op's busy time of every resource for ONE token row, ``lambda_ir`` (the second
@@ -230,7 +249,8 @@ def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
     fixed_dram = np.minimum(fixed_dram, dram)
     row = busy_times(nest.mvm_slots / rounds, alloc.tiling.adc_time_s,
                      alloc.tiling.array_time_s, nest.cell_rows_written + kv_rows / rows,
-                     nest.macros_used, fixed_dram + (dram - fixed_dram) / rows,
+                     nest.macros_used, _tile_rows(t, nest, chip),
+                     fixed_dram + (dram - fixed_dram) / rows,
                      traffic.sram_read_bits / rows, traffic.sram_write_bits / rows,
                      vector_ops / rows, chip)
     return np.minimum(row, busy)  # one row never takes longer than all of them
@@ -246,6 +266,7 @@ def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
     vector_ops = counts.vector_ops.sum(axis=1)
     busy = busy_times(nest.mvm_slots, til.adc_time_s, til.array_time_s,
                       nest.cell_rows_written + kv_rows, nest.macros_used,
+                      _tile_rows(t, nest, chip),
                       traffic.dram_read_bits + traffic.dram_write_bits,
                       traffic.sram_read_bits, traffic.sram_write_bits, vector_ops, chip)
     op_latency = busy.max(axis=1)

@@ -74,7 +74,7 @@ from grcim.mapper.allocation import Allocation, ceil_div
 from grcim.mapper.components import ChipComponents
 from grcim.mapper.optable import OpTable
 from grcim.mapper.placement import Placement
-from grcim.mapper.schedule import busy_times
+from grcim.mapper.schedule import busy_times, tile_rows
 from grcim.mapper.traffic import operand_bits, output_bits, second_operand
 from grcim.mapper.vector_ops import vector_op_counts
 from grcim.workloads import OpKind
@@ -507,7 +507,9 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
         rounds=w.g_k.astype(float), register_read_bits=np.zeros(1),
         register_write_bits=np.zeros(1))
     busy = busy_times(slots, ops.adc_time_s, ops.array_time_s, cell_rows,
-                      np.minimum(used, chip.n_macros), q.dram_read_bits + q.dram_write_bits,
+                      np.minimum(used, chip.n_macros),
+                      tile_rows(ops.k, cell_rows, chunks, chip.macro.rows),
+                      q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     # never empty: the first wave shape with partial sums in DRAM and nothing staged needs
     # no SRAM at all
@@ -637,7 +639,8 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
         register_read_bits=np.asarray(reg_read, dtype=float),
         register_write_bits=np.asarray(reg_write, dtype=float))
     zero = np.zeros(1)
-    busy = busy_times(zero, zero, zero, zero, np.ones(1), q.dram_read_bits + q.dram_write_bits,
+    busy = busy_times(zero, zero, zero, zero, np.ones(1), zero,
+                      q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     take = _best(energy, busy, np.zeros(1), valid, objective, leak_w, len(idx))
     return dict(scheme=take(sch.scheme), k_group=take(sch.held).astype(np.int64),

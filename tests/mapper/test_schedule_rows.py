@@ -181,3 +181,23 @@ def test_attention_in_cim_never_faster_with_more_prompt_tokens(tiny_model):
                           "<large_grmac, attention in CIM>", "large_cim_attention")
     results = _series(chip, tiny_model, "tokens", [1, 2, 3, 4, 8], phase="prefill")
     _assert_never_faster_nor_cheaper(results)
+
+
+def test_longer_context_never_faster_nor_cheaper_with_attention_in_cim():
+    # gpt2 decode with weights resident on 16384 macros, QK^T/PV in CIM streaming K^T and
+    # V through the rest. At context 257, V (257 x 64 per head) takes a second row tile of
+    # one row: the old weight-write time averaged 12 x 2 x 257 rows over 48 macros (128.5
+    # rows) where the first tile's macro writes 256, and the step fell from 10.45 us /
+    # 0.712 mJ at 256 to 7.39 us / 0.555 mJ (energy too: the leakage over the shorter step).
+    text = Path(bundled_path("large_grmac")).read_text(encoding="utf-8")
+    old_p, old_d = "\n    n_macros: 1024\n", 'dynamic_matmul_unit: "vector_unit"'
+    assert old_p in text and old_d in text
+    chip = load_arch_text(text.replace(old_p, "\n    n_macros: 16384\n").replace(
+        old_d, 'dynamic_matmul_unit: "cim"'), "<large_grmac 16384, attention in CIM>",
+        "cim16k")
+    results = [map_workload(chip, "gpt2", phase="decode", context=c)
+               for c in (255, 256, 257, 258, 320, 512, 513)]
+    assert all(r.weights_resident for r in results)
+    for a, b in zip(results, results[1:], strict=False):
+        assert b.latency_s >= a.latency_s * (1 - 1e-12), (a.context, b.context)
+        assert b.energy_j >= a.energy_j * (1 - 1e-12), (a.context, b.context)
