@@ -44,13 +44,16 @@ decrease when tokens or batch grow.
 
 **Step latency.** ``S(w)`` is the makespan of a greedy list schedule of the graph with node
 times ``w`` in topological order: an op starts when its predecessors are done and, if it
-needs a unit every such op shares, when that unit is free. Shared units: the vector unit
-(every vector op), and the streaming macros (every CIM op whose stationary operand is
-written during the step: all weight matmuls when the weights do not fit; QK^T/PV in CIM
-with K/V outside the macros). Ops on resident weights own their macros and share none. As
-each op waits for a fixed set of earlier ops (its predecessors and the previous op on its
-unit), ``S`` is a longest path and never decreases when a node time grows; it is at least
-the critical path ``CP(w)`` (networkx ``dag_longest_path``).
+streams, when the streaming macros are free (every CIM op whose stationary operand is
+written during the step: weight matmuls when the weights stream; QK^T/PV in CIM with K/V
+outside the macros); it holds them for its whole time. Its vector work (``vector`` busy
+time, within ``w``: a bias add, a norm, softmax) also needs the vector unit free, holds it
+only that long, and the op ends when both are done (a resident projection with a bias
+holds the vector unit for its adds, not for its conversions). Ops on resident weights own
+their macros and share none. As each op and its vector work wait for a fixed set of
+earlier ones (its predecessors, the previous op on the macros, the previous vector work),
+``S`` is a longest path and never decreases when a node time grows; it is at least the
+critical path ``CP(w)`` (networkx ``dag_longest_path``).
 
 - **Not pipelined** (weights stream, ``R = 1``, or pipelining off): every op processes all
   its rows before its successors start, ``graph = S(t_op)``.
@@ -159,20 +162,25 @@ def _longest_path(t: OpTable, weight: F64) -> tuple[float, tuple[str, ...]]:
 
 
 def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
-                   on_vector: NDArray[np.bool_]) -> float:
+                   vector_time: F64) -> float:
     """Makespan of a greedy schedule (rows are topological): an op starts when its
-    predecessors have finished and the unit it needs (the streaming macros / the vector
-    unit) is free."""
+    predecessors have finished and, if it streams, the streaming macros are free (it holds
+    them until it ends); its vector work (``vector_time``, within the op's time) runs
+    when the vector unit is free too, holding the unit only that long, and the op ends
+    when both are done."""
     finish = np.zeros(len(t))
-    free = {"macros": 0.0, "vector": 0.0}
+    macros_free = vector_free = 0.0
     for i, preds in enumerate(t.predecessors):
         start = max((finish[p] for p in preds), default=0.0)
-        unit = "macros" if on_macros[i] else "vector" if on_vector[i] else None
-        if unit is not None:
-            start = max(start, free[unit])
-        finish[i] = start + op_latency[i]
-        if unit is not None:
-            free[unit] = finish[i]
+        if on_macros[i]:
+            start = max(start, macros_free)
+        end = start + op_latency[i]
+        if vector_time[i] > 0:
+            vector_free = max(start, vector_free) + vector_time[i]
+            end = max(end, vector_free)
+        finish[i] = end
+        if on_macros[i]:
+            macros_free = end
     return float(finish.max(initial=0.0))
 
 
@@ -275,14 +283,15 @@ def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
                      for i, j in enumerate(idx))
     resource_time = {r: float(v) for r, v in zip(RESOURCES, busy.sum(axis=0), strict=True)}
     pipelined = pipeline and alloc.resident and t.step.rows > 1
-    row_latency = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows,
-                             vector_ops).max(axis=1) if pipelined else op_latency)
+    row_busy = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows, vector_ops)
+                if pipelined else busy)
+    row_latency = row_busy.max(axis=1) if pipelined else op_latency
     # ops that stream their stationary operand take the streaming macros in turn; ops on
     # resident weights (or K/V kept in CIM) own theirs and run side by side
     on_macros = alloc.streams & (nest.mvm_slots > 0)
-    on_vector = busy[:, RESOURCES.index("vector")] > 0
     path_s, path = _longest_path(t, row_latency)
-    one_row = _list_schedule(t, row_latency, on_macros, on_vector)
+    one_row = _list_schedule(t, row_latency, on_macros,
+                             row_busy[:, RESOURCES.index("vector")])
     if pipelined:
         candidates = {"pipeline": one_row + float((op_latency - row_latency).max(initial=0.0))}
     else:
