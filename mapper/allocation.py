@@ -28,8 +28,8 @@ steps), :func:`allocations` lists the placements worth pricing; the mapper price
   lives there). How a streaming op walks its tiles (loop order, wave shape, row chunks,
   where its input tiles and partial sums live) is chosen per op by
   :mod:`grcim.mapper.search`.
-- Causal attention in CIM skips fully masked work: MVMs, conversions and inputs scale with
-  ``density = macs / (batch_count*m*k*n)``.
+- Causal attention in CIM skips fully masked work: conversions and inputs scale with
+  ``density = macs / (batch_count*m*k*n)``, MVM rounds too (whole rounds per wave).
 
 Pricing both placements makes residency a choice, not a threshold: one macro more than the
 weight tiles left one macro for every QK^T/PV op and made a chip with one more macro 217x

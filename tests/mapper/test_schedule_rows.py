@@ -249,3 +249,24 @@ def test_bias_adds_lengthen_a_resident_step_by_at_most_their_own_time(tmp_path):
     bias_s = (biased.vector_ops - plain.vector_ops) / biased.peak_vector_ops_per_s
     assert biased.vector_ops - plain.vector_ops == 82_944
     assert plain.latency_s <= biased.latency_s <= (plain.latency_s + bias_s) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("options", [MapOptions(objective="latency"), MapOptions(objective="edp"),
+                                     MapOptions(replicate=False)],
+                         ids=["latency", "edp", "no-replicate"])
+def test_causal_attention_in_cim_takes_whole_mvm_rounds(tiny_model, options):
+    # edge_int8 with QK^T/PV in CIM and the KV cache in SRAM (weights stream). PV's waves
+    # ran density x rounds MVMs: 2 rounds x 0.667 at 3 tokens, 2 x 0.625 at 4, so 4 prompt
+    # tokens finished sooner than 3 under the latency objective (29.4423 -> 29.4386 us).
+    # A macro runs whole MVMs: the latency never falls as the prompt grows (docs/mapper.md).
+    text = Path(bundled_path("edge_int8")).read_text(encoding="utf-8")
+    edits = {'kv_cache_placement: "dram"': 'kv_cache_placement: "sram"',
+             'dynamic_matmul_unit: "vector_unit"': 'dynamic_matmul_unit: "cim"'}
+    for old, new in edits.items():
+        assert old in text
+        text = text.replace(old, new)
+    chip = load_arch_text(text, "<edge_int8, attention in CIM, KV in SRAM>", "int8dyn")
+    results = [map_workload(chip, "tiny", models_file=tiny_model, phase="prefill", tokens=n,
+                            options=options) for n in range(1, 9)]
+    for a, b in zip(results, results[1:], strict=False):
+        assert b.latency_s >= a.latency_s * (1 - 1e-12), (a.tokens, b.tokens)
