@@ -270,3 +270,35 @@ def test_causal_attention_in_cim_takes_whole_mvm_rounds(tiny_model, options):
                             options=options) for n in range(1, 9)]
     for a, b in zip(results, results[1:], strict=False):
         assert b.latency_s >= a.latency_s * (1 - 1e-12), (a.tokens, b.tokens)
+
+
+@pytest.mark.parametrize("phase, tokens, context, k_rows, v_rows", [
+    ("decode", 1, 20, 4, 1),      # one new key column, one new value row
+    ("prefill", 10, 10, 4, 8),    # 10 values at positions 0..9: 8 in the first row tile
+    ("prefill", 13, 13, 4, 8),    # 0..12: 8 + 5
+    ("prefill", 3, 3, 4, 3),      # 0..2, one tile
+    ("decode", 1, 4, 4, 1),       # context = head_dim: K^T and V both 4 x 4
+])
+def test_kv_writes_into_cim_take_the_rows_their_layout_touches(tiny_arch, tiny_llama,
+                                                                phase, tokens, context,
+                                                                k_rows, v_rows):
+    # tiny-llama (2 KV heads of head_dim 4) with its KV cache in the tiny chip's 8-row
+    # macros, 10 ns per row write. A new key is a column of K^T (4 x context): each of its
+    # 4 rows gets a cell, however many tokens are new. A new value is a row of V
+    # (context x 4): the busiest row tile holds min(8, new positions in it) of them. Heads
+    # and sequences are other macros, written in parallel. Packing the new bits densely
+    # (8 values x 8 bits = 2 rows of 8 cells x 4 bits per token) gave 2 rows per token.
+    from grcim.mapper import MapOptions as Options
+    from grcim.mapper.mapping import plan_and_map
+    from grcim.mapper.schedule import RESOURCES
+    from grcim.workloads import build_graph
+
+    arch = tiny_arch(n_macros=256, kv="cim", dyn="cim", **FAST)
+    g = build_graph(tiny_llama, phase, tokens=tokens, context=context)
+    plan, _ = plan_and_map(arch, g, Options())
+    ww = plan.sched.busy_s[:, RESOURCES.index("weight_write")]
+    busy = dict(zip(plan.t.names, ww, strict=True))
+    assert plan.alloc.resident and plan.nest.cell_rows_written.sum() == 0  # preloaded
+    for layer in (0, 1):
+        assert busy[f"L{layer}.rope_k"] == pytest.approx(k_rows * 1e-8)
+        assert busy[f"L{layer}.v_proj"] == pytest.approx(v_rows * 1e-8)
