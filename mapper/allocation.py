@@ -19,10 +19,10 @@ steps), :func:`allocations` lists the placements worth pricing; the mapper price
   its outputs written once (each op owns all its tiles). The copies take macros from the
   QK^T/PV ops that stream through the rest, ``P_s = P - T_kv - sum_ops tiles min(v, r)``
   (at least 1), so ``r`` is a choice: without such ops ``r = r_max = floor((P - 1{QK^T/PV
-  stream}) / T_all)`` (the search still takes fewer where copies cost); with them every
-  ``r <= r_max`` that is the fewest copies giving some weight op its number of MVM rounds,
-  ``r = ceil(v / ceil(v / r))`` (other counts hold more macros for no fewer rounds; the set
-  only grows with ``P``).
+  stream}) / T_all)`` (the search still takes fewer where copies cost); with them
+  ``r = 1 .. 16``, then about 25 % apart, and each op's ``v``, up to ``r_max``
+  (:func:`copy_counts`), each lowered to the fewest copies giving some weight op the same
+  number of MVM rounds (the set only grows with ``P``).
 - **streaming** (always possible): the ``P_s = P - T_kv`` macros not holding K/V are
   rewritten for every streaming op (weight matmuls; QK^T/PV in CIM unless the KV cache
   lives there). How a streaming op walks its tiles (loop order, wave shape, row chunks,
@@ -49,7 +49,7 @@ from grcim.mapper.optable import OpTable
 from grcim.mapper.tiling import Tiling, tile_matrices
 from grcim.workloads import OpKind
 
-__all__ = ["Allocation", "allocations", "ceil_div"]
+__all__ = ["Allocation", "allocations", "copy_counts", "COPY_STEPS", "ceil_div"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -122,14 +122,28 @@ class Allocation:
     weights_preloaded: bool
 
 
-def _copy_counts(rows: I64, r_max: int) -> list[int]:
-    """Copy counts ``r <= r_max`` worth pricing, most first: an op of ``v`` rows runs
-    ``ceil(v / r)`` MVM rounds on ``min(v, r)`` copies, so the fewest copies giving each
-    round count (``ceil(v / ceil(v / r))``, for any op's ``v``) dominate the others, which
-    hold more macros for no fewer rounds. The set only grows with ``r_max``."""
-    r = np.arange(1, r_max + 1, dtype=np.int64)[None, :]
-    v = np.asarray(rows, dtype=np.int64)[:, None]
-    fewest = ceil_div(v, ceil_div(v, np.minimum(r, v)))
+COPY_STEPS = 16
+"""Copy counts priced one by one with QK^T/PV streaming beside resident weights; above
+this the counts priced grow by about 25 % (:func:`copy_counts`)."""
+
+
+def copy_counts(rows: I64, r_max: int) -> list[int]:
+    """Copy counts ``r <= r_max`` worth pricing when copies compete with QK^T/PV for the
+    macros, most first: ``1 .. 16``, then ``ceil(16 * 1.25^j)`` (a plan each, so the
+    count stays logarithmic in ``r_max``) and every op's ``v`` (one round), each lowered
+    to the fewest copies giving the same MVM rounds to some op (an op of ``v`` rows runs
+    ``ceil(v / r)`` rounds on ``min(v, r)`` copies: ``ceil(v / ceil(v / r))`` copies do as
+    well and hold fewer macros). None depends on ``r_max`` but the cut, so the set only
+    grows with ``P``."""
+    base = set(range(1, min(COPY_STEPS, r_max) + 1))
+    base |= {int(v) for v in np.asarray(rows).ravel() if 1 <= v <= r_max}
+    r = float(COPY_STEPS)
+    while np.ceil(r * 1.25) <= r_max:
+        r *= 1.25
+        base.add(int(np.ceil(r)))
+    steps = np.asarray(sorted(base), dtype=np.int64)[None, :]
+    v = np.maximum(np.asarray(rows, dtype=np.int64), 1)[:, None]
+    fewest = ceil_div(v, ceil_div(v, np.minimum(steps, v)))
     return sorted({int(x) for x in fewest.ravel()}, reverse=True)
 
 
@@ -194,7 +208,7 @@ def allocations(t: OpTable, chip: ChipSpec, clock_hz: float, replicate: bool = T
             r_max = 1
         copies = [r_max]
         if transient:  # copies compete with the streaming QK^T/PV for the macros
-            copies = _copy_counts(np.unique(w_rows), r_max)
+            copies = copy_counts(np.unique(w_rows), r_max)
         out += [placed(True, r) for r in copies]
     if weight_tiles or not out:
         out.append(placed(False, 1))

@@ -107,3 +107,24 @@ def test_copies_and_attention_waves_fit_in_the_macros(tiny_model, n_macros, obje
     assert held >= T_ALL and wave >= 1
     assert held + wave <= n_macros
     assert held <= n_macros - alloc.macros_streaming
+
+
+def test_copy_counts_priced_only_grow_with_the_macros():
+    # The placements of a smaller chip stay on offer: the copy counts priced for r_max are
+    # among those for r_max + 1. Up to 16 every count, fewer above (about 25 % apart) but
+    # each op's rows (one round), and each is the fewest copies for its rounds: one copy
+    # less runs more rounds (64 rows: 8 and 9 copies both run 8 rounds, 9 is not priced).
+    from grcim.mapper.allocation import copy_counts
+
+    rows = np.array([1, 64, 2048])
+    prev: set[int] = set()
+    for r_max in range(1, 400):
+        now = set(copy_counts(rows, r_max))
+        assert prev <= now and max(now) <= r_max
+        prev = now
+    assert set(range(1, 17)) <= set(copy_counts(np.array([2048]), 16))
+    assert len(copy_counts(np.array([2048]), 10_000)) < 16 + 40
+    sixty_four = copy_counts(np.array([64]), 64)
+    assert 64 in sixty_four and 8 in sixty_four and 9 not in sixty_four
+    for r in sixty_four:
+        assert r == 1 or -(-64 // r) < -(-64 // (r - 1))
