@@ -6,21 +6,34 @@ Ops in CIM: every weight matmul; QK^T and PV too when the chip's ``dynamic_matmu
 query rows, the query heads of a group sharing its K/V).
 
 With ``P`` macros and ``T_all`` = the tiles of one copy of every weight matrix (plus the KV
-tiles when ``kv_cache_placement`` is ``cim``, which must stay on chip between steps):
+tiles ``T_kv`` when ``kv_cache_placement`` is ``cim``, which must stay on chip between
+steps), :func:`allocations` lists the placements worth pricing; the mapper prices each
+(search, counts, schedule) and keeps the best step by the objective:
 
-- **resident** (``T_all <= P``, one more macro when QK^T/PV run in CIM with K/V outside
-  it): weights stay in the macros; a step loads none (with ``weights_preloaded=False`` it
-  loads each copy once, as a standalone run that starts with the weights in DRAM does).
-  Spare macros hold ``r = min(v, floor(P / T_all))`` copies of every weight matrix
-  (replication, when allowed), and each op needs ``ceil(v / r)`` sequential MVMs. Its input
-  is read once and its outputs written once (each op owns all its tiles).
-- **streaming**: the ``P_s`` macros not holding resident data (``P - T_kv`` when the
-  weights do not fit) are rewritten for every streaming op (weight matmuls when the weights
-  do not fit; QK^T/PV in CIM unless the KV cache lives there). How a streaming op walks its
-  tiles (loop order, wave shape, row chunks, where its input tiles and partial sums live) is
-  chosen per op by :mod:`grcim.mapper.search`.
-- Causal attention in CIM skips fully masked work: MVMs, conversions and inputs scale with
-  ``density = macs / (batch_count*m*k*n)``.
+- **resident** (possible when ``T_all <= P``, one macro more when QK^T/PV run in CIM with
+  K/V outside it): weights stay in the macros; a step loads none (with
+  ``weights_preloaded=False`` it loads each copy once, as a standalone run that starts with
+  the weights in DRAM does). With replication, spare macros hold up to ``r`` copies of
+  every weight matrix (an op holds ``min(v, r)``: copies beyond its input rows serve
+  nothing), and each op needs ``ceil(v / r)`` sequential MVMs. Its input is read once and
+  its outputs written once (each op owns all its tiles). The copies take macros from the
+  QK^T/PV ops that stream through the rest, ``P_s = P - T_kv - sum_ops tiles min(v, r)``
+  (at least 1), so ``r`` is a choice: without such ops ``r = r_max = floor((P - 1{QK^T/PV
+  stream}) / T_all)`` (the search still takes fewer where copies cost); with them
+  ``r = 1 .. 16``, then about 25 % apart, and each op's ``v``, up to ``r_max``
+  (:func:`copy_counts`), each lowered to the fewest copies giving some weight op the same
+  number of MVM rounds (the set only grows with ``P``).
+- **streaming** (always possible): the ``P_s = P - T_kv`` macros not holding K/V are
+  rewritten for every streaming op (weight matmuls; QK^T/PV in CIM unless the KV cache
+  lives there). How a streaming op walks its tiles (loop order, wave shape, row chunks,
+  where its input tiles and partial sums live) is chosen per op by
+  :mod:`grcim.mapper.search`.
+- Causal attention in CIM skips fully masked work: conversions and inputs scale with
+  ``density = macs / (batch_count*m*k*n)``, MVM rounds too (whole rounds per wave).
+
+Pricing both placements makes residency a choice, not a threshold: one macro more than the
+weight tiles left one macro for every QK^T/PV op and made a chip with one more macro 217x
+slower; now a chip with more macros always offers the placements of the smaller one.
 """
 
 from __future__ import annotations
@@ -36,7 +49,7 @@ from grcim.mapper.optable import OpTable
 from grcim.mapper.tiling import Tiling, tile_matrices
 from grcim.workloads import OpKind
 
-__all__ = ["Allocation", "allocate", "ceil_div"]
+__all__ = ["Allocation", "allocations", "copy_counts", "COPY_STEPS", "ceil_div"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -74,12 +87,18 @@ class Allocation:
         Unmasked share of the dense work (1 except causal attention).
     tiling : Tiling
         Tiling of one copy of the stationary matrices.
+    fits : bool
+        Every weight tile fits beside the K/V kept in CIM, with a macro left for QK^T/PV
+        streaming through the macros: residency was an option.
     resident : bool
-        All weight tiles fit at once: weights are loaded before the step, not during it.
+        The weights stay in the macros (all their tiles fit, and this placement is the one
+        priced): loaded before the step, not during it.
     macros_streaming : int
-        Macros rewritten during the step, ``P_s`` (all macros when nothing is resident).
+        Macros rewritten during the step, ``P_s``: those not holding K/V kept in CIM or
+        resident weight tiles and their copies.
     replicas_resident : int
-        Copies of every resident weight matrix (1 without replication).
+        Copies of every resident weight matrix, ``r`` (an op holds ``min(v, r)``; 1
+        without replication).
     replicate : bool
         Whether replication was allowed.
     weights_preloaded : bool
@@ -95,6 +114,7 @@ class Allocation:
     vectors: I64
     density: F64
     tiling: Tiling
+    fits: bool
     resident: bool
     macros_streaming: int
     replicas_resident: int
@@ -102,9 +122,35 @@ class Allocation:
     weights_preloaded: bool
 
 
-def allocate(t: OpTable, chip: ChipSpec, clock_hz: float, replicate: bool = True,
-             weights_preloaded: bool = True) -> Allocation:
-    """Allocate macros to the CIM ops of ``t`` on ``chip`` (rules in the module docstring).
+COPY_STEPS = 16
+"""Copy counts priced one by one with QK^T/PV streaming beside resident weights; above
+this the counts priced grow by about 25 % (:func:`copy_counts`)."""
+
+
+def copy_counts(rows: I64, r_max: int) -> list[int]:
+    """Copy counts ``r <= r_max`` worth pricing when copies compete with QK^T/PV for the
+    macros, most first: ``1 .. 16``, then ``ceil(16 * 1.25^j)`` (a plan each, so the
+    count stays logarithmic in ``r_max``) and every op's ``v`` (one round), each lowered
+    to the fewest copies giving the same MVM rounds to some op (an op of ``v`` rows runs
+    ``ceil(v / r)`` rounds on ``min(v, r)`` copies: ``ceil(v / ceil(v / r))`` copies do as
+    well and hold fewer macros). None depends on ``r_max`` but the cut, so the set only
+    grows with ``P``."""
+    base = set(range(1, min(COPY_STEPS, r_max) + 1))
+    base |= {int(v) for v in np.asarray(rows).ravel() if 1 <= v <= r_max}
+    r = float(COPY_STEPS)
+    while np.ceil(r * 1.25) <= r_max:
+        r *= 1.25
+        base.add(int(np.ceil(r)))
+    steps = np.asarray(sorted(base), dtype=np.int64)[None, :]
+    v = np.maximum(np.asarray(rows, dtype=np.int64), 1)[:, None]
+    fewest = ceil_div(v, ceil_div(v, np.minimum(steps, v)))
+    return sorted({int(x) for x in fewest.ravel()}, reverse=True)
+
+
+def allocations(t: OpTable, chip: ChipSpec, clock_hz: float, replicate: bool = True,
+                weights_preloaded: bool = True) -> tuple[Allocation, ...]:
+    """The placements of the CIM ops of ``t`` on ``chip`` worth pricing (rules in the module
+    docstring): resident ones first (most copies first), then streaming.
 
     Raises
     ------
@@ -144,11 +190,26 @@ def allocate(t: OpTable, chip: ChipSpec, clock_hz: float, replicate: bool = True
                            "not fit in the macros; use kv_cache_placement 'dram' or 'sram'")
     weight_tiles = int(tiles[weight].sum())
     transient = (not kv_cim) and bool(np.any(dyn_cim))  # dynamic operands need free macros
-    resident = weight_tiles + kv_tiles + int(transient) <= p
-    held = weight_tiles + kv_tiles if resident else kv_tiles
-    stationary = (weight & resident) | (dyn_cim & kv_cim)
-    streams = cim & ~stationary
-    r_all = max(1, p // max(1, held)) if replicate and resident else 1
-    return Allocation(cim, dyn_cim, dynamic & ~cim, stationary, streams, count, vectors,
-                      density, tiling, resident, p - held, r_all, replicate,
-                      weights_preloaded)
+    w_tiles, w_rows = tiles[weight], np.maximum(vectors[weight], 1)
+
+    def placed(resident: bool, copies: int) -> Allocation:
+        held = kv_tiles + (int(np.sum(w_tiles * np.minimum(w_rows, copies))) if resident
+                           else 0)
+        stationary = (weight & resident) | (dyn_cim & kv_cim)
+        return Allocation(cim, dyn_cim, dynamic & ~cim, stationary, cim & ~stationary, count,
+                          vectors, density, tiling, fits, resident, p - held, copies,
+                          replicate, weights_preloaded)
+
+    out: list[Allocation] = []
+    fits = weight_tiles + kv_tiles + int(transient) <= p
+    if fits:
+        r_max = max(1, (p - int(transient)) // max(1, weight_tiles + kv_tiles))
+        if not replicate:
+            r_max = 1
+        copies = [r_max]
+        if transient:  # copies compete with the streaming QK^T/PV for the macros
+            copies = copy_counts(np.unique(w_rows), r_max)
+        out += [placed(True, r) for r in copies]
+    if weight_tiles or not out:
+        out.append(placed(False, 1))
+    return tuple(out)

@@ -21,7 +21,7 @@ from grcim.mapper.actions import (
     count_columns,
     stack_counts,
 )
-from grcim.mapper.allocation import Allocation, allocate
+from grcim.mapper.allocation import Allocation, allocations
 from grcim.mapper.components import ChipComponents, bind_components
 from grcim.mapper.optable import OpTable, build_optable
 from grcim.mapper.placement import Placement, place_activations
@@ -36,7 +36,8 @@ from grcim.mapper.vector_ops import vector_op_counts
 from grcim.workloads import OpKind, Step
 
 __all__ = ["MapOptions", "DEFAULT_OPTIONS", "OBJECTIVES", "map_graph", "check_bits",
-           "peak_cim_macs_per_s", "fp_macro", "MappingPlan", "plan_step", "plan_and_map"]
+           "peak_cim_macs_per_s", "fp_macro", "MappingPlan", "plan_step", "plan_and_map",
+           "step_cost"]
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,18 @@ def _notes(t: OpTable, alloc: Allocation, traffic: Traffic, arch: Arch,
                   else "loaded from DRAM once in this step")
         notes.append(f"all {tiles} weight tiles fit in the {chip.n_macros} macros: weights "
                      f"are resident ({loaded})")
+        if np.any(alloc.streams):
+            notes.append(f"{alloc.macros_streaming} macros left beside the resident weights "
+                         f"(up to {alloc.replicas_resident} copies) for QK^T/PV in CIM")
     else:
-        notes.append(f"{tiles} weight tiles > {chip.n_macros} macros: weights stream from "
-                     f"DRAM ({format_bytes(float(traffic.weight_dram_bits.sum()) / 8)} per "
+        kv = int(alloc.tiling.tiles[alloc.stationary].sum())
+        need = (f" + {kv} K/V tiles" if kv else "") + (
+            " + 1 macro for QK^T/PV" if np.any(alloc.dynamic_cim & alloc.streams) else "")
+        why = (f"{tiles} weight tiles fit in the {chip.n_macros} macros, but streaming them "
+               f"is the better step ({options.objective})" if alloc.fits else
+               f"{tiles} weight tiles{need} > {chip.n_macros} macros")
+        notes.append(f"{why}: weights stream from DRAM "
+                     f"({format_bytes(float(traffic.weight_dram_bits.sum()) / 8)} per "
                      "step) and are written into the cells op by op")
     orders: dict[str, int] = defaultdict(int)
     for i in np.flatnonzero(alloc.streams | alloc.vector_matmul):
@@ -266,26 +276,59 @@ class MappingPlan:
 
 def plan_step(arch: Arch, t: OpTable, options: MapOptions = DEFAULT_OPTIONS) -> MappingPlan:
     """Allocate, place, search, count and schedule the ops of ``t`` on ``arch`` (options
-    checked by :func:`map_graph`)."""
+    checked by :func:`map_graph`). Every placement :func:`~grcim.mapper.allocation.
+    allocations` lists (weights resident with each number of copies, or streaming) is
+    planned; the step best by ``options.objective`` is kept (:func:`step_cost`)."""
     comps = bind_components(arch)
     chip = arch.chip
     assert chip is not None  # bind_components refuses macro files
     keys = all_keys(comps)
-    alloc = allocate(t, chip, arch.clock_hz, options.replicate, options.weights_preloaded)
+    candidates = allocations(t, chip, arch.clock_hz, options.replicate,
+                             options.weights_preloaded)
     place = place_activations(t, chip, comps.sram is not None, options.sram_fraction)
-    q_vec = vector_op_counts(t, t.is_kind(OpKind.DYNAMIC_MATMUL) & ~alloc.cim)
+    q_vec = vector_op_counts(t, t.is_kind(OpKind.DYNAMIC_MATMUL) & ~candidates[0].cim)
     if comps.vector is None and float(q_vec.sum()) > 0:
         raise MappingError(f"arch {arch.name!r} has no vector unit (a !Compute inside a "
                            "!Fork) for softmax, norms, activations and residual adds")
     prices: Prices = price_components(arch, comps, keys)
     leak_w = float(sum(prices.leak_power_w.values()))
-    nest = search_mappings(t, alloc, place, chip, comps, prices.energy_j, leak_w,
-                           options.objective)
-    traffic = plan_traffic(t, alloc, place, nest, chip)
-    q = count_inputs(t, alloc, nest, traffic, chip)
-    counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q, chip.macro)
-    sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
-    return MappingPlan(comps, t, alloc, place, prices, nest, traffic, counts, sched)
+    best: MappingPlan | None = None
+    best_cost = (np.inf, np.inf)
+    for alloc in candidates:
+        nest = search_mappings(t, alloc, place, chip, comps, prices.energy_j, leak_w,
+                               options.objective)
+        traffic = plan_traffic(t, alloc, place, nest, chip)
+        q = count_inputs(t, alloc, nest, traffic, chip)
+        counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q,
+                              chip.macro)
+        sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
+        cost = step_cost(counts, sched, prices, leak_w, options.objective)
+        if best is None or _better(cost, best_cost):
+            best, best_cost = MappingPlan(comps, t, alloc, place, prices, nest, traffic,
+                                          counts, sched), cost
+    assert best is not None  # allocations() lists at least one placement
+    return best
+
+
+def step_cost(counts: ActionCounts, sched: Schedule, prices: Prices, leak_w: float,
+              objective: str) -> tuple[float, float]:
+    """A planned step's (objective, tie-breaker): ``energy`` = dynamic energy plus leakage
+    over the step latency (ties broken by latency), ``latency`` (ties by energy), ``edp``
+    = their product (ties by latency)."""
+    per_action = np.array([prices.energy_j[k] for k in counts.keys])
+    energy = float((counts.counts @ per_action).sum()) + leak_w * sched.latency_s
+    latency = sched.latency_s
+    if objective == "latency":
+        return latency, energy
+    return (energy * latency if objective == "edp" else energy), latency
+
+
+def _better(cost: tuple[float, float], best: tuple[float, float], rel: float = 1e-12) -> bool:
+    """``cost`` beats ``best``: lower objective beyond ``rel``, or as low and a lower
+    tie-breaker beyond it (earlier placements win exact ties)."""
+    if cost[0] < best[0] * (1 - rel):
+        return True
+    return cost[0] <= best[0] * (1 + rel) and cost[1] < best[1] * (1 - rel)
 
 
 def _result(arch: Arch, plan: MappingPlan, options: MapOptions, workload: str | None

@@ -7,7 +7,11 @@ busiest resource, every resource overlapping the others perfectly):
 |---|---|
 | ``adc`` | ``mvm_slots * t_adc`` (sequential MVMs per macro times one MVM's conversions) |
 | ``array`` | ``mvm_slots * t_array`` (DAC steps at the clock) |
-| ``weight_write`` | ``rows_written / macros_used * t_row`` (macros write their rows in parallel) |
+| ``weight_write`` | ``(max(rows_written / macros_used, c min(K, R)) + kv_rows) * t_row`` |
+| | (macros write their rows in parallel; a macro writes its own tile's rows: the |
+| | tallest, ``min(K, R)`` rows, once per row chunk ``c``, whatever the average; new K/V |
+| | entries in CIM: the rows their layout touches in the busiest tile, |
+| | :func:`kv_write_rows`) |
 | ``dram`` | ``(read + write bits) / (8 * dram bandwidth)`` |
 | ``sram`` | ``max(read bits / (8 * read bandwidth), write bits / (8 * write bandwidth))`` |
 | ``vector`` | ``(adds + muls + exps + divs) / vector throughput`` |
@@ -42,13 +46,16 @@ decrease when tokens or batch grow.
 
 **Step latency.** ``S(w)`` is the makespan of a greedy list schedule of the graph with node
 times ``w`` in topological order: an op starts when its predecessors are done and, if it
-needs a unit every such op shares, when that unit is free. Shared units: the vector unit
-(every vector op), and the streaming macros (every CIM op whose stationary operand is
-written during the step: all weight matmuls when the weights do not fit; QK^T/PV in CIM
-with K/V outside the macros). Ops on resident weights own their macros and share none. As
-each op waits for a fixed set of earlier ops (its predecessors and the previous op on its
-unit), ``S`` is a longest path and never decreases when a node time grows; it is at least
-the critical path ``CP(w)`` (networkx ``dag_longest_path``).
+streams, when the streaming macros are free (every CIM op whose stationary operand is
+written during the step: weight matmuls when the weights stream; QK^T/PV in CIM with K/V
+outside the macros); it holds them for its whole time. Its vector work (``vector`` busy
+time, within ``w``: a bias add, a norm, softmax) also needs the vector unit free, holds it
+only that long, and the op ends when both are done (a resident projection with a bias
+holds the vector unit for its adds, not for its conversions). Ops on resident weights own
+their macros and share none. As each op and its vector work wait for a fixed set of
+earlier ones (its predecessors, the previous op on the macros, the previous vector work),
+``S`` is a longest path and never decreases when a node time grows; it is at least the
+critical path ``CP(w)`` (networkx ``dag_longest_path``).
 
 - **Not pipelined** (weights stream, ``R = 1``, or pipelining off): every op processes all
   its rows before its successors start, ``graph = S(t_op)``.
@@ -80,7 +87,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.arch import ChipSpec
+from grcim.arch import ChipSpec, KvCachePlacement
 from grcim.mapper.actions import ActionCounts
 from grcim.mapper.allocation import Allocation, ceil_div
 from grcim.mapper.optable import OpTable
@@ -90,8 +97,8 @@ from grcim.workloads import OpKind
 if TYPE_CHECKING:
     from grcim.mapper.search import LoopNest
 
-__all__ = ["Schedule", "schedule", "busy_times", "token_rows", "RESOURCES", "SHARED_RESOURCES",
-           "MACRO_RESOURCES"]
+__all__ = ["Schedule", "schedule", "busy_times", "tile_rows", "kv_write_rows", "token_rows",
+           "RESOURCES", "SHARED_RESOURCES", "MACRO_RESOURCES"]
 
 F64 = NDArray[np.float64]
 RESOURCES: tuple[str, ...] = ("adc", "array", "weight_write", "dram", "sram", "vector")
@@ -157,32 +164,94 @@ def _longest_path(t: OpTable, weight: F64) -> tuple[float, tuple[str, ...]]:
 
 
 def _list_schedule(t: OpTable, op_latency: F64, on_macros: NDArray[np.bool_],
-                   on_vector: NDArray[np.bool_]) -> float:
+                   vector_time: F64) -> float:
     """Makespan of a greedy schedule (rows are topological): an op starts when its
-    predecessors have finished and the unit it needs (the streaming macros / the vector
-    unit) is free."""
+    predecessors have finished and, if it streams, the streaming macros are free (it holds
+    them until it ends); its vector work (``vector_time``, within the op's time) runs
+    when the vector unit is free too, holding the unit only that long, and the op ends
+    when both are done."""
     finish = np.zeros(len(t))
-    free = {"macros": 0.0, "vector": 0.0}
+    macros_free = vector_free = 0.0
     for i, preds in enumerate(t.predecessors):
         start = max((finish[p] for p in preds), default=0.0)
-        unit = "macros" if on_macros[i] else "vector" if on_vector[i] else None
-        if unit is not None:
-            start = max(start, free[unit])
-        finish[i] = start + op_latency[i]
-        if unit is not None:
-            free[unit] = finish[i]
+        if on_macros[i]:
+            start = max(start, macros_free)
+        end = start + op_latency[i]
+        if vector_time[i] > 0:
+            vector_free = max(start, vector_free) + vector_time[i]
+            end = max(end, vector_free)
+        finish[i] = end
+        if on_macros[i]:
+            macros_free = end
     return float(finish.max(initial=0.0))
 
 
+def tile_rows(k: F64 | NDArray[np.int64], rows_written: F64, chunks: F64 | NDArray[np.int64],
+              macro_rows: int) -> F64:
+    """Row writes of the busiest macro at least: its tile's rows, ``min(K, R)`` (the tallest
+    tile of a ``K``-row matrix), once per row chunk that rewrites the tiles; 0 when nothing
+    is written."""
+    tallest = np.minimum(np.asarray(k, dtype=np.float64), float(macro_rows))
+    return np.where(np.asarray(rows_written) > 0, np.maximum(chunks, 1) * tallest, 0.0)
+
+
+def kv_write_rows(t: OpTable, chip: ChipSpec) -> F64:
+    """Row writes of each op's new K/V entries when the KV cache lives in CIM (0 else), in
+    the layout its QK^T/PV reader keeps them (tiles written in parallel, so the count is
+    the rows of the busiest tile):
+
+    - a new key is a COLUMN of ``K^T`` (``K = head_dim`` rows, ``N = context``): every row
+      of the tile gets a cell, ``min(K, R)`` row writes however many tokens are new (one
+      write per row holds all of them);
+    - a new value is a ROW of ``V`` (``K = context`` rows): the new positions
+      ``context - tokens .. context - 1`` fall into row tiles of ``R``, the busiest tile
+      holding the most of them.
+
+    The layout follows the reader's shape (the context along ``N``: keys; along ``K``:
+    values); when ``head_dim`` equals the context, its role (``attn_pv`` reads values). An
+    op without a QK^T/PV reader is charged densely packed rows."""
+    rows = np.zeros(len(t))
+    if chip.kv_cache_placement is not KvCachePlacement.CIM:
+        return rows
+    macro = chip.macro
+    r_tile = macro.rows
+    ctx, new = t.step.context, t.step.tokens
+    first, last = (ctx - new) // r_tile, (ctx - 1) // r_tile
+    along_rows = (new if first == last else
+                  max(r_tile - (ctx - new) % r_tile, (ctx - 1) % r_tile + 1,
+                      r_tile if last - first >= 2 else 0))
+    dynamic = t.is_kind(OpKind.DYNAMIC_MATMUL)
+    readers: list[list[int]] = [[] for _ in range(len(t))]
+    for j, preds in enumerate(t.predecessors):
+        for p in preds:
+            if dynamic[j]:
+                readers[p].append(j)
+    bits = float(macro.n_weight_slices * macro.cell_bits)
+    for w in np.flatnonzero(t.kv_write_elements > 0):
+        i = int(w)
+        if not readers[i]:
+            rows[i] = t.kv_write_elements[i] * bits / (macro.cols * macro.cell_bits)
+            continue
+        j = readers[i][0]
+        k, n = int(t.k[j]), int(t.n[j])
+        values = k == ctx and (n != ctx or t.roles[j] == "attn_pv")
+        rows[i] = along_rows if values else min(k, r_tile)
+    return rows
+
+
 def busy_times(slots: F64, adc_time_s: F64, array_time_s: F64, rows_written: F64,
-               writers: F64 | NDArray[np.int64], dram_bits: F64, sram_read_bits: F64,
-               sram_write_bits: F64, vector_ops: F64, chip: ChipSpec) -> F64:
+               writers: F64 | NDArray[np.int64], min_rows: F64, dram_bits: F64,
+               sram_read_bits: F64, sram_write_bits: F64, vector_ops: F64, chip: ChipSpec,
+               kv_rows: F64 | float = 0.0) -> F64:
     """Busy time of each :data:`RESOURCES` entry (last axis), elementwise over the inputs
-    (the roofline table of the module docstring), s."""
+    (the roofline table of the module docstring), s. ``min_rows``: the row writes no macro
+    can share with another (:func:`tile_rows`); ``kv_rows``: the row writes of new K/V
+    entries in CIM (:func:`kv_write_rows`), after the stationary operand's."""
     macro = chip.macro
     parts = np.broadcast_arrays(
         slots * adc_time_s, slots * array_time_s,
-        rows_written / np.maximum(writers, 1) * macro.weight_write_latency_per_row_s,
+        (np.maximum(rows_written / np.maximum(writers, 1), min_rows) + kv_rows)
+        * macro.weight_write_latency_per_row_s,
         dram_bits / (8.0 * chip.dram.bandwidth_bytes_per_s),
         np.maximum(sram_read_bits / (8.0 * chip.sram.read_bandwidth_bytes_per_s),
                    sram_write_bits / (8.0 * chip.sram.write_bandwidth_bytes_per_s)),
@@ -209,6 +278,11 @@ def token_rows(t: OpTable) -> NDArray[np.int64]:
     return np.maximum(rows, 1)
 
 
+def _tile_rows(t: OpTable, nest: LoopNest, chip: ChipSpec) -> F64:
+    """:func:`tile_rows` of every op's stationary operand under its loop nest."""
+    return tile_rows(t.k, nest.cell_rows_written, nest.chunks, chip.macro.rows)
+
+
 def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
               chip: ChipSpec, busy: F64, kv_rows: F64, vector_ops: F64) -> F64:
     """Each op's busy time of every resource for ONE token row, ``lambda_ir`` (the second
@@ -229,39 +303,39 @@ def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
     dram = traffic.dram_read_bits + traffic.dram_write_bits
     fixed_dram = np.minimum(fixed_dram, dram)
     row = busy_times(nest.mvm_slots / rounds, alloc.tiling.adc_time_s,
-                     alloc.tiling.array_time_s, nest.cell_rows_written + kv_rows / rows,
-                     nest.macros_used, fixed_dram + (dram - fixed_dram) / rows,
+                     alloc.tiling.array_time_s, nest.cell_rows_written, nest.macros_used,
+                     _tile_rows(t, nest, chip), fixed_dram + (dram - fixed_dram) / rows,
                      traffic.sram_read_bits / rows, traffic.sram_write_bits / rows,
-                     vector_ops / rows, chip)
+                     vector_ops / rows, chip, kv_rows / rows)
     return np.minimum(row, busy)  # one row never takes longer than all of them
 
 
 def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
              counts: ActionCounts, chip: ChipSpec, pipeline: bool = True) -> Schedule:
     """Roofline per op and the step latency (rules in the module docstring)."""
-    macro = chip.macro
     til = alloc.tiling
-    kv_rows = (counts.cell_bits_written - nest.cell_bits_written) / (macro.cols
-                                                                     * macro.cell_bits)
+    kv_rows = kv_write_rows(t, chip)
     vector_ops = counts.vector_ops.sum(axis=1)
     busy = busy_times(nest.mvm_slots, til.adc_time_s, til.array_time_s,
-                      nest.cell_rows_written + kv_rows, nest.macros_used,
+                      nest.cell_rows_written, nest.macros_used, _tile_rows(t, nest, chip),
                       traffic.dram_read_bits + traffic.dram_write_bits,
-                      traffic.sram_read_bits, traffic.sram_write_bits, vector_ops, chip)
+                      traffic.sram_read_bits, traffic.sram_write_bits, vector_ops, chip,
+                      kv_rows)
     op_latency = busy.max(axis=1)
     idx = busy.argmax(axis=1)
     op_bound = tuple(RESOURCES[j] if op_latency[i] > 0 else "none"
                      for i, j in enumerate(idx))
     resource_time = {r: float(v) for r, v in zip(RESOURCES, busy.sum(axis=0), strict=True)}
     pipelined = pipeline and alloc.resident and t.step.rows > 1
-    row_latency = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows,
-                             vector_ops).max(axis=1) if pipelined else op_latency)
+    row_busy = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows, vector_ops)
+                if pipelined else busy)
+    row_latency = row_busy.max(axis=1) if pipelined else op_latency
     # ops that stream their stationary operand take the streaming macros in turn; ops on
     # resident weights (or K/V kept in CIM) own theirs and run side by side
     on_macros = alloc.streams & (nest.mvm_slots > 0)
-    on_vector = busy[:, RESOURCES.index("vector")] > 0
     path_s, path = _longest_path(t, row_latency)
-    one_row = _list_schedule(t, row_latency, on_macros, on_vector)
+    one_row = _list_schedule(t, row_latency, on_macros,
+                             row_busy[:, RESOURCES.index("vector")])
     if pipelined:
         candidates = {"pipeline": one_row + float((op_latency - row_latency).max(initial=0.0))}
     else:

@@ -30,13 +30,15 @@ number of reduction groups ``g = ceil(t_k / k_w) `` (``n_w = min(t_n, floor(P_s 
   input rows (more cell writes, fewer sequential MVMs), ``r`` = 1, 2, 4, ... when allowed.
 
 Counts: the input is read ``q`` times (``rho_x``), the output summed over ``g`` rounds,
-the weights read ``c`` times. Sequential MVMs per macro: ``c * sum_waves ceil(v_c / r)``
-(``v_c = ceil(v / c)`` rows per chunk, ``r`` copies of a wave's tiles) times the unmasked
-share. The SRAM working set (staged input and partial sums, per row, times ``v_c`` rows)
-must fit in the SRAM left free at the op (:mod:`grcim.mapper.placement`); ``c`` is the
-fewest chunks for which it does. The ``8 (2 + log2 P)`` variants x ``O(sqrt t_k)`` wave shapes
-are evaluated as one numpy array. For QK^T/PV in CIM, the matrices of one op are laid side
-by side along the column tiles (each receives its own ``v`` rows).
+the weights read ``c`` times. Sequential MVMs per macro:
+``c * sum_waves max(1, ceil(density * ceil(v_c / r)))`` (``v_c = ceil(v / c)`` rows per
+chunk, ``r`` copies of a wave's tiles, ``density`` the unmasked share: a macro runs whole
+MVMs, at least one per wave). The SRAM working set (staged input and partial sums, per
+row, times ``v_c`` rows) must fit in the SRAM left free at the op
+(:mod:`grcim.mapper.placement`); ``c`` is the fewest chunks for which it does. The
+``8 (2 + log2 P)`` variants x ``O(sqrt t_k)`` wave shapes are evaluated as one numpy array.
+For QK^T/PV in CIM, the matrices of one op are laid side by side along the column tiles
+(each receives its own ``v`` rows).
 
 **QK^T and PV on the vector unit** (``v x K`` times ``K x N`` per KV head, ``v`` = query
 rows of the group): operands reach the lanes through the vector registers (a ``!Memory``
@@ -74,7 +76,7 @@ from grcim.mapper.allocation import Allocation, ceil_div
 from grcim.mapper.components import ChipComponents
 from grcim.mapper.optable import OpTable
 from grcim.mapper.placement import Placement
-from grcim.mapper.schedule import busy_times
+from grcim.mapper.schedule import busy_times, tile_rows
 from grcim.mapper.traffic import operand_bits, output_bits, second_operand
 from grcim.mapper.vector_ops import vector_op_counts
 from grcim.workloads import OpKind
@@ -425,16 +427,29 @@ def _copies(ops: _CimOps, w: _Waves, tiles: I64, v_c: I64, cap: I64, spare: int,
     return np.minimum(np.minimum(v_c, np.maximum(1, room)), cap)
 
 
+def _rounds(density: F64, rounds: I64) -> F64:
+    """Whole MVM rounds of a wave of ``rounds`` dense rounds whose ``density`` share is
+    unmasked: ``max(1, ceil(density * rounds))`` (0 without rounds). A causal mask skips
+    products, but a macro runs whole MVMs and a wave takes at least one: the fractional
+    ``density * rounds`` made 4 prompt tokens of PV in CIM faster than 3 (2 rounds x 0.625
+    against 2 x 0.667)."""
+    dense = np.asarray(rounds, dtype=np.float64)
+    # the product of a ratio and an integer may land a hair above a whole number
+    whole = np.ceil(density * dense * (1.0 - 1e-12))
+    return np.where(dense > 0, np.maximum(whole, 1.0), 0.0)
+
+
 def _replication(ops: _CimOps, w: _Waves, v_c: I64, cap: I64, spare: int, stationary: bool,
                  shape: tuple[int, ...]) -> tuple[F64, F64, F64]:
-    """Sequential MVMs per macro in one chunk, tiles written for copies and macros busy at
-    once, over the four wave kinds (a partial wave has room for more copies)."""
+    """Sequential MVMs per macro in one chunk (whole unmasked rounds of every wave,
+    :func:`_rounds`), tiles written for copies and macros busy at once, over the four wave
+    kinds (a partial wave has room for more copies)."""
     slots = np.zeros(shape)
     extra = np.zeros(shape)
     used = np.zeros(shape)
     for tiles, mult in w.kinds:
         r = _copies(ops, w, tiles, v_c, cap, spare, stationary)
-        slots = slots + mult * ceil_div(v_c, r)
+        slots = slots + mult * _rounds(ops.density, ceil_div(v_c, r))
         extra = extra + mult * tiles * (r - 1)
         used = np.maximum(used, np.where(mult > 0, tiles * r, 0))
     return slots, extra, used
@@ -488,13 +503,7 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
     v_c = ceil_div(ops.v, chunks)
     spare = alloc.replicas_resident
     slots, extra, used = _replication(ops, w, v_c, cap, spare, stationary, valid.shape)
-    # a causal mask skips products (density < 1), but a wave still takes at least one MVM
-    # round: 0.75 of one round made two prefill tokens of attention in CIM faster than one
-    waves = np.zeros(np.shape(slots))
-    for _, mult in w.kinds:
-        waves = waves + mult
-    floor = np.where(v_c > 0, waves, 0.0)
-    slots = chunks.astype(np.float64) * np.maximum(slots * ops.density, floor)
+    slots = chunks.astype(np.float64) * slots
     cell_rows, cell_bits = _cell_writes(ops, extra, chunks, chip.macro, stationary,
                                         alloc.weights_preloaded)
     psum = psum_dram & (w.g_k > 1)
@@ -507,7 +516,9 @@ def _cim_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: ChipS
         rounds=w.g_k.astype(float), register_read_bits=np.zeros(1),
         register_write_bits=np.zeros(1))
     busy = busy_times(slots, ops.adc_time_s, ops.array_time_s, cell_rows,
-                      np.minimum(used, chip.n_macros), q.dram_read_bits + q.dram_write_bits,
+                      np.minimum(used, chip.n_macros),
+                      tile_rows(ops.k, cell_rows, chunks, chip.macro.rows),
+                      q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     # never empty: the first wave shape with partial sums in DRAM and nothing staged needs
     # no SRAM at all
@@ -637,7 +648,8 @@ def _vector_candidates(t: OpTable, alloc: Allocation, place: Placement, chip: Ch
         register_read_bits=np.asarray(reg_read, dtype=float),
         register_write_bits=np.asarray(reg_write, dtype=float))
     zero = np.zeros(1)
-    busy = busy_times(zero, zero, zero, zero, np.ones(1), q.dram_read_bits + q.dram_write_bits,
+    busy = busy_times(zero, zero, zero, zero, np.ones(1), zero,
+                      q.dram_read_bits + q.dram_write_bits,
                       q.sram_read_bits, q.sram_write_bits, q.vector_ops.sum(axis=-1), chip)
     take = _best(energy, busy, np.zeros(1), valid, objective, leak_w, len(idx))
     return dict(scheme=take(sch.scheme), k_group=take(sch.held).astype(np.int64),

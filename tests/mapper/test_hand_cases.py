@@ -59,9 +59,26 @@ def test_latency_roofline_by_hand(tiny_arch, graph_of):
     # 4 tiles on 4 macros, no copies: each macro runs the 3 input vectors, 80 ns each.
     assert r.resource_time_s["adc"] == pytest.approx(3 * 80e-9)
     assert r.resource_time_s["dram"] == pytest.approx(108 / 1e9)  # 108 B at 1 GB/s
-    # 20 cell rows written by 4 macros in parallel, 10 ns each
-    assert r.resource_time_s["weight_write"] == pytest.approx(20 / 4 * 10e-9)
+    # 20 cell rows written by 4 macros in parallel, 10 ns each, but not evenly: the two
+    # macros of the first row tile write 8 rows each, those of the second 2 (K = 10), and
+    # no macro writes another's rows: 8 x 10 ns, not the average 20 / 4 x 10 ns
+    assert r.resource_time_s["weight_write"] == pytest.approx(8 * 10e-9)
     assert r.ops[0].bound == "adc" and r.ops[0].latency_s == pytest.approx(240e-9)
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency"])
+def test_a_macro_writes_its_own_tiles_rows(tiny_arch, graph_of, objective):
+    # K = 9 rows on 8-row macros: a tile of 8 rows and one of 1 row (N = 4: one column
+    # tile), written before the single MVM (weights loaded in the step). At 100 ns per row
+    # the macro holding the 8-row tile needs 800 ns, whether the two tiles sit side by side
+    # (2 macros) or follow each other (1 macro: 9 rows, 900 ns); the average over 2 macros,
+    # 4.5 rows, took 450 ns. The MVM (80 ns) and fast memories do not bound it.
+    arch = tiny_arch(weight_write_latency_per_row_s=1.0e-7, dram_bw=1.0e15, sram_bw=1.0e15)
+    r = map_graph(arch, graph_of(("mm", 1, 9, 4)),
+                  MapOptions(weights_preloaded=False, objective=objective))
+    assert r.actions["CimCells.write"] == 9 * 4 * 8  # every weight written once
+    assert r.resource_time_s["weight_write"] == pytest.approx(800e-9)
+    assert r.ops[0].bound == "weight_write" and r.latency_s == pytest.approx(800e-9)
 
 
 def test_roofline_bound_switches_with_dram_bandwidth(tiny_arch, graph_of):
