@@ -245,11 +245,11 @@ def _needs_installed_models(comps: ChipComponents) -> bool:
                for c in comps.all() if c.node.component_class)
 
 
-def _load_spec(af: Any, arch: Arch, workload_path: str, comps: ChipComponents,
+def _load_spec(af: Any, arch: Arch, source: str, workload_path: str, comps: ChipComponents,
                objective: Any, installed: bool) -> tuple[Any, tuple[str, ...]]:
-    """AccelForge's ``Spec`` of the arch file and workload with the engine's settings (module
-    docstring), and the notes of the patches it needed."""
-    spec = af.Spec.from_yaml(arch.source, workload_path)
+    """AccelForge's ``Spec`` of the arch file ``source`` (absolute) and workload with the
+    engine's settings (module docstring), and the notes of the patches it needed."""
+    spec = af.Spec.from_yaml(source, workload_path)
     spec.config.add_component_models(list(model_classes()))
     spec.config.use_installed_component_models = installed
     spec.mapper.explore_loop_orders = False
@@ -324,10 +324,17 @@ def run_accelforge(arch: Arch, workload_text: str, metric: str = "energy",
     by_einsum: dict[str, float] = {}
     latency: dict[str, float] = {}
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp, _quiet():
+    # AccelForge reads the arch file itself and hands its technology paths to grcim's
+    # models as written: relative ones name files next to the arch file (the loader's
+    # rule, Arch.technology_files), so they are opened from there, not from the caller's
+    # folder
+    source = os.path.abspath(arch.source)
+    folder = (contextlib.chdir(os.path.dirname(source)) if arch.technology_files
+              else contextlib.nullcontext())
+    with tempfile.TemporaryDirectory(prefix="grcim-af-") as tmp, _quiet(), folder:
         wl = os.path.join(tmp, "workload.yaml")
         Path(wl).write_text(workload_text, encoding="utf-8")
-        spec, patches = _load_spec(af, arch, wl, comps, objective, installed)
+        spec, patches = _load_spec(af, arch, source, wl, comps, objective, installed)
         # the copy einsum (I = I_in) only makes the first input an intermediate
         names = einsums or [e.name for e in spec.workload.einsums
                             if not getattr(e, "is_copy_operation", False)]

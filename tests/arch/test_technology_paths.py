@@ -121,3 +121,30 @@ def test_bundled_node_names_are_not_files() -> None:
     arch = grcim.arch.load_arch_text(text, str(ARCH_DIR / "chips" / "edge_grmac.yaml"))
     assert arch.component_attributes["technology"] == "22nm"
     assert arch.technology_files == ()
+
+
+@pytest.mark.parametrize("where", ["all", "node"])
+def test_accelforge_reads_the_arch_from_its_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    # the AccelForge engine hands the raw file to AccelForge, whose evaluated attributes
+    # reach grcim's models as written ("t22.yaml"): they opened the caller's t22.yaml
+    pytest.importorskip("accelforge")
+    from grcim.mapper.engines import accelforge as engine
+
+    home, other, _ = _setup(tmp_path, where)
+    monkeypatch.chdir(other)
+    arch = load_arch(str(home / "techattr.yaml"))
+    seen: list[tuple[str, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def load(af: object, arch: object, source: str, *rest: object) -> None:
+        seen.append((str(Path.cwd()), source))
+        raise Stop
+
+    monkeypatch.setattr(engine, "_load_spec", load)
+    with pytest.raises(Stop):
+        engine.run_accelforge(arch, "workload: {}\n")
+    assert seen == [(str(home), str(home / "techattr.yaml"))]
+    assert Path.cwd() == other  # and the caller's folder is back
