@@ -202,7 +202,7 @@ def _technology_values(arch: Arch) -> list[str]:
     return out
 
 
-def technology_path(value: str, arch_dir: Path) -> Path:
+def _technology_path(value: str, arch_dir: Path) -> Path:
     """The file a ``technology`` text of an arch names: a relative path is relative to the
     arch file's folder (docs/arch.md); when no such file exists there, relative to the
     current folder, where the component models look today."""
@@ -224,7 +224,7 @@ def _with_technology_digest(text: str, arch: Arch, arch_dir: Path, source: str,
     lines: list[str] = []
     seen: set[str] = set()
     for value in _technology_values(arch):
-        path = technology_path(value, arch_dir)
+        path = _technology_path(value, arch_dir)
         shown = value if value == arch.variables.get("technology") else str(path)
         if str(path) in seen:
             continue
