@@ -12,7 +12,11 @@ decorator :func:`disk_cached` keeps each result
 - **on disk**, in the operating-point cache directory (``grcim sweep run --op-cache``,
   ``GRCIM_OP_CACHE_DIR``; off when no directory is set), one JSON file per result, written
   the same way: a temporary sibling renamed into place, damaged or foreign entries ignored
-  and recomputed.
+  and recomputed. An entry is never trusted: it is read and checked as an operating point
+  is (:func:`grcim.physics.op_disk_cache.read_entry` and
+  :func:`~grcim.physics.op_disk_cache.check_value`: a regular file, finite numbers of the
+  record's types inside their physical ranges, fields that repeat an argument equal to it);
+  anything else is recomputed and overwritten.
 
 The key is the function's name and every argument (defaults filled in; records such as the
 ensemble, the operating point and the macro structure field by field, arrays element by
@@ -38,7 +42,13 @@ from typing import Any, cast
 import numpy as np
 
 from grcim.physics.op_disk_cache import SOURCES as OP_SOURCES
-from grcim.physics.op_disk_cache import cache_dir, entry_path, read_entry, write_entry
+from grcim.physics.op_disk_cache import (
+    cache_dir,
+    check_value,
+    entry_path,
+    read_entry,
+    write_entry,
+)
 
 __all__ = ["disk_cached", "code_fingerprint", "SOURCES", "MEMORY_ENTRIES"]
 
@@ -124,8 +134,8 @@ def disk_cached[F: Callable[..., Any]](returns: Callable[..., Any]) -> Callable[
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             try:
-                settings = {"function": name,
-                            "arguments": {k: _plain(v) for k, v in bound.arguments.items()}}
+                arguments = {k: _plain(v) for k, v in bound.arguments.items()}
+                settings = {"function": name, "arguments": arguments}
                 key = _key(settings)
             except (_NoKey, TypeError, ValueError):
                 return fn(*args, **kwargs)
@@ -138,6 +148,8 @@ def disk_cached[F: Callable[..., Any]](returns: Callable[..., Any]) -> Callable[
             found, stored = (read_entry(path, settings, code_fingerprint()) if path
                              else (False, None))
             value = None
+            if found and not check_value(returns, stored, fn.__name__, arguments):
+                found = False  # damaged, hand-edited or out of range: recompute, overwrite
             if found:
                 try:
                     value = decode(stored)

@@ -13,7 +13,14 @@ not once per process.
 - **Concurrent writers**: an entry is written to a temporary file in the same directory and
   renamed into place (``os.replace`` is atomic on POSIX and Windows), so a reader sees a
   whole file or none; two writers of the same key write identical content and the last
-  rename wins. An unreadable or malformed entry is ignored and recomputed.
+  rename wins.
+- **Never trusted**: an entry is read only if it is a regular file of at most
+  :data:`MAX_ENTRY_BYTES` (opened non-blocking, so a FIFO in its place cannot hang the
+  reader), is JSON without ``NaN``/``Infinity``, and holds a value of the record's field
+  names and types, every number finite and inside the physical range of its field
+  (:func:`check_value`: bits 0..64, dB -50..200, ...) and the fields that repeat a key
+  setting equal to it. Anything else (a damaged, hand-edited or foreign entry) is a miss:
+  the value is recomputed and the entry overwritten.
 - **Off by default**: only a process that sets a directory (:func:`set_cache_dir`, or the
   environment variable ``GRCIM_OP_CACHE_DIR``) uses it; ``grcim sweep`` does, for itself
   and its workers.
@@ -30,14 +37,21 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import tempfile
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from grcim.errors import GrcimError
+from grcim.physics.settings import ALIGNMENTS, GAIN_REFERENCES, NOISE_STANDARDS, NORMALIZATIONS
+from grcim.yamlio import read_bytes_capped
+
 __all__ = ["ENV_VAR", "set_cache_dir", "cache_dir", "load_or_compute", "code_fingerprint",
-           "default_cache_dir", "entry_path", "read_entry", "write_entry", "SOURCES"]
+           "default_cache_dir", "entry_path", "read_entry", "write_entry", "SOURCES",
+           "MAX_ENTRY_BYTES", "check_value"]
 
 ENV_VAR = "GRCIM_OP_CACHE_DIR"
 """Environment variable naming the cache directory (unset or empty: no disk cache)."""
@@ -45,6 +59,25 @@ ENV_VAR = "GRCIM_OP_CACHE_DIR"
 SOURCES = ("operating_point.py", "settings.py", "sqnr.py", "formats.py", "distributions.py",
             "pipelines/__init__.py", "pipelines/conventional.py", "pipelines/grmac.py",
             "pipelines/stages.py")
+#: Largest entry file read (an operating point is about 1 kB, a Monte Carlo record a few).
+MAX_ENTRY_BYTES = 1 << 20
+#: Physical range of a numeric field of a cached record, by its name: the first rule whose
+#: test matches applies (every number must be finite in any case).
+FIELD_RANGES: tuple[tuple[Callable[[str], bool], tuple[float, float]], ...] = (
+    (lambda n: n.endswith("_bits") or n == "bits", (0.0, 64.0)),  # widths, ADC resolutions
+    (lambda n: n.endswith("_db"), (-50.0, 200.0)),  # SQNR / SNR figures
+    (lambda n: "utilization" in n, (0.0, 4096.0)),  # E[S**2] / (16 N) < N <= 4096
+    (lambda n: n.endswith("_octaves"), (0.0, 64.0)),  # gain range, 0..63 searched
+    (lambda n: n in ("n_rows", "block_rows"), (1.0, 4096.0)),  # rows per conversion
+    (lambda n: n == "weight_block", (1.0, 1024.0)),
+    (lambda n: n == "exponent_span", (0.0, 4096.0)),
+    (lambda n: n.endswith("_exponent"), (-4096.0, 4096.0)),
+)
+#: Allowed texts of the text fields of a cached record.
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {
+    "noise_standard": NOISE_STANDARDS, "alignment": ALIGNMENTS,
+    "normalization": NORMALIZATIONS, "gain_reference": GAIN_REFERENCES,
+}
 _UNSET = object()
 _directory: Any = _UNSET
 
@@ -88,7 +121,7 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _canonical(settings: dict[str, Any]) -> str:
+def _canonical(settings: Any) -> str:
     # tuples and lists, enums and their values: one text per setting (the key's meaning)
     return json.dumps(settings, sort_keys=True, default=str)
 
@@ -99,17 +132,87 @@ def entry_path(directory: Path, settings: dict[str, Any], code: str) -> Path:
     return directory / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.json"
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a cache entry holds")
+
+
 def read_entry(path: Path, settings: dict[str, Any], code: str) -> tuple[bool, Any]:
     """``(True, value)`` when ``path`` holds the entry of ``settings`` and ``code`` (its
-    stored JSON value), else ``(False, None)``: missing, damaged or another entry."""
+    stored JSON value), else ``(False, None)``: missing, damaged or another entry.
+
+    Only a regular file of at most :data:`MAX_ENTRY_BYTES` is read (non-blocking open: a
+    FIFO or device in its place is a miss, never a hang); ``NaN`` and ``Infinity`` are
+    refused. The value itself is checked by the caller (:func:`check_value`)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if (_canonical(data.get("settings")) != _canonical(settings)
+        data = json.loads(read_bytes_capped(path, MAX_ENTRY_BYTES).decode("utf-8"),
+                          parse_constant=_no_constant)
+        if (not isinstance(data, dict) or _canonical(data.get("settings")) != _canonical(settings)
                 or data.get("code") != code or "value" not in data):
             return False, None
         return True, data["value"]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (GrcimError, OSError, ValueError, TypeError, KeyError, AttributeError,
+            RecursionError):
         return False, None  # missing, half-copied by hand or from another layout: recompute
+
+
+def _number(value: Any, name: str, integer: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if integer and not isinstance(value, int):
+        return False
+    if not math.isfinite(value):
+        return False
+    lo, hi = next((r for test, r in FIELD_RANGES if test(name)), (-math.inf, math.inf))
+    return lo <= value <= hi
+
+
+def _field_ok(kind: Any, value: Any, name: str) -> bool:
+    if kind is int or kind is float:
+        return _number(value, name, kind is int)
+    if kind is str:
+        return isinstance(value, str) and value in FIELD_CHOICES.get(name, (value,))
+    if typing.get_origin(kind) is tuple:
+        args = typing.get_args(kind)
+        if len(args) == 2 and args[1] is Ellipsis and args[0] in (int, float):
+            return isinstance(value, list) and len(value) <= 4096 and all(
+                _number(v, name, args[0] is int) for v in value)
+    return False  # a field type no entry holds: never trusted
+
+
+def check_value(returns: Any, value: Any, name: str = "",
+                echo: Mapping[str, Any] | None = None) -> bool:
+    """Whether a stored JSON ``value`` is a sound result of type ``returns``.
+
+    ``returns`` is a flat dataclass (``value``: a mapping of exactly its field names, each
+    of its type: ``int``, ``float``, ``str``, ``tuple[float, ...]``), or a scalar type
+    (``float``, ``int``; ``value`` may be None, a scalar ``name`` names the result). Every
+    number must be finite and inside the range :data:`FIELD_RANGES` gives its name, every
+    text one of :data:`FIELD_CHOICES`, and a field that has the name of an ``echo`` entry
+    (a setting of the key) must equal it."""
+    if dataclasses.is_dataclass(returns) and isinstance(returns, type):
+        if not isinstance(value, dict):
+            return False
+        fields = {f.name for f in dataclasses.fields(returns)}
+        if set(value) != fields:
+            return False
+        try:
+            hints = typing.get_type_hints(returns)
+        except (NameError, TypeError):
+            return False
+        echo = echo or {}
+        for field in fields:
+            v = value[field]
+            if not _field_ok(hints.get(field), v, field):
+                return False
+            setting = echo.get(field)
+            if isinstance(setting, int | float | str) and setting != v:
+                return False  # the entry of other settings than its key says
+        return True
+    if value is None:
+        return True
+    if returns in (int, float):
+        return _number(value, name, returns is int)
+    return False
 
 
 def write_entry(path: Path, settings: dict[str, Any], code: str, value: Any) -> None:
@@ -141,8 +244,8 @@ def _entry(directory: Path, settings: dict[str, Any]) -> Path:
 
 def _read[T](path: Path, cls: type[T], settings: dict[str, Any]) -> T | None:
     found, value = read_entry(path, settings, code_fingerprint())
-    if not found:
-        return None
+    if not found or not check_value(cls, value, echo=settings):
+        return None  # missing, damaged or out of its physical ranges: recompute
     try:
         return cls(**value)
     except (TypeError, ValueError, KeyError, AttributeError):

@@ -37,9 +37,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from grcim.arch import list_bundled, load_arch_text
+from grcim.arch import Arch, list_bundled, load_arch_text
 from grcim.arch.bindings import ONLY_FOR
 from grcim.arch.loader import bundled_path
+from grcim.arch.nodes import walk_all
 from grcim.errors import CMDLINE, GrcimError, SpecError
 from grcim.resources import bundled, bundled_or_file, file_path, names_a_file
 from grcim.sweep.schema import (
@@ -56,7 +57,7 @@ from grcim.sweep.schema import (
 from grcim.sweep.variables import CHIP_ONLY, SWEEPABLE, check_value, is_integer
 from grcim.workloads import load_model_configs
 from grcim.workloads.config import model_configs_from_text
-from grcim.yamlio import LineDict, load_yaml_text, read_text_file
+from grcim.yamlio import LineDict, load_yaml_text, read_bytes_capped, read_text_file
 
 __all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "LoadedSpec",
            "load_spec", "load_spec_text", "list_bundled_specs", "MAP_OBJECTIVES",
@@ -176,22 +177,71 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                             f"own: {clash!r} is also named {name!r} (names are the bundled "
                             "names and the file stems; save the file under another stem)",
                             _line(data, where))
-        texts[entry] = (name, shown, _with_technology_digest(text, arch.variables))
+        arch_dir = found.parent if isinstance(found, Path) else Path(str(found)).parent
+        texts[entry] = (name, shown, _with_technology_digest(
+            text, arch, arch_dir, source, f"sweep.archs.{i}", entry, _line(data, where)))
         kinds[entry] = arch.kind
         pipelines.add(arch.macro.pipeline.value)
     return texts, kinds, pipelines
 
 
-def _with_technology_digest(text: str, variables: dict[str, Any]) -> str:
-    """The arch text, with the digest of the technology file it names appended as a YAML
-    comment: a point's key and the spec's hash hash the arch text, so an edited technology
-    file makes new points instead of leaving rows priced with the old one as done (which
-    `grcim map` would then contradict)."""
-    tech = variables.get("technology")
-    if not (isinstance(tech, str) and names_a_file(tech) and os.path.isfile(tech)):
+def _technology_values(arch: Arch) -> list[str]:
+    """Every ``technology`` text the built ``arch`` gives its component models: the
+    variable, the attributes for all models and each node's own attributes (evaluated)."""
+    found: list[Any] = [arch.variables.get("technology"),
+                        arch.component_attributes.get("technology")]
+    for node in walk_all(arch.nodes):
+        attrs = getattr(node, "extra_attributes_for_component_model", None) or {}
+        found.append(attrs.get("technology"))
+    out: list[str] = []
+    for value in found:
+        if isinstance(value, str):
+            value = value.strip().strip("\"'")  # as the models read it (technode)
+            if value and names_a_file(value) and value not in out:
+                out.append(value)
+    return out
+
+
+def _technology_path(value: str, arch_dir: Path) -> Path:
+    """The file a ``technology`` text of an arch names: a relative path is relative to the
+    arch file's folder (docs/arch.md); when no such file exists there, relative to the
+    current folder, where the component models look today."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    beside = arch_dir / path
+    return beside if os.path.lexists(beside) else Path.cwd() / path
+
+
+def _with_technology_digest(text: str, arch: Arch, arch_dir: Path, source: str,
+                            key: str, entry: str, line: int | None) -> str:
+    """The arch text, with the digest of every technology file it names (variable, all
+    models' attributes, node attributes) appended as YAML comments: a point's key and the
+    spec's hash hash the arch text, so an edited technology file makes new points instead
+    of leaving rows priced with the old one as done (which `grcim map` would then
+    contradict). A missing file is keyed as missing (the models report it); a file grcim
+    does not read (not a regular file, too large, unreadable) fails the spec here."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for value in _technology_values(arch):
+        path = _technology_path(value, arch_dir)
+        shown = value if value == arch.variables.get("technology") else str(path)
+        if str(path) in seen:
+            continue
+        seen.add(str(path))
+        if not os.path.lexists(path):
+            lines.append(f"# grcim sweep: technology file {shown} missing")
+            continue
+        try:
+            digest = hashlib.sha256(read_bytes_capped(path)).hexdigest()
+        except SpecError as exc:
+            raise SpecError(source, key, entry, f"an arch whose technology files grcim can "
+                            f"read; technology = {value!r} names {path}: {exc.allowed}",
+                            line) from None
+        lines.append(f"# grcim sweep: technology file {shown} sha256 {digest}")
+    if not lines:
         return text
-    digest = hashlib.sha256(Path(tech).read_bytes()).hexdigest()
-    return f"{text.rstrip()}\n# grcim sweep: technology file {tech} sha256 {digest}\n"
+    return text.rstrip() + "\n" + "\n".join(lines) + "\n"
 
 
 FILE_KEYS = ("technology",)
@@ -211,12 +261,12 @@ def _swept_file(key: str, value: Any, base: Path, source: str, dotted: str,
     if not (key in FILE_KEYS and isinstance(value, str) and names_a_file(value)):
         return value
     path = file_path(value, base).resolve()
-    try:
-        digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
+    try:  # the input policy of every file grcim reads: regular files, capped
+        digests[str(path)] = hashlib.sha256(read_bytes_capped(path)).hexdigest()
+    except SpecError as exc:
         raise SpecError(source, dotted, value, f"an existing, readable {key} file "
                         f"(relative paths are relative to the spec file's folder; {path}: "
-                        f"{exc.strerror}) or a bundled name", line) from None
+                        f"{exc.allowed}) or a bundled name", line) from None
     return str(path)
 
 

@@ -23,7 +23,15 @@ Schema (``docs/sweep.md`` lists every column):
 - ``meta``: schema and grcim version of the store.
 
 A file that is not a grcim store (another SQLite database, any other file, a damaged
-database) is refused and never written.
+database) is refused and never written. A store opened for reading (status, report,
+export, resume) is checked once against the schema (:meth:`Store.check_contents`): the
+four tables with their columns and declared types (``points`` may add one column per
+sweepable variable), text where text belongs, numbers where numbers belong, every result,
+input and timing number non-negative (energies, latencies, areas, powers, counts, bytes),
+variable values the spec would accept, JSON objects in ``inputs_json`` and
+``specs.spec_json``. A store edited outside grcim is refused with one line naming the
+store, the table, column and row, and what is expected, instead of a traceback or a
+report of wrong numbers.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from typing import Any
 from grcim import __version__
 from grcim.errors import SpecError
 from grcim.sweep.evaluate import MAP_RESULTS, PHYSICS_RESULTS
-from grcim.sweep.variables import is_integer, is_text
+from grcim.sweep.variables import SWEEPABLE, check_value, is_integer, is_text
 
 __all__ = ["Store", "STATUSES", "APPLICATION_ID", "SCHEMA_VERSION", "StoreError"]
 
@@ -64,6 +72,19 @@ _INT_RESULTS = {"weights_resident", "tokens_per_step", "batch_run", "tokens_run"
                 "context_run"}
 
 
+_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "meta": (("name", "TEXT"), ("value", "TEXT")),
+    "specs": (("spec_hash", "TEXT"), ("added_at", "REAL"), ("grcim_version", "TEXT"),
+              ("source", "TEXT"), ("spec_text", "TEXT"), ("spec_json", "TEXT"),
+              ("n_points", "INTEGER")),
+    "plan": (("key", "TEXT"), ("spec_hash", "TEXT")),
+}
+"""Columns and declared types of the tables besides ``points`` (as :meth:`Store.create`
+makes them)."""
+_MODES = ("map", "physics")
+_CHANGED = "the store was changed outside grcim"
+
+
 class StoreError(SpecError):
     """The store file cannot be used (foreign, damaged, another spec or version)."""
 
@@ -75,6 +96,11 @@ def _result_columns() -> list[tuple[str, str]]:
                 else "REAL")
         cols.append((name, kind))
     return cols
+
+
+def _points_schema() -> dict[str, str]:
+    """Column -> declared type of the fixed columns of ``points``."""
+    return {n: t.split()[0] for n, t in (*_FIXED, *_result_columns(), *_TRAILER)}
 
 
 def _variable_type(key: str) -> str:
@@ -139,6 +165,7 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 raise _refuse(p, f"store schema {SCHEMA_VERSION}; this one has {version}")
+            _check_contents(p, conn)
             # WAL mode is a property of the file, set when it was created (so a reader
             # needs no write access here); synchronous is per connection
             conn.execute("PRAGMA synchronous = FULL")
@@ -355,6 +382,186 @@ class Store:
             with contextlib.suppress(ValueError, TypeError, AttributeError):
                 swept.update(json.loads(spec["spec_json"] or "{}").get("variables") or {})
         return [c for c in self._columns if c not in fixed or c in swept]
+
+
+def _changed(path: Path, where: str, value: Any, expected: str) -> StoreError:
+    return StoreError(str(path), where, value, f"{expected}; {_CHANGED}")
+
+
+def _declared(decl: Any) -> str:
+    return str(decl).split()[0].upper() if decl else ""
+
+
+def _check_tables(path: Path, conn: sqlite3.Connection) -> dict[str, str]:
+    """The tables and columns the schema says; returns the variable columns of ``points``
+    (column -> declared type)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = (*_TABLES, "points")
+    for table in names:
+        if table not in tables:
+            raise _changed(path, table, "missing", f"a table of the grcim store schema "
+                           f"{SCHEMA_VERSION} (tables {', '.join(names)})")
+    for table, expected in _TABLES.items():
+        have = {r[1]: _declared(r[2]) for r in conn.execute(f"PRAGMA table_info({table})")}
+        for name, kind in expected:
+            if name not in have:
+                raise _changed(path, f"{table}.{name}", "missing",
+                               f"a {kind} column of table {table}")
+            if have[name] != kind:
+                raise _changed(path, f"{table}.{name}", have[name] or "no type",
+                               f"declared type {kind}")
+        extra = [n for n in have if n not in dict(expected)]
+        if extra:
+            raise _changed(path, f"{table}.{extra[0]}", "extra column", f"only the columns "
+                           f"{', '.join(n for n, _ in expected)} in table {table}")
+    fixed = _points_schema()
+    have = {r[1]: _declared(r[2]) for r in conn.execute("PRAGMA table_info(points)")}
+    for name, kind in fixed.items():
+        if name not in have:
+            raise _changed(path, f"points.{name}", "missing", f"a {kind} column of table "
+                           "points")
+        if have[name] != kind:
+            raise _changed(path, f"points.{name}", have[name] or "no type",
+                           f"declared type {kind}")
+    variables: dict[str, str] = {}
+    for name, kind in have.items():
+        if name in fixed:
+            continue
+        if name not in SWEEPABLE:
+            raise _changed(path, f"points.{name}", "extra column", "the columns of the "
+                           "schema and one per swept arch variable (docs/sweep.md)")
+        if kind != _variable_type(name):
+            raise _changed(path, f"points.{name}", kind or "no type",
+                           f"declared type {_variable_type(name) or 'none'}")
+        variables[name] = kind
+    return variables
+
+
+def _first_bad_row(path: Path, conn: sqlite3.Connection, table: str,
+                   checks: list[tuple[str, str, str]]) -> None:
+    """Refuse the first row of ``table`` for which a check's SQL condition holds (checks:
+    (column, condition, what is expected)); one scan of the table."""
+    if not checks:
+        return
+    where = " OR ".join(f"({cond})" for _, cond, _ in checks)
+    flags = ", ".join(f"coalesce({cond}, 0)" for _, cond, _ in checks)
+    row = conn.execute(f"SELECT rowid, {flags} FROM {table} WHERE {where} LIMIT 1").fetchone()
+    if row is None:
+        return
+    column, _, expected = next(c for c, hit in zip(checks, row[1:], strict=True) if hit)
+    value = conn.execute(f"SELECT {_quote(column)} FROM {table} WHERE rowid = ?",
+                         (row[0],)).fetchone()[0]
+    key = conn.execute(f"SELECT key FROM {table} WHERE rowid = ?", (row[0],)).fetchone()[0]
+    ident = f", key {key}" if isinstance(key, str) else ""
+    raise _changed(path, f"{table}.{column}", value, f"{expected} (row {row[0]}{ident})")
+
+
+# SQLite orders every number before every text ('' the smallest) and every text before
+# every blob (x'' the smallest): plain comparisons test a value's kind, about five times
+# faster than typeof() over a large table. None of these conditions is ever NULL.
+_NOT_TEXT = "NOT ({c} IS NULL OR ({c} >= '' AND {c} < x''))"
+_NOT_NUMBER = "NOT ({c} IS NULL OR {c} < '')"
+_NOT_NON_NEGATIVE = "NOT ({c} IS NULL OR ({c} >= 0 AND {c} < ''))"
+_JSON_OBJECT = ("CASE WHEN json_valid({c}) THEN json_type({c}) != 'object' OR "
+                "coalesce(json_type({c}, '$.variables'), 'object') NOT IN ('object', 'null') "
+                "OR coalesce(json_type({c}, '$.arch'), 'text') NOT IN ('text', 'null') "
+                "ELSE 1 END")
+_NEVER_NEGATIVE = ("a non-negative number or NULL (energies, latencies, areas, powers, counts "
+                   "and bytes are never negative)")
+
+
+def _check_rows(path: Path, conn: sqlite3.Connection, variables: dict[str, str]) -> None:
+    """Text where text belongs, non-negative numbers where numbers belong."""
+    checks: list[tuple[str, str, str]] = [
+        ("key", "key IS NULL OR NOT (key >= '' AND key < x'')", "the text key of the point"),
+        ("status", "status IS NULL OR status NOT IN ('" + "', '".join(STATUSES) + "')",
+         "one of " + ", ".join(STATUSES))]
+    for name, kind in _points_schema().items():
+        c = _quote(name)
+        if kind == "TEXT":
+            checks.append((name, _NOT_TEXT.format(c=c), "text or NULL"))
+        else:  # results, workload inputs and timings: all physically non-negative
+            checks.append((name, _NOT_NON_NEGATIVE.format(c=c), _NEVER_NEGATIVE))
+    for name, kind in variables.items():
+        c = _quote(name)
+        if kind == "TEXT":
+            checks.append((name, _NOT_TEXT.format(c=c), "text or NULL"))
+        elif kind:
+            checks.append((name, _NOT_NUMBER.format(c=c), "a number or NULL"))
+        else:
+            checks.append((name, f"NOT ({c} IS NULL OR {c} < x'')", "a number, text or NULL"))
+    inputs = "a JSON object of the point's inputs (arch text, variables an object)"
+    try:  # SQLite's JSON functions (built in since 3.38, JSON1 before)
+        conn.execute("SELECT json_valid('{}')").fetchone()
+        checks.append(("inputs_json", _JSON_OBJECT.format(c="inputs_json"), inputs))
+        in_sql = True
+    except sqlite3.OperationalError:
+        in_sql = False
+    _first_bad_row(path, conn, "points", checks)
+    if not in_sql:  # the same test in Python
+        for rowid, key, text in conn.execute("SELECT rowid, key, inputs_json FROM points"):
+            try:
+                data = json.loads(text)
+            except (TypeError, ValueError, RecursionError):
+                data = None
+            if not (isinstance(data, dict) and isinstance(data.get("variables"), dict | None)
+                    and isinstance(data.get("arch"), str | None)):
+                raise _changed(path, "points.inputs_json", text, f"{inputs} (row {rowid}, "
+                               f"key {key})")
+    for name in variables.keys() | ({"pipeline"} & set(SWEEPABLE)):
+        for (value,) in conn.execute(f"SELECT DISTINCT {_quote(name)} FROM points WHERE "
+                                     f"{_quote(name)} IS NOT NULL"):
+            _, problem = check_value(name, value)
+            if problem is not None:
+                raise _changed(path, f"points.{name}", value, f"a value a sweep spec may "
+                               f"give {name}: {problem}")
+    bad = conn.execute("SELECT key, spec_hash FROM plan WHERE typeof(key) != 'text' OR "
+                       "typeof(spec_hash) != 'text' LIMIT 1").fetchone()  # WITHOUT ROWID
+    if bad is not None:
+        column = "key" if not isinstance(bad[0], str) else "spec_hash"
+        raise _changed(path, f"plan.{column}", bad[column], "text (the key of a planned "
+                       "point and the hash of its spec)")
+
+
+def _check_specs(path: Path, conn: sqlite3.Connection) -> None:
+    meta = {}
+    for rowid, name, value in conn.execute("SELECT rowid, name, value FROM meta"):
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise _changed(path, "meta", (name, value), f"text names and values (row {rowid})")
+        meta[name] = value
+    for name, allowed in (("mode", _MODES), ("grcim_version", None)):
+        if name not in meta or (allowed is not None and meta[name] not in allowed):
+            raise _changed(path, f"meta.{name}", meta.get(name, "missing"),
+                           " or ".join(allowed) if allowed else "the grcim version that "
+                           "wrote the store")
+    text, maybe_text = ((str,), "text"), ((str, type(None)), "text or NULL")
+    types: dict[str, tuple[tuple[type, ...], str]] = {
+        "spec_hash": text, "spec_text": text, "spec_json": text, "source": maybe_text,
+        "grcim_version": maybe_text, "added_at": ((int, float, type(None)),
+                                                  "a non-negative number or NULL"),
+        "n_points": ((int, type(None)), "a non-negative integer or NULL")}
+    for values in conn.execute("SELECT rowid AS grcim_rowid, * FROM specs"):
+        rowid = values["grcim_rowid"]
+        for name, (kinds, expected) in types.items():
+            value = values[name]
+            if (not isinstance(value, kinds) or isinstance(value, bool)
+                    or (isinstance(value, int | float) and not value >= 0)):
+                raise _changed(path, f"specs.{name}", value, f"{expected} (row {rowid})")
+        try:
+            spec = json.loads(values["spec_json"])
+        except (ValueError, RecursionError):
+            spec = None
+        if not (isinstance(spec, dict) and isinstance(spec.get("name"), str | type(None))
+                and isinstance(spec.get("variables"), dict | type(None))):
+            raise _changed(path, "specs.spec_json", values["spec_json"], "the JSON object of "
+                           f"a validated spec (name text, variables an object; row {rowid})")
+
+
+def _check_contents(path: Path, conn: sqlite3.Connection) -> None:
+    """One integrity check of an opened store (module docstring); raises ``StoreError``."""
+    variables = _check_tables(path, conn)
+    _check_specs(path, conn)
+    _check_rows(path, conn, variables)
 
 
 def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:

@@ -196,3 +196,39 @@ def test_an_argument_without_json_form_is_not_cached(cache: Path) -> None:
     assert f(token) == 1.0 and f(token) == 1.0
     assert len(calls) == 2 and not _entries(cache)
     assert f(2) == 1.0 and f(2) == 1.0 and len(calls) == 3 and len(_entries(cache)) == 1
+
+
+@pytest.mark.parametrize("value", [1e308, -1.0, 65.0, "7.0", [7.0], {"a": 1}, "NaN",
+                                   "Infinity"])
+def test_a_tampered_slicing_entry_is_recomputed(cache: Path, op: OperatingPoint,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                value: Any) -> None:
+    # read_entry's value was taken as it was: 1e308 bits priced the ADC at 1e297 J
+    calls = _counting(monkeypatch, spm, "grmac_slice_bits")
+    first = spm.structure_slice_bits(ENS, op, SLICED, "grmac")
+    (entry,) = _entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    text = json.dumps({**data, "value": value})
+    if value in ("NaN", "Infinity"):  # the JSON constants Python's json reads as floats
+        text = text.replace(f'"{value}"', value)
+    entry.write_text(text, encoding="utf-8")
+    _forget()
+    assert spm.structure_slice_bits(ENS, op, SLICED, "grmac") == first and len(calls) == 2
+    assert json.loads(entry.read_text(encoding="utf-8"))["value"] == first  # overwritten
+
+
+@pytest.mark.parametrize("field, value", [("adc_sqnr_db", [1e308] * 3), ("input_bits", 6),
+                                          ("utilization", -1.0), ("weight_sqnr_db", "40"),
+                                          ("adc_grid_bits", None)])
+def test_a_tampered_integer_entry_is_recomputed(cache: Path, field: str, value: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    ints = _counting(monkeypatch, ipm, "integer_operands")
+    point = ipm.integer_point.__wrapped__  # the disk-cached function (the lru_cache around
+    first = point("gaussian", 8, 8, 16)   # it keeps the cache_clear of this one)
+    (entry,) = _entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["value"][field] = value
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    _forget()
+    assert point("gaussian", 8, 8, 16) == first and len(ints) == 2
+    assert json.loads(entry.read_text(encoding="utf-8"))["value"][field] != value

@@ -3,6 +3,7 @@ the CLI refuses a bad spec with exit 1, one stderr line and no store file."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -274,3 +275,158 @@ def test_adc_bits_outside_the_models_range_fail_the_spec(write_spec: Callable[..
     ls = load_spec(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
                               "  variables: {adc_bits: [1, 20, auto]}\n"))
     assert ls.spec.variables["adc_bits"] == [1, 20, "auto"]
+
+
+def _edge_with_technology(folder: Path, where: str, tech: str = "t22.yaml") -> Path:
+    """The bundled edge chip saved in ``folder`` with ``technology: tech`` among the
+    attributes of all models (``where="all"``) or of its MAC node (``where="node"``)."""
+    from grcim.resources import bundled
+
+    text = bundled("grcim.arch", "chips", "edge_grmac.yaml").read_text(encoding="utf-8")
+    if where == "all":
+        anchor = "  extra_attributes_for_all_component_models:\n"
+        text = text.replace(anchor, f'{anchor}    technology: "{tech}"\n', 1)
+    else:
+        anchor = '      include_terms: "mac,array,gain_stage,digital"\n'
+        text = text.replace(anchor, f'{anchor}      technology: "{tech}"\n', 1)
+    assert f'technology: "{tech}"' in text
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "techattr.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _keys(spec: Path) -> tuple[str, set[str]]:
+    from grcim.sweep.space import points
+
+    ls = load_spec(spec)
+    return ls.spec_hash, {p.key for p in points(ls)}
+
+
+@pytest.mark.parametrize("where", ["all", "node"])
+def test_a_technology_file_in_attributes_keys_the_points(where: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    # only arch.variables.technology was hashed: with the file named in the attributes,
+    # a re-run after an edit stored "0 of 0 points" and kept the energy of the old file
+    # (2.637e-9 J where map and a fresh store give 3.180e-9 J)
+    monkeypatch.chdir(tmp_path)
+    tech = _tech_copy(tmp_path, "t22.yaml")
+    _edge_with_technology(tmp_path, where)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("sweep:\n  archs: [techattr.yaml]\n  workloads: {models: [llama3-8b], "
+                    "phases: [decode]}\n", encoding="utf-8")
+    before = _keys(spec)
+    assert _keys(spec) == before  # same files, same keys
+    tech.write_text(tech.read_text(encoding="utf-8").replace("vdd_v: 0.9", "vdd_v: 1.5"),
+                    encoding="utf-8")
+    assert "vdd_v: 1.5" in tech.read_text(encoding="utf-8")
+    after = _keys(spec)
+    assert before[0] != after[0] and before[1].isdisjoint(after[1])
+
+
+def test_an_attribute_technology_path_is_keyed_beside_the_arch_then_in_the_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a relative path in an arch is relative to the arch file (docs); when no file is there,
+    # the models read the one in the current folder: the key follows the file they read
+    archs, cwd = tmp_path / "archs", tmp_path / "run"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    _edge_with_technology(archs, "all")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("sweep:\n  archs: [archs/techattr.yaml]\n  workloads: {models: "
+                    "[llama3-8b], phases: [decode]}\n", encoding="utf-8")
+    in_cwd = _tech_copy(cwd, "t22.yaml")
+    first = _keys(spec)
+    in_cwd.write_text(in_cwd.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    second = _keys(spec)
+    assert first[1].isdisjoint(second[1])  # no file beside the arch: the cwd's is keyed
+    beside = _tech_copy(archs, "t22.yaml")
+    third = _keys(spec)
+    assert second[1].isdisjoint(third[1])
+    in_cwd.write_text(in_cwd.read_text(encoding="utf-8") + "# edited again\n",
+                      encoding="utf-8")
+    assert _keys(spec) == third  # the file beside the arch is the one keyed now
+    beside.write_text(beside.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert _keys(spec)[1].isdisjoint(third[1])
+
+
+def test_a_missing_attribute_technology_file_is_keyed_as_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the models report a missing file (infeasible rows); once it exists, new points
+    monkeypatch.chdir(tmp_path)
+    _edge_with_technology(tmp_path, "node")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("sweep:\n  archs: [techattr.yaml]\n  workloads: {models: [llama3-8b], "
+                    "phases: [decode]}\n", encoding="utf-8")
+    missing = _keys(spec)
+    _tech_copy(tmp_path, "t22.yaml")
+    assert _keys(spec)[1].isdisjoint(missing[1])
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _limit_memory() -> None:  # a child that reads /dev/zero whole fails instead of the host
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "fifo", "directory"])
+def test_a_swept_technology_file_must_be_a_regular_file(kind: str,
+                                                        write_spec: Callable[..., Path],
+                                                        tiny_files: Path,
+                                                        grcim_env: dict[str, str]) -> None:
+    # /dev/zero was read whole (all memory, then a MemoryError traceback), a FIFO hung:
+    # the rule of every file grcim reads (table, paper: regular files, capped)
+    bad = {"/dev/zero": Path("/dev/zero"), "fifo": _fifo(tiny_files / "f.yaml"),
+           "directory": tiny_files}[kind]
+    spec = write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                      f"  variables: {{technology: [28nm, {bad}]}}\n")
+    store = tiny_files / "out.sqlite"
+    proc = subprocess.run([sys.executable, "-m", "grcim", "sweep", "run", str(spec),
+                           "--store", str(store), "--workers", "1"], capture_output=True,
+                          text=True, env=grcim_env, timeout=60, preexec_fn=_limit_memory)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "sweep.variables.technology.1" in lines[0] and str(bad) in lines[0]
+    assert "a regular file" in lines[0] or "directory" in lines[0]
+    assert not store.exists()
+
+
+def test_a_too_large_technology_file_is_refused(write_spec: Callable[..., Path],
+                                                tiny_files: Path) -> None:
+    from grcim.yamlio import MAX_BYTES
+
+    big = tiny_files / "big.yaml"
+    big.write_bytes(b"#" * (MAX_BYTES + 1))
+    err = _error(write_spec("sweep:\n  mode: physics\n  archs: [grmac_unit]\n"
+                            f"  variables: {{technology: [{big}]}}\n"))
+    assert err.key == "sweep.variables.technology.0" and f"at most {MAX_BYTES}" in err.allowed
+
+
+@pytest.mark.parametrize("where", ["variable", "all", "node"])
+def test_an_arch_technology_file_must_be_a_regular_file(where: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    monkeypatch.chdir(tmp_path)
+    _fifo(tmp_path / "fifo.yaml")
+    if where == "variable":
+        from grcim.resources import bundled
+
+        text = bundled("grcim.arch", "chips", "edge_grmac.yaml").read_text(encoding="utf-8")
+        text = text.replace("  variables:\n", '  variables:\n    technology: "fifo.yaml"\n',
+                            1)
+        assert 'technology: "fifo.yaml"' in text
+        (tmp_path / "techattr.yaml").write_text(text, encoding="utf-8")
+    else:
+        _edge_with_technology(tmp_path, where, "fifo.yaml")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("sweep:\n  archs: [techattr.yaml]\n  workloads: {models: [llama3-8b], "
+                    "phases: [decode]}\n", encoding="utf-8")
+    err = _error(spec)
+    assert err.key == "sweep.archs.0" and "FIFO" in err.allowed and "fifo.yaml" in err.allowed
