@@ -40,7 +40,6 @@ from pydantic import ValidationError
 from grcim.arch import Arch, list_bundled, load_arch_text
 from grcim.arch.bindings import ONLY_FOR
 from grcim.arch.loader import bundled_path
-from grcim.arch.nodes import walk_all
 from grcim.errors import CMDLINE, GrcimError, SpecError
 from grcim.resources import bundled, bundled_or_file, file_path, names_a_file
 from grcim.sweep.schema import (
@@ -177,44 +176,15 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                             f"own: {clash!r} is also named {name!r} (names are the bundled "
                             "names and the file stems; save the file under another stem)",
                             _line(data, where))
-        arch_dir = found.parent if isinstance(found, Path) else Path(str(found)).parent
         texts[entry] = (name, shown, _with_technology_digest(
-            text, arch, arch_dir, source, f"sweep.archs.{i}", entry, _line(data, where)))
+            text, arch, source, f"sweep.archs.{i}", entry, _line(data, where)))
         kinds[entry] = arch.kind
         pipelines.add(arch.macro.pipeline.value)
     return texts, kinds, pipelines
 
 
-def _technology_values(arch: Arch) -> list[str]:
-    """Every ``technology`` text the built ``arch`` gives its component models: the
-    variable, the attributes for all models and each node's own attributes (evaluated)."""
-    found: list[Any] = [arch.variables.get("technology"),
-                        arch.component_attributes.get("technology")]
-    for node in walk_all(arch.nodes):
-        attrs = getattr(node, "extra_attributes_for_component_model", None) or {}
-        found.append(attrs.get("technology"))
-    out: list[str] = []
-    for value in found:
-        if isinstance(value, str):
-            value = value.strip().strip("\"'")  # as the models read it (technode)
-            if value and names_a_file(value) and value not in out:
-                out.append(value)
-    return out
-
-
-def _technology_path(value: str, arch_dir: Path) -> Path:
-    """The file a ``technology`` text of an arch names: a relative path is relative to the
-    arch file's folder (docs/arch.md); when no such file exists there, relative to the
-    current folder, where the component models look today."""
-    path = Path(value)
-    if path.is_absolute():
-        return path
-    beside = arch_dir / path
-    return beside if os.path.lexists(beside) else Path.cwd() / path
-
-
-def _with_technology_digest(text: str, arch: Arch, arch_dir: Path, source: str,
-                            key: str, entry: str, line: int | None) -> str:
+def _with_technology_digest(text: str, arch: Arch, source: str, key: str, entry: str,
+                            line: int | None) -> str:
     """The arch text, with the digest of every technology file it names (variable, all
     models' attributes, node attributes) appended as YAML comments: a point's key and the
     spec's hash hash the arch text, so an edited technology file makes new points instead
@@ -222,13 +192,11 @@ def _with_technology_digest(text: str, arch: Arch, arch_dir: Path, source: str,
     contradict). A missing file is keyed as missing (the models report it); a file grcim
     does not read (not a regular file, too large, unreadable) fails the spec here."""
     lines: list[str] = []
-    seen: set[str] = set()
-    for value in _technology_values(arch):
-        path = _technology_path(value, arch_dir)
-        shown = value if value == arch.variables.get("technology") else str(path)
-        if str(path) in seen:
-            continue
-        seen.add(str(path))
+    for value in arch.technology_files:  # each once, resolved as the loader gives them
+        # an arch not read from a file keeps relative paths: the models open them from
+        # the current folder
+        path = Path(value) if os.path.isabs(value) else Path.cwd() / value
+        shown = str(path)
         if not os.path.lexists(path):
             lines.append(f"# grcim sweep: technology file {shown} missing")
             continue

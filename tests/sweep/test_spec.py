@@ -325,10 +325,11 @@ def test_a_technology_file_in_attributes_keys_the_points(where: str, tmp_path: P
     assert before[0] != after[0] and before[1].isdisjoint(after[1])
 
 
-def test_an_attribute_technology_path_is_keyed_beside_the_arch_then_in_the_cwd(
+def test_an_attribute_technology_path_is_keyed_beside_the_arch_never_in_the_cwd(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # a relative path in an arch is relative to the arch file (docs); when no file is there,
-    # the models read the one in the current folder: the key follows the file they read
+    # a relative path in an arch is relative to the arch file (docs/arch.md), which is the
+    # file the models read from any folder: a file of that name in the current folder is
+    # neither read nor keyed
     archs, cwd = tmp_path / "archs", tmp_path / "run"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -339,16 +340,15 @@ def test_an_attribute_technology_path_is_keyed_beside_the_arch_then_in_the_cwd(
     in_cwd = _tech_copy(cwd, "t22.yaml")
     first = _keys(spec)
     in_cwd.write_text(in_cwd.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    second = _keys(spec)
-    assert first[1].isdisjoint(second[1])  # no file beside the arch: the cwd's is keyed
+    assert _keys(spec) == first  # no file beside the arch: keyed as missing either way
     beside = _tech_copy(archs, "t22.yaml")
-    third = _keys(spec)
-    assert second[1].isdisjoint(third[1])
+    second = _keys(spec)
+    assert first[1].isdisjoint(second[1])
     in_cwd.write_text(in_cwd.read_text(encoding="utf-8") + "# edited again\n",
                       encoding="utf-8")
-    assert _keys(spec) == third  # the file beside the arch is the one keyed now
+    assert _keys(spec) == second
     beside.write_text(beside.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    assert _keys(spec)[1].isdisjoint(third[1])
+    assert _keys(spec)[1].isdisjoint(second[1])
 
 
 def test_a_missing_attribute_technology_file_is_keyed_as_missing(
