@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from grcim.errors import ModelDomainError
 from grcim.physics.formats import GRAMMAR, NumberFormat, get_format
 
-__all__ = ["FormatInfo", "parse_format", "format_problem", "FORMAT_GRAMMAR"]
+__all__ = ["FormatInfo", "parse_format", "canonical_format", "format_problem", "FORMAT_GRAMMAR"]
 
 FORMAT_GRAMMAR = GRAMMAR
 """What a format name may be: the physics' grammar, so the two cannot disagree."""
@@ -73,6 +73,13 @@ def format_problem(name: object) -> str | None:
     """Why ``name`` is not a format (the physics' message, grammar included), or None."""
     found = _lookup(name)
     return found if isinstance(found, str) else None
+
+
+def canonical_format(name: str) -> str | None:
+    """The physics' own name of the format ``name`` spells (``E4M3``, ``fp8-e4m3`` and
+    ``fp8_e4m3`` are one format), or None when it is not a format."""
+    fmt = _lookup(name)
+    return None if isinstance(fmt, str) else fmt.name
 
 
 def parse_format(name: str) -> FormatInfo | None:

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, TypeAdapter, Va
 
 from grcim.arch import Arch
 from grcim.arch.chip import ChipSpec
-from grcim.arch.formats import FORMAT_GRAMMAR, parse_format
+from grcim.arch.formats import FORMAT_GRAMMAR, canonical_format
 from grcim.arch.spec import describe_field
 from grcim.arch.variables import GROUP_MODELS, TEXT_KEYS, VARIABLE_KEYS
 
@@ -105,8 +105,9 @@ def check_value(key: str, value: Any) -> tuple[Any, str | None]:
     if is_text(key) or (key == "adc_bits" and isinstance(value, str)):
         if not isinstance(value, str):
             return value, f"text: {allowed_text(key)}"
-        if key in _FORMAT_KEYS:
-            return (value, None) if parse_format(value) else (value, allowed_text(key))
+        if key in _FORMAT_KEYS:  # one spelling per format: aliases are one point
+            name = canonical_format(value)
+            return (name, None) if name is not None else (value, allowed_text(key))
         try:
             out = _adapter(key).validate_python(value)
         except ValidationError as exc:
