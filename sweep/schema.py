@@ -12,11 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from grcim.workloads.transformer import MAX_BATCH
 
-__all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "MAX_DESIGNS",
+__all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "MAX_DESIGNS", "MAX_POINTS",
            "CONSTRAINT_KEYS", "MAP_OBJECTIVES", "PHYSICS_OBJECTIVES"]
 
-MAX_DESIGNS = 10_000_000
+MAX_DESIGNS = 1_000_000
 """Largest number of design points a spec may ask for (after sampling)."""
+MAX_POINTS = 1_000_000
+"""Largest number of design point x workload case pairs: a sweep plans every point before
+its first row (about 1 kB each), so the bound is one on its memory too."""
 CONSTRAINT_KEYS: dict[str, tuple[str, ...]] = {
     "map": ("area_m2", "power_w", "energy_per_token_j", "tokens_per_s", "latency_s",
             "energy_j", "tops_per_w"),

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from grcim.errors import SpecError
-from grcim.sweep.spec import MAX_DESIGNS, LoadedSpec, Range
+from grcim.sweep.spec import MAX_DESIGNS, MAX_POINTS, LoadedSpec, Range
 from grcim.sweep.variables import is_integer
 
 __all__ = ["Design", "Case", "Point", "designs", "cases", "points", "count_grid"]
@@ -231,6 +231,13 @@ def points(ls: LoadedSpec) -> list[Point]:
     extra = {"replicate": ls.spec.replicate} if ls.spec.mode == "map" else {}
     out: list[Point] = []
     all_cases = cases(ls)
+    s = ls.spec.sampling  # counted before any point is built (lhs may give fewer)
+    n_designs = count_grid(ls) if s.method == "grid" else int(s.n or 0)
+    if n_designs <= MAX_DESIGNS and n_designs * len(all_cases) > MAX_POINTS:
+        raise SpecError(ls.source, "sweep.workloads", f"{n_designs} design points x "
+                        f"{len(all_cases)} workload cases",
+                        f"at most {MAX_POINTS} points in all; sample fewer design points "
+                        "(random/lhs) or sweep fewer workload cases")
     for d in designs(ls):
         # a swept file (technology) enters the key with its content: an edited file makes
         # new points instead of leaving the rows priced with the old content as done

@@ -46,6 +46,7 @@ from grcim.sweep.schema import (
     CONSTRAINT_KEYS,
     MAP_OBJECTIVES,
     MAX_DESIGNS,
+    MAX_POINTS,
     PHYSICS_OBJECTIVES,
     Bound,
     Range,
@@ -60,7 +61,8 @@ from grcim.yamlio import LineDict, load_yaml_text, read_bytes_capped, read_text_
 
 __all__ = ["SweepSpec", "Range", "Sampling", "Workloads", "Bound", "LoadedSpec",
            "load_spec", "load_spec_text", "list_bundled_specs", "MAP_OBJECTIVES",
-           "PHYSICS_OBJECTIVES", "CONSTRAINT_KEYS", "MAX_DESIGNS"]
+           "PHYSICS_OBJECTIVES", "CONSTRAINT_KEYS", "MAX_DESIGNS",
+           "MAX_POINTS"]
 
 @dataclass(frozen=True)
 class LoadedSpec:

@@ -151,3 +151,24 @@ def test_a_float_range_gives_each_value_once(write_spec: Callable[..., Path]) ->
                               "  variables: {sqnr_target_db: {min: 30, max: 30, steps: 3}}\n"))
     assert [d.overrides for d in designs(ls)] == [(("sqnr_target_db", 30.0),)]
     assert len(points(ls)) == 1
+
+
+def test_design_points_times_workload_cases_are_bounded(
+        write_spec: Callable[..., Path], spec_text: Callable[..., str]) -> None:
+    # a sweep builds every point before its first row: 10^7 combinations reached 3.3 GB
+    # with nothing stored after a minute; the bound is now on designs and on points
+    from grcim.sweep.schema import MAX_DESIGNS, MAX_POINTS
+
+    assert MAX_DESIGNS <= 1_000_000 and MAX_POINTS <= 1_000_000
+    # 1000 x 600 = 600,000 designs (under the design bound) x 2 cases = 1.2 M points
+    ls = load_spec(write_spec(spec_text(
+        "n_macros: {min: 1, max: 1000, steps: 1000}, "
+        "sqnr_target_db: {min: 30, max: 40, steps: 600}")))
+    with pytest.raises(SpecError, match=r"600000 design points x 2 workload cases"):
+        points(ls)
+    # 2,000,000 combinations: the design bound, before any point is built
+    ls = load_spec(write_spec(spec_text(
+        "n_macros: {min: 1, max: 2000, steps: 2000}, "
+        "sqnr_target_db: {min: 30, max: 40, steps: 1000}")))
+    with pytest.raises(SpecError, match=r"at most 1000000 design points"):
+        points(ls)
