@@ -31,9 +31,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import hashlib
 import inspect
 import json
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,14 +41,16 @@ from typing import Any, cast
 
 import numpy as np
 
-from grcim.physics.op_disk_cache import SOURCES as OP_SOURCES
 from grcim.physics.op_disk_cache import (
+    INF_TEXT,
     cache_dir,
     check_value,
     entry_path,
     read_entry,
+    sources_fingerprint,
     write_entry,
 )
+from grcim.physics.op_disk_cache import SOURCES as OP_SOURCES
 
 __all__ = ["disk_cached", "code_fingerprint", "SOURCES", "MEMORY_ENTRIES"]
 
@@ -66,15 +68,9 @@ def code_fingerprint() -> str:
     import scipy
 
     from grcim import __version__
-    from grcim.resources import bundled
 
-    h = hashlib.sha256(f"grcim {__version__} numpy {np.__version__} scipy "
-                       f"{scipy.__version__}".encode())
-    for name in SOURCES:
-        node = bundled("grcim.physics", *name.split("/"))
-        h.update(name.encode())
-        h.update(node.read_bytes())  # a source missing is a packaging bug: fail loudly
-    return h.hexdigest()[:16]
+    return sources_fingerprint(SOURCES, f"grcim {__version__} numpy {np.__version__} "
+                                        f"scipy {scipy.__version__}")
 
 
 class _NoKey(TypeError):
@@ -184,6 +180,8 @@ def _json_value(value: Any) -> Any:
     """The JSON form of a result, round-tripped through ``json`` (floats are exact)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data: Any = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    elif isinstance(value, float) and value == math.inf:
+        return INF_TEXT  # an error-free conversion's SQNR; JSON has no infinity
     else:
         data = _plain(value)
     return json.loads(json.dumps(data))

@@ -51,7 +51,7 @@ from grcim.yamlio import read_bytes_capped
 
 __all__ = ["ENV_VAR", "set_cache_dir", "cache_dir", "load_or_compute", "code_fingerprint",
            "default_cache_dir", "entry_path", "read_entry", "write_entry", "SOURCES",
-           "MAX_ENTRY_BYTES", "check_value"]
+           "MAX_ENTRY_BYTES", "check_value", "sources_fingerprint", "INF_TEXT"]
 
 ENV_VAR = "GRCIM_OP_CACHE_DIR"
 """Environment variable naming the cache directory (unset or empty: no disk cache)."""
@@ -59,6 +59,9 @@ ENV_VAR = "GRCIM_OP_CACHE_DIR"
 SOURCES = ("operating_point.py", "settings.py", "sqnr.py", "formats.py", "distributions.py",
             "pipelines/__init__.py", "pipelines/conventional.py", "pipelines/grmac.py",
             "pipelines/stages.py")
+#: How a cached scalar SQNR of +inf (no error at all) is stored: JSON has no infinity and
+#: the reader refuses ``Infinity``.
+INF_TEXT = "inf"
 #: Largest entry file read (an operating point is about 1 kB, a Monte Carlo record a few).
 MAX_ENTRY_BYTES = 1 << 20
 #: Physical range of a numeric field of a cached record, by its name: the first rule whose
@@ -111,10 +114,16 @@ def code_fingerprint() -> str:
     """Hash of the physics sources and the numpy version (part of every key)."""
     import numpy as np
 
+    return sources_fingerprint(SOURCES, f"numpy {np.__version__}")
+
+
+def sources_fingerprint(sources: tuple[str, ...], versions: str) -> str:
+    """Hash of ``versions`` (text) and of the ``sources`` (paths relative to
+    grcim.physics): 16 hex digits."""
     from grcim.resources import bundled
 
-    h = hashlib.sha256(f"numpy {np.__version__}".encode())
-    for name in SOURCES:
+    h = hashlib.sha256(versions.encode())
+    for name in sources:
         node = bundled("grcim.physics", *name.split("/"))
         h.update(name.encode())
         h.update(node.read_bytes())  # a source missing is a packaging bug: fail loudly
@@ -210,6 +219,8 @@ def check_value(returns: Any, value: Any, name: str = "",
         return True
     if value is None:
         return True
+    if returns is float and value == INF_TEXT and name.endswith("_db"):
+        return True  # an SQNR without error (a lossless conversion), stored as text
     if returns in (int, float):
         return _number(value, name, returns is int)
     return False

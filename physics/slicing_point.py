@@ -283,7 +283,8 @@ def structure_slice_bits(ens: Ensemble, op: OperatingPoint, structure: MacroStru
     else:
         need = (op.conv_input_bits, op.conv_weight_bits)
     # the column count (one, or one per table point) only checks that a weight fits a row:
-    # the slices below, hence the Monte Carlo and its cache key, do not depend on it
+    # the slices below do not depend on it (the plug-ins call with one count, so that it
+    # stays out of the cache key)
     sl = resolve_slicing(structure, [float(need[0])], [float(need[1])])
     if pipeline == "int":  # before the Monte Carlo: all-zero slices are no design
         check_idle_slices(structure, sl, [float(need[0])], [float(need[1])])

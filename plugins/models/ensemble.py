@@ -190,10 +190,12 @@ def _automatic(opts: EnergyOptions, ens: Ensemble, op: OperatingPoint, st: Macro
                pipeline: str, int_widths: tuple[int, int] | None = None) -> EnergyOptions:
     """``opts`` with an automatic ADC: sliced conversions get their resolution from the
     Monte Carlo of the slice sums."""
-    # the slice sums do not depend on the column count (one, or one per table point, which
-    # the energy model checks): one count keeps it out of the cache key, whose JSON once
-    # carried every point's count (2 ms of a 17 ms table)
-    one = replace(st, n_cols=DEFAULT_N_COLS)
+    # the slice sums depend on the slicing alone, not on the column count (one, or one per
+    # table point, which the energy model checks), the DAC kind or a declared cell: one
+    # value of each keeps them out of the cache key, whose JSON once carried every point's
+    # count (2 ms of a 17 ms table) and made one entry per column count
+    one = replace(st, n_cols=DEFAULT_N_COLS, dac_kind=MacroStructure.dac_kind,
+                  cell_capacitance_f=None)
     return replace(opts, adc_bits=None,
                    slice_adc_bits=structure_slice_bits(ens, op, one, pipeline, int_widths))
 

@@ -232,3 +232,28 @@ def test_a_tampered_integer_entry_is_recomputed(cache: Path, field: str, value: 
     _forget()
     assert point("gaussian", 8, 8, 16) == first and len(ints) == 2
     assert json.loads(entry.read_text(encoding="utf-8"))["value"][field] != value
+
+
+def test_an_error_free_sqnr_is_read_back_too(cache: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a conversion at the lossless resolution has no error: SQNR +inf, which JSON cannot
+    # hold; it was written as Infinity, refused on reading and recomputed in every process
+    calls = _counting(monkeypatch, spm, "integer_slices")
+    args = ("gaussian", 8, 8, 16, 2, 4, 1, 8, 14.0)  # 14 bits: each column sum exact
+    assert spm.integer_sliced_sqnr_db(*args) == float("inf") and len(calls) == 1
+    _forget()
+    assert spm.integer_sliced_sqnr_db(*args) == float("inf") and len(calls) == 1
+    (entry,) = _entries(cache)
+    assert "Infinity" not in entry.read_text(encoding="utf-8")
+
+
+def test_one_entry_serves_every_column_count(cache: Path) -> None:
+    # the slice sums do not depend on the columns, the DAC kind or a declared cell: a table
+    # over n_cols once wrote one entry (of the same value) per count
+    from grcim.plugins.tables import build_table
+
+    build_table("gr_mac", {}, {"n_cols": [128, 256, 512]})
+    build_table("gr_mac", {"dac_kind": "pulse"}, {"n_cols": [64, 1024]})
+    slice_entries = [p for p in _entries(cache)
+                     if "structure_slice_bits" in p.read_text(encoding="utf-8")]
+    assert len(slice_entries) == 1
