@@ -31,7 +31,7 @@ __all__ = ["arch_with"]
 
 @functools.lru_cache(maxsize=32)
 def _parsed(text: str, source: str) -> tuple[Any, frozenset[tuple[Any, ...]]]:
-    return load_yaml_text(text, source), quoted_paths(text)
+    return load_yaml_text(text, source), quoted_paths(text, source)
 
 
 def _copy(d: LineDict) -> LineDict:
