@@ -33,28 +33,33 @@ containers above it:
   beginning with ``_``, lambdas, comprehensions and calls of anything but Accelergy's own
   math functions are refused wherever they appear under ``attributes`` or ``variables``
   (grcim never evaluates them); an expression the models receive that grcim's evaluator
-  cannot compute (``pow(2, 6)``, an unknown name) is reported as not checkable.
+  cannot compute (a user math function, ``str()``) is a ``not checked`` warning.
 
 Attribute names, defaults and domains come from the model classes themselves. Expressions
-are evaluated with :func:`grcim.expressions.evaluate` (never ``eval``); their shape is read
-with :mod:`ast` (parsed, never run).
+are evaluated with :func:`grcim.expressions.evaluate_accelergy` (never ``eval``); their
+shape is read with :mod:`ast` (parsed, never run); user math function files are parsed for
+their names, never run.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import glob
 import inspect
 import math
+import os
+import sys
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from grcim.errors import GrcimError, ModelDomainError, SpecError
-from grcim.expressions import ALLOWED, evaluate
+from grcim.expressions import ACCELERGY_FUNCTIONS, NotComputed, evaluate_accelergy
 from grcim.plugins.accelergy.adapter import (
     TECHNOLOGY,
     build_model,
@@ -66,8 +71,9 @@ from grcim.yamlio import KeyPath, load_yaml_text, read_text_file, scalar_nodes
 if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
     from grcim.plugins.models.batch import CostModel
 
-__all__ = ["GENERIC_ATTRIBUTES", "AccelergyProblems", "is_accelergy_document",
-           "check_accelergy_file", "check_accelergy_text"]
+__all__ = ["ACCELERGY_FUNCTIONS", "GENERIC_ATTRIBUTES", "AccelergyProblems",
+           "is_accelergy_document", "check_accelergy_file", "check_accelergy_text",
+           "user_functions"]
 
 GENERIC_ATTRIBUTES = frozenset({
     # Accelergy's own
@@ -87,25 +93,14 @@ GENERIC_ATTRIBUTES = frozenset({
     "per_dataspace_bandwidth_consumption_scale",
 })
 """Attributes Accelergy and Timeloop themselves read; never reported as unknown."""
-ACCELERGY_FUNCTIONS = frozenset({
-    "ceil", "comb", "copysign", "fabs", "factorial", "floor", "fmod", "frexp", "fsum", "gcd",
-    "isclose", "isfinite", "isinf", "isnan", "isqrt", "ldexp", "modf", "perm", "prod",
-    "remainder", "trunc", "exp", "expm1", "log", "log1p", "log2", "log10", "pow", "sqrt",
-    "acos", "asin", "atan", "atan2", "cos", "dist", "hypot", "sin", "tan", "degrees",
-    "radians", "acosh", "asinh", "atanh", "cosh", "sinh", "tanh", "erf", "erfc", "gamma",
-    "lgamma", "abs", "round", "sum", "range", "len", "min", "max", "float", "int", "str",
-    "bool", "list", "tuple", "enumerate", "getcwd", "map",
-})
-"""The functions Accelergy 0.4 binds for its ``eval`` (``accelergy.parsing_utils.MATH_FUNCS``);
-a call of any other name is refused."""
 _TREE_KEYS = ("subtree", "local", "nodes")
 _CYCLE = "global_cycle_seconds"
 _QUOTING = 'Accelergy evaluates unquoted text as Python: write it in quotes ("{}")'
 _REFUSED = ("refused, never evaluated: {} (Accelergy runs unquoted values as Python); "
             "allowed: a number, quoted text, or arithmetic over numbers and variables with "
             "Accelergy's math functions (min, max, ceil, log2, ...)")
-_UNCHECKABLE = ("not checkable by grcim ({}); grcim's models receive this value: write a "
-                "number, quoted text, or " + ALLOWED)
+_FAILS = "Accelergy cannot evaluate it: {}"
+_NOT_CHECKED = "not checked: {} (Accelergy may compute it; grcim's models receive it unchecked)"
 _CYCLE_ALLOWED = "a positive finite number of seconds (e.g. 1e-9)"
 
 Path = KeyPath
@@ -176,7 +171,7 @@ def _is_plain_expression(s: _Scalar | None) -> bool:
     return s is not None and not s.quoted and isinstance(s.value, str)
 
 
-def _not_arithmetic(text: str) -> str | None:
+def _not_arithmetic(text: str, user: frozenset[str] = frozenset()) -> str | None:
     """Why Python text is refused unevaluated (attribute access, ``_`` names, calls of
     unknown functions, ...), or None: its shape is arithmetic. Only parsed, never run."""
     try:
@@ -192,9 +187,9 @@ def _not_arithmetic(text: str) -> str | None:
         elif isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
             found.setdefault(2, "a call of something other than a function name")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id not in ACCELERGY_FUNCTIONS:
+                and node.func.id not in ACCELERGY_FUNCTIONS and node.func.id not in user:
             found.setdefault(2, f"call of {node.func.id!r} (not one of Accelergy's math "
-                             "functions)")
+                             "functions, nor a user function Accelergy is configured with)")
         elif not isinstance(node, _ARITHMETIC):
             found.setdefault(1 if isinstance(node, ast.Attribute) else 3,
                              f"{_KINDS.get(type(node), type(node).__name__)} not allowed")
@@ -223,9 +218,63 @@ class _Refused:
 
 @dataclass(frozen=True)
 class _Unchecked:
-    """A value grcim cannot compute (``pow(2, 6)``, an unknown name); ``why`` says why."""
+    """A value grcim does not compute (a user function, ``str()``): ``why`` says why; or,
+    ``failed``, one Python (so Accelergy) fails on (``1/0``, an unknown name)."""
 
     why: str
+    failed: bool = False
+
+
+def _function_names(path: str) -> set[str]:
+    """The top-level names a Python file defines or imports: read with :mod:`ast`, never
+    run (Accelergy binds every callable among them)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def user_functions(data: Any, source: str) -> frozenset[str]:
+    """The names of the user math functions Accelergy 0.4 would bind (its
+    ``accelergy.parsing_utils``): every top-level callable of the Python files listed in
+    ``math_functions`` of ``accelergy_config.yaml`` (``./`` first, else
+    ``~/.config/accelergy/``), in ``ACCELERGY_MATH_FUNCTIONS`` (``:``-separated) and in the
+    file's own ``globals: {expression_custom_functions: [...]}`` (relative to the file,
+    globs allowed). The files are parsed, never run."""
+    paths: list[str] = [p.strip() for p in
+                        os.environ.get("ACCELERGY_MATH_FUNCTIONS", "").split(":") if p.strip()]
+    for folder in (".", os.path.expanduser("~/.config/accelergy")):
+        config = os.path.join(folder, "accelergy_config.yaml")
+        if os.path.isfile(config):
+            try:
+                with open(config, encoding="utf-8") as f:
+                    loaded = yaml.safe_load(f)
+            except (OSError, ValueError, yaml.YAMLError):
+                loaded = None
+            listed = loaded.get("math_functions") if isinstance(loaded, dict) else None
+            paths += [str(p) for p in listed or [] if isinstance(p, str)]
+            break
+    glob_ = data.get("globals") if isinstance(data, dict) else None
+    listed = glob_.get("expression_custom_functions") if isinstance(glob_, dict) else None
+    here = os.path.dirname(os.path.abspath(source))
+    for p in listed if isinstance(listed, list) else []:
+        if isinstance(p, str):
+            paths += glob.glob(os.path.join(here, os.path.expanduser(p))) or [p]
+    names: set[str] = set()
+    for p in paths:
+        names |= _function_names(p)
+    return frozenset(n for n in names if not n.startswith("_"))
 
 
 @dataclass
@@ -329,7 +378,9 @@ class _Checker:
         self.problems: list[SpecError] = []
         self.reported: set[str] = set()
         self.distinct: set[str] = set()  # the problems' one-line texts
-        self.unchecked: dict[str, str] = {}  # variables grcim cannot compute, and why
+        self.warnings: list[SpecError] = []  # values grcim's models receive unchecked
+        self.unchecked: dict[str, _Unchecked] = {}  # variables grcim does not compute
+        self.user = user_functions(data, source)
         self.variables = self._variables()
 
     def problem(self, key: str, value: Any, allowed: str, line: int | None) -> None:
@@ -339,6 +390,12 @@ class _Checker:
         if str(error) not in self.distinct:
             self.distinct.add(str(error))
             self.problems.append(error)
+
+    def warn(self, key: str, value: Any, why: str, line: int | None) -> None:
+        warning = SpecError(self.source, key, value, _NOT_CHECKED.format(why), line)
+        if str(warning) not in self.distinct:
+            self.distinct.add(str(warning))
+            self.warnings.append(warning)
 
     def scalar(self, path: Path) -> _Scalar | None:
         """The scalar at ``path``, also where an alias repeats it (the data's path)."""
@@ -363,7 +420,7 @@ class _Checker:
             evaluated = path[:1] == ("variables",) or "attributes" in path[:-1]
             if not evaluated or not _is_plain_expression(s) or _is_number(s.value):
                 continue
-            why = _not_arithmetic(s.value)
+            why = _not_arithmetic(s.value, self.user)
             if why is None:
                 continue
             key = _dotted(path)
@@ -383,7 +440,7 @@ class _Checker:
                 continue
             value = self.value(v, ("variables", k), out)
             if isinstance(value, _Unchecked):
-                self.unchecked[str(k)] = value.why
+                self.unchecked[str(k)] = value
             elif not isinstance(value, _Refused) and value is not _BAD:
                 out[str(k)] = value
         if _CYCLE in out:
@@ -407,7 +464,8 @@ class _Checker:
             if text in names:
                 return names[text]
             if text in self.unchecked:
-                return _Unchecked(f"variable {text}: {self.unchecked[text]}")
+                u = self.unchecked[text]
+                return _Unchecked(f"variable {text}: {u.why}", u.failed)
             return _BAD
         try:
             with warnings.catch_warnings():
@@ -415,19 +473,20 @@ class _Checker:
                 compile(text, "<attribute>", "eval", ast.PyCF_ONLY_AST)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return _BAD
-        why = _not_arithmetic(text)
+        why = _not_arithmetic(text, self.user)
         if why is not None:
             return _Refused(why)
-        numbers = {k: v for k, v in names.items()
-                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        known = {k: v for k, v in names.items() if isinstance(v, (int, float, str))}
         try:
-            return evaluate(text, numbers)
+            return evaluate_accelergy(text, known)
         except SpecError as exc:
             used = sorted(n.id for n in ast.walk(ast.parse(text, mode="eval"))
-                          if isinstance(n, ast.Name) and n.id in self.unchecked)
+                          if isinstance(n, ast.Name) and n.id in self.unchecked
+                          and n.id not in known)
             if used:
-                return _Unchecked(f"variable {used[0]}: {self.unchecked[used[0]]}")
-            return _Unchecked(exc.allowed.split("; allowed: ")[0])
+                u = self.unchecked[used[0]]
+                return _Unchecked(f"variable {used[0]}: {u.why}", u.failed)
+            return _Unchecked(exc.allowed, not isinstance(exc, NotComputed))
 
     def check_cycle(self, value: Any, key: str, line: int | None) -> None:
         """``global_cycle_seconds`` (the shim's ``leak`` argument): a positive number."""
@@ -463,7 +522,10 @@ class _Checker:
             if isinstance(v, _Unchecked):
                 if name in received:
                     unusable.add(name)
-                    self.problem(key, a.raw, _UNCHECKABLE.format(v.why), self.line(a.path))
+                    if v.failed:
+                        self.problem(key, a.raw, _FAILS.format(v.why), self.line(a.path))
+                    else:
+                        self.warn(key, a.raw, v.why, self.line(a.path))
                 continue
             values[name] = v
             names[name] = v
@@ -578,8 +640,10 @@ def _check_variables(checker: _Checker) -> None:
                             "in variables)", line)
 
 
-def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
-    """Check Accelergy YAML ``text``; return a description and the problems found."""
+def check_accelergy_text(text: str, source: str
+                         ) -> tuple[str, list[SpecError], list[SpecError]]:
+    """Check Accelergy YAML ``text``; return a description, the problems found and the
+    values grcim's models receive that grcim does not compute (not checked)."""
     data = load_yaml_text(text, source)
     if not is_accelergy_document(data):
         raise SpecError(source, "architecture", None, "an Accelergy architecture: a mapping "
@@ -614,14 +678,18 @@ def check_accelergy_text(text: str, source: str) -> tuple[str, list[SpecError]]:
         checker.check(comp, model)
     checker.refuse_non_arithmetic(comps)
     checker.problems.sort(key=lambda p: p.line or 0)  # file order (stable within a line)
+    checker.warnings.sort(key=lambda p: p.line or 0)
     parts = ", ".join(f"{n} x{c}" if c > 1 else n for n, c in used.items())
     what = (f"Accelergy architecture ({len(comps)} components; grcim: {parts})" if used
             else f"Accelergy architecture ({len(comps)} components, none of grcim's)")
-    return what, checker.problems
+    return what, checker.problems, checker.warnings
 
 
-def check_accelergy_file(path: str) -> str:
-    """Check one Accelergy file; return its OK description.
+def check_accelergy_file(path: str, warn: Callable[[str], None] | None = None) -> str:
+    """Check one Accelergy file; return its OK description. Each value grcim's models
+    receive that grcim does not compute (a user math function, ``str()``) is passed to
+    ``warn`` as one line (default: printed on stderr as ``grcim validate: warning: ...``);
+    it does not fail the file.
 
     Raises
     ------
@@ -630,7 +698,12 @@ def check_accelergy_file(path: str) -> str:
     grcim.errors.SpecError
         The file cannot be read or parsed.
     """
-    what, problems = check_accelergy_text(read_text_file(path), path)
+    what, problems, unchecked = check_accelergy_text(read_text_file(path), path)
+    for warning in unchecked:
+        if warn is None:
+            print(f"grcim validate: warning: {warning}", file=sys.stderr)
+        else:
+            warn(str(warning))
     if problems:
         raise AccelergyProblems(problems)
     return what

@@ -363,7 +363,8 @@ def test_expressions_that_are_not_arithmetic_are_refused_unevaluated(
         f"{p}:18: system.adc.attributes.throughput = 'foo.bar': {refused}attribute access not "
         "allowed",
         f"{p}:19: system.adc.attributes.sqnr_target_db = 'open(\"{marker}\")': {refused}call "
-        "of 'open' (not one of Accelergy's math functions)",
+        "of 'open' (not one of Accelergy's math functions, nor a user function Accelergy is "
+        "configured with)",
         f"{p}:23: system.buf.attributes.depth = '__builtins__': {refused}name '__builtins__' "
         "(names beginning with _ are not arithmetic)",
         f"{p}:25: system.buf.attributes.datawidth = '(lambda:8)()': {refused}a call of "
@@ -388,24 +389,140 @@ def test_an_alias_does_not_hide_an_expression(tmp_path: Path) -> None:
         "evaluated: attribute access not allowed" in err[0]
 
 
-def test_values_the_models_receive_must_be_checkable(tmp_path: Path) -> None:
-    # int() is Accelergy's, not grcim's evaluator's: the model's n_cols cannot be checked;
-    # Timeloop's datawidth is not grcim's, so the same expression there is fine
-    path = _file(tmp_path, GOOD_TREE.replace("n_cols: 32", "n_cols: int(32.5)")
-                 .replace("datawidth: 8", "datawidth: int(8.5)"))
-    code, _, err = _validate(path)
-    assert code == 1 and len(err) == 1, err
-    assert err[0].startswith(f"grcim validate: error: {path}:19: system.mac.attributes.n_cols "
-                             "= 'int(32.5)': not checkable by grcim (call of 'int' not allowed")
-    assert "grcim's models receive this value" in err[0]
+@pytest.fixture(autouse=True)
+def _no_accelergy_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user math functions but a test's own: a fresh HOME and working folder."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("ACCELERGY_MATH_FUNCTIONS", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def _grmac_macro(n_bits: str) -> str:
+    """docs/timeloop.md's grmac_macro.yaml recipe, with the DAC's n_bits as given."""
+    return textwrap.dedent(f"""\
+        variables:
+          version: 0.4
+          technology: "22nm"
+          global_cycle_seconds: 1e-9
+        architecture:
+          version: 0.4
+          subtree:
+          - name: macro
+            attributes: {{technology: "22nm", global_cycle_seconds: 1e-9}}
+            local:
+            - name: dac
+              class: cim_dac
+              attributes:
+                n_bits: {n_bits}
+                n_dacs: 128
+            - name: mac
+              class: gr_mac
+              attributes: {{normalization: "row", n_rows: 128, n_cols: 128}}
+        """)
+
+
+def test_accelergy_functions_are_computed_and_checked(tmp_path: Path) -> None:
+    # Accelergy 0.4 evaluates int(), float(), pow, pi, e, ... (its MATH_FUNCS): so does
+    # grcim, without eval, and the value is range-checked as any other
+    path = _file(tmp_path, _grmac_macro("int(log2(32))"))
+    code, out, err = _validate(path)
+    assert (code, err) == (0, []) and out.startswith(f"OK {path}: ")
+    for ok in ("int(32.5) // 4", "float(4)", "pow(2, 2)", "round(pi)", "int(e)",
+               "min(8, len(range(6)))", "sum([1, 2, 3])", "max([2, 4])",
+               "3 if isnan(nan) else 1", "int(float('4.5'))", "ceil(tau)"):
+        path.write_text(_grmac_macro(ok))
+        assert _validate(path)[:3:2] == (0, []), ok
+    # computed, so a value outside the DAC's domain (1..16 bits) is refused as before
+    cases = {"int(log2(32)) * 10": "50", "pow(2, 6)": "64", "int(pi * 10)": "31",
+             "int(e ** 4)": "54", "sum(range(12))": "66"}
+    for expr, value in cases.items():
+        path.write_text(_grmac_macro(expr))
+        code, _, err = _validate(path)
+        assert code == 1 and len(err) == 1, (expr, err)
+        assert f"macro.dac.attributes.n_bits = {value}: " in err[0], err
+
+
+def test_python_failures_are_errors(tmp_path: Path) -> None:
+    # Accelergy's eval fails on these: still one error line each
+    for expr, why in (("int(nan)", "int() failed: cannot convert float NaN to integer"),
+                      ("1 // 0", "division by zero"), ("log2(0)", "log2() failed"),
+                      ("bits + 1", "name 'bits' is not defined")):
+        path = _file(tmp_path, _grmac_macro(expr))
+        code, _, err = _validate(path)
+        assert code == 1 and len(err) == 1, (expr, err)
+        assert f"macro.dac.attributes.n_bits = '{expr}': Accelergy cannot evaluate it: " \
+            f"{why}" in err[0], err
+
+
+def test_values_grcim_does_not_compute_are_warnings(tmp_path: Path) -> None:
+    # str() is Accelergy's, but grcim does not compute it: one warning line, exit 0
+    path = _file(tmp_path, _grmac_macro('len(str(1234))'))
+    code, out, err = _validate(path)
+    assert code == 0 and out.startswith(f"OK {path}: ")
+    assert err == [f"grcim validate: warning: {path}:14: macro.dac.attributes.n_bits = "
+                   "'len(str(1234))': not checked: call of 'str' not computed by grcim "
+                   "(Accelergy may compute it; grcim's models receive it unchecked)"]
     # through a variable: named
-    path.write_text(GOOD_TREE.replace("bits: 4", "bits: int(4.5)"))
+    path.write_text(GOOD_TREE.replace("bits: 4", "bits: len(str(1234))"))
     code, _, err = _validate(path)
-    assert code == 1 and len(err) == 2, err
-    assert "system.dac.attributes.n_bits = 'bits': not checkable by grcim (variable bits: " \
-        "call of 'int' not allowed" in err[0]
-    assert "system.dac.attributes.n_dacs = '2 * bits': not checkable by grcim (variable " \
-        "bits:" in err[1]
+    assert code == 0 and len(err) == 2, err
+    assert "system.dac.attributes.n_bits = 'bits': not checked: variable bits: call of " \
+        "'str' not computed by grcim" in err[0]
+
+
+USER_FUNCTIONS = """\
+import math
+from math import floor as my_floor
+
+
+def bits_for(levels):
+    return math.ceil(math.log2(levels))
+
+
+open("never-run", "w")  # grcim parses this file, never runs it
+"""
+
+
+@pytest.mark.parametrize("how", ["env", "config", "globals"])
+def test_user_math_functions_are_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          how: str) -> None:
+    funcs = _file(tmp_path, USER_FUNCTIONS, "funcs.py")
+    text = _grmac_macro("bits_for(32)")
+    if how == "env":  # Accelergy 0.4's ACCELERGY_MATH_FUNCTIONS (':'-separated paths)
+        monkeypatch.setenv("ACCELERGY_MATH_FUNCTIONS", f"/nonexistent.py:{funcs}")
+    elif how == "config":  # math_functions in ./accelergy_config.yaml
+        (tmp_path / "accelergy_config.yaml").write_text(f"math_functions: [{funcs}]\n")
+    else:  # the file's own globals: {expression_custom_functions: [...]}
+        text = "globals: {expression_custom_functions: [funcs.py]}\n" + text
+    path = _file(tmp_path, text)
+    line = 15 if how == "globals" else 14  # n_bits' line
+    code, out, err = _validate(path)
+    assert code == 0 and out.startswith(f"OK {path}: "), err
+    assert err == [f"grcim validate: warning: {path}:{line}: macro.dac.attributes.n_bits = "
+                   "'bits_for(32)': not checked: call of 'bits_for' not computed by grcim "
+                   "(Accelergy may compute it; grcim's models receive it unchecked)"]
+    assert not (tmp_path / "never-run").exists()
+    # an imported name is bound too; anything else is still refused
+    path.write_text(text.replace("bits_for(32)", "my_floor(4.5)"))
+    assert _validate(path)[0] == 0
+    path.write_text(text.replace("bits_for(32)", "open(32)"))
+    code, _, err = _validate(path)
+    assert code == 1 and "call of 'open' (not one of Accelergy's math functions" in err[0]
+    # without the configuration, the same call is refused
+    monkeypatch.delenv("ACCELERGY_MATH_FUNCTIONS", raising=False)
+    (tmp_path / "accelergy_config.yaml").unlink(missing_ok=True)
+    path.write_text(_grmac_macro("bits_for(32)"))
+    code, _, err = _validate(path)
+    assert code == 1 and "refused, never evaluated: call of 'bits_for'" in err[0]
+
+    # Accelergy's functions do not open the door to anything else: still refused, unevaluated
+    for expr in ("int.__class__", "int(4).real", "range(4)[0]", "_x", "(lambda:4)()",
+                 "sum(x for x in range(3))", "getcwd().upper()"):
+        path = _file(tmp_path, _grmac_macro(expr))
+        code, _, err = _validate(path)
+        assert code == 1 and any("refused, never evaluated: " in e for e in err), (expr, err)
 
 
 @pytest.mark.parametrize("cycle", ["-1", "0", "-1e-9", "inf", "nan", '"1ns"', "true"])
