@@ -33,7 +33,10 @@ steps), :func:`allocations` lists the placements worth pricing; the mapper price
 
 Pricing both placements makes residency a choice, not a threshold: one macro more than the
 weight tiles left one macro for every QK^T/PV op and made a chip with one more macro 217x
-slower; now a chip with more macros always offers the placements of the smaller one.
+slower. A placement includes ``P_s``, so :func:`grcim.mapper.mapping.plan_step` also
+plans each resident one with ``P_s`` capped below what its streaming ops used (the
+thresholds of their own demand, down to one macro): a chip with more macros then offers
+the placements of a smaller one, and under the latency objective is never slower.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ MappingResult``. Each stage is its own module; this one joins them and rolls up 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -294,20 +294,39 @@ def plan_step(arch: Arch, t: OpTable, options: MapOptions = DEFAULT_OPTIONS) -> 
     leak_w = float(sum(prices.leak_power_w.values()))
     best: MappingPlan | None = None
     best_cost = (np.inf, np.inf)
-    for alloc in candidates:
-        nest = search_mappings(t, alloc, place, chip, comps, prices.energy_j, leak_w,
-                               options.objective)
-        traffic = plan_traffic(t, alloc, place, nest, chip)
-        q = count_inputs(t, alloc, nest, traffic, chip)
-        counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q,
-                              chip.macro)
-        sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
-        cost = step_cost(counts, sched, prices, leak_w, options.objective)
-        if best is None or _better(cost, best_cost):
-            best, best_cost = MappingPlan(comps, t, alloc, place, prices, nest, traffic,
-                                          counts, sched), cost
+    for placed in candidates:
+        alloc: Allocation | None = placed
+        while alloc is not None:
+            nest = search_mappings(t, alloc, place, chip, comps, prices.energy_j, leak_w,
+                                   options.objective)
+            traffic = plan_traffic(t, alloc, place, nest, chip)
+            q = count_inputs(t, alloc, nest, traffic, chip)
+            counts = stack_counts(count_columns(q, comps, chip.macro), keys, len(t), q,
+                                  chip.macro)
+            sched = schedule(t, alloc, nest, traffic, counts, chip, options.pipeline)
+            cost = step_cost(counts, sched, prices, leak_w, options.objective)
+            if best is None or _better(cost, best_cost):
+                best, best_cost = MappingPlan(comps, t, alloc, place, prices, nest, traffic,
+                                              counts, sched), cost
+            alloc = _fewer_streaming_macros(alloc, nest)
     assert best is not None  # allocations() lists at least one placement
     return best
+
+
+def _fewer_streaming_macros(alloc: Allocation, nest: LoopNest) -> Allocation | None:
+    """The placement ``alloc`` with its streaming macros capped one below the most that
+    ``nest`` (searched on ``alloc``) keeps busy at once, or None when there is nothing to
+    cap: beside resident weights, the QK^T/PV ops streaming through the ``P_s`` spare
+    macros would also run on fewer of them, as on a chip with fewer macros. Each op's
+    search is best for the op alone, not for the step (a pipelined step is judged on one
+    token row), so a wider wave or more copies taken on one spare macro more can make the
+    step slower: pricing the caps down to one macro (each one a threshold of the ops' own
+    demand, so a handful) keeps every smaller chip's placement on offer."""
+    if not (alloc.resident and np.any(alloc.streams)):
+        return None
+    used = int(nest.macros_used[alloc.streams].max(initial=0))
+    cap = min(used, alloc.macros_streaming) - 1
+    return replace(alloc, macros_streaming=cap) if cap >= 1 else None
 
 
 def step_cost(counts: ActionCounts, sched: Schedule, prices: Prices, leak_w: float,
