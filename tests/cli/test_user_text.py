@@ -109,7 +109,7 @@ def test_sweep_status_prints_a_store_path_as_written(
     from grcim.sweep import Store
 
     path = tmp_path / "s[b].sqlite"
-    Store.create(path, "arch").close()
+    Store.create(path, "map").close()
     code, out, err = _run(capsys, "sweep", "status", str(path))
     assert (code, err) == (0, "")
     assert f"{path}:" in out
