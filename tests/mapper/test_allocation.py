@@ -96,7 +96,9 @@ def _latency(n_macros: int, models: str, tokens: int) -> float:
                         options=MapOptions(objective="latency", keep_ops=False)).latency_s
 
 
-@pytest.mark.parametrize("tokens, sizes", [(3, range(185, 216)), (7, range(170, 261)),
+# every count around each case that was slower, and a stretch of plain counts (a scan of
+# 170-260 at 7 tokens and 185-215 at 3 found no other: kept short for the suite's time)
+@pytest.mark.parametrize("tokens, sizes", [(3, range(195, 206)), (7, range(183, 208)),
                                            (2048, (611, 618))])
 def test_one_macro_more_never_slows_the_pipelined_step(tiny_model, tokens, sizes):
     # Beside resident weights QK^T/PV stream through the P_s spare macros, and each op's
