@@ -66,7 +66,7 @@ from grcim.plugins.accelergy.adapter import (
     model_parameters,
     technology_to_metres,
 )
-from grcim.yamlio import KeyPath, load_yaml_text, read_text_file, scalar_nodes
+from grcim.yamlio import KeyPath, dotted, load_yaml_text, read_text_file, scalar_nodes
 
 if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
     from grcim.plugins.models.batch import CostModel
@@ -423,10 +423,10 @@ class _Checker:
             why = _not_arithmetic(s.value, self.user)
             if why is None:
                 continue
-            key = _dotted(path)
+            key = dotted(path)
             for i, part in enumerate(path[:-1]):
                 if part == "attributes" and path[:i] in owners:
-                    key = f"{owners[path[:i]]}.attributes.{_dotted(path[i + 1:])}"
+                    key = f"{owners[path[:i]]}.attributes.{dotted(path[i + 1:])}"
                     break
             self.problem(key, s.value, _REFUSED.format(why), s.line)
 
@@ -609,10 +609,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
 
 
 def _alias_capitals(attrs: dict[str, _Attr]) -> None:
