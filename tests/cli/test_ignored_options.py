@@ -8,11 +8,9 @@ combinations that ran and dropped the option without a word.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-import yaml
 
 from grcim.cli.main import main
 
@@ -29,22 +27,6 @@ def one_line_error(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     return lines[0]
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> dict[str, str]:
-    """A tiny chip and a one-model models file (the mapper tests' fixtures)."""
-    spec = importlib.util.spec_from_file_location("mapper_conftest", TINY)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    chip = tmp_path / "tiny.yaml"
-    chip.write_text(mod.chip_yaml(), encoding="utf-8")
-    fields = {k: v for k, v in mod.TINY_LLAMA.items() if k != "name"}
-    models = tmp_path / "models.yaml"
-    models.write_text(yaml.safe_dump({"default": "tiny-llama",
-                                      "models": {"tiny-llama": fields}}), encoding="utf-8")
-    return {"chip": str(chip), "models": str(models)}
 
 
 # --- compare --phase decode --tokens T: compare passes --tokens to prefill only ----------
@@ -64,11 +46,11 @@ def test_compare_refuses_tokens_with_decode_as_map_does(capsys: pytest.CaptureFi
 
 
 def test_compare_takes_what_map_takes(capsys: pytest.CaptureFixture[str],
-                                      tiny: dict[str, str]) -> None:
+                                      tiny_files: dict[str, str]) -> None:
     # one token is what decode maps (map accepts it); with both phases, prefill uses it
     for phase, tokens in (("decode", "1"), ("both", "4")):
-        code, _, err = run(capsys, "compare", "--arch", tiny["chip"], "--models",
-                           tiny["models"], "--phase", phase, "--tokens", tokens)
+        code, _, err = run(capsys, "compare", "--arch", tiny_files["chip"], "--models",
+                           tiny_files["models"], "--phase", phase, "--tokens", tokens)
         assert (code, err) == (0, "")
 
 
@@ -98,14 +80,14 @@ def test_workload_list_refuses_the_step_options(capsys: pytest.CaptureFixture[st
 
 
 def test_workload_defaults_still_apply(capsys: pytest.CaptureFixture[str],
-                                       tiny: dict[str, str]) -> None:
+                                       tiny_files: dict[str, str]) -> None:
     # --batch and the bit widths lost their argparse defaults (to tell given from not)
-    code, out, err = run(capsys, "workload", "list", "--models", tiny["models"])
+    code, out, err = run(capsys, "workload", "list", "--models", tiny_files["models"])
     assert (code, err) == (0, "") and "tiny-llama *" in out
-    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny["models"],
+    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny_files["models"],
                        "--phase", "decode", "--json", "/dev/null")
     assert (code, err) == (0, "")
-    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny["models"],
+    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny_files["models"],
                        "--phase", "decode", "--batch", "")
     assert code == 1 and "--batch = '': an integer 1.." in one_line_error(err)
 
@@ -142,7 +124,7 @@ def test_an_option_that_would_do_nothing_is_refused(capsys: pytest.CaptureFixtur
 
 
 def test_the_same_options_where_they_act(capsys: pytest.CaptureFixture[str],
-                                         tmp_path: Path, tiny: dict[str, str]) -> None:
+                                         tmp_path: Path, tiny_files: dict[str, str]) -> None:
     code, out, err = run(capsys, "table", "cim_dac", "--set", "n_bits=4", "--format", "yaml",
                          "--cycle-seconds", "2e-9")
     assert (code, err) == (0, "") and "global_cycle_seconds: 2.0e-09" in out
@@ -150,6 +132,6 @@ def test_the_same_options_where_they_act(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, "table", "cim_dac", "--sweep", "n_bits=2,4", "--plot",
                        str(plot), "--x", "n_bits")
     assert (code, err) == (0, "") and plot.stat().st_size > 0
-    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny["models"], "--phase",
-                       "prefill", "--tokens", "4", "--lm-head-all-tokens")
+    code, _, err = run(capsys, "workload", "tiny-llama", "--models", tiny_files["models"],
+                       "--phase", "prefill", "--tokens", "4", "--lm-head-all-tokens")
     assert (code, err) == (0, "")

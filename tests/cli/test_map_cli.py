@@ -27,26 +27,6 @@ def one_line_error(err: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def tiny_files(tmp_path):
-    """A tiny chip file and a one-model models file (the mapper tests' fixtures)."""
-    spec = importlib.util.spec_from_file_location("mapper_conftest", TINY_CHIP)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    chip = tmp_path / "tiny.yaml"
-    chip.write_text(mod.chip_yaml(), encoding="utf-8")
-    small = tmp_path / "small_dram.yaml"
-    small.write_text(mod.chip_yaml(dram_size_bytes=1024), encoding="utf-8")
-    other = tmp_path / "other.yaml"
-    other.write_text(mod.chip_yaml(dram_pj=20.0), encoding="utf-8")
-    fields = {k: v for k, v in mod.TINY_LLAMA.items() if k != "name"}
-    models = tmp_path / "models.yaml"
-    models.write_text(yaml.safe_dump({"default": "tiny-llama",
-                                      "models": {"tiny-llama": fields}}), encoding="utf-8")
-    return {"chip": str(chip), "small": str(small), "other": str(other),
-            "models": str(models)}
-
-
 def test_map_defaults_decode_json(capsys, tmp_path):
     out_json = tmp_path / "decode.json"
     code, out, err = run(capsys, "map", "--phase", "decode", "--json", str(out_json))
