@@ -170,14 +170,22 @@ def _power(base: Any, exp: Any) -> Any:
 
 
 class _Evaluator:
+    #: What a construct without a ``_<NodeType>`` method raises, and the words it says.
+    _absent: type[Exception] = _Refused
+    _absent_text = "not allowed"
+
     def __init__(self, names: Mapping[str, Number]) -> None:
         self.names = names
 
     def visit(self, node: ast.AST) -> Any:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise _Refused(f"{_describe(node)} not allowed")
-        return _check_magnitude(method(node))
+            raise self._absent(f"{_describe(node)} {self._absent_text}")
+        return self._checked(method(node))
+
+    @staticmethod
+    def _checked(value: Any) -> Any:
+        return _check_magnitude(value)
 
     def _Expression(self, node: ast.Expression) -> Any:
         return self.visit(node.body)
@@ -537,11 +545,12 @@ class _AccelergyEvaluator(_Evaluator):
     A construct beyond that raises :class:`_Unsupported`; what Python itself would fail on
     (an unknown name, a division by zero, a math domain error) raises :class:`_Refused`."""
 
-    def visit(self, node: ast.AST) -> Any:
-        method = getattr(self, f"_{type(node).__name__}", None)
-        if method is None:
-            raise _Unsupported(f"{_describe(node)} not computed by grcim")
-        return _check_accelergy_value(method(node))
+    _absent = _Unsupported
+    _absent_text = "not computed by grcim"
+
+    @staticmethod
+    def _checked(value: Any) -> Any:
+        return _check_accelergy_value(value)
 
     def _Constant(self, node: ast.Constant) -> Any:
         if isinstance(node.value, bool | int | float | str):
