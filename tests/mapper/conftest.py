@@ -235,3 +235,21 @@ def tiny_models_file(tmp_path: Path) -> Path:
     path.write_text(yaml.safe_dump({"default": "tiny-llama", "models": {"tiny-llama": fields}}),
                     encoding="utf-8")
     return path
+
+
+TINY_MODEL = """\
+default: tiny
+models:
+  tiny: {d_model: 256, n_heads: 4, n_kv_heads: 2, head_dim: 64, d_ff: 512, n_layers: 2,
+         vocab: 1000, ffn: swiglu, norm: rmsnorm, tied_embeddings: false, positional: rope,
+         biases: false, max_context: 4096}
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A models file of a 2-layer GQA SwiGLU model ("tiny"): 176 weight tiles on
+    large_grmac, small enough to scan many chip sizes."""
+    path = tmp_path_factory.mktemp("models") / "tiny.yaml"
+    path.write_text(TINY_MODEL, encoding="utf-8")
+    return str(path)

@@ -20,21 +20,7 @@ from grcim.arch.loader import bundled_path
 from grcim.mapper import MapOptions, map_workload, step_graph
 from grcim.mapper.mapping import plan_and_map
 
-TINY_MODEL = """\
-default: tiny
-models:
-  tiny: {d_model: 256, n_heads: 4, n_kv_heads: 2, head_dim: 64, d_ff: 512, n_layers: 2,
-         vocab: 1000, ffn: swiglu, norm: rmsnorm, tied_embeddings: false, positional: rope,
-         biases: false, max_context: 4096}
-"""
 T_ALL = 176  # weight tiles of the tiny model on large_grmac (module docstring)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("models") / "tiny.yaml"
-    path.write_text(TINY_MODEL, encoding="utf-8")
-    return str(path)
 
 
 def cim_attention_chip(n_macros: int) -> Arch:

@@ -25,21 +25,6 @@ from grcim.workloads import Op, OpKind
 FAST = dict(dram_bw=1.0e15, sram_bw=1.0e15)
 MVM = 80e-9  # one MVM of a 1-tile op (module docstring)
 REL = 1e-6  # DRAM and SRAM at 1e15 B/s add ~1e-14 s
-TINY_MODEL = """\
-default: tiny
-models:
-  tiny: {d_model: 256, n_heads: 4, n_kv_heads: 2, head_dim: 64, d_ff: 512, n_layers: 2,
-         vocab: 1000, ffn: swiglu, norm: rmsnorm, tied_embeddings: false, positional: rope,
-         biases: false, max_context: 4096}
-"""
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The tester's small Llama-style model (2 layers, d 256): resident on large chips."""
-    path = tmp_path_factory.mktemp("models") / "tiny.yaml"
-    path.write_text(TINY_MODEL, encoding="utf-8")
-    return str(path)
 
 
 @pytest.fixture(scope="module")
