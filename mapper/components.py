@@ -135,12 +135,15 @@ def _check_fanouts(arch: Arch, dims: tuple[int, ...], tolls: tuple[Component, ..
     chip, macro or row group, so any other order would charge it per the wrong unit."""
     assert arch.chip is not None
     expected = (arch.chip.n_macros, arch.macro.n_row_groups)
-    need = max((t.level for t in tolls), default=1)
+    # Checked before a toll's depth: a macro fanout split over two spatial entries pushes
+    # every toll one level down, and the depth error would not name the cause.
+    need = min(max((t.level for t in tolls), default=1), len(expected))
     if tuple(dims[:need]) != expected[:need]:
         raise MappingError(
             f"arch {arch.name!r}: the main path's first fanouts are {list(dims[:need])}; "
             f"grcim's mapper needs the macro fanout ({arch.chip.n_macros}) then the row-group "
-            f"fanout ({arch.macro.n_row_groups} = rows / rows_per_adc) above its tolls")
+            f"fanout ({arch.macro.n_row_groups} = rows / rows_per_adc) above its tolls, "
+            "each one spatial entry")
 
 
 def _branch_component(placed: Placed | None, role: Role) -> Component | None:
@@ -170,12 +173,12 @@ def bind_components(arch: Arch) -> ChipComponents:
                            "least 1)")
     roles = derive_roles(arch.nodes)
     tolls = tuple(_component(t, "toll") for t in roles.tolls)
+    _check_fanouts(arch, roles.fanouts, tolls)
     for toll in tolls:
         if toll.level > 2:
             raise MappingError(f"arch {arch.name!r}: toll {toll.name!r} sits below the "
                                "column fanout; grcim's mapper charges tolls only above "
                                "the columns (chip, macro or row-group level)")
-    _check_fanouts(arch, roles.fanouts, tolls)
     if not roles.memories_above:
         raise MappingError(f"arch {arch.name!r}: no !Memory above the macro fanout (DRAM); "
                            "weights and activations have nowhere to live")

@@ -68,8 +68,9 @@ def _check(config: ModelConfig, phase: str, batch: int, tokens: int, context: in
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             why = f" (max_context of {config.name})" if item in ("tokens", "context") else ""
             if item == "context":  # the floor is the step's own tokens, not an arbitrary 2048
-                why = (f" (at least the {tokens} tokens of this {phase} step, set by "
-                       f"--tokens; at most the max_context of {config.name})")
+                # no option name: the CLI's --tokens and a sweep's tokens key both land here
+                why = (f" (at least the {tokens} tokens of this {phase} step; at most the "
+                       f"max_context of {config.name})")
             if item == "tokens" and phase == "decode":
                 why = " (decode processes one token per sequence)"
             raise ModelDomainError(item, value, f"an integer {lo}..{hi}{why}")

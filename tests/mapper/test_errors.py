@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import networkx as nx
 import pytest
 
@@ -9,6 +11,7 @@ from grcim.arch import load_arch
 from grcim.arch.chip import DynamicMatmulUnit
 from grcim.errors import GrcimError, MappingError
 from grcim.mapper import map_graph, map_workload
+from grcim.mapper.components import bind_components
 from grcim.workloads import Op, OpKind, build_graph
 
 
@@ -148,3 +151,42 @@ def test_a_graph_without_its_step_is_refused(tiny_arch, attrs, message):
                            output_elements=8))
     with pytest.raises(MappingError, match=message):
         map_graph(tiny_arch(), g)
+
+
+
+def _chip_text() -> str:
+    return Path(load_arch("edge_grmac").source).read_text(encoding="utf-8")
+
+
+def _load_text(text: str, tmp_path: Path):
+    path = tmp_path / "edited.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_arch(path)
+
+
+def test_a_macro_fanout_split_in_two_names_the_fanouts(tmp_path):
+    # 16 macros as 4 x 4: every toll sits one level lower, but the cause is the fanout
+    old = "    - {name: macro, fanout: n_macros}"
+    text = _chip_text()
+    assert text.count(old) == 1
+    split = ("    - {name: macro_x, fanout: 4}\n"
+             "    - {name: macro_y, fanout: n_macros // 4}")
+    with pytest.raises(MappingError) as err:
+        bind_components(_load_text(text.replace(old, split), tmp_path))
+    message = _one_line(err.value)
+    assert "first fanouts are [4, 4]" in message and "macro fanout (16)" in message
+    assert "sits below" not in message
+
+
+def test_a_toll_below_the_columns_is_named(tmp_path):
+    # the DAC toll moved under the Row container: fanouts in order, the toll too deep
+    text = _chip_text()
+    start = text.index("  # Row drivers: one DAC per row")
+    end = text.index("  # Columns share inputs")
+    row = ("    - {name: row, fanout: rows_per_adc, reuse: output, min_usage: 1}\n")
+    moved = text[:start] + text[end:]
+    assert moved.count(row) == 1
+    moved = moved.replace(row, row + text[start:end])
+    with pytest.raises(MappingError) as err:
+        bind_components(_load_text(moved, tmp_path))
+    assert "toll 'DAC' sits below the column fanout" in _one_line(err.value)
