@@ -15,7 +15,10 @@ weight matmuls. Both engines map each einsum reading its input from DRAM and wri
 output to DRAM (AccelForge maps einsums one by one and its DRAM keeps every tensor), with
 the weights starting in DRAM, and both count leakage over their own latency. v_proj,
 o_proj and ffn_gate have the shapes of k_proj, q_proj and ffn_up, so they are not mapped
-again; in decode, q_proj and ffn_down cover the smallest and the largest reduction.
+again; q_proj (256 x 256) lies between k_proj (256 x 128) and ffn_up (256 x 512) and is left
+out for time (AccelForge takes 5-10 s per einsum here), and so is decode's q_proj: on one
+token both engines find the same mapping (ratio 1.000 on both chips when last measured).
+Decode keeps ffn_down, the largest reduction.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ af = pytest.importorskip("accelforge", reason="accelforge is not installed (opti
 MINI = ModelConfig(name="mini-llama", d_model=256, n_heads=2, n_kv_heads=1, head_dim=128,
                    d_ff=512, n_layers=1, vocab=100, ffn="swiglu", norm="rmsnorm",
                    tied_embeddings=False, positional="rope", biases=False, max_context=256)
-ROLES = {"prefill": ("q_proj", "k_proj", "ffn_up", "ffn_down"),
-         "decode": ("q_proj", "ffn_down")}
+ROLES = {"prefill": ("k_proj", "ffn_up", "ffn_down"), "decode": ("ffn_down",)}
 
 
 def scaled_chip(name: str, folder: Path) -> Path:
@@ -63,7 +65,7 @@ def rows(request, tmp_path_factory):
 
 
 def test_grcim_never_costs_more_than_accelforge(rows):
-    assert len(rows) == 6
+    assert len(rows) == 4
     for phase, r in rows:
         where = f"{phase} {r.einsum} ({r.grcim_mapping})"
         assert r.counts_equal, (where, r.grcim_counts, r.accelforge_counts)
@@ -81,10 +83,13 @@ def test_the_scaled_layer_exercises_the_search(rows):
 
 
 def test_bundled_file_maps_a_layer_in_plain_accelforge(tmp_path):
-    # The bundled file as it is, no engine: every einsum of a (tiny) decode layer maps one
-    # by one. For time only, the mapper's search is narrowed (explore_loop_orders=False) and
-    # grcim's models are named in the config (hwcomponents would find the same ones among
-    # every installed model, trying each: minutes).
+    # The bundled file as it is, no engine: every kind of einsum of a (tiny) decode layer
+    # maps, one by one: a weight matmul in the macros (Q; K_new, V_new, Z and the FFN's
+    # take the same path and 10-25 s each, so they are left out), QK^T and PV on the vector
+    # unit, the softmax and the gate multiply. For time only, the mapper's search is
+    # narrowed (explore_loop_orders=False) and grcim's models are named in the config
+    # (hwcomponents would find the same ones among every installed model, trying each:
+    # minutes).
     from grcim.mapper.components import bind_components
     from grcim.mapper.pricing import model_classes, price_components
     from grcim.workloads.einsum_export import einsum_yaml
@@ -102,9 +107,10 @@ def test_bundled_file_maps_a_layer_in_plain_accelforge(tmp_path):
         spec.config.use_installed_component_models = False
         names = [e.name for e in spec.workload.einsums
                  if not getattr(e, "is_copy_operation", False)]
+        assert names == ["Q", "K_new", "V_new", "QK", "QK_softmax", "AV", "Z", "FU", "FG",
+                         "FM", "FD"]
         mapped = {name: spec.map_workload_to_arch(einsum_names=[name], print_progress=False)
-                  for name in names}
-    assert len(mapped) == 11  # Q, K_new, V_new, QK, softmax, AV, Z, FU, FG, FM, FD
+                  for name in ("Q", "QK", "QK_softmax", "AV", "FM")}
     leak_w = price_components(arch, bind_components(arch), ()).leak_power_w
     macro = arch.macro
     for name, m in mapped.items():
