@@ -18,6 +18,12 @@ Blocks:
   multiplying bitcell is about 1.8x a 6T cell (Valavi et al.).
 - **DAC**: its binary-weighted array of ``2**m`` unit capacitors (``m`` magnitude bits per
   step) plus an ``m + 1``-bit input register (the same array ``dac_energy_j`` switches).
+- **pulse-count driver** (``dac_kind="pulse"``, docs/models.md §5.2: an ``m + 1``-bit
+  down-counter per drive): no capacitor array (its pulses drive the row line itself, the
+  ``array`` term), but ``m`` counter bits, each a flop with a decrement cell (one full adder:
+  adding all ones subtracts one; an upper bound on the half subtractor a counter bit needs),
+  the sign flop that sets the pulses' polarity, and the zero detect that ends the pulses (an
+  ``m``-input OR, ``m - 1`` two-input gates).
 - **gain-ranging stage**: ``ceil(octaves)`` halving steps, each a capacitor of the signal's
   size plus one control flop (the structure ``gain_stage_energy_j`` charges).
 - **SAR ADC**: capacitive DAC ``max(2**B C_min, 12 kT 2**(2B) / V_s**2)`` (matching floor or
@@ -66,7 +72,8 @@ __all__ = [
     "CAP_DENSITY_F_PER_M2", "CIM_CELL_OVERHEAD", "GE_FULL_ADDER", "GE_MUX2", "GE_FLOP",
     "GE_COMPARATOR", "LEAKAGE_FRACTION", "capacitor_area_m2", "sram_bitcell_area_m2",
     "nand2_area_m2", "logic_area_m2", "gate_area_technology", "mac_cell_area_m2",
-    "dac_area_m2", "gain_stage_area_m2", "sar_adc_area_m2", "leakage_power_w",
+    "dac_area_m2", "pulse_driver_area_m2", "input_driver_area_m2", "gain_stage_area_m2",
+    "sar_adc_area_m2", "leakage_power_w",
     "step_latency_s", "grmac_area_terms", "conventional_area_terms", "integer_area_terms",
 ]
 
@@ -136,10 +143,27 @@ def dac_area_m2(magnitude_bits: ArrayLike, tech: Technology) -> F64:
             + logic_area_m2(tech, flops=np.ceil(m + 1.0)))
 
 
-def _dac_per_mac_m2(det: dict[str, F64], tech: Technology) -> F64:
-    """One MAC's share of its row's DAC (m²)."""
+def pulse_driver_area_m2(magnitude_bits: ArrayLike, tech: Technology) -> F64:
+    """Pulse-count input driver of ``magnitude_bits`` per step (m²): its down-counter (``m``
+    flops with a full-adder decrement cell each, a sign flop) and the zero detect that ends
+    the pulses (``m - 1`` two-input gates); no capacitor array (module docstring)."""
+    m = np.asarray(magnitude_bits, dtype=np.float64)
+    return logic_area_m2(tech, full_adders=m, flops=np.ceil(m + 1.0),
+                         gates=np.maximum(m - 1.0, 0.0))
+
+
+def input_driver_area_m2(magnitude_bits: ArrayLike, tech: Technology, dac_kind: str) -> F64:
+    """One row's input driver (m²): a capacitor DAC, or the pulse-count driver (``pulse``),
+    the two drivers ``per_mac.input_drive_energy_j`` prices."""
+    if dac_kind == "pulse":
+        return pulse_driver_area_m2(magnitude_bits, tech)
+    return dac_area_m2(magnitude_bits, tech)
+
+
+def _dac_per_mac_m2(det: dict[str, F64], tech: Technology, dac_kind: str) -> F64:
+    """One MAC's share of its row's input driver (m²)."""
     m = dac_magnitude_bits(det["dac_bits"], det["n_input_slices"])
-    return dac_area_m2(m, tech) / det["weights_per_row"]
+    return input_driver_area_m2(m, tech, dac_kind) / det["weights_per_row"]
 
 
 def gain_stage_area_m2(octaves: ArrayLike, stage_cap_f: ArrayLike, tech: Technology) -> F64:
@@ -213,7 +237,7 @@ def grmac_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech: Techn
     conv = _converter_share(det)
     logic = grmac_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": _dac_per_mac_m2(det, tech),
+        "dac": _dac_per_mac_m2(det, tech, structure.dac_kind),
         "mac": _cells_area_m2(det, structure.cell_topology, tech, weight_exp_bits * exp_share),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "gain_stage": gain,
@@ -232,7 +256,7 @@ def conventional_area_terms(op: OperatingPoint, breakdown: EnergyBreakdown, tech
     det = breakdown.details
     logic = conventional_energy(op, d, gate_area_technology(tech), structure, opts)
     return {
-        "dac": _dac_per_mac_m2(det, tech),
+        "dac": _dac_per_mac_m2(det, tech, structure.dac_kind),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det),
@@ -248,7 +272,7 @@ def integer_area_terms(breakdown: EnergyBreakdown, tech: Technology,
            + np.where(det["n_weight_slices"] > 1, det["weight_bits"] - det["cell_bits"], 0.0))
     many = det["conversions_per_mac"] * n_rows > 1
     return {
-        "dac": _dac_per_mac_m2(det, tech),
+        "dac": _dac_per_mac_m2(det, tech, structure.dac_kind),
         "mac": _cells_area_m2(det, structure.cell_topology, tech),
         "array": 0.0 * det["adc_bits"],  # row and column wires run over the cells
         "adc": sar_adc_area_m2(det["adc_bits"], tech) * _converter_share(det),

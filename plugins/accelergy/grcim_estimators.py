@@ -295,6 +295,7 @@ class GrcimExponentNormalizer(_GrcimShim, Estimator):
         technology: str | None = None,
         tech_node: float | str | None = None,
         cycle_period: float | None = None,
+        adc_bits: float | str | None = None,
     ) -> None:
         self._build(dict(locals()))
 

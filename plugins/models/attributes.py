@@ -45,7 +45,7 @@ def as_number(name: str, value: Any, low: float, high: float) -> float:
         raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large for a float too
         raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}") from None
     if not low <= x <= high:
         raise ModelDomainError(name, value, f"a number from {low:g} to {high:g}")
@@ -59,7 +59,7 @@ def as_int(name: str, value: Any, low: int, high: int) -> int:
         raise ModelDomainError(name, value, f"an integer from {low} to {high}")
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large for a float too
         x = float("nan")
     if not (np.isfinite(x) and x == int(x) and low <= x <= high):
         raise ModelDomainError(name, value, f"an integer from {low} to {high}")

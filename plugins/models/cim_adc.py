@@ -8,7 +8,7 @@ import numpy as np
 from hwcomponents import ActionCost, ComponentModel, action
 
 from grcim.errors import ModelDomainError
-from grcim.physics.energy.adc import ENOB_RANGE, adc_energy_j
+from grcim.physics.energy.adc import ENOB_RANGE, RATE_RANGE_HZ, adc_energy_j
 from grcim.physics.energy.area import leakage_power_w, sar_adc_area_m2
 from grcim.physics.settings import (
     DEFAULT_ADC_LAW,
@@ -100,7 +100,7 @@ class CIMADC(TollModel, ComponentModel):
         n_adcs = as_int("n_adcs", attrs.get("n_adcs", 1), 1, 1 << 20)
         enob = as_enob("n_bits", _enob(attrs, n, tech))
         rate = analog_rate(attrs, tech, "throughput", n_adcs)
-        energy = full(n, adc_energy_j(enob, law, tech, rate / n_adcs))
+        energy = full(n, adc_energy_j(enob, law, tech, _per_adc_rate(rate, n_adcs)))
         return BatchCosts({"convert": energy, "read": energy},
                           n_adcs * sar_adc_area_m2(enob, tech), leakage_power_w(energy, rate),
                           full(n, n_adcs / rate), full(n, rate), {"adc_bits": enob})
@@ -109,6 +109,19 @@ class CIMADC(TollModel, ComponentModel):
     def convert(self) -> ActionCost:
         """One conversion (J; latency of one ADC, s; conversions/s of all ``n_adcs``)."""
         return self._cost("convert")
+
+
+def _per_adc_rate(rate: float, n_adcs: int) -> float:
+    """Conversions/s of one ADC (``rate`` of all ``n_adcs``), checked here against the rates
+    an ADC may run at: the laws would name it ``adc_rate``, an attribute this model does not
+    have, not the ``throughput`` and ``n_adcs`` it comes from."""
+    per_adc = rate / n_adcs
+    lo, hi = RATE_RANGE_HZ
+    if not lo <= per_adc <= hi:
+        raise ModelDomainError(
+            "throughput / n_adcs", per_adc, f"conversions/s of one ADC from {lo:g} to {hi:g} "
+            f"(throughput = {rate:g} for n_adcs = {n_adcs})")
+    return per_adc
 
 
 def _enob(attrs: dict[str, Any], n: int, tech: Any) -> np.ndarray:

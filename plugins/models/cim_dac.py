@@ -8,7 +8,7 @@ from hwcomponents import ActionCost, ComponentModel, action
 
 from grcim.errors import ModelDomainError
 from grcim.physics.energy.analog import dac_magnitude_bits
-from grcim.physics.energy.area import dac_area_m2, leakage_power_w
+from grcim.physics.energy.area import input_driver_area_m2, leakage_power_w
 from grcim.physics.energy.macro import DAC_KINDS, MAX_SLICES
 from grcim.physics.energy.per_mac import input_drive_energy_j
 from grcim.physics.technology import Technology
@@ -41,7 +41,9 @@ class CIMDAC(TollModel, ComponentModel):
         technology's conversion rate.
     dac_kind : {"capacitive", "pulse"}
         A binary-weighted capacitor DAC, or a pulse-count driver (its down-counter; the
-        pulses on the word line are priced by the MAC models' ``array`` term).
+        pulses on the word line are priced by the MAC models' ``array`` term). The area is
+        the driver's own: the capacitor array and input register, or the counter with its
+        decrement and zero-detect logic (``grcim.physics.energy.area``).
     technology, tech_node
         Technology file or bundled node, and/or feature size.
     n_input_slices : int
@@ -71,7 +73,7 @@ class CIMDAC(TollModel, ComponentModel):
         steps = as_int("n_input_slices", attrs.get("n_input_slices", 1), 1, MAX_SLICES)
         energy = input_drive_energy_j(bits, tech, kind, steps)
         rate = analog_rate(attrs, tech, "throughput", n_dacs)
-        area = n_dacs * dac_area_m2(dac_magnitude_bits(bits, steps), tech)
+        area = n_dacs * input_driver_area_m2(dac_magnitude_bits(bits, steps), tech, kind)
         return BatchCosts({"convert": energy, "read": energy}, area,
                           leakage_power_w(energy, rate), full(n, n_dacs / rate), full(n, rate))
 

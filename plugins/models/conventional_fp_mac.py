@@ -57,7 +57,8 @@ class ConventionalFPMAC(MacModel, ComponentModel):
     cell_capacitance : float or None
         Unit capacitance of the cells as built, F; None: sized for the standard.
     adc_bits : float, "auto" or None
-        Bits per conversion; auto: derived from the standard and the slicing.
+        Bits per conversion, 0.5..20 (what the ADC laws price); auto: derived from the
+        standard and the slicing.
     adc_law : str
         ADC energy law: two_regime, thermal, walden, envelope (alias survey), hwcomponents.
     adc_rate : float or None

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from grcim.errors import ModelDomainError
+from grcim.physics.energy.adc import ENOB_RANGE
 from grcim.physics.energy.macro import DAC_KINDS, MAX_SLICES, MacroStructure
 from grcim.physics.energy.per_mac import (
     EnergyBreakdown,
@@ -147,7 +148,9 @@ def options_of(attrs: dict[str, Any], tech: Technology) -> EnergyOptions:
     rate = attrs.get("adc_rate")
     rate = None if rate is None else as_number("adc_rate", rate, 1.0, 1e12)
     bits = attrs.get("adc_bits")
-    bits = None if is_auto(bits) else as_number("adc_bits", bits, 0.5, 32.0)
+    # the resolutions the ADC laws price (ENOB_RANGE): a wider domain here once let 20 to 32
+    # bits through, to fail later under the laws' internal name ``enob``
+    bits = None if is_auto(bits) else as_number("adc_bits", bits, *ENOB_RANGE)
     return EnergyOptions(adc_law=law, gain_range_rule=rule, adc_rate_hz=rate, adc_bits=bits)
 
 
@@ -278,8 +281,16 @@ def macro_breakdown(attrs: dict[str, Any], pipeline: str, d: F64, tech: Technolo
 
 def dynamic_range(attrs: dict[str, Any], n: int) -> F64:
     """Input dynamic range at each point, octaves (0 to 40)."""
-    return np.broadcast_to(as_array("dynamic_range_bits", attrs.get("dynamic_range_bits", 0.0),
-                                    0.0, 40.0), (n,)).astype(np.float64)
+    value = attrs.get("dynamic_range_bits", 0.0)
+    d = as_array("dynamic_range_bits", value, 0.0, 40.0)
+    if d.size not in (1, n):
+        # a list where one number per point is expected (a direct query has one point, which
+        # _setup wraps in a list: show the user's value, not the wrapper)
+        shown = value[0] if n == 1 and isinstance(value, list | tuple) and len(value) == 1 \
+            else value
+        raise ModelDomainError("dynamic_range_bits", shown, "a number from 0 to 40"
+                               + ("" if n == 1 else f" at each of the {n} points"))
+    return np.broadcast_to(d, (n,)).astype(np.float64)
 
 
 def node_of(attrs: dict[str, Any]) -> NodeMap:

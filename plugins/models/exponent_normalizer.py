@@ -58,8 +58,10 @@ class ExponentNormalizer(CostModel, ComponentModel):
     input_format, weight_format, n_rows, n_cols, gain_reference, weight_block,
     sqnr_target_db, noise_standard, thermal_margin_db, dynamic_range_bits, gain_range_rule,
     distribution, cell_topology, dac_bits, n_input_slices, cell_bits, n_weight_slices,
-    technology, tech_node
-        As for ``gr_mac``.
+    dac_kind, cell_capacitance, adc_bits, technology, tech_node
+        As for ``gr_mac`` (give the macro's own: ``adc_bits`` sets the width of the
+        shift-and-add behind each conversion, so ``normalize`` equals that macro's
+        ``digital`` term).
     cycle_period : float or None
         Clock period of the logic, s (default 1 ns).
     """
@@ -85,6 +87,7 @@ class ExponentNormalizer(CostModel, ComponentModel):
         n_weight_slices: int | None = None, dac_kind: str = "capacitive",
         cell_capacitance: float | None = None, technology: str | None = None,
         tech_node: float | str | None = None, cycle_period: float | None = None,
+        adc_bits: float | str | None = None,
     ) -> None:
         self._setup(dict(locals()))
 
@@ -95,7 +98,9 @@ class ExponentNormalizer(CostModel, ComponentModel):
         period = DEFAULT_CYCLE_PERIOD_S if period is None else as_number(
             "cycle_period", period, 1e-12, 1.0)
         d = dynamic_range(attrs, n)
-        res = macro_breakdown({**attrs, "adc_bits": None, "adc_law": None}, "grmac", d, tech)
+        # the macro's ADC as declared (or auto): a wider ADC result needs a wider shift-and-add,
+        # which the core's ``digital`` term prices; the law prices only the ADC itself
+        res = macro_breakdown({**attrs, "adc_law": None}, "grmac", d, tech)
         breakdown, op = res.breakdown, res.op
         pieces = digital_pieces(op, breakdown.details, d, tech)
         energy = {

@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from hwcomponents.scaling import tech_node_area, tech_node_energy, tech_node_leak
 
 from grcim.errors import ModelDomainError
@@ -85,7 +87,7 @@ def parse_tech_node(value: Any) -> float:
     m = _NM.match(value) if isinstance(value, str) else None
     try:
         node = float(m.group(1)) * 1e-9 if m else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large for a float too
         node = float("nan")
     lo, hi = TECH_NODE_RANGE_M
     if not (math.isfinite(node) and lo * (1 - EXACT_TOLERANCE) <= node
@@ -164,11 +166,26 @@ def _scaled(tech: Technology, target_m: float) -> NodeMap:
 
 def _technology_size(value: Any) -> float:
     """A node size given as ``technology`` (Accelergy's convention): ``"22nm"``, a number
-    of nanometres (>= 1) or of metres (< 1)."""
-    if isinstance(value, bool):
+    of nanometres (>= 1) or of metres (< 1). A number is any real (numpy scalars too, not a
+    boolean), and text that reads as a number is that number: ``"22"`` is 22 nm, as ``22``
+    and the Accelergy adapter's ``technology_to_metres("22")`` are (docs/plugins.md: one
+    rule, whatever the spelling)."""
+    if isinstance(value, bool | np.bool_):
         raise ModelDomainError("technology", value, "a node size")
-    if isinstance(value, int | float) and math.isfinite(value) and value >= 1.0:
-        return parse_tech_node(f"{value}nm")
+    number: Any = value
+    if isinstance(value, str) and not _NM.match(value):
+        try:
+            number = float(value)
+        except ValueError:
+            return parse_tech_node(value)  # not a size: refused there
+    if isinstance(number, numbers.Real):
+        try:
+            x = float(number)
+        except OverflowError:  # an integer too large for a float
+            raise ModelDomainError("technology", value, "a node size") from None
+        if math.isfinite(x) and x >= 1.0:
+            return parse_tech_node(f"{x!r}nm")
+        return parse_tech_node(x)
     return parse_tech_node(value)
 
 

@@ -101,3 +101,43 @@ def test_leakage_and_latency() -> None:
     assert float(area.leakage_power_w(2e-12, 1e8)) == pytest.approx(0.25 * 2e-12 * 1e8)
     assert float(area.step_latency_s(2e8)) == 5e-9
     np.testing.assert_allclose(area.leakage_power_w(np.array([1.0, 2.0]), 4.0), [1.0, 2.0])
+
+
+def _pulse_driver_by_hand(m: int, tech: Technology) -> float:
+    # docs/models.md §5.2: an (m + 1)-bit down-counter per drive: m counter flops with a
+    # decrement cell each (one full adder), the sign flop, and an m-input OR ending the
+    # pulses (m - 1 two-input gates); NanGate 45 gate equivalents, no capacitor
+    ge = area.nand2_area_m2(tech)
+    return ge * (m * 4.256 / 0.798 + (m + 1) * 4.522 / 0.798 + max(m - 1, 0))
+
+
+def test_a_pulse_driver_has_no_capacitor_array(tech28: Technology) -> None:
+    # the pulse kind was charged the 2**m-unit array of the capacitive DAC (8229.5 µm² at
+    # 16 bits for both kinds)
+    from grcim.plugins.models import CIMDAC
+
+    for n_bits in (1, 4, 16):  # one signed step: m = n_bits - 1 magnitude bits
+        pulse = CIMDAC(n_bits=n_bits, dac_kind="pulse").area
+        assert pulse == pytest.approx(_pulse_driver_by_hand(n_bits - 1, tech28), rel=1e-12)
+    cap = CIMDAC(n_bits=16).area  # 2**15 units of 0.5 fF at 2 fF/µm², and 16 flops
+    flop = 4.522 / 0.798 * area.nand2_area_m2(tech28)
+    assert cap == pytest.approx(2**15 * 0.25 * UM2 + 16 * flop, rel=1e-12)
+    assert CIMDAC(n_bits=16, dac_kind="pulse").area < cap / 50
+
+
+@pytest.mark.parametrize(("component", "dac_bits"), [
+    ("gr_mac", 8), ("conventional_fp_mac", 10), ("int_cim_mac", 8)])  # FP8 aligned: 9 bits
+def test_a_macro_with_pulse_inputs_prices_the_pulse_driver(component: str, dac_bits: int,
+                                                           tech28: Technology) -> None:
+    # the macro's dac term is its row driver / the weights per row, for either kind, so the
+    # two kinds' dac areas stand as their drivers do (one signed step: m = dac_bits - 1)
+    from grcim.plugins.tables import build_table
+
+    fixed = {"dac_bits": dac_bits, "n_input_slices": 1, "include_terms": "dac"}
+    if component == "int_cim_mac":
+        fixed |= {"input_bits": 8, "weight_bits": 8}
+    table = build_table(component, fixed, {"dac_kind": ["capacitive", "pulse"]})
+    ratio = table.area_m2[1] / table.area_m2[0]
+    m = dac_bits - 1
+    by_hand = _pulse_driver_by_hand(m, tech28) / float(area.dac_area_m2(m, tech28))
+    assert ratio == pytest.approx(by_hand, rel=1e-12)

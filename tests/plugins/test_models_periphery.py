@@ -19,6 +19,7 @@ from grcim.physics.settings import Ensemble
 from grcim.physics.technology import Technology, load_technology
 from grcim.plugins.models import MODELS
 from grcim.plugins.models.exponent_normalizer import digital_pieces
+from grcim.plugins.tables import build_table
 
 M = list(MODELS)
 REL = 1e-12
@@ -184,3 +185,25 @@ def test_auto_adc_never_exceeds_the_lossless_slice_resolution() -> None:
         "grcim_adc", {**attrs, "dac_bits": 4, "n_input_slices": 2}, "convert", {},
         models=MODELS)
     assert wide.energy < float(adc_energy_j(math.log2(2 * 64 * 15 + 1), "thermal", tech))
+
+
+# a declared ADC (bug 5: the normalizer always sized the shift-and-add for the automatic one)
+@pytest.mark.parametrize("slicing", [{}, {"n_input_slices": 2}, {"cell_bits": 2}])
+@pytest.mark.parametrize("adc_bits", [None, 10, 12, 16])
+def test_normalizer_agrees_with_the_macro_on_a_declared_adc(slicing: dict,
+                                                            adc_bits: float | None) -> None:
+    attrs = {**slicing, "adc_bits": adc_bits}
+    digital = energy("gr_mac", {**attrs, "include_terms": "digital"}, "compute")
+    assert energy("exponent_normalizer", attrs, "normalize") == pytest.approx(digital, rel=REL)
+
+
+def test_a_wider_declared_adc_widens_the_shift_and_add_by_hand(tech28: Technology) -> None:
+    # the accumulator holds ceil(B) + (b_w - 1) bits, one full adder each: 4 more ADC bits
+    # cost 4 full adders more per conversion, and conversions_per_mac of them per MAC
+    out = {b: energy("exponent_normalizer", {"adc_bits": b, "stage": "output"}, "read")
+           for b in (8, 12)}
+    assert out[12] - out[8] == pytest.approx(4 * tech28.e_full_adder_j, rel=1e-9)
+    per_mac = build_table("exponent_normalizer", None, {"adc_bits": [8, 12]})
+    n_conv = build_table("gr_mac", {"adc_bits": 8}).info["conversions_per_mac"][0]
+    diff = per_mac.energy_j["normalize"][1] - per_mac.energy_j["normalize"][0]
+    assert diff == pytest.approx(4 * tech28.e_full_adder_j * n_conv, rel=1e-9)
