@@ -18,7 +18,10 @@ CMDLINE = "<command line>"
 
 
 def _show(value: Any) -> str:
-    text = repr(value)  # repr escapes every character str.isprintable() refuses
+    try:
+        text = repr(value)  # repr escapes every character str.isprintable() refuses
+    except ValueError:  # an integer of more digits than Python prints (4300)
+        return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -83,7 +83,10 @@ def parse_value(text: str) -> Any:
     if t.lower() in ("none", "null"):
         return None
     if _INT.match(t):
-        return int(t)
+        try:
+            return int(t)
+        except ValueError:  # more digits than Python converts (4300): the text, which the
+            return t        # attribute's check refuses naming the value as written
     try:
         x = float(t)
     except ValueError:

@@ -65,6 +65,21 @@ def test_the_cli_refuses_a_huge_integer_in_one_line(capsys: pytest.CaptureFixtur
     assert len(lines) == 1 and "n_rows = 1000" in lines[0] and "Traceback" not in lines[0]
 
 
+
+def test_an_integer_too_long_to_print_is_refused_in_one_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Python refuses to convert or print an integer of more than 4300 digits: the command
+    # line's parser and the error's value display both used to raise from there
+    digits = "1" + "0" * 5000
+    code = main(["table", "gr_mac", "--set", f"n_rows={digits}"])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code != 0 and captured.out == "" and len(lines) == 1
+    assert "n_rows = '1000" in lines[0] and "an integer from 1 to 4096" in lines[0]
+    with pytest.raises(ModelDomainError) as info:
+        GainRangingMAC(n_rows=10**5000)  # type: ignore[arg-type]
+    assert str(info.value).startswith("n_rows = <an integer of about 5000 digits>")
+
 # ------------------------------------------ names and domains the user wrote (bug 6)
 
 @pytest.mark.parametrize(("component", "fixed", "bits"), [
