@@ -350,7 +350,8 @@ def test_declared_slicing_counts_steps_drives_and_conversions() -> None:
 
 def test_declared_widths_below_the_need_are_refused() -> None:
     st = MacroStructure(dac_bits=2, n_input_slices=2)  # 4 input bits < 6 needed
-    with pytest.raises(ModelDomainError, match="input_bits"):
+    with pytest.raises(ModelDomainError, match=re.escape(
+            "dac_bits x n_input_slices = 2 x 2 = 4 bits: at least 6 aligned input bits")):
         conventional_energy(_op(), [0.0], HAND, st)
 
 
