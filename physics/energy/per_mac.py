@@ -492,16 +492,20 @@ def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64
 
     ``per_input`` (one input on its way to the DAC, shared by the weights its row drive
     serves): leading-one detection; ``row`` adds the exponent add, the distance to the
-    reference and the max-tree step at the row driver; ``int`` adds the max-tree step and
-    the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does the add, distance
-    and max-tree step in every cell; ``int`` its two exponent adds per block of
-    ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add + result
-    register). ``exponent_add``: one add (= one max-tree compare) of the ``w_e``-bit exponent
-    datapath; the max tree is absent with ``gain_reference="fixed"``.
+    reference and the max-tree step at the row driver; ``int`` adds the block max (one
+    compare per input: the inputs of a block are aligned to their largest exponent whatever
+    the reference) and the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does
+    the add, distance and max-tree step in every cell; ``int`` its two exponent adds per
+    block of ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add +
+    result register). ``exponent_add``: one add (= one compare) of the ``w_e``-bit exponent
+    datapath. ``max_tree``: one max-tree step, that compare where the design has a max tree
+    (``gain_reference="vector_max"``, or the block max of ``int``) and 0 where it has none
+    (``unit`` and ``row`` with a ``fixed`` reference).
     """
     w_e = exponent_width_bits(op.exponent_span + d)
     add = adder_energy_j(w_e, tech)
-    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
+    no_tree = op.gain_reference == "fixed" and op.normalization != "int"
+    max_tree = 0.0 * add if no_tree else add
     per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
     if op.normalization == "unit":
         per_mac = 2.0 * add + max_tree
@@ -513,4 +517,4 @@ def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64
         per_mac = 2.0 * add / op.block_rows
     per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
     return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
-            "exponent_add": add, "exponent_bits": w_e}
+            "exponent_add": add, "max_tree": max_tree, "exponent_bits": w_e}
