@@ -150,8 +150,13 @@ def _slicing(bx: float, bw: float, dx: int, sx: int, cw: int, kw: int,
 
 
 def _grid(v: F64, bits: float, fs: float) -> I64:
-    top = 2.0 ** (bits - 1.0) - 1.0
-    return np.clip(np.rint(v / fs * 2.0 ** (bits - 1.0)), -top, top).astype(np.int64)
+    # clipped at the exact power of two before the cast, then to the top code in integers:
+    # 2**(bits-1) - 1 is no float64 beyond 53 bits (it rounds up to 2**(bits-1)), and the
+    # widths stay within MAX_HARDWARE_BITS, so every value converts to int64 exactly
+    edge = 2.0 ** (bits - 1.0)
+    top = 2 ** (int(bits) - 1) - 1
+    code = np.clip(np.rint(v / fs * edge), -edge, edge).astype(np.int64)
+    return np.clip(code, -top, top)
 
 
 @functools.lru_cache(maxsize=256)
@@ -240,7 +245,8 @@ def grmac_slice_bits(ens: Ensemble, gr_adc_bits: float, weight_bits: int, cell_b
         m = grmac_input_magnitudes(x, cfg, weight_bits if ens.normalization == "int"
                                    else None)
         step = 2.0 ** -(input_bits - 2)
-        code = np.minimum(np.rint(m / step), 2 ** (input_bits - 1) - 1).astype(np.int64)
+        # cast below 2**(input_bits - 1) <= 2**62 (m < 2), exact; then the top code
+        code = np.minimum(np.rint(m / step).astype(np.int64), 2 ** (input_bits - 1) - 1)
         g = np.where(m > 0.0, a / np.where(m > 0.0, m, 1.0), 0.0) * step
         a = g * code  # a itself when the input fits the grid (always but int re-rounded)
         inputs = list(g * _digits(code, input_slices, dac_bits))

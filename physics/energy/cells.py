@@ -30,7 +30,8 @@ c2c            ``C_u = max(C_min, F C_th / 2)``     ``3 s_w a C_u V_s V_dd``
 Ceiling: more capacitance per stored bit than the technology's ``c_cell_max_f`` (a
 bit-sliced cell's ``C_u`` over its ``c_w`` bitcells, a ladder's ``3 C_u``, a binary-weighted
 array over its ``b_w`` bitcells) is not a buildable memory array; the design is infeasible
-(``ModelDomainError`` naming the capacitance needed and the ceiling), never priced.
+(``ModelDomainError`` naming the capacitance needed and the ceiling), never priced. A declared
+capacitance is held to the same ceiling (the error then names the declared value).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from grcim.physics.energy.macro import Slicing, slicing_noise_factor
 from grcim.physics.technology import Technology
 
 __all__ = ["cell_capacitance_f", "cell_step_energy_j", "check_ceiling", "C2C_UNITS_PER_BIT",
-           "thermal_snr_db", "capacitance_per_stored_bit_f"]
+           "thermal_snr_db", "capacitance_per_stored_bit_f", "declared_cause", "KTC_CAUSE"]
 
 F64 = NDArray[np.float64]
 #: Unit capacitors per bit of a C-2C ladder (shunt C + series 2C).
@@ -53,10 +54,15 @@ C2C_UNITS_PER_BIT = 3.0
 C2C_THEVENIN_UNITS = 2.0
 
 
+#: Why a capacitance sized for the standard exceeds the ceiling (``check_ceiling``).
+KTC_CAUSE = "the kT/C noise of this design point needs a larger capacitor per cell"
+
+
 def check_ceiling(c_f: ArrayLike, tech: Technology, what: str = "cell_capacitance",
-                  strict: bool = True) -> F64:
+                  strict: bool = True, cause: str = KTC_CAUSE) -> F64:
     """``c_f`` if every value is within ``tech.c_cell_max_f``, else ``ModelDomainError``
-    (``strict``) or NaN where it is exceeded (the design point is infeasible)."""
+    (``strict``) or NaN where it is exceeded (the design point is infeasible). ``cause``
+    says whose capacitor it is: one sized for the kT/C noise, or a declared one."""
     c = np.asarray(c_f, dtype=np.float64)
     over = ~(c <= tech.c_cell_max_f)
     if np.any(over) and not strict:
@@ -65,9 +71,14 @@ def check_ceiling(c_f: ArrayLike, tech: Technology, what: str = "cell_capacitanc
         need = float(np.max(c[over]))
         raise ModelDomainError(
             what, f"{need:.3g} F", f"at most {tech.c_cell_max_f:.3g} F (the technology's "
-            "c_cell_max_f): the kT/C noise of this design point needs a larger capacitor "
-            "per cell than a memory array holds; infeasible")
+            f"c_cell_max_f): {cause} than a memory array holds; infeasible")
     return c
+
+
+def declared_cause(declared_f: float) -> str:
+    """``check_ceiling``'s cause for a declared unit capacitance."""
+    return (f"the declared cell_capacitance = {declared_f:.3g} F puts more capacitance on "
+            "each stored bit")
 
 
 def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
@@ -76,9 +87,10 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
     """Capacitance of one cell (bit_sliced: per bit; c2c: the ladder unit ``C_u``;
     binary_weighted: the whole array), F, checked against the ceiling. ``declared_f``: the
     unit capacitance as built (a binary-weighted array is ``2**(b_w-1)`` of them)."""
-    if declared_f is not None:
+    if declared_f is not None:  # as built, but held to the same ceiling (docs/models.md 5.1)
         units = 2.0 ** (sl.weight_bits - 1.0) if sl.topology == "binary_weighted" else 1.0
-        return np.broadcast_to(declared_f * units, np.shape(sl.weight_bits)).astype(np.float64)
+        c = np.broadcast_to(declared_f * units, np.shape(sl.weight_bits)).astype(np.float64)
+        return _check_declared(sl, c, declared_f, tech, strict)
     c_th = thermal_capacitance_f(snr_db, utilization, tech) * slicing_noise_factor(sl)
     if sl.topology == "c2c":
         c_th = c_th / C2C_THEVENIN_UNITS
@@ -90,6 +102,26 @@ def cell_capacitance_f(sl: Slicing, snr_db: ArrayLike, utilization: ArrayLike,
     ok = check_ceiling(capacitance_per_stored_bit_f(sl, c), tech, "capacitance_per_stored_bit",
                        strict=strict)
     return np.where(np.isnan(ok), np.nan, c)
+
+
+def _check_declared(sl: Slicing, c: F64, declared_f: float, tech: Technology,
+                    strict: bool) -> F64:
+    """``c`` (the declared cells) within the ceiling per stored bit, else the error naming
+    ``cell_capacitance`` and the largest declared value this cell holds (per stored bit is
+    linear in it), or NaN where exceeded (not ``strict``)."""
+    per_bit = capacitance_per_stored_bit_f(sl, c)
+    over = ~(per_bit <= tech.c_cell_max_f)
+    if not np.any(over):
+        return c
+    if not strict:
+        return np.where(over, np.nan, c)
+    worst = float(np.max(per_bit[over]))
+    raise ModelDomainError(
+        "cell_capacitance", declared_f,
+        f"at most {declared_f * tech.c_cell_max_f / worst:.3g} F for this {sl.topology} "
+        f"cell (the declared capacitor puts {worst:.3g} F on each stored bit, over the "
+        f"technology's ceiling c_cell_max_f = {tech.c_cell_max_f:.3g} F per stored bit): "
+        "not a buildable memory array; infeasible")
 
 
 def capacitance_per_stored_bit_f(sl: Slicing, c_cell_f: ArrayLike) -> F64:

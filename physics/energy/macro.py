@@ -72,8 +72,15 @@ MAX_DAC_BITS = 16
 #: Most input steps or weight slices per value (``n_input_slices``, ``n_weight_slices``):
 #: one bit each covers a 32-bit operand. The arch files and the ``cim_dac`` model take the same.
 MAX_SLICES = 32
+#: Most hardware bits of one operand, sign included (``dac_bits x n_input_slices``,
+#: ``cell_bits x n_weight_slices``): the slice Monte Carlo (``grcim.physics.slicing_point``)
+#: holds operand codes in 64-bit integers, rounded from float64 values below ``2**62``, which
+#: convert exactly; a 64-bit grid's clip level ``2**63`` does not (its codes overflowed and
+#: wrong ADC bits were priced).
+MAX_HARDWARE_BITS = 63
 
-__all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MAX_SLICES", "MacroStructure", "Slicing",
+__all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MAX_SLICES", "MAX_HARDWARE_BITS", "MacroStructure",
+           "Slicing",
            "resolve_slicing", "slice_adc_bits", "lossless_bits", "slicing_noise_factor",
            "check_width", "check_dac_step", "check_idle_slices"]
 
@@ -109,8 +116,9 @@ class MacroStructure:
     cell_capacitance_f : float or None
         Declared unit capacitance of the cells as built, F (a bit-sliced cell's capacitor,
         a C-2C ladder's ``C``, a binary-weighted array's unit); None: sized for the
-        standard (matching floor or kT/C). A declared value is priced as is, and the
-        thermal noise it gives enters the delivered SQNR.
+        standard (matching floor or kT/C). A declared value is priced as is (within the
+        ceiling per stored bit, ``grcim.physics.energy.cells``), and the thermal noise it
+        gives enters the delivered SQNR.
     """
 
     cell_topology: str = DEFAULT_CELL_TOPOLOGY
@@ -133,6 +141,7 @@ class MacroStructure:
                                 ("n_weight_slices", self.n_weight_slices, MAX_SLICES)):
             if value is not None and not (1 <= value <= hi and int(value) == value):
                 raise ModelDomainError(name, value, f"an integer from 1 to {hi}")
+        self._check_hardware_bits()
         cols = _as(self.n_cols)  # one count, or one per grid point
         bad = ~((cols >= 1.0) & (cols <= 65536.0) & (cols == np.floor(cols)))
         if np.any(bad):
@@ -147,6 +156,30 @@ class MacroStructure:
             raise ModelDomainError("n_weight_slices", self.n_weight_slices,
                                    "1 with cell_topology binary_weighted (one cell per weight)")
         return self
+
+    def _check_hardware_bits(self) -> None:
+        """Raise when a declared slicing holds more than ``MAX_HARDWARE_BITS`` bits of an
+        operand (a free count follows the need, within a slice of it)."""
+        pairs = (("dac_bits", self.dac_bits, "n_input_slices", self.n_input_slices),
+                 ("cell_bits", self.cell_bits, "n_weight_slices", self.n_weight_slices))
+        for per_name, per, count_name, count in pairs:
+            if per is None or count is None or per * count <= MAX_HARDWARE_BITS:
+                continue
+            p, c = int(per), int(count)  # integer-valued: checked above
+            raise ModelDomainError(
+                f"{per_name} x {count_name}", Shown(f"{p} x {c} = {p * c} bits"),
+                f"at most {MAX_HARDWARE_BITS} bits of one operand, sign included (the slice "
+                "Monte Carlo holds operand codes in 64-bit integers)")
+
+
+class Shown(str):
+    """Text an error shows as written (``ModelDomainError`` shows a value's ``repr``): a
+    product such as ``3 x 1 = 3 bits`` reads as the user's numbers, not as a quoted string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -323,16 +356,38 @@ def slicing_noise_factor(sl: Slicing) -> F64:
     return fx * fw
 
 
-def check_width(name: str, declared: F64, needed: F64, what: str) -> None:
-    """Raise when declared hardware carries fewer bits than the pipeline needs."""
-    dec, need = np.broadcast_arrays(_as(declared), _as(needed))
+def check_width(operand: str, sl: Slicing, needed: ArrayLike, what: str,
+                declared_width: str | None = None,
+                dynamic_range_bits: ArrayLike | None = None) -> None:
+    """Raise when the declared slicing of ``operand`` (``"input"``: ``dac_bits x
+    n_input_slices``; ``"weight"``: ``cell_bits x n_weight_slices``) carries fewer bits than
+    ``needed``. Only a slicing declared in full can fall short (a free count or step follows
+    the need), so the error names those two attributes and their product. ``what`` names
+    the need (``"input mantissa"``); it is the SQNR standard's unless ``declared_width``
+    names the user's own width attribute (``"input_bits"`` of an integer macro)."""
+    if operand == "input":
+        hw, per, count = sl.input_bits, sl.dac_bits, sl.n_input_slices
+        names = "dac_bits x n_input_slices"
+    else:
+        hw, per, count = sl.weight_bits, sl.cell_bits, sl.n_weight_slices
+        names = "cell_bits x n_weight_slices"
+    dec, need, p, c = np.broadcast_arrays(_as(hw), _as(needed), _as(per), _as(count))
     short = dec + 1e-6 < need
-    if np.any(short):
-        i = np.argmax(short.ravel())
-        raise ModelDomainError(name, float(dec.ravel()[i]),
-                               f"at least {math.ceil(float(need.ravel()[i]) - 1e-6)} {what} "
-                               "bits for the SQNR standard, sqnr_target_db (the declared "
-                               "slicing holds fewer)")
+    if not np.any(short):
+        return
+    i = int(np.argmax(short.ravel()))
+    bits = math.ceil(float(need.ravel()[i]) - 1e-6)
+    value = Shown(f"{p.ravel()[i]:g} x {c.ravel()[i]:g} = {dec.ravel()[i]:g} bits")
+    if declared_width is not None:
+        why = f"at least the {bits} bits of {declared_width} = {need.ravel()[i]:g}"
+    else:
+        at = ""
+        if dynamic_range_bits is not None:
+            d = float(np.broadcast_to(_as(dynamic_range_bits), short.shape).ravel()[i])
+            at = f" at dynamic_range_bits = {d:g}" if d > 0 else ""
+        why = (f"at least {bits} {what} bits (sign included) for the SQNR standard, "
+               f"sqnr_target_db{at}")
+    raise ModelDomainError(names, value, f"{why} (the declared slicing holds fewer)")
 
 
 def check_dac_step(structure: MacroStructure, sl: Slicing, input_bits: ArrayLike,

@@ -45,10 +45,12 @@ from grcim.physics.energy.analog import (
 )
 from grcim.physics.energy.array import column_energy_j, row_drive_energy_j
 from grcim.physics.energy.cells import (
+    KTC_CAUSE,
     capacitance_per_stored_bit_f,
     cell_capacitance_f,
     cell_step_energy_j,
     check_ceiling,
+    declared_cause,
 )
 from grcim.physics.energy.cells import thermal_snr_db as cells_thermal_snr_db
 from grcim.physics.energy.digital import (
@@ -315,8 +317,8 @@ def _conventional_design(op: OperatingPoint, d: F64, structure: MacroStructure,
     need_x = op.conv_input_bits + grow
     need_w = np.full_like(d, op.conv_weight_bits)
     sl = resolve_slicing(structure, need_x, need_w)
-    check_width("input_bits", sl.input_bits, need_x, "aligned input")
-    check_width("weight_bits", sl.weight_bits, need_w, "aligned weight")
+    check_width("input", sl, need_x, "aligned input", dynamic_range_bits=d)
+    check_width("weight", sl, need_w, "aligned weight")
     if opts.strict:  # the paper's curves (not strict) keep extrapolating one wide step
         check_dac_step(structure, sl, need_x, d)
     return sl, grow, _adc_bits(op.conv_adc_bits + grow, sl, op, opts, False, "conventional",
@@ -329,8 +331,8 @@ def _grmac_design(op: OperatingPoint, d: F64, structure: MacroStructure,
     bits per conversion."""
     need_x, need_w = np.full_like(d, op.gr_input_bits), np.full_like(d, op.gr_weight_bits)
     sl = resolve_slicing(structure, need_x, need_w)
-    check_width("input_bits", sl.input_bits, need_x, "input mantissa")
-    check_width("weight_bits", sl.weight_bits, need_w, "stored weight")
+    check_width("input", sl, need_x, "input mantissa")
+    check_width("weight", sl, need_w, "stored weight")
     if opts.strict:
         check_dac_step(structure, sl, need_x)
     return sl, _adc_bits(np.full_like(d, op.gr_adc_bits), sl, op, opts, True, "GR-MAC")
@@ -404,7 +406,10 @@ def grmac_energy(
     if op.normalization == "unit":
         per_bit = (capacitance_per_stored_bit_f(sl, details["cell_capacitance_f"])
                    + c_stage / sl.weight_bits)
-        ok = check_ceiling(per_bit, tech, "capacitance_per_stored_bit", strict=opts.strict)
+        declared = structure.cell_capacitance_f
+        cause = KTC_CAUSE if declared is None else (
+            declared_cause(declared) + ", with the gain stage's kT/C capacitor,")
+        ok = check_ceiling(per_bit, tech, "capacitance_per_stored_bit", opts.strict, cause)
         c_stage = np.where(np.isnan(ok), np.nan, c_stage)
     # one gain application is shared by: its weight (unit), the weights of a row drive
     # (row), the rows of a block (int; none when one block spans all N rows)
@@ -450,8 +455,8 @@ def integer_energy(
     bw = np.broadcast_to(np.asarray(weight_bits, dtype=np.float64), bx.shape)
     d = np.zeros_like(bx)
     sl = _integer_slicing(structure, bx, bw, opts)
-    check_width("input_bits", sl.input_bits, bx, "integer input")
-    check_width("weight_bits", sl.weight_bits, bw, "integer weight")
+    check_width("input", sl, bx, "integer input", declared_width="input_bits")
+    check_width("weight", sl, bw, "integer weight", declared_width="weight_bits")
     adc_bits = _adc_bits(np.full_like(bx, op.conv_adc_bits), sl, op, opts, False, "int")
     terms, details = _common(sl, op, adc_bits, np.broadcast_to(thermal_snr_db, bx.shape),
                              np.broadcast_to(utilization, bx.shape), tech, opts, structure)
@@ -487,16 +492,20 @@ def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64
 
     ``per_input`` (one input on its way to the DAC, shared by the weights its row drive
     serves): leading-one detection; ``row`` adds the exponent add, the distance to the
-    reference and the max-tree step at the row driver; ``int`` adds the max-tree step and
-    the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does the add, distance
-    and max-tree step in every cell; ``int`` its two exponent adds per block of
-    ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add + result
-    register). ``exponent_add``: one add (= one max-tree compare) of the ``w_e``-bit exponent
-    datapath; the max tree is absent with ``gain_reference="fixed"``.
+    reference and the max-tree step at the row driver; ``int`` adds the block max (one
+    compare per input: the inputs of a block are aligned to their largest exponent whatever
+    the reference) and the block-alignment shift of the DAC word. ``per_mac``: ``unit`` does
+    the add, distance and max-tree step in every cell; ``int`` its two exponent adds per
+    block of ``block_rows``. ``per_conversion``: renormalizing one ADC result (exponent add +
+    result register). ``exponent_add``: one add (= one compare) of the ``w_e``-bit exponent
+    datapath. ``max_tree``: one max-tree step, that compare where the design has a max tree
+    (``gain_reference="vector_max"``, or the block max of ``int``) and 0 where it has none
+    (``unit`` and ``row`` with a ``fixed`` reference).
     """
     w_e = exponent_width_bits(op.exponent_span + d)
     add = adder_energy_j(w_e, tech)
-    max_tree = 0.0 * add if op.gain_reference == "fixed" else add
+    no_tree = op.gain_reference == "fixed" and op.normalization != "int"
+    max_tree = 0.0 * add if no_tree else add
     per_input = lod_energy_j(op.input_man_bits + 1, tech) + 0.0 * add
     if op.normalization == "unit":
         per_mac = 2.0 * add + max_tree
@@ -508,4 +517,4 @@ def grmac_digital_pieces(op: OperatingPoint, d: F64, dac_bits: F64, octaves: F64
         per_mac = 2.0 * add / op.block_rows
     per_conversion = add + register_energy_j(op.gr_adc_bits + w_e, tech)
     return {"per_input": per_input, "per_mac": per_mac, "per_conversion": per_conversion,
-            "exponent_add": add, "exponent_bits": w_e}
+            "exponent_add": add, "max_tree": max_tree, "exponent_bits": w_e}

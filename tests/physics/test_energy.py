@@ -40,6 +40,7 @@ from grcim.physics.energy.per_mac import (
     EnergyOptions,
     conventional_energy,
     delivered_snr_db,
+    grmac_digital_pieces,
     grmac_energy,
 )
 from grcim.physics.operating_point import OperatingPoint, operating_point
@@ -147,6 +148,29 @@ def test_digital_gate_counts_by_hand() -> None:
     assert float(register_energy_j(10, HAND)) == pytest.approx(15e-15)
     np.testing.assert_array_equal(exponent_width_bits(np.array([1, 2, 3, 16, 17, 22, 33])),
                                   [1, 1, 2, 4, 5, 5, 6])
+
+
+@pytest.mark.parametrize(("normalization", "reference", "tree", "per_input", "per_mac"), [
+    # HAND: w_e = ceil(log2 16) = 4, one add/compare = 4 full adders = 8 fJ; LOD of the
+    # 4-bit input significand = 8 fJ; int's alignment shift of a 5-bit DAC word over 6
+    # octaves = 5 x ceil(log2 7) = 15 mux bits = 15 fJ
+    ("unit", "fixed", 0.0, 8.0, 16.0),  # add + distance per MAC, no max tree
+    ("unit", "vector_max", 8.0, 8.0, 24.0),  # + one max-tree step per MAC
+    ("row", "fixed", 0.0, 8.0 + 16.0, 0.0),
+    ("row", "vector_max", 8.0, 8.0 + 24.0, 0.0),
+    # int aligns each block's inputs to their largest exponent whatever the reference: the
+    # block max (one compare per input) is there with a fixed reference too (section 5.4)
+    ("int", "fixed", 8.0, 8.0 + 8.0 + 15.0, 16.0),
+    ("int", "vector_max", 8.0, 8.0 + 8.0 + 15.0, 16.0),
+])
+def test_max_tree_steps_where_the_design_has_a_tree(
+        normalization: str, reference: str, tree: float, per_input: float,
+        per_mac: float) -> None:
+    op = _op(normalization=normalization, gain_reference=reference)  # block_rows = 1
+    p = grmac_digital_pieces(op, np.array([0.0]), np.array([5.0]), np.array([6.0]), HAND)
+    assert float(p["max_tree"][0]) == pytest.approx(tree * 1e-15, abs=1e-30)
+    assert float(p["per_input"][0]) == pytest.approx(per_input * 1e-15)
+    assert float(p["per_mac"][0]) == pytest.approx(per_mac * 1e-15, abs=1e-30)
 
 
 # ---------------------------------------------------------------- ADC laws
@@ -350,7 +374,8 @@ def test_declared_slicing_counts_steps_drives_and_conversions() -> None:
 
 def test_declared_widths_below_the_need_are_refused() -> None:
     st = MacroStructure(dac_bits=2, n_input_slices=2)  # 4 input bits < 6 needed
-    with pytest.raises(ModelDomainError, match="input_bits"):
+    with pytest.raises(ModelDomainError, match=re.escape(
+            "dac_bits x n_input_slices = 2 x 2 = 4 bits: at least 6 aligned input bits")):
         conventional_energy(_op(), [0.0], HAND, st)
 
 
