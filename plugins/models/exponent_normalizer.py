@@ -44,7 +44,8 @@ class ExponentNormalizer(CostModel, ComponentModel):
     Actions (J each): ``normalize_input`` (one input on its way to the DAC),
     ``normalize_output`` (one ADC result, its shift-and-add included), ``normalize`` (one
     MAC's share of all of it, exactly the ``digital`` term of ``grmac_energy``),
-    ``exponent_add`` and ``max_tree`` (one exponent add / compare), and ``read`` = the
+    ``exponent_add`` (one exponent add), ``max_tree`` (one max-tree compare: 0 for ``unit``
+    and ``row`` with a ``fixed`` reference, which have no tree), and ``read`` = the
     action named by ``stage`` (AccelForge charges a ``Toll``'s traffic as ``read``). Area is
     that of the ``stage`` logic (per input lane,
     per output lane, or one MAC's share); one operation per ``cycle_period``.
@@ -112,7 +113,8 @@ class ExponentNormalizer(CostModel, ComponentModel):
                                  + breakdown.details["shift_add_energy_per_conversion_j"]),
             "normalize": breakdown.terms["digital"],
             "exponent_add": pieces["exponent_add"],
-            "max_tree": pieces["exponent_add"],
+            # 0 where the design has no max tree (unit/row with a fixed reference)
+            "max_tree": pieces["max_tree"],
         }
         read_of = {"input": "normalize_input", "output": "normalize_output", "mac": "normalize"}
         energy = {k: full(n, v) for k, v in energy.items()}
@@ -151,7 +153,8 @@ class ExponentNormalizer(CostModel, ComponentModel):
 
     @action
     def max_tree(self) -> ActionCost:
-        """One compare step of a max tree (``gain_reference="vector_max"`` designs)."""
+        """One compare step of a max tree (``vector_max`` designs, ``int``'s block max; 0 J
+        where the design has none)."""
         return self._cost("max_tree")
 
     @action

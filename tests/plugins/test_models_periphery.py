@@ -207,3 +207,19 @@ def test_a_wider_declared_adc_widens_the_shift_and_add_by_hand(tech28: Technolog
     n_conv = build_table("gr_mac", {"adc_bits": 8}).info["conversions_per_mac"][0]
     diff = per_mac.energy_j["normalize"][1] - per_mac.energy_j["normalize"][0]
     assert diff == pytest.approx(4 * tech28.e_full_adder_j * n_conv, rel=1e-9)
+
+
+@pytest.mark.parametrize(("normalization", "reference", "has_tree"), [
+    ("unit", "fixed", False), ("row", "fixed", False), ("row", "vector_max", True),
+    ("unit", "vector_max", True), ("int", "fixed", True)])
+def test_max_tree_action_costs_nothing_where_there_is_no_tree(normalization: str,
+                                                              reference: str,
+                                                              has_tree: bool) -> None:
+    # docs/models.md 5.4: a fixed reference needs no max tree for unit and row; int aligns
+    # each block to its largest exponent whatever the reference (one compare per input).
+    # A compare is priced as one exponent add; the action once cost that everywhere.
+    attrs = {"normalization": normalization, "gain_reference": reference}
+    tree = energy("exponent_normalizer", attrs, "max_tree")
+    add = energy("exponent_normalizer", attrs, "exponent_add")
+    assert add > 0
+    assert tree == (pytest.approx(add, rel=1e-12) if has_tree else 0.0)
