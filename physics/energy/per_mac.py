@@ -43,7 +43,7 @@ from grcim.physics.energy.analog import (
     gain_stage_energy_j,
     thermal_capacitance_f,
 )
-from grcim.physics.energy.array import column_energy_j, row_drive_energy_j
+from grcim.physics.energy.array import column_energy_j, mean_pulses, row_drive_energy_j
 from grcim.physics.energy.cells import (
     KTC_CAUSE,
     capacitance_per_stored_bit_f,
@@ -91,6 +91,9 @@ DB_PER_OCTAVE = 20.0 * np.log10(2.0)
 ADC_ENOB_MAX = ENOB_RANGE[1]
 #: The structure when none is declared: bit-sliced one-bit cells, one DAC step per input.
 DEFAULT_STRUCTURE = MacroStructure()
+#: Counter bits a pulse-count driver's decrement toggles per pulse, amortized (at most 2:
+#: bit k toggles every 2**k steps; Cormen et al., Introduction to Algorithms, section 17.1).
+PULSE_COUNTER_TOGGLES = 2.0
 
 
 @dataclass(frozen=True)
@@ -228,11 +231,17 @@ def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str,
                          n_input_slices: ArrayLike = 1.0) -> F64:
     """The input driver's own energy per row drive, J: a binary-weighted capacitor DAC of
     the step's magnitude bits (``dac_energy_j``, ``dac_magnitude_bits``), or for pulse-count
-    inputs the down-counter of those bits plus a sign flop that times the pulses (one
-    register write; the pulses on the row line are in the ``array`` term)."""
+    inputs the down-counter of those bits plus a sign flop that times the pulses: loading it
+    (one register write) and one decrement per pulse, ``mean_pulses`` of them, each
+    toggling on average at most 2 counter bits (a binary counter's amortized toggles per
+    step, Cormen et al., Introduction to Algorithms, 3rd ed., section 17.1), a flop and its
+    decrement cell (one full adder) per toggled bit. The pulses on the row line are in the
+    ``array`` term; the zero detect's gates and the clock load of idle flops are left out."""
     m = dac_magnitude_bits(dac_bits, n_input_slices)
     if dac_kind == "pulse":
-        return register_energy_j(m + 1.0, tech)
+        per_pulse = PULSE_COUNTER_TOGGLES * (tech.e_flop_bit_j + tech.e_full_adder_j)
+        return (register_energy_j(m + 1.0, tech)
+                + mean_pulses(dac_bits, n_input_slices) * per_pulse)
     return dac_energy_j(m, tech)
 
 
