@@ -106,8 +106,12 @@ def peak_cim_macs_per_s(arch: Arch) -> float:
     c_w = macro.cols // macro.n_weight_slices
     widths = np.arange(1, c_w + 1, dtype=np.int64)
     one = np.ones_like(widths)
-    til = tile_matrices(one * macro.rows, widths, one, macro, arch.clock_hz)
-    return arch.n_macros * macro.rows * float((widths / til.mvm_time_s).max())
+    t_mvm = tile_matrices(one * macro.rows, widths, one, macro, arch.clock_hz).mvm_time_s
+    rate = widths / t_mvm
+    # the widest of the (rounding-)equal best tiles: the full tile when the ADCs divide
+    # the columns, so its rate is reported to the last bit as before
+    n = int(np.flatnonzero(rate >= rate.max() * (1 - 1e-12))[-1])
+    return arch.n_macros * macro.rows * int(widths[n]) / float(t_mvm[n])
 
 
 def fp_macro(arch: Arch) -> bool:
