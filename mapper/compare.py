@@ -72,8 +72,8 @@ class Comparison:
         for phase in self.phases:
             for arch in self.archs:
                 r = self.result(arch, phase)
-                # the step's shape, so a CSV row says what it measured (compare applies
-                # --context to prefill too, unlike map)
+                # the step's shape, so a CSV row says what it measured (--context applies
+                # to prefill too: the prompt is the last tokens of that context)
                 row: dict[str, Any] = {"phase": phase, "arch": arch, "workload": r.workload,
                                        "batch": r.batch, "tokens": r.tokens,
                                        "context": r.context, "bound": r.bound}

@@ -30,7 +30,7 @@ token row, ``lambda_i = max_r lambda_ir``, splits each busy time into what one r
 | resource | ``lambda_ir`` |
 |---|---|
 | ``adc``, ``array`` | ``busy / k_i``, ``k_i = max(1, min(c ceil(ceil(v / c) / r), m))`` |
-| ``weight_write`` | its stationary operand's rows (once) ``+`` KV rows ``/ n_i``, per ``t_row`` |
+| ``weight_write`` | (stationary operand's rows, once ``+`` the row's own K/V rows) ``t_row`` |
 | ``dram`` | fixed bits (weights, norm gains) ``+`` the rest ``/ n_i``, at the bandwidth |
 | ``sram``, ``vector`` | ``busy / n_i`` |
 
@@ -38,7 +38,11 @@ token row, ``lambda_i = max_r lambda_ir``, splits each busy time into what one r
 ``c`` row chunks, ``m`` token rows per matrix): with ``r >= v`` copies the op's one round,
 ``ceil(v / r) = 1``, already IS one row's time, so it is not divided again; attention in
 CIM (one matrix per sequence and KV head, sequences side by side) takes ``m = tokens``
-rounds, not ``batch x tokens``.
+rounds, not ``batch x tokens``. A row's own new key is a column of ``K^T`` (``min(K, R)``
+row writes), its value one row of ``V`` (:func:`kv_write_rows` with ``one_row``): every
+sequence writes its own tiles, and one write per row takes all the new keys of a
+sequence, so the step's KV rows are not ``n_i`` times one row's (dividing them by ``n_i``
+made a batch of 2 faster than a batch of 1).
 With one row (``R = 1``) every ``lambda_i = t_op``. Assumed: an op's per-row costs do not
 shrink as rows are added (true of the roofline above unless the mapping search or the
 activation placement changes its choice), so ``lambda_i`` and ``t_op - lambda_i`` never
@@ -195,10 +199,10 @@ def tile_rows(k: F64 | NDArray[np.int64], rows_written: F64, chunks: F64 | NDArr
     return np.where(np.asarray(rows_written) > 0, np.maximum(chunks, 1) * tallest, 0.0)
 
 
-def kv_write_rows(t: OpTable, chip: ChipSpec) -> F64:
+def kv_write_rows(t: OpTable, chip: ChipSpec, one_row: bool = False) -> F64:
     """Row writes of each op's new K/V entries when the KV cache lives in CIM (0 else), in
     the layout its QK^T/PV reader keeps them (tiles written in parallel, so the count is
-    the rows of the busiest tile):
+    the rows of the busiest tile; every sequence and KV head has its own tiles):
 
     - a new key is a COLUMN of ``K^T`` (``K = head_dim`` rows, ``N = context``): every row
       of the tile gets a cell, ``min(K, R)`` row writes however many tokens are new (one
@@ -207,9 +211,16 @@ def kv_write_rows(t: OpTable, chip: ChipSpec) -> F64:
       ``context - tokens .. context - 1`` fall into row tiles of ``R``, the busiest tile
       holding the most of them.
 
+    ``one_row``: the rows ONE token row's own entries need (the pipelined stage time,
+    module docstring): its key still touches ``min(K, R)`` rows, its value is one row. The
+    step's total does not grow with the batch (other sequences' tiles are written in
+    parallel) nor, for keys, with the tokens, so dividing it by the token rows made a
+    larger step faster.
+
     The layout follows the reader's shape (the context along ``N``: keys; along ``K``:
     values); when ``head_dim`` equals the context, its role (``attn_pv`` reads values). An
-    op without a QK^T/PV reader is charged densely packed rows."""
+    op without a QK^T/PV reader is charged densely packed rows (per token row: its share,
+    the total divided by the op's token rows)."""
     rows = np.zeros(len(t))
     if chip.kv_cache_placement is not KvCachePlacement.CIM:
         return rows
@@ -227,15 +238,17 @@ def kv_write_rows(t: OpTable, chip: ChipSpec) -> F64:
             if dynamic[j]:
                 readers[p].append(j)
     bits = float(macro.n_weight_slices * macro.cell_bits)
+    n_rows = token_rows(t) if one_row else np.ones(len(t), dtype=np.int64)
     for w in np.flatnonzero(t.kv_write_elements > 0):
         i = int(w)
         if not readers[i]:
-            rows[i] = t.kv_write_elements[i] * bits / (macro.cols * macro.cell_bits)
+            rows[i] = (t.kv_write_elements[i] * bits / (macro.cols * macro.cell_bits)
+                       / n_rows[i])
             continue
         j = readers[i][0]
         k, n = int(t.k[j]), int(t.n[j])
         values = k == ctx and (n != ctx or t.roles[j] == "attn_pv")
-        rows[i] = along_rows if values else min(k, r_tile)
+        rows[i] = (1 if one_row else along_rows) if values else min(k, r_tile)
     return rows
 
 
@@ -284,7 +297,7 @@ def _tile_rows(t: OpTable, nest: LoopNest, chip: ChipSpec) -> F64:
 
 
 def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
-              chip: ChipSpec, busy: F64, kv_rows: F64, vector_ops: F64) -> F64:
+              chip: ChipSpec, busy: F64, vector_ops: F64) -> F64:
     """Each op's busy time of every resource for ONE token row, ``lambda_ir`` (the second
     table of the module docstring), s."""
     rows = token_rows(t).astype(np.float64)
@@ -306,7 +319,7 @@ def _row_busy(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
                      alloc.tiling.array_time_s, nest.cell_rows_written, nest.macros_used,
                      _tile_rows(t, nest, chip), fixed_dram + (dram - fixed_dram) / rows,
                      traffic.sram_read_bits / rows, traffic.sram_write_bits / rows,
-                     vector_ops / rows, chip, kv_rows / rows)
+                     vector_ops / rows, chip, kv_write_rows(t, chip, one_row=True))
     return np.minimum(row, busy)  # one row never takes longer than all of them
 
 
@@ -327,7 +340,7 @@ def schedule(t: OpTable, alloc: Allocation, nest: LoopNest, traffic: Traffic,
                      for i, j in enumerate(idx))
     resource_time = {r: float(v) for r, v in zip(RESOURCES, busy.sum(axis=0), strict=True)}
     pipelined = pipeline and alloc.resident and t.step.rows > 1
-    row_busy = (_row_busy(t, alloc, nest, traffic, chip, busy, kv_rows, vector_ops)
+    row_busy = (_row_busy(t, alloc, nest, traffic, chip, busy, vector_ops)
                 if pipelined else busy)
     row_latency = row_busy.max(axis=1) if pipelined else op_latency
     # ops that stream their stationary operand take the streaming macros in turn; ops on

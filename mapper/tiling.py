@@ -16,9 +16,11 @@ input is applied in ``s_x = n_input_slices`` DAC steps. For a stationary ``K x N
 - array utilization: ``count*K*N / (T * R * c_w)``, the share of loaded weight slots that
   hold a weight.
 
-Time of one matrix-vector product (MVM) of a tile: every used column of every row group is
-converted once per input slice, on the ``a_g = adcs_per_macro / (R / r_a)`` ADCs of its row
-group (row groups convert in parallel), so ``t_adc = ceil(c_used * s_x / a_g) / f_adc``;
+Time of one matrix-vector product (MVM) of a tile: every converted column of every row
+group is converted once per input slice, on the ``a_g = adcs_per_macro / (R / r_a)`` ADCs
+of its row group (row groups convert in parallel), so
+``t_adc = ceil(min(N, c_w) * s_c * s_x / a_g) / f_adc`` (``s_c = converted_slices``:
+``s_w`` for bit-sliced cells, 1 when the cells combine a weight's bits in analog);
 the array applies the ``s_x`` DAC steps one clock cycle each, ``t_array = s_x / f_clk``.
 ``t_mvm = max(t_adc, t_array)``.
 """

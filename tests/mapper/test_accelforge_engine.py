@@ -45,7 +45,7 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
                  ("MAC", "compute"): 1000.0, ("ADC", "read"): 300.0, ("DAC", "read"): 100.0,
                  ("VectorUnit", "compute"): 50.0},
         energy_by_einsum={"Q": 0.5e-6, "FD": 0.8e-6}, latency_by_einsum={"Q": 1e-6, "FD": 2e-6},
-        wall_s=1.0)
+        wall_s=1.0, einsum_actions={"QK": {("VectorUnit", "compute"): 50.0}})
     r = _to_result(arch, graph, run, scale=2)
     assert r.engine == "accelforge"
     assert r.energy_j == pytest.approx(2 * 1.3e-6)
@@ -53,7 +53,7 @@ def test_one_layer_scales_to_the_model(tiny_arch, tiny_llama):
     assert r.latency_s == pytest.approx(2 * 3e-6)
     assert r.dram_read_bytes == 2 * 8000 / 8 and r.dram_write_bytes == 2 * 800 / 8
     assert r.adc_conversions == 600 and r.dac_conversions == 200  # the row-group tolls
-    assert r.cim_macs == 2000 and r.macs == 2000 + 100
+    assert r.cim_macs == 2000 and r.macs == 2000 + 100  # QK^T's 50 vector MACs per layer
     assert sum(r.energy_by_layer_type_j.values()) == pytest.approx(r.energy_j)
     assert r.energy_by_layer_type_j[LEAKAGE] == pytest.approx(r.leak_energy_j)
     # the leakage inside each einsum's energy moves to (leakage): shares 5/13 and 8/13
@@ -151,6 +151,27 @@ def test_causal_mask_difference_is_a_note(tiny_arch, tiny_llama):
     exact = {e: {("VectorUnit", "compute"): 4 * 4 * 8} for e in ("QK", "AV")}
     r = _to_result(tiny_arch(), dec, _run({}, {}, einsum_actions=exact), scale=2)
     assert not any(n.startswith("causal mask") for n in r.notes)
+
+
+def test_only_attention_computes_on_the_vector_unit_are_macs(tiny_arch, tiny_llama):
+    # tiny-llama decode at context 8, one layer's AccelForge counts (x 2 layers). CIM MACs
+    # per layer: q 16x16 + k 16x8 + v 16x8 + o 16x16 + up, gate, down 3 x 16x24 = 1920.
+    # On the vector unit: QK^T and AV, 4 heads x 4 dims x 8 positions = 128 MACs each; the
+    # softmax copy, 4 heads x 8 scores = 32 computes; the gate multiply, 24. Only QK^T and
+    # AV are MACs: 2 x (1920 + 256) = 4352 (the old sum of every vector compute: 4464).
+    graph = build_graph(tiny_llama, "decode", context=8)
+    vec = ("VectorUnit", "compute")
+    per = {"Q": 256, "K": 128, "V": 128, "Z": 256, "FU": 384, "FG": 384, "FD": 384}
+    einsums: dict[str, dict[tuple[str, str], float]] = {
+        e: {("MAC", "compute"): float(n)} for e, n in per.items()}
+    einsums |= {"QK": {vec: 128.0}, "AV": {vec: 128.0}, "QK_softmax": {vec: 32.0},
+                "FM": {vec: 24.0}}
+    totals = {("MAC", "compute"): 1920.0, vec: 128.0 + 128.0 + 32.0 + 24.0}
+    r = _to_result(tiny_arch(), graph, _run({}, totals, einsum_actions=einsums), scale=2)
+    assert r.cim_macs == 2 * 1920
+    assert r.macs == 2 * (1920 + 256) == 4352
+    # a vector MAC is 2 operations, a softmax or gate-multiply compute one
+    assert r.vector_ops == 2 * (2 * 256 + 32 + 24)
 
 
 class _Node:

@@ -159,6 +159,33 @@ def test_utilization_of_a_partial_tile(tiny_arch, graph_of):
     assert math.isclose(r.tokens_per_s, 1 / r.latency_s)
 
 
+UNEVEN_ADCS = dict(n_macros=1, adcs_per_macro=6, n_input_slices=1, dac_bits=8,
+                   dram_bw=1.0e13, sram_bw=1.0e13, sram_size_bytes=65536, vector_ops=1.0e13)
+"""One tiny macro whose 3 ADCs per row group do not divide its converted columns, with
+memories and vector unit fast enough to vanish."""
+
+
+def test_peak_is_the_fastest_tile_when_the_adcs_do_not_divide_the_columns(tiny_arch,
+                                                                         graph_of):
+    # 3 ADCs per row group, s_x = 1, 2 conversions per weight (bit-sliced 2 cells):
+    # N = 1, 2, 3, 4 weights take ceil(2N / 3) = 1, 2, 2, 3 slots of 10 ns, i.e. 1, 1, 1.5,
+    # 1.33 weights per slot. The best tile (3 weights) makes the peak 8 rows x 3 / 20 ns;
+    # the full tile's 8 x 4 / 30 ns made a 3-wide matmul run at 112.5 % of the "peak".
+    arch = tiny_arch(**UNEVEN_ADCS)
+    peak = 8 * 3 / 20e-9
+    # (7 and 12 weights: 2 and 3 column tiles on the one macro, each timed as the widest)
+    for n, slots in ((1, 1), (2, 2), (3, 2), (4, 3), (7, 2 * 3), (12, 3 * 3)):
+        r = map_graph(arch, graph_of(("mm", 64, 8, n)), MapOptions())
+        assert r.peak_cim_macs_per_s == pytest.approx(peak)
+        assert r.latency_s == pytest.approx(64 * slots * 10e-9, rel=1e-6)  # ADC bound
+        assert r.mac_utilization <= 1 + 1e-9
+        assert r.mac_utilization == pytest.approx(64 * 8 * n / (64 * slots * 10e-9) / peak,
+                                                  rel=1e-6)
+    # the best tile runs at the peak
+    r = map_graph(arch, graph_of(("mm", 64, 8, 3)), MapOptions())
+    assert r.mac_utilization == pytest.approx(1.0, rel=1e-6)
+
+
 def test_input_staged_in_sram_chunks_by_hand(tiny_arch, graph_of):
     # 256 x 8 input (2048 B, from DRAM) times 8 x 8 weights (64 B): t_k = 1, t_n = 2 tiles on
     # one macro = 2 waves, so the input is streamed twice; the output (2048 B) goes to DRAM.
