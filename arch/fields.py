@@ -12,14 +12,13 @@ Kinds (the same rules AccelForge applies, minus ``eval``):
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from grcim.arch.quoting import Path
-from grcim.errors import SpecError
+from grcim.errors import SpecError, did_you_mean
 from grcim.expressions import Number, check_set_expression, evaluate
 from grcim.resources import file_path, names_a_file
 from grcim.yamlio import LineDict
@@ -115,8 +114,7 @@ class Reader:
         allowed = list(allowed)
         for key in value:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = did_you_mean(key, allowed)
                 raise self.error((*path, key), key, f"unknown key; {hint}allowed keys: "
                                  f"{', '.join(allowed)}", self.line(value, key))
         for key in required:

@@ -6,10 +6,13 @@ without a traceback. Anything that is not a ``GrcimError`` is a bug and keeps it
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError", "CMDLINE"]
+__all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError", "CMDLINE",
+           "did_you_mean"]
 
 _SPACES = re.compile("[ \t\r\n]+")
 
@@ -23,6 +26,13 @@ def _show(value: Any) -> str:
     except ValueError:  # an integer of more digits than Python prints (4300)
         return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def did_you_mean(key: object, allowed: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` naming the allowed key closest to ``key``, or ``""``: the
+    hint every unknown-key error gives before listing the keys."""
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def printable(text: str) -> str:

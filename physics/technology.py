@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from grcim.errors import CMDLINE, SpecError
+from grcim.errors import CMDLINE, SpecError, did_you_mean
 from grcim.resources import bundled, bundled_or_file
 from grcim.yamlio import LineDict, load_yaml_file, load_yaml_text
 
@@ -104,8 +103,7 @@ def _unknown_key(body: Any, source: str) -> SpecError | None:
     fields = list(Technology.model_fields)
     for key in body:
         if key not in Technology.model_fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(key, fields)
             line = body.line_of(key) if isinstance(body, LineDict) else None
             return SpecError(source, f"technology.{key}", key, f"unknown key; {hint}allowed "
                              f"keys: {', '.join(fields)}", line)

@@ -27,7 +27,6 @@ what is allowed. Plain YAML only: numbers are numbers, text is text, no expressi
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -40,7 +39,7 @@ from pydantic import ValidationError
 from grcim.arch import Arch, list_bundled, load_arch_text
 from grcim.arch.bindings import ONLY_FOR
 from grcim.arch.loader import bundled_path
-from grcim.errors import CMDLINE, GrcimError, SpecError
+from grcim.errors import CMDLINE, GrcimError, SpecError, did_you_mean
 from grcim.resources import bundled, bundled_or_file, file_path, names_a_file
 from grcim.sweep.schema import (
     CONSTRAINT_KEYS,
@@ -248,8 +247,7 @@ def _check_variables(spec: SweepSpec, source: str, data: Any, kinds: dict[str, s
         where = ("sweep", "variables", key)
         dotted = f"sweep.variables.{key}"
         if key not in SWEEPABLE:
-            close = difflib.get_close_matches(key, SWEEPABLE, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = did_you_mean(key, SWEEPABLE)
             raise SpecError(source, dotted, key, f"unknown arch variable; {hint}valid: "
                             + ", ".join(SWEEPABLE), _line(data, where))
         only = ONLY_FOR.get(key)
