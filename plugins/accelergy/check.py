@@ -581,6 +581,7 @@ class _Checker:
         # technology file and a tech_node off its node scales it (docs/plugins.md). Accelergy
         # requires technology on every node, so a tech_node set on a component under a
         # top-level technology would silently price that technology scaled, not its node
+        disagree: tuple[str, Any, str, int | None] | None = None
         if (node is not None and "tech_node" in params and TECHNOLOGY in values
                 and "tech_node" in values):
             try:
@@ -588,8 +589,8 @@ class _Checker:
                 same = named == float(values["tech_node"])
             except (GrcimError, TypeError, ValueError):
                 same = True  # a technology file (scaled on purpose), or a domain error below
-            if not same:
-                self.problem(
+            if not same:  # reported once the values are in the models' domains (below)
+                disagree = (
                     f"{where}.tech_node", values["tech_node"],
                     f"disagrees with technology = {tech.raw!r} (from {tech.owner}): grcim's "
                     f"models would price the {named * 1e9:g} nm technology scaled to "
@@ -612,6 +613,9 @@ class _Checker:
                 f"{given.owner}.attributes.{written}"
             line = self.line(given.path, comp.line) if given else comp.line
             self.problem(key, exc.value, exc.allowed, line)
+            return
+        if disagree is not None:
+            self.problem(*disagree)
 
 
 _BAD = object()
