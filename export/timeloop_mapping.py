@@ -45,7 +45,10 @@ the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
 :attr:`FixedMapping.note`):
 
 - a split that does not divide (grcim's last wave, group or chunk is partial; Timeloop
-  needs equal factors): the nearest smaller divisor;
+  needs factors whose product is the bound): along ``N``, :func:`column_split` (an exact
+  split in more waves, or grcim's waves with ``N`` padded in ``problem.yaml``, whichever
+  Timeloop should take fewer cycles on); along ``K`` and the row chunks, the nearest
+  smaller divisor;
 - partial sums in SRAM: grcim writes ``g - 1`` partial sums there and reads them back,
   and sends the last round's sums straight to DRAM; Timeloop also writes the last round's
   sums into the SRAM (``v N`` more SRAM writes, nothing else changes). With one input
