@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -295,8 +296,17 @@ def _keys(comps: ChipComponents) -> tuple[tuple[str, str], ...]:
     return tuple(keys)
 
 
-def _per_cycle(words_per_s: float, clock_hz: float) -> float:
-    return words_per_s / clock_hz
+def _per_cycle(words: float, cycles: float) -> float:
+    """``words`` per ``cycles`` as one number, the ratio of whole numbers it is when within
+    1e-12 of one (denominator up to 10**6).
+
+    A rate computed in floating point can land a few ulp off its exact value (1 / (256 rows
+    x 2 ns) / 1 GHz gave 0.0019531249999999998, not 1/512); Timeloop rounds the cycles
+    ``words / bandwidth`` up, so an ulp below 1/512 cost a whole extra cycle (513, not 512).
+    """
+    exact = words / cycles
+    ratio = float(Fraction(exact).limit_denominator(10**6))
+    return ratio if math.isclose(ratio, exact, rel_tol=1e-12) else exact
 
 
 def _model_attributes(arch: Arch, c: Component) -> dict[str, Any]:
@@ -344,12 +354,11 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str, rate: MvmRate) -> 
         # the tile a toll holds: a row group's rows of inputs, a row's weights of outputs
         attrs["depth"] = max(macro.rows, macro.cols)
         if lv.toll_level == 2 and "Inputs" in lv.keeps:  # one MVM per mvm_cycles
-            attrs["read_bandwidth"] = rate.rows / rate.mvm_cycles
+            attrs["read_bandwidth"] = _per_cycle(rate.rows, rate.mvm_cycles)
         elif lv.toll_level == 2 and "Outputs" in lv.keeps and not rate.on_inputs:
             adcs = macro.adcs_per_macro / macro.n_row_groups
             attrs["write_bandwidth"] = _per_cycle(
-                adcs * macro.adc_rate_hz / (macro.converted_slices * macro.n_input_slices),
-                clock)
+                adcs, macro.converted_slices * macro.n_input_slices * clock / macro.adc_rate_hz)
     elif lv.role == "cells":
         node["class"] = "storage"
         attrs["depth"] = 1
@@ -357,7 +366,7 @@ def _node(arch: Arch, lv: Level, word: int, top_storage: str, rate: MvmRate) -> 
             # a cell is written once per tile load, which takes one row write per row the
             # tile uses (grcim writes only those): per-macro rows would overstate the time
             attrs["write_bandwidth"] = _per_cycle(
-                1.0 / (rate.tile_rows * macro.weight_write_latency_per_row_s), clock)
+                1, rate.tile_rows * macro.weight_write_latency_per_row_s * clock)
     else:
         node["class"] = "compute"
         if cls:

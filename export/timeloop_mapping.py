@@ -45,7 +45,10 @@ the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
 :attr:`FixedMapping.note`):
 
 - a split that does not divide (grcim's last wave, group or chunk is partial; Timeloop
-  needs equal factors): the nearest smaller divisor;
+  needs factors whose product is the bound): along ``N``, :func:`column_split` (an exact
+  split in more waves, or grcim's waves with ``N`` padded in ``problem.yaml``, whichever
+  Timeloop should take fewer cycles on); along ``K`` and the row chunks, the nearest
+  smaller divisor;
 - partial sums in SRAM: grcim writes ``g - 1`` partial sums there and reads them back,
   and sends the last round's sums straight to DRAM; Timeloop also writes the last round's
   sums into the SRAM (``v N`` more SRAM writes, nothing else changes). With one input
@@ -71,13 +74,20 @@ from typing import Any
 
 from grcim.arch import Arch
 from grcim.errors import MappingError
-from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph
-from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, divisor_at_most, k_split
+from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph, isolated_plan
+from grcim.export.timeloop_arch import (
+    DATASPACES,
+    TimeloopArch,
+    divisor_at_most,
+    k_split,
+    mvm_rate,
+)
 from grcim.mapper import MappingResult
 from grcim.mapper.mapping import MappingPlan, plan_step
 from grcim.mapper.optable import build_optable
 
-__all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping",
+__all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping", "ColumnSplit",
+           "column_split",
            "mapper_constraints", "mapper_settings"]
 
 DIMS: tuple[str, ...] = ("M", "K", "N")
@@ -178,6 +188,9 @@ class FixedMapping:
         Node name -> its loop factors (``{"M": .., "K": .., "N": ..}``).
     choice : GrcimChoice
         What grcim chose.
+    instance : dict
+        Timeloop's problem bounds ``{"M", "K", "N"}``: the einsum's, ``N`` padded when no
+        split of it keeps grcim's waves (:func:`column_split`).
     """
 
     targets: list[dict[str, Any]]
@@ -185,6 +198,7 @@ class FixedMapping:
     note: str
     factors: dict[str, dict[str, int]]
     choice: GrcimChoice
+    instance: dict[str, int]
 
 
 def _factors(**kw: int) -> list[str]:
@@ -213,6 +227,61 @@ def _split(total: int, want: int, what: str, unit: str, why: list[str]) -> int:
     if got != want:
         why.append(f"the {total} {what} do not split into {unit} of {want}")
     return got
+
+
+@dataclass(frozen=True)
+class ColumnSplit:
+    """How Timeloop's loops split ``N``: ``padded_n = weights x tiles_per_wave x waves``.
+
+    Attributes
+    ----------
+    weights : int
+        Weights per macro-tile row (the ``Column`` factor).
+    tiles_per_wave : int
+        Column tiles per wave (the ``Macro`` level's ``N`` factor).
+    waves : int
+        Column groups (grcim's count: every wave costs the same time).
+    padded_n : int
+        Timeloop's ``N``: the einsum's, or the nearest larger bound these factors reach.
+    """
+
+    weights: int
+    tiles_per_wave: int
+    waves: int
+    padded_n: int
+
+
+def column_split(n: int, cols: int, waves: int, macros: int, latency_cycles: float,
+                 wave_cycles: float) -> ColumnSplit:
+    """Timeloop's split of ``N`` for grcim's ``waves`` column groups of tiles of up to
+    ``cols`` weights, with ``macros`` free per wave for N.
+
+    Timeloop needs loop factors whose product is the bound, and a number of column tiles
+    with no divisor near grcim's wave (GPT-2's 50257 = 29 x 1733 vocabulary) has no good
+    exact split: waves of the largest divisor were 1733 waves of one tile, 77 x the cycles.
+    The candidates are, for every tile width ``weights <= cols``, the exact split in the
+    fewest waves of at most ``macros`` tiles, and grcim's ``waves`` with ``N`` padded to
+    the next multiple (by fewer than ``waves x weights``). Each gets Timeloop's estimated
+    cycles, the larger of grcim's ``latency_cycles`` scaled by the padding (what the data
+    traffic takes) and its waves times ``wave_cycles`` (what one column group's weight
+    loads and MVMs take; Timeloop takes the slowest level's time); the split with the
+    fewest, then the smallest ``N``, then the fewest tiles (each tile's rows cost DAC
+    drives), then the widest tiles is exported.
+    """
+    best: tuple[tuple[float, int, int, int], ColumnSplit] | None = None
+    for w in range(1, min(n, cols) + 1):
+        splits = [ColumnSplit(w, t, waves, w * t * waves)
+                  for t in (-(-n // (waves * w)),) if t <= macros]
+        if n % w == 0:
+            t = max(d for d in range(1, min(n // w, macros) + 1) if (n // w) % d == 0)
+            splits.append(ColumnSplit(w, t, n // w // t, n))
+        for split in splits:
+            cycles = max(latency_cycles * split.padded_n / n, split.waves * wave_cycles)
+            key = (cycles, split.padded_n, split.tiles_per_wave * split.waves, -w)
+            if best is None or key < best[0]:
+                best = (key, split)
+    assert best is not None  # w = 1 divides n
+    return best[1]
 
 
 Loops = tuple[dict[str, int], tuple[str, ...], dict[str, int], tuple[str, ...]]
@@ -247,11 +316,12 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     chip = arch.chip
     assert chip is not None
     m, k, n = einsum.op.m, einsum.op.k, einsum.op.n
+    if result is None:  # its latency weighs the splits of N (column_split)
+        plan, result = isolated_plan(arch, einsum)
     s = grcim_choice(arch, einsum, result, plan)
     why: list[str] = []
     k_row, k_rg = k_split(k, macro)
     c_w = macro.cols // macro.n_weight_slices
-    n_col = divisor_at_most(n, c_w)
     if k_row != min(k, macro.rows_per_adc):
         why.append(f"K = {k} does not split into full row groups of {macro.rows_per_adc} rows")
     elif k_rg != min(k // k_row, macro.n_row_groups):
@@ -260,17 +330,36 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         why.append(f"K = {k} is {k // k_row} row groups of {k_row} rows, which do not "
                    f"split evenly over the {macro.n_row_groups} row groups of a macro "
                    f"(Timeloop: {k_rg} per macro tile)")
-    if n_col != min(n, c_w):
-        why.append(f"N = {n} is not a multiple of the {c_w} weights per row")
-    t_k, t_n = k // (k_row * k_rg), n // n_col
-    if (t_k, t_n) != (s.k_tiles, s.n_tiles):
-        why.append(f"grcim tiles it {s.k_tiles} x {s.n_tiles} (partial tiles)")
+    t_k = k // (k_row * k_rg)
+    if t_k != s.k_tiles:
+        why.append(f"grcim tiles K = {k} into {s.k_tiles} row tiles (the last partial), "
+                   f"Timeloop into {t_k}")
     if s.replicas > 1:  # pragma: no cover - the isolated options forbid replication
         why.append(f"grcim runs {s.replicas} copies of a wave; Timeloop's macros take one "
                    "input vector at a time")
     k_m = _split(t_k, s.k_group, "row tiles", "groups", why)
-    n_m = _split(t_n, s.n_group, "column tiles", "waves", why)
-    g, q = t_k // k_m, t_n // n_m
+    fanout = next((lv.fanout for lv in tl.levels if lv.role == "macro"), 1)
+    rate = mvm_rate(arch, einsum, list(tl.levels))
+    # one column group: each reduction group loads its tiles (per row chunk) and runs
+    # every vector through them
+    wave = t_k // k_m * max(s.chunks * rate.tile_rows * macro.weight_write_latency_per_row_s
+                            * arch.clock_hz, m * rate.mvm_cycles)
+    grcim_waves = -(-s.n_tiles // s.n_group)
+    cols = column_split(n, c_w, grcim_waves, fanout // k_m,
+                        result.latency_s * arch.clock_hz, wave)
+    n_col, n_m, q, n_pad = cols.weights, cols.tiles_per_wave, cols.waves, cols.padded_n
+    t_n = n_m * q
+    if n_pad != n:
+        why.append(f"Timeloop's loop factors must multiply to the problem's bounds and N = "
+                   f"{n} does not split into grcim's {q} wave(s) of at most {fanout // k_m} "
+                   f"column tiles of {c_w} weights: problem.yaml pads N to {n_pad} (+"
+                   f"{(n_pad - n) / n:.2%} MACs, weights and outputs, which Timeloop's "
+                   "energy and cycles carry)")
+    elif (n_col, t_n, q) != (min(n, c_w), s.n_tiles, grcim_waves):
+        why.append(f"grcim tiles N = {n} into {s.n_tiles} column tile(s) of up to {c_w} "
+                   f"weights in {grcim_waves} wave(s), Timeloop into {t_n} of {n_col} in {q} "
+                   "(its loop factors must divide N)")
+    g = t_k // k_m
     chunks = next(c for c in range(min(s.chunks, m), m + 1) if m % c == 0)
     if chunks != s.chunks:
         why.append(f"the {m} input vectors do not split into {s.chunks} row chunks "
@@ -338,7 +427,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         if lv.role == "toll":  # a toll holds nothing between uses: no temporal reuse
             targets[-1]["no_reuse"] = list(lv.keeps)
         factors[lv.name] = {d: kw.get(d, 1) for d in DIMS}
-    for d, size in zip(DIMS, (m, k, n), strict=True):  # Timeloop needs exact products
+    for d, size in zip(DIMS, (m, k, n_pad), strict=True):  # Timeloop needs exact products
         assert math.prod(f[d] for f in factors.values()) == size, (d, factors)
     exact = not why
     what = (f"grcim: {s.line}; in Timeloop {t_k} x {t_n} macro tiles on {chip.n_macros} "
@@ -347,7 +436,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
             + (f", {sram} keeps {' and '.join(sram_keep)}" if sram_keep else
                ", the global SRAM keeps nothing"))
     note = what + ("" if exact else "; differs from grcim's because " + "; ".join(why))
-    return FixedMapping(targets, exact, note, factors, s)
+    return FixedMapping(targets, exact, note, factors, s, {"M": m, "K": k, "N": n_pad})
 
 
 def mapper_constraints(tl: TimeloopArch, fixed: FixedMapping) -> list[dict[str, Any]]:

@@ -92,8 +92,9 @@ class TimeloopExport:
     files: dict[str, str]
 
 
-def problem_document(einsum: Einsum) -> dict[str, Any]:
-    """The ``problem``: dimensions M, K, N; Inputs[M,K], Weights[K,N], Outputs[M,N]."""
+def problem_document(einsum: Einsum, instance: dict[str, int] | None = None) -> dict[str, Any]:
+    """The ``problem``: dimensions M, K, N; Inputs[M,K], Weights[K,N], Outputs[M,N]; bounds
+    ``instance`` (the mapping's, :attr:`FixedMapping.instance`), else the einsum's."""
     projections = {"Inputs": ("M", "K"), "Weights": ("K", "N"), "Outputs": ("M", "N")}
     spaces = []
     for name in DATASPACES:
@@ -104,7 +105,7 @@ def problem_document(einsum: Einsum) -> dict[str, Any]:
         spaces.append(space)
     return {"version": 0.4, "shape": {"name": einsum.name, "dimensions": ["M", "K", "N"],
                                       "data_spaces": spaces},
-            "instance": einsum.shape}
+            "instance": dict(instance or einsum.shape)}
 
 
 def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
@@ -165,15 +166,20 @@ def export_timeloop(arch: Arch, einsum: Einsum, victory_condition: int = 0) -> T
     plan, result = isolated_plan(arch, einsum)
     fixed = fixed_mapping(arch, einsum, tl, result, plan)
     where = f"grcim export timeloop: einsum {einsum.name} on arch {arch.name}"
+    padded = ("" if fixed.instance == einsum.shape else
+              f"\nPADDED: the einsum is {einsum.shape}; Timeloop's loop factors must multiply "
+              f"to the bounds (mapping.yaml says why).")
     files = {
         "arch.yaml": yaml_text({"architecture": tl.architecture}, f"""
 {where}
 Timeloop v0.4 architecture (front-end 'nodes'); levels and units: docs/timeloop.md.
 Run through the front-end (pytimeloop.timeloopfe) with problem.yaml and mapping.yaml or
-constraints.yaml + mapper.yaml, and ERT.yaml + ART.yaml as extra input files."""),
-        "problem.yaml": yaml_text({"problem": problem_document(einsum)}, f"""
+constraints.yaml + mapper.yaml, and ERT.yaml + ART.yaml as extra input files: they are
+required, Accelergy cannot price the tolls (storage levels of grcim's converter classes,
+which have no write or update action) itself."""),
+        "problem.yaml": yaml_text({"problem": problem_document(einsum, fixed.instance)}, f"""
 {where}
-Outputs[m, n] += Inputs[m, k] * Weights[k, n]; {einsum.bits['Inputs']}-bit values."""),
+Outputs[m, n] += Inputs[m, k] * Weights[k, n]; {einsum.bits['Inputs']}-bit values.{padded}"""),
         "mapping.yaml": yaml_text({"mapping": fixed.targets}, f"""
 {where}
 Fixed mapping ({'exact' if fixed.exact else 'NOT exact'}): {fixed.note}"""),

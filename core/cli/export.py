@@ -24,7 +24,7 @@ from grcim.cli.map import optional_int, step_inputs
 from grcim.cli.options import CMDLINE, add_command, console, int_option
 from grcim.cli.outputs import DIRECTORY, check_outputs, writing
 from grcim.errors import SpecError
-from grcim.workloads.transformer import PHASES
+from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run"]
 
@@ -44,7 +44,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workload", metavar="W", help="model name (default: llama3-8b)")
     p.add_argument("--models", metavar="FILE", help="models YAML (default: the bundled one)")
     p.add_argument("--phase", default="prefill", help="prefill (default) or decode")
-    p.add_argument("--batch", default="1", help="sequences per step (default 1)")
+    p.add_argument("--batch", default="1", help=f"sequences per step, 1..{MAX_BATCH} "
+                   "(default 1)")
     p.add_argument("--tokens", help="prompt tokens per sequence in prefill")
     p.add_argument("--context", help="tokens per sequence after the step")
     p.add_argument("--layer", help="decoder layer (default 0)")
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.phase not in PHASES:
         raise SpecError(CMDLINE, "--phase", args.phase, "prefill or decode")
     protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
-    batch = int_option("--batch", args.batch, 1, 4096)
+    batch = int_option("--batch", args.batch, 1, MAX_BATCH)
     tokens = optional_int("--tokens", args.tokens, 1, 2**24)
     context = optional_int("--context", args.context, 1, 2**24)
     layer = optional_int("--layer", args.layer, 0, 100_000)

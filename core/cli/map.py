@@ -140,6 +140,9 @@ def run(args: argparse.Namespace) -> int:
     if args.ops and args.json is None:  # it would be silently ignored
         raise SpecError(CMDLINE, "--ops", True, "used only with --json FILE (it adds every "
                         "op to the JSON)")
+    if args.ops and args.engine == "accelforge":  # it has no per-op records to add
+        raise SpecError(CMDLINE, "--ops", True, "used only with --engine grcim (the "
+                        "accelforge engine reports the step's totals, no per-op records)")
     if args.report is not None and args.report != "" and \
             Path(args.report).suffix.lower() not in (".md", ".html"):
         raise SpecError(CMDLINE, "--report", args.report, "a file ending in .md or .html")

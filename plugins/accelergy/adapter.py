@@ -2,11 +2,12 @@
 
 The shim (``grcim_estimators.py``, generated) passes the attributes Accelergy matched to
 its parameters; this module turns them into the model's keyword arguments and builds the
-model. One rule is Accelergy's own: its ``technology`` attribute (``"22nm"``, ``22`` = nm,
-or ``22e-9`` = m) stands for hwcomponents' ``tech_node`` (metres) when the model has no
-``technology`` parameter of its own. A node the models cannot serve is reported under the
-name the user wrote (``technology = 65: ...``), not as ``tech_node``. ``grcim validate``
-uses the same functions, so it accepts exactly what the shim accepts.
+model. Every grcim model takes Accelergy's ``technology`` itself (a node name or size, or
+a technology file; with a differing ``tech_node`` too, that technology scaled to it:
+docs/plugins.md), so it is passed as given; the translation of ``technology`` into
+``tech_node`` below serves only a model without a ``technology`` parameter. A node the
+models cannot serve is reported under the name the user wrote (``technology = 65: ...``).
+``grcim validate`` uses the same functions, so it accepts exactly what the shim accepts.
 """
 
 from __future__ import annotations

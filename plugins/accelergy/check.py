@@ -19,9 +19,12 @@ containers above it:
 - **missing technology**: Accelergy 0.4 requires ``technology`` (and
   ``global_cycle_seconds``) on every component, set on it or a container above, and stops
   without them (it also takes ``TECHNOLOGY`` / ``GLOBAL_CYCLE_SECONDS``, all capitals); a
-  ``tech_node`` that disagrees with ``technology`` is reported too, since ``technology``
-  wins. A top-level ``variables`` section must hold both keys itself: Accelergy parses it
-  first and stops ("Required key ... not found in variables.") whatever the components set;
+  ``tech_node`` that disagrees with a node ``technology`` is reported too: grcim's models
+  would scale that technology to the ``tech_node``, not price the node (Accelergy requires
+  ``technology`` everywhere, so a ``tech_node`` on one component under a top-level
+  ``"22nm"`` would otherwise silently price 22 nm scaled). A top-level ``variables``
+  section must hold both keys itself: Accelergy parses it first and stops ("Required key
+  ... not found in variables.") whatever the components set;
 - **class names in another case** (``GR_MAC``): Accelergy's class lookup is case-sensitive
   and finds no estimator;
 - **values outside the models' domains** (``technology: 65``): the model is built exactly as
@@ -295,6 +298,7 @@ class _Component:
     path: Path
     line: int
     attrs: dict[str, _Attr] = field(default_factory=dict)
+    level: str = ""  # a Timeloop node's own class when a subclass names the model
 
 
 def _attributes(node: dict, path: Path, owner: str, own: bool) -> dict[str, _Attr]:
@@ -344,7 +348,8 @@ def _walk_nodes(nodes: Any, path: Path, inherited: dict[str, _Attr],
             attrs = {**_inherit(attrs), **_attributes(node, npath, name, False)}
         else:
             c = _Component(name, str(node.get("subclass") or node.get("class")), npath,
-                           getattr(node, "line", None) or 1)
+                           getattr(node, "line", None) or 1,
+                           level=str(node.get("class", "")) if node.get("subclass") else "")
             c.attrs = {**_inherit(attrs), **_attributes(node, npath, name, True)}
             out.append(c)
     return attrs
@@ -572,16 +577,26 @@ class _Checker:
             self.check_cycle(values[_CYCLE], f"{where}.{written}" if cycle.own
                              else f"{cycle.owner}.attributes.{written}", self.line(cycle.path))
         tech, node = comp.attrs[TECHNOLOGY], comp.attrs.get("tech_node")
-        if (node is not None and "tech_node" in params and TECHNOLOGY not in params
-                and TECHNOLOGY in values and "tech_node" in values):
+        # every grcim model takes technology and tech_node: technology names the
+        # technology file and a tech_node off its node scales it (docs/plugins.md). Accelergy
+        # requires technology on every node, so a tech_node set on a component under a
+        # top-level technology would silently price that technology scaled, not its node
+        disagree: tuple[str, Any, str, int | None] | None = None
+        if (node is not None and "tech_node" in params and TECHNOLOGY in values
+                and "tech_node" in values):
             try:
-                same = technology_to_metres(values[TECHNOLOGY]) == float(values["tech_node"])
+                named = technology_to_metres(values[TECHNOLOGY])
+                same = named == float(values["tech_node"])
             except (GrcimError, TypeError, ValueError):
-                same = True  # reported below as a domain error
-            if not same:
-                self.problem(f"{where}.tech_node", values["tech_node"], "disagrees with "
-                             f"technology = {tech.raw!r} (from {tech.owner}), which wins in "
-                             "Accelergy: give one of them", self.line(node.path, comp.line))
+                same = True  # a technology file (scaled on purpose), or a domain error below
+            if not same:  # reported once the values are in the models' domains (below)
+                disagree = (
+                    f"{where}.tech_node", values["tech_node"],
+                    f"disagrees with technology = {tech.raw!r} (from {tech.owner}): grcim's "
+                    f"models would price the {named * 1e9:g} nm technology scaled to "
+                    f"{float(values['tech_node']) * 1e9:g} nm, not that node; set technology "
+                    "to the node on this component and drop tech_node",
+                    self.line(node.path, comp.line))
         missing = [n for n, d in params.items() if d is inspect.Parameter.empty
                    and values.get(n) is None and n not in unusable]
         for n in missing:
@@ -598,6 +613,9 @@ class _Checker:
                 f"{given.owner}.attributes.{written}"
             line = self.line(given.path, comp.line) if given else comp.line
             self.problem(key, exc.value, exc.allowed, line)
+            return
+        if disagree is not None:
+            self.problem(*disagree)
 
 
 _BAD = object()
@@ -636,6 +654,35 @@ def _check_variables(checker: _Checker) -> None:
                             "in variables)", line)
 
 
+_STORAGE_ACTIONS = ("read", "write", "update")
+"""The actions Timeloop asks Accelergy to price for every storage level (and ``leak``)."""
+
+
+def _model_actions(model: type) -> set[str]:
+    return {name for base in model.__mro__ for name, func in vars(base).items()
+            if getattr(func, "_is_component_action", False)}
+
+
+def _storage_needs_ert(checker: _Checker, comp: _Component, model: type) -> None:
+    """A grcim model as a Timeloop ``storage`` level (how ``grcim export timeloop`` writes
+    the tolls): Timeloop asks Accelergy for read, write and update of every storage level,
+    and the model has no write or update, so Accelergy stops ("No action with name write").
+    The file is right for Timeloop with the export's ERT.yaml/ART.yaml, not without: a
+    warning, not a problem."""
+    missing = [a for a in _STORAGE_ACTIONS if a not in _model_actions(model)]
+    if comp.level.lower() != "storage" or not missing:
+        return
+    warning = SpecError(checker.source, f"{comp.name}.subclass", comp.cls,
+                        f"priced only through an ERT: as a Timeloop storage level it is asked "
+                        f"for {', '.join(_STORAGE_ACTIONS)}, and {comp.cls} has no "
+                        f"{' or '.join(missing)}, so Accelergy cannot price it; run Timeloop "
+                        "with the export's ERT.yaml and ART.yaml (docs/timeloop.md)",
+                        checker.line((*comp.path, "subclass"), comp.line))
+    if str(warning) not in checker.distinct:
+        checker.distinct.add(str(warning))
+        checker.warnings.append(warning)
+
+
 def check_accelergy_text(text: str, source: str
                          ) -> tuple[str, list[SpecError], list[SpecError]]:
     """Check Accelergy YAML ``text``; return a description, the problems found and the
@@ -672,6 +719,7 @@ def check_accelergy_text(text: str, source: str
             continue
         used[comp.cls] += 1
         checker.check(comp, model)
+        _storage_needs_ert(checker, comp, model)
     checker.refuse_non_arithmetic(comps)
     checker.problems.sort(key=lambda p: p.line or 0)  # file order (stable within a line)
     checker.warnings.sort(key=lambda p: p.line or 0)

@@ -96,7 +96,14 @@ def test_good_files_pass(tmp_path: Path) -> None:
     tree = _file(tmp_path, GOOD_TREE)
     nodes = _file(tmp_path, GOOD_NODES, "nodes.yaml")
     code, out, err = _validate(tree, nodes)
-    assert (code, err) == (0, [])
+    # a grcim converter as a Timeloop storage level: Timeloop asks Accelergy for read,
+    # write and update, and cim_dac has no write or update (it stopped: "No action with
+    # name write"); the file is right with an ERT, so a warning, exit 0
+    assert (code, err) == (0, [
+        f"grcim validate: warning: {nodes}:10: DAC.subclass = 'cim_dac': priced only "
+        "through an ERT: as a Timeloop storage level it is asked for read, write, update, "
+        "and cim_dac has no write or update, so Accelergy cannot price it; run Timeloop "
+        "with the export's ERT.yaml and ART.yaml (docs/timeloop.md)"])
     assert out.splitlines() == [
         f"OK {tree}: Accelergy architecture (3 components; grcim: cim_dac, gr_mac)",
         f"OK {nodes}: Accelergy architecture (2 components; grcim: cim_dac, gr_mac)"]
@@ -135,8 +142,13 @@ def test_each_problem_is_one_line(tmp_path: Path) -> None:
         f"{p}:13: system.dac.attributes.n_bits = None: missing: cim_dac requires it "
         "(Accelergy would find no estimator)",
         f"{p}:17: system.typo.class = 'gr_mak': no such component class: did you mean gr_mac?",
-        # line 20 gives tech_node 28e-9 under technology "22nm": grcim's models take both
-        # (the 22 nm constants scaled to 28 nm), so it is not a problem
+        # line 20 gives tech_node 28e-9 under technology "22nm" (Accelergy requires it on
+        # every node): grcim's models would scale the 22 nm file to 28 nm, not price the
+        # 28 nm node that tech_node names alone (docs/timeloop.md promises this report)
+        f"{p}:20: system.node.attributes.tech_node = 2.8e-08: disagrees with technology = "
+        "'22nm' (from system): grcim's models would price the 22 nm technology scaled to "
+        "28 nm, not that node; set technology to the node on this component and drop "
+        "tech_node",
     ]
 
 
@@ -185,7 +197,7 @@ def test_an_own_value_outside_the_domain(tmp_path: Path) -> None:
     path = _file(tmp_path, GOOD_NODES.replace('normalization: "unit"', 'normalization: "diag"'))
     code, _, err = _validate(path)
     assert code == 1
-    assert err == [f"grcim validate: error: {path}:19: MAC.attributes.normalization = 'diag': "
+    assert err[1:] == [f"grcim validate: error: {path}:19: MAC.attributes.normalization = 'diag': "
                    "one of unit, row, int"]
 
 
@@ -251,8 +263,9 @@ def test_an_inherited_bad_attribute_is_reported_once(tmp_path: Path) -> None:
     assert text.count('technology: "7nm"') == 1
     arch.write_text(text.replace('technology: "7nm"', 'technology: "3nm"'), encoding="utf-8")
     code, out, err = _validate(arch)
+    errors = [e for e in err if ": error: " in e]  # the tolls' need of an ERT: warnings
     assert code == 1 and out == ""
-    assert len(err) == 1 and "technology = '3nm'" in err[0], err
+    assert len(errors) == 1 and "technology = '3nm'" in errors[0], err
 
 
 # Checked against the vendored Accelergy 0.4 (test_accelergy_real.py runs it on these).

@@ -78,6 +78,9 @@ def test_map_reports(capsys, tiny_files, tmp_path):
      "--objective = 'latency': energy with --engine accelforge"),
     (("--phase", "decode", "--engine", "accelforge", "--no-replicate"),
      "--no-replicate = True: left out with --engine accelforge"),
+    # the accelforge engine has no per-op records: "ops": [] was written, exit 0 (bug)
+    (("--phase", "decode", "--engine", "accelforge", "--json", "af.json", "--ops"),
+     "--ops = True: used only with --engine grcim"),
 ])
 def test_map_bad_arguments_one_line(capsys, argv, expected):
     code, out, err = run(capsys, "map", *argv)
