@@ -240,8 +240,9 @@ def input_drive_energy_j(dac_bits: ArrayLike, tech: Technology, dac_kind: str,
     m = dac_magnitude_bits(dac_bits, n_input_slices)
     if dac_kind == "pulse":
         per_pulse = PULSE_COUNTER_TOGGLES * (tech.e_flop_bit_j + tech.e_full_adder_j)
-        return (register_energy_j(m + 1.0, tech)
-                + mean_pulses(dac_bits, n_input_slices) * per_pulse)
+        pulses = mean_pulses(np.asarray(dac_bits, dtype=np.float64),
+                             np.asarray(n_input_slices, dtype=np.float64))
+        return register_energy_j(m + 1.0, tech) + pulses * per_pulse
     return dac_energy_j(m, tech)
 
 

@@ -10,7 +10,8 @@ the component's attributes by name (a parameter without a default is required),
 ``@actionDynamicEnergy`` methods return J, ``get_area`` m², ``leak(global_cycle_seconds)`` J
 per cycle. Each class builds the grcim hwcomponents model of the same name through
 ``grcim.plugins.accelergy.adapter``, so the numbers are exactly grcim's. Accelergy's
-``technology`` attribute (``"22nm"``, a number of nm, or metres) becomes ``tech_node``.
+``technology`` attribute (``"22nm"``, a number of nm, metres, or a technology file) is the
+models' own ``technology``; a ``tech_node`` beside it scales that technology to its node.
 
 Guards: if ``accelergy`` is missing, a stand-in ``Estimator`` keeps the file importable;
 if ``grcim`` (or a dependency) cannot be imported in Accelergy's Python, the module still
