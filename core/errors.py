@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = ["GrcimError", "SpecError", "ModelDomainError", "MappingError", "CMDLINE",
-           "did_you_mean"]
+           "did_you_mean", "shown"]
 
 _SPACES = re.compile("[ \t\r\n]+")
 
@@ -20,12 +20,18 @@ CMDLINE = "<command line>"
 """``SpecError.file`` of a value given on the command line (or by a library caller)."""
 
 
-def _show(value: Any) -> str:
+def shown(value: Any, width: int = 80) -> str:
+    """``repr(value)`` cut to ``width`` characters (``...`` at the end), for a message's one
+    line; Python refuses to print an integer of more than 4300 digits, alone or inside a
+    list, so such a value is described instead."""
     try:
         text = repr(value)  # repr escapes every character str.isprintable() refuses
-    except ValueError:  # an integer of more digits than Python prints (4300)
-        return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
-    return text if len(text) <= 80 else text[:77] + "..."
+    except ValueError:
+        if isinstance(value, int):
+            return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
+        return "<a value holding an integer too long to print>"
+    return text if len(text) <= width else text[:width - 3] + "..."
+
 
 
 def did_you_mean(key: object, allowed: Iterable[str]) -> str:
@@ -91,7 +97,7 @@ class SpecError(GrcimError, ValueError):
         # included (a key "a\\nb" is shown so, not as "a b")
         where = f"{printable(str(self.file))}:{self.line}" if self.line else printable(
             str(self.file))
-        return f"{where}: {printable(str(self.key))} = {_show(self.value)}: " + one_line(
+        return f"{where}: {printable(str(self.key))} = {shown(self.value)}: " + one_line(
             str(self.allowed))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -116,7 +122,7 @@ class ModelDomainError(GrcimError, ValueError):
         self.item, self.value, self.allowed = item, value, allowed
 
     def __str__(self) -> str:
-        return f"{printable(str(self.item))} = {_show(self.value)}: {one_line(str(self.allowed))}"
+        return f"{printable(str(self.item))} = {shown(self.value)}: {one_line(str(self.allowed))}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.item, self.value, self.allowed))

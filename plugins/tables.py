@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from grcim.errors import ModelDomainError
+from grcim.errors import ModelDomainError, shown
 from grcim.plugins.models import MODELS
 from grcim.plugins.models.batch import REQUIRED, CostModel
 
@@ -241,7 +241,7 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
         try:
             costs = model.evaluate_scaled(attrs, len(points))
         except ModelDomainError as exc:  # say which point of the sweep the model declines
-            at = ", ".join(f"{keys[i]}={_short(sweep[keys[i]][j])}"
+            at = ", ".join(f"{keys[i]}={shown(sweep[keys[i]][j], 40)}"
                            for i, j in zip(grouped, combo, strict=True))
             if not at:
                 raise
@@ -266,12 +266,3 @@ def build_table(component: str | type[CostModel], fixed: Mapping[str, Any] | Non
                           columns["leak_power_w"], columns["latency_s"],
                           columns["throughput_hz"], info, terms)
 
-
-def _short(value: Any) -> str:
-    """``value`` as text of at most 40 characters (a 400-digit integer once filled the one
-    line of an error; Python refuses to print one of more than 4300 digits at all)."""
-    try:
-        text = str(value)
-    except ValueError:
-        text = "<a number too long to print>"
-    return text if len(text) <= 40 else text[:37] + "..."

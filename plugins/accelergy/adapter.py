@@ -73,7 +73,7 @@ def model_arguments(model: type[ComponentModel], attrs: dict[str, Any]) -> dict[
     """The keyword arguments of ``model`` for the Accelergy attributes ``attrs``.
 
     Attributes the model does not take are dropped (Accelergy passes many, such as
-    ``global_cycle_seconds``); ``technology`` overrides ``tech_node`` (see the module).
+    ``global_cycle_seconds``); ``technology`` is passed as given (see the module).
     """
     params = model_parameters(model)
     kwargs = {k: v for k, v in attrs.items() if k in params}

@@ -19,10 +19,11 @@ containers above it:
 - **missing technology**: Accelergy 0.4 requires ``technology`` (and
   ``global_cycle_seconds``) on every component, set on it or a container above, and stops
   without them (it also takes ``TECHNOLOGY`` / ``GLOBAL_CYCLE_SECONDS``, all capitals); a
-  ``tech_node`` that disagrees with a node ``technology`` is reported too: grcim's models
-  would scale that technology to the ``tech_node``, not price the node (Accelergy requires
-  ``technology`` everywhere, so a ``tech_node`` on one component under a top-level
-  ``"22nm"`` would otherwise silently price 22 nm scaled). A top-level ``variables``
+  component's own ``tech_node`` that differs from a node ``technology`` it inherits gets a
+  warning: grcim's models scale that technology to the ``tech_node``, not price the node
+  (Accelergy requires ``technology`` everywhere, so a ``tech_node`` on one component under
+  a top-level ``"22nm"`` prices 22 nm scaled; given together on one component, the scaling
+  is asked for and passes). A top-level ``variables``
   section must hold both keys itself: Accelergy parses it first and stops ("Required key
   ... not found in variables.") whatever the components set;
 - **class names in another case** (``GR_MAC``): Accelergy's class lookup is case-sensitive
@@ -69,6 +70,7 @@ from grcim.plugins.accelergy.adapter import (
     model_parameters,
     technology_to_metres,
 )
+from grcim.plugins.models.technode import EXACT_TOLERANCE
 from grcim.yamlio import KeyPath, dotted, load_yaml_text, read_text_file, scalar_nodes
 
 if TYPE_CHECKING:  # the models (and hwcomponents) are imported on first use
@@ -402,6 +404,13 @@ class _Checker:
             self.distinct.add(str(warning))
             self.warnings.append(warning)
 
+    def note(self, key: str, value: Any, why: str, line: int | None) -> None:
+        """A warning that is not about an unchecked value (``why`` as given)."""
+        warning = SpecError(self.source, key, value, why, line)
+        if str(warning) not in self.distinct:
+            self.distinct.add(str(warning))
+            self.warnings.append(warning)
+
     def scalar(self, path: Path) -> _Scalar | None:
         """The scalar at ``path``, also where an alias repeats it (the data's path)."""
         s = self.scalars.get(path)
@@ -577,25 +586,28 @@ class _Checker:
             self.check_cycle(values[_CYCLE], f"{where}.{written}" if cycle.own
                              else f"{cycle.owner}.attributes.{written}", self.line(cycle.path))
         tech, node = comp.attrs[TECHNOLOGY], comp.attrs.get("tech_node")
-        # every grcim model takes technology and tech_node: technology names the
-        # technology file and a tech_node off its node scales it (docs/plugins.md). Accelergy
-        # requires technology on every node, so a tech_node set on a component under a
-        # top-level technology would silently price that technology scaled, not its node
+        # every grcim model takes technology and tech_node: a tech_node off the technology's
+        # node scales that technology (docs/plugins.md), which is deliberate where the two are
+        # given together. Accelergy requires technology on every node, though, so a
+        # tech_node on one component under a container's technology may mean "this node":
+        # a warning says what is priced (equal nodes within the models' 0.1 % tolerance, so
+        # 22 * 1e-9 is 22nm)
         disagree: tuple[str, Any, str, int | None] | None = None
-        if (node is not None and "tech_node" in params and TECHNOLOGY in values
-                and "tech_node" in values):
+        if (node is not None and node.own and not tech.own and "tech_node" in params
+                and TECHNOLOGY in values and "tech_node" in values):
             try:
                 named = technology_to_metres(values[TECHNOLOGY])
-                same = named == float(values["tech_node"])
-            except (GrcimError, TypeError, ValueError):
+                given = float(values["tech_node"])
+                same = math.isclose(named, given, rel_tol=EXACT_TOLERANCE)
+            except (GrcimError, TypeError, ValueError, OverflowError):
                 same = True  # a technology file (scaled on purpose), or a domain error below
-            if not same:  # reported once the values are in the models' domains (below)
+            if not same:  # said once the values are in the models' domains (below)
                 disagree = (
                     f"{where}.tech_node", values["tech_node"],
-                    f"disagrees with technology = {tech.raw!r} (from {tech.owner}): grcim's "
-                    f"models would price the {named * 1e9:g} nm technology scaled to "
-                    f"{float(values['tech_node']) * 1e9:g} nm, not that node; set technology "
-                    "to the node on this component and drop tech_node",
+                    f"tech_node differs from technology = {tech.raw!r} (from {tech.owner}): "
+                    f"grcim's models price the {named * 1e9:g} nm technology scaled to "
+                    f"{given * 1e9:g} nm, not the {given * 1e9:g} nm technology (for that, "
+                    "set technology on this component)",
                     self.line(node.path, comp.line))
         missing = [n for n, d in params.items() if d is inspect.Parameter.empty
                    and values.get(n) is None and n not in unusable]
@@ -615,7 +627,7 @@ class _Checker:
             self.problem(key, exc.value, exc.allowed, line)
             return
         if disagree is not None:
-            self.problem(*disagree)
+            self.note(*disagree)
 
 
 _BAD = object()
@@ -658,29 +670,21 @@ _STORAGE_ACTIONS = ("read", "write", "update")
 """The actions Timeloop asks Accelergy to price for every storage level (and ``leak``)."""
 
 
-def _model_actions(model: type) -> set[str]:
-    return {name for base in model.__mro__ for name, func in vars(base).items()
-            if getattr(func, "_is_component_action", False)}
-
-
-def _storage_needs_ert(checker: _Checker, comp: _Component, model: type) -> None:
+def _storage_needs_ert(checker: _Checker, comp: _Component, model: type[CostModel]) -> None:
     """A grcim model as a Timeloop ``storage`` level (how ``grcim export timeloop`` writes
     the tolls): Timeloop asks Accelergy for read, write and update of every storage level,
     and the model has no write or update, so Accelergy stops ("No action with name write").
     The file is right for Timeloop with the export's ERT.yaml/ART.yaml, not without: a
     warning, not a problem."""
-    missing = [a for a in _STORAGE_ACTIONS if a not in _model_actions(model)]
+    missing = [a for a in _STORAGE_ACTIONS if a not in model.action_names()]
     if comp.level.lower() != "storage" or not missing:
         return
-    warning = SpecError(checker.source, f"{comp.name}.subclass", comp.cls,
-                        f"priced only through an ERT: as a Timeloop storage level it is asked "
-                        f"for {', '.join(_STORAGE_ACTIONS)}, and {comp.cls} has no "
-                        f"{' or '.join(missing)}, so Accelergy cannot price it; run Timeloop "
-                        "with the export's ERT.yaml and ART.yaml (docs/timeloop.md)",
-                        checker.line((*comp.path, "subclass"), comp.line))
-    if str(warning) not in checker.distinct:
-        checker.distinct.add(str(warning))
-        checker.warnings.append(warning)
+    checker.note(f"{comp.name}.subclass", comp.cls,
+                 f"priced only through an ERT: as a Timeloop storage level it is asked for "
+                 f"{', '.join(_STORAGE_ACTIONS)}, and {comp.cls} has no "
+                 f"{' or '.join(missing)}, so Accelergy cannot price it; run Timeloop with "
+                 "the export's ERT.yaml and ART.yaml (docs/timeloop.md)",
+                 checker.line((*comp.path, "subclass"), comp.line))
 
 
 def check_accelergy_text(text: str, source: str

@@ -42,6 +42,7 @@ from grcim.physics.energy.per_mac import (
     delivered_snr_db,
     grmac_digital_pieces,
     grmac_energy,
+    input_drive_energy_j,
 )
 from grcim.physics.operating_point import OperatingPoint, operating_point
 from grcim.physics.settings import Ensemble
@@ -618,3 +619,18 @@ def test_conversions_beyond_the_adc_laws_are_infeasible_points_when_not_strict()
     for law in ("two_regime", "hwcomponents"):  # NaN resolutions price as NaN, no error
         e = adc_energy_j(np.array([6.0, np.nan]), law, HAND)
         assert np.isfinite(e[0]) and np.isnan(e[1])
+
+
+@pytest.mark.parametrize(("dac_bits", "slices"), [(5, 1), (2, 1), (4, 2)])
+def test_pulse_driver_counts_down_once_per_pulse(tech28: Technology, dac_bits: int,
+                                                 slices: int) -> None:
+    # docs/models.md 5.2: load the (m + 1)-bit counter, then one decrement per pulse, at most
+    # 2 toggled bits each (a flop and its full-adder cell); p = (2^m - 1) / 2 pulses. m is
+    # the step's magnitude bits: d - 1 for one signed step, d for each of several digits
+    m = dac_bits - 1 if slices == 1 else dac_bits
+    p = (2 ** m - 1) / 2
+    by_hand = ((m + 1) * tech28.e_flop_bit_j
+               + 2 * p * (tech28.e_flop_bit_j + tech28.e_full_adder_j))
+    got = float(input_drive_energy_j(np.float64(dac_bits), tech28, "pulse",
+                                     np.float64(slices)))
+    assert got == pytest.approx(by_hand, rel=1e-12)
