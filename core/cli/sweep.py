@@ -164,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
                            f"{summary.written} of {summary.todo} points in "
                            f"{summary.elapsed_s:.1f} s ({summary.already} were already "
                            f"stored)"), highlight=False)
+    if summary.rejudged:
+        console().print(f"{summary.rejudged} stored rows changed status under this spec's "
+                        "constraints (their results were kept; nothing recomputed)",
+                        highlight=False)
     if summary.interrupted:
         print(f"grcim sweep: interrupted; {summary.written} points of this run are stored, "
               "run the same command again to resume", file=sys.stderr)
