@@ -32,7 +32,7 @@ from grcim import __version__
 from grcim.sweep.constraints import Bounds, violation
 from grcim.sweep.evaluate import Context
 from grcim.sweep.executors import DaskCluster, Executor, InProcess, LocalPool
-from grcim.sweep.space import Point, points
+from grcim.sweep.space import Point, arch_digest, models_digest, points
 from grcim.sweep.spec import LoadedSpec
 from grcim.sweep.store import Store, inputs_json
 
@@ -130,11 +130,20 @@ def _judged(row: dict[str, Any], limits: Bounds) -> dict[str, Any]:
 def plan_rows(ls: LoadedSpec, point: Point) -> dict[str, Any]:
     """The input columns of a point's row."""
     case = point.case
+    name, _, text = ls.arch_texts[point.design.arch]
+    # what the key holds beyond the columns: rows of two appended specs that differ only
+    # here (two models files naming one model, replicate on and off, two arch files of one
+    # stem) are told apart by the report (docs/sweep.md, "Reports")
+    extra: dict[str, Any] = {"arch_sha256": arch_digest(text)}
+    if case is not None:
+        w = ls.spec.workloads
+        extra.update(models_file=None if w is None else w.models_file,
+                     models_sha256=models_digest(ls), replicate=ls.spec.replicate)
     row: dict[str, Any] = {
         "key": point.key, "design_key": point.design_key, "spec_hash": ls.spec_hash,
-        "grcim_version": __version__, "arch": ls.arch_texts[point.design.arch][0],
+        "grcim_version": __version__, "arch": name,
         "inputs_json": inputs_json(point.design.arch, point.design.overrides,
-                                   None if case is None else case.__dict__),
+                                   None if case is None else case.__dict__, **extra),
     }
     if case is not None:
         row.update(workload=case.model, phase=case.phase, batch=case.batch,

@@ -580,7 +580,10 @@ def _check_contents(path: Path, conn: sqlite3.Connection) -> None:
     _check_rows(path, conn, variables)
 
 
-def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:
-    """Canonical JSON of a point's inputs (the ``inputs_json`` column)."""
-    return json.dumps({"arch": arch, "variables": dict(overrides), "case": case},
+def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any,
+                **extra: Any) -> str:
+    """Canonical JSON of a point's inputs (the ``inputs_json`` column); ``extra``: the
+    inputs of the key that have no column (the arch text's hash, the models file and its
+    hash, ``replicate``), so that a report tells apart rows that share every column."""
+    return json.dumps({"arch": arch, "variables": dict(overrides), "case": case, **extra},
                       sort_keys=True)
