@@ -4,8 +4,9 @@
 [--models FILE] [--json FILE] [--einsum FILE]`` and ``grcim workload list``.
 Numbers inside are SI (bytes, counts); the terminal tables print them with decimal
 prefixes k..E (:mod:`grcim.cli.workload_table`; never below one: "0.25 B", not "250 mB").
-Output paths follow :mod:`grcim.cli.outputs` (checked before any work; never the models file); files are written
-after every value has been computed, all together, so an error never leaves a partial file.
+Output paths follow :mod:`grcim.cli.outputs` (checked before any work; never the models
+file); files are written after every value has been computed, all together, so an error
+never leaves a partial file.
 A list of more than :data:`PLAIN_LIST_ROWS` models is printed as plain aligned columns: a
 rich table takes about a millisecond per row.
 """
