@@ -1,6 +1,6 @@
 """Evaluate sweep points: what a worker process runs, locally or on a Dask worker.
 
-A worker receives a :class:`Context` once (the spec's arch texts, models text, constraints)
+A worker receives a :class:`Context` once (the spec's arch texts, models text, options)
 and batches of point payloads (:meth:`grcim.sweep.space.Point.payload`), and returns one
 row per point (plain dicts, SI units):
 
@@ -16,10 +16,11 @@ row per point (plain dicts, SI units):
   uses (sized from the SQNR target when ``adc_bits: "auto"``).
 
 Status: ``done``; ``infeasible`` when grcim refuses the combination (an arch check, a
-model's domain, the workload does not fit; any :class:`~grcim.errors.GrcimError`) or a
-constraint is violated, with the reason; ``failed`` for anything else (a bug), with the
-error, retried by ``--retry-failed``. Results of a point that violates a constraint are
-kept.
+model's domain, the workload does not fit; any :class:`~grcim.errors.GrcimError`), with the
+reason; ``failed`` for anything else (a bug), with the error, retried by
+``--retry-failed``. The spec's constraints are not applied here: they are no part of a
+point's key, so the client judges the results against the bounds of the spec running
+(:mod:`grcim.sweep.constraints`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import os
 import socket
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grcim import __version__
@@ -68,8 +69,6 @@ class Context:
         ``archs`` entry -> (name, source, YAML text).
     models_text : str or None
         Models YAML text (None: bundled).
-    constraints : dict
-        Result column -> {"min": x or None, "max": y or None}.
     replicate : bool
         Map option.
     op_cache_dir : str or None
@@ -82,7 +81,6 @@ class Context:
     mode: str
     arch_texts: dict[str, tuple[str, str, str]]
     models_text: str | None
-    constraints: dict[str, dict[str, float | None]] = field(default_factory=dict)
     replicate: bool = True
     op_cache_dir: str | None = ""
     client_version: str = __version__
@@ -197,19 +195,6 @@ def _adc_bits(arch: Arch) -> float | None:
     return None
 
 
-def _violations(ctx: Context, row: dict[str, Any]) -> str | None:
-    for key, bound in ctx.constraints.items():
-        value = row.get(key)
-        if value is None:
-            continue
-        lo, hi = bound.get("min"), bound.get("max")
-        if hi is not None and value > hi:
-            return f"constraint {key} = {value:.6g} > max {hi:.6g}"
-        if lo is not None and value < lo:
-            return f"constraint {key} = {value:.6g} < min {lo:.6g}"
-    return None
-
-
 def evaluate_point(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     """The store row of one point (never raises for a point's own problem)."""
     start = time.perf_counter()
@@ -226,9 +211,6 @@ def evaluate_point(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
             row.update(_map_row(ctx, arch, payload["case"]))
         else:
             row.update(_physics_row(arch))
-        reason = _violations(ctx, row)
-        if reason is not None:
-            row.update(status="infeasible", reason=reason)
     except GrcimError as exc:
         row.update(status="infeasible", reason=str(exc))
     except Exception as exc:  # a bug: keep the point, say where, let --retry-failed rerun it

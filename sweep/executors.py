@@ -35,7 +35,7 @@ from grcim.errors import GrcimError
 from grcim.sweep.evaluate import Context, evaluate_batch, evaluate_payloads, set_context
 
 __all__ = ["Executor", "InProcess", "LocalPool", "DaskCluster", "SchedulerError",
-           "WorkerLost"]
+           "WorkerLost", "address_problem"]
 
 Batch = list[dict[str, Any]]
 Rows = list[dict[str, Any]]
@@ -151,6 +151,39 @@ class LocalPool(Executor):
         self._lifeline.close()
 
 
+def address_problem(address: str) -> str | None:
+    """What is wrong with a Dask scheduler address (None: it looks valid).
+
+    Checked before a ``distributed.Client`` is built: a client whose constructor fails
+    on a malformed address is left half-built, and its finalizer printed a traceback
+    ("Exception ignored in Client.__del__ ... TimeoutError") after grcim's one-line error.
+    Only ``tcp`` is taken: grcim passes no TLS settings (``tls``/``wss`` fail inside the
+    client), ``inproc`` reaches no other process, and ``ucx`` needs a package grcim does
+    not declare.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    allowed = "a Dask scheduler address tcp://HOST:PORT, port 1..65535 (tcp://127.0.0.1:8786)"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except ValueError:
+        return allowed
+    if scheme != "tcp" or not host or port is None or not 1 <= int(port) <= 65535:
+        return allowed
+    return None
+
+
+def _discard(client: Any) -> None:
+    """Close a client whose constructor failed, so its finalizer has nothing left to do
+    (it would try to close it again at exit, time out and print a traceback)."""
+    with contextlib.suppress(Exception):
+        client.close(timeout=1)
+    client.status = "closed"
+    with contextlib.suppress(Exception):
+        client._loop_runner.stop()
+
+
 class DaskCluster(Executor):
     """An existing Dask distributed cluster, reached through its scheduler's address."""
 
@@ -163,9 +196,17 @@ class DaskCluster(Executor):
         except ImportError:  # pragma: no cover - a declared dependency
             raise SchedulerError("--scheduler needs the 'distributed' package "
                                  "(pip install 'dask[distributed]')") from None
+        problem = address_problem(address)
+        if problem is not None:
+            raise SchedulerError(f"--scheduler = {address!r}: {problem}")
+        # built in two steps so that a constructor that fails leaves us the object to close
+        client = Client.__new__(Client)
         try:
-            self._client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
+            client.__init__(address, timeout=f"{timeout_s}s",  # type: ignore[misc]
+                            set_as_default=False)
+            self._client = client
+        except Exception as exc:  # the client's own errors vary (OSError, TypeError, ...)
+            _discard(client)
             raise SchedulerError(f"cannot reach the Dask scheduler at {address!r} within "
                                  f"{timeout_s:g} s ({type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0] if str(exc) else 'no answer'});"

@@ -1,6 +1,7 @@
 """``grcim sweep report``: Pareto fronts, variable effects and best designs of a store.
 
-Groups: a map sweep is reported per workload case (model, phase, batch, tokens, context),
+Groups: a map sweep is reported per workload case (model, phase, batch, tokens, context,
+and the models file and ``replicate`` option of the point's key: :mod:`grcim.sweep.groups`),
 a physics sweep as one group. Only ``done`` rows enter fronts, effects and bests
 (``infeasible`` rows, including constraint violations, and ``failed`` rows are counted
 in the summary).
@@ -36,6 +37,7 @@ from grcim.errors import GrcimError
 from grcim.report.display import area_mm2, si
 from grcim.report.markdown import Section, to_html, to_markdown
 from grcim.report.tables import rows_to_csv
+from grcim.sweep.groups import annotate, group_keys, group_name, varied_fields
 from grcim.sweep.pareto import Effect, best_rows, group_rows, pareto_mask, variable_effects
 from grcim.sweep.spec import MAP_OBJECTIVES, PHYSICS_OBJECTIVES
 from grcim.sweep.store import Store
@@ -47,7 +49,6 @@ PIPELINE_LABELS = {"grmac": "GR-MAC", "conventional": "conventional FP-CIM",
                    "int": "integer CIM"}
 _COLORS = {"grmac": "C3", "conventional": "C0", "int": "C2"}
 _MARKERS = {"grmac": "o", "conventional": "s", "int": "^"}
-_CASE = ("workload", "phase", "batch", "tokens", "context")
 _SHOW = {"energy_per_token_j": ("J/token", lambda v: si(v, "J")),
          "tokens_per_s": ("tokens/s", lambda v: f"{v:.4g}"),
          "area_m2": ("area", area_mm2),
@@ -73,15 +74,6 @@ def _has(row: dict[str, Any], column: str) -> bool:
     """Whether ``row`` holds a finite value of ``column``."""
     value = row.get(column)
     return value is not None and bool(np.isfinite(value))
-
-
-def _group_name(mode: str, key: tuple[Any, ...]) -> str:
-    if mode != "map":
-        return "per-MAC models"
-    model, phase, batch, tokens, context = key
-    shape = (f"tokens {tokens if tokens is not None else 'default'}" if phase == "prefill"
-             else f"context {context if context is not None else 'default'}")
-    return f"{model} {phase}, batch {batch}, {shape}"
 
 
 def _plt() -> Any:
@@ -234,6 +226,8 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     shown = [v for v in variables if v != "pipeline"]
     done = list(store.rows("status = 'done'"))
     filled = _fill_unswept(done, variables)
+    annotate(done)  # models file, replicate and arch text: rows that share every column
+    varied = varied_fields(done)
     title = "grcim sweep: " + (json.loads(spec["spec_json"]).get("name") or spec["source"]
                                if spec else str(store.path))
     sections = [Section("Summary", (
@@ -253,9 +247,8 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     pareto_csv: list[dict[str, Any]] = []
     best_csv: list[dict[str, Any]] = []
     effects_csv: list[dict[str, Any]] = []
-    keys = _CASE if mode == "map" else ()
-    for gi, (gkey, rows) in enumerate(group_rows(done, keys).items(), start=1):
-        name = _group_name(mode, gkey)
+    for gi, (gkey, rows) in enumerate(group_rows(done, group_keys(mode)).items(), start=1):
+        name = group_name(mode, gkey, rows, varied)
         ok = [r for r in rows if all(_has(r, c) for c in obj_cols)]
         values = np.array([[r[c] for c in obj_cols] for r in ok], dtype=float).reshape(
             len(ok), len(obj_cols))
@@ -335,6 +328,7 @@ def _csv_row(r: dict[str, Any], variables: list[str], objectives: list[str]
     out.update({v: r.get(v) for v in variables})
     out.update({c: r.get(c) for c in objectives})
     for extra in ("tops_per_w", "power_w", "latency_s", "adc_enob_bits"):
-        if extra in r and extra not in out:
+        # a column of the other mode is NULL in every row: no empty column in the CSV
+        if r.get(extra) is not None and extra not in out:
             out[extra] = r[extra]
     return out

@@ -5,8 +5,10 @@ Order of work (so that a refused run writes nothing):
 1. expand the spec into points (a bad spec fails here);
 2. connect to the Dask scheduler when one is given (unreachable: fail here);
 3. open or create the store and check it belongs to this spec and grcim version;
-4. record the spec and plan its point keys, then evaluate the points that have no row
-   (and, with ``retry_failed``, those whose row is ``failed``);
+4. record the spec and plan its point keys, re-judge the stored rows against the spec's
+   constraints (:mod:`grcim.sweep.constraints`), then evaluate the points that have no row
+   (and, with ``retry_failed``, those whose row is ``failed``), judging each new row
+   against the same constraints;
 5. commit each finished batch in its own transaction as it arrives.
 
 A crash or ``kill -9`` at any moment therefore loses only the batches in flight: every
@@ -27,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from grcim import __version__
+from grcim.sweep.constraints import Bounds, violation
 from grcim.sweep.evaluate import Context
 from grcim.sweep.executors import DaskCluster, Executor, InProcess, LocalPool
-from grcim.sweep.space import Point, points
+from grcim.sweep.space import Point, arch_digest, models_digest, points
 from grcim.sweep.spec import LoadedSpec
 from grcim.sweep.store import Store, inputs_json
 
@@ -94,6 +97,8 @@ class RunSummary:
     elapsed_s: float = 0.0
     interrupted: bool = False
     executor: str = ""
+    rejudged: int = 0
+    """Stored rows whose verdict changed under this spec's constraints."""
 
 
 def _batch_size(n_todo: int, workers: int, given: int | None) -> int:
@@ -104,19 +109,41 @@ def _batch_size(n_todo: int, workers: int, given: int | None) -> int:
 
 
 def _context(ls: LoadedSpec, options: RunOptions) -> Context:
-    constraints = {k: {"min": b.min, "max": b.max} for k, b in ls.spec.constraints.items()}
-    return Context(ls.spec.mode, dict(ls.arch_texts), ls.models_text, constraints,
-                   ls.spec.replicate, options.op_cache_dir, __version__)
+    return Context(ls.spec.mode, dict(ls.arch_texts), ls.models_text, ls.spec.replicate,
+                   options.op_cache_dir, __version__)
+
+
+def bounds(ls: LoadedSpec) -> Bounds:
+    """The spec's constraints as plain bounds (result column -> min/max)."""
+    return {k: {"min": b.min, "max": b.max} for k, b in ls.spec.constraints.items()}
+
+
+def _judged(row: dict[str, Any], limits: Bounds) -> dict[str, Any]:
+    """A computed row with the running spec's constraint verdict (the worker's ``done``)."""
+    if row["status"] == "done":
+        reason = violation(limits, row)
+        if reason is not None:
+            row.update(status="infeasible", reason=reason)
+    return row
 
 
 def plan_rows(ls: LoadedSpec, point: Point) -> dict[str, Any]:
     """The input columns of a point's row."""
     case = point.case
+    name, _, text = ls.arch_texts[point.design.arch]
+    # what the key holds beyond the columns: rows of two appended specs that differ only
+    # here (two models files naming one model, replicate on and off, two arch files of one
+    # stem) are told apart by the report (docs/sweep.md, "Reports")
+    extra: dict[str, Any] = {"arch_sha256": arch_digest(text)}
+    if case is not None:
+        w = ls.spec.workloads
+        extra.update(models_file=None if w is None else w.models_file,
+                     models_sha256=models_digest(ls), replicate=ls.spec.replicate)
     row: dict[str, Any] = {
         "key": point.key, "design_key": point.design_key, "spec_hash": ls.spec_hash,
-        "grcim_version": __version__, "arch": ls.arch_texts[point.design.arch][0],
+        "grcim_version": __version__, "arch": name,
         "inputs_json": inputs_json(point.design.arch, point.design.overrides,
-                                   None if case is None else case.__dict__),
+                                   None if case is None else case.__dict__, **extra),
     }
     if case is not None:
         row.update(workload=case.model, phase=case.phase, batch=case.batch,
@@ -163,11 +190,14 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
         store.ensure_variables(list(ls.spec.variables))
         spec_json = json.dumps(ls.spec.model_dump(mode="json"), sort_keys=True)
         store.record_spec(ls.spec_hash, ls.source, ls.text, spec_json, [p.key for p in pts])
+        # the stored verdicts follow this spec's bounds (they are not in the key)
+        limits = bounds(ls)
+        rejudged = store.apply_constraints(limits)
         stored = store.statuses()
         todo = [p for p in pts if p.key not in stored
                 or (options.retry_failed and stored[p.key] == "failed")]
         summary = RunSummary(str(Path(store_path)), len(pts), len(pts) - len(todo),
-                             len(todo), executor=executor.description)
+                             len(todo), executor=executor.description, rejudged=rejudged)
         if on_start is not None:
             on_start(summary)
         by_key = {p.key: p for p in todo}
@@ -175,7 +205,8 @@ def run_sweep(ls: LoadedSpec, store_path: str | os.PathLike[str],
         written: set[str] = set()
         try:
             for rows in executor.run(_batches(todo, size)):
-                full = [_merged(plan_rows(ls, by_key[r["key"]]), r) for r in rows]
+                full = [_judged(_merged(plan_rows(ls, by_key[r["key"]]), r), limits)
+                        for r in rows]
                 fresh = [r for r in full if r["key"] not in written]
                 store.write(fresh, replace_failed=options.retry_failed)
                 written.update(r["key"] for r in fresh)

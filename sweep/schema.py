@@ -32,7 +32,9 @@ MAP_OBJECTIVES: tuple[tuple[str, str], ...] = (
 PHYSICS_OBJECTIVES: tuple[tuple[str, str], ...] = (
     ("energy_per_mac_j", "min"), ("mac_area_m2", "min"))
 """Objectives of a physics sweep's Pareto front."""
-_STRICT = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+# strict: a YAML number is a number and YAML text is text (docs/sweep.md); lax mode turned
+# ``batch: [true]`` into 1, ``batch: ["2"]`` into 2 and ``replicate: "no"`` into false
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 class Range(BaseModel):

@@ -33,7 +33,8 @@ from grcim.errors import SpecError
 from grcim.sweep.spec import MAX_DESIGNS, MAX_POINTS, LoadedSpec, Range
 from grcim.sweep.variables import is_integer
 
-__all__ = ["Design", "Case", "Point", "designs", "cases", "points", "count_grid"]
+__all__ = ["Design", "Case", "Point", "designs", "cases", "points", "count_grid",
+           "arch_digest", "models_digest"]
 
 Value = int | float | str
 
@@ -222,12 +223,20 @@ def _digest(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def arch_digest(text: str) -> str:
+    """The hash of an arch text in a point's key (first 16 hex digits of its SHA-256)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def models_digest(ls: LoadedSpec) -> str | None:
+    """The hash of the spec's models file in a point's key (None: the bundled models)."""
+    return None if ls.models_text is None else arch_digest(ls.models_text)
+
+
 def points(ls: LoadedSpec) -> list[Point]:
     """Every (design point, workload case) of the spec, designs outermost."""
-    arch_ids = {k: [name, hashlib.sha256(text.encode()).hexdigest()[:16]]
-                for k, (name, _, text) in ls.arch_texts.items()}
-    models = (None if ls.models_text is None
-              else hashlib.sha256(ls.models_text.encode()).hexdigest()[:16])
+    arch_ids = {k: [name, arch_digest(text)] for k, (name, _, text) in ls.arch_texts.items()}
+    models = models_digest(ls)
     extra = {"replicate": ls.spec.replicate} if ls.spec.mode == "map" else {}
     out: list[Point] = []
     all_cases = cases(ls)

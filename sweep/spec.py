@@ -128,6 +128,16 @@ def _value(data: Any, loc: tuple[Any, ...]) -> Any:
     return node
 
 
+_TYPE_WORDS = {
+    "int_type": "an integer (a YAML number without a fraction; not text or true/false)",
+    "float_type": "a number (not text or true/false)",
+    "bool_type": "true or false (not text or a number)",
+    "string_type": "text",
+}
+"""What a strict type error means, in the words of docs/sweep.md (pydantic's own message
+says "a valid integer" without saying that "2", 2.0 and true are not)."""
+
+
 def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
     errors = exc.errors()
     # a union (list of values | range) reports one error per member: the deepest location
@@ -138,13 +148,27 @@ def _pydantic_error(source: str, data: Any, exc: ValidationError) -> SpecError:
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and (
         "[" in p or p in ("Range",))))
     msg = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
+    if first["type"] in _TYPE_WORDS:
+        msg = _TYPE_WORDS[first["type"]]
+    elif first["type"] == "extra_forbidden":
         msg = "unknown key"
     elif first["type"] == "missing":
         msg = "missing required key"
     full = ("sweep", *loc)
     return SpecError(source, ".".join(str(p) for p in full), _value(data, full), msg,
                      _line(data, full))
+
+
+def _read_named(path: Path, source: str, key: str, entry: str, what: str,
+                line: int | None) -> str:
+    """The text of a file the spec names; a missing or unreadable one is the spec's error
+    (spec file, key and value as written), not one about a file the user never wrote."""
+    try:
+        return read_text_file(path)
+    except SpecError as exc:
+        raise SpecError(source, key, entry, f"an existing, readable {what} file (relative "
+                        f"paths are relative to the spec file's folder; {path}: "
+                        f"{exc.allowed})", line) from None
 
 
 def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
@@ -163,7 +187,9 @@ def _read_archs(spec: SweepSpec, source: str, base: Path, data: Any
                              allowed=f"a bundled arch ({', '.join(list_bundled())}) or a path "
                              "to an arch .yaml file")
         if isinstance(found, Path):
-            text, shown, name = read_text_file(found), str(found), found.stem
+            text = _read_named(found, source, f"sweep.archs.{i}", entry, "arch",
+                               _line(data, where))
+            shown, name = str(found), found.stem
         else:
             text, shown, name = found.read_text(encoding="utf-8"), str(found), entry
         arch = load_arch_text(text, shown, name)
@@ -227,7 +253,16 @@ def _swept_file(key: str, value: Any, base: Path, source: str, dotted: str,
     promise paths relative to the spec file. A missing file fails the spec at once instead
     of making every point infeasible.
     """
-    if not (key in FILE_KEYS and isinstance(value, str) and names_a_file(value)):
+    if not (key in FILE_KEYS and isinstance(value, str)):
+        return value
+    if not names_a_file(value):
+        from grcim.physics.technology import BUNDLED_NODES
+
+        # a misspelled node passed the spec and made every point infeasible (exit 0)
+        if value not in BUNDLED_NODES:
+            raise SpecError(source, dotted, value, f"a bundled {key} "
+                            f"({', '.join(BUNDLED_NODES)}) or a {key} file (a path or a "
+                            ".yaml name, relative to the spec file's folder)", line)
         return value
     path = file_path(value, base).resolve()
     try:  # the input policy of every file grcim reads: regular files, capped
@@ -335,7 +370,8 @@ def _check_workloads(spec: SweepSpec, source: str, base: Path, data: Any) -> str
     path = None
     if w.models_file is not None:
         path = file_path(w.models_file, base)
-        text = read_text_file(path)
+        text = _read_named(path, source, "sweep.workloads.models_file", w.models_file,
+                           "models", _line(data, ("sweep", "workloads", "models_file")))
     try:  # the text the workers receive is the text validated here (read once)
         configs = (load_model_configs() if text is None
                    else model_configs_from_text(text, str(path)))

@@ -47,6 +47,7 @@ from typing import Any
 
 from grcim import __version__
 from grcim.errors import SpecError
+from grcim.sweep.constraints import Bounds, reason_group, rejudge
 from grcim.sweep.evaluate import MAP_RESULTS, PHYSICS_RESULTS
 from grcim.sweep.variables import SWEEPABLE, check_value, is_integer, is_text
 
@@ -287,7 +288,8 @@ class Store:
         return {r["name"]: r["value"] for r in self.conn.execute("SELECT * FROM meta")}
 
     def specs(self) -> list[dict[str, Any]]:
-        """Specs that ran against the store, oldest first."""
+        """Specs that ran against the store, by the time each last ran (the last one is
+        the spec whose constraints the stored verdicts follow)."""
         return [dict(r) for r in self.conn.execute("SELECT * FROM specs ORDER BY added_at")]
 
     def record_spec(self, spec_hash: str, source: str, text: str, spec_json: str,
@@ -297,7 +299,8 @@ class Store:
         try:
             self.conn.execute(
                 "INSERT INTO specs VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(spec_hash) DO "
-                "UPDATE SET n_points = excluded.n_points",
+                "UPDATE SET n_points = excluded.n_points, added_at = excluded.added_at, "
+                "grcim_version = excluded.grcim_version",
                 (spec_hash, time.time(), __version__, source, text, spec_json, len(keys)))
             self.conn.executemany("INSERT OR IGNORE INTO plan VALUES (?, ?)",
                                   ((k, spec_hash) for k in keys))
@@ -307,6 +310,13 @@ class Store:
             raise
 
     # ------------------------------------------------------------------ rows
+    def apply_constraints(self, bounds: Bounds) -> int:
+        """Re-judge the stored rows against ``bounds`` (the running spec's constraints);
+        returns how many rows changed status or reason (:func:`grcim.sweep.constraints.
+        rejudge`)."""
+        first = MAP_RESULTS[0] if self.meta().get("mode") == "map" else PHYSICS_RESULTS[0]
+        return rejudge(self.conn, bounds, first, self._columns)
+
     def statuses(self) -> dict[str, str]:
         """Stored key -> status."""
         return {k: s for k, s in self.conn.execute("SELECT key, status FROM points")}
@@ -361,11 +371,17 @@ class Store:
         out["total"] = sum(out[s] for s in STATUSES) + out["pending"]
         return out
 
-    def failures(self, limit: int = 5) -> list[tuple[str, int]]:
-        """Most frequent failure and infeasibility reasons with their counts."""
-        return [(r[0], r[1]) for r in self.conn.execute(
-            "SELECT reason, COUNT(*) AS n FROM points WHERE status != 'done' GROUP BY reason "
-            "ORDER BY n DESC LIMIT ?", (limit,))]
+    def failures(self, limit: int = 5) -> list[tuple[str | None, int]]:
+        """Most frequent failure and infeasibility reasons with their counts; constraint
+        reasons are counted per bound, without the violating value
+        (:func:`grcim.sweep.constraints.reason_group`)."""
+        groups: dict[str | None, int] = {}
+        for reason, n in self.conn.execute(
+                "SELECT reason, COUNT(*) FROM points WHERE status != 'done' GROUP BY reason"):
+            key = reason_group(reason)
+            groups[key] = groups.get(key, 0) + n
+        top = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0] or ""))[:limit]
+        return top
 
     def rows(self, where: str = "", params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows of ``points`` as dicts (``where`` is an SQL condition of grcim's own)."""
@@ -564,7 +580,10 @@ def _check_contents(path: Path, conn: sqlite3.Connection) -> None:
     _check_rows(path, conn, variables)
 
 
-def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any) -> str:
-    """Canonical JSON of a point's inputs (the ``inputs_json`` column)."""
-    return json.dumps({"arch": arch, "variables": dict(overrides), "case": case},
+def inputs_json(arch: str, overrides: Sequence[tuple[str, Any]], case: Any,
+                **extra: Any) -> str:
+    """Canonical JSON of a point's inputs (the ``inputs_json`` column); ``extra``: the
+    inputs of the key that have no column (the arch text's hash, the models file and its
+    hash, ``replicate``), so that a report tells apart rows that share every column."""
+    return json.dumps({"arch": arch, "variables": dict(overrides), "case": case, **extra},
                       sort_keys=True)

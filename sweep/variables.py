@@ -66,7 +66,10 @@ def allowed_text(key: str) -> str:
     if key in _FORMAT_KEYS:
         return f"a number format ({FORMAT_GRAMMAR})"
     model, name = field_of(key)
-    return describe_field(model, name)
+    # null is not a sweep value (check_value refuses it): a NULL variable column means "this
+    # spec did not sweep it" in the store, so the field's "or null" would promise a value
+    # the spec then refuses
+    return describe_field(model, name).replace(" or null", "")
 
 
 @cache
@@ -102,6 +105,9 @@ def check_value(key: str, value: Any) -> tuple[Any, str | None]:
     Text variables take YAML text; numeric ones YAML numbers (an integer variable accepts
     a float only when it is whole). Numbers are never parsed from text in a sweep spec.
     """
+    if value is None:  # see allowed_text: a NULL column would read as "not swept"
+        return value, (f"{allowed_text(key)}; null is not a sweep value (leave {key} out of "
+                       "the variables to keep each arch's own)")
     if is_text(key) or (key == "adc_bits" and isinstance(value, str)):
         if not isinstance(value, str):
             return value, f"text: {allowed_text(key)}"

@@ -89,9 +89,13 @@ def _options(args: argparse.Namespace) -> Any:
                         "cluster's workers run the points)")
     workers = (default_workers() if args.workers is None
                else int_option("--workers", args.workers, 1, 1024))
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise SpecError(CMDLINE, "--scheduler", args.scheduler, "a scheduler address such "
-                        "as tcp://127.0.0.1:8786")
+    if args.scheduler is not None:
+        from grcim.sweep.executors import address_problem
+
+        problem = ("a scheduler address such as tcp://127.0.0.1:8786"
+                   if not args.scheduler.strip() else address_problem(args.scheduler))
+        if problem is not None:
+            raise SpecError(CMDLINE, "--scheduler", args.scheduler, problem)
     timeout = int_option("--connect-timeout", args.connect_timeout, 1, 3600)
     batch = (None if args.batch_size is None
              else int_option("--batch-size", args.batch_size, 1, 100_000))
@@ -164,6 +168,10 @@ def _run(args: argparse.Namespace) -> int:
                            f"{summary.written} of {summary.todo} points in "
                            f"{summary.elapsed_s:.1f} s ({summary.already} were already "
                            f"stored)"), highlight=False)
+    if summary.rejudged:
+        console().print(f"{summary.rejudged} stored rows changed status under this spec's "
+                        "constraints (their results were kept; nothing recomputed)",
+                        highlight=False)
     if summary.interrupted:
         print(f"grcim sweep: interrupted; {summary.written} points of this run are stored, "
               "run the same command again to resume", file=sys.stderr)

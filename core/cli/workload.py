@@ -2,10 +2,11 @@
 
 ``grcim workload NAME --phase prefill|decode [--batch B] [--tokens T] [--context L]
 [--models FILE] [--json FILE] [--einsum FILE]`` and ``grcim workload list``.
-Numbers inside are SI (bytes, counts); this module converts to display units (B params,
-GMACs, MB = 1e6 bytes) only for the terminal table. Output paths follow
-:mod:`grcim.cli.outputs` (checked before any work; never the models file); files are written
-after every value has been computed, all together, so an error never leaves a partial file.
+Numbers inside are SI (bytes, counts); the terminal tables print them with decimal
+prefixes k..E (:mod:`grcim.cli.workload_table`; never below one: "0.25 B", not "250 mB").
+Output paths follow :mod:`grcim.cli.outputs` (checked before any work; never the models
+file); files are written after every value has been computed, all together, so an error
+never leaves a partial file.
 A list of more than :data:`PLAIN_LIST_ROWS` models is printed as plain aligned columns: a
 rich table takes about a millisecond per row.
 """
@@ -23,8 +24,8 @@ from rich.table import Table
 
 from grcim.cli.options import CMDLINE, add_command, console, int_option
 from grcim.cli.outputs import FILE, check_json_numbers, check_outputs, writing
+from grcim.cli.workload_table import PREFIX_CAPTION, amount, totals_table
 from grcim.errors import SpecError
-from grcim.report.workload_summary import totals_table
 from grcim.workloads import (
     ModelConfig,
     build_graph,
@@ -77,7 +78,7 @@ def register(subparsers: Any) -> None:
 
 
 _LIST_COLUMNS = ("model", "d_model", "heads", "kv heads", "head dim", "d_ff", "layers",
-                 "vocab", "FFN", "max context", "params (B)")
+                 "vocab", "FFN", "max context", "params")
 _LEFT = ("model", "FFN")
 
 
@@ -86,12 +87,14 @@ def _list_models(models: str | None) -> int:
     default = default_model_name(models)
     rows = [(name + (" *" if name == default else ""), str(c.d_model), str(c.n_heads),
              str(c.n_kv_heads), str(c.head_dim), str(c.d_ff), str(c.n_layers), str(c.vocab),
-             c.ffn, str(c.max_context), f"{parameter_count(c) / 1e9:.3f}")
+             # 5 digits with a prefix: "params (B)" to 3 decimals printed 0.000 for a
+             # small model
+             c.ffn, str(c.max_context), amount(parameter_count(c), "", digits=5))
             for name, c in configs.items()]
     if len(rows) > PLAIN_LIST_ROWS:
         _print_plain("LLM models (* = default)", rows)
         return 0
-    table = Table(title="LLM models (* = default)")
+    table = Table(title="LLM models (* = default)", caption=f"params: {PREFIX_CAPTION}")
     for column in _LIST_COLUMNS:
         table.add_column(column, no_wrap=column == "model",
                          justify="left" if column in _LEFT else "right")
@@ -109,7 +112,7 @@ def _print_plain(title: str, rows: Sequence[tuple[str, ...]]) -> None:
                          for c, w, name in zip(cells, widths, _LIST_COLUMNS, strict=True))
 
     out = [title, line(_LIST_COLUMNS), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in rows]
+    out += [line(r) for r in rows] + [f"params: {PREFIX_CAPTION}"]
     sys.stdout.write("\n".join(out) + "\n")
 
 
