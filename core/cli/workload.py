@@ -3,7 +3,7 @@
 ``grcim workload NAME --phase prefill|decode [--batch B] [--tokens T] [--context L]
 [--models FILE] [--json FILE] [--einsum FILE]`` and ``grcim workload list``.
 Numbers inside are SI (bytes, counts); the terminal tables print them with decimal
-prefixes k..E (:mod:`grcim.cli.workload_table`; never below one: "0.25 B", not "250 mB").
+prefixes k..E (:mod:`grcim.report.workload_summary`; never below one: "0.25 B", not "250 mB").
 Output paths follow :mod:`grcim.cli.outputs` (checked before any work; never the models
 file); files are written after every value has been computed, all together, so an error
 never leaves a partial file.
@@ -24,8 +24,8 @@ from rich.table import Table
 
 from grcim.cli.options import CMDLINE, add_command, console, int_option
 from grcim.cli.outputs import FILE, check_json_numbers, check_outputs, writing
-from grcim.cli.workload_table import PREFIX_CAPTION, amount, totals_table
 from grcim.errors import SpecError
+from grcim.report.workload_summary import PREFIX_CAPTION, amount, totals_table
 from grcim.workloads import (
     ModelConfig,
     build_graph,

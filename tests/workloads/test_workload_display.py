@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from grcim.cli.main import main
-from grcim.cli.workload_table import amount
+from grcim.report.workload_summary import amount
 
 # every size 1: one layer, one head of dimension 1, d_ff 1, vocab 1, learned positions
 RELU1 = {"d_model": 1, "n_heads": 1, "n_kv_heads": 1, "head_dim": 1, "d_ff": 1,
