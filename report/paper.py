@@ -33,6 +33,7 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     paths: dict[str, bytes] = {}
     c = result.claims
@@ -113,25 +114,29 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
     keys, bars = gain_bars(result)
     width = 0.8 / max(len(bars), 1)
     for j, (law, rows) in enumerate(bars.items()):
-        xs = [i + (j - (len(bars) - 1) / 2) * width for i in range(len(keys))]
-        shown = [(x, r["iso_energy_gain_bits"]) for x, r in zip(xs, rows, strict=True)
+        at = [i + (j - (len(bars) - 1) / 2) * width for i in range(len(keys))]
+        shown = [(x, r["iso_energy_gain_bits"]) for x, r in zip(at, rows, strict=True)
                  if r["iso_energy_gain_bits"] is not None]
         ax.bar([x for x, _ in shown], [g for _, g in shown], width, label=law,
                color=f"C{j}")
-        for x, r in zip(xs, rows, strict=True):
+        for x, r in zip(at, rows, strict=True):
             if r["iso_energy_gain_bits"] is None:  # no gain: no bar (0 would read as a gain)
-                ax.text(x, 0.0, f" no gain ({_NO_GAIN.get(r['status'], r['status'])})", rotation=90,
-                        ha="center", va="bottom", fontsize=7, color=f"C{j}")
+                ax.text(x, 0.0, f" no gain: {_NO_GAIN.get(r['status'], r['status'])}",
+                        rotation=90, ha="center", va="bottom", fontsize=7, color=f"C{j}")
+    # the axis and the legend would otherwise follow the bars alone (none when no row has
+    # a gain: shifted ticks, one default colour per law)
+    ax.set_xlim(-0.5, len(keys) - 0.5)
+    handles: list[Any] = [Patch(color=f"C{j}", label=law) for j, law in enumerate(bars)]
     ax.set_xticks(range(len(keys)), [f"{v}\n{r}" for v, r in keys])
     ax.axhline(0, color="k", lw=0.6)
-    ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5")
+    handles.append(ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5"))
     ax.set_ylabel("iso-energy dynamic-range gain (octaves)")
     ax.set_title(f"Gain at D_ref = {cfg['reference_dynamic_range_bits']:g} "
                  f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)\n"
                  f"noise standard {cfg['noise_standard']}, conventional alignment "
                  f"{cfg['alignment']}, gain-range rule {cfg['gain_range_rule']}, "
                  f"{cfg['technology']}", fontsize=9)
-    ax.legend(title="ADC law", fontsize=8)
+    ax.legend(handles=handles, title="ADC law", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     paths["iso_energy_gain.png"] = _png(fig)
     return paths
@@ -143,8 +148,7 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
 FIGURE_SETTINGS = ("noise_standard", "alignment", "gain_range_rule")
 
 #: Why a row has no gain, as the figure labels it.
-_NO_GAIN = {"never": "never reaches E_conv(D_ref)", "reference_infeasible":
-            "reference infeasible"}
+_NO_GAIN = {"never": "no crossing", "reference_infeasible": "reference infeasible"}
 
 
 def gain_bars(result: PaperResult
@@ -178,10 +182,14 @@ def summary_rows(result: PaperResult) -> list[tuple[str, str]]:
     c = result.claims
     iso = c["iso_energy_dynamic_range_gain_bits"]
     iso_txt = "n/a" if iso is None else f"{iso:.2f} octaves ({c['iso_energy_status']})"
-    # a bound the bits search could not go below: the target is met at the floor already
-    note = f"; at the search floor ({c['adc_bits_search_floor']:g} bit): the target is met there"
+    # a bound the bits search could not go below: the target is met there already, so the
+    # true bound may be lower and the reduction is one-sided (undetermined if both are)
+    note = f"; search floor: target met at {c['adc_bits_search_floor']:g} bit"
     floor = {p: note if c[f"adc_bits_{p}_{b}_bound_at_search_floor"] else ""
              for p, b in (("conventional", "lower"), ("grmac", "upper"))}
+    side = {(False, True): "at least ", (True, False): "at most ",
+            (True, True): "undetermined (both bounds at the search floor): "}.get(
+        (bool(floor["conventional"]), bool(floor["grmac"])), "")
     return [
         ("SQNR standard", f"{c['sqnr_target_db']:g} dB"),
         ("conventional ADC lower bound",
@@ -190,9 +198,7 @@ def summary_rows(result: PaperResult) -> list[tuple[str, str]]:
         ("GR-MAC ADC upper bound",
          f"{c['adc_bits_grmac_upper_bound']:.2f} bits "
          f"({c['adc_bits_grmac_upper_bound_distribution']}){floor['grmac']}"),
-        ("ADC bound reduction", f"{c['adc_bound_reduction_bits']:.2f} bits (paper: 1.5)"
-         + (" (a bound at the search floor: not a measured reduction)"
-            if any(floor.values()) else "")),
+        ("ADC bound reduction", f"{side}{c['adc_bound_reduction_bits']:.2f} bits (paper: 1.5)"),
         ("GR-MAC spread over distributions",
          ", ".join(f"{k} {v:.3f}" for k, v in c["grmac_adc_bits_spread_by_format"].items()
                    if v is not None)),

@@ -447,8 +447,9 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         # is the floor, and the reduction and spreads are artefacts of it)
         "adc_bits_search_floor": BITS_RANGE[0],
         "adc_bits_conventional_lower_bound_at_search_floor":
-            conv_lb["conventional_adc_bits"] <= BITS_RANGE[0],
-        "adc_bits_grmac_upper_bound_at_search_floor": gr_ub["grmac_adc_bits"] <= BITS_RANGE[0],
+            bool(conv_lb["conventional_adc_bits"] <= BITS_RANGE[0]),
+        "adc_bits_grmac_upper_bound_at_search_floor":
+            bool(gr_ub["grmac_adc_bits"] <= BITS_RANGE[0]),
         "adc_bits_grmac_distribution_free": required_bits(grmac_guaranteed_sqnr_db, t),
         "adc_bits_grmac_benford_analytic": required_bits(analytic_grmac_sqnr_db, t),
         "adc_bits_conventional_gaussian_analytic":
