@@ -9,9 +9,15 @@ from typing import Any
 from grcim.report.tables import rows_to_csv, to_json
 from grcim.studies.paper import PaperResult
 
-__all__ = ["paper_files", "summary_rows"]
+__all__ = ["paper_files", "summary_rows", "gain_bars", "FIGURE_SETTINGS", "PAPER_FILES"]
 
 _TABLES = ("adc_bits", "sqnr_curves", "energy_curves", "iso_energy", "operating_points")
+_FIGURES = ("sqnr_vs_adc_bits", "required_adc_bits", "energy_vs_dynamic_range",
+            "iso_energy_gain")
+
+#: The names :func:`paper_files` returns, known before any work (the CLI checks what is
+#: in the output folder under these names before the Monte Carlo).
+PAPER_FILES = ("claims.json", *(f"{t}.csv" for t in _TABLES), *(f"{f}.png" for f in _FIGURES))
 
 
 def paper_files(result: PaperResult) -> dict[str, str | bytes]:
@@ -27,6 +33,7 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     paths: dict[str, bytes] = {}
     c = result.claims
@@ -102,32 +109,62 @@ def _figures(result: PaperResult) -> dict[str, bytes]:
         ax.text(0.5, 0.5, "no feasible design point: see claims.json", ha="center",
                 va="center", transform=ax.transAxes)
     paths["energy_vs_dynamic_range.png"] = _png(fig)
-    # 4. iso-energy gain by ADC law and assumption
+    # 4. iso-energy gain by ADC law and assumption, at the run's own settings
     fig, ax = plt.subplots(figsize=(9, 4.2))
-    keys = list(dict.fromkeys((r["normalization"], r["gain_reference"]) for r in result.iso_energy
-                              if r["gain_range_rule"] == cfg["gain_range_rule"]))
-    laws = list(dict.fromkeys(r["adc_law"] for r in result.iso_energy))
-    width = 0.8 / max(len(laws), 1)
-    for j, law in enumerate(laws):
-        vals = []
-        for k in keys:
-            r = next(r for r in result.iso_energy if r["adc_law"] == law
-                     and (r["normalization"], r["gain_reference"]) == k
-                     and r["gain_range_rule"] == cfg["gain_range_rule"])
-            vals.append(r["iso_energy_gain_bits"] if r["iso_energy_gain_bits"] is not None
-                        else 0.0)
-        ax.bar([i + (j - (len(laws) - 1) / 2) * width for i in range(len(keys))], vals, width,
-               label=law)
+    keys, bars = gain_bars(result)
+    width = 0.8 / max(len(bars), 1)
+    for j, (law, rows) in enumerate(bars.items()):
+        at = [i + (j - (len(bars) - 1) / 2) * width for i in range(len(keys))]
+        shown = [(x, r["iso_energy_gain_bits"]) for x, r in zip(at, rows, strict=True)
+                 if r["iso_energy_gain_bits"] is not None]
+        ax.bar([x for x, _ in shown], [g for _, g in shown], width, label=law,
+               color=f"C{j}")
+        for x, r in zip(at, rows, strict=True):
+            if r["iso_energy_gain_bits"] is None:  # no gain: no bar (0 would read as a gain)
+                ax.text(x, 0.0, f" no gain: {_NO_GAIN.get(r['status'], r['status'])}",
+                        rotation=90, ha="center", va="bottom", fontsize=7, color=f"C{j}")
+    # the axis and the legend would otherwise follow the bars alone (none when no row has
+    # a gain: shifted ticks, one default colour per law)
+    ax.set_xlim(-0.5, len(keys) - 0.5)
+    handles: list[Any] = [Patch(color=f"C{j}", label=law) for j, law in enumerate(bars)]
     ax.set_xticks(range(len(keys)), [f"{v}\n{r}" for v, r in keys])
     ax.axhline(0, color="k", lw=0.6)
-    ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5")
+    handles.append(ax.axhspan(2.5, 5.5, color="grey", alpha=0.15, label="paper: 4 ± 1.5"))
     ax.set_ylabel("iso-energy dynamic-range gain (octaves)")
     ax.set_title(f"Gain at D_ref = {cfg['reference_dynamic_range_bits']:g} "
-                 f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)")
-    ax.legend(title="ADC law", fontsize=8)
+                 f"(capped at the grid, {cfg['dynamic_range_max_bits']:g} octaves)\n"
+                 f"noise standard {cfg['noise_standard']}, conventional alignment "
+                 f"{cfg['alignment']}, gain-range rule {cfg['gain_range_rule']}, "
+                 f"{cfg['technology']}", fontsize=9)
+    ax.legend(handles=handles, title="ADC law", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     paths["iso_energy_gain.png"] = _png(fig)
     return paths
+
+
+#: The settings an iso_energy row depends on that iso_energy_gain.png holds fixed at the
+#: run's own (claims' ``iso_energy_configuration``); it shows every ADC law and every
+#: (normalization, gain reference) at them. The technology, D_ref and grid are the run's.
+FIGURE_SETTINGS = ("noise_standard", "alignment", "gain_range_rule")
+
+#: Why a row has no gain, as the figure labels it.
+_NO_GAIN = {"never": "no crossing", "reference_infeasible": "reference infeasible"}
+
+
+def gain_bars(result: PaperResult
+              ) -> tuple[list[tuple[str, str]], dict[str, list[dict[str, Any]]]]:
+    """The iso_energy rows iso_energy_gain.png draws: ``(normalization, gain_reference)``
+    keys in table order and, per ADC law, the row of each key at the run's
+    :data:`FIGURE_SETTINGS` (the table holds every noise standard and alignment; the first
+    match was always the ``sqnr``/``global`` row, whatever the run's settings)."""
+    cfg = result.claims["iso_energy_configuration"]
+    rows = [r for r in result.iso_energy if all(r[k] == cfg[k] for k in FIGURE_SETTINGS)]
+    keys = list(dict.fromkeys((r["normalization"], r["gain_reference"]) for r in rows))
+    by = {(r["adc_law"], r["normalization"], r["gain_reference"]): r for r in rows}
+    if len(by) != len(rows):  # pragma: no cover - a table bug, not a user's
+        raise ValueError("iso_energy has two rows for one law and configuration")
+    laws = dict.fromkeys(r["adc_law"] for r in rows)
+    return keys, {law: [by[(law, *k)] for k in keys] for law in laws}
 
 
 def _png(fig: Any) -> bytes:
@@ -145,15 +182,23 @@ def summary_rows(result: PaperResult) -> list[tuple[str, str]]:
     c = result.claims
     iso = c["iso_energy_dynamic_range_gain_bits"]
     iso_txt = "n/a" if iso is None else f"{iso:.2f} octaves ({c['iso_energy_status']})"
+    # a bound the bits search could not go below: the target is met there already, so the
+    # true bound may be lower and the reduction is one-sided (undetermined if both are)
+    note = f"; search floor: target met at {c['adc_bits_search_floor']:g} bit"
+    floor = {p: note if c[f"adc_bits_{p}_{b}_bound_at_search_floor"] else ""
+             for p, b in (("conventional", "lower"), ("grmac", "upper"))}
+    side = {(False, True): "at least ", (True, False): "at most ",
+            (True, True): "undetermined (both bounds at the search floor): "}.get(
+        (bool(floor["conventional"]), bool(floor["grmac"])), "")
     return [
         ("SQNR standard", f"{c['sqnr_target_db']:g} dB"),
         ("conventional ADC lower bound",
          f"{c['adc_bits_conventional_lower_bound']:.2f} bits "
-         f"({c['adc_bits_conventional_lower_bound_distribution']})"),
+         f"({c['adc_bits_conventional_lower_bound_distribution']}){floor['conventional']}"),
         ("GR-MAC ADC upper bound",
          f"{c['adc_bits_grmac_upper_bound']:.2f} bits "
-         f"({c['adc_bits_grmac_upper_bound_distribution']})"),
-        ("ADC bound reduction", f"{c['adc_bound_reduction_bits']:.2f} bits (paper: 1.5)"),
+         f"({c['adc_bits_grmac_upper_bound_distribution']}){floor['grmac']}"),
+        ("ADC bound reduction", f"{side}{c['adc_bound_reduction_bits']:.2f} bits (paper: 1.5)"),
         ("GR-MAC spread over distributions",
          ", ".join(f"{k} {v:.3f}" for k, v in c["grmac_adc_bits_spread_by_format"].items()
                    if v is not None)),

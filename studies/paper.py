@@ -50,6 +50,7 @@ from grcim.physics.settings import (
 )
 from grcim.physics.slicing_point import structure_slice_bits
 from grcim.physics.sqnr import (
+    BITS_RANGE,
     analytic_gaussian_oracle_sqnr_db,
     analytic_grmac_sqnr_db,
     bit_true_curve,
@@ -84,7 +85,12 @@ DEFINITIONS: dict[str, str] = {
             "ideal) reaches the target; the quantizer step is 2 FS / 2^B for real B.",
     "adc_bound": "conventional lower bound = minimum over the continuous distributions of the "
             "conventional required bits; GR-MAC upper bound = maximum over the same "
-            "distributions of the GR-MAC required bits; reduction = lower - upper.",
+            "distributions of the GR-MAC required bits; reduction = lower - upper. The search "
+            "for the bits starts at adc_bits_search_floor: a bound flagged *_at_search_floor "
+            "reaches the target there already, so it is the floor, not a crossing (the true "
+            "value may be lower: a GR-MAC bound at the floor makes the reduction a lower bound, "
+            "a conventional one an upper bound, and spreads among entries at the floor are 0 "
+            "by construction).",
     "input_dynamic_range": "D octaves: input vectors may sit at any scale in [2^-D, 1] times the "
             "top-of-range ensemble and the SQNR standard must hold at every scale (what an FP "
             "format promises: relative precision independent of magnitude).",
@@ -98,7 +104,9 @@ DEFINITIONS: dict[str, str] = {
     "delivered_snr_at_max": "end-to-end SNR in dB, thermal noise included, of a vector at the "
             "smallest input scale 2^-dynamic_range_max_bits: the standard's quantization noise "
             "plus the cells' kT/C noise, which a summing node that sees the vector's scale "
-            "meets 6.02 dB per octave closer than at full scale.",
+            "meets 6.02 dB per octave closer than at full scale; null for a design that "
+            "is infeasible at that dynamic range (its cells exceed the capacitance "
+            "ceiling: there is no design).",
     "noise_standard": "what the 35 dB standard counts: 'sqnr' = quantization noise only (ADC, "
             "operand rounding and alignment, gain-range flushing), analog thermal noise "
             "designed thermal_margin_db below the standard at full scale; 'total' = thermal "
@@ -369,7 +377,9 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
                                                                       conv.adc_share),
                            "grmac_adc_share_at_reference": _at(s, grid, gr.adc_share),
                            **_delivered(s, op, ops[(sd, s.normalization, s.gain_reference,
-                                                        align)], rule)}
+                                                        align)], rule,
+                                        bool(np.isfinite(gr.total[-1])),
+                                        bool(np.isfinite(conv.total[-1])))}
                     res.iso_energy.append(row)
                     here = law == s.adc_law and rule == s.gain_range_rule
                     if here and align == s.alignment and sd == s.noise_standard:
@@ -381,16 +391,19 @@ def _energy(s: PaperSettings, res: PaperResult) -> dict[str, Any]:
 
 
 def _delivered(s: PaperSettings, gr_op: OperatingPoint, conv_op: OperatingPoint,
-               rule: str) -> dict[str, float | None]:
+               rule: str, gr_feasible: bool, conv_feasible: bool) -> dict[str, float | None]:
     """End-to-end SNR (thermal noise included) of both designs at the smallest input scale
-    of the grid, ``2**-dynamic_range_max_bits`` (``delivered_snr_db``; None where that
-    closed form does not apply: a fixed-reference GR-MAC under the ``sqnr`` gain-range
-    rule, which flushes small vectors)."""
+    of the grid, ``2**-dynamic_range_max_bits`` (``delivered_snr_db``). None where there is
+    no such number: a design infeasible at ``dynamic_range_max_bits`` (``*_feasible``: its
+    energy there is finite; its cells would exceed the capacitance ceiling, so there is no
+    design to deliver anything, as for the energies at the reference), and a fixed-reference
+    GR-MAC under the ``sqnr`` gain-range rule, which flushes small vectors (the closed form
+    does not apply)."""
     d = s.dynamic_range_max_bits
-    gr = float(delivered_snr_db(gr_op, d, "grmac", rule)[0])
-    return {"grmac_delivered_snr_at_max_db": None if np.isnan(gr) else gr,
-            "conventional_delivered_snr_at_max_db":
-                float(delivered_snr_db(conv_op, d, "conventional")[0])}
+    gr = float(delivered_snr_db(gr_op, d, "grmac", rule)[0]) if gr_feasible else None
+    conv = float(delivered_snr_db(conv_op, d, "conventional")[0]) if conv_feasible else None
+    return {"grmac_delivered_snr_at_max_db": None if gr is None or np.isnan(gr) else gr,
+            "conventional_delivered_snr_at_max_db": conv}
 
 
 def _curve_rows(res: PaperResult, grid: np.ndarray, pipeline: str,
@@ -429,6 +442,14 @@ def _claims(s: PaperSettings, res: PaperResult, iso: dict[str, Any]) -> dict[str
         "adc_bits_grmac_upper_bound": gr_ub["grmac_adc_bits"],
         "adc_bits_grmac_upper_bound_distribution": gr_ub["distribution"],
         "adc_bound_reduction_bits": conv_lb["conventional_adc_bits"] - gr_ub["grmac_adc_bits"],
+        # the bisection of required_bits starts at BITS_RANGE[0]: a bound there means "at
+        # most this many bits", not a measured crossing (at a 6 dB target every GR-MAC entry
+        # is the floor, and the reduction and spreads are artefacts of it)
+        "adc_bits_search_floor": BITS_RANGE[0],
+        "adc_bits_conventional_lower_bound_at_search_floor":
+            bool(conv_lb["conventional_adc_bits"] <= BITS_RANGE[0]),
+        "adc_bits_grmac_upper_bound_at_search_floor":
+            bool(gr_ub["grmac_adc_bits"] <= BITS_RANGE[0]),
         "adc_bits_grmac_distribution_free": required_bits(grmac_guaranteed_sqnr_db, t),
         "adc_bits_grmac_benford_analytic": required_bits(analytic_grmac_sqnr_db, t),
         "adc_bits_conventional_gaussian_analytic":

@@ -22,6 +22,7 @@ from grcim.cli.outputs import (
     DIRECTORY,
     check_csv_numbers,
     check_json_numbers,
+    check_members,
     check_outputs,
     writing,
 )
@@ -29,7 +30,17 @@ from grcim.errors import ModelDomainError, SpecError
 from grcim.mapper import BUNDLED_COMPARISON, compare_archs
 from grcim.workloads.transformer import PHASES
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "OUTPUT_FILES"]
+
+#: What ``--out DIR`` receives (figures/comparison.png: report.figures.comparison_figures),
+#: known before any work so that what is in the way is refused before the mapping.
+OUTPUT_FILES = ("comparison.json", "comparison.csv", "comparison.md", "comparison.html",
+                "figures/comparison.png")
+
+#: Fields the workload check and the loaders name, and the options that set them (an
+#: error names what the user typed: --tokens, not tokens).
+_OPTION_OF = {"batch": "--batch", "tokens": "--tokens", "context": "--context",
+              "phase": "--phase", "arch": "--arch", "workload": "--workload"}
 
 
 def register(subparsers: Any) -> None:
@@ -63,12 +74,22 @@ def run(args: argparse.Namespace) -> int:
     if phases == ("decode",) and kwargs["tokens"] not in (None, 1):
         # compare passes --tokens to prefill only: refused as map refuses it for decode,
         # instead of being dropped without a word
-        raise ModelDomainError("tokens", kwargs["tokens"], "an integer 1..1 (decode "
-                               "processes one token per sequence)")
+        raise SpecError(CMDLINE, "--tokens", kwargs["tokens"], "an integer 1..1 (decode "
+                        "processes one token per sequence)")
     options = map_options(args)
     protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
-    comparison = compare_archs(args.arch, args.workload, phases, options=options,
-                               models_file=args.models, **kwargs)
+    check_members("--out", args.out, OUTPUT_FILES, protect)
+    try:
+        comparison = compare_archs(args.arch, args.workload, phases, options=options,
+                                   models_file=args.models, **kwargs)
+    except ModelDomainError as exc:
+        if exc.item not in _OPTION_OF:
+            raise
+        raise SpecError(CMDLINE, _OPTION_OF[exc.item], exc.value, exc.allowed) from None
+    except SpecError as exc:
+        if exc.file != CMDLINE or exc.key not in _OPTION_OF:
+            raise  # a key of an arch or workload file: that file names it
+        raise SpecError(CMDLINE, _OPTION_OF[exc.key], exc.value, exc.allowed) from None
     files: dict[str, str | bytes] = {}
     if args.out is not None:
         title = f"grcim compare: {comparison.results[0].workload}"
@@ -81,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
         files.update({f"figures/{name}.png": data for name, data in figures.items()})
         check_json_numbers("--out", str(files["comparison.json"]))
         check_csv_numbers("--out", str(files["comparison.csv"]))
-    console().print(comparison_table(comparison))
-    if args.out is not None:
         with writing({args.out: "--out"}) as stage:
             _fill(stage.directory(args.out, protect, "compare"), files)
+    # printed once the files are written: an error writing them is the only output
+    console().print(comparison_table(comparison))
     return 0
 
 

@@ -14,9 +14,11 @@ everything is rendered. Refused, with one line naming the option and the path:
   nothing for root or special file systems);
 - two outputs naming the same path, or a file output inside a directory output;
 - an output that is one of the command's input files (same device and inode, so hard links
-  and symbolic links count), and, at commit time, a directory output that would replace
-  an input or anything but a regular file (a folder where a file goes, a file where a
-  folder goes: the error names the option and the user's path inside the folder).
+  and symbolic links count), and a directory output that would replace an input or
+  anything but a regular file (a folder where a file goes, a file where a folder goes: the
+  error names the option and the user's path inside the folder): checked before any work
+  by :func:`check_members` for a command that knows the names it writes, and again at
+  commit time.
 
 Writing (:mod:`grcim.atomic`): regular files atomically, symbolic links followed (the
 file they point to is replaced, never the link), devices and FIFOs written through;
@@ -33,14 +35,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from grcim.atomic import OutputConflict, Staging, file_ids, output_kind, staging
+from grcim.atomic import MANIFEST, OutputConflict, Staging, file_ids, output_kind, staging
 from grcim.errors import CMDLINE, SpecError
 
-__all__ = ["FILE", "DIRECTORY", "check_outputs", "writing", "input_paths",
+__all__ = ["FILE", "DIRECTORY", "check_outputs", "check_members", "writing", "input_paths",
            "check_json_numbers", "check_csv_numbers", "NULL_KEYS"]
 
 FILE = "file"
@@ -157,6 +160,64 @@ def check_outputs(outputs: Sequence[OutputArg], inputs: Sequence[InputArg] = ()
     return protect
 
 
+def _entry(mode: int) -> str:
+    """What was found in an output folder, worded as the commit's refusal words it."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a file" if stat.S_ISREG(mode) else "a special file"
+
+
+def check_members(option: str, folder: str | os.PathLike[str] | None, names: Sequence[str],
+                  protect: Mapping[tuple[int, int], str] | None = None) -> None:
+    """Refuse, before any work, what the commit of a directory output would refuse among
+    the entries it will write: ``names`` (paths relative to ``folder``) and the manifest.
+
+    The same rules as :class:`grcim.atomic.Staging` applies at commit time, so a directory,
+    a symbolic link or a special file where a file goes, a non-folder where a sub-folder
+    goes, or one of the command's inputs (``protect``, from :func:`check_outputs`) stops
+    the command at once instead of after its computation (the commit still checks: the
+    folder may change meanwhile).
+
+    Raises
+    ------
+    grcim.errors.SpecError
+        Naming the option and the user's path inside the folder.
+    """
+    if folder is None:
+        return
+    root = Path(os.path.realpath(folder))
+    if not root.is_dir():
+        return  # a new folder (check_outputs refused anything else): nothing in the way
+    shown = os.fspath(folder)
+    checked: set[str] = set()
+    for rel in [*names, MANIFEST]:
+        parts = PurePosixPath(rel).parts
+        for i in range(1, len(parts)):  # each folder on the way must be a real folder
+            sub = "/".join(parts[:i])
+            if sub in checked:
+                continue
+            checked.add(sub)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                mode = os.lstat(root / sub).st_mode
+                if not stat.S_ISDIR(mode):
+                    raise SpecError(CMDLINE, option, os.path.join(shown, sub),
+                                    f"a directory (this is {_entry(mode)})")
+        try:
+            info = os.lstat(root / rel)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecError(CMDLINE, option, os.path.join(shown, rel), f"a file path, not "
+                            f"{_entry(info.st_mode)} (grcim writes its {parts[-1]} here and "
+                            "replaces only regular files)")
+        what = (protect or {}).get((info.st_dev, info.st_ino))
+        if what is not None:
+            raise SpecError(CMDLINE, option, os.path.join(shown, rel), f"a path that is not "
+                            f"an input (it would replace the input {what})")
+
+
 def _option_of(filename: object, options: Mapping[str, str]) -> tuple[str, str]:
     name = os.fspath(filename) if isinstance(filename, str | os.PathLike) else ""
     real = os.path.realpath(name) if name else ""
@@ -201,7 +262,9 @@ def writing(options: Mapping[str, str]) -> Iterator[Staging]:
 NULL_KEYS = frozenset({"time_to_first_token_s", "per_token_latency_s", "layer",
                        "iso_energy_dynamic_range_gain_bits", "iso_energy_gain_bits",
                        "array_utilization",  # the AccelForge engine does not report it
-                       "grmac_delivered_snr_at_max_db",  # not modelled for every design
+                       # not modelled for every design; none for a design infeasible at
+                       # the largest dynamic range
+                       "grmac_delivered_snr_at_max_db", "conventional_delivered_snr_at_max_db",
                        # a design infeasible at the reference dynamic range has no energy
                        "reference_energy_j", "iso_energy_reference_energy_per_mac_j",
                        "grmac_energy_at_reference_j",

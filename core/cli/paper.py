@@ -11,6 +11,7 @@ from grcim.cli.outputs import (
     DIRECTORY,
     check_csv_numbers,
     check_json_numbers,
+    check_members,
     check_outputs,
     writing,
 )
@@ -121,11 +122,14 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from grcim.report.paper import paper_files, summary_rows
+    from grcim.report.paper import PAPER_FILES, paper_files, summary_rows
     from grcim.studies.paper import run_paper
 
     tech = args.tech if names_a_file(args.tech) else None  # a file to protect from --out
     protect = check_outputs([("--out", args.out, DIRECTORY)], [("--tech", tech)])
+    # what is already in the folder under the names paper writes: refused now, not after
+    # the Monte Carlo
+    check_members("--out", args.out, PAPER_FILES, protect)
     settings = _settings(args)
     console = Console(stderr=True, quiet=args.quiet)
     start = time.perf_counter()
@@ -179,6 +183,11 @@ def _settings(args: argparse.Namespace):
         ).validated()
     except ModelDomainError as exc:
         option = _OPTION_OF.get(exc.item)
+        if option is None:
+            raise
+        raise SpecError(CMDLINE, option, exc.value, exc.allowed) from None
+    except SpecError as exc:  # a command-line value named by its field (tech = ''), not by
+        option = _OPTION_OF.get(exc.key) if exc.file == CMDLINE else None  # its option
         if option is None:
             raise
         raise SpecError(CMDLINE, option, exc.value, exc.allowed) from None

@@ -9,7 +9,10 @@ Both curves are non-decreasing in ``D``. Status ``bounded``: the GR-MAC curve cr
 reference energy inside the grid (linear interpolation at the crossing); ``unbounded``: the
 GR-MAC stays below it over the whole grid (the gain is at least ``grid_max - D_ref``);
 ``never``: the GR-MAC already costs more at ``D = 0`` (the gain is reported as the negative
-distance ``D_ref - D'`` with ``E_conv(D') = E_gr(0)``, or None if even that does not exist);
+distance ``D_ref - D'`` with ``E_conv(D') = E_gr(0)``, or None if even that does not exist:
+the conventional design's feasible energies all stay below ``E_gr(0)``, whether its curve
+runs to the end of the grid or stops where its cells exceed the capacitance ceiling, since
+the end of its feasibility is not a point where it costs ``E_gr(0)``);
 ``reference_infeasible``: the conventional design cannot be built at ``D_ref`` (its cells
 exceed the capacitance ceiling), so there is no reference energy and no gain (None).
 """
@@ -75,7 +78,10 @@ def iso_energy_gain(
     if not np.isfinite(ref):  # was reported as "never" with an infinite reference energy
         return IsoEnergyGain(None, "reference_infeasible", None)
     if e_gr[0] > ref:
-        if e_conv[-1] < e_gr[0]:
+        # the accumulated curve's finite values are its feasible prefix, the last one its
+        # largest feasible energy (e_conv[-1] is +inf once the design turns infeasible, and
+        # _crossing would then return the last feasible D as if the curves met there)
+        if e_conv[np.isfinite(e_conv)][-1] < e_gr[0]:
             return IsoEnergyGain(None, "never", ref)
         d_eq = _crossing(d, e_conv, float(e_gr[0]))
         return IsoEnergyGain(float(reference_bits - d_eq), "never", ref)

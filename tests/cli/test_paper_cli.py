@@ -180,3 +180,52 @@ def test_a_reference_the_conventional_design_cannot_reach_is_reported_not_refuse
     rows = list(csv.DictReader((out / "iso_energy.csv").open(encoding="utf-8")))
     lost = [r for r in rows if r["status"] == "reference_infeasible"]
     assert lost and all(r["reference_energy_j"] == "" for r in lost)
+
+
+def _no_monte_carlo(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the Monte Carlo started before the output folder was checked")
+
+    monkeypatch.setattr(paper_module, "run_paper", refuse)
+
+
+@pytest.mark.parametrize("member", ["claims.json", "iso_energy.csv", "iso_energy_gain.png"])
+@pytest.mark.parametrize("what", ["directory", "symlink"])
+def test_bad_member_of_out_refused_before_any_work(
+        member: str, what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # refused only after the whole computation, with the progress lines before the error
+    # (README: outputs are checked before any work)
+    _no_monte_carlo(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # a short path: messages shorten long values
+    out = Path("out")
+    out.mkdir()
+    if what == "directory":
+        (out / member).mkdir()
+    else:
+        (out / member).symlink_to(tmp_path / "nowhere")
+    code, stdout, err = run(["paper", "--out", "out"], capsys)
+    assert code == 1
+    assert stdout == [] and len(err.splitlines()) == 1, err
+    kind = "directory" if what == "directory" else "symbolic link"
+    assert f"--out = 'out/{member}': a file path, not a {kind}" in err
+    assert sorted(p.name for p in out.iterdir()) == [member]
+
+
+def test_out_member_checks_allow_regular_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # an earlier run's files are replaced, not refused: the check lets the run start
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "claims.json").write_text("{}\n", encoding="utf-8")
+    _no_monte_carlo(monkeypatch)
+    with pytest.raises(AssertionError, match="Monte Carlo started"):
+        main(["paper", "--out", str(out)])
+
+
+def test_empty_tech_is_named_by_its_option(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["paper", "--out", str(tmp_path / "out"), "--tech", ""], capsys)
+    assert code == 1 and len(err.splitlines()) == 1
+    assert "--tech = ''" in err

@@ -202,11 +202,15 @@ NAME_COLUMNS = {"format", "distribution", "pipeline", "adc_law", "gain_range_rul
 
 def _may_be_empty(table: str, row: dict[str, str], key: str) -> bool:
     """Blank cells with a meaning: no gain (status "never" without a crossing), no delivered
-    SNR where the gain range flushes (docs/models.md 5.5), and terms a pipeline does not
-    have (the conventional pipeline has no gain-ranging stages)."""
+    SNR where the gain range flushes (docs/models.md 5.5) or the design is infeasible at
+    the largest dynamic range (checked against energy_curves.csv in
+    test_paper_figures.py), and terms a pipeline does not have (the conventional pipeline
+    has no gain-ranging stages)."""
     if table == "iso_energy":
-        if key == "grmac_delivered_snr_at_max_db":  # not claimed where the range flushes
-            return row["gain_range_rule"] == "sqnr" and row["gain_reference"] == "fixed"
+        if key == "grmac_delivered_snr_at_max_db":
+            return True
+        if key == "conventional_delivered_snr_at_max_db":
+            return True
         return key == "iso_energy_gain_bits" and row["status"] == "never"
     return (table == "energy_curves" and row["pipeline"] == "conventional"
             and key in ("gain_stage_j", "output_gain_j"))
