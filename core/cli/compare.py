@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grcim.cli.map import add_step_options, map_options, step_inputs, step_kwargs
-from grcim.cli.options import CMDLINE, console
+from grcim.cli.options import CMDLINE, STEP_OPTIONS, console, options_named
 from grcim.cli.outputs import (
     DIRECTORY,
     check_csv_numbers,
@@ -26,7 +26,7 @@ from grcim.cli.outputs import (
     check_outputs,
     writing,
 )
-from grcim.errors import ModelDomainError, SpecError
+from grcim.errors import SpecError
 from grcim.mapper import BUNDLED_COMPARISON, compare_archs
 from grcim.workloads.transformer import PHASES
 
@@ -36,11 +36,6 @@ __all__ = ["register", "run", "OUTPUT_FILES"]
 #: known before any work so that what is in the way is refused before the mapping.
 OUTPUT_FILES = ("comparison.json", "comparison.csv", "comparison.md", "comparison.html",
                 "figures/comparison.png")
-
-#: Fields the workload check and the loaders name, and the options that set them (an
-#: error names what the user typed: --tokens, not tokens).
-_OPTION_OF = {"batch": "--batch", "tokens": "--tokens", "context": "--context",
-              "phase": "--phase", "arch": "--arch", "workload": "--workload"}
 
 
 def register(subparsers: Any) -> None:
@@ -79,17 +74,9 @@ def run(args: argparse.Namespace) -> int:
     options = map_options(args)
     protect = check_outputs([("--out", args.out, DIRECTORY)], step_inputs(args))
     check_members("--out", args.out, OUTPUT_FILES, protect)
-    try:
+    with options_named(STEP_OPTIONS):  # errors name --tokens, not tokens
         comparison = compare_archs(args.arch, args.workload, phases, options=options,
                                    models_file=args.models, **kwargs)
-    except ModelDomainError as exc:
-        if exc.item not in _OPTION_OF:
-            raise
-        raise SpecError(CMDLINE, _OPTION_OF[exc.item], exc.value, exc.allowed) from None
-    except SpecError as exc:
-        if exc.file != CMDLINE or exc.key not in _OPTION_OF:
-            raise  # a key of an arch or workload file: that file names it
-        raise SpecError(CMDLINE, _OPTION_OF[exc.key], exc.value, exc.allowed) from None
     files: dict[str, str | bytes] = {}
     if args.out is not None:
         title = f"grcim compare: {comparison.results[0].workload}"

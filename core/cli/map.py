@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from grcim.arch import DEFAULT_ARCH
-from grcim.cli.options import CMDLINE, add_command, check_writable, console, int_option
+from grcim.cli.options import (
+    CMDLINE,
+    STEP_OPTIONS,
+    add_command,
+    check_writable,
+    console,
+    int_option,
+    options_named,
+)
 from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
@@ -153,8 +161,9 @@ def run(args: argparse.Namespace) -> int:
         outputs.insert(0, ("--report", _figures_dir(args.report), DIRECTORY))
     protect = check_outputs(outputs, step_inputs(args))
     options = map_options(args)
-    result = map_workload(args.arch, args.workload, args.phase, options=options,
-                          models_file=args.models, **kwargs)
+    with options_named(STEP_OPTIONS):  # errors name --tokens, not tokens
+        result = map_workload(args.arch, args.workload, args.phase, options=options,
+                              models_file=args.models, **kwargs)
     json_text = result_json(result, include_ops=args.ops) if args.json else None
     if json_text is not None:
         check_json_numbers("--json", json_text)

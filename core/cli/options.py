@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from grcim.errors import CMDLINE, SpecError
+from grcim.errors import CMDLINE, ModelDomainError, SpecError
 
 __all__ = ["CMDLINE", "add_command", "int_option", "console", "check_writable",
            "check_distinct"]
@@ -67,3 +68,26 @@ def check_distinct(outputs: Iterable[tuple[str, str | os.PathLike[str] | None]])
         if key in seen:
             raise SpecError(CMDLINE, option, str(path), f"a different path from {seen[key]}")
         seen[key] = option
+
+
+#: Step fields the workload check and the arch/models loaders name, and the ``map`` /
+#: ``compare`` options that set them.
+STEP_OPTIONS = {"batch": "--batch", "tokens": "--tokens", "context": "--context",
+                "phase": "--phase", "arch": "--arch", "workload": "--workload"}
+
+
+@contextmanager
+def options_named(option_of: Mapping[str, str]) -> Iterator[None]:
+    """Errors about a command-line value name the option the user typed (``--tokens = 4``),
+    not the library's field (``tokens = 4``); an error naming a key of a file is kept."""
+    try:
+        yield
+    except ModelDomainError as exc:
+        if exc.item not in option_of:
+            raise
+        raise SpecError(CMDLINE, option_of[exc.item], exc.value, exc.allowed) from None
+    except SpecError as exc:
+        if exc.file != CMDLINE or exc.key not in option_of:
+            raise  # a key of an arch or workload file: that file names it
+        raise SpecError(CMDLINE, option_of[exc.key], exc.value, exc.allowed) from None
+

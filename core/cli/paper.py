@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from grcim.cli.options import add_command
+from grcim.cli.options import add_command, options_named
 from grcim.cli.outputs import (
     DIRECTORY,
     check_csv_numbers,
@@ -15,7 +15,6 @@ from grcim.cli.outputs import (
     check_outputs,
     writing,
 )
-from grcim.errors import CMDLINE, ModelDomainError, SpecError
 from grcim.resources import names_a_file
 
 __all__ = ["register"]
@@ -171,7 +170,7 @@ _OPTION_OF = {"sqnr_target_db": "--sqnr-target", "adc_law": "--adc-law", "n_samp
 def _settings(args: argparse.Namespace):
     from grcim.studies.paper import PaperSettings
 
-    try:
+    with options_named(_OPTION_OF):  # a value named by its option (--tech = ''), not field
         return PaperSettings(
             sqnr_target_db=args.sqnr_target, adc_law=args.adc_law, n_samples=args.samples,
             seed=args.seed, n_rows=args.rows, tech=args.tech, normalization=args.normalization,
@@ -181,13 +180,3 @@ def _settings(args: argparse.Namespace):
             reference_dynamic_range_bits=args.reference_dr, dynamic_range_max_bits=args.max_dr,
             jobs=args.jobs,
         ).validated()
-    except ModelDomainError as exc:
-        option = _OPTION_OF.get(exc.item)
-        if option is None:
-            raise
-        raise SpecError(CMDLINE, option, exc.value, exc.allowed) from None
-    except SpecError as exc:  # a command-line value named by its field (tech = ''), not by
-        option = _OPTION_OF.get(exc.key) if exc.file == CMDLINE else None  # its option
-        if option is None:
-            raise
-        raise SpecError(CMDLINE, option, exc.value, exc.allowed) from None

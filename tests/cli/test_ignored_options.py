@@ -41,8 +41,8 @@ def test_compare_refuses_tokens_with_decode_as_map_does(capsys: pytest.CaptureFi
     code, _, err = run(capsys, "map", "--phase", "decode", "--tokens", "4")
     assert code == 1
     assert line == one_line_error(err).replace("grcim map:", "grcim compare:")
-    assert line == ("grcim compare: error: tokens = 4: an integer 1..1 (decode processes one "
-                    "token per sequence)")
+    assert line == ("grcim compare: error: <command line>: --tokens = 4: an integer 1..1 "
+                    "(decode processes one token per sequence)")
 
 
 def test_compare_takes_what_map_takes(capsys: pytest.CaptureFixture[str],

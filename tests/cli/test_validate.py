@@ -176,10 +176,13 @@ def test_large_models_file_lists_as_plain_columns(tmp_path: Path, capsys) -> Non
                       encoding="utf-8")
     code, out, err = run(["workload", "list", "--models", str(models)], capsys)
     assert code == 0 and err == []
-    assert len(out) == n + 3 and out[3].split()[:2] == ["m0000", "*"]
+    # title, header, rule, n rows, and the caption saying what the prefixes mean
+    assert len(out) == n + 4 and out[3].split()[:2] == ["m0000", "*"]
+    assert out[-1].startswith("params: k, M, G")
     # params of the tiny entry, by hand: embedding 50*16 + LM head 16*50 + final norm 16 +
     # 2 layers x (2 norms 2*16 + q 16*16 + k,v 2*16*8 + o 16*16 + FFN 3*16*24) = 5,520
-    assert out[3].split()[-1] == "0.000" and all(len(line.split()) == 11 for line in out[4:])
+    assert out[3].split()[-2:] == ["5.52", "k"]
+    assert all(len(line.split()) == 12 for line in out[4:-1])
 
 
 MERGED_MODELS = """\
