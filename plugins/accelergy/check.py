@@ -597,8 +597,8 @@ class _Checker:
                 and TECHNOLOGY in values and "tech_node" in values):
             try:
                 named = technology_to_metres(values[TECHNOLOGY])
-                given = float(values["tech_node"])
-                same = math.isclose(named, given, rel_tol=EXACT_TOLERANCE)
+                node_m = float(values["tech_node"])
+                same = math.isclose(named, node_m, rel_tol=EXACT_TOLERANCE)
             except (GrcimError, TypeError, ValueError, OverflowError):
                 same = True  # a technology file (scaled on purpose), or a domain error below
             if not same:  # said once the values are in the models' domains (below)
@@ -606,7 +606,7 @@ class _Checker:
                     f"{where}.tech_node", values["tech_node"],
                     f"tech_node differs from technology = {tech.raw!r} (from {tech.owner}): "
                     f"grcim's models price the {named * 1e9:g} nm technology scaled to "
-                    f"{given * 1e9:g} nm, not the {given * 1e9:g} nm technology (for that, "
+                    f"{node_m * 1e9:g} nm, not the {node_m * 1e9:g} nm technology (for that, "
                     "set technology on this component)",
                     self.line(node.path, comp.line))
         missing = [n for n, d in params.items() if d is inspect.Parameter.empty
