@@ -13,9 +13,6 @@ models cannot serve is reported under the name the user wrote (``technology = 65
 from __future__ import annotations
 
 import inspect
-import math
-import re
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from grcim.errors import ModelDomainError
@@ -28,8 +25,6 @@ __all__ = ["model_class", "model_parameters", "model_arguments", "build_model",
 
 TECHNOLOGY = "technology"
 """Accelergy's name for the technology node."""
-_NANO = Decimal("1e-9")
-_NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
 
 
 def model_class(name: str) -> type[ComponentModel]:
@@ -46,27 +41,15 @@ def model_parameters(model: type[ComponentModel]) -> dict[str, Any]:
 
 
 def technology_to_metres(value: Any) -> float:
-    """Accelergy's ``technology`` in metres: ``"22nm"`` or a number (>= 1: nm, else m)."""
-    # Decimal text, so "22nm" and 22 give exactly the float 22e-9 (not 22 * 1e-9).
-    # The Timeloop front-end's double quoting ('"22nm"' inside the string) is accepted too.
-    text = value.strip().strip("\"'") if isinstance(value, str) else value
-    if isinstance(text, str):
-        m = _NM.match(text)
-        if m:
-            return float(Decimal(m.group(1)) * _NANO)
-    try:
-        x = float(text)
-    except (TypeError, ValueError):
+    """Accelergy's ``technology`` in metres: ``"22nm"`` or a number (>= 1: nm, else m), read
+    by the models' own rule (:func:`grcim.plugins.models.technode.technology_size_m`)."""
+    from grcim.plugins.models.technode import technology_size_m
+
+    size = technology_size_m(value)
+    if size is None:
         raise ModelDomainError(TECHNOLOGY, value, 'a node such as "22nm", 22 (nm) or 22e-9 '
-                               "(m)") from None
-    if not math.isfinite(x):
-        raise ModelDomainError(TECHNOLOGY, value, 'a node such as "22nm", 22 (nm) or 22e-9 (m)')
-    return float(Decimal(repr(x)) * _NANO) if x >= 1.0 else x
-
-
-def _translates_technology(model: type[ComponentModel]) -> bool:
-    params = model_parameters(model)
-    return TECHNOLOGY not in params and "tech_node" in params
+                               "(m)")
+    return size
 
 
 def model_arguments(model: type[ComponentModel], attrs: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +64,13 @@ def model_arguments(model: type[ComponentModel], attrs: dict[str, Any]) -> dict[
     if technology is not None and _translates_technology(model):
         kwargs["tech_node"] = technology_to_metres(technology)
     return kwargs
+
+
+def _translates_technology(model: type[ComponentModel]) -> bool:
+    """A model with ``tech_node`` but no ``technology`` (none of grcim's today; a model
+    added later may be one) gets Accelergy's ``technology`` as ``tech_node``."""
+    params = model_parameters(model)
+    return TECHNOLOGY not in params and "tech_node" in params
 
 
 def build_model(name: str, attrs: dict[str, Any]) -> Any:

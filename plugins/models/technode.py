@@ -34,6 +34,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -44,12 +45,13 @@ from grcim.physics.technology import BUNDLED_NODES, Technology, load_technology
 from grcim.resources import names_a_file
 
 __all__ = ["NodeMap", "EXACT_TOLERANCE", "TECH_NODE_RANGE_M", "parse_tech_node",
-           "resolve_node", "node_from_attributes"]
+           "technology_size_m", "resolve_node", "node_from_attributes"]
 
 #: Relative distance to a bundled node treated as that node (absorbs float noise).
 EXACT_TOLERANCE = 1e-3
 #: Nodes served, m (bundled 7, 22, 28, 65 and 130 nm; others scaled from the nearest).
 TECH_NODE_RANGE_M = (7e-9, 130e-9)
+_NANO = Decimal("1e-9")
 _NM = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*nm\s*$")
 
 
@@ -164,29 +166,57 @@ def _scaled(tech: Technology, target_m: float) -> NodeMap:
                    tech_node_area(target_m, src), tech_node_leak(target_m, src))
 
 
+def technology_size_m(value: Any) -> float | None:
+    """The node size a ``technology`` spells, in metres (Accelergy's convention: ``"22nm"``,
+    a number of nanometres (>= 1) or of metres (< 1)), or None when it spells none (a
+    bundled name is a size; a file path, a boolean or a non-finite number is not). A number
+    is any real (numpy scalars too), and text that reads as a number is that number:
+    ``"22"`` is 22 nm like ``22``; the Timeloop front-end's second quotes are dropped. Not
+    range-checked (:func:`_technology_size` is). One rule for the models and the Accelergy
+    adapter and check (docs/plugins.md: whatever the spelling)."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    number: Any = value
+    if isinstance(value, str):
+        text = value.strip().strip("\"'")
+        m = _NM.match(text)
+        if m:
+            # decimal text: "22nm" is exactly the float 22e-9, as 22e-9 typed is
+            return float(Decimal(m.group(1)) * _NANO)
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    if not isinstance(number, numbers.Real):
+        return None
+    try:
+        x = float(number)
+    except OverflowError:  # an integer too large for a float
+        return None
+    if not math.isfinite(x):
+        return None
+    return float(Decimal(repr(x)) * _NANO) if x >= 1.0 else x
+
+
 def _technology_size(value: Any) -> float:
-    """A node size given as ``technology`` (Accelergy's convention): ``"22nm"``, a number
-    of nanometres (>= 1) or of metres (< 1). A number is any real (numpy scalars too, not a
-    boolean), and text that reads as a number is that number: ``"22"`` is 22 nm, as ``22``
-    and the Accelergy adapter's ``technology_to_metres("22")`` are (docs/plugins.md: one
-    rule, whatever the spelling)."""
+    """:func:`technology_size_m`, within the nodes the models serve (``ModelDomainError``
+    naming ``technology`` or ``tech_node`` otherwise)."""
     if isinstance(value, bool | np.bool_):
         raise ModelDomainError("technology", value, "a node size")
-    number: Any = value
-    if isinstance(value, str) and not _NM.match(value):
-        try:
-            number = float(value)
-        except ValueError:
-            return parse_tech_node(value)  # not a size: refused there
-    if isinstance(number, numbers.Real):
-        try:
-            x = float(number)
-        except OverflowError:  # an integer too large for a float
-            raise ModelDomainError("technology", value, "a node size") from None
-        if math.isfinite(x) and x >= 1.0:
-            return parse_tech_node(f"{x!r}nm")
-        return parse_tech_node(x)
-    return parse_tech_node(value)
+    size = technology_size_m(value)
+    if size is None:
+        if isinstance(value, numbers.Real) or (isinstance(value, str) and _is_number(value)):
+            raise ModelDomainError("technology", value, "a node size")
+        return parse_tech_node(value)  # not a size: refused there
+    return parse_tech_node(size)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def node_from_attributes(technology: Any, tech_node: Any) -> NodeMap:
