@@ -11,6 +11,8 @@ __all__ = ["si", "percent", "ratio", "area_mm2", "count"]
 
 _PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"),
              (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
+#: Units printed without a prefix below one (a milli-byte would read as a megabyte).
+_WHOLE_UNITS = frozenset({"B", "MACs", "ops"})
 
 
 def si(value: float | None, unit: str, digits: int = 3) -> str:
@@ -22,6 +24,8 @@ def si(value: float | None, unit: str, digits: int = 3) -> str:
     if math.isinf(value):
         return f"inf {unit}"
     mag = abs(value)
+    if unit in _WHOLE_UNITS and mag < 1.0:  # "0.25 B", not "250 mB" (read as megabytes)
+        return f"{value:.{digits}g} {unit}"
     for scale, prefix in _PREFIXES:
         if mag >= scale * 0.9995:
             return f"{value / scale:.{digits}g} {prefix}{unit}"
