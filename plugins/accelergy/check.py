@@ -53,6 +53,7 @@ import glob
 import inspect
 import math
 import os
+import re
 import sys
 import warnings
 from collections import Counter
@@ -425,6 +426,45 @@ class _Checker:
         s = self.scalar(path)
         return s.line if s else default
 
+    def check_name_ranges(self, comp: _Component, values: dict[str, Any]) -> None:
+        """The instance ranges in a component's name and its subtrees' (``PE[0..n - 1]``):
+        Accelergy 0.4 evaluates both ends as arithmetic over the variables and the
+        attributes (its ``interpret_component_list``) and stops on an unknown name or an end
+        below the start, so each end must compute to an integer and the end be >= the
+        start. An end grcim cannot compute (a user function) is left unchecked, said so."""
+        known = {k: v for k, v in {**self.variables, **values}.items()
+                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        for match in _RANGE.finditer(comp.name):
+            ends: list[Any] = []
+            for text in match.group(1, 2):
+                text = text.strip()
+                why = _not_arithmetic(text, self.user) if text else "an empty index"
+                if why is None:
+                    try:
+                        ends.append(evaluate_accelergy(text, known))
+                        continue
+                    except NotComputed as exc:
+                        self.warn(f"{comp.name}.name", match.group(0), exc.allowed,
+                                  comp.line)
+                        return
+                    except SpecError as exc:
+                        why = exc.allowed
+                ends = []
+                self.problem(f"{comp.name}.name", match.group(0), "an instance range "
+                             "[A..B] whose ends compute to integers over the variables and "
+                             f"attributes ({why})", comp.line)
+                break
+            if len(ends) == 2 and not all(isinstance(e, (int, float)) and float(e) == int(e)
+                                          for e in ends):
+                # Accelergy counts int(B) - int(A) + 1 instances without a word
+                self.note(f"{comp.name}.name", match.group(0), f"its ends compute to "
+                          f"{ends[0]!r} and {ends[1]!r}, not integers: Accelergy counts "
+                          f"{int(ends[1]) - int(ends[0]) + 1} instances", comp.line)
+            elif len(ends) == 2 and ends[1] < ends[0]:
+                self.problem(f"{comp.name}.name", match.group(0), f"an instance range "
+                             f"[A..B] with B >= A (it computes to [{ends[0]}..{ends[1]}]; "
+                             "Accelergy stops)", comp.line)
+
     def refuse_non_arithmetic(self, comps: list[_Component]) -> None:
         """Every unquoted value Accelergy evaluates (under ``attributes`` or ``variables``)
         whose Python shape is not arithmetic, in any component or container: one problem
@@ -609,6 +649,7 @@ class _Checker:
                     f"{node_m * 1e9:g} nm, not the {node_m * 1e9:g} nm technology (for that, "
                     "set technology on this component)",
                     self.line(node.path, comp.line))
+        self.check_name_ranges(comp, values)  # Accelergy evaluates them with the attributes
         missing = [n for n, d in params.items() if d is inspect.Parameter.empty
                    and values.get(n) is None and n not in unusable]
         for n in missing:
@@ -631,6 +672,8 @@ class _Checker:
 
 
 _BAD = object()
+#: An instance range in a name, ``PE[0..15]`` or ``PE[0..n - 1]`` (Accelergy 0.4).
+_RANGE = re.compile(r"\[([^\[\]]*?)\.\.([^\[\]]*)\]")
 
 
 def _is_number(text: str) -> bool:

@@ -577,3 +577,35 @@ def test_tech_node_beside_technology_warns_only_when_technology_is_inherited(
     assert code == 0, err
     assert any("tech_node differs from technology" in line for line in err) == warned
 
+
+def test_instance_ranges_in_names_are_evaluated_as_accelergy_does(tmp_path: Path) -> None:
+    # Accelergy 0.4 evaluates both ends over the variables and attributes and stops on an
+    # unknown name ("adc[0..n_adc]") or an end below the start ("dac2[3..1]"); a fractional
+    # end it truncates silently (a warning); "dac[0..n_pe - 1]" is 4 instances, fine
+    path = _system_file(tmp_path, """\
+        - name: dac[0..n_pe - 1]
+          class: cim_dac
+          attributes: {n_bits: 4}
+        - name: adc[0..n_adc]
+          class: grcim_adc
+          attributes: {n_bits: 6}
+        - name: dac2[3..1]
+          class: cim_dac
+          attributes: {n_bits: 4}
+        - name: dac3[0..1.5]
+          class: cim_dac
+          attributes: {n_bits: 4}
+        """, '{technology: "22nm", global_cycle_seconds: 1e-9, n_pe: 4}')
+    code, out, err = _validate(path)
+    assert code == 1 and out == ""
+    p = f"grcim validate: error: {path}"
+    assert err == [
+        f"grcim validate: warning: {path}:16: system.dac3[0..1.5].name = '[0..1.5]': its "
+        "ends compute to 0 and 1.5, not integers: Accelergy counts 2 instances",
+        f"{p}:10: system.adc[0..n_adc].name = '[0..n_adc]': an instance range [A..B] whose "
+        "ends compute to integers over the variables and attributes (name 'n_adc' is not "
+        "defined)",
+        f"{p}:13: system.dac2[3..1].name = '[3..1]': an instance range [A..B] with B >= A "
+        "(it computes to [3..1]; Accelergy stops)",
+    ]
+
