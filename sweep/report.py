@@ -43,7 +43,15 @@ from grcim.sweep.spec import MAP_OBJECTIVES, PHYSICS_OBJECTIVES
 from grcim.sweep.store import Store
 from grcim.sweep.variables import field_of
 
-__all__ = ["build_report", "PIPELINE_LABELS"]
+__all__ = ["build_report", "PIPELINE_LABELS", "REPORT_FILES", "FIGURES"]
+
+REPORT_FILES = ("report.md", "report.html", "pareto.csv", "best.csv", "effects.csv",
+                "spec.yaml")
+"""The files every report writes, whatever the store holds (``grcim sweep report`` checks
+what is in their way before it builds the report)."""
+FIGURES = "figures"
+"""The folder of the figures (``pareto_<group>.png``, ``effects_<group>.png``: one per
+workload case that has done rows, so their names are known only once the report is built)."""
 
 PIPELINE_LABELS = {"grmac": "GR-MAC", "conventional": "conventional FP-CIM",
                    "int": "integer CIM"}
@@ -310,15 +318,15 @@ def build_report(store: Store) -> dict[str, str | bytes]:
     sections.append(Section("Spec", ("The spec that ran last against this store is in "
                                      "spec.yaml; its text:", "```yaml\n" + spec_text.rstrip()
                                      + "\n```")))
-    files: dict[str, str | bytes] = {
-        "report.md": to_markdown(title, sections, "figures"),
+    files: dict[str, str | bytes] = {  # the names of REPORT_FILES
+        "report.md": to_markdown(title, sections, FIGURES),
         "report.html": to_html(title, sections, figures),
         "pareto.csv": rows_to_csv(pareto_csv) if pareto_csv else "group\n",
         "best.csv": rows_to_csv(best_csv) if best_csv else "group\n",
         "effects.csv": rows_to_csv(effects_csv) if effects_csv else "group\n",
         "spec.yaml": spec_text,
     }
-    files.update({f"figures/{k}.png": v for k, v in figures.items()})
+    files.update({f"{FIGURES}/{k}.png": v for k, v in figures.items()})
     return files
 
 

@@ -6,7 +6,9 @@ With ``--op`` (a graph op such as ``L0.q_proj``, or a role of ``--layer``) the f
 that einsum go into ``DIR``; otherwise every einsum the chip runs on its macros in decoder
 layer ``--layer`` (default 0) gets ``DIR/<op>/``. Files and their meaning:
 :mod:`grcim.export.timeloop_spec` and ``docs/timeloop.md``. Everything is computed before
-anything is written, and all folders are committed together. ``DIR`` keeps the user's
+anything is written, and all folders are committed together; what is in the way of
+those files in ``DIR`` (a folder or a link where a file goes) is refused before the
+mapping searches (:func:`grcim.cli.outputs.check_members`). ``DIR`` keeps the user's
 other files; the files an earlier export wrote there and this one does not (other
 einsums' folders) are removed unless changed since (:mod:`grcim.atomic`'s manifest).
 """
@@ -22,7 +24,7 @@ from rich.markup import escape
 from grcim.arch import DEFAULT_ARCH
 from grcim.cli.map import optional_int, step_inputs
 from grcim.cli.options import CMDLINE, add_command, console, int_option
-from grcim.cli.outputs import DIRECTORY, check_outputs, writing
+from grcim.cli.outputs import DIRECTORY, check_members, check_outputs, writing
 from grcim.errors import SpecError
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
@@ -72,15 +74,24 @@ def run(args: argparse.Namespace) -> int:
     victory = int_option("--victory", args.victory, 0, 10**9)
 
     from grcim.export import export_timeloop, select_einsums
+    from grcim.export.timeloop_spec import FILES
     from grcim.mapper import resolve_arch, step_graph
+
+    single = args.op is not None
+    if single:  # one einsum's files go into --out itself: names known before anything
+        check_members("--out", args.out, FILES, protect)
 
     arch = resolve_arch(args.arch)
     if arch.chip is None:
         raise SpecError(CMDLINE, "--arch", arch.name, "a chip (kind: chip), not a macro file")
     graph = step_graph(arch, args.workload, args.phase, batch, tokens, context, args.models)
     chosen = select_einsums(arch, graph, layer, args.op)
+    if not single:
+        # a layer's einsums (their folders' names) are known once the graph is built, which
+        # is quick: what is in the way of <op>/<file> is refused before the mapping searches
+        check_members("--out", args.out, [f"{e.name}/{f}" for e in chosen for f in FILES],
+                      protect)
     exports = [export_timeloop(arch, e, victory) for e in chosen]
-    single = args.op is not None
     out = Path(args.out)
     with writing({args.out: "--out"}) as stage:  # every einsum's folder, or none
         folder = stage.directory(args.out, protect, "export timeloop")

@@ -28,7 +28,14 @@ from grcim.cli.options import (
     int_option,
     options_named,
 )
-from grcim.cli.outputs import DIRECTORY, FILE, check_json_numbers, check_outputs, writing
+from grcim.cli.outputs import (
+    DIRECTORY,
+    FILE,
+    check_json_numbers,
+    check_members,
+    check_outputs,
+    writing,
+)
 from grcim.errors import SpecError
 from grcim.mapper import ENGINES, MapOptions, map_workload
 from grcim.mapper.mapping import OBJECTIVES
@@ -36,7 +43,7 @@ from grcim.resources import names_a_file
 from grcim.workloads.transformer import MAX_BATCH, PHASES
 
 __all__ = ["register", "run", "add_step_options", "optional_int", "check_output",
-           "write_outputs", "step_inputs", "arch_input", "map_options"]
+           "write_outputs", "step_inputs", "arch_input", "map_options", "figure_files"]
 
 def optional_int(option: str, text: str | None, lo: int, hi: int) -> int | None:
     """Parse an optional decimal integer option in ``lo..hi`` (None stays None)."""
@@ -155,12 +162,16 @@ def run(args: argparse.Namespace) -> int:
             Path(args.report).suffix.lower() not in (".md", ".html"):
         raise SpecError(CMDLINE, "--report", args.report, "a file ending in .md or .html")
     outputs = [("--json", args.json, FILE), ("--report", args.report, FILE)]
-    if args.report and Path(args.report).suffix.lower() == ".md":
+    figures_dir = (_figures_dir(args.report) if args.report
+                   and Path(args.report).suffix.lower() == ".md" else None)
+    if figures_dir is not None:
         # checked first: a path the user typed that collides with the folder --report
         # derives is then the one named, with its own option and value
-        outputs.insert(0, ("--report", _figures_dir(args.report), DIRECTORY))
+        outputs.insert(0, ("--report", figures_dir, DIRECTORY))
     protect = check_outputs(outputs, step_inputs(args))
     options = map_options(args)
+    # what is in the way of the figures is refused now, not after the mapping
+    check_members("--report", figures_dir, figure_files(args.engine), protect)
     with options_named(STEP_OPTIONS):  # errors name --tokens, not tokens
         result = map_workload(args.arch, args.workload, args.phase, options=options,
                               models_file=args.models, **kwargs)
@@ -176,12 +187,19 @@ def run(args: argparse.Namespace) -> int:
             stage.file(args.json, json_text)
         if report is not None:
             text, figures = report
-            if figures:
-                folder = stage.directory(_figures_dir(args.report), protect, "map")
+            if figures and figures_dir is not None:
+                folder = stage.directory(figures_dir, protect, "map")
                 for name, data in figures.items():
                     (folder / f"{name}.png").write_bytes(data)
             stage.file(args.report, text)
     return 0
+
+
+def figure_files(engine: str) -> tuple[str, ...]:
+    """The files of ``--report FILE.md``'s figures folder (report.figures.result_figures:
+    energy and latency, and the roofline of the per-op records only the grcim engine
+    keeps), known before the mapping."""
+    return ("energy.png", "latency.png", *(("roofline.png",) if engine == "grcim" else ()))
 
 
 def _figures_dir(report: str) -> str:

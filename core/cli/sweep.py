@@ -12,6 +12,8 @@ fronts, variable effects, best designs and the spec; ``grcim sweep export STORE 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from rich.markup import escape
 
 from grcim.cli.map import check_output
 from grcim.cli.options import CMDLINE, check_writable, console, int_option
-from grcim.cli.outputs import DIRECTORY, FILE, check_outputs, writing
+from grcim.cli.outputs import DIRECTORY, FILE, check_members, check_outputs, writing
 from grcim.errors import SpecError
 
 __all__ = ["register", "run"]
@@ -209,20 +211,39 @@ def _status(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from grcim.sweep import Store
-    from grcim.sweep.report import build_report
+    from grcim.sweep.report import FIGURES, REPORT_FILES, build_report
 
     protect = check_outputs([("--out", args.out, DIRECTORY)], [("STORE", args.store)])
     store = Store.open(args.store)
     try:
+        # what is in the way of the files every report writes is refused now, not after
+        # the fronts and figures; the figures' names (one per workload case) are known
+        # only once the report is built, so only their folder is checked here and each
+        # figure file at commit (grcim.atomic)
+        check_members("--out", args.out, REPORT_FILES, protect)
+        if store.counts().get("done", 0):  # without done rows there is no figure
+            _check_folder("--out", args.out, FIGURES)
         files = build_report(store)
     finally:
         store.close()
     with writing({args.out: "--out"}) as stage:
         _write(stage.directory(args.out, protect, "sweep report"), files)
-    console().print(escape(f"wrote {len(files)} files to {args.out} (report.md, report.html, "
-                           "pareto.csv, best.csv, effects.csv, spec.yaml, figures/)"),
-                    highlight=False)
+    console().print(escape(f"wrote {len(files)} files to {args.out} ("
+                           f"{', '.join(REPORT_FILES)}, {FIGURES}/)"), highlight=False)
     return 0
+
+
+def _check_folder(option: str, out: str, sub: str) -> None:
+    """Refuse a non-folder at ``out/sub`` as the commit would (check_members checks a folder
+    only on the way to a file it is given, and no figure's name is known yet)."""
+    try:
+        mode = os.lstat(Path(out) / sub).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a new output folder, or no figures folder yet: created at commit
+    if not stat.S_ISDIR(mode):
+        what = ("a symbolic link" if stat.S_ISLNK(mode) else "a file" if stat.S_ISREG(mode)
+                else "a special file")
+        raise SpecError(CMDLINE, option, os.path.join(out, sub), f"a directory (this is {what})")
 
 
 def _write(folder: Path, files: dict[str, str | bytes]) -> None:

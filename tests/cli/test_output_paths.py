@@ -510,6 +510,9 @@ def fake_folder_commands(monkeypatch) -> None:
         def close(self) -> None:
             pass
 
+        def counts(self) -> dict[str, int]:
+            return {"done": 1}  # FAKE_FILES holds a figure
+
     monkeypatch.setattr(grcim.studies.paper, "run_paper", lambda settings, progress: None)
     monkeypatch.setattr(grcim.report.paper, "paper_files", lambda result: dict(FAKE_FILES))
     monkeypatch.setattr(grcim.report.paper, "summary_rows", lambda result: [])
