@@ -143,6 +143,10 @@ def config_advice(where: dict[str, Path | None], config: Path | None
         content = dict(loaded) if isinstance(loaded, dict) else {"version": "0.4"}
         target = config
         missing = []
+        if "version" not in content:  # Accelergy 0.4 stops on such a file
+            content = {"version": "0.4", **content}
+            missing.append("version is missing (Accelergy 0.4 stops: \"config file has no "
+                           "version number\")")
         for key, folder, default in (("estimator_plug_ins", shim, share / "estimation_plug_ins"),
                                      ("primitive_components", library,
                                       share / "primitive_component_libs")):

@@ -53,3 +53,19 @@ def test_one_text_for_primitive_components_is_kept_in_a_list(
                          primitive_components=lib)
     assert "primitive_components is one text, not a list of folders" in out
     assert fixed is not None and fixed["primitive_components"][0] == lib  # bug: dropped
+
+
+def test_a_config_without_version_gets_one(tmp_path: Path,
+                                           where: dict[str, Path | None]) -> None:
+    # the folders are listed, but Accelergy 0.4 refuses a config with no version number:
+    # the advice used to be "nothing to add" (or a rewrite still without a version)
+    config = tmp_path / "accelergy_config.yaml"
+    config.write_text(yaml.safe_dump({"estimator_plug_ins": [str(where["installed"])],
+                                      "primitive_components": [str(where["library"])]}))
+    lines, text = config_advice(where, config)
+    assert "version is missing" in "\n".join(lines)
+    assert text is not None
+    fixed = yaml.safe_load(text)
+    assert list(fixed)[0] == "version" and fixed["version"] == "0.4"
+    assert fixed["estimator_plug_ins"] == [str(where["installed"])]
+
