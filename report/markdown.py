@@ -86,10 +86,14 @@ def result_sections(r: MappingResult) -> list[Section]:
             "loop order and data placement chosen by the mapping search for each CIM op and "
             "vector-unit matmul (ops of the same role and mapping grouped; energy is dynamic, "
             "time the summed roofline time)",), MAPPING_HEADER, tuple(mappings)))
+    counted = [(k, count(v), si(r.action_energy_j.get(k), "J"),
+                si(r.energy_by_action_j.get(k, 0.0), "J")) for k, v in r.actions.items() if v]
+    # energy with no action count (leakage over the step): listed too, so the table's
+    # energies sum to the step's
+    uncounted = [(k, "-", "-", si(e, "J")) for k, e in r.energy_by_action_j.items()
+                 if e and not r.actions.get(k)]
     out.append(Section("Actions", (), ("component.action", "count", "energy each", "energy"),
-                       tuple((k, count(v), si(r.action_energy_j.get(k), "J"),
-                              si(r.energy_by_action_j.get(k, 0.0), "J"))
-                             for k, v in r.actions.items() if v)))
+                       tuple(counted + uncounted)))
     return out
 
 
