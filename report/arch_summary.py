@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from grcim.arch import Arch
 from grcim.arch.nodes import walk_all
+from grcim.report.display import binary_bytes
 
 __all__ = ["summary_rows", "list_row", "LIST_COLUMNS"]
 
@@ -56,13 +57,13 @@ def summary_rows(arch: Arch) -> list[tuple[str, str]]:
         c = arch.chip
         rows += [
             ("macros", f"{c.n_macros} ({c.total_weights} weights resident)"),
-            ("global SRAM", f"{c.sram.size_bytes / 2**20:g} MiB, read "
+            ("global SRAM", f"{binary_bytes(c.sram.size_bytes)}, read "
                             f"{c.sram.read_bandwidth_bytes_per_s / 1e9:g} GB/s "
                             f"{c.sram.read_energy_per_bit_j * 1e12:g} pJ/bit, write "
                             f"{c.sram.write_bandwidth_bytes_per_s / 1e9:g} GB/s "
                             f"{c.sram.write_energy_per_bit_j * 1e12:g} pJ/bit, "
                             f"{c.sram.area_m2 * 1e6:.3g} mm²"),
-            ("DRAM", f"{c.dram.kind.value}, {c.dram.size_bytes / 2**30:g} GiB, "
+            ("DRAM", f"{c.dram.kind.value}, {binary_bytes(c.dram.size_bytes)}, "
                      f"{c.dram.bandwidth_bytes_per_s / 1e9:g} GB/s, read "
                      f"{c.dram.read_energy_per_bit_j * 1e12:g} pJ/bit, write "
                      f"{c.dram.write_energy_per_bit_j * 1e12:g} pJ/bit"),

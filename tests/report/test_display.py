@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from grcim.report.display import si
+from grcim.report.display import binary_bytes, si
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
@@ -14,3 +14,10 @@ from grcim.report.display import si
 ])
 def test_prefixes(value: float, unit: str, text: str) -> None:
     assert si(value, unit) == text
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (1024, "1 KiB"), (4 * 2**20, "4 MiB"), (16 * 2**30, "16 GiB"), (512, "512 B"),
+    (24 * 2**10, "24 KiB"), (1.5 * 2**20, "1.5 MiB")])
+def test_memory_sizes_take_the_largest_binary_prefix(n: float, text: str) -> None:
+    assert binary_bytes(n) == text
