@@ -47,8 +47,9 @@ the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
 - a split that does not divide (grcim's last wave, group or chunk is partial; Timeloop
   needs factors whose product is the bound): along ``N``, :func:`column_split` (an exact
   split in more waves, or grcim's waves with ``N`` padded in ``problem.yaml``, whichever
-  Timeloop should take fewer cycles on); along ``K`` and the row chunks, the nearest
-  smaller divisor;
+  Timeloop should take fewer cycles on); along ``K``, :func:`row_split` (an exact split,
+  or grcim's rounds with ``K`` padded); the row chunks, :func:`chunk_split` (an exact
+  split into more chunks, or grcim's with ``M`` padded) (:mod:`grcim.export.timeloop_splits`);
 - partial sums in SRAM: grcim writes ``g - 1`` partial sums there and reads them back,
   and sends the last round's sums straight to DRAM; Timeloop also writes the last round's
   sums into the SRAM (``v N`` more SRAM writes, nothing else changes). With one input
@@ -194,8 +195,9 @@ class FixedMapping:
     choice : GrcimChoice
         What grcim chose.
     instance : dict
-        Timeloop's problem bounds ``{"M", "K", "N"}``: the einsum's, ``N`` padded when no
-        split of it keeps grcim's waves (:func:`column_split`).
+        Timeloop's problem bounds ``{"M", "K", "N"}``: the einsum's, each padded when no
+        split of it keeps grcim's waves, rounds or chunks (:func:`column_split`,
+        :func:`row_split`, :func:`chunk_split`).
     """
 
     targets: list[dict[str, Any]]
