@@ -272,12 +272,15 @@ class MvmRate:
     on_inputs: bool
 
 
-def mvm_rate(arch: Arch, einsum: Einsum, levels: list[Level]) -> MvmRate:
-    """The MVM rate of a row group on ``einsum`` (see the module docstring)."""
+def mvm_rate(arch: Arch, einsum: Einsum, levels: list[Level],
+             rows_groups: tuple[int, int] | None = None) -> MvmRate:
+    """The MVM rate of a row group on ``einsum`` (see the module docstring), its tiles
+    ``rows_groups`` = (rows per row group, row groups) as the mapping splits ``K``
+    (:func:`grcim.export.timeloop_splits.row_split`; default :func:`k_split`)."""
     op = einsum.op
     one = np.ones(1, dtype=np.int64)
     til = tile_matrices(one * op.k, one * op.n, one, arch.macro, arch.clock_hz)
-    rows, groups = k_split(op.k, arch.macro)  # as fixed_mapping splits K
+    rows, groups = rows_groups or k_split(op.k, arch.macro)
     return MvmRate(rows, rows * groups,
                    float(til.mvm_time_s[0]) * arch.clock_hz,
                    any(lv.toll_level == 2 and "Inputs" in lv.keeps for lv in levels
@@ -431,8 +434,10 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
     return ert, art, scale
 
 
-def timeloop_arch(arch: Arch, einsum: Einsum) -> TimeloopArch:
-    """The Timeloop architecture of chip ``arch`` for ``einsum`` (rules in the module).
+def timeloop_arch(arch: Arch, einsum: Einsum,
+                  rows_groups: tuple[int, int] | None = None) -> TimeloopArch:
+    """The Timeloop architecture of chip ``arch`` for ``einsum`` (rules in the module),
+    its bandwidths for tiles of ``rows_groups`` (:func:`mvm_rate`).
 
     Raises
     ------
@@ -450,7 +455,7 @@ def timeloop_arch(arch: Arch, einsum: Einsum) -> TimeloopArch:
                              else str(arch.technology)),
         "global_cycle_seconds": 1.0 / arch.clock_hz})
     top_storage = next(lv.name for lv in levels if lv.kind == "storage")
-    rate = mvm_rate(arch, einsum, levels)
+    rate = mvm_rate(arch, einsum, levels, rows_groups)
     nodes = [top, *(_node(arch, lv, word, top_storage, rate) for lv in levels)]
     ert, art, scale = _tables(arch, levels, word, prices)
     return TimeloopArch(tuple(levels), word, 1.0 / arch.clock_hz,

@@ -47,8 +47,9 @@ the nearest mapping and says why it differs (:attr:`FixedMapping.exact`,
 - a split that does not divide (grcim's last wave, group or chunk is partial; Timeloop
   needs factors whose product is the bound): along ``N``, :func:`column_split` (an exact
   split in more waves, or grcim's waves with ``N`` padded in ``problem.yaml``, whichever
-  Timeloop should take fewer cycles on); along ``K`` and the row chunks, the nearest
-  smaller divisor;
+  Timeloop should take fewer cycles on); along ``K``, :func:`row_split` (an exact split,
+  or grcim's rounds with ``K`` padded); the row chunks, :func:`chunk_split` (an exact
+  split into more chunks, or grcim's with ``M`` padded) (:mod:`grcim.export.timeloop_splits`);
 - partial sums in SRAM: grcim writes ``g - 1`` partial sums there and reads them back,
   and sends the last round's sums straight to DRAM; Timeloop also writes the last round's
   sums into the SRAM (``v N`` more SRAM writes, nothing else changes). With one input
@@ -72,22 +73,27 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from grcim.arch import Arch
 from grcim.errors import MappingError
 from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_graph, isolated_plan
-from grcim.export.timeloop_arch import (
-    DATASPACES,
-    TimeloopArch,
-    divisor_at_most,
-    k_split,
-    mvm_rate,
+from grcim.export.timeloop_arch import DATASPACES, TimeloopArch, mvm_rate
+from grcim.export.timeloop_splits import (
+    ChunkSplit,
+    ColumnSplit,
+    RowSplit,
+    chunk_split,
+    column_split,
+    row_split,
 )
 from grcim.mapper import MappingResult
 from grcim.mapper.mapping import MappingPlan, plan_step
 from grcim.mapper.optable import build_optable
+from grcim.mapper.tiling import tile_matrices
 
 __all__ = ["GrcimChoice", "grcim_choice", "FixedMapping", "fixed_mapping", "ColumnSplit",
-           "column_split",
+           "column_split", "RowSplit", "row_split", "ChunkSplit", "chunk_split", "k_row_split",
            "mapper_constraints", "mapper_settings"]
 
 DIMS: tuple[str, ...] = ("M", "K", "N")
@@ -189,8 +195,9 @@ class FixedMapping:
     choice : GrcimChoice
         What grcim chose.
     instance : dict
-        Timeloop's problem bounds ``{"M", "K", "N"}``: the einsum's, ``N`` padded when no
-        split of it keeps grcim's waves (:func:`column_split`).
+        Timeloop's problem bounds ``{"M", "K", "N"}``: the einsum's, each padded when no
+        split of it keeps grcim's waves, rounds or chunks (:func:`column_split`,
+        :func:`row_split`, :func:`chunk_split`).
     """
 
     targets: list[dict[str, Any]]
@@ -221,69 +228,6 @@ def _dataspace(target: str, keep: tuple[str, ...]) -> dict[str, Any]:
             "bypass": [d for d in DATASPACES if d not in keep]}
 
 
-def _split(total: int, want: int, what: str, unit: str, why: list[str]) -> int:
-    """``want`` when it divides ``total``, else the nearest smaller divisor (and why)."""
-    got = divisor_at_most(total, max(1, want))
-    if got != want:
-        why.append(f"the {total} {what} do not split into {unit} of {want}")
-    return got
-
-
-@dataclass(frozen=True)
-class ColumnSplit:
-    """How Timeloop's loops split ``N``: ``padded_n = weights x tiles_per_wave x waves``.
-
-    Attributes
-    ----------
-    weights : int
-        Weights per macro-tile row (the ``Column`` factor).
-    tiles_per_wave : int
-        Column tiles per wave (the ``Macro`` level's ``N`` factor).
-    waves : int
-        Column groups (grcim's count: every wave costs the same time).
-    padded_n : int
-        Timeloop's ``N``: the einsum's, or the nearest larger bound these factors reach.
-    """
-
-    weights: int
-    tiles_per_wave: int
-    waves: int
-    padded_n: int
-
-
-def column_split(n: int, cols: int, waves: int, macros: int, latency_cycles: float,
-                 wave_cycles: float) -> ColumnSplit:
-    """Timeloop's split of ``N`` for grcim's ``waves`` column groups of tiles of up to
-    ``cols`` weights, with ``macros`` free per wave for N.
-
-    Timeloop needs loop factors whose product is the bound, and a number of column tiles
-    with no divisor near grcim's wave (GPT-2's 50257 = 29 x 1733 vocabulary) has no good
-    exact split: waves of the largest divisor were 1733 waves of one tile, 77 x the cycles.
-    The candidates are, for every tile width ``weights <= cols``, the exact split in the
-    fewest waves of at most ``macros`` tiles, and grcim's ``waves`` with ``N`` padded to
-    the next multiple (by fewer than ``waves x weights``). Each gets Timeloop's estimated
-    cycles, the larger of grcim's ``latency_cycles`` scaled by the padding (what the data
-    traffic takes) and its waves times ``wave_cycles`` (what one column group's weight
-    loads and MVMs take; Timeloop takes the slowest level's time); the split with the
-    fewest, then the smallest ``N``, then the fewest tiles (each tile's rows cost DAC
-    drives), then the widest tiles is exported.
-    """
-    best: tuple[tuple[float, int, int, int], ColumnSplit] | None = None
-    for w in range(1, min(n, cols) + 1):
-        splits = [ColumnSplit(w, t, waves, w * t * waves)
-                  for t in (-(-n // (waves * w)),) if t <= macros]
-        if n % w == 0:
-            t = max(d for d in range(1, min(n // w, macros) + 1) if (n // w) % d == 0)
-            splits.append(ColumnSplit(w, t, n // w // t, n))
-        for split in splits:
-            cycles = max(latency_cycles * split.padded_n / n, split.waves * wave_cycles)
-            key = (cycles, split.padded_n, split.tiles_per_wave * split.waves, -w)
-            if best is None or key < best[0]:
-                best = (key, split)
-    assert best is not None  # w = 1 divides n
-    return best[1]
-
-
 Loops = tuple[dict[str, int], tuple[str, ...], dict[str, int], tuple[str, ...]]
 
 
@@ -308,6 +252,24 @@ def _sram_words(nest: Loops, below: dict[str, int], keep: tuple[str, ...]) -> in
     return m * k * ("Inputs" in keep) + m * n * ("Outputs" in keep)
 
 
+def k_row_split(arch: Arch, einsum: Einsum, result: MappingResult,
+                choice: GrcimChoice | None = None, plan: MappingPlan | None = None) -> RowSplit:
+    """How the export splits ``K`` for grcim's choice (:func:`row_split`): the estimate of a
+    round is over grcim's column groups and row chunks, each loading the round's tiles
+    (rows x ``weight_write_latency_per_row_s``) and running its vectors' MVMs."""
+    macro = arch.macro
+    s = choice or grcim_choice(arch, einsum, result, plan)
+    op = einsum.op
+    one = np.ones(1, dtype=np.int64)
+    mvm_s = float(tile_matrices(one * op.k, one * op.n, one, macro, arch.clock_hz)
+                  .mvm_time_s[0])
+    waves = -(-s.n_tiles // s.n_group)
+    return row_split(op.k, macro.rows_per_adc, macro.n_row_groups, s.k_group,
+                     -(-s.k_tiles // s.k_group), result.latency_s * arch.clock_hz,
+                     waves * s.chunks * macro.weight_write_latency_per_row_s * arch.clock_hz,
+                     waves * op.m * mvm_s * arch.clock_hz)
+
+
 def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
                   result: MappingResult | None = None,
                   plan: MappingPlan | None = None) -> FixedMapping:
@@ -320,30 +282,42 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         plan, result = isolated_plan(arch, einsum)
     s = grcim_choice(arch, einsum, result, plan)
     why: list[str] = []
-    k_row, k_rg = k_split(k, macro)
     c_w = macro.cols // macro.n_weight_slices
-    if k_row != min(k, macro.rows_per_adc):
-        why.append(f"K = {k} does not split into full row groups of {macro.rows_per_adc} rows")
-    elif k_rg != min(k // k_row, macro.n_row_groups):
-        # the rows split evenly, but Timeloop needs equal tiles: the groups must divide
-        # evenly over a macro's row groups too (320 = 5 x 64 on 4 per macro does not)
-        why.append(f"K = {k} is {k // k_row} row groups of {k_row} rows, which do not "
-                   f"split evenly over the {macro.n_row_groups} row groups of a macro "
-                   f"(Timeloop: {k_rg} per macro tile)")
-    t_k = k // (k_row * k_rg)
-    if t_k != s.k_tiles:
-        why.append(f"grcim tiles K = {k} into {s.k_tiles} row tiles (the last partial), "
-                   f"Timeloop into {t_k}")
     if s.replicas > 1:  # pragma: no cover - the isolated options forbid replication
         why.append(f"grcim runs {s.replicas} copies of a wave; Timeloop's macros take one "
                    "input vector at a time")
-    k_m = _split(t_k, s.k_group, "row tiles", "groups", why)
+    ks = k_row_split(arch, einsum, result, s)
+    k_row, k_rg, k_m, g, k_pad = ks.rows, ks.groups, ks.tiles_per_wave, ks.rounds, ks.padded_k
+    t_k = k_m * g
+    grcim_rounds = -(-s.k_tiles // s.k_group)
+    if k_pad != k:
+        why.append(f"Timeloop's loop factors must multiply to the problem's bounds and K = "
+                   f"{k} does not split into grcim's {grcim_rounds} round(s) of at most "
+                   f"{s.k_group} row tiles of {macro.n_row_groups} x {macro.rows_per_adc} "
+                   f"rows: problem.yaml pads K to {k_pad} ({g} round(s) of {k_m} tiles of "
+                   f"{k_rg} x {k_row} rows; +{(k_pad - k) / k:.2%} MACs, inputs and weights, "
+                   "which Timeloop's energy and cycles carry)")
+    else:
+        if k_row != min(k, macro.rows_per_adc):
+            why.append(f"K = {k} does not split into full row groups of "
+                       f"{macro.rows_per_adc} rows (Timeloop: {k_row})")
+        elif k_rg != min(k // k_row, macro.n_row_groups):
+            # the rows split evenly, but Timeloop needs equal tiles: the groups must divide
+            # evenly over a macro's row groups too (320 = 5 x 64 on 4 per macro does not)
+            why.append(f"K = {k} is {k // k_row} row groups of {k_row} rows, which do not "
+                       f"split evenly over the {macro.n_row_groups} row groups of a macro "
+                       f"(Timeloop: {k_rg} per macro tile)")
+        if t_k != s.k_tiles:
+            why.append(f"grcim tiles K = {k} into {s.k_tiles} row tiles (the last partial), "
+                       f"Timeloop into {t_k}")
+        if k_m != s.k_group:
+            why.append(f"the {t_k} row tiles do not split into groups of {s.k_group}")
     fanout = next((lv.fanout for lv in tl.levels if lv.role == "macro"), 1)
-    rate = mvm_rate(arch, einsum, list(tl.levels))
+    rate = mvm_rate(arch, einsum, list(tl.levels), (k_row, k_rg))
     # one column group: each reduction group loads its tiles (per row chunk) and runs
     # every vector through them
-    wave = t_k // k_m * max(s.chunks * rate.tile_rows * macro.weight_write_latency_per_row_s
-                            * arch.clock_hz, m * rate.mvm_cycles)
+    wave = g * max(s.chunks * rate.tile_rows * macro.weight_write_latency_per_row_s
+                   * arch.clock_hz, m * rate.mvm_cycles)
     grcim_waves = -(-s.n_tiles // s.n_group)
     cols = column_split(n, c_w, grcim_waves, fanout // k_m,
                         result.latency_s * arch.clock_hz, wave)
@@ -359,20 +333,26 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         why.append(f"grcim tiles N = {n} into {s.n_tiles} column tile(s) of up to {c_w} "
                    f"weights in {grcim_waves} wave(s), Timeloop into {t_n} of {n_col} in {q} "
                    "(its loop factors must divide N)")
-    g = t_k // k_m
-    chunks = next(c for c in range(min(s.chunks, m), m + 1) if m % c == 0)
-    if chunks != s.chunks:
+    split = chunk_split(m, s.chunks)
+    chunks, m_pad = split.chunks, split.padded_m
+    if m_pad != m:
+        why.append(f"Timeloop's loop factors must multiply to the problem's bounds and the {m} "
+                   f"input vectors do not split into grcim's {chunks} row chunks: problem.yaml "
+                   f"pads M to {m_pad} ({chunks} x {split.vectors}; +{(m_pad - m) / m:.2%} "
+                   "MACs, inputs and outputs, which Timeloop's energy and cycles carry)")
+    elif chunks != s.chunks:
         why.append(f"the {m} input vectors do not split into {s.chunks} row chunks "
                    f"(Timeloop: {chunks})")
+    m = m_pad  # Timeloop's loops and counts below are over the padded bound
     k_outer = s.order == "K-outer"
     if s.psum_in_sram and m // chunks == 1 and not k_outer and q == 1:
         why.append(f"with one input vector and one column group nothing below the SRAM "
                    f"changes between the {g} reduction groups: Timeloop keeps the partial "
-                   f"sums in the ADC and writes only the {m * n} final sums into the SRAM "
+                   f"sums in the ADC and writes only the {m * n_pad} final sums into the SRAM "
                    f"(grcim writes and reads {(g - 1) * m * n} partial sums there)")
     elif s.psum_in_sram:
         why.append(f"grcim sends the last of the {g} rounds' sums straight to DRAM, Timeloop "
-                   f"writes them into the SRAM first ({m * n} more SRAM writes)")
+                   f"writes them into the SRAM first ({m * n_pad} more SRAM writes)")
         if m // chunks == 1 and not k_outer:
             k_outer = True
             why.append("with one input vector per chunk Timeloop would keep a weights-outer "
@@ -384,15 +364,15 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
     depth = chip.sram.size_bytes * 8 // tl.word_bits
     below = {"K": k_m * k_rg * k_row, "N": n_m * n_col}
     nest = _loops(m, g, q, chunks, k_outer, s, sram_keep)
-    fits = chunks
-    while _sram_words(nest, below, sram_keep) > depth and fits < m:
-        fits = next(c for c in range(fits + 1, m + 1) if m % c == 0)
-        nest = _loops(m, g, q, fits, k_outer, s, sram_keep)
-    if fits != chunks:
+    fits = split
+    while _sram_words(nest, below, sram_keep) > depth and fits.chunks < m:
+        fits = chunk_split(einsum.op.m, fits.chunks + 1)
+        nest = _loops(fits.padded_m, g, q, fits.chunks, k_outer, s, sram_keep)
+    if fits != split:
         why.append(f"Timeloop's SRAM tile holds what every loop at the SRAM touches "
-                   f"(beyond its {depth} words with {chunks} row chunk(s)): {fits} row "
-                   "chunks, each reading the weights again")
-        chunks = fits
+                   f"(beyond its {depth} words with {chunks} row chunk(s)): {fits.chunks} "
+                   "row chunks, each reading the weights again")
+        chunks, m = fits.chunks, fits.padded_m
     dram, dram_order, inner, chunk_order = nest
     sram = next((lv.name for lv in tl.levels if lv.role == "sram"), None)
     if sram_keep and sram is None:  # pragma: no cover - grcim stages only with an SRAM
@@ -427,7 +407,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
         if lv.role == "toll":  # a toll holds nothing between uses: no temporal reuse
             targets[-1]["no_reuse"] = list(lv.keeps)
         factors[lv.name] = {d: kw.get(d, 1) for d in DIMS}
-    for d, size in zip(DIMS, (m, k, n_pad), strict=True):  # Timeloop needs exact products
+    for d, size in zip(DIMS, (m, k_pad, n_pad), strict=True):  # Timeloop needs exact products
         assert math.prod(f[d] for f in factors.values()) == size, (d, factors)
     exact = not why
     what = (f"grcim: {s.line}; in Timeloop {t_k} x {t_n} macro tiles on {chip.n_macros} "
@@ -436,7 +416,7 @@ def fixed_mapping(arch: Arch, einsum: Einsum, tl: TimeloopArch,
             + (f", {sram} keeps {' and '.join(sram_keep)}" if sram_keep else
                ", the global SRAM keeps nothing"))
     note = what + ("" if exact else "; differs from grcim's because " + "; ".join(why))
-    return FixedMapping(targets, exact, note, factors, s, {"M": m, "K": k, "N": n_pad})
+    return FixedMapping(targets, exact, note, factors, s, {"M": m, "K": k_pad, "N": n_pad})
 
 
 def mapper_constraints(tl: TimeloopArch, fixed: FixedMapping) -> list[dict[str, Any]]:

@@ -27,17 +27,25 @@ import yaml
 
 from grcim.arch import Arch
 from grcim.export.einsum import ISOLATED_OPTIONS, Einsum, isolated_plan
-from grcim.export.timeloop_arch import DATASPACES, Quoted, Tagged, TimeloopArch, timeloop_arch
+from grcim.export.timeloop_arch import (
+    DATASPACES,
+    Quoted,
+    Tagged,
+    TimeloopArch,
+    k_split,
+    timeloop_arch,
+)
 from grcim.export.timeloop_mapping import (
     FixedMapping,
     fixed_mapping,
+    k_row_split,
     mapper_constraints,
     mapper_settings,
 )
 from grcim.mapper import MappingResult
 
 __all__ = ["TimeloopExport", "export_timeloop", "FILES", "problem_document",
-           "comparable_energy_j", "yaml_text"]
+           "comparable_energy_j", "padding", "yaml_text"]
 
 FILES = ("arch.yaml", "problem.yaml", "mapping.yaml", "constraints.yaml", "mapper.yaml",
          "ERT.yaml", "ART.yaml", "grcim.yaml")
@@ -108,6 +116,13 @@ def problem_document(einsum: Einsum, instance: dict[str, int] | None = None) -> 
             "instance": dict(instance or einsum.shape)}
 
 
+def padding(fixed: FixedMapping, einsum: Einsum) -> float:
+    """Timeloop's extra MACs on the padded problem (:attr:`FixedMapping.instance`), as a
+    fraction of the einsum's."""
+    pad = fixed.instance["M"] * fixed.instance["K"] * fixed.instance["N"]
+    return pad / (einsum.op.m * einsum.op.k * einsum.op.n) - 1.0
+
+
 def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
     """grcim's energy of what Timeloop models: the exported components (the MAC's leakage
     is charged on the cells' level; without a cells level it is left out, Timeloop charging
@@ -124,7 +139,7 @@ def comparable_energy_j(result: MappingResult, tl: TimeloopArch) -> float:
     return total
 
 
-def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
+def _grcim_document(arch: Arch, einsum: Einsum, export: TimeloopArch, fixed: FixedMapping,
                     result: MappingResult) -> dict[str, Any]:
     macro = arch.macro
     exported = {lv.component.name for lv in export.levels if lv.component is not None}
@@ -134,7 +149,9 @@ def _grcim_document(arch: Arch, export: TimeloopArch, fixed: FixedMapping,
         "einsum": result.workload, "arch": arch.name,
         "options": {"replicate": ISOLATED_OPTIONS.replicate,
                     "weights_preloaded": ISOLATED_OPTIONS.weights_preloaded},
-        "mapping": {"exact": fixed.exact, "note": fixed.note},
+        "mapping": {"exact": fixed.exact, "note": fixed.note,
+                    "timeloop_instance": dict(fixed.instance),
+                    "padding_macs": padding(fixed, einsum)},
         "units": "SI: J, s, bits; counts are grcim's actions",
         "macs": result.cim_macs, "adc_conversions": result.adc_conversions,
         "dac_conversions": result.dac_conversions, "latency_s": result.latency_s,
@@ -162,13 +179,17 @@ def export_timeloop(arch: Arch, einsum: Einsum, victory_condition: int = 0) -> T
     grcim.errors.MappingError
         The chip or einsum cannot be described (the message says what and why).
     """
-    tl = timeloop_arch(arch, einsum)
+    tl = timeloop_arch(arch, einsum)  # first: it refuses what Timeloop cannot describe
     plan, result = isolated_plan(arch, einsum)
+    rows = k_row_split(arch, einsum, result, plan=plan)
+    if (rows.rows, rows.groups) != k_split(einsum.op.k, arch.macro):
+        tl = timeloop_arch(arch, einsum, (rows.rows, rows.groups))  # bandwidths follow K
     fixed = fixed_mapping(arch, einsum, tl, result, plan)
     where = f"grcim export timeloop: einsum {einsum.name} on arch {arch.name}"
     padded = ("" if fixed.instance == einsum.shape else
-              f"\nPADDED: the einsum is {einsum.shape}; Timeloop's loop factors must multiply "
-              f"to the bounds (mapping.yaml says why).")
+              f"\nPADDED: the einsum is {einsum.shape}, +{padding(fixed, einsum):.2%} MACs on "
+              "zero values; Timeloop's loop factors must multiply to the bounds (mapping.yaml "
+              "says why). Timeloop's energy and cycles are those of the padded problem.")
     files = {
         "arch.yaml": yaml_text({"architecture": tl.architecture}, f"""
 {where}
@@ -200,7 +221,7 @@ instance and per cycle of {tl.cycle_s:g} s). Names are those the front-end gives
         "ART.yaml": yaml_text({"ART": tl.art}, f"""
 {where}
 Area per instance, um^2, from grcim's models and the arch."""),
-        "grcim.yaml": yaml_text({"grcim": _grcim_document(arch, tl, fixed, result)}, f"""
+        "grcim.yaml": yaml_text({"grcim": _grcim_document(arch, einsum, tl, fixed, result)}, f"""
 {where}
 grcim's own mapping of this einsum alone, to compare with Timeloop's stats."""),
     }

@@ -312,6 +312,34 @@ def test_column_split_prefers_an_exact_split_that_costs_no_cycles() -> None:
     assert column_split(1000, 32, 2, 16, 5000.0, 2000.0) == ColumnSplit(32, 16, 2, 1024)
 
 
+def test_row_split_pads_k_with_no_divisor_near_grcims_rounds() -> None:
+    """K = 1000 on edge_grmac (64 rows per conversion, 4 row groups per macro): grcim runs
+    ceil(1000 / 256) = 4 row tiles in 2 rounds of 2 and converts ceil(1000 / 64) = 16 row
+    groups per output. 1000 = 2^3 x 5^3: the old split took 50-row groups, 5 tiles of
+    4 x 50 rows and 5 rounds of 1 (20 conversions per output). Keeping 2 rounds of 2 tiles
+    of 4 groups (16 conversions), the rows r must reach 16 r >= 1000: r = 63, K = 1008."""
+    from grcim.export.timeloop_mapping import ChunkSplit, RowSplit, chunk_split, row_split
+
+    # no cycles beyond grcim's (a round takes nothing): only conversions/rounds/padding count
+    assert row_split(1000, 64, 4, 2, 2, 1e6, 0.0, 0.0) == RowSplit(63, 4, 2, 2, 1008)
+    # a K that divides keeps grcim's tiling exactly
+    assert row_split(1024, 64, 4, 2, 2, 1e6, 0.0, 0.0) == RowSplit(64, 4, 2, 2, 1024)
+    # 2048 vectors in 3 chunks: pad to 3 x 683 (4 exact chunks read the weights 4/3 as often)
+    assert chunk_split(2048, 3) == ChunkSplit(3, 683, 2049)
+    assert chunk_split(2048, 4) == ChunkSplit(4, 512, 2048)
+    ex = export_timeloop(EDGE, einsum(16, 1000, 1024))
+    f = _factors(ex)
+    assert (f["Row"]["K"], f["RowGroup"]["K"], f["Macro"]["K"]) == (63, 4, 2)
+    assert math.prod(v["K"] for t, v in f.items() if t not in ("Row", "RowGroup", "Macro")) == 2
+    assert ex.mapping.instance == {"M": 16, "K": 1008, "N": 1024}
+    assert "problem.yaml pads K to 1008 (2 round(s) of 2 tiles of 4 x 63 rows; +0.80% MACs" in (
+        ex.mapping.note)
+    assert "PADDED" in ex.files["problem.yaml"] and "+0.80% MACs" in ex.files["problem.yaml"]
+    g = _doc(ex, "grcim.yaml")["grcim"]["mapping"]
+    assert g["timeloop_instance"]["K"] == 1008
+    assert g["padding_macs"] == pytest.approx(8 / 1000)
+
+
 def test_exported_bandwidths_are_exact_ratios() -> None:
     # large_grmac, 4 x 256 x 1024: a tile uses 256 rows, each written in 2 ns at 1 GHz:
     # one cell written per 512 cycles, exactly 1/512 (it was 0.0019531249999999998, which
@@ -338,9 +366,10 @@ def test_cli_exports_every_batch_map_accepts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("k", "reason"), [
     # 320 = 5 x 64 rows: full row groups, but 5 do not split over 4 per macro (the note
-    # said 320 "does not split into full row groups of 64 rows")
-    (320, "K = 320 is 5 row groups of 64 rows, which do not split evenly over the 4 row "
-          "groups of a macro (Timeloop: 1 per macro tile)"),
+    # said 320 "does not split into full row groups of 64 rows"); grcim's 2 tiles in one
+    # round: 5 tiles of 64 rows would take 5 rounds, so K is padded: 2 tiles of 3 groups
+    # (6 conversions per output, grcim 5) of ceil(320 / 6) = 54 rows
+    (320, "problem.yaml pads K to 324 (1 round(s) of 2 tiles of 3 x 54 rows; +1.25% MACs"),
     (96, "K = 96 does not split into full row groups of 64 rows"),
 ])
 def test_row_group_note_names_the_real_reason(k: int, reason: str) -> None:
@@ -366,14 +395,17 @@ def test_row_chunks_and_k_outer_input_slices() -> None:
     assert "row chunks" not in ex.mapping.note
     # 2048 x 4096 x 4096: grcim stages the input and keeps one column group's partial sums,
     # 2048 x (4096 + 8 x 32) words > 4 Mi: 3 row chunks of ceil(2048 / 3) = 683 rows.
-    # 3 does not divide 2048: Timeloop takes 4 chunks of 512 rows (512 x 4352 words fit)
+    # 3 does not divide 2048: 4 exact chunks of 512 would read the weights 4/3 as often
+    # (Timeloop +9.2 % energy); 3 chunks of 683 pad M to 2049 (+1/2048; 683 x 4352 words
+    # fit the 4 Mi)
     ex = export_timeloop(EDGE, einsum(2048, 4096, 4096))
     assert ex.mapping.choice.chunks == 3
-    assert "the 2048 input vectors do not split into 3 row chunks (Timeloop: 4)" in (
-        ex.mapping.note)
+    assert "problem.yaml pads M to 2049 (3 x 683; +0.05% MACs" in ex.mapping.note
+    assert ex.mapping.instance == {"M": 2049, "K": 4096, "N": 4096}
     f = _factors(ex)
-    assert f["DRAM"] == {"M": 4, "K": 1, "N": 16}
-    assert f["GlobalBuffer"] == {"M": 512, "K": 8, "N": 1}
+    assert f["DRAM"] == {"M": 3, "K": 1, "N": 16}
+    assert f["GlobalBuffer"] == {"M": 683, "K": 8, "N": 1}
+    assert 683 * (4096 + 8 * 32) <= 4 * 2**20
     assert _permutation(ex, "DRAM")[:2] == ["N", "M"]  # the chunk loop outermost
 
 
