@@ -136,6 +136,8 @@ def sliced_sqnr_db(sl: Slices, bits: float) -> float:
 #: Bits below a slice's lossless resolution at which :func:`sliced_sqnr_db` still counts it
 #: lossy (its test is ``bits < level - 1e-9``).
 _LOSSY_BELOW = 2e-9
+#: Twice ``required_bits``'s root tolerance (1e-3 bits): how far below a jump its answer lands.
+_JUMP_REACH = 2e-3
 
 
 def sliced_adc_bits(sl: Slices, target_db: float) -> float:
@@ -153,9 +155,12 @@ def sliced_adc_bits(sl: Slices, target_db: float) -> float:
         return cap  # met only where every conversion is exact
     hi = BITS_RANGE[1]
     b = min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
-    if sliced_sqnr_db(sl, b) < target_db:  # landed just below a (lower) slice's level
-        b = next(lv for lv in np.unique(sl.levels) if lv > b
-                 and sliced_sqnr_db(sl, float(lv)) >= target_db)
+    # landed just below a (lower) slice's level, the jump the target is met at: that level.
+    # Only a level within the root-finder's tolerance: on a continuous stretch the root
+    # sits within it too and its deficit is a few mdB, as for every required_bits answer
+    near = [float(lv) for lv in np.unique(sl.levels) if b < lv <= b + _JUMP_REACH]
+    if near and sliced_sqnr_db(sl, b) < target_db <= sliced_sqnr_db(sl, near[0]):
+        b = near[0]
     return float(b)
 
 
