@@ -18,7 +18,8 @@ itself:
   (digits ``x_i``, ``w_j``) gets an oracle full scale of its own (calibrated per bit column at
   design time); with one resolution ``B`` for every conversion the output error is
   ``sum_ij 4**(significance_ij) MSE_ij(B)``, exact when ``B`` reaches the lossless resolution
-  of the slice's column sum. ``B`` is the smallest real value meeting the ADC share.
+  of the slice's column sum. ``B`` is the smallest real value meeting the ADC share: the
+  lossless resolution itself when only exact conversions meet it.
 - **GR-MAC**: every (input slice, weight slice) column sum is gain-ranged to full scale
   before its conversion, so each conversion has relative precision; with the dithered ADC
   the error of a value normalized by ``2**k`` has power ``4**-k D**2 / 12``
@@ -132,13 +133,35 @@ def sliced_sqnr_db(sl: Slices, bits: float) -> float:
     return float("inf") if mse == 0.0 else 10.0 * np.log10(sl.signal / mse)
 
 
+#: Bits below a slice's lossless resolution at which :func:`sliced_sqnr_db` still counts it
+#: lossy (its test is ``bits < level - 1e-9``).
+_LOSSY_BELOW = 2e-9
+#: Twice ``required_bits``'s root tolerance (1e-3 bits): how far below a jump its answer lands.
+_JUMP_REACH = 2e-3
+
+
 def sliced_adc_bits(sl: Slices, target_db: float) -> float:
-    """Smallest bits per conversion meeting ``target_db``, at most the lossless resolution."""
+    """Smallest bits per conversion meeting ``target_db``, at most the lossless resolution.
+
+    The SQNR jumps to infinity where the conversions turn lossless: when only that jump meets
+    the target, the answer is the lossless resolution itself. A root-finder on the jump
+    returns a point within its tolerance on either side, and one just below it is lossy
+    (once 9e-5 bits below log2(129): 34 dB delivered where the exact ADC gives 37 dB), so
+    the result is checked against the target and moved to the next lossless level."""
     cap = float(sl.levels.max())
     if sliced_sqnr_db(sl, cap) < target_db:  # pragma: no cover - lossless is exact
         raise ModelDomainError("sqnr_target_db", target_db, "reachable by the slices")
+    if sliced_sqnr_db(sl, cap - _LOSSY_BELOW) < target_db:
+        return cap  # met only where every conversion is exact
     hi = BITS_RANGE[1]
-    return min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
+    b = min(cap, required_bits(lambda b: sliced_sqnr_db(sl, min(b, hi)), target_db))
+    # landed just below a (lower) slice's level, the jump the target is met at: that level.
+    # Only a level within the root-finder's tolerance: on a continuous stretch the root
+    # sits within it too and its deficit is a few mdB, as for every required_bits answer
+    near = [float(lv) for lv in np.unique(sl.levels) if b < lv <= b + _JUMP_REACH]
+    if near and sliced_sqnr_db(sl, b) < target_db <= sliced_sqnr_db(sl, near[0]):
+        b = near[0]
+    return float(b)
 
 
 def _slicing(bx: float, bw: float, dx: int, sx: int, cw: int, kw: int,

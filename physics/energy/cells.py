@@ -149,6 +149,8 @@ def thermal_snr_db(sl: Slicing, c_cell_f: ArrayLike, utilization: ArrayLike,
 
 def cell_step_energy_j(sl: Slicing, c_cell_f: ArrayLike, tech: Technology) -> F64:
     """Energy one input step spends in one weight's cells, J (table in the module doc)."""
+    # a C-2C cell is one ladder bit (MacroStructure refuses cell_bits > 1), so its cells
+    # count its bits: a multi-bit cell was once priced as one bit
     units = {"bit_sliced": sl.n_weight_slices, "binary_weighted": np.ones_like(sl.weight_bits),
              "c2c": C2C_UNITS_PER_BIT * sl.n_weight_slices}[sl.topology]
     return units * switch_energy_j(c_cell_f, tech)

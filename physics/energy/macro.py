@@ -34,9 +34,11 @@ binary weight. With the same relative clipping as a full-precision conversion ne
 (full scale over the most significant slice's, about 4 for 1-bit slices) and
 ``q = sum over slices of 4**(significance - top)`` (``1 / ((1 - 4**-d_x)(1 - 4**-c_w))``
 for many slices, 16/9 for 1-bit slices), never more than the lossless resolution of one
-slice's column sum, ``log2(N (2**d_x - 1)(2**c_w - 1) + 1)`` (digital shift-and-add of
-exact partial sums is exact). A GR-MAC conversion is gain-ranged to full scale, so every
-slice keeps the GR-MAC's relative precision: ``B_slice = B_gr`` (capped the same way).
+conversion's signed column sum, ``log2(2 N (2**d_x - 1)(2**c_w - 1) + 1)`` (digital
+shift-and-add of exact partial sums is exact; where one step or one conversion covers a
+whole operand, its magnitude bits ``b - 1`` replace ``d_x`` or ``c_w``). A GR-MAC
+conversion is gain-ranged to full scale, so every slice keeps the GR-MAC's relative
+precision: ``B_slice = B_gr`` (capped the same way).
 
 The kT/C noise of sliced conversions adds with the same significance weights, so the cells
 may be ``F`` times smaller than an unsliced cell for the same output SNR,
@@ -80,8 +82,8 @@ MAX_SLICES = 32
 MAX_HARDWARE_BITS = 63
 
 __all__ = ["DAC_KINDS", "MAX_DAC_BITS", "MAX_SLICES", "MAX_HARDWARE_BITS", "MacroStructure",
-           "Slicing",
-           "resolve_slicing", "slice_adc_bits", "lossless_bits", "slicing_noise_factor",
+           "Slicing", "resolve_slicing", "slice_adc_bits", "lossless_bits",
+           "conversion_lossless_bits", "slicing_noise_factor",
            "check_width", "check_dac_step", "check_idle_slices"]
 
 F64 = NDArray[np.float64]
@@ -100,8 +102,8 @@ class MacroStructure:
     n_input_slices : int or None
         DAC steps per input; None: ``ceil(input bits / dac_bits)``.
     cell_bits : int
-        Weight bits per cell (``bit_sliced``, ``c2c``); a ``binary_weighted`` cell holds the
-        whole weight.
+        Weight bits per cell (``bit_sliced``; ``c2c``: 1, a ladder bit per cell); a
+        ``binary_weighted`` cell holds the whole weight.
     n_weight_slices : int or None
         Cells per weight; None: ``ceil(weight bits / cell_bits)`` (1 for binary_weighted).
     n_cols : int or ndarray
@@ -155,6 +157,11 @@ class MacroStructure:
         if self.cell_topology == "binary_weighted" and self.n_weight_slices not in (None, 1):
             raise ModelDomainError("n_weight_slices", self.n_weight_slices,
                                    "1 with cell_topology binary_weighted (one cell per weight)")
+        if self.cell_topology == "c2c" and self.cell_bits not in (None, 1):
+            # the ladder's three units are per bit: a multi-bit cell would be priced as one
+            raise ModelDomainError("cell_bits", self.cell_bits,
+                                   "1 with cell_topology c2c (a ladder bit is one cell; "
+                                   "n_weight_slices sets the ladder's bits)")
         return self
 
     def _check_hardware_bits(self) -> None:
@@ -310,6 +317,23 @@ def lossless_bits(n_rows: int, dac_bits: ArrayLike, cell_bits: ArrayLike) -> F64
     return _elementwise(functools.partial(_lossless, n_rows), _as(dac_bits), _as(cell_bits))
 
 
+def _magnitude_bits(bits: F64) -> F64:
+    # a whole operand in one digit: its magnitude bits, sign apart (as the slice Monte Carlo
+    # takes it, grcim.physics.slicing_point._slicing)
+    return np.maximum(np.ceil(bits - 1e-9) - 1.0, 1.0)
+
+
+def conversion_lossless_bits(n_rows: int, sl: Slicing) -> F64:
+    """:func:`lossless_bits` of the digits one conversion sums: ``d_x`` and ``c_w``, or the
+    whole operand's magnitude bits where one DAC step applies the whole input or one
+    conversion covers the whole weight (``c2c``, ``binary_weighted``, one cell per weight):
+    a C-2C ladder recombines its one-bit cells before the conversion, so its column sum
+    spans the weight's bits, not one cell's."""
+    x = np.where(sl.n_input_slices > 1, sl.dac_bits, _magnitude_bits(sl.input_bits))
+    w = np.where(sl.conversions_per_weight > 1, sl.cell_bits, _magnitude_bits(sl.weight_bits))
+    return lossless_bits(n_rows, x, w)
+
+
 def _full_over_top(b: F64, d: F64) -> F64:
     """Full-scale magnitude of ``b`` bits over that of its top ``d``-bit slice."""
     return (2.0**b - 1.0) / (2.0 ** (b - d) * (2.0**d - 1.0))
@@ -329,7 +353,7 @@ def slice_adc_bits(full_bits: ArrayLike, sl: Slicing, n_rows: int,
     the GR-MAC's normalized-output bits (``normalized=True``: no slice adjustment).
     """
     full = _as(full_bits)
-    cap = lossless_bits(n_rows, sl.dac_bits, sl.cell_bits)
+    cap = conversion_lossless_bits(n_rows, sl)
     sliced = (sl.n_input_slices > 1) | (sl.conversions_per_weight > 1)
     if normalized:
         bits = full

@@ -66,7 +66,7 @@ from grcim.physics.energy.macro import (
     check_dac_step,
     check_idle_slices,
     check_width,
-    lossless_bits,
+    conversion_lossless_bits,
     resolve_slicing,
     slice_adc_bits,
 )
@@ -187,7 +187,7 @@ def _adc_bits(full: F64, sl: Slicing, op: OperatingPoint, opts: EnergyOptions,
         return np.full_like(full, float(opts.adc_bits))
     sliced = (sl.n_input_slices > 1) | (sl.conversions_per_weight > 1)
     if opts.slice_adc_bits is not None and np.any(sliced):
-        cap = lossless_bits(op.n_rows, sl.dac_bits, sl.cell_bits)
+        cap = conversion_lossless_bits(op.n_rows, sl)
         bits = np.where(sliced, np.minimum(opts.slice_adc_bits + grow, cap),
                         slice_adc_bits(full, sl, op.n_rows, normalized))
     else:
