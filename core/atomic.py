@@ -49,7 +49,7 @@ from pathlib import Path, PurePosixPath
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_directory", "output_kind",
            "write_through", "Staging", "staging", "file_ids", "PROC", "MANIFEST",
-           "OutputConflict"]
+           "OutputConflict", "check_members"]
 
 PROC = "/proc/"
 """Paths resolving under here are process views (``/dev/stdout``): written through."""
@@ -183,6 +183,45 @@ def _what(mode: int) -> str:
     if stat.S_ISREG(mode):
         return "a file"
     return "a special file"
+
+
+def check_members(target: Path, shown: str, names: Iterable[str],
+                  protect: Mapping[tuple[int, int], str]) -> None:
+    """Refuse what is in the way of ``names`` (paths relative to the folder ``target``,
+    shown as ``shown``; a name ending in ``/`` is a folder only): a non-folder on the way to
+    one, a directory, link or special file where a file goes, or one of the command's
+    inputs (``protect``, by device and inode). The commit's rules, also run before any work
+    (``grcim.cli.outputs.check_members``).
+
+    Raises
+    ------
+    OutputConflict
+        Naming the entry and what would have been accepted there.
+    """
+    checked: set[str] = set()
+    for rel in names:
+        folder_only = rel.endswith("/")
+        parts = PurePosixPath(rel).parts
+        for i in range(1, len(parts) + folder_only):  # each folder on the way: a folder
+            sub = "/".join(parts[:i])
+            if sub in checked:
+                continue
+            checked.add(sub)
+            found = _lstat(target / sub)
+            if found is not None and not stat.S_ISDIR(found.st_mode):
+                raise OutputConflict(shown, sub, f"a directory (this is "
+                                     f"{_what(found.st_mode)})")
+        found = None if folder_only else _lstat(target / rel)
+        if found is None:
+            continue
+        if not stat.S_ISREG(found.st_mode):
+            raise OutputConflict(shown, rel, f"a file path, not {_what(found.st_mode)} "
+                                 f"(grcim writes its {parts[-1]} here and replaces only "
+                                 "regular files)")
+        what = protect.get((found.st_dev, found.st_ino))
+        if what is not None:
+            raise OutputConflict(shown, rel, f"a path that is not an input (it would "
+                                 f"replace the input {what})")
 
 
 def _lstat(path: Path) -> os.stat_result | None:
@@ -322,29 +361,7 @@ class Staging:
             written.extend((rel_folder / n).as_posix() for n in names)
         if MANIFEST in written:  # pragma: no cover - a command bug, not a user's
             raise ValueError(f"{MANIFEST} is grcim's own file in every output folder")
-        checked: set[str] = set()
-        for rel in sorted(written):
-            parts = PurePosixPath(rel).parts
-            for i in range(1, len(parts)):  # each folder on the way must be a real folder
-                sub = "/".join(parts[:i])
-                if sub in checked:
-                    continue
-                checked.add(sub)
-                found = _lstat(target / sub)
-                if found is not None and not stat.S_ISDIR(found.st_mode):
-                    raise OutputConflict(shown, sub, f"a directory (this is "
-                                         f"{_what(found.st_mode)})")
-            found = _lstat(target / rel)
-            if found is None:
-                continue
-            if not stat.S_ISREG(found.st_mode):
-                raise OutputConflict(shown, rel, f"a file path, not {_what(found.st_mode)} "
-                                     f"(grcim writes its {parts[-1]} here and replaces only "
-                                     "regular files)")
-            what = protect.get((found.st_dev, found.st_ino))
-            if what is not None:
-                raise OutputConflict(shown, rel, f"a path that is not an input (it would "
-                                     f"replace the input {what})")
+        check_members(target, shown, sorted(written), protect)
         digests = {rel: _sha256(staged.tmp / rel) for rel in written}
         old = self._old_manifest(staged)
         stale = [target / rel for rel, (digest, by) in old.items()

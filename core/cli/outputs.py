@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from grcim import atomic
 from grcim.atomic import MANIFEST, OutputConflict, Staging, file_ids, output_kind, staging
 from grcim.errors import CMDLINE, SpecError
 
@@ -160,15 +160,6 @@ def check_outputs(outputs: Sequence[OutputArg], inputs: Sequence[InputArg] = ()
     return protect
 
 
-def _entry(mode: int) -> str:
-    """What was found in an output folder, worded as the commit's refusal words it."""
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "a file" if stat.S_ISREG(mode) else "a special file"
-
-
 def check_members(option: str, folder: str | os.PathLike[str] | None, names: Sequence[str],
                   protect: Mapping[tuple[int, int], str] | None = None) -> None:
     """Refuse, before any work, what the commit of a directory output would refuse among
@@ -183,7 +174,8 @@ def check_members(option: str, folder: str | os.PathLike[str] | None, names: Seq
     Raises
     ------
     grcim.errors.SpecError
-        Naming the option and the user's path inside the folder.
+        Naming the option and the user's path inside the folder. A name ending in ``/``
+        is a folder only (its files' names not known before the work).
     """
     if folder is None:
         return
@@ -191,31 +183,10 @@ def check_members(option: str, folder: str | os.PathLike[str] | None, names: Seq
     if not root.is_dir():
         return  # a new folder (check_outputs refused anything else): nothing in the way
     shown = os.fspath(folder)
-    checked: set[str] = set()
-    for rel in [*names, MANIFEST]:
-        parts = PurePosixPath(rel).parts
-        for i in range(1, len(parts)):  # each folder on the way must be a real folder
-            sub = "/".join(parts[:i])
-            if sub in checked:
-                continue
-            checked.add(sub)
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                mode = os.lstat(root / sub).st_mode
-                if not stat.S_ISDIR(mode):
-                    raise SpecError(CMDLINE, option, os.path.join(shown, sub),
-                                    f"a directory (this is {_entry(mode)})")
-        try:
-            info = os.lstat(root / rel)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            raise SpecError(CMDLINE, option, os.path.join(shown, rel), f"a file path, not "
-                            f"{_entry(info.st_mode)} (grcim writes its {parts[-1]} here and "
-                            "replaces only regular files)")
-        what = (protect or {}).get((info.st_dev, info.st_ino))
-        if what is not None:
-            raise SpecError(CMDLINE, option, os.path.join(shown, rel), f"a path that is not "
-                            f"an input (it would replace the input {what})")
+    try:
+        atomic.check_members(root, shown, [*names, MANIFEST], protect or {})
+    except OutputConflict as exc:  # worded as writing() words the commit's refusal
+        raise SpecError(CMDLINE, option, exc.filename, exc.allowed) from None
 
 
 def _option_of(filename: object, options: Mapping[str, str]) -> tuple[str, str]:

@@ -12,8 +12,6 @@ fronts, variable effects, best designs and the spec; ``grcim sweep export STORE 
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -222,7 +220,7 @@ def _report(args: argparse.Namespace) -> int:
         # figure file at commit (grcim.atomic)
         check_members("--out", args.out, REPORT_FILES, protect)
         if store.counts().get("done", 0):  # without done rows there is no figure
-            _check_folder("--out", args.out, FIGURES)
+            check_members("--out", args.out, [f"{FIGURES}/"], protect)
         files = build_report(store)
     finally:
         store.close()
@@ -231,19 +229,6 @@ def _report(args: argparse.Namespace) -> int:
     console().print(escape(f"wrote {len(files)} files to {args.out} ("
                            f"{', '.join(REPORT_FILES)}, {FIGURES}/)"), highlight=False)
     return 0
-
-
-def _check_folder(option: str, out: str, sub: str) -> None:
-    """Refuse a non-folder at ``out/sub`` as the commit would (check_members checks a folder
-    only on the way to a file it is given, and no figure's name is known yet)."""
-    try:
-        mode = os.lstat(Path(out) / sub).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return  # a new output folder, or no figures folder yet: created at commit
-    if not stat.S_ISDIR(mode):
-        what = ("a symbolic link" if stat.S_ISLNK(mode) else "a file" if stat.S_ISREG(mode)
-                else "a special file")
-        raise SpecError(CMDLINE, option, os.path.join(out, sub), f"a directory (this is {what})")
 
 
 def _write(folder: Path, files: dict[str, str | bytes]) -> None:
