@@ -154,3 +154,47 @@ def _with_slice_bits(op: object, structure: object = None, options: object = Non
 def with_slice_bits():  # noqa: ANN201 - returns the function above
     """The function ``_with_slice_bits`` (tests call the core the way the models do)."""
     return _with_slice_bits
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], tuple[int, str, str]]:
+    """``grcim ARGV`` run in-process: its exit code (argparse's ``SystemExit`` too), stdout
+    and stderr."""
+    from grcim.cli.main import main
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): (f"-> {p.readlink()}" if p.is_symlink() else
+                                              "dir" if p.is_dir() else p.read_text())
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture(scope="session")
+def folder_tree() -> Callable[[Path], dict[str, str]]:
+    """Every entry under a folder and what it is (a link's target, not followed): equal
+    before and after a refused command when nothing was written."""
+    return _tree
+
+
+@pytest.fixture
+def forbid(monkeypatch: pytest.MonkeyPatch) -> Callable[[object, str, str], None]:
+    """``forbid(owner, name, message)``: ``owner.name`` raises ``AssertionError(message)``
+    when called (work that must not start before the outputs are checked)."""
+    def replace(owner: object, name: str, message: str) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError(message)
+
+        monkeypatch.setattr(owner, name, refuse)
+
+    return replace
+

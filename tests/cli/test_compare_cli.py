@@ -9,23 +9,6 @@ from pathlib import Path
 import pytest
 
 import grcim.cli.compare as compare_cli
-from grcim.cli.main import main
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def _no_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the mapping started before the output folder was checked")
-
-    monkeypatch.setattr(compare_cli, "compare_archs", refuse)
 
 
 @pytest.mark.parametrize(("member", "make", "allowed"), [
@@ -35,10 +18,10 @@ def _no_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     ("figures/comparison.png", "directory", "a file path, not a directory"),
 ])
 def test_bad_member_of_out_refused_before_the_mapping(
-        member: str, make: str, allowed: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        member: str, make: str, allowed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli,
+        forbid) -> None:
     # the whole workload was mapped and the comparison table printed, then exit 1
-    _no_mapping(monkeypatch)
+    forbid(compare_cli, "compare_archs", "the mapping started before the output folder was checked")
     monkeypatch.chdir(tmp_path)  # a short path: messages shorten long values
     out = Path("out")
     target = out / member
@@ -49,18 +32,17 @@ def test_bad_member_of_out_refused_before_the_mapping(
         target.symlink_to(tmp_path / "nowhere")
     else:
         target.write_text("mine\n", encoding="utf-8")
-    code, stdout, err = run(["compare", "--workload", "gpt2", "--phase", "decode",
-                             "--out", "out"], capsys)
+    code, stdout, err = cli(["compare", "--workload", "gpt2", "--phase", "decode",
+                             "--out", "out"])
     assert code == 1
     assert stdout == "" and len(err.splitlines()) == 1, err
     assert f"--out = 'out/{member}': {allowed}" in err
 
 
-def test_the_files_written_are_the_files_checked(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_files_written_are_the_files_checked(tmp_path: Path, cli) -> None:
     out = tmp_path / "out"
-    code, stdout, err = run(["compare", "--workload", "gpt2", "--phase", "decode",
-                             "--out", str(out)], capsys)
+    code, stdout, err = cli(["compare", "--workload", "gpt2", "--phase", "decode",
+                             "--out", str(out)])
     assert code == 0, err
     assert "ratio" in stdout  # the table, printed once the files are written
     manifest = json.loads((out / ".grcim-manifest.json").read_text(encoding="utf-8"))
@@ -73,9 +55,8 @@ def test_the_files_written_are_the_files_checked(tmp_path: Path,
     (["--arch", "nope"], "--arch = 'nope'"),
     (["--workload", "nope"], "--workload = 'nope'"),
 ])
-def test_errors_name_the_option(args: list[str], shown: str,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_name_the_option(args: list[str], shown: str, cli) -> None:
     argv = ["compare", *(["--workload", "gpt2"] if "--workload" not in args else []), *args]
-    code, stdout, err = run(argv, capsys)
+    code, stdout, err = cli(argv)
     assert code == 1 and stdout == "" and len(err.splitlines()) == 1, err
     assert f"<command line>: {shown}" in err

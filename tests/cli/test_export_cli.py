@@ -11,29 +11,6 @@ import grcim.export
 from grcim.cli.main import main
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry under ``folder`` and what it is (a link's target, not followed)."""
-    return {p.relative_to(folder).as_posix(): (f"-> {p.readlink()}" if p.is_symlink() else
-                                              "dir" if p.is_dir() else p.read_text())
-            for p in sorted(folder.rglob("*"))}
-
-
-def _no_export(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the export started before the output folder was checked")
-
-    monkeypatch.setattr(grcim.export, "export_timeloop", refuse)
-
-
 def _make(target: Path, make: str, elsewhere: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if make == "directory":
@@ -59,30 +36,32 @@ def _make(target: Path, make: str, elsewhere: Path) -> None:
 ])
 def test_bad_member_of_out_refused_before_the_export(
         selection: list[str], member: str, make: str, allowed: str, tmp_path: Path,
-        tiny_files: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tiny_files: dict[str, str], monkeypatch: pytest.MonkeyPatch, cli, forbid,
+        folder_tree) -> None:
     # every einsum was mapped and searched first, then the commit refused the member
-    _no_export(monkeypatch)
+    forbid(grcim.export, "export_timeloop",
+           "the export started before the output folder was checked")
     monkeypatch.chdir(tmp_path)  # a short path: messages shorten long values
     out = Path("out")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     _make(out / member, make, elsewhere)
     (out / "notes.txt").write_text("notes\n", encoding="utf-8")
-    before = tree(out)
-    code, stdout, err = run(["export", "timeloop", "--arch", tiny_files["chip"], "--models",
+    before = folder_tree(out)
+    code, stdout, err = cli(["export", "timeloop", "--arch", tiny_files["chip"], "--models",
                              tiny_files["models"], "--tokens", "4", *selection,
-                             "--out", "out"], capsys)
+                             "--out", "out"])
     assert code == 1
     assert stdout == "" and len(err.splitlines()) == 1, err
     assert f"--out = 'out/{member}': {allowed}" in err, err
-    assert tree(out) == before and not list(elsewhere.iterdir())
+    assert folder_tree(out) == before and not list(elsewhere.iterdir())
 
 
 def test_regular_files_in_the_way_let_the_export_start(
-        tmp_path: Path, tiny_files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, tiny_files: dict[str, str], forbid) -> None:
     # an earlier export's files are replaced, not refused: the check lets the work start
-    _no_export(monkeypatch)
+    forbid(grcim.export, "export_timeloop",
+           "the export started before the output folder was checked")
     out = tmp_path / "out"
     (out / "L1.q_proj").mkdir(parents=True)
     (out / "L1.q_proj" / "arch.yaml").write_text("old\n", encoding="utf-8")

@@ -9,30 +9,6 @@ from pathlib import Path
 import pytest
 
 import grcim.cli.map as map_cli
-from grcim.cli.main import main
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry under ``folder`` and what it is (a link's target, not followed)."""
-    return {p.relative_to(folder).as_posix(): (f"-> {p.readlink()}" if p.is_symlink() else
-                                              "dir" if p.is_dir() else p.read_text())
-            for p in sorted(folder.rglob("*"))}
-
-
-def _no_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the mapping started before the figures folder was checked")
-
-    monkeypatch.setattr(map_cli, "map_workload", refuse)
 
 
 # report.figures.result_figures: energy, latency, and roofline (grcim engine: per-op
@@ -45,9 +21,9 @@ def _no_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_bad_member_of_the_figures_folder_refused_before_the_mapping(
         member: str, make: str, allowed: str, tmp_path: Path, tiny_files: dict[str, str],
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, cli, forbid, folder_tree) -> None:
     # the step was mapped, its tables printed, the report rendered, then exit 1
-    _no_mapping(monkeypatch)
+    forbid(map_cli, "map_workload", "the mapping started before the figures folder was checked")
     monkeypatch.chdir(tmp_path)  # a short path: messages shorten long values
     figures = Path("r_figures")
     figures.mkdir()
@@ -58,24 +34,22 @@ def test_bad_member_of_the_figures_folder_refused_before_the_mapping(
     else:
         (figures / member).symlink_to(elsewhere)
     (figures / "notes.txt").write_text("notes\n", encoding="utf-8")
-    before = tree(figures)
-    code, stdout, err = run(["map", "--arch", tiny_files["chip"], "--models",
+    before = folder_tree(figures)
+    code, stdout, err = cli(["map", "--arch", tiny_files["chip"], "--models",
                              tiny_files["models"], "--phase", "decode", "--context", "8",
-                             "--report", "r.md"], capsys)
+                             "--report", "r.md"])
     assert code == 1
     assert stdout == "" and len(err.splitlines()) == 1, err
     assert f"--report = 'r_figures/{member}': {allowed}" in err, err
-    assert tree(figures) == before and not Path("r.md").exists()
+    assert folder_tree(figures) == before and not Path("r.md").exists()
     assert not list(elsewhere.iterdir())
 
 
 def test_the_figures_written_are_the_figures_checked(
-        tmp_path: Path, tiny_files: dict[str, str], capsys: pytest.CaptureFixture[str]
-        ) -> None:
+        tmp_path: Path, tiny_files: dict[str, str], cli) -> None:
     report = tmp_path / "r.md"
-    code, _, err = run(["map", "--arch", tiny_files["chip"], "--models", tiny_files["models"],
-                        "--phase", "decode", "--context", "8", "--report", str(report)],
-                       capsys)
+    code, _, err = cli(["map", "--arch", tiny_files["chip"], "--models", tiny_files["models"],
+                        "--phase", "decode", "--context", "8", "--report", str(report)])
     assert code == 0, err
     manifest = json.loads((tmp_path / "r_figures" / ".grcim-manifest.json").read_text(
         encoding="utf-8"))

@@ -11,28 +11,7 @@ from pathlib import Path
 import pytest
 
 import grcim.sweep.report
-from grcim.cli.main import main
 from grcim.sweep import RunOptions, load_spec, run_sweep
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry under ``folder`` and what it is (a link's target, not followed)."""
-    return {p.relative_to(folder).as_posix(): (f"-> {p.readlink()}" if p.is_symlink() else
-                                              "dir" if p.is_dir() else p.read_text())
-            for p in sorted(folder.rglob("*"))}
-
-
-def _no_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the report was built before the output folder was checked")
-
-    monkeypatch.setattr(grcim.sweep.report, "build_report", refuse)
 
 
 @pytest.fixture
@@ -55,9 +34,10 @@ def store(write_spec: Callable[..., Path], spec_text: Callable[..., str], tmp_pa
 ])
 def test_bad_member_of_out_refused_before_the_report(
         member: str, make: str, allowed: str, store: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, cli, forbid, folder_tree) -> None:
     # the fronts, effects and every figure were rendered first, then the commit refused
-    _no_report(monkeypatch)
+    forbid(grcim.sweep.report, "build_report",
+           "the report was built before the output folder was checked")
     monkeypatch.chdir(tmp_path)  # a short path: messages shorten long values
     out = Path("out")
     out.mkdir()
@@ -70,18 +50,17 @@ def test_bad_member_of_out_refused_before_the_report(
     else:
         (out / member).write_text("mine\n", encoding="utf-8")
     (out / "notes.txt").write_text("notes\n", encoding="utf-8")
-    before = tree(out)
-    code, stdout, err = run(["sweep", "report", str(store), "--out", "out"], capsys)
+    before = folder_tree(out)
+    code, stdout, err = cli(["sweep", "report", str(store), "--out", "out"])
     assert code == 1
     assert stdout == "" and len(err.splitlines()) == 1, err
     assert f"--out = 'out/{member}': {allowed}" in err, err
-    assert tree(out) == before and not list(elsewhere.iterdir())
+    assert folder_tree(out) == before and not list(elsewhere.iterdir())
 
 
-def test_the_files_written_are_the_files_checked(store: Path, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_files_written_are_the_files_checked(store: Path, tmp_path: Path, cli) -> None:
     out = tmp_path / "out"
-    code, _, err = run(["sweep", "report", str(store), "--out", str(out)], capsys)
+    code, _, err = cli(["sweep", "report", str(store), "--out", str(out)])
     assert code == 0, err
     manifest = json.loads((out / ".grcim-manifest.json").read_text(encoding="utf-8"))
     fixed = sorted(n for n in manifest["files"] if "/" not in n)
@@ -94,7 +73,7 @@ def test_the_files_written_are_the_files_checked(store: Path, tmp_path: Path,
 
 def test_a_store_without_done_rows_draws_no_figure_and_keeps_a_file_named_figures(
         write_spec: Callable[..., Path], spec_text: Callable[..., str], tmp_path: Path,
-        op_cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        op_cache: Path, cli) -> None:
     # the figures folder is checked up front only when a figure can be drawn: here the
     # commit writes none, so a file of that name is not in the way
     path = tmp_path / "none.sqlite"
@@ -104,7 +83,7 @@ def test_a_store_without_done_rows_draws_no_figure_and_keeps_a_file_named_figure
     out = tmp_path / "out"
     out.mkdir()
     (out / "figures").write_text("mine\n", encoding="utf-8")
-    code, _, err = run(["sweep", "report", str(path), "--out", str(out)], capsys)
+    code, _, err = cli(["sweep", "report", str(path), "--out", str(out)])
     assert code == 0, err
     assert (out / "figures").read_text(encoding="utf-8") == "mine\n"
     assert (out / "report.md").is_file()
