@@ -74,8 +74,8 @@ from grcim.mapper.components import ChipComponents, Component, bind_components
 from grcim.mapper.pricing import Prices, own_model, price_components
 from grcim.mapper.tiling import tile_matrices
 
-__all__ = ["Level", "TimeloopArch", "timeloop_arch", "MvmRate", "mvm_rate", "divisor_at_most",
-           "TOP", "DATASPACES", "MAX_DEPTH", "mac_leak_on_cells"]
+__all__ = ["Level", "TimeloopArch", "timeloop_arch", "describe", "MvmRate", "mvm_rate",
+           "divisor_at_most", "TOP", "DATASPACES", "MAX_DEPTH", "mac_leak_on_cells"]
 
 TOP = "system"
 """Name of the top container; the front-end calls the flattened top ``system_top_level``."""
@@ -434,6 +434,20 @@ def _tables(arch: Arch, levels: list[Level], word: int, prices: Prices
     return ert, art, scale
 
 
+def describe(arch: Arch, einsum: Einsum) -> tuple[ChipComponents, int, list[Level]]:
+    """The chip's bound components, the einsum's word width and the Timeloop levels: what
+    :func:`timeloop_arch` builds on, without pricing anything (cheap: a caller runs it first
+    to refuse what Timeloop cannot describe before any mapping).
+
+    Raises
+    ------
+    grcim.errors.MappingError
+        As :func:`timeloop_arch`.
+    """
+    comps = bind_components(arch)
+    return comps, _word_bits(einsum), _levels(arch, comps)
+
+
 def timeloop_arch(arch: Arch, einsum: Einsum,
                   rows_groups: tuple[int, int] | None = None) -> TimeloopArch:
     """The Timeloop architecture of chip ``arch`` for ``einsum`` (rules in the module),
@@ -445,9 +459,7 @@ def timeloop_arch(arch: Arch, einsum: Einsum,
         The arch is not a chip, has a layout the export does not describe, or the einsum's
         tensors differ in width.
     """
-    comps = bind_components(arch)
-    word = _word_bits(einsum)
-    levels = _levels(arch, comps)
+    comps, word, levels = describe(arch, einsum)
     prices = price_components(arch, comps, _keys(comps))
     top = Tagged("Container", name=TOP, attributes={
         # the node, or the technology the arch names when it gives no tech_node

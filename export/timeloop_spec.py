@@ -32,6 +32,7 @@ from grcim.export.timeloop_arch import (
     Quoted,
     Tagged,
     TimeloopArch,
+    describe,
     k_split,
     timeloop_arch,
 )
@@ -179,11 +180,13 @@ def export_timeloop(arch: Arch, einsum: Einsum, victory_condition: int = 0) -> T
     grcim.errors.MappingError
         The chip or einsum cannot be described (the message says what and why).
     """
-    tl = timeloop_arch(arch, einsum)  # first: it refuses what Timeloop cannot describe
+    describe(arch, einsum)  # first: it refuses what Timeloop cannot describe
     plan, result = isolated_plan(arch, einsum)
     rows = k_row_split(arch, einsum, result, plan=plan)
-    if (rows.rows, rows.groups) != k_split(einsum.op.k, arch.macro):
-        tl = timeloop_arch(arch, einsum, (rows.rows, rows.groups))  # bandwidths follow K
+    split = (rows.rows, rows.groups)
+    # priced once, with the bandwidths of the K split the mapping uses
+    tl = timeloop_arch(arch, einsum,
+                       None if split == k_split(einsum.op.k, arch.macro) else split)
     fixed = fixed_mapping(arch, einsum, tl, result, plan)
     where = f"grcim export timeloop: einsum {einsum.name} on arch {arch.name}"
     padded = ("" if fixed.instance == einsum.shape else

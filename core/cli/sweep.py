@@ -218,9 +218,8 @@ def _report(args: argparse.Namespace) -> int:
         # the fronts and figures; the figures' names (one per workload case) are known
         # only once the report is built, so only their folder is checked here and each
         # figure file at commit (grcim.atomic)
-        check_members("--out", args.out, REPORT_FILES, protect)
-        if store.counts().get("done", 0):  # without done rows there is no figure
-            check_members("--out", args.out, [f"{FIGURES}/"], protect)
+        figures = [f"{FIGURES}/"] if store.counts().get("done", 0) else []  # none without
+        check_members("--out", args.out, [*REPORT_FILES, *figures], protect)  # done rows
         files = build_report(store)
     finally:
         store.close()
