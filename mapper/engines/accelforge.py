@@ -79,6 +79,7 @@ EINSUM_ROLES: dict[str, str] = {
 """Graph role of each einsum of the export (``L<i>_`` prefixes stripped)."""
 _VECTOR_EINSUMS = ("QK_softmax", "FM")
 _DYNAMIC_EINSUMS = ("QK", "AV")
+_ATTENTION_ROLES = tuple(EINSUM_ROLES[e] for e in _DYNAMIC_EINSUMS)  # attn_qk, attn_pv
 
 
 def require_accelforge() -> Any:
@@ -418,11 +419,11 @@ def _causal_note(graph: nx.DiGraph, run: AccelForgeRun, comps: ChipComponents,
                  layer: int) -> str | None:
     """The attention MACs AccelForge counted against the graph's (causal) count."""
     ours = sum(graph.nodes[n]["op"].macs for n in graph
-               if graph.nodes[n]["op"].role in ("attn_qk", "attn_pv")
+               if graph.nodes[n]["op"].role in _ATTENTION_ROLES
                and graph.nodes[n]["op"].layer == layer)
     theirs = 0.0
     for name, acts in run.einsum_actions.items():
-        if _role(name) in ("attn_qk", "attn_pv"):
+        if _role(name) in _ATTENTION_ROLES:
             for c in (comps.mac, comps.vector):
                 if c is not None:
                     theirs += acts.get((c.name, "compute"), 0.0)
@@ -446,7 +447,7 @@ def _vector_counts(run: AccelForgeRun, comps: ChipComponents, scale: int
     key = (comps.vector.name, "compute")
     macs = other = 0.0
     for name, acts in run.einsum_actions.items():
-        if _role(name) in ("attn_qk", "attn_pv"):
+        if _role(name) in _ATTENTION_ROLES:
             macs += acts.get(key, 0.0)
         else:
             other += acts.get(key, 0.0)
